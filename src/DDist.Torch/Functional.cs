@@ -1,0 +1,95 @@
+namespace DDist.Torch;
+
+public enum Reduction { None = 0, Mean = 1, Sum = 2 }
+
+/// <summary>Stateless neural-network functions (torch.nn.functional). Optional tensors may be null.</summary>
+public static unsafe class Functional
+{
+    private static nint P(Tensor? t) => t?.Ptr ?? 0;
+
+    private static Tensor Done(int rc, nint r, params Tensor?[] keep)
+    {
+        var result = Tensor.Wrap(rc, r);
+        GC.KeepAlive(keep);
+        foreach (var k in keep) GC.KeepAlive(k);
+        return result;
+    }
+
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) =>
+        Done(Native.dd_linear(x.Ptr, weight.Ptr, P(bias), out var r), r, x, weight, bias);
+
+    /// <summary>bias·beta + alpha·(a @ b).</summary>
+    public static Tensor AddMM(Tensor bias, Tensor a, Tensor b, double beta = 1, double alpha = 1) =>
+        Done(Native.dd_addmm(bias.Ptr, a.Ptr, b.Ptr, beta, alpha, out var r), r, bias, a, b);
+
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+        Conv2d(x, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
+
+    public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1) =>
+        Done(Native.dd_conv2d(x.Ptr, weight.Ptr, P(bias), stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups, out var r), r, x, weight, bias);
+
+    public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0) =>
+        Done(Native.dd_max_pool2d(x.Ptr, kernel, kernel, stride ?? kernel, stride ?? kernel, padding, padding, out var r), r, x);
+
+    public static Tensor AvgPool2d(Tensor x, int kernel, int? stride = null, int padding = 0) =>
+        Done(Native.dd_avg_pool2d(x.Ptr, kernel, kernel, stride ?? kernel, stride ?? kernel, padding, padding, out var r), r, x);
+
+    public static Tensor AdaptiveAvgPool2d(Tensor x, int outH, int outW) =>
+        Done(Native.dd_adaptive_avg_pool2d(x.Ptr, outH, outW, out var r), r, x);
+
+    /// <summary>Batch norm. In training it normalises with batch statistics (biased variance) and, when the
+    /// running buffers are given, updates them in place (unbiased variance, as PyTorch).</summary>
+    public static Tensor BatchNorm(Tensor x, Tensor? weight, Tensor? bias, Tensor? runningMean, Tensor? runningVar,
+                                   bool training, double momentum = 0.1, double eps = 1e-5)
+    {
+        if (!training && (runningMean is null || runningVar is null))
+            throw new ArgumentException("batch norm in eval mode needs running mean and variance");
+        return Done(Native.dd_batch_norm(x.Ptr, P(weight), P(bias), P(runningMean), P(runningVar), training ? (byte)1 : (byte)0, momentum, eps, out var r),
+                    r, x, weight, bias, runningMean, runningVar);
+    }
+
+    public static Tensor InstanceNorm(Tensor x, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        Done(Native.dd_instance_norm(x.Ptr, P(weight), P(bias), eps, out var r), r, x, weight, bias);
+
+    public static Tensor GroupNorm(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        Done(Native.dd_group_norm(x.Ptr, groups, P(weight), P(bias), eps, out var r), r, x, weight, bias);
+
+    public static Tensor LayerNorm(Tensor x, long[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
+    {
+        fixed (long* s = normalizedShape)
+            return Done(Native.dd_layer_norm(x.Ptr, s, normalizedShape.Length, P(weight), P(bias), eps, out var r), r, x, weight, bias);
+    }
+
+    public static Tensor Relu(Tensor x) => x.Relu();
+    public static Tensor LeakyRelu(Tensor x, double slope = 0.01) => x.LeakyRelu(slope);
+    public static Tensor Sigmoid(Tensor x) => x.Sigmoid();
+    public static Tensor Tanh(Tensor x) => x.Tanh();
+    public static Tensor Softmax(Tensor x, long dim) => x.Softmax(dim);
+    public static Tensor LogSoftmax(Tensor x, long dim) => x.LogSoftmax(dim);
+
+    public static Tensor Dropout(Tensor x, double p, bool training) =>
+        Done(Native.dd_dropout(x.Ptr, p, training ? (byte)1 : (byte)0, out var r), r, x);
+
+    /// <summary>Cross-entropy of logits against int64 class indices (N) or float class probabilities (N, K).</summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean, double labelSmoothing = 0) =>
+        Done(Native.dd_cross_entropy(logits.Ptr, target.Ptr, (long)reduction, labelSmoothing, out var r), r, logits, target);
+
+    public static Tensor MseLoss(Tensor a, Tensor b, Reduction reduction = Reduction.Mean) =>
+        Done(Native.dd_mse_loss(a.Ptr, b.Ptr, (long)reduction, out var r), r, a, b);
+
+    /// <summary>Sampling grid for 2-D affine warps: theta (N,2,3), size (N,C,H,W).</summary>
+    public static Tensor AffineGrid(Tensor theta, long[] size, bool alignCorners)
+    {
+        fixed (long* s = size)
+            return Done(Native.dd_affine_grid(theta.Ptr, s, size.Length, alignCorners ? (byte)1 : (byte)0, out var r), r, theta);
+    }
+
+    public enum SampleMode { Bilinear = 0, Nearest = 1 }
+    public enum PaddingMode { Zeros = 0, Border = 1, Reflection = 2 }
+
+    public static Tensor GridSample(Tensor x, Tensor grid, bool alignCorners, SampleMode mode = SampleMode.Bilinear, PaddingMode padding = PaddingMode.Zeros) =>
+        Done(Native.dd_grid_sample(x.Ptr, grid.Ptr, (long)mode, (long)padding, alignCorners ? (byte)1 : (byte)0, out var r), r, x, grid);
+
+    public static Tensor InterpolateBilinear(Tensor x, int outH, int outW, bool alignCorners) =>
+        Done(Native.dd_interpolate_bilinear(x.Ptr, outH, outW, alignCorners ? (byte)1 : (byte)0, out var r), r, x);
+}

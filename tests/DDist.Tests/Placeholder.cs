@@ -1,0 +1,1 @@
+namespace DDist.Tests;
