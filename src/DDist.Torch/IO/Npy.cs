@@ -1,0 +1,122 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace DDist.Torch.IO;
+
+/// <summary>One array read from a NumPy .npy file: raw little-endian bytes plus dtype and shape.</summary>
+public sealed record NpyArray(string Descr, long[] Shape, byte[] Data, string Source)
+{
+    public long Count => Shape.Aggregate(1L, (a, b) => a * b);
+
+    public DType DType => Descr[1..] switch
+    {
+        "f4" => DType.Float32, "f8" => DType.Float64, "i8" => DType.Int64, "i4" => DType.Int32,
+        "u1" => DType.UInt8, "b1" => DType.Bool,
+        _ => throw new NotSupportedException($"{Source}: numpy dtype '{Descr}' is not supported (f4, f8, i8, i4, u1, b1 are)"),
+    };
+
+    public Tensor ToTensor() => Torch.FromBytes(Data, DType, Shape);
+
+    /// <summary>The values as doubles, whatever the stored numeric type.</summary>
+    public double[] ToDoubles()
+    {
+        var n = (int)Count;
+        var r = new double[n];
+        var d = Data.AsSpan();
+        for (int i = 0; i < n; i++)
+            r[i] = DType switch
+            {
+                DType.Float32 => BinaryPrimitives.ReadSingleLittleEndian(d[(4 * i)..]),
+                DType.Float64 => BinaryPrimitives.ReadDoubleLittleEndian(d[(8 * i)..]),
+                DType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(d[(8 * i)..]),
+                DType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(d[(4 * i)..]),
+                _ => d[i],
+            };
+        return r;
+    }
+
+    public long[] ToLongs() => ToDoubles().Select(v => (long)v).ToArray();
+}
+
+/// <summary>Reads NumPy .npy (format versions 1–3) and .npz (zip of .npy, stored or deflated).</summary>
+public static partial class Npy
+{
+    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    public static NpyArray Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such .npy file", path);
+        using var fs = File.OpenRead(path);
+        return Read(fs, path);
+    }
+
+    /// <summary>All arrays of an .npz, by name (the entry name without ".npy").</summary>
+    public static Dictionary<string, NpyArray> LoadNpz(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such .npz file", path);
+        ZipArchive zip;
+        try { zip = ZipFile.OpenRead(path); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: not a valid .npz (zip) file: {e.Message}"); }
+        using (zip)
+        {
+            var result = new Dictionary<string, NpyArray>();
+            foreach (var entry in zip.Entries)
+            {
+                if (!entry.FullName.EndsWith(".npy")) continue;
+                using var s = entry.Open();
+                using var ms = new MemoryStream();
+                s.CopyTo(ms);
+                ms.Position = 0;
+                result[entry.FullName[..^4]] = Read(ms, $"{path}:{entry.FullName}");
+            }
+            return result;
+        }
+    }
+
+    public static NpyArray Read(Stream s, string source)
+    {
+        var head = new byte[8];
+        if (s.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.AsSpan(0, 6).SequenceEqual(Magic))
+            throw new InvalidDataException($"{source}: missing the \\x93NUMPY magic; not a .npy file");
+        int major = head[6];
+        int headerLen;
+        if (major == 1)
+        {
+            var b = new byte[2]; s.ReadExactly(b);
+            headerLen = BinaryPrimitives.ReadUInt16LittleEndian(b);
+        }
+        else if (major is 2 or 3)
+        {
+            var b = new byte[4]; s.ReadExactly(b);
+            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(b));
+        }
+        else throw new InvalidDataException($"{source}: .npy format version {major} is not supported (1–3 are)");
+        var hb = new byte[headerLen];
+        s.ReadExactly(hb);
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb);
+
+        var descr = DescrRe().Match(header) is { Success: true } m1 ? m1.Groups[1].Value
+            : throw new InvalidDataException($"{source}: header has no 'descr' field: {header.Trim()}");
+        if (FortranRe().Match(header) is { Success: true } fm && fm.Groups[1].Value == "True")
+            throw new InvalidDataException($"{source}: field 'fortran_order' is True; only C-order arrays are supported");
+        var shapeText = ShapeRe().Match(header) is { Success: true } m2 ? m2.Groups[1].Value
+            : throw new InvalidDataException($"{source}: header has no 'shape' field: {header.Trim()}");
+        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
+        if (descr.Length < 3 || descr[0] == '>')
+            throw new InvalidDataException($"{source}: field 'descr' is '{descr}'; expected a little-endian or byte type such as '<f8'");
+
+        var array = new NpyArray(descr, shape, [], source);
+        long nbytes = array.Count * array.DType.ElementSize();
+        var data = new byte[nbytes];
+        int got = s.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (got < data.Length)
+            throw new InvalidDataException($"{source}: truncated: shape ({shapeText}) of '{descr}' needs {nbytes} data bytes, found {got}");
+        return array with { Data = data };
+    }
+
+    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")] private static partial Regex DescrRe();
+    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")] private static partial Regex FortranRe();
+    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")] private static partial Regex ShapeRe();
+}

@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DDist.Torch;
+using DDist.Torch.IO;
+
+namespace DDist.Artifacts;
+
+/// <summary>What produced a small set and how to read its pixels. Stored as JSON inside the safetensors
+/// metadata (key "ddist") and beside it as NAME.json for people.</summary>
+public sealed record SmallSetInfo
+{
+    public required string Dataset { get; init; }
+    /// <summary>Normalisation the images are in, e.g. "mean=[0.2861] std=[0.353]"; "zca" when whitened.</summary>
+    public required string Normalization { get; init; }
+    public required string Method { get; init; }
+    public required int Ipc { get; init; }
+    public required int NumClasses { get; init; }
+    public ulong Seed { get; init; }
+    public Dictionary<string, string> Parameters { get; init; } = new();
+    public string CreatedUtc { get; init; } = DateTime.UtcNow.ToString("O");
+}
+
+/// <summary>The one artefact for every small training set DDist makes, selected or distilled:
+/// images (normalised space), labels, which images are distilled and which real, the real images' source
+/// indices, an optional learned learning rate and an optional ZCA transform the images depend on.</summary>
+public sealed class SmallSet : IDisposable
+{
+    public required Tensor Images { get; init; }          // float32 (N,C,H,W)
+    public required Tensor Labels { get; init; }          // int64 (N)
+    public required bool[] IsDistilled { get; init; }     // per image: true = pixels were optimised
+    public required long[] SourceIndex { get; init; }     // per image: index in the real training set, -1 if none
+    public double? LearnedLr { get; init; }
+    public Dictionary<string, Tensor>? Zca { get; init; }
+    public required SmallSetInfo Info { get; init; }
+
+    public int Count => IsDistilled.Length;
+    public int DistilledCount => IsDistilled.Count(d => d);
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Writes PATH (safetensors, atomically) and PATH with extension .json.</summary>
+    public void Save(string path)
+    {
+        Validate(path);
+        using var scope = new TensorScope();
+        var tensors = new List<KeyValuePair<string, Tensor>>
+        {
+            new("images", Images.To(DType.Float32, Device.Cpu).Contiguous()),
+            new("labels", Labels.To(DType.Int64, Device.Cpu)),
+            new("distilled", Torch.FromArray(IsDistilled.Select(d => d ? (byte)1 : (byte)0).ToArray())),
+            new("source_index", Torch.FromArray(SourceIndex)),
+        };
+        if (LearnedLr is double lr) tensors.Add(new("learned_lr", Torch.FromArray(new[] { lr })));
+        if (Zca is not null) foreach (var (k, v) in Zca) tensors.Add(new("zca." + k, v));
+        var info = JsonSerializer.Serialize(Info, Json);
+        SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["ddist"] = info, ["format"] = "ddist.smallset.v1" });
+        AtomicFile.WriteAllText(System.IO.Path.ChangeExtension(path, ".json"), info);
+    }
+
+    public static SmallSet Load(string path)
+    {
+        var (t, meta) = SafeTensors.Load(path);
+        string Need(string key) => meta.TryGetValue(key, out var v) ? v
+            : throw new InvalidDataException($"{path}: metadata field '{key}' missing; not a DDist small set");
+        if (Need("format") != "ddist.smallset.v1")
+            throw new InvalidDataException($"{path}: metadata field 'format' is '{meta["format"]}', expected 'ddist.smallset.v1'");
+        Tensor Get(string name) => t.TryGetValue(name, out var v) ? v : throw new InvalidDataException($"{path}: tensor '{name}' missing");
+        var info = JsonSerializer.Deserialize<SmallSetInfo>(Need("ddist"), Json)
+                   ?? throw new InvalidDataException($"{path}: metadata field 'ddist' is empty");
+        Dictionary<string, Tensor>? zca = null;
+        foreach (var (k, v) in t)
+            if (k.StartsWith("zca.")) (zca ??= new())[k[4..]] = v;
+        var set = new SmallSet
+        {
+            Images = Get("images"),
+            Labels = Get("labels"),
+            IsDistilled = Get("distilled").ToArray<byte>().Select(b => b != 0).ToArray(),
+            SourceIndex = Get("source_index").ToArray<long>(),
+            LearnedLr = t.TryGetValue("learned_lr", out var lr) ? lr.ToArray<double>()[0] : null,
+            Zca = zca,
+            Info = info,
+        };
+        set.Validate(path);
+        return set;
+    }
+
+    private void Validate(string path)
+    {
+        var n = Images.Size(0);
+        if (Images.Dim != 4) throw new InvalidDataException($"{path}: 'images' must be (N,C,H,W), got [{string.Join(",", Images.Shape)}]");
+        if (Labels.NumEl != n) throw new InvalidDataException($"{path}: 'labels' has {Labels.NumEl} entries, images has {n}");
+        if (IsDistilled.Length != n) throw new InvalidDataException($"{path}: 'distilled' has {IsDistilled.Length} entries, images has {n}");
+        if (SourceIndex.Length != n) throw new InvalidDataException($"{path}: 'source_index' has {SourceIndex.Length} entries, images has {n}");
+    }
+
+    public void Dispose()
+    {
+        Images.Dispose();
+        Labels.Dispose();
+        if (Zca is not null) foreach (var v in Zca.Values) v.Dispose();
+    }
+}
