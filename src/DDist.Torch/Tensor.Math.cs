@@ -132,9 +132,9 @@ public sealed partial class Tensor
         return r;
     }
 
-    public Tensor Where(Tensor condition, Tensor other) => Torch.Where(condition, this, other);
+    public Tensor Where(Tensor condition, Tensor other) => Tensors.Where(condition, this, other);
 
-    // ---- in place: for optimisers and buffers, under Torch.NoGrad(). They return nothing new. ----
+    // ---- in place: for optimisers and buffers, under Tensors.NoGrad(). They return nothing new. ----
     /// <summary>this += alpha·other, in place.</summary>
     public void AddInPlace(Tensor other, double alpha = 1) { Check(Native.dd_add_(Ptr, other.Ptr, alpha)); GC.KeepAlive(this); GC.KeepAlive(other); }
     public void MulInPlace(double s) { Check(Native.dd_mul_scalar_(Ptr, s)); GC.KeepAlive(this); }

@@ -143,7 +143,7 @@ public sealed partial class Tensor : IDisposable
 
     internal void CheckElementType<T>() where T : unmanaged
     {
-        var want = Torch.DTypeOf<T>();
+        var want = Tensors.DTypeOf<T>();
         if (DType != want) throw new InvalidOperationException($"tensor dtype is {DType}, requested elements of {want}");
     }
 

@@ -7,10 +7,10 @@ public class SmokeTests
     [Fact]
     public void VersionAndBasicMath()
     {
-        Assert.Equal(1, Torch.AbiVersion);
-        Assert.StartsWith("1.", Torch.Version.Length > 0 ? Torch.Version : "x");
+        Assert.Equal(1, Tensors.AbiVersion);
+        Assert.StartsWith("1.", Tensors.Version.Length > 0 ? Tensors.Version : "x");
         using var scope = new TensorScope();
-        var a = Torch.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2);
+        var a = Tensors.FromArray(new float[] { 1, 2, 3, 4 }, 2, 2);
         var b = (a * 2 + 1).Sum();
         Assert.Equal(24.0, b.Item(), 6);
         Assert.Equal(new long[] { 2, 2 }, a.Shape);
@@ -20,8 +20,8 @@ public class SmokeTests
     public void ErrorsBecomeExceptions()
     {
         using var scope = new TensorScope();
-        var a = Torch.Zeros([2, 3]);
-        var b = Torch.Zeros([4, 5]);
+        var a = Tensors.Zeros([2, 3]);
+        var b = Tensors.Zeros([4, 5]);
         var ex = Assert.Throws<TorchException>(() => a.MatMul(b));
         Assert.Contains("mat1 and mat2", ex.Message);
     }
@@ -30,7 +30,7 @@ public class SmokeTests
     public void SecondOrderGrad()
     {
         using var scope = new TensorScope();
-        var x = Torch.FromArray(new double[] { 1.5 }).RequiresGrad_();
+        var x = Tensors.FromArray(new double[] { 1.5 }).RequiresGrad_();
         var y = x * x * x;
         var dy = Autograd.Grad([y.Sum()], [x], createGraph: true)[0]!;
         var d2y = Autograd.Grad(dy.Sum(), x);

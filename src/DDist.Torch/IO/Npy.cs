@@ -17,7 +17,7 @@ public sealed record NpyArray(string Descr, long[] Shape, byte[] Data, string So
         _ => throw new NotSupportedException($"{Source}: numpy dtype '{Descr}' is not supported (f4, f8, i8, i4, u1, b1 are)"),
     };
 
-    public Tensor ToTensor() => Torch.FromBytes(Data, DType, Shape);
+    public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);
 
     /// <summary>The values as doubles, whatever the stored numeric type.</summary>
     public double[] ToDoubles()

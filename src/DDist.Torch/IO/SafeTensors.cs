@@ -161,7 +161,7 @@ public sealed class SafeTensorsFile : IDisposable
         var bytes = new byte[e.End - e.Begin];
         _stream.Seek(_dataStart + e.Begin, SeekOrigin.Begin);
         _stream.ReadExactly(bytes);
-        return Torch.FromBytes(bytes, e.DType, e.Shape);
+        return Tensors.FromBytes(bytes, e.DType, e.Shape);
     }
 
     public void Dispose() => _stream.Dispose();

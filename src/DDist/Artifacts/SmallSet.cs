@@ -47,10 +47,10 @@ public sealed class SmallSet : IDisposable
         {
             new("images", Images.To(DType.Float32, Device.Cpu).Contiguous()),
             new("labels", Labels.To(DType.Int64, Device.Cpu)),
-            new("distilled", Torch.FromArray(IsDistilled.Select(d => d ? (byte)1 : (byte)0).ToArray())),
-            new("source_index", Torch.FromArray(SourceIndex)),
+            new("distilled", Tensors.FromArray(IsDistilled.Select(d => d ? (byte)1 : (byte)0).ToArray())),
+            new("source_index", Tensors.FromArray(SourceIndex)),
         };
-        if (LearnedLr is double lr) tensors.Add(new("learned_lr", Torch.FromArray(new[] { lr })));
+        if (LearnedLr is double lr) tensors.Add(new("learned_lr", Tensors.FromArray(new[] { lr })));
         if (Zca is not null) foreach (var (k, v) in Zca) tensors.Add(new("zca." + k, v));
         var info = JsonSerializer.Serialize(Info, Json);
         SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["ddist"] = info, ["format"] = "ddist.smallset.v1" });

@@ -3,8 +3,9 @@ using static DDist.Torch.TorchException;
 
 namespace DDist.Torch;
 
-/// <summary>Entry points that create tensors or touch libtorch's global state.</summary>
-public static unsafe class Torch
+/// <summary>Entry points that create tensors or touch libtorch's global state (seed, threads, grad mode, CUDA).
+/// (Named Tensors, not Torch, so it never collides with the DDist.Torch namespace inside DDist.* code.)</summary>
+public static unsafe class Tensors
 {
     public static int AbiVersion => Native.dd_abi_version();
     public static string Version => Marshal.PtrToStringUTF8(Native.dd_torch_version()) ?? "?";
