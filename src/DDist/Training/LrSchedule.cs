@@ -17,7 +17,27 @@ public abstract record LrSchedule
 
     /// <summary>SEL evaluation: CosineAnnealingLR(T_max = E, eta_min = 0.01·lr), over E+1 epochs.</summary>
     public static LrSchedule CosineTo1Percent(int epochs) => new CosineLr(epochs, 0.01);
+
+    /// <summary>The schedule of a kind for a protocol whose nominal epoch count is <paramref name="epochs"/>.</summary>
+    public static LrSchedule For(LrScheduleKind kind, int epochs) => kind switch
+    {
+        LrScheduleKind.Constant => Constant,
+        LrScheduleKind.Step => StepAfterHalf(epochs),
+        LrScheduleKind.Cosine => CosineTo1Percent(epochs),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown schedule"),
+    };
+
+    public static LrScheduleKind ParseKind(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "constant" => LrScheduleKind.Constant,
+        "step" => LrScheduleKind.Step,
+        "cosine" => LrScheduleKind.Cosine,
+        _ => throw new ArgumentException($"unknown lr schedule '{text}', expected constant, step or cosine"),
+    };
 }
+
+/// <summary>The learning-rate schedules the reference protocols use.</summary>
+public enum LrScheduleKind { Constant, Step, Cosine }
 
 public sealed record ConstantLr : LrSchedule
 {

@@ -3,6 +3,7 @@ using DDist.Training;
 
 namespace DDist.Tests.Training;
 
+[Collection(SerialRngCollection.Name)]
 public class TrainerTests
 {
     private static TrainOptions Options(int epochs = 5, int batch = 32, BatchAugmenter? augment = null) => new()

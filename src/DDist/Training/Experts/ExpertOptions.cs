@@ -1,3 +1,5 @@
+using DDist.Augment;
+
 namespace DDist.Training.Experts;
 
 /// <summary>How a set of expert trajectories is trained (reference §4, `buffer.py`). Everything here is
@@ -12,9 +14,9 @@ public sealed record ExpertOptions
     public double Momentum { get; init; }
     public double WeightDecay { get; init; }
     public int BatchSize { get; init; } = 256;
-    /// <summary>"none" or "dsa" (non-Siamese DiffAugment with <see cref="DsaStrategy"/>).</summary>
-    public string Augmentation { get; init; } = "none";
-    public string DsaStrategy { get; init; } = "color_crop_cutout_flip_scale_rotate";
+    /// <summary>None or Dsa (non-Siamese DiffAugment with <see cref="DsaStrategy"/>, MTT's default).</summary>
+    public AugMode Augmentation { get; init; } = AugMode.None;
+    public string DsaStrategy { get; init; } = DsaStrategies.Default;
     /// <summary>MTT's --decay: lr ×0.1 after epoch ⌊E/2⌋+1 with a fresh optimiser.</summary>
     public bool Decay { get; init; }
     public ulong Seed { get; init; }
@@ -25,13 +27,13 @@ public sealed record ExpertOptions
     /// plain SGD lr 0.01, batch 256, 100 epochs, 100 experts.</summary>
     public static ExpertOptions Sel(int imageSize = 32) => new()
     {
-        Model = imageSize >= 64 ? "ConvNetD4BN" : "ConvNetBN", Epochs = 100, Augmentation = "none",
+        Model = imageSize >= 64 ? "ConvNetD4BN" : "ConvNetBN", Epochs = 100, Augmentation = AugMode.None,
     };
 
     /// <summary>MTT's buffers: ConvNet (ConvNetD4 for 64×64), DSA, plain SGD lr 0.01, batch 256, 50 epochs, 100 experts.</summary>
     public static ExpertOptions Mtt(int imageSize = 32) => new()
     {
-        Model = imageSize >= 64 ? "ConvNetD4" : "ConvNet", Epochs = 50, Augmentation = "dsa",
+        Model = imageSize >= 64 ? "ConvNetD4" : "ConvNet", Epochs = 50, Augmentation = AugMode.Dsa,
     };
 
     public static ExpertOptions Preset(string name, int imageSize) => name.ToLowerInvariant() switch
@@ -45,8 +47,8 @@ public sealed record ExpertOptions
     {
         if (NumExperts < 1) throw new ArgumentOutOfRangeException(nameof(NumExperts), NumExperts, "need at least one expert");
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "experts need at least one epoch");
-        if (Augmentation is not ("none" or "dsa"))
-            throw new ArgumentException($"expert augmentation '{Augmentation}': expected none or dsa", nameof(Augmentation));
+        if (Augmentation is not (AugMode.None or AugMode.Dsa))
+            throw new ArgumentException($"expert augmentation '{Training.Augmentation.Name(Augmentation)}': experts train with none or dsa", nameof(Augmentation));
         ToTrainOptions("validate", null).Validate();
     }
 

@@ -1,3 +1,4 @@
+using DDist.Augment;
 using DDist.Data;
 using DDist.Models;
 using DDist.Torch;
@@ -17,17 +18,15 @@ public sealed class ExpertTrainer
     public ExpertDataInfo Data { get; }
     private readonly BatchAugmenter? _augment;
 
-    /// <param name="network">The expert architecture (its Name is recorded; it should equal Options.Model).</param>
-    /// <param name="augment">Training augmentation matching Options.Augmentation ("dsa" needs one, "none" must have none).</param>
-    public ExpertTrainer(INetwork network, ExpertOptions options, ExpertDataInfo data, BatchAugmenter? augment)
+    /// <param name="network">The expert architecture (its Name is recorded as the model).</param>
+    public ExpertTrainer(INetwork network, ExpertOptions options, ExpertDataInfo data)
     {
         options.Validate();
-        if ((options.Augmentation == "dsa") != (augment is not null))
-            throw new ArgumentException($"expert augmentation '{options.Augmentation}' needs {(augment is null ? "an" : "no")} augmenter", nameof(augment));
         Network = network;
         Options = options;
         Data = data;
-        _augment = augment;
+        // Non-Siamese DSA with MTT's parameters (align_corners = true), as buffer.py trains its experts.
+        _augment = Augmentation.For(options.Augmentation, new AugmentOptions { DsaStrategy = options.DsaStrategy, Dsa = DsaParams.Default });
     }
 
     public static string ExpertFileName(int index) => $"expert_{index:D4}.safetensors";
@@ -38,8 +37,8 @@ public sealed class ExpertTrainer
         ImageShape = [Data.Channels, Data.Height, Data.Width], NumClasses = Data.NumClasses,
         Model = Network.Name, ParameterCount = Network.ParameterCount, Epochs = Options.Epochs,
         LearningRate = Options.LearningRate, Momentum = Options.Momentum, WeightDecay = Options.WeightDecay,
-        BatchSize = Options.BatchSize, Augmentation = Options.Augmentation,
-        DsaStrategy = Options.Augmentation == "dsa" ? Options.DsaStrategy : null, Decay = Options.Decay,
+        BatchSize = Options.BatchSize, Augmentation = Augmentation.Name(Options.Augmentation),
+        DsaStrategy = Options.Augmentation == AugMode.Dsa ? Options.DsaStrategy : null, Decay = Options.Decay,
         RunSeed = Options.Seed, Index = index, Seed = SeedSequence.Derive(Options.Seed, "expert", index),
     };
 

@@ -5,6 +5,7 @@ using DDist.Training.Experts;
 
 namespace DDist.Tests.Training.Experts;
 
+[Collection(SerialRngCollection.Name)]
 public sealed class ExpertTrainerTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "ddist-experts-" + Guid.NewGuid().ToString("N"));
@@ -23,7 +24,7 @@ public sealed class ExpertTrainerTests : IDisposable
 
     private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42) => new(Net,
         new ExpertOptions { Model = Net.Name, NumExperts = experts, Epochs = epochs, BatchSize = 16, LearningRate = 0.05, Momentum = momentum, Seed = seed },
-        new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3), augment: null);
+        new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3));
 
     private static Dictionary<string, byte[]> Files(string dir) =>
         Directory.GetFiles(dir).ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
