@@ -143,7 +143,7 @@ public class ElementwiseGradTests
     {
         using var scope = new TensorScope();
         var condition = TestData.Normal(31, 3, 4).Gt(0);
-        GradCheck.FirstOrder(x => Torch.Where(condition, x[0], x[1]), TestData.Normal(32, 3, 4), TestData.Normal(33, 3, 4));
+        GradCheck.FirstOrder(x => Tensors.Where(condition, x[0], x[1]), TestData.Normal(32, 3, 4), TestData.Normal(33, 3, 4));
         GradCheck.FirstOrder(x => x[0].Where(condition, x[1]).Exp(), TestData.Normal(34, 3, 4), TestData.Normal(35, 3, 4));
     }
 
@@ -168,7 +168,7 @@ public class ElementwiseGradTests
     public void DropoutInTrainingZeroesAndRescales()
     {
         using var scope = new TensorScope();
-        var x = Torch.Ones([2000], DType.Float64);
+        var x = Tensors.Ones([2000], DType.Float64);
         var y = Functional.Dropout(x, 0.25, training: true).ToArray<double>();
         Assert.All(y, v => Assert.True(v == 0 || Math.Abs(v - 1 / 0.75) < 1e-12, $"dropout kept a value of {v}"));
         double kept = y.Count(v => v != 0) / 2000.0;

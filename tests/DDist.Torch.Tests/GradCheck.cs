@@ -69,7 +69,7 @@ public static class GradCheck
         }
 
         public Tensor[] Leaves(Func<int, bool> requiresGrad) =>
-            Values.Select((v, i) => Torch.FromArray(v, Shapes[i]).RequiresGrad_(requiresGrad(i))).ToArray();
+            Values.Select((v, i) => Tensors.FromArray(v, Shapes[i]).RequiresGrad_(requiresGrad(i))).ToArray();
     }
 
     private static Tensor OutputWeight(Func<Tensor[], Tensor> f, Point point, int seed)
@@ -84,7 +84,7 @@ public static class GradCheck
         }
         var rng = new Random(seed);
         long n = shape.Aggregate(1L, (a, b) => a * b);
-        return Torch.FromArray(Enumerable.Range(0, (int)n).Select(_ => Gaussian(rng)).ToArray(), shape);
+        return Tensors.FromArray(Enumerable.Range(0, (int)n).Select(_ => Gaussian(rng)).ToArray(), shape);
     }
 
     private static double Objective(Func<Tensor[], Tensor> f, Point p, Tensor weight)
@@ -116,7 +116,7 @@ public static class GradCheck
         for (int k = 0; k < inner.Length; k++)
         {
             if (grads[k] is not { } g) continue;
-            var term = g.Mul(Torch.FromArray(direction[inner[k]], p.Shapes[inner[k]])).Sum();
+            var term = g.Mul(Tensors.FromArray(direction[inner[k]], p.Shapes[inner[k]])).Sum();
             dot = dot is null ? term : dot.Add(term);
         }
         var result = p.Values.Select(v => new double[v.Length]).ToArray();

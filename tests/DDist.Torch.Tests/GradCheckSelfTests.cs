@@ -48,6 +48,6 @@ public class GradCheckSelfTests
     public void NonDoubleInputsAreRefused()
     {
         using var scope = new TensorScope();
-        Assert.Throws<ArgumentException>(() => GradCheck.FirstOrder(x => x[0].Exp(), Torch.Ones([3])));
+        Assert.Throws<ArgumentException>(() => GradCheck.FirstOrder(x => x[0].Exp(), Tensors.Ones([3])));
     }
 }

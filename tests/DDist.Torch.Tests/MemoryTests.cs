@@ -16,14 +16,14 @@ public class MemoryTests(ITestOutputHelper output)
     public void TrainingLoopKeepsTensorCountsAndRssFlat()
     {
         using var outer = new TensorScope();
-        Torch.ManualSeed(7);
+        Tensors.ManualSeed(7);
         var parameters = new[]
         {
-            Torch.Randn([4, 1, 3, 3]).Mul(0.3), Torch.Zeros([4]),
-            Torch.Randn([10, 64]).Mul(0.1), Torch.Zeros([10]),
+            Tensors.Randn([4, 1, 3, 3]).Mul(0.3), Tensors.Zeros([4]),
+            Tensors.Randn([10, 64]).Mul(0.1), Tensors.Zeros([10]),
         }.Select(p => p.RequiresGrad_()).ToArray();
-        var images = Torch.Randn([8, 1, 8, 8]);
-        var labels = Torch.RandInt(0, 10, [8]);
+        var images = Tensors.Randn([8, 1, 8, 8]);
+        var labels = Tensors.RandInt(0, 10, [8]);
 
         long live = 0, native = 0, rssAfterWarmUp = 0;
         double firstLoss = 0, lastLoss = 0;
@@ -65,7 +65,7 @@ public class MemoryTests(ITestOutputHelper output)
         var h = MaxPool2d(Functional.Conv2d(images, p[0], p[1], padding: 1).Relu(), 2);
         var loss = CrossEntropy(Linear(h.Flatten(1), p[2], p[3]), labels);
         var grads = Autograd.Grad([loss], p);
-        using (Torch.NoGrad())
+        using (Tensors.NoGrad())
             for (int k = 0; k < p.Length; k++) p[k].AddInPlace(grads[k]!, -lr);
         return loss.Item();
     }
@@ -80,10 +80,10 @@ public class MemoryTests(ITestOutputHelper output)
     public void FailingCallsLeakNoHandles()
     {
         using var outer = new TensorScope();
-        var a = Torch.Zeros([2, 3]);
-        var b = Torch.Zeros([4, 5]);
-        var x = Torch.Ones([3]).RequiresGrad_();
-        var unused = Torch.Ones([3]).RequiresGrad_();
+        var a = Tensors.Zeros([2, 3]);
+        var b = Tensors.Zeros([4, 5]);
+        var x = Tensors.Ones([3]).RequiresGrad_();
+        var unused = Tensors.Ones([3]).RequiresGrad_();
         var y = x.Sum();
         (long live, long native) = (Tensor.LiveCount, Tensor.NativeLiveCount);
         const int Rounds = 100;
@@ -93,7 +93,7 @@ public class MemoryTests(ITestOutputHelper output)
             Assert.Throws<TorchException>(() => a.MatMul(b));
             Assert.Throws<TorchException>(() => a.Split([1, 3], 1));
             Assert.Throws<TorchException>(() => a.Max(5));
-            Assert.Throws<TorchException>(() => Torch.Cat([a, b], 0));
+            Assert.Throws<TorchException>(() => Tensors.Cat([a, b], 0));
             Assert.Throws<TorchException>(() => Autograd.Grad([y], [x, unused], retainGraph: true));
         }
         output.WriteLine($"{clock.Elapsed.TotalMilliseconds / (5 * Rounds):F2} ms per failing call");
@@ -107,7 +107,7 @@ public class MemoryTests(ITestOutputHelper output)
         (long live, long native) = (Tensor.LiveCount, Tensor.NativeLiveCount);
         using (var scope = new TensorScope())
         {
-            var t = Torch.Ones([3]);
+            var t = Tensors.Ones([3]);
             for (int i = 0; i < 10; i++) t = t.Add(1);
             Assert.Equal(11, scope.Count);
             Assert.Equal(live + 11, Tensor.LiveCount);

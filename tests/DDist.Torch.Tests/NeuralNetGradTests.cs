@@ -105,7 +105,7 @@ public class NeuralNetGradTests
     public void PoolingValues()
     {
         using var scope = new TensorScope();
-        var x = Torch.Arange(16, DType.Float64).Reshape(1, 1, 4, 4);
+        var x = Tensors.Arange(16, DType.Float64).Reshape(1, 1, 4, 4);
         Assert.Equal(new double[] { 5, 7, 13, 15 }, MaxPool2d(x, 2).ToArray<double>());
         Assert.Equal(new double[] { 2.5, 4.5, 10.5, 12.5 }, AvgPool2d(x, 2).ToArray<double>());
     }
@@ -116,8 +116,8 @@ public class NeuralNetGradTests
         using var scope = new TensorScope();
         var x = TestData.Normal(140, 4, 3, 2, 2);
         var (w, b) = (TestData.Uniform(141, 0.5, 1.5, 3), TestData.Normal(142, 3));
-        var runningMean = Torch.Zeros([3], DType.Float64);
-        var runningVar = Torch.Ones([3], DType.Float64);
+        var runningMean = Tensors.Zeros([3], DType.Float64);
+        var runningVar = Tensors.Ones([3], DType.Float64);
         var y = BatchNorm(x, w, b, runningMean, runningVar, training: true, momentum: 0.1, eps: 1e-5);
 
         var mean = x.Mean([0, 2, 3]);
@@ -215,7 +215,7 @@ public class NeuralNetGradTests
 
     /// <summary>A near-identity affine transform per sample: scaled past ±1 so some samples fall in the zero padding.</summary>
     internal static Tensor Theta(int seed) =>
-        Torch.FromArray(new double[] { 1.15, 0.2, 0.05, -0.15, 0.95, -0.1, 0.9, -0.1, 0.2, 0.25, 1.1, 0.1 }, 2, 2, 3)
+        Tensors.FromArray(new double[] { 1.15, 0.2, 0.05, -0.15, 0.95, -0.1, 0.9, -0.1, 0.2, 0.25, 1.1, 0.1 }, 2, 2, 3)
              .Add(TestData.Normal(seed, 2, 2, 3).Mul(0.05));
 
     [Theory]
@@ -235,14 +235,14 @@ public class NeuralNetGradTests
     {
         using var scope = new TensorScope();
         var x = TestData.Normal(184, 2, 3, 4, 5);
-        var identity = Torch.FromArray(new double[] { 1, 0, 0, 0, 1, 0 }, 1, 2, 3).Expand(2, 2, 3);
+        var identity = Tensors.FromArray(new double[] { 1, 0, 0, 0, 1, 0 }, 1, 2, 3).Expand(2, 2, 3);
         foreach (bool align in new[] { true, false })
         {
             var y = GridSample(x, AffineGrid(identity, [2, 3, 4, 5], align), align);
             Assert.Equal(x.ToArray<double>(), y.ToArray<double>(), new Tolerance(1e-10));
         }
         // Shifting right by one pixel's worth (2/W in normalised units, align_corners=false) brings in zeros.
-        var shift = Torch.FromArray(new double[] { 1, 0, -2.0 / 5, 0, 1, 0 }, 1, 2, 3).Expand(2, 2, 3);
+        var shift = Tensors.FromArray(new double[] { 1, 0, -2.0 / 5, 0, 1, 0 }, 1, 2, 3).Expand(2, 2, 3);
         var shifted = GridSample(x, AffineGrid(shift, [2, 3, 4, 5], false), false);
         Assert.All(shifted.Select(3, 0).ToArray<double>(), v => Assert.Equal(0, v, 12));
         Assert.Equal(x.Narrow(3, 0, 4).Contiguous().ToArray<double>(), shifted.Narrow(3, 1, 4).Contiguous().ToArray<double>(), new Tolerance(1e-10));

@@ -42,8 +42,8 @@ public class SecondOrderTests
         using var scope = new TensorScope();
         var x = TestData.Normal(210, 4, 3, 2, 2);
         var (w, b) = (TestData.Uniform(211, 0.5, 1.5, 3), TestData.Normal(212, 3));
-        var runningMean = Torch.Zeros([3], DType.Float64);
-        var runningVar = Torch.Ones([3], DType.Float64);
+        var runningMean = Tensors.Zeros([3], DType.Float64);
+        var runningVar = Tensors.Ones([3], DType.Float64);
         GradCheck.SecondOrder(t => BatchNorm(t[0], t[1], t[2], runningMean, runningVar, training: true), [x, w, b]);
         var (evalMean, evalVar) = (TestData.Normal(213, 3), TestData.Uniform(214, 0.5, 2, 3));
         GradCheck.SecondOrder(t => BatchNorm(t[0], t[1], t[2], evalMean, evalVar, training: false).Square(), [x, w, b]);
@@ -141,6 +141,6 @@ public class SecondOrderTests
         var g = Autograd.Grad([y], [x], createGraph: true)[0]!;
         var ex = Assert.Throws<TorchException>(() => Autograd.Grad([g.Sum()], [x, grid], allowUnused: true));
         Assert.Contains("grid_sampler_2d_backward", ex.Message);
-        Assert.Equal(2.0, Torch.Scalar(1, DType.Float64).Add(1).Item());
+        Assert.Equal(2.0, Tensors.Scalar(1, DType.Float64).Add(1).Item());
     }
 }

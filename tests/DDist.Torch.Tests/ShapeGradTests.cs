@@ -32,10 +32,10 @@ public class ShapeGradTests
                        () => [TestData.Normal(52, 2, 3, 4), TestData.Normal(53, 2, 2, 2)]),
         ["scatter_add repeated"] = (x => x[0].ScatterAdd(2, TestData.Longs([0, 0, 3, 1, 3, 3, 2, 2, 0, 1, 1, 1], 2, 3, 2), x[1]),
                                     () => [TestData.Normal(54, 2, 3, 4), TestData.Normal(55, 2, 3, 2)]),
-        ["cat"] = (x => Torch.Cat([x[0], x[1].Mul(3), x[2]], 1),
+        ["cat"] = (x => Tensors.Cat([x[0], x[1].Mul(3), x[2]], 1),
                    () => [TestData.Normal(56, 2, 1, 4), TestData.Normal(57, 2, 3, 4), TestData.Normal(58, 2, 2, 4)]),
-        ["stack"] = (x => Torch.Stack([x[0], x[1].Exp()], 2), () => [TestData.Normal(59, 2, 3), TestData.Normal(60, 2, 3)]),
-        ["split sizes"] = (x => { var p = x[0].Split([1, 2], 1); return Torch.Cat([p[1].Exp(), p[0].Mul(-2)], 1); }, One),
+        ["stack"] = (x => Tensors.Stack([x[0], x[1].Exp()], 2), () => [TestData.Normal(59, 2, 3), TestData.Normal(60, 2, 3)]),
+        ["split sizes"] = (x => { var p = x[0].Split([1, 2], 1); return Tensors.Cat([p[1].Exp(), p[0].Mul(-2)], 1); }, One),
         ["split chunk"] = (x => { var p = x[0].Split(3, 2); return p[0].Sum(2).Mul(p[1].Sum(2)); }, One),
         ["flip"] = (x => x[0].Flip(0, 2).Mul(x[0]), One),
         ["roll"] = (x => x[0].Roll([1, -2], [1, 2]).Mul(x[0]), One),
@@ -64,17 +64,17 @@ public class ShapeGradTests
     public void IndexingValues()
     {
         using var scope = new TensorScope();
-        var x = Torch.Arange(24, DType.Float64).Reshape(2, 3, 4);
+        var x = Tensors.Arange(24, DType.Float64).Reshape(2, 3, 4);
         Assert.Equal(new double[] { 8, 9, 10, 11, 20, 21, 22, 23 }, x.Select(1, 2).ToArray<double>());
         Assert.Equal(new double[] { 3, 0, 0, 7, 4, 4 }, x.Narrow(0, 0, 1).Narrow(1, 0, 2).IndexSelect(2, Idx(3, 0, 0)).ToArray<double>());
         Assert.Equal(new double[] { 0, 2, 4, 6 }, x.Slice(2, 0, 4, 2).Narrow(0, 0, 1).Narrow(1, 0, 2).ToArray<double>());
-        Assert.Equal(new double[] { 1, 2, 5 }, Torch.Arange(6, DType.Float64).Reshape(3, 2).Gather(1, TestData.Longs([1, 0, 1], 3, 1)).ToArray<double>());
-        Assert.Equal(new double[] { 3, 0, 1, 2 }, Torch.Arange(4, DType.Float64).Roll([1], [0]).ToArray<double>());
-        Assert.Equal(new double[] { 3, 2, 1, 0 }, Torch.Arange(4, DType.Float64).Flip(0).ToArray<double>());
-        Assert.Equal(new double[] { 9, 0, 1, 9, 9 }, Torch.Arange(2, DType.Float64).Pad([1, 2], 9).ToArray<double>());
-        var added = Torch.Zeros([4], DType.Float64).ScatterAdd(0, Idx(1, 1, 3), Torch.FromArray(new double[] { 1, 2, 5 }));
+        Assert.Equal(new double[] { 1, 2, 5 }, Tensors.Arange(6, DType.Float64).Reshape(3, 2).Gather(1, TestData.Longs([1, 0, 1], 3, 1)).ToArray<double>());
+        Assert.Equal(new double[] { 3, 0, 1, 2 }, Tensors.Arange(4, DType.Float64).Roll([1], [0]).ToArray<double>());
+        Assert.Equal(new double[] { 3, 2, 1, 0 }, Tensors.Arange(4, DType.Float64).Flip(0).ToArray<double>());
+        Assert.Equal(new double[] { 9, 0, 1, 9, 9 }, Tensors.Arange(2, DType.Float64).Pad([1, 2], 9).ToArray<double>());
+        var added = Tensors.Zeros([4], DType.Float64).ScatterAdd(0, Idx(1, 1, 3), Tensors.FromArray(new double[] { 1, 2, 5 }));
         Assert.Equal(new double[] { 0, 3, 0, 5 }, added.ToArray<double>());
-        var split = Torch.Arange(5, DType.Float64).Split(2);
+        var split = Tensors.Arange(5, DType.Float64).Split(2);
         Assert.Equal([2L, 2L, 1L], split.Select(s => s.NumEl));
         Assert.Equal(new long[] { 0, 1, 0, 0, 0, 1 }, Idx(1, 2).OneHot(3).Reshape(6).ToArray<long>());
     }

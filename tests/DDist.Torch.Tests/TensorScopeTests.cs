@@ -9,7 +9,7 @@ public class TensorScopeTests
         Tensor a, b;
         using (var scope = new TensorScope())
         {
-            a = Torch.Ones([2]);
+            a = Tensors.Ones([2]);
             b = a.Mul(3);
             Assert.Equal(2, scope.Count);
             Assert.False(a.IsDisposed);
@@ -26,7 +26,7 @@ public class TensorScopeTests
         {
             using (var inner = new TensorScope())
             {
-                dropped = Torch.Ones([2]);
+                dropped = Tensors.Ones([2]);
                 kept = dropped.Mul(2).MoveToOuterScope();
             }
             Assert.True(dropped.IsDisposed);
@@ -40,7 +40,7 @@ public class TensorScopeTests
     public void MoveToOuterScopeFromTheOutermostScopeHandsOwnershipToTheCaller()
     {
         Tensor t;
-        using (var scope = new TensorScope()) t = Torch.Ones([2]).MoveToOuterScope();
+        using (var scope = new TensorScope()) t = Tensors.Ones([2]).MoveToOuterScope();
         Assert.False(t.IsDisposed);
         t.Dispose();
         Assert.True(t.IsDisposed);
@@ -52,7 +52,7 @@ public class TensorScopeTests
         Tensor t;
         using (var outer = new TensorScope())
         using (var inner = new TensorScope())
-            t = Torch.Ones([3]).DetachFromScope();
+            t = Tensors.Ones([3]).DetachFromScope();
         Assert.False(t.IsDisposed);
         Assert.Equal(3.0, t.Sum().Item());   // created outside any scope: the caller disposes it
         t.Dispose();
@@ -62,7 +62,7 @@ public class TensorScopeTests
     public void NestedScopesFreeOnlyTheirOwnTensors()
     {
         using var outer = new TensorScope();
-        var before = Torch.Ones([1]);
+        var before = Tensors.Ones([1]);
         Tensor inside;
         using (var inner = new TensorScope())
         {
@@ -80,13 +80,13 @@ public class TensorScopeTests
     public void DisposingEarlyOrDisposingTheScopeTwiceIsHarmless()
     {
         var scope = new TensorScope();
-        var t = Torch.Ones([2]);
+        var t = Tensors.Ones([2]);
         t.Dispose();
         scope.Dispose();
         scope.Dispose();
         Assert.True(t.IsDisposed);
         using var next = new TensorScope();
-        Assert.Equal(2.0, Torch.Ones([2]).Sum().Item());
+        Assert.Equal(2.0, Tensors.Ones([2]).Sum().Item());
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public class TensorScopeTests
     {
         using var scope = new TensorScope();
         Tensor? fromOtherThread = null;
-        var thread = new Thread(() => fromOtherThread = Torch.Ones([2]));   // a Task could be inlined on this thread
+        var thread = new Thread(() => fromOtherThread = Tensors.Ones([2]));   // a Task could be inlined on this thread
         thread.Start();
         thread.Join();
         Assert.Equal(0, scope.Count);

@@ -31,20 +31,20 @@ public static class TestData
         long n = shape.Aggregate(1L, (a, b) => a * b);
         var values = Enumerable.Range(0, (int)n).Select(k => (k - n / 2 + 0.5) * 0.1 + offset).ToArray();
         rng.Shuffle(values);
-        return Torch.FromArray(values, shape);
+        return Tensors.FromArray(values, shape);
     }
 
     public static Tensor Labels(int seed, int count, int classes)
     {
         var rng = new Random(seed);
-        return Torch.FromArray(Enumerable.Range(0, count).Select(_ => (long)rng.Next(classes)).ToArray(), count);
+        return Tensors.FromArray(Enumerable.Range(0, count).Select(_ => (long)rng.Next(classes)).ToArray(), count);
     }
 
-    public static Tensor Longs(long[] values, params long[] shape) => Torch.FromArray(values, shape);
+    public static Tensor Longs(long[] values, params long[] shape) => Tensors.FromArray(values, shape);
 
     private static Tensor Build(long[] shape, Func<int, double> element)
     {
         long n = shape.Aggregate(1L, (a, b) => a * b);
-        return Torch.FromArray(Enumerable.Range(0, (int)n).Select(element).ToArray(), shape);
+        return Tensors.FromArray(Enumerable.Range(0, (int)n).Select(element).ToArray(), shape);
     }
 }

@@ -45,9 +45,9 @@ public class UnrolledSgdTests
     {
         using var scope = new TensorScope();
         var images = TestData.Normal(305, Batch, 1, 6, 6);
-        var lr = Torch.Scalar(0.5, DType.Float64);
+        var lr = Tensors.Scalar(0.5, DType.Float64);
         var labels = TestData.Longs([0, 2, 1, 2], Batch);
-        var theta = Torch.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 1.05, -0.05 }, 1, 2, 3).Expand(Batch, 2, 3);
+        var theta = Tensors.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 1.05, -0.05 }, 1, 2, 3).Expand(Batch, 2, 3);
         var target = InitialParameters().Select((t, i) => t.Add(TestData.Normal(310 + i, t.Shape).Mul(0.2))).ToArray();
 
         GradCheck.FirstOrder(x => TrajectoryLoss(x[0], x[1], labels, theta, target), images, lr);
@@ -61,7 +61,7 @@ public class UnrolledSgdTests
         using var scope = new TensorScope();
         var images = TestData.Normal(305, Batch, 1, 6, 6).RequiresGrad_();
         var labels = TestData.Longs([0, 2, 1, 2], Batch);
-        var theta = Torch.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 1.05, -0.05 }, 1, 2, 3).Expand(Batch, 2, 3);
+        var theta = Tensors.FromArray(new double[] { 0.9, 0.1, 0.05, -0.1, 1.05, -0.05 }, 1, 2, 3).Expand(Batch, 2, 3);
         var p0 = InitialParameters().Select(t => t.RequiresGrad_()).ToArray();
         var g0 = Autograd.Grad([CrossEntropy(Forward(images, p0, theta), labels)], p0, createGraph: true);
         var p1 = p0.Select((w, i) => w.Sub(g0[i]!.Mul(0.5))).ToArray();
