@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Cli;
 
@@ -21,6 +22,9 @@ public sealed record CliContext(ulong Seed, int Threads, Device Device, string? 
         if (Json) Output.WriteLine(JsonSerializer.Serialize(json, JsonOptions));
         else human(Output);
     }
+
+    /// <summary>Writes a result as a JSON file (atomically), e.g. for --out.</summary>
+    public void SaveJson(string path, object value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, JsonOptions));
 
     /// <summary>The value of --out, or an error naming the command that needs it.</summary>
     public string RequireOut(string command, string what) =>
