@@ -64,8 +64,8 @@ public sealed class ImageDataset : IDisposable
         if (norm.Channels != raw.Channels)
             throw new ArgumentException($"normalisation '{norm.Name}' has {norm.Channels} channels, the images have {raw.Channels}", nameof(norm));
         using var scope = new TensorScope();
-        var mean = Torch.Torch.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
-        var std = Torch.Torch.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
+        var mean = Torch.Tensors.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
+        var std = Torch.Tensors.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
         var images = Convert(raw, device, unit => unit.Sub(mean).Div(std)).DetachFromScope();
         return new ImageDataset
         {
@@ -92,14 +92,14 @@ public sealed class ImageDataset : IDisposable
     /// <summary>transform(pixels/255) for every image, chunk by chunk, into one (N,C,H,W) float32 tensor.</summary>
     private static Tensor Convert(RawImageSet raw, Device device, Func<Tensor, Tensor> transform)
     {
-        var output = Torch.Torch.Empty([raw.Count, raw.Channels, raw.Height, raw.Width], DType.Float32, device);
-        using var noGrad = Torch.Torch.NoGrad();
+        var output = Torch.Tensors.Empty([raw.Count, raw.Channels, raw.Height, raw.Width], DType.Float32, device);
+        using var noGrad = Torch.Tensors.NoGrad();
         int size = raw.ImageSize;
         for (int start = 0; start < raw.Count; start += ChunkImages)
         {
             using var scope = new TensorScope();
             int n = Math.Min(ChunkImages, raw.Count - start);
-            var bytes = Torch.Torch.FromArray((ReadOnlySpan<byte>)raw.Pixels.AsSpan(start * size, n * size), n, raw.Channels, raw.Height, raw.Width);
+            var bytes = Torch.Tensors.FromArray((ReadOnlySpan<byte>)raw.Pixels.AsSpan(start * size, n * size), n, raw.Channels, raw.Height, raw.Width);
             // Move the uint8 bytes first: a quarter of the float traffic to a GPU.
             var unit = bytes.To(device).To(DType.Float32).Div(255.0);
             output.Narrow(0, start, n).CopyFrom(transform(unit));
@@ -108,13 +108,13 @@ public sealed class ImageDataset : IDisposable
     }
 
     private static Tensor LabelTensor(RawImageSet raw, Device device) =>
-        Torch.Torch.FromArray(raw.Labels.Select(l => (long)l).ToArray(), raw.Count).To(device);
+        Torch.Tensors.FromArray(raw.Labels.Select(l => (long)l).ToArray(), raw.Count).To(device);
 
     /// <summary>A new dataset holding copies of the given rows, in the given order (same device, same normalisation).</summary>
     public ImageDataset Subset(long[] indices)
     {
         using var scope = new TensorScope();
-        var index = Torch.Torch.FromArray(indices, indices.Length).To(Images.Device);
+        var index = Torch.Tensors.FromArray(indices, indices.Length).To(Images.Device);
         return new ImageDataset
         {
             Name = Name, Images = Images.IndexSelect(0, index).DetachFromScope(), Labels = Labels.IndexSelect(0, index).DetachFromScope(),
