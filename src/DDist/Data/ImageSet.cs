@@ -64,16 +64,9 @@ public sealed class ImageDataset : IDisposable
         if (norm.Channels != raw.Channels)
             throw new ArgumentException($"normalisation '{norm.Name}' has {norm.Channels} channels, the images have {raw.Channels}", nameof(norm));
         using var scope = new TensorScope();
-<<<<<<< HEAD
-        var unit = UnitTensor(raw, device);
-        var mean = Torch.Tensors.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
-        var std = Torch.Tensors.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
-        var images = unit.Sub(mean).Div(std).DetachFromScope();
-=======
         var mean = Torch.Tensors.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
         var std = Torch.Tensors.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
         var images = Convert(raw, device, unit => unit.Sub(mean).Div(std)).DetachFromScope();
->>>>>>> main
         return new ImageDataset
         {
             Name = name, Images = images, Labels = LabelTensor(raw, device).DetachFromScope(),
@@ -99,12 +92,6 @@ public sealed class ImageDataset : IDisposable
     /// <summary>transform(pixels/255) for every image, chunk by chunk, into one (N,C,H,W) float32 tensor.</summary>
     private static Tensor Convert(RawImageSet raw, Device device, Func<Tensor, Tensor> transform)
     {
-<<<<<<< HEAD
-        using var scope = new TensorScope();
-        var bytes = Torch.Tensors.FromArray(raw.Pixels, raw.Count, raw.Channels, raw.Height, raw.Width);
-        // Move the uint8 bytes first: a quarter of the float traffic to a GPU.
-        return bytes.To(device).To(DType.Float32).Div(255.0).MoveToOuterScope();
-=======
         var output = Torch.Tensors.Empty([raw.Count, raw.Channels, raw.Height, raw.Width], DType.Float32, device);
         using var noGrad = Torch.Tensors.NoGrad();
         int size = raw.ImageSize;
@@ -118,7 +105,6 @@ public sealed class ImageDataset : IDisposable
             output.Narrow(0, start, n).CopyFrom(transform(unit));
         }
         return output;
->>>>>>> main
     }
 
     private static Tensor LabelTensor(RawImageSet raw, Device device) =>

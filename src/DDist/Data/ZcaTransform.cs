@@ -66,10 +66,7 @@ public sealed class ZcaTransform : IDisposable
     {
         long d = x.Size(1);
         var gram = Torch.Tensors.Zeros([d, d], DType.Float64, x.Device);
-<<<<<<< HEAD
-=======
         var mean32 = mean.To(DType.Float32);
->>>>>>> main
         for (long start = 0; start < x.Size(0); start += ChunkRows)
         {
             using var inner = new TensorScope();
