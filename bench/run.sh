@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+. native/malloc-env.sh   # same allocator settings for both sides
 
 PYTHON=/usr/bin/python3
 if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
