@@ -1,7 +1,7 @@
 namespace DDist.Bench;
 
 /// <summary>Settings shared by every case; bench/run.sh passes the same values to the PyTorch side.</summary>
-public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed)
+public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 2560, int EvalEpochs = 20)
 {
     public static BenchSettings Parse(string[] args, out string[] cases, out string outPath)
     {
@@ -19,9 +19,11 @@ public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch
                 case "--batch": s = s with { Batch = int.Parse(Value()) }; break;
                 case "--tiny-calls": s = s with { TinyOpCalls = int.Parse(Value()) }; break;
                 case "--seed": s = s with { Seed = ulong.Parse(Value()) }; break;
+                case "--expert-images": s = s with { ExpertImages = int.Parse(Value()) }; break;
+                case "--eval-epochs": s = s with { EvalEpochs = int.Parse(Value()) }; break;
                 case "--cases": cases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": outPath = Value(); break;
-                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --cases --out)");
+                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --cases --out)");
             }
         }
         return s;

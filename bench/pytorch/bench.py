@@ -9,11 +9,15 @@ import sys
 import torch
 
 import convnet_step
+import eval_run
+import expert_epoch
 import tiny_op
 
 CASES = {
     "convnet-train-step": convnet_step.run,
     "tiny-op": tiny_op.run,
+    "expert-epoch": expert_epoch.run,
+    "eval-run": eval_run.run,
 }
 
 
@@ -40,6 +44,8 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--tiny-calls", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--expert-images", type=int, default=2560)
+    ap.add_argument("--eval-epochs", type=int, default=20)
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--out", default=os.path.join("bench", "results", "pytorch.json"))
     s = ap.parse_args()

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+using DDist.Models;
+using DDist.Torch;
+using DDist.Training;
+
+namespace DDist.Bench;
+
+/// <summary>`expert-epoch`: the work of expert training with SelMatch's settings (§4: ConvNetBN, plain SGD lr 0.01,
+/// batch 256, no augmentation) through DDist's own Trainer, on the first N Fashion-MNIST training images (one
+/// "epoch" of N images; N = 2560 by default, 10 steps, so the bench stays short on small machines).</summary>
+public sealed class ExpertEpoch : IBenchCase
+{
+    public string Name => "expert-epoch";
+
+    public CaseResult Run(BenchSettings settings)
+    {
+        using var scope = new TensorScope();
+        using var data = FashionMnistWork.First(FashionMnistWork.Raw.Train, settings.ExpertImages);
+        var net = ModelZoo.Create("ConvNetBN", 1, 10, 28, 28);
+        Tensors.ManualSeed(settings.Seed);
+        var options = new TrainOptions { Epochs = 2, BatchSize = settings.Batch, LearningRate = 0.01 };
+        using var state = TrainingState.Create(net, options);
+        var trainer = new Trainer(net, options);
+        var set = TrainingSet.From(data);
+        trainer.RunEpoch(state, set);                       // warm-up epoch: allocator and oneDNN caches settle
+        var cpu0 = Environment.CpuUsage.TotalTime;
+        var clock = Stopwatch.StartNew();
+        var stats = trainer.RunEpoch(state, set);
+        double wall = clock.Elapsed.TotalSeconds, cpu = (Environment.CpuUsage.TotalTime - cpu0).TotalSeconds;
+        return new CaseResult(
+            [
+                new Metric("images/s", data.Count / wall, HigherIsBetter: true),
+                new Metric("s/epoch(60k)", wall * 60000 / data.Count, HigherIsBetter: false),
+                new Metric("cpu s/epoch(60k)", cpu * 60000 / data.Count, HigherIsBetter: false),
+            ],
+            new Dictionary<string, object> { ["images"] = data.Count, ["loss"] = stats.Loss, ["train_acc"] = stats.Accuracy, ["model"] = "ConvNetBN" });
+    }
+}
