@@ -34,7 +34,7 @@ public sealed class ExpertTrainerTests : IDisposable
             new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3));
 
     private static Dictionary<string, byte[]> Files(string dir) =>
-        Directory.GetFiles(dir).ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
+        Directory.GetFiles(dir).ToDictionary(p => Path.GetFileName(p), File.ReadAllBytes);
 
     [Fact]
     public void WritesOneSnapshotPerEpochAndMetadata()
