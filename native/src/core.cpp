@@ -4,11 +4,19 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
 #include <cstring>
+#include <c10/util/Logging.h>
 
 namespace dd {
 static thread_local std::string last_error;
 std::atomic<int64_t> live_tensors{0};
 void set_error(const char* msg) { last_error = msg ? msg : ""; }
+
+// libtorch symbolises a C++ backtrace for every c10::Error it builds (~2.6 ms each). The shim reports
+// errors by message only, so skip that work; installed once when the library loads.
+static const bool no_backtraces = [] {
+  c10::SetStackTraceFetcher([] { return std::string(); });
+  return true;
+}();
 
 at::ScalarType to_scalar_type(int32_t dtype) {
   switch (dtype) {

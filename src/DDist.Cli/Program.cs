@@ -1,1 +1,33 @@
-return 0;
+using System.CommandLine;
+using DDist.Cli.Commands;
+
+namespace DDist.Cli;
+
+/// <summary>The `ddist` command line. Each command lives in Commands/ and is listed in <see cref="Commands"/>.</summary>
+public static class Program
+{
+    /// <summary>Registration point: one factory per top-level command.</summary>
+    private static readonly Func<GlobalOptions, Command>[] Commands =
+    [
+        DataCommand.Create,
+        ModelsCommand.Create,
+        TrainCommand.Create,
+        ExpertsCommand.Create,
+        SelectCommand.Create,
+        EvalCommand.Create,
+    ];
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Parses and runs one command line, writing to the given streams (tests call this in-process).</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var globals = new GlobalOptions();
+        var root = new RootCommand("DDist: dataset distillation and selection (SelMatch, MTT, DC family) on libtorch");
+        globals.AddTo(root);
+        foreach (var create in Commands) root.Subcommands.Add(create(globals));
+        var parse = root.Parse(args);
+        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false })
+                    .GetAwaiter().GetResult();
+    }
+}

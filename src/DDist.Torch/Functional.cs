@@ -71,8 +71,19 @@ public static unsafe class Functional
         Done(Native.dd_dropout(x.Ptr, p, training ? (byte)1 : (byte)0, out var r), r, x);
 
     /// <summary>Cross-entropy of logits against int64 class indices (N) or float class probabilities (N, K).</summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean, double labelSmoothing = 0) =>
-        Done(Native.dd_cross_entropy(logits.Ptr, target.Ptr, (long)reduction, labelSmoothing, out var r), r, logits, target);
+    public static Tensor CrossEntropy(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean, double labelSmoothing = 0)
+    {
+        try
+        {
+            return Done(Native.dd_cross_entropy(logits.Ptr, target.Ptr, (long)reduction, labelSmoothing, out var r), r, logits, target);
+        }
+        catch (TorchException e)
+        {
+            // libtorch's text ("expected scalar type Long but found Float") does not say which argument is wrong.
+            throw new TorchException($"cross-entropy of logits {logits} against target {target}: {e.Message} " +
+                                     "(the target must be Int64 class indices shaped (N) or float class probabilities shaped like the logits)");
+        }
+    }
 
     public static Tensor MseLoss(Tensor a, Tensor b, Reduction reduction = Reduction.Mean) =>
         Done(Native.dd_mse_loss(a.Ptr, b.Ptr, (long)reduction, out var r), r, a, b);

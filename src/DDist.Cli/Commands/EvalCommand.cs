@@ -1,0 +1,63 @@
+using System.CommandLine;
+using DDist.Artifacts;
+using DDist.Augment;
+using DDist.Data;
+using DDist.Evaluation;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist eval SET --protocol sel|mtt|dc [overrides]`: trains fresh networks on a small set and reports
+/// the mean ± population std of their test accuracy (reference §8).</summary>
+public static class EvalCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var setPath = new Argument<string>("SET") { Description = "A small set written by `ddist select` or `ddist distill` (.safetensors)" };
+        var protocol = new Option<string>("--protocol") { Description = "sel (ResNet18BN, lr 0.1 cosine, batch 128, combined aug), mtt (ConvNet, learned lr, step, DSA) or dc (ConvNet, lr 0.01, step, DSA, 20 nets)", DefaultValueFactory = _ => "sel" };
+        var eval = new EvalOptions();
+        var cmd = new Command("eval", "Evaluate a small set: train networks on it, test on the full test set") { setPath, protocol };
+        eval.AddTo(cmd);
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var path = parse.GetValue(setPath)!;
+            if (!File.Exists(path)) throw new CliException($"{path}: no such small-set file");
+            using var set = SmallSet.Load(path);
+            using var zca = set.Zca is null ? null : ZcaTransform.FromTensors(set.Zca, ctx.Device);
+            using var data = CliData.Load(set.Info.Dataset, ctx.Device, zca);
+            if (zca is null && set.Info.Normalization != data.Normalization.Name)
+                throw new CliException($"{path}: images are in normalisation '{set.Info.Normalization}', but {data.Name} loads as '{data.Normalization.Name}'");
+
+            var preset = Preset(parse.GetValue(protocol)!, set, ctx);
+            var p = eval.Apply(parse, preset with
+            {
+                AugmentOptions = AugmentOptions.ForDataset(data.Name, preset.AugmentOptions.Dsa),
+            });
+            ctx.Note($"eval {path}: {set.Count} images ({set.DistilledCount} distilled) of {data.Name}; protocol {p.Name}: {EvalOptions.Summary(p)}");
+            var result = ProgressView.Run(ctx, pr => SmallSetEvaluator.Evaluate(set, data.Test, p, ctx.Seed, pr, ctx.Cancel));
+            var json = new
+            {
+                set = path, dataset = data.Name, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, distilled = set.DistilledCount,
+                seed = ctx.Seed, protocol = EvalOptions.Describe(p), mean = result.Mean, std = result.Std, accuracies = result.Accuracies,
+                seconds = result.Elapsed.TotalSeconds,
+            };
+            if (ctx.Out is { } outPath) ctx.SaveJson(outPath, json);
+            ctx.WriteResult(json, o => o.WriteLine($"{path}: test accuracy {result.Mean:P2} ± {result.Std:P2} over {result.Accuracies.Length} network(s) " +
+                                                   $"[{string.Join(", ", result.Accuracies.Select(a => a.ToString("P2")))}] in {result.Elapsed:hh\\:mm\\:ss}"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    /// <summary>The protocol preset; MTT evaluates with the set's learned step size when it has one.</summary>
+    private static EvalProtocol Preset(string name, SmallSet set, CliContext ctx)
+    {
+        var preset = EvalProtocol.Preset(name);
+        if (preset.Name == "whole") throw new CliException($"--protocol {name}: use `ddist train` for the whole-data row");
+        if (preset.Name == "mtt")
+        {
+            if (set.LearnedLr is double lr) return EvalProtocol.Mtt(lr);
+            ctx.Note("the set has no learned learning rate; MTT protocol uses lr 0.01 (pass --lr to choose)");
+        }
+        return preset;
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using DDist.Augment;
+using DDist.Models;
+using DDist.Training;
+using DDist.Training.Experts;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist experts --dataset NAME --preset sel|mtt --out DIR [--shard i/n] ...`: trains expert
+/// trajectories for trajectory matching. Interrupted runs resume from per-epoch checkpoints; finished experts are skipped.</summary>
+public static class ExpertsCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var dataset = CommonOptions.Dataset();
+        var preset = new Option<string>("--preset") { Description = "sel (ConvNetBN, no aug, 100 epochs) or mtt (ConvNet, DSA, 50 epochs)", DefaultValueFactory = _ => "mtt" };
+        var model = CommonOptions.Model("the preset's");
+        var num = new Option<int?>("--num") { Description = "Number of experts; default 100" };
+        var epochs = CommonOptions.Epochs("the preset's");
+        var lr = CommonOptions.Lr("0.01");
+        var batch = CommonOptions.Batch("256");
+        var aug = CommonOptions.Aug("none or dsa", "the preset's");
+        var momentum = new Option<double?>("--momentum") { Description = "SGD momentum; default 0 (buffer.py's --mom)" };
+        var weightDecay = new Option<double?>("--weight-decay") { Description = "SGD weight decay; default 0 (buffer.py's --l2)" };
+        var decay = new Option<bool>("--decay") { Description = "lr ×0.1 after epoch ⌊E/2⌋+1 (MTT's --decay)" };
+        var shard = new Option<string>("--shard") { Description = "Train experts k with k mod n = i, as i/n", DefaultValueFactory = _ => "0/1" };
+        var noTest = new Option<bool>("--no-test") { Description = "Skip the per-epoch test accuracy" };
+        var cmd = new Command("experts", "Train expert trajectories into --out DIR (expert_NNNN.safetensors + .json)")
+        {
+            dataset, preset, model, num, epochs, lr, batch, aug, momentum, weightDecay, decay, shard, noTest,
+        };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var dir = ctx.RequireOut("experts", "DIR");
+            if (File.Exists(dir)) throw new CliException($"--out {dir}: is a file; experts need a directory");
+            var shardSpec = ShardSpec.Parse(parse.GetValue(shard)!);
+            var (c, k, h, w) = CliData.Shape(parse.GetValue(dataset)!);
+            var p = ExpertOptions.Preset(parse.GetValue(preset)!, Math.Max(h, w));
+            var augMode = parse.GetValue(aug) is { } a ? Augmentation.Parse(a) : p.Augmentation;
+            var options = p with
+            {
+                Model = parse.GetValue(model) ?? p.Model,
+                NumExperts = CommonOptions.Positive(parse.GetValue(num), p.NumExperts, "--num"),
+                Epochs = CommonOptions.Positive(parse.GetValue(epochs), p.Epochs, "--epochs"),
+                LearningRate = CommonOptions.PositiveReal(parse.GetValue(lr), p.LearningRate, "--lr"),
+                BatchSize = CommonOptions.Positive(parse.GetValue(batch), p.BatchSize, "--batch"),
+                Momentum = parse.GetValue(momentum) ?? p.Momentum,
+                WeightDecay = parse.GetValue(weightDecay) ?? p.WeightDecay,
+                Decay = parse.GetValue(decay),
+                Augmentation = augMode,
+                Seed = ctx.Seed,
+            };
+            var network = ModelZoo.Create(options.Model, c, k, h, w);
+            if (shardSpec.Index >= options.NumExperts) ctx.Note($"shard {shardSpec} has no experts among {options.NumExperts}");
+
+            using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
+            options = options with { DsaStrategy = DsaStrategies.ForDataset(data.Name) };
+            var info = new ExpertDataInfo(data.Name, data.Normalization.Name, false, data.Train.Count, c, h, w, k);
+            var trainer = new ExpertTrainer(network, options, info);
+            ctx.Note($"experts {data.Name}: {options.Model} ({network.ParameterCount:N0} parameters), {options.NumExperts} experts × {options.Epochs} epochs, " +
+                     $"lr {options.LearningRate:G4}, batch {options.BatchSize}, aug {Augmentation.Name(options.Augmentation)}, shard {shardSpec} → {dir}");
+            var summary = ProgressView.Run(ctx, pr => trainer.Train(dir, data.Train, parse.GetValue(noTest) ? null : data.Test, shardSpec, pr, ctx.Cancel));
+            ctx.WriteResult(new { directory = dir, dataset = data.Name, model = options.Model, shard = shardSpec.ToString(), trained = summary.Trained, skipped = summary.Skipped },
+                o => o.WriteLine($"{dir}: trained {summary.Trained.Count} expert(s), {summary.Skipped.Count} already finished"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

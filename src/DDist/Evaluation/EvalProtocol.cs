@@ -1,0 +1,80 @@
+using DDist.Augment;
+using DDist.Training;
+
+namespace DDist.Evaluation;
+
+/// <summary>How a small set is judged (reference §8): train <see cref="Networks"/> fresh networks on it, each for
+/// <see cref="Epochs"/>+1 epochs (the reference's `range(Epoch+1)`), with SGD (momentum 0.9, weight decay 5e-4),
+/// then measure top-1 accuracy on the full test set in eval mode.</summary>
+public sealed record EvalProtocol
+{
+    /// <summary>"sel", "mtt", "dc", "whole" or "custom"; for logs and result files.</summary>
+    public required string Name { get; init; }
+    public required string Model { get; init; }
+    /// <summary>The reference's Epoch: training runs Epoch+1 epochs and schedules are defined over Epoch.</summary>
+    public required int Epochs { get; init; }
+    public required double LearningRate { get; init; }
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 5e-4;
+    public required int BatchSize { get; init; }
+    public required LrScheduleKind Schedule { get; init; }
+    public required AugMode Augmentation { get; init; }
+    public AugmentOptions AugmentOptions { get; init; } = new();
+    public int Networks { get; init; } = 5;
+    public int TestBatchSize { get; init; } = 256;
+
+    /// <summary>SEL's evaluate_synset (§8.1): ResNet18BN, lr 0.1 cosine to 0.001, batch 128, 'combined'
+    /// augmentation (DSA on distilled images, crop+flip on real ones), 5 networks.</summary>
+    public static EvalProtocol Sel(string model = "ResNet18BN", int epochs = 1000) => new()
+    {
+        Name = "sel", Model = model, Epochs = epochs, LearningRate = 0.1, BatchSize = 128,
+        Schedule = LrScheduleKind.Cosine, Augmentation = AugMode.Combined, Networks = 5,
+    };
+
+    /// <summary>MTT's evaluate_synset (§8.2): ConvNet, the learned step size as lr (0.01 when there is none),
+    /// ×0.1 after epoch ⌊E/2⌋+1 with a fresh optimiser, batch 256, DSA, 5 networks.</summary>
+    public static EvalProtocol Mtt(double lr = 0.01, string model = "ConvNet", int epochs = 1000) => new()
+    {
+        Name = "mtt", Model = model, Epochs = epochs, LearningRate = lr, BatchSize = 256,
+        Schedule = LrScheduleKind.Step, Augmentation = AugMode.Dsa, Networks = 5,
+    };
+
+    /// <summary>DC/DSA/DM's evaluate_synset (§8.2) with DSA on: ConvNet, lr 0.01 step decay, batch 256, 1000
+    /// epochs, DSA with the DC repository's warps (align_corners = false), 20 networks.</summary>
+    public static EvalProtocol Dc(string model = "ConvNet", int epochs = 1000) => new()
+    {
+        Name = "dc", Model = model, Epochs = epochs, LearningRate = 0.01, BatchSize = 256,
+        Schedule = LrScheduleKind.Step, Augmentation = AugMode.Dsa, Networks = 20,
+        AugmentOptions = new AugmentOptions { Dsa = DsaParams.DatasetCondensation },
+    };
+
+    /// <summary>The "whole dataset" row: one network on the full training set, lr 0.01 step decay, batch 256, no augmentation.</summary>
+    public static EvalProtocol WholeData(string model = "ConvNet", int epochs = 30) => new()
+    {
+        Name = "whole", Model = model, Epochs = epochs, LearningRate = 0.01, BatchSize = 256,
+        Schedule = LrScheduleKind.Step, Augmentation = AugMode.None, Networks = 1,
+    };
+
+    public static EvalProtocol Preset(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "sel" => Sel(),
+        "mtt" => Mtt(),
+        "dc" => Dc(),
+        "whole" => WholeData(),
+        _ => throw new ArgumentException($"unknown evaluation protocol '{name}', expected sel, mtt or dc"),
+    };
+
+    /// <summary>The training loop one evaluation network runs: Epochs+1 epochs.</summary>
+    public TrainOptions ToTrainOptions(string stage) => new()
+    {
+        Epochs = Epochs + 1, BatchSize = BatchSize, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay,
+        Schedule = LrSchedule.For(Schedule, Epochs), Augment = Training.Augmentation.For(Augmentation, AugmentOptions), Stage = stage,
+    };
+
+    public void Validate()
+    {
+        if (Networks < 1) throw new ArgumentOutOfRangeException(nameof(Networks), Networks, "need at least one network");
+        if (TestBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(TestBatchSize), TestBatchSize, "test batch must be ≥ 1");
+        ToTrainOptions("validate").Validate();
+    }
+}

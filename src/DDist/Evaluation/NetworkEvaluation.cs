@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using DDist.Data;
+using DDist.Models;
+using DDist.Torch;
+using DDist.Training;
+
+namespace DDist.Evaluation;
+
+/// <summary>The loop both evaluators share: N fresh networks trained on a training set and tested on the full
+/// test set. Network i starts libtorch's generator from a seed derived from (seed, i), so results do not depend
+/// on how many networks ran before.</summary>
+internal static class NetworkEvaluation
+{
+    public static EvalResult Run(TrainingSet train, ImageDataset test, EvalProtocol protocol, ulong seed,
+                                 IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        protocol.Validate();
+        var clock = Stopwatch.StartNew();
+        var network = ModelZoo.Create(protocol.Model, test.Channels, test.NumClasses, test.Height, test.Width);
+        var accuracies = new double[protocol.Networks];
+        for (int i = 0; i < protocol.Networks; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var options = protocol.ToTrainOptions($"{protocol.Name} net {i + 1}/{protocol.Networks}");
+            Tensors.ManualSeed(SeedSequence.Derive(seed, "eval-net", i));
+            using var state = TrainingState.Create(network, options, test.Images.Device);
+            new Trainer(network, options).Train(state, train, progress, ct);
+            accuracies[i] = Trainer.Accuracy(network, state.Parameters, state.NetState, test, protocol.TestBatchSize);
+            progress?.Report(new ProgressReport($"{protocol.Name} networks", i + 1, protocol.Networks,
+                new Dictionary<string, double> { ["test_acc"] = accuracies[i] }));
+        }
+        return EvalResult.From(accuracies, clock.Elapsed);
+    }
+
+    /// <summary>Throws unless the training images fit the test set's shape and classes.</summary>
+    public static void CheckCompatible(string what, Tensor images, Tensor labels, ImageDataset test)
+    {
+        var s = images.Shape;
+        if (s.Length != 4 || s[1] != test.Channels || s[2] != test.Height || s[3] != test.Width)
+            throw new ArgumentException($"{what}: images are [{string.Join(",", s)}], the test set '{test.Name}' has {test.Channels}×{test.Height}×{test.Width} images");
+        if (labels.NumEl == 0) throw new ArgumentException($"{what}: no images to train on");
+        using var scope = new TensorScope();
+        long max = labels.Max().ItemLong(), min = labels.Min().ItemLong();
+        if (min < 0 || max >= test.NumClasses)
+            throw new ArgumentException($"{what}: labels span {min}..{max}, the test set '{test.Name}' has {test.NumClasses} classes");
+    }
+}

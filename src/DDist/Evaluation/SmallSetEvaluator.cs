@@ -1,0 +1,25 @@
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Torch;
+using DDist.Training;
+
+namespace DDist.Evaluation;
+
+/// <summary>Judges a small set (selected or distilled) the way the reference does (§8): fresh networks trained
+/// on it alone, tested on the full test set. The set's images must be in the test set's space (same
+/// normalisation, same ZCA).</summary>
+public static class SmallSetEvaluator
+{
+    public static EvalResult Evaluate(SmallSet set, ImageDataset test, EvalProtocol protocol, ulong seed,
+                                      IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        NetworkEvaluation.CheckCompatible($"small set ({set.Info.Method}, {set.Info.Dataset})", set.Images, set.Labels, test);
+        if (!string.Equals(set.Info.Dataset, test.Name, StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"small set was made from '{set.Info.Dataset}', the test set is '{test.Name}'");
+        using var scope = new TensorScope();
+        var device = test.Images.Device;
+        var flags = set.DistilledCount > 0 ? Tensors.FromArray(set.IsDistilled).To(device) : null;
+        var train = new TrainingSet(set.Images.To(DType.Float32, device), set.Labels.To(DType.Int64, device), flags);
+        return NetworkEvaluation.Run(train, test, protocol, seed, progress, ct);
+    }
+}

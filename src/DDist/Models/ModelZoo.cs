@@ -1,0 +1,107 @@
+namespace DDist.Models;
+
+/// <summary>The reference code's <c>get_network</c> by name (case-insensitive): the ConvNet variants of §2.2 and
+/// MLP, LeNet, AlexNet, VGG11(BN), ResNet18(BN)(_AP|_Tiny) of §2.3. A ConvNet variant may carry overrides,
+/// e.g. <c>"ConvNetBN(width=32,depth=2)"</c>; the keys are width, depth, norm, act and pooling, with the
+/// reference's value names (instancenorm, leakyrelu, maxpooling, ...).</summary>
+public static class ModelZoo
+{
+    private delegate INetwork Factory(string name, int channels, int numClasses, int height, int width);
+
+    private static readonly Dictionary<string, Func<ConvNetOptions, ConvNetOptions>> ConvNetVariants = BuildConvNetVariants();
+    private static readonly Dictionary<string, Factory> OtherModels = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["MLP"] = (n, c, k, h, w) => Mlp.Create(c, k, h, w, n),
+        ["LeNet"] = (n, c, k, h, w) => LeNet.Create(c, k, h, w, n),
+        ["AlexNet"] = (n, c, k, h, w) => AlexNet.Create(c, k, h, w, n),
+        ["VGG11"] = (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.InstanceNorm, n),
+        ["VGG11BN"] = (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.BatchNorm, n),
+        ["ResNet18"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n }),
+        ["ResNet18BN"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm }),
+        ["ResNet18_AP"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, AvgPoolDownsample = true }),
+        ["ResNet18BN_AP"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm, AvgPoolDownsample = true }),
+        ["ResNet18_Tiny"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, StemStride = 2 }),
+        ["ResNet18BN_Tiny"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm, StemStride = 2 }),
+    };
+
+    /// <summary>Every accepted model name (without overrides).</summary>
+    public static IReadOnlyList<string> Names { get; } = ConvNetVariants.Keys.Concat(OtherModels.Keys).ToArray();
+
+    public static INetwork Create(string name, int channels, int numClasses, int height, int width)
+    {
+        if (channels < 1 || numClasses < 1 || height < 1 || width < 1)
+            throw new ArgumentException($"model '{name}': channels {channels}, classes {numClasses} and image size {height}×{width} must be positive");
+        var trimmed = name.Trim();
+        int open = trimmed.IndexOf('(');
+        var baseName = open < 0 ? trimmed : trimmed[..open].Trim();
+        if (ConvNetVariants.TryGetValue(baseName, out var variant))
+        {
+            var canonical = ConvNetVariants.Keys.First(k => k.Equals(baseName, StringComparison.OrdinalIgnoreCase));
+            var options = variant(new ConvNetOptions(channels, numClasses, height, width) { Name = canonical });
+            if (open >= 0) options = ApplyOverrides(options, trimmed, trimmed[(open + 1)..]);
+            return ConvNet.Create(options);
+        }
+        if (open >= 0)
+            throw new ArgumentException($"model '{name}': overrides in parentheses are supported for ConvNet variants only");
+        if (OtherModels.TryGetValue(baseName, out var factory))
+            return factory(OtherModels.Keys.First(k => k.Equals(baseName, StringComparison.OrdinalIgnoreCase)), channels, numClasses, height, width);
+        throw new ArgumentException($"unknown model '{name}'; valid names: {string.Join(", ", Names)}");
+    }
+
+    private static ConvNetOptions ApplyOverrides(ConvNetOptions o, string full, string rest)
+    {
+        if (!rest.EndsWith(')'))
+            throw new ArgumentException($"model '{full}': expected overrides as Name(key=value,...)");
+        foreach (var part in rest[..^1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (kv.Length != 2)
+                throw new ArgumentException($"model '{full}': override '{part}' is not key=value");
+            o = kv[0].ToLowerInvariant() switch
+            {
+                "width" => o with { Width = ParsePositive(full, kv) },
+                "depth" => o with { Depth = ParsePositive(full, kv) },
+                "norm" => o with { Norm = NetworkOptionNames.ParseNorm(kv[1]) },
+                "act" => o with { Activation = NetworkOptionNames.ParseActivation(kv[1]) },
+                "pooling" => o with { Pooling = NetworkOptionNames.ParsePooling(kv[1]) },
+                _ => throw new ArgumentException($"model '{full}': unknown override '{kv[0]}', expected width, depth, norm, act or pooling"),
+            };
+        }
+        return o with { Name = full };
+    }
+
+    private static int ParsePositive(string full, string[] kv) =>
+        int.TryParse(kv[1], out var v) && v > 0 ? v : throw new ArgumentException($"model '{full}': {kv[0]} must be a positive integer, got '{kv[1]}'");
+
+    private static Dictionary<string, Func<ConvNetOptions, ConvNetOptions>> BuildConvNetVariants()
+    {
+        var v = new Dictionary<string, Func<ConvNetOptions, ConvNetOptions>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["ConvNet"] = o => o,
+            ["ConvNetBN"] = o => o with { Norm = NormKind.BatchNorm },
+            ["ConvNetD4BN"] = o => o with { Depth = 4, Norm = NormKind.BatchNorm },
+            ["ConvNetKIP"] = o => o with { Width = 1024, Norm = NormKind.None },
+            ["ConvNetNN"] = o => o with { Norm = NormKind.None },
+            ["ConvNetLN"] = o => o with { Norm = NormKind.LayerNorm },
+            ["ConvNetIN"] = o => o with { Norm = NormKind.InstanceNorm },
+            ["ConvNetGN"] = o => o with { Norm = NormKind.GroupNorm },
+            ["ConvNetAS"] = o => o with { Activation = ActivationKind.Sigmoid },
+            ["ConvNetAR"] = o => o with { Activation = ActivationKind.Relu },
+            ["ConvNetAL"] = o => o with { Activation = ActivationKind.LeakyRelu },
+            ["ConvNetNP"] = o => o with { Pooling = PoolingKind.None },
+            ["ConvNetMP"] = o => o with { Pooling = PoolingKind.MaxPooling },
+            ["ConvNetAP"] = o => o with { Pooling = PoolingKind.AvgPooling },
+        };
+        for (int d = 1; d <= 8; d++)
+        {
+            int depth = d;
+            v[$"ConvNetD{d}"] = o => o with { Depth = depth };
+        }
+        foreach (var w in new[] { 32, 64, 128, 256, 512, 1024 })
+        {
+            int width = w;
+            v[$"ConvNetW{w}"] = o => o with { Width = width };
+        }
+        return v;
+    }
+}

@@ -1,0 +1,162 @@
+using DDist.Augment;
+using DDist.Data;
+using DDist.Models;
+using DDist.Torch;
+using DDist.Torch.IO;
+
+namespace DDist.Training.Experts;
+
+/// <summary>Trains expert trajectories (reference §4) into a directory: per expert k, expert_kkkk.safetensors
+/// holding "epoch_000" … "epoch_E" (flat float32 parameter vectors, 0 = initialisation) and expert_kkkk.json.
+/// Expert k starts libtorch's generator from a seed derived from (run seed, k), keeps a checkpoint after every
+/// epoch, and an interrupted expert resumes from it producing the same bytes as an uninterrupted run.
+/// Finished experts are skipped, so re-running the same command completes a directory.</summary>
+public sealed class ExpertTrainer
+{
+    public INetwork Network { get; }
+    public ExpertOptions Options { get; }
+    public ExpertDataInfo Data { get; }
+    private readonly BatchAugmenter? _augment;
+
+    /// <param name="network">The expert architecture (its Name is recorded as the model).</param>
+    public ExpertTrainer(INetwork network, ExpertOptions options, ExpertDataInfo data)
+    {
+        options.Validate();
+        Network = network;
+        Options = options;
+        Data = data;
+        // Non-Siamese DSA with MTT's parameters (align_corners = true), as buffer.py trains its experts.
+        _augment = Augmentation.For(options.Augmentation, new AugmentOptions { DsaStrategy = options.DsaStrategy, Dsa = DsaParams.Default });
+    }
+
+    public static string ExpertFileName(int index) => $"expert_{index:D4}.safetensors";
+
+    public ExpertConfig ConfigFor(int index) => new()
+    {
+        Dataset = Data.Dataset, Normalization = Data.Normalization, Zca = Data.Zca, TrainCount = Data.TrainCount,
+        ImageShape = [Data.Channels, Data.Height, Data.Width], NumClasses = Data.NumClasses,
+        Model = Network.Name, ParameterCount = Network.ParameterCount, Epochs = Options.Epochs,
+        LearningRate = Options.LearningRate, Momentum = Options.Momentum, WeightDecay = Options.WeightDecay,
+        BatchSize = Options.BatchSize, Augmentation = Augmentation.Name(Options.Augmentation),
+        DsaStrategy = Options.Augmentation == AugMode.Dsa ? Options.DsaStrategy : null, Decay = Options.Decay,
+        RunSeed = Options.Seed, Index = index, Seed = SeedSequence.Derive(Options.Seed, "expert", index),
+    };
+
+    /// <summary>Trains every expert of <paramref name="shard"/> that is not finished in <paramref name="directory"/>.
+    /// <paramref name="test"/> (may be null) gives the per-epoch test accuracy recorded in the metadata.</summary>
+    public ExpertRunSummary Train(string directory, ImageDataset train, ImageDataset? test, ShardSpec shard,
+                                  IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        CheckData(train, test);
+        System.IO.Directory.CreateDirectory(directory);
+        var mine = Enumerable.Range(0, Options.NumExperts).Where(shard.Contains).ToArray();
+        var trained = new List<int>();
+        var skipped = new List<int>();
+        for (int j = 0; j < mine.Length; j++)
+        {
+            ct.ThrowIfCancellationRequested();
+            int k = mine[j];
+            if (IsFinished(directory, k)) skipped.Add(k);
+            else
+            {
+                TrainOne(directory, k, train, test, $"expert {k + 1}/{Options.NumExperts}", progress, ct);
+                trained.Add(k);
+            }
+            progress?.Report(new ProgressReport("experts", j + 1, mine.Length));
+        }
+        return new ExpertRunSummary(trained, skipped);
+    }
+
+    /// <summary>True when expert k's tensor file and metadata both exist; throws if they were made with other settings.</summary>
+    public bool IsFinished(string directory, int k)
+    {
+        var tensors = Path.Combine(directory, ExpertFileName(k));
+        var json = Path.ChangeExtension(tensors, ".json");
+        if (!File.Exists(tensors) || !File.Exists(json)) return false;
+        var existing = ExpertMetadata.Load(json).Config;
+        if (ExpertMetadata.FirstDifference(existing, ConfigFor(k)) is { } diff)
+            throw new InvalidOperationException($"{json}: this expert was trained with other settings ({diff}); train into another directory");
+        return true;
+    }
+
+    private void TrainOne(string directory, int k, ImageDataset train, ImageDataset? test, string stage,
+                          IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        var config = ConfigFor(k);
+        var checkpoint = new ExpertCheckpoint(Path.Combine(directory, ".partial", $"expert_{k:D4}"));
+        var options = Options.ToTrainOptions(stage, _augment);
+        var trainer = new Trainer(Network, options);
+        var device = train.Images.Device;
+
+        Tensors.ManualSeed(config.Seed);
+        using var state = TrainingState.Create(Network, options, device);
+        ExpertHistory history;
+        if (checkpoint.Exists) history = checkpoint.Restore(state, config).History;
+        else
+        {
+            history = new ExpertHistory();
+            EndEpoch(checkpoint, 0, state, config, history, test);
+        }
+
+        var data = TrainingSet.From(train);
+        while (state.NextEpoch < Options.Epochs)
+        {
+            var stats = trainer.RunEpoch(state, data, progress, ct);
+            history.TrainLoss.Add(stats.Loss);
+            history.TrainAccuracy.Add(stats.Accuracy);
+            double testAcc = EndEpoch(checkpoint, state.NextEpoch, state, config, history, test);
+            long steps = (train.Count + Options.BatchSize - 1) / Options.BatchSize;
+            progress?.Report(new ProgressReport(stage, state.NextEpoch * steps, Options.Epochs * steps, new Dictionary<string, double>
+            {
+                ["epoch"] = state.NextEpoch, ["loss"] = stats.Loss, ["acc"] = stats.Accuracy, ["test_acc"] = testAcc,
+            }));
+        }
+        Finish(directory, k, checkpoint, config, history);
+    }
+
+    /// <summary>Snapshot, test accuracy and checkpoint after <paramref name="epoch"/> epochs. Uses no randomness,
+    /// so the generator state it saves is the one the next epoch starts from.</summary>
+    private double EndEpoch(ExpertCheckpoint checkpoint, int epoch, TrainingState state, ExpertConfig config, ExpertHistory history, ImageDataset? test)
+    {
+        using (var scope = new TensorScope())
+            checkpoint.SaveSnapshot(epoch, state.Parameters.Detach().To(Device.Cpu).Contiguous());
+        double acc = test is null ? double.NaN : Trainer.Accuracy(Network, state.Parameters, state.NetState, test, Options.TestBatchSize);
+        if (test is not null) history.TestAccuracy.Add(acc);
+        checkpoint.Save(epoch, state, config, history);
+        return acc;
+    }
+
+    /// <summary>Writes the expert's trajectory file and metadata (each atomically), then drops the checkpoint.</summary>
+    private void Finish(string directory, int k, ExpertCheckpoint checkpoint, ExpertConfig config, ExpertHistory history)
+    {
+        var path = Path.Combine(directory, ExpertFileName(k));
+        var json = new ExpertMetadata { Config = config, History = history }.ToJson();
+        var snapshots = new List<KeyValuePair<string, Tensor>>();
+        try
+        {
+            for (int e = 0; e <= Options.Epochs; e++) snapshots.Add(new($"epoch_{e:D3}", checkpoint.LoadSnapshot(e)));
+            SafeTensors.Save(path, snapshots, new Dictionary<string, string> { ["format"] = ExpertMetadata.FormatName, ["ddist"] = json });
+        }
+        finally
+        {
+            foreach (var (_, t) in snapshots) t.Dispose();
+        }
+        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), json);
+        checkpoint.Delete();
+        var partial = Path.Combine(directory, ".partial");
+        if (System.IO.Directory.Exists(partial) && !System.IO.Directory.EnumerateFileSystemEntries(partial).Any())
+            System.IO.Directory.Delete(partial);
+    }
+
+    private void CheckData(ImageDataset train, ImageDataset? test)
+    {
+        if (train.Count != Data.TrainCount || train.Channels != Data.Channels || train.Height != Data.Height || train.Width != Data.Width)
+            throw new ArgumentException($"training set '{train.Name}' is {train.Count}×{train.Channels}×{train.Height}×{train.Width}, " +
+                                        $"the expert data description says {Data.TrainCount}×{Data.Channels}×{Data.Height}×{Data.Width}");
+        if (test is not null && (test.Channels != train.Channels || test.Height != train.Height || test.Width != train.Width))
+            throw new ArgumentException($"test set '{test.Name}' images are {test.Channels}×{test.Height}×{test.Width}, training images {train.Channels}×{train.Height}×{train.Width}");
+    }
+}
+
+/// <summary>Which experts one <see cref="ExpertTrainer.Train"/> call trained and which it found finished.</summary>
+public sealed record ExpertRunSummary(IReadOnlyList<int> Trained, IReadOnlyList<int> Skipped);

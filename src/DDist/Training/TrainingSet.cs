@@ -1,0 +1,15 @@
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Torch;
+
+namespace DDist.Training;
+
+/// <summary>What a <see cref="Trainer"/> draws minibatches from: images (N,C,H,W) and int64 labels on the
+/// training device, plus optional per-image "distilled" flags that 'combined' augmentation needs.
+/// A view: it does not own the tensors.</summary>
+public sealed record TrainingSet(Tensor Images, Tensor Labels, Tensor? Distilled = null)
+{
+    public int Count => (int)Images.Size(0);
+
+    public static TrainingSet From(ImageDataset data) => new(data.Images, data.Labels);
+}

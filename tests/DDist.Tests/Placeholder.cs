@@ -1,1 +1,0 @@
-namespace DDist.Tests;
