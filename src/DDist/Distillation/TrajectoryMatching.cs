@@ -6,6 +6,7 @@ using DDist.Models;
 using DDist.Selection;
 using DDist.Torch;
 using DDist.Torch.IO;
+using DDist.Training;
 
 namespace DDist.Distillation;
 
@@ -36,8 +37,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var x = synthetic.Distilled;
         using var lrParam = Tensors.Scalar(o.LrForm == LrParameterization.Raw ? o.LrInit : Math.Log(o.LrInit), x.DType, x.Device)
                                    .DetachFromScope().RequiresGrad_();
-        using var imageOpt = new MomentumSgd(x, o.LrImg, o.Momentum);
-        using var lrOpt = new MomentumSgd(lrParam, o.LrLr, o.Momentum);
+        using var imageOpt = new Sgd(o.Momentum);
+        using var lrOpt = new Sgd(o.Momentum);
         var curve = new List<LossPoint>();
         var best = new Best();
         int start = 0;
@@ -86,7 +87,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     }
 
     /// <summary>One outer iteration: sample an expert segment, unroll the student, update images and α. Returns the loss.</summary>
-    private double Step(int it, TrajectoryMatchingOptions o, Tensor lrParam, MomentumSgd imageOpt, MomentumSgd lrOpt, int? savedAt)
+    private double Step(int it, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt, int? savedAt)
     {
         using var scope = new TensorScope();
         var x = synthetic.Distilled;
@@ -103,8 +104,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var grads = Autograd.Grad([loss], [x, lrParam]);
         if (!AllFinite(grads[0]!) || !AllFinite(grads[1]!))
             throw new DistillationDivergedException(it, "the gradient of the loss", savedAt is null ? null : ckFile, savedAt);
-        imageOpt.Step(x, grads[0]!);
-        lrOpt.Step(lrParam, grads[1]!);
+        imageOpt.Step(x, grads[0]!, o.LrImg);
+        lrOpt.Step(lrParam, grads[1]!, o.LrLr);
         if (!AllFinite(x)) throw new DistillationDivergedException(it, "a distilled image", savedAt is null ? null : ckFile, savedAt);
         return value;
     }
@@ -141,15 +142,18 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         best.Accuracy = acc;
     }
 
-    private void SaveCheckpoint(string path, int next, TrajectoryMatchingOptions o, Tensor lrParam, MomentumSgd imageOpt, MomentumSgd lrOpt,
+    private void SaveCheckpoint(string path, int next, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
                                 List<LossPoint> curve, Best best)
     {
-        using var rng = Tensors.GetRngState().DetachFromScope();
-        // The checkpoint does not own these tensors; only the generator state is disposed here.
+        using var scope = new TensorScope();
+        // Before the first step a momentum buffer does not exist yet; zeros are equivalent (buf = μ·0 + d = d).
+        var imageMomentum = imageOpt.MomentumBuffer ?? Tensors.Zeros(synthetic.Distilled.Shape, synthetic.Distilled.DType);
+        var lrMomentum = lrOpt.MomentumBuffer ?? Tensors.Zeros([], lrParam.DType);
+        // The checkpoint does not own these tensors; the scope frees the temporaries.
         var ck = new DistillCheckpoint
         {
-            NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageOpt.Buffer,
-            LrMomentum = lrOpt.Buffer, TorchRng = rng, BestDistilled = best.Images, BestLrParam = best.LrParam,
+            NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
+            LrMomentum = lrMomentum, TorchRng = Tensors.GetRngState(), BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
             Curve = curve, Fingerprint = Fingerprint(o),
         };
@@ -157,7 +161,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
     }
 
-    private int Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, MomentumSgd imageOpt, MomentumSgd lrOpt,
+    private int Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
                         List<LossPoint> curve, Best best)
     {
         using var ck = DistillCheckpoint.Load(path);
@@ -168,8 +172,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         {
             x.CopyFrom(ck.Distilled);
             lrParam.CopyFrom(ck.LrParam);
-            imageOpt.Buffer.CopyFrom(ck.ImageMomentum);
-            lrOpt.Buffer.CopyFrom(ck.LrMomentum);
+            imageOpt.LoadMomentumBuffer(ck.ImageMomentum.To(x.DType, x.Device));
+            lrOpt.LoadMomentumBuffer(ck.LrMomentum.To(x.DType, x.Device));
             if (ck.BestDistilled is not null && ck.BestLrParam is not null)
             {
                 best.Images = ck.BestDistilled.To(x.DType, x.Device).Clone().DetachFromScope();

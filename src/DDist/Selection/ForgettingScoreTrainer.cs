@@ -1,7 +1,7 @@
 using DDist.Data;
-using DDist.Distillation;
 using DDist.Models;
 using DDist.Torch;
+using DDist.Training;
 
 namespace DDist.Selection;
 
@@ -44,7 +44,7 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         var device = train.Images.Device;
         using var theta = net.InitParameters(device).DetachFromScope().RequiresGrad_();
         using var state = net.CreateState(device);
-        using var sgd = new MomentumSgd(theta, o.Lr, o.Momentum, o.WeightDecay);
+        using var sgd = new Sgd(o.Momentum, o.WeightDecay);
         var recorder = new ForgettingRecorder(train.Count);
         int n = train.Count, batches = (n + o.BatchSize - 1) / o.BatchSize;
         for (int epoch = 0; epoch < o.Epochs; epoch++)
@@ -66,7 +66,7 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
                 recorder.Record(host.AsSpan(start, len), logits, y);
                 var loss = Functional.CrossEntropy(logits, y);
                 var grad = Autograd.Grad(loss, theta);
-                sgd.Step(theta, grad);
+                sgd.Step(theta, grad, o.Lr);
             }
             progress?.Report(new ProgressReport($"forgetting run {run + 1}/{o.Runs}", epoch + 1, o.Epochs));
         }
