@@ -156,6 +156,9 @@ DD_API int dd_one_hot(dd_tensor labels, int64_t classes, dd_tensor* out);
 
 /* ---- linear algebra and neural-network ops ---- */
 DD_API int dd_matmul(dd_tensor a, dd_tensor b, dd_tensor* out);
+/* Symmetric (Hermitian) eigendecomposition of a (..., n, n) from its lower triangle: eigenvalues ascending (..., n),
+   eigenvectors as columns (..., n, n). */
+DD_API int dd_linalg_eigh(dd_tensor a, dd_tensor* eigenvalues, dd_tensor* eigenvectors);
 DD_API int dd_addmm(dd_tensor bias, dd_tensor a, dd_tensor b, double beta, double alpha, dd_tensor* out);
 DD_API int dd_linear(dd_tensor x, dd_tensor w, dd_tensor b /*nullable*/, dd_tensor* out);
 DD_API int dd_conv2d(dd_tensor x, dd_tensor w, dd_tensor b /*nullable*/, int64_t sh, int64_t sw, int64_t ph, int64_t pw,

@@ -106,6 +106,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int dd_one_hot(nint labels, long classes, out nint r);
 
     [LibraryImport(Lib)] internal static partial int dd_matmul(nint a, nint b, out nint r);
+    [LibraryImport(Lib)] internal static partial int dd_linalg_eigh(nint a, out nint values, out nint vectors);
     [LibraryImport(Lib)] internal static partial int dd_addmm(nint bias, nint a, nint b, double beta, double alpha, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_linear(nint x, nint w, nint b, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_conv2d(nint x, nint w, nint b, long sh, long sw, long ph, long pw, long dh, long dw, long groups, out nint r);

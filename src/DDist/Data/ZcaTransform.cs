@@ -1,0 +1,140 @@
+using DDist.Torch;
+
+namespace DDist.Data;
+
+/// <summary>ZCA whitening as MTT and DATM use it (kornia ZCAWhitening, eps 0.1, unbiased covariance; spec §1.3):
+/// fitted on the [0,1] training images flattened in C,H,W order, x' = (x − μ)·T with T = U diag(1/√(S+ε)) Uᵀ, and
+/// the inverse x = x'·T⁻¹ + μ for display. Owns its tensors (float32, on the fitting device).</summary>
+public sealed class ZcaTransform : IDisposable
+{
+    public const double DefaultEpsilon = 0.1;
+    // Rows of X per covariance chunk: bounds the float64 working copy (8192 × 3072 × 8 B = 200 MB).
+    private const int ChunkRows = 8192;
+
+    /// <summary>μ, shape (D).</summary>
+    public Tensor Mean { get; }
+    /// <summary>T, shape (D, D), symmetric.</summary>
+    public Tensor Matrix { get; }
+    /// <summary>T⁻¹, shape (D, D), symmetric.</summary>
+    public Tensor InverseMatrix { get; }
+    public double Epsilon { get; }
+    public long Dimension => Mean.Size(0);
+
+    private ZcaTransform(Tensor mean, Tensor matrix, Tensor inverse, double epsilon)
+    {
+        Mean = mean; Matrix = matrix; InverseMatrix = inverse; Epsilon = epsilon;
+    }
+
+    /// <summary>Fits on <paramref name="unitImages"/> (N,C,H,W) in [0,1]. The covariance and its eigendecomposition are
+    /// computed in float64 (the float32 SVD kornia uses loses the small eigenvalues that ε then dominates anyway, but
+    /// float64 keeps T⁻¹·T ≈ I to ~1e-6); the results are stored as float32.</summary>
+    public static ZcaTransform Fit(Tensor unitImages, double epsilon = DefaultEpsilon)
+    {
+        long n = unitImages.Size(0);
+        if (n < 2) throw new ArgumentException($"ZCA needs at least 2 images to estimate a covariance, got {n}", nameof(unitImages));
+        if (epsilon <= 0) throw new ArgumentOutOfRangeException(nameof(epsilon), $"epsilon must be positive, got {epsilon}");
+        using var scope = new TensorScope();
+        var x = unitImages.Reshape(n, -1);
+        var mean = ChunkedSum(x).Div(n).Unsqueeze(0);
+        var covariance = CenteredGram(x, mean).Div(n - 1);
+        var (eigenvalues, eigenvectors) = Linalg.Eigh(covariance);
+        // Σ is positive semi-definite; rounding can leave tiny negative eigenvalues, which ε (> 0) absorbs.
+        var shifted = eigenvalues.Clamp(min: 0).Add(epsilon);
+        var whiten = Recompose(eigenvectors, shifted.Rsqrt());
+        var colour = Recompose(eigenvectors, shifted.Sqrt());
+        return new ZcaTransform(
+            mean.Squeeze(0).To(DType.Float32).DetachFromScope(),
+            whiten.To(DType.Float32).DetachFromScope(),
+            colour.To(DType.Float32).DetachFromScope(),
+            epsilon);
+    }
+
+    /// <summary>Column sums of X in float64, one chunk converted at a time.</summary>
+    private static Tensor ChunkedSum(Tensor x)
+    {
+        var sum = Torch.Torch.Zeros([x.Size(1)], DType.Float64, x.Device);
+        for (long start = 0; start < x.Size(0); start += ChunkRows)
+        {
+            using var inner = new TensorScope();
+            sum.AddInPlace(x.Narrow(0, start, Math.Min(ChunkRows, x.Size(0) - start)).To(DType.Float64).Sum(0));
+        }
+        return sum;
+    }
+
+    /// <summary>Σ (X−μ)ᵀ(X−μ), accumulated over row chunks so only one chunk is float64 at a time.</summary>
+    private static Tensor CenteredGram(Tensor x, Tensor mean)
+    {
+        long d = x.Size(1);
+        var gram = Torch.Torch.Zeros([d, d], DType.Float64, x.Device);
+        for (long start = 0; start < x.Size(0); start += ChunkRows)
+        {
+            using var inner = new TensorScope();
+            var chunk = x.Narrow(0, start, Math.Min(ChunkRows, x.Size(0) - start)).To(DType.Float64).Sub(mean);
+            gram.AddInPlace(chunk.T().MatMul(chunk));
+        }
+        return gram;
+    }
+
+    /// <summary>U diag(values) Uᵀ.</summary>
+    private static Tensor Recompose(Tensor u, Tensor values) => u.Mul(values.Unsqueeze(0)).MatMul(u.T());
+
+    /// <summary>Whitens images (N,C,H,W) with the training μ and T; the result has the same shape.</summary>
+    public Tensor Apply(Tensor images) => Transform(images, center: true, Matrix);
+
+    /// <summary>Maps whitened images back to [0,1] pixel space (for pictures).</summary>
+    public Tensor Invert(Tensor whitened) => Transform(whitened, center: false, InverseMatrix);
+
+    private Tensor Transform(Tensor images, bool center, Tensor matrix)
+    {
+        var shape = images.Shape;
+        long n = shape[0];
+        using var scope = new TensorScope();
+        var flat = images.Reshape(n, -1);
+        if (flat.Size(1) != Dimension)
+            throw new ArgumentException($"images have {flat.Size(1)} values each, the ZCA transform was fitted on {Dimension}", nameof(images));
+        var result = center ? flat.Sub(Mean).MatMul(matrix) : flat.MatMul(matrix).Add(Mean);
+        return result.Reshape(shape).MoveToOuterScope();
+    }
+
+    /// <summary>Names used by <see cref="ToTensors"/>: store them in a safetensors file with the artefacts.</summary>
+    public const string MeanKey = "zca.mean", MatrixKey = "zca.matrix", InverseKey = "zca.inverse", EpsilonKey = "zca.epsilon";
+
+    /// <summary>CPU copies of the transform's tensors (the caller owns and disposes them).</summary>
+    public Dictionary<string, Tensor> ToTensors()
+    {
+        using var scope = new TensorScope();
+        static Tensor Cpu(Tensor t) => t.To(Device.Cpu).Contiguous().DetachFromScope();
+        return new()
+        {
+            [MeanKey] = Cpu(Mean),
+            [MatrixKey] = Cpu(Matrix),
+            [InverseKey] = Cpu(InverseMatrix),
+            [EpsilonKey] = Torch.Torch.Scalar(Epsilon, DType.Float64).DetachFromScope(),
+        };
+    }
+
+    /// <summary>Rebuilds a transform saved by <see cref="ToTensors"/>, copying the tensors to <paramref name="device"/>.</summary>
+    public static ZcaTransform FromTensors(IReadOnlyDictionary<string, Tensor> tensors, Device? device = null)
+    {
+        Tensor Get(string key) => tensors.TryGetValue(key, out var t) ? t
+            : throw new InvalidDataException($"ZCA tensors: missing '{key}'; expected {MeanKey}, {MatrixKey}, {InverseKey}, {EpsilonKey}");
+        var target = device ?? Device.Cpu;
+        var mean = Get(MeanKey);
+        long d = mean.Dim == 1 ? mean.Size(0) : throw new InvalidDataException($"ZCA tensors: '{MeanKey}' has shape [{string.Join(", ", mean.Shape)}], expected (D)");
+        foreach (var key in new[] { MatrixKey, InverseKey })
+            if (Get(key).Shape is not [var r, var c] || r != d || c != d)
+                throw new InvalidDataException($"ZCA tensors: '{key}' has shape [{string.Join(", ", Get(key).Shape)}], expected ({d}, {d})");
+        return new ZcaTransform(
+            mean.To(DType.Float32, target).DetachFromScope(),
+            Get(MatrixKey).To(DType.Float32, target).DetachFromScope(),
+            Get(InverseKey).To(DType.Float32, target).DetachFromScope(),
+            Get(EpsilonKey).Item());
+    }
+
+    public void Dispose()
+    {
+        Mean.Dispose();
+        Matrix.Dispose();
+        InverseMatrix.Dispose();
+    }
+}
