@@ -62,8 +62,8 @@ public sealed class ImageDataset : IDisposable
             throw new ArgumentException($"normalisation '{norm.Name}' has {norm.Channels} channels, the images have {raw.Channels}", nameof(norm));
         using var scope = new TensorScope();
         var unit = UnitTensor(raw, device);
-        var mean = Torch.Torch.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
-        var std = Torch.Torch.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
+        var mean = Tensors.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
+        var std = Tensors.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
         var images = unit.Sub(mean).Div(std).DetachFromScope();
         return new ImageDataset
         {
@@ -88,19 +88,19 @@ public sealed class ImageDataset : IDisposable
     public static Tensor UnitTensor(RawImageSet raw, Device device)
     {
         using var scope = new TensorScope();
-        var bytes = Torch.Torch.FromArray(raw.Pixels, raw.Count, raw.Channels, raw.Height, raw.Width);
+        var bytes = Tensors.FromArray(raw.Pixels, raw.Count, raw.Channels, raw.Height, raw.Width);
         // Move the uint8 bytes first: a quarter of the float traffic to a GPU.
         return bytes.To(device).To(DType.Float32).Div(255.0).MoveToOuterScope();
     }
 
     private static Tensor LabelTensor(RawImageSet raw, Device device) =>
-        Torch.Torch.FromArray(raw.Labels.Select(l => (long)l).ToArray(), raw.Count).To(device);
+        Tensors.FromArray(raw.Labels.Select(l => (long)l).ToArray(), raw.Count).To(device);
 
     /// <summary>A new dataset holding copies of the given rows, in the given order (same device, same normalisation).</summary>
     public ImageDataset Subset(long[] indices)
     {
         using var scope = new TensorScope();
-        var index = Torch.Torch.FromArray(indices, indices.Length).To(Images.Device);
+        var index = Tensors.FromArray(indices, indices.Length).To(Images.Device);
         return new ImageDataset
         {
             Name = Name, Images = Images.IndexSelect(0, index).DetachFromScope(), Labels = Labels.IndexSelect(0, index).DetachFromScope(),

@@ -52,7 +52,7 @@ public sealed class ZcaTransform : IDisposable
     /// <summary>Column sums of X in float64, one chunk converted at a time.</summary>
     private static Tensor ChunkedSum(Tensor x)
     {
-        var sum = Torch.Torch.Zeros([x.Size(1)], DType.Float64, x.Device);
+        var sum = Tensors.Zeros([x.Size(1)], DType.Float64, x.Device);
         for (long start = 0; start < x.Size(0); start += ChunkRows)
         {
             using var inner = new TensorScope();
@@ -65,7 +65,7 @@ public sealed class ZcaTransform : IDisposable
     private static Tensor CenteredGram(Tensor x, Tensor mean)
     {
         long d = x.Size(1);
-        var gram = Torch.Torch.Zeros([d, d], DType.Float64, x.Device);
+        var gram = Tensors.Zeros([d, d], DType.Float64, x.Device);
         for (long start = 0; start < x.Size(0); start += ChunkRows)
         {
             using var inner = new TensorScope();
@@ -109,7 +109,7 @@ public sealed class ZcaTransform : IDisposable
             [MeanKey] = Cpu(Mean),
             [MatrixKey] = Cpu(Matrix),
             [InverseKey] = Cpu(InverseMatrix),
-            [EpsilonKey] = Torch.Torch.Scalar(Epsilon, DType.Float64).DetachFromScope(),
+            [EpsilonKey] = Tensors.Scalar(Epsilon, DType.Float64).DetachFromScope(),
         };
     }
 

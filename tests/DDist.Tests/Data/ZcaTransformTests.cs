@@ -1,6 +1,6 @@
 using DDist.Data;
 using DDist.Torch;
-using TorchApi = DDist.Torch.Torch;
+using TorchApi = DDist.Torch.Tensors;
 
 namespace DDist.Tests.Data;
 
