@@ -48,8 +48,26 @@ public sealed record Recipe
         Recipe recipe;
         try { recipe = JsonSerializer.Deserialize<Recipe>(File.ReadAllText(path), Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw new RecipeException(path, [e.Message]); }
+        recipe = recipe with { Directory = Path.GetDirectoryName(Path.GetFullPath(path)) };
         recipe.Validate(path);
         return recipe;
+    }
+
+    /// <summary>The folder the recipe was loaded from (relative score files are looked up there first).</summary>
+    [JsonIgnore] public string? Directory { get; init; }
+
+    /// <summary>Environment variable naming a folder of published score files (e.g. SelMatch's scores/).</summary>
+    public const string ScoresEnvironmentVariable = "DDIST_SCORES";
+
+    /// <summary>The score file to import: an absolute path as is; a relative one in the recipe's folder, then in
+    /// $DDIST_SCORES. Null when the scores are computed (no file given) or the file is nowhere to be found.</summary>
+    public string? ResolveScoreFile()
+    {
+        if (Scores.File is not string file) return null;
+        if (Path.IsPathRooted(file)) return File.Exists(file) ? file : null;
+        foreach (var dir in new[] { Directory, Environment.GetEnvironmentVariable(ScoresEnvironmentVariable) })
+            if (!string.IsNullOrEmpty(dir) && File.Exists(Path.Combine(dir, file))) return Path.GetFullPath(Path.Combine(dir, file));
+        return null;
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

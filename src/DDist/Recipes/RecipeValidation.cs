@@ -45,7 +45,8 @@ public static class RecipeValidation
 
         Try(e, "scores.kind", () => ScoreKindExtensions.ParseScoreKind(r.Scores.Kind, "scores.kind"));
         if (r.Scores.File is string file)
-            Need(File.Exists(file), "scores.file", $"'{file}' does not exist");
+            Need(r.ResolveScoreFile() is not null, "scores.file",
+                 $"'{file}' was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})");
         else
         {
             Need(r.Scores.Kind == "forgetting", "scores.kind", $"is '{r.Scores.Kind}' without 'scores.file'; only forgetting scores can be computed (C-scores need thousands of trainings)");
@@ -112,7 +113,7 @@ public static class RecipeValidation
         try { parse(); }
         catch (Exception ex) when (ex is ArgumentException or InvalidDataException or FormatException)
         {
-            errors.Add(ex.Message.StartsWith(field) || ex.Message.Contains($"'{field}'") ? ex.Message : $"field '{field}': {ex.Message}");
+            errors.Add(ex.Message.Contains($"'{field}'") ? ex.Message : $"field '{field}': {ex.Message}");
         }
     }
 
