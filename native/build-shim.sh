@@ -4,6 +4,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 out="${1:-$here/../artifacts/native}"
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"   # absolute: CMake resolves relative output folders against the build tree
 if [ -z "${TORCH_DIR:-}" ] && [ ! -f /usr/lib/x86_64-linux-gnu/cmake/Torch/TorchConfig.cmake ] \
    && [ ! -f /usr/lib/aarch64-linux-gnu/cmake/Torch/TorchConfig.cmake ]; then
   echo "error DDIST001: libtorch not found. Install it with 'sudo apt-get install libtorch-dev' (Debian/Ubuntu)," \

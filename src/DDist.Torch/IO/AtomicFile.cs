@@ -21,7 +21,8 @@ public static class AtomicFile
         }
         catch
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            // Best effort: the original exception is what the caller needs to see.
+            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             throw;
         }
     }

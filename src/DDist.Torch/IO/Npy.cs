@@ -14,7 +14,7 @@ public sealed record NpyArray(string Descr, long[] Shape, byte[] Data, string So
     {
         "f4" => DType.Float32, "f8" => DType.Float64, "i8" => DType.Int64, "i4" => DType.Int32,
         "u1" => DType.UInt8, "b1" => DType.Bool,
-        _ => throw new NotSupportedException($"{Source}: numpy dtype '{Descr}' is not supported (f4, f8, i8, i4, u1, b1 are)"),
+        _ => throw new NotSupportedException($"{Source}: field 'descr' is '{Descr}', a numpy dtype DDist does not read (f4, f8, i8, i4, u1, b1 are)"),
     };
 
     public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);
@@ -25,8 +25,9 @@ public sealed record NpyArray(string Descr, long[] Shape, byte[] Data, string So
         var n = (int)Count;
         var r = new double[n];
         var d = Data.AsSpan();
+        var dtype = DType;
         for (int i = 0; i < n; i++)
-            r[i] = DType switch
+            r[i] = dtype switch
             {
                 DType.Float32 => BinaryPrimitives.ReadSingleLittleEndian(d[(4 * i)..]),
                 DType.Float64 => BinaryPrimitives.ReadDoubleLittleEndian(d[(8 * i)..]),
@@ -65,11 +66,16 @@ public static partial class Npy
             foreach (var entry in zip.Entries)
             {
                 if (!entry.FullName.EndsWith(".npy")) continue;
-                using var s = entry.Open();
+                var source = $"{path}:{entry.FullName}";
                 using var ms = new MemoryStream();
-                s.CopyTo(ms);
+                try
+                {
+                    using var s = entry.Open();
+                    s.CopyTo(ms);
+                }
+                catch (InvalidDataException e) { throw new InvalidDataException($"{source}: corrupt zip entry: {e.Message}"); }
                 ms.Position = 0;
-                result[entry.FullName[..^4]] = Read(ms, $"{path}:{entry.FullName}");
+                result[entry.FullName[..^4]] = Read(ms, source);
             }
             return result;
         }
@@ -81,39 +87,57 @@ public static partial class Npy
         if (s.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.AsSpan(0, 6).SequenceEqual(Magic))
             throw new InvalidDataException($"{source}: missing the \\x93NUMPY magic; not a .npy file");
         int major = head[6];
-        int headerLen;
-        if (major == 1)
+        int headerLen = major switch
         {
-            var b = new byte[2]; s.ReadExactly(b);
-            headerLen = BinaryPrimitives.ReadUInt16LittleEndian(b);
-        }
-        else if (major is 2 or 3)
-        {
-            var b = new byte[4]; s.ReadExactly(b);
-            headerLen = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(b));
-        }
-        else throw new InvalidDataException($"{source}: .npy format version {major} is not supported (1–3 are)");
-        var hb = new byte[headerLen];
-        s.ReadExactly(hb);
-        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(hb);
+            1 => BinaryPrimitives.ReadUInt16LittleEndian(ReadHeaderBytes(s, 2, source, "header length")),
+            2 or 3 => (int)Math.Min(int.MaxValue, BinaryPrimitives.ReadUInt32LittleEndian(ReadHeaderBytes(s, 4, source, "header length"))),
+            _ => throw new InvalidDataException($"{source}: .npy format version {major}.{head[7]} is not supported (1–3 are)"),
+        };
+        if (headerLen > MaxHeader)
+            throw new InvalidDataException($"{source}: header length {headerLen} exceeds {MaxHeader} bytes; corrupt file");
+        var header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(ReadHeaderBytes(s, headerLen, source, "header"));
 
         var descr = DescrRe().Match(header) is { Success: true } m1 ? m1.Groups[1].Value
             : throw new InvalidDataException($"{source}: header has no 'descr' field: {header.Trim()}");
+        if (descr.Length < 3 || descr[0] == '>')
+            throw new InvalidDataException($"{source}: field 'descr' is '{descr}'; expected a little-endian or byte type such as '<f8'");
         if (FortranRe().Match(header) is { Success: true } fm && fm.Groups[1].Value == "True")
             throw new InvalidDataException($"{source}: field 'fortran_order' is True; only C-order arrays are supported");
         var shapeText = ShapeRe().Match(header) is { Success: true } m2 ? m2.Groups[1].Value
             : throw new InvalidDataException($"{source}: header has no 'shape' field: {header.Trim()}");
-        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(long.Parse).ToArray();
-        if (descr.Length < 3 || descr[0] == '>')
-            throw new InvalidDataException($"{source}: field 'descr' is '{descr}'; expected a little-endian or byte type such as '<f8'");
+        var shape = ParseShape(shapeText, source);
 
         var array = new NpyArray(descr, shape, [], source);
-        long nbytes = array.Count * array.DType.ElementSize();
+        long nbytes;
+        try { nbytes = checked(array.Count * array.DType.ElementSize()); }
+        catch (OverflowException) { throw new InvalidDataException($"{source}: field 'shape' ({shapeText}) is too large"); }
+        if (nbytes > Array.MaxLength)
+            throw new InvalidDataException($"{source}: field 'shape' ({shapeText}) of '{descr}' needs {nbytes} bytes, more than one array can hold");
         var data = new byte[nbytes];
         int got = s.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
         if (got < data.Length)
             throw new InvalidDataException($"{source}: truncated: shape ({shapeText}) of '{descr}' needs {nbytes} data bytes, found {got}");
         return array with { Data = data };
+    }
+
+    private const int MaxHeader = 1 << 20;
+
+    private static byte[] ReadHeaderBytes(Stream s, int count, string source, string what)
+    {
+        var b = new byte[count];
+        if (s.ReadAtLeast(b, count, throwOnEndOfStream: false) < count)
+            throw new InvalidDataException($"{source}: truncated inside the .npy {what}");
+        return b;
+    }
+
+    private static long[] ParseShape(string text, string source)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new long[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!long.TryParse(parts[i], out shape[i]) || shape[i] < 0)
+                throw new InvalidDataException($"{source}: field 'shape' is ({text}); expected non-negative integers");
+        return shape;
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")] private static partial Regex DescrRe();

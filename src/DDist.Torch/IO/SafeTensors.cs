@@ -74,95 +74,17 @@ public static class SafeTensors
     {
         using var file = SafeTensorsFile.Open(path);
         var result = new Dictionary<string, Tensor>();
-        foreach (var name in file.Names) result[name] = file.Read(name);
+        try
+        {
+            foreach (var name in file.Names) result[name] = file.Read(name);
+        }
+        catch
+        {
+            // The caller never sees a partial result, so nobody else would free these.
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
         return (result, new Dictionary<string, string>(file.Metadata));
     }
 }
 
-/// <summary>An open safetensors file whose tensors are read one at a time (streaming: nothing else is loaded).</summary>
-public sealed class SafeTensorsFile : IDisposable
-{
-    public sealed record Entry(string Name, DType DType, long[] Shape, long Begin, long End);
-
-    private readonly FileStream _stream;
-    private readonly long _dataStart;
-    private readonly Dictionary<string, Entry> _entries;
-    public string Path { get; }
-    public IReadOnlyDictionary<string, string> Metadata { get; }
-    /// <summary>Tensor names in file order (by data offset).</summary>
-    public IReadOnlyList<string> Names { get; }
-
-    private SafeTensorsFile(string path, FileStream stream, long dataStart, Dictionary<string, Entry> entries, Dictionary<string, string> metadata)
-    {
-        Path = path;
-        _stream = stream;
-        _dataStart = dataStart;
-        _entries = entries;
-        Metadata = metadata;
-        Names = entries.Values.OrderBy(e => e.Begin).Select(e => e.Name).ToList();
-    }
-
-    public static SafeTensorsFile Open(string path)
-    {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such safetensors file", path);
-        var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        try { return Parse(path, fs); }
-        catch { fs.Dispose(); throw; }
-    }
-
-    private static SafeTensorsFile Parse(string path, FileStream fs)
-    {
-        Span<byte> len = stackalloc byte[8];
-        if (fs.Read(len) != 8) throw new InvalidDataException($"{path}: file shorter than the 8-byte safetensors header length");
-        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(len);
-        if (n > SafeTensors.MaxHeader || (long)n > fs.Length - 8)
-            throw new InvalidDataException($"{path}: header length {n} exceeds the file ({fs.Length} bytes); not a safetensors file or truncated");
-        var json = new byte[n];
-        fs.ReadExactly(json);
-        JsonObject header;
-        try { header = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException($"{path}: empty safetensors header"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: safetensors header is not valid JSON ({e.Message})"); }
-
-        long dataStart = 8 + (long)n, dataLength = fs.Length - dataStart;
-        var entries = new Dictionary<string, Entry>();
-        var metadata = new Dictionary<string, string>();
-        foreach (var (name, node) in header)
-        {
-            if (name == "__metadata__")
-            {
-                foreach (var (k, v) in node!.AsObject()) metadata[k] = v!.GetValue<string>();
-                continue;
-            }
-            var o = node as JsonObject ?? throw new InvalidDataException($"{path}: tensor '{name}': expected an object");
-            var dtype = SafeTensors.ParseDType(o["dtype"]?.GetValue<string>() ?? "", path, name);
-            var shape = (o["shape"] as JsonArray ?? throw new InvalidDataException($"{path}: tensor '{name}': missing 'shape'"))
-                .Select(x => x!.GetValue<long>()).ToArray();
-            var offs = o["data_offsets"] as JsonArray ?? throw new InvalidDataException($"{path}: tensor '{name}': missing 'data_offsets'");
-            long begin = offs[0]!.GetValue<long>(), end = offs[1]!.GetValue<long>();
-            long expected = shape.Aggregate(1L, (a, b) => a * b) * dtype.ElementSize();
-            if (end - begin != expected)
-                throw new InvalidDataException($"{path}: tensor '{name}': data_offsets span {end - begin} bytes, shape [{string.Join(",", shape)}] of {dtype} needs {expected}");
-            if (begin < 0 || end > dataLength)
-                throw new InvalidDataException($"{path}: tensor '{name}': data_offsets [{begin},{end}] exceed the data section ({dataLength} bytes); file truncated?");
-            entries[name] = new Entry(name, dtype, shape, begin, end);
-        }
-        return new SafeTensorsFile(path, fs, dataStart, entries, metadata);
-    }
-
-    public bool Contains(string name) => _entries.ContainsKey(name);
-
-    public Entry Info(string name) =>
-        _entries.TryGetValue(name, out var e) ? e : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
-
-    /// <summary>Reads one tensor into a new CPU tensor.</summary>
-    public Tensor Read(string name)
-    {
-        var e = Info(name);
-        var bytes = new byte[e.End - e.Begin];
-        _stream.Seek(_dataStart + e.Begin, SeekOrigin.Begin);
-        _stream.ReadExactly(bytes);
-        return Tensors.FromBytes(bytes, e.DType, e.Shape);
-    }
-
-    public void Dispose() => _stream.Dispose();
-}

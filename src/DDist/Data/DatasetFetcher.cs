@@ -30,13 +30,14 @@ public sealed class DatasetFetcher : IDisposable
         _sources = sources ?? DatasetSources.All;
     }
 
-    /// <summary>Downloads, verifies and installs a dataset; returns the folder holding its files. An already installed
-    /// dataset is returned as it is. Offline, it fails with an IOException naming the URLs it could not reach.</summary>
+    /// <summary>Downloads, verifies and installs a dataset; returns the folder holding its files. A dataset the locator
+    /// already finds (installed here or by a system package) is returned as it is, with nothing downloaded. Offline,
+    /// it fails with an IOException naming the URLs it could not reach.</summary>
     public async Task<string> FetchAsync(string name, IProgress<FetchProgress>? progress = null, CancellationToken cancel = default)
     {
         var spec = SpecOf(name);
+        if (_locator.TryLocate(spec.Name) is { } available) return available;
         var target = _locator.DatasetDir(spec.Name);
-        if (DatasetRegistry.FindLayout(spec.Name, target) is { } installed) return installed;
         EnsureAbsent(target);
         var source = SourceOf(spec.Name);
         var staging = NewStaging(spec.Name);
@@ -126,6 +127,7 @@ public sealed class DatasetFetcher : IDisposable
                 return path;
             }
             catch (HttpRequestException e) { failures.Add($"{url}: {e.Message}"); }
+            catch (HttpIOException e) { failures.Add($"{url}: {e.Message}"); }
             catch (TaskCanceledException) when (!cancel.IsCancellationRequested) { failures.Add($"{url}: timed out"); }
         }
         throw new IOException(

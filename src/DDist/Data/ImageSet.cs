@@ -55,16 +55,18 @@ public sealed class ImageDataset : IDisposable
     public int Height => (int)Images.Size(2);
     public int Width => (int)Images.Size(3);
 
+    // Images converted per chunk, so the peak is the float32 result plus one chunk (Tiny's 100k images are 4.9 GB as float32).
+    private const int ChunkImages = 4096;
+
     /// <summary>float32 (x/255 − mean)/std on <paramref name="device"/>, labels int64.</summary>
     public static ImageDataset FromRaw(RawImageSet raw, Normalization norm, Device device, string name = "dataset")
     {
         if (norm.Channels != raw.Channels)
             throw new ArgumentException($"normalisation '{norm.Name}' has {norm.Channels} channels, the images have {raw.Channels}", nameof(norm));
         using var scope = new TensorScope();
-        var unit = UnitTensor(raw, device);
-        var mean = Tensors.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
-        var std = Tensors.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
-        var images = unit.Sub(mean).Div(std).DetachFromScope();
+        var mean = Torch.Tensors.FromArray(norm.Mean, 1, raw.Channels, 1, 1).To(device);
+        var std = Torch.Tensors.FromArray(norm.Std, 1, raw.Channels, 1, 1).To(device);
+        var images = Convert(raw, device, unit => unit.Sub(mean).Div(std)).DetachFromScope();
         return new ImageDataset
         {
             Name = name, Images = images, Labels = LabelTensor(raw, device).DetachFromScope(),
@@ -76,7 +78,7 @@ public sealed class ImageDataset : IDisposable
     public static ImageDataset FromRaw(RawImageSet raw, ZcaTransform zca, Device device, string name = "dataset")
     {
         using var scope = new TensorScope();
-        var images = zca.Apply(UnitTensor(raw, device)).DetachFromScope();
+        var images = Convert(raw, device, zca.Apply).DetachFromScope();
         return new ImageDataset
         {
             Name = name, Images = images, Labels = LabelTensor(raw, device).DetachFromScope(),
@@ -85,22 +87,34 @@ public sealed class ImageDataset : IDisposable
     }
 
     /// <summary>float32 pixels/255 in [0,1], shape (N,C,H,W), on <paramref name="device"/>.</summary>
-    public static Tensor UnitTensor(RawImageSet raw, Device device)
+    public static Tensor UnitTensor(RawImageSet raw, Device device) => Convert(raw, device, unit => unit);
+
+    /// <summary>transform(pixels/255) for every image, chunk by chunk, into one (N,C,H,W) float32 tensor.</summary>
+    private static Tensor Convert(RawImageSet raw, Device device, Func<Tensor, Tensor> transform)
     {
-        using var scope = new TensorScope();
-        var bytes = Tensors.FromArray(raw.Pixels, raw.Count, raw.Channels, raw.Height, raw.Width);
-        // Move the uint8 bytes first: a quarter of the float traffic to a GPU.
-        return bytes.To(device).To(DType.Float32).Div(255.0).MoveToOuterScope();
+        var output = Torch.Tensors.Empty([raw.Count, raw.Channels, raw.Height, raw.Width], DType.Float32, device);
+        using var noGrad = Torch.Tensors.NoGrad();
+        int size = raw.ImageSize;
+        for (int start = 0; start < raw.Count; start += ChunkImages)
+        {
+            using var scope = new TensorScope();
+            int n = Math.Min(ChunkImages, raw.Count - start);
+            var bytes = Torch.Tensors.FromArray((ReadOnlySpan<byte>)raw.Pixels.AsSpan(start * size, n * size), n, raw.Channels, raw.Height, raw.Width);
+            // Move the uint8 bytes first: a quarter of the float traffic to a GPU.
+            var unit = bytes.To(device).To(DType.Float32).Div(255.0);
+            output.Narrow(0, start, n).CopyFrom(transform(unit));
+        }
+        return output;
     }
 
     private static Tensor LabelTensor(RawImageSet raw, Device device) =>
-        Tensors.FromArray(raw.Labels.Select(l => (long)l).ToArray(), raw.Count).To(device);
+        Torch.Tensors.FromArray(raw.Labels.Select(l => (long)l).ToArray(), raw.Count).To(device);
 
     /// <summary>A new dataset holding copies of the given rows, in the given order (same device, same normalisation).</summary>
     public ImageDataset Subset(long[] indices)
     {
         using var scope = new TensorScope();
-        var index = Tensors.FromArray(indices, indices.Length).To(Images.Device);
+        var index = Torch.Tensors.FromArray(indices, indices.Length).To(Images.Device);
         return new ImageDataset
         {
             Name = Name, Images = Images.IndexSelect(0, index).DetachFromScope(), Labels = Labels.IndexSelect(0, index).DetachFromScope(),

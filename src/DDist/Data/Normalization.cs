@@ -14,7 +14,7 @@ public sealed record Normalization(string Name, float[] Mean, float[] Std)
     public static Normalization Cifar10 { get; } = new("cifar10", [0.4914f, 0.4822f, 0.4465f], [0.2023f, 0.1994f, 0.2010f]);
     /// <summary>What SEL, MTT and DATM actually use for CIFAR-100: CIFAR-10's constants (a copy-paste in their code).
     /// The default for cifar100, so published numbers are reproduced.</summary>
-    public static Normalization Cifar100ReferenceCode { get; } = new("cifar100-as-in-sel-mtt (cifar10 constants)", [0.4914f, 0.4822f, 0.4465f], [0.2023f, 0.1994f, 0.2010f]);
+    public static Normalization Cifar100ReferenceCode { get; } = new("cifar10-constants-for-cifar100", [0.4914f, 0.4822f, 0.4465f], [0.2023f, 0.1994f, 0.2010f]);
     /// <summary>DC's CIFAR-100 statistics (the dataset's own).</summary>
     public static Normalization Cifar100Dc { get; } = new("cifar100-dc", [0.5071f, 0.4866f, 0.4409f], [0.2673f, 0.2564f, 0.2762f]);
     /// <summary>SEL's TinyImageNet constants (the default for tiny-imagenet).</summary>

@@ -16,6 +16,8 @@ public interface INetwork
     /// <summary>The model name as given to <see cref="ModelZoo.Create"/>, e.g. "ConvNet".</summary>
     string Name { get; }
     long ParameterCount { get; }
+    /// <summary>Length of <see cref="Embed"/>'s per-sample feature vector (2048 for ConvNet on 28/32 pixels, 512 for ResNet18).</summary>
+    long EmbeddingSize { get; }
     IReadOnlyList<ParamSlot> Layout { get; }
     /// <summary>True when the network has batch norm (running statistics live in a <see cref="NetState"/>).</summary>
     bool HasBatchNorm { get; }

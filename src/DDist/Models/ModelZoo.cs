@@ -8,24 +8,24 @@ public static class ModelZoo
 {
     private delegate INetwork Factory(string name, int channels, int numClasses, int height, int width);
 
-    private static readonly Dictionary<string, Func<ConvNetOptions, ConvNetOptions>> ConvNetVariants = BuildConvNetVariants();
-    private static readonly Dictionary<string, Factory> OtherModels = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["MLP"] = (n, c, k, h, w) => Mlp.Create(c, k, h, w, n),
-        ["LeNet"] = (n, c, k, h, w) => LeNet.Create(c, k, h, w, n),
-        ["AlexNet"] = (n, c, k, h, w) => AlexNet.Create(c, k, h, w, n),
-        ["VGG11"] = (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.InstanceNorm, n),
-        ["VGG11BN"] = (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.BatchNorm, n),
-        ["ResNet18"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n }),
-        ["ResNet18BN"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm }),
-        ["ResNet18_AP"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, AvgPoolDownsample = true }),
-        ["ResNet18BN_AP"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm, AvgPoolDownsample = true }),
-        ["ResNet18_Tiny"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, StemStride = 2 }),
-        ["ResNet18BN_Tiny"] = (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm, StemStride = 2 }),
-    };
+    private static readonly (string Name, Func<ConvNetOptions, ConvNetOptions> Apply)[] ConvNetVariants = BuildConvNetVariants();
+    private static readonly (string Name, Factory Create)[] OtherModels =
+    [
+        ("MLP", (n, c, k, h, w) => Mlp.Create(c, k, h, w, n)),
+        ("LeNet", (n, c, k, h, w) => LeNet.Create(c, k, h, w, n)),
+        ("AlexNet", (n, c, k, h, w) => AlexNet.Create(c, k, h, w, n)),
+        ("VGG11", (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.InstanceNorm, n)),
+        ("VGG11BN", (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.BatchNorm, n)),
+        ("ResNet18", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n })),
+        ("ResNet18BN", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm })),
+        ("ResNet18_AP", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, AvgPoolDownsample = true })),
+        ("ResNet18BN_AP", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm, AvgPoolDownsample = true })),
+        ("ResNet18_Tiny", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, StemStride = 2 })),
+        ("ResNet18BN_Tiny", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n, Norm = NormKind.BatchNorm, StemStride = 2 })),
+    ];
 
-    /// <summary>Every accepted model name (without overrides).</summary>
-    public static IReadOnlyList<string> Names { get; } = ConvNetVariants.Keys.Concat(OtherModels.Keys).ToArray();
+    /// <summary>Every accepted model name (without overrides), ConvNet variants first.</summary>
+    public static IReadOnlyList<string> Names { get; } = ConvNetVariants.Select(v => v.Name).Concat(OtherModels.Select(m => m.Name)).ToArray();
 
     public static INetwork Create(string name, int channels, int numClasses, int height, int width)
     {
@@ -34,17 +34,18 @@ public static class ModelZoo
         var trimmed = name.Trim();
         int open = trimmed.IndexOf('(');
         var baseName = open < 0 ? trimmed : trimmed[..open].Trim();
-        if (ConvNetVariants.TryGetValue(baseName, out var variant))
+        var variant = ConvNetVariants.FirstOrDefault(v => v.Name.Equals(baseName, StringComparison.OrdinalIgnoreCase));
+        if (variant.Name is not null)
         {
-            var canonical = ConvNetVariants.Keys.First(k => k.Equals(baseName, StringComparison.OrdinalIgnoreCase));
-            var options = variant(new ConvNetOptions(channels, numClasses, height, width) { Name = canonical });
+            var options = variant.Apply(new ConvNetOptions(channels, numClasses, height, width) { Name = variant.Name });
             if (open >= 0) options = ApplyOverrides(options, trimmed, trimmed[(open + 1)..]);
             return ConvNet.Create(options);
         }
         if (open >= 0)
             throw new ArgumentException($"model '{name}': overrides in parentheses are supported for ConvNet variants only");
-        if (OtherModels.TryGetValue(baseName, out var factory))
-            return factory(OtherModels.Keys.First(k => k.Equals(baseName, StringComparison.OrdinalIgnoreCase)), channels, numClasses, height, width);
+        var model = OtherModels.FirstOrDefault(m => m.Name.Equals(baseName, StringComparison.OrdinalIgnoreCase));
+        if (model.Name is not null)
+            return model.Create(model.Name, channels, numClasses, height, width);
         throw new ArgumentException($"unknown model '{name}'; valid names: {string.Join(", ", Names)}");
     }
 
@@ -73,35 +74,39 @@ public static class ModelZoo
     private static int ParsePositive(string full, string[] kv) =>
         int.TryParse(kv[1], out var v) && v > 0 ? v : throw new ArgumentException($"model '{full}': {kv[0]} must be a positive integer, got '{kv[1]}'");
 
-    private static Dictionary<string, Func<ConvNetOptions, ConvNetOptions>> BuildConvNetVariants()
+    /// <summary>The ConvNet variants of get_network, in the order of the reference's table (§2.2).</summary>
+    private static (string, Func<ConvNetOptions, ConvNetOptions>)[] BuildConvNetVariants()
     {
-        var v = new Dictionary<string, Func<ConvNetOptions, ConvNetOptions>>(StringComparer.OrdinalIgnoreCase)
+        var v = new List<(string Name, Func<ConvNetOptions, ConvNetOptions> Apply)>
         {
-            ["ConvNet"] = o => o,
-            ["ConvNetBN"] = o => o with { Norm = NormKind.BatchNorm },
-            ["ConvNetD4BN"] = o => o with { Depth = 4, Norm = NormKind.BatchNorm },
-            ["ConvNetKIP"] = o => o with { Width = 1024, Norm = NormKind.None },
-            ["ConvNetNN"] = o => o with { Norm = NormKind.None },
-            ["ConvNetLN"] = o => o with { Norm = NormKind.LayerNorm },
-            ["ConvNetIN"] = o => o with { Norm = NormKind.InstanceNorm },
-            ["ConvNetGN"] = o => o with { Norm = NormKind.GroupNorm },
-            ["ConvNetAS"] = o => o with { Activation = ActivationKind.Sigmoid },
-            ["ConvNetAR"] = o => o with { Activation = ActivationKind.Relu },
-            ["ConvNetAL"] = o => o with { Activation = ActivationKind.LeakyRelu },
-            ["ConvNetNP"] = o => o with { Pooling = PoolingKind.None },
-            ["ConvNetMP"] = o => o with { Pooling = PoolingKind.MaxPooling },
-            ["ConvNetAP"] = o => o with { Pooling = PoolingKind.AvgPooling },
+            ("ConvNet", o => o),
+            ("ConvNetBN", o => o with { Norm = NormKind.BatchNorm }),
         };
         for (int d = 1; d <= 8; d++)
         {
             int depth = d;
-            v[$"ConvNetD{d}"] = o => o with { Depth = depth };
+            v.Add(($"ConvNetD{d}", o => o with { Depth = depth }));
         }
+        v.Add(("ConvNetD4BN", o => o with { Depth = 4, Norm = NormKind.BatchNorm }));
         foreach (var w in new[] { 32, 64, 128, 256, 512, 1024 })
         {
             int width = w;
-            v[$"ConvNetW{w}"] = o => o with { Width = width };
+            v.Add(($"ConvNetW{w}", o => o with { Width = width }));
         }
-        return v;
+        v.AddRange(new (string, Func<ConvNetOptions, ConvNetOptions>)[]
+        {
+            ("ConvNetNN", o => o with { Norm = NormKind.None }),
+            ("ConvNetLN", o => o with { Norm = NormKind.LayerNorm }),
+            ("ConvNetIN", o => o with { Norm = NormKind.InstanceNorm }),
+            ("ConvNetGN", o => o with { Norm = NormKind.GroupNorm }),
+            ("ConvNetAS", o => o with { Activation = ActivationKind.Sigmoid }),
+            ("ConvNetAR", o => o with { Activation = ActivationKind.Relu }),
+            ("ConvNetAL", o => o with { Activation = ActivationKind.LeakyRelu }),
+            ("ConvNetNP", o => o with { Pooling = PoolingKind.None }),
+            ("ConvNetMP", o => o with { Pooling = PoolingKind.MaxPooling }),
+            ("ConvNetAP", o => o with { Pooling = PoolingKind.AvgPooling }),
+            ("ConvNetKIP", o => o with { Width = 1024, Norm = NormKind.None }),
+        });
+        return v.ToArray();
     }
 }

@@ -1,6 +1,5 @@
 using DDist.Data;
 using DDist.Torch;
-using TorchApi = DDist.Torch.Tensors;
 
 namespace DDist.Tests.Data;
 
@@ -10,10 +9,10 @@ public class ZcaTransformTests
     private static Tensor CorrelatedImages(int n)
     {
         using var scope = new TensorScope();
-        TorchApi.ManualSeed(7);
-        var sources = TorchApi.Rand([n, 4]);
-        var mixing = TorchApi.Rand([4, 18]).Mul(0.25);
-        var noise = TorchApi.Rand([n, 18]).Mul(0.05);
+        Tensors.ManualSeed(7);
+        var sources = Tensors.Rand([n, 4]);
+        var mixing = Tensors.Rand([4, 18]).Mul(0.25);
+        var noise = Tensors.Rand([n, 18]).Mul(0.05);
         return sources.MatMul(mixing).Add(noise).Reshape(n, 2, 3, 3).MoveToOuterScope();
     }
 
@@ -99,14 +98,14 @@ public class ZcaTransformTests
         using var scope = new TensorScope();
         Assert.Same(zca, data.Zca);
         Assert.True(data.Images.Sub(zca.Apply(unit)).Abs().Max().Item() < 1e-6);
-        Assert.Throws<ArgumentException>(() => zca.Apply(TorchApi.Zeros([1, 1, 3, 3])));
+        Assert.Throws<ArgumentException>(() => zca.Apply(Tensors.Zeros([1, 1, 3, 3])));
     }
 
     [Fact]
     public void Eigh_DecomposesASymmetricMatrix()
     {
         using var scope = new TensorScope();
-        var a = TorchApi.FromArray(new double[] { 2, 1, 0, 1, 2, 0, 0, 0, 5 }, 3, 3);
+        var a = Tensors.FromArray(new double[] { 2, 1, 0, 1, 2, 0, 0, 0, 5 }, 3, 3);
         var (values, vectors) = Linalg.Eigh(a);
         Assert.Equal([1.0, 3.0, 5.0], values.ToArray<double>().Select(v => Math.Round(v, 10)));
         var reconstructed = vectors.Mul(values.Unsqueeze(0)).MatMul(vectors.T());

@@ -111,19 +111,19 @@ public class ModelZooTests
             Assert.True(eval.IsFinite().LogicalNot().Sum().ItemLong() == 0, $"{name} gives non-finite logits");
             var e = net.Embed(x, p, state, training: false);
             Assert.Equal(2, e.Size(0));
-            Assert.Equal(((SequentialNetwork)net).EmbeddingSize, e.Size(1));
+            Assert.Equal(net.EmbeddingSize, e.Size(1));
         }
     }
 
     [Fact]
     public void EmbeddingSizes()
     {
-        Assert.Equal(2048, ((SequentialNetwork)ModelZoo.Create("ConvNet", 1, 10, 28, 28)).EmbeddingSize);
-        Assert.Equal(2048, ((SequentialNetwork)ModelZoo.Create("ConvNetD4", 3, 200, 64, 64)).EmbeddingSize);
-        Assert.Equal(512, ((SequentialNetwork)ModelZoo.Create("ResNet18BN_Tiny", 3, 200, 64, 64)).EmbeddingSize);
-        Assert.Equal(512, ((SequentialNetwork)ModelZoo.Create("ResNet18", 1, 10, 28, 28)).EmbeddingSize);
-        Assert.Equal(128, ((SequentialNetwork)ModelZoo.Create("MLP", 1, 10, 28, 28)).EmbeddingSize);
-        Assert.Equal(84, ((SequentialNetwork)ModelZoo.Create("LeNet", 3, 10, 32, 32)).EmbeddingSize);
+        Assert.Equal(2048, ModelZoo.Create("ConvNet", 1, 10, 28, 28).EmbeddingSize);
+        Assert.Equal(2048, ModelZoo.Create("ConvNetD4", 3, 200, 64, 64).EmbeddingSize);
+        Assert.Equal(512, ModelZoo.Create("ResNet18BN_Tiny", 3, 200, 64, 64).EmbeddingSize);
+        Assert.Equal(512, ModelZoo.Create("ResNet18", 1, 10, 28, 28).EmbeddingSize);
+        Assert.Equal(128, ModelZoo.Create("MLP", 1, 10, 28, 28).EmbeddingSize);
+        Assert.Equal(84, ModelZoo.Create("LeNet", 3, 10, 32, 32).EmbeddingSize);
     }
 
     [Fact]

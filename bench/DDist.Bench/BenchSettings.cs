@@ -1,0 +1,29 @@
+namespace DDist.Bench;
+
+/// <summary>Settings shared by every case; bench/run.sh passes the same values to the PyTorch side.</summary>
+public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed)
+{
+    public static BenchSettings Parse(string[] args, out string[] cases, out string outPath)
+    {
+        var s = new BenchSettings(Threads: 0, Warmup: 3, Timed: 10, Batch: 256, TinyOpCalls: 100_000, Seed: 0);
+        cases = BenchCases.All.Select(c => c.Name).ToArray();
+        outPath = Path.Combine("bench", "results", "ddist.json");
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            switch (args[i])
+            {
+                case "--threads": s = s with { Threads = int.Parse(Value()) }; break;
+                case "--warmup": s = s with { Warmup = int.Parse(Value()) }; break;
+                case "--steps": s = s with { Timed = int.Parse(Value()) }; break;
+                case "--batch": s = s with { Batch = int.Parse(Value()) }; break;
+                case "--tiny-calls": s = s with { TinyOpCalls = int.Parse(Value()) }; break;
+                case "--seed": s = s with { Seed = ulong.Parse(Value()) }; break;
+                case "--cases": cases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                case "--out": outPath = Value(); break;
+                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --cases --out)");
+            }
+        }
+        return s;
+    }
+}

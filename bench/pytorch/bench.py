@@ -1,0 +1,69 @@
+"""PyTorch side of the engine benchmark: runs the named cases and writes their results as JSON (same shape as
+bench/DDist.Bench's) for bench/report.py. Each case is a module with run(settings) -> {"metrics", "details"};
+register new ones in CASES under the name the C# side uses."""
+import argparse
+import json
+import os
+import sys
+
+import torch
+
+import convnet_step
+import tiny_op
+
+CASES = {
+    "convnet-train-step": convnet_step.run,
+    "tiny-op": tiny_op.run,
+}
+
+
+def physical_cores():
+    cores = set()
+    phys = "0"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("physical id"):
+                    phys = line.split(":")[1].strip()
+                elif line.startswith("core id"):
+                    cores.add((phys, line.split(":")[1].strip()))
+    except OSError:
+        pass
+    return min(len(cores), os.cpu_count()) if cores else os.cpu_count()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--batch", type=int, default=256)
+    ap.add_argument("--tiny-calls", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--out", default=os.path.join("bench", "results", "pytorch.json"))
+    s = ap.parse_args()
+    if s.threads <= 0:
+        s.threads = physical_cores()
+    torch.set_num_threads(s.threads)
+    print(f"pytorch: torch {torch.__version__}, threads {torch.get_num_threads()}, grad enabled {torch.is_grad_enabled()}")
+
+    results = {}
+    for name in [c.strip() for c in s.cases.split(",") if c.strip()]:
+        if name not in CASES:
+            sys.exit(f"unknown case '{name}'; known: {', '.join(CASES)}")
+        r = CASES[name](s)
+        print(f"pytorch {name}: " + ", ".join(f"{m['name']} {m['value']:.4g}" for m in r["metrics"]))
+        results[name] = r
+
+    doc = {"engine": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
+           "settings": vars(s), "cases": results}
+    os.makedirs(os.path.dirname(os.path.abspath(s.out)), exist_ok=True)
+    tmp = s.out + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=2)
+    os.replace(tmp, s.out)
+
+
+if __name__ == "__main__":
+    main()

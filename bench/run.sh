@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Engine benchmark: the same work in DDist (C#) and PyTorch (Python, same libtorch), side by side.
+#   bench/run.sh [--cases a,b] [--threads N] [--warmup W] [--steps S] ...   (options go to both programs)
+# Needs /usr/bin/python3 with torch (Debian python3-torch; ./build.sh bench installs it). Installs nothing itself.
+# Prints a table and, as its last line: "convnet-train-step ddist/pytorch throughput ratio: X.XX".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+PYTHON=/usr/bin/python3
+if ! "$PYTHON" -c 'import torch' 2>/dev/null; then
+  echo "bench: $PYTHON cannot import torch; install python3-torch (./build.sh bench does)" >&2
+  exit 1
+fi
+
+# One thread count for both sides: physical cores unless --threads is given.
+threads=$(awk -F: '/^physical id/{p=$2} /^core id/{print p":"$2}' /proc/cpuinfo | sort -u | wc -l)
+[ "$threads" -ge 1 ] || threads=$(nproc)
+args=(--threads "$threads" "$@")
+
+mkdir -p bench/results
+echo "==> building bench (Release)"
+dotnet build bench/DDist.Bench/DDist.Bench.csproj -c Release -v q -nologo >/dev/null
+bin=bench/DDist.Bench/bin/Release/net10.0/DDist.Bench
+
+echo "==> ddist"
+"$bin" "${args[@]}" --out bench/results/ddist.json
+echo "==> pytorch"
+(cd bench/pytorch && "$PYTHON" bench.py "${args[@]}" --out ../results/pytorch.json)
+echo
+"$PYTHON" bench/report.py bench/results/ddist.json bench/results/pytorch.json

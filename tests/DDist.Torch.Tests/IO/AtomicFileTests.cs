@@ -1,0 +1,76 @@
+using DDist.Torch.IO;
+
+namespace DDist.Torch.Tests.IO;
+
+public class AtomicFileTests
+{
+    [Fact]
+    public void AWriteThatThrowsMidwayLeavesTheOldFileAndNoTempFile()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("model.bin");
+        File.WriteAllText(path, "old content");
+
+        var e = Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write(new byte[100_000]); // more than the stream buffer, so some of it reaches the temp file
+            throw new InvalidOperationException("disk full, say");
+        }));
+
+        Assert.Equal("disk full, say", e.Message);
+        Assert.Equal("old content", File.ReadAllText(path));
+        Assert.Equal(["model.bin"], dir.FileNames());
+    }
+
+    [Fact]
+    public void AFailedFirstWriteCreatesNothing()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("new.bin");
+        Assert.Throws<IOException>(() => AtomicFile.Write(path, s => { s.WriteByte(1); throw new IOException("boom"); }));
+        Assert.Empty(dir.FileNames());
+    }
+
+    [Fact]
+    public void ASuccessfulWriteReplacesTheFileAndCleansUp()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("a.json");
+        File.WriteAllText(path, "old old old old old");
+        AtomicFile.WriteAllText(path, "{\"new\": \"✓\"}");
+        Assert.Equal("{\"new\": \"✓\"}", File.ReadAllText(path));
+        Assert.Equal(new byte[] { (byte)'{' }, File.ReadAllBytes(path)[..1]); // no byte-order mark
+        Assert.Equal(["a.json"], dir.FileNames());
+
+        AtomicFile.WriteAllBytes(path, [1, 2, 3]);
+        Assert.Equal(new byte[] { 1, 2, 3 }, File.ReadAllBytes(path));
+        Assert.Equal(["a.json"], dir.FileNames());
+    }
+
+    [Fact]
+    public void CreatesMissingFolders()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "runs", "r1", "out.txt");
+        AtomicFile.WriteAllText(path, "x");
+        Assert.Equal("x", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void SafeTensorsSaveThatFailsKeepsThePreviousFile()
+    {
+        using var dir = new TempDirectory();
+        using var scope = new TensorScope();
+        var path = dir.File("w.safetensors");
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["w"] = Tensors.Full([3], 1) });
+        var before = File.ReadAllBytes(path);
+
+        var disposed = Tensors.Zeros([2]);
+        disposed.Dispose();
+        Assert.Throws<ObjectDisposedException>(() =>
+            SafeTensors.Save(path, [KeyValuePair.Create("w", Tensors.Full([3], 2)), KeyValuePair.Create("gone", disposed)]));
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(["w.safetensors"], dir.FileNames());
+    }
+}
