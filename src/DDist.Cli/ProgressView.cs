@@ -59,7 +59,7 @@ public static class ProgressView
 
         public void Report(ProgressReport r)
         {
-            if (!_stages.TryGetValue(r.Stage, out var s)) _stages[r.Stage] = s = (Stopwatch.StartNew(), TimeSpan.MinValue, r.Done);
+            if (!_stages.TryGetValue(r.Stage, out var s)) _stages[r.Stage] = s = (Stopwatch.StartNew(), -Interval, r.Done);
             bool finished = r.Done >= r.Total;
             if (!finished && s.Clock.Elapsed - s.Last < Interval) return;
             _stages[r.Stage] = s with { Last = s.Clock.Elapsed };

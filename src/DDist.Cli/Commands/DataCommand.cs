@@ -10,6 +10,7 @@ public static class DataCommand
     {
         var data = new Command("data", "Fetch datasets and describe them");
         data.Subcommands.Add(Fetch(globals));
+        data.Subcommands.Add(Import(globals));
         data.Subcommands.Add(Info(globals));
         return data;
     }
@@ -33,6 +34,25 @@ public static class DataCommand
                 ? ProgressView.Run(ctx, p => fetcher.FetchAsync(dataset, new FetchProgressAdapter(p), ctx.Cancel).GetAwaiter().GetResult())
                 : fetcher.Import(dataset, source, parse.GetValue(symlink) ? ImportMode.Symlink : ImportMode.Copy);
             ctx.WriteResult(new { dataset, path = dir }, w => w.WriteLine($"{dataset}: ready in {dir}"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Import(GlobalOptions globals)
+    {
+        var name = new Argument<string>("NAME") { Description = "Dataset name" };
+        var dir = new Argument<string>("DIR") { Description = "A folder or archive holding the official files" };
+        var symlink = new Option<bool>("--symlink") { Description = "Link to the files instead of copying them" };
+        var cmd = new Command("import", "Install a dataset from a local copy (same as `data fetch NAME --from DIR`)") { name, dir, symlink };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var dataset = DatasetRegistry.Canonical(parse.GetValue(name)!);
+            var source = parse.GetValue(dir)!;
+            if (!File.Exists(source) && !Directory.Exists(source)) throw new CliException($"{source}: no such file or folder");
+            using var fetcher = new DatasetFetcher(DatasetLocator.FromEnvironment());
+            var installed = fetcher.Import(dataset, source, parse.GetValue(symlink) ? ImportMode.Symlink : ImportMode.Copy);
+            ctx.WriteResult(new { dataset, path = installed }, w => w.WriteLine($"{dataset}: ready in {installed}"));
             return ExitCodes.Ok;
         });
         return cmd;

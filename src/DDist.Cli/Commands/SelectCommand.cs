@@ -26,7 +26,7 @@ public static class SelectCommand
             var path = ctx.RequireOut("select random", "FILE.safetensors");
             int n = CommonOptions.Positive(parse.GetValue(ipc), 0, "--ipc");
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
-            using var set = RandomSelection.Select(data.Train, n, ctx.Seed, data.Normalization.Name);
+            using var set = RandomSelection.Select(data.Train, n, ctx.Seed);
             set.Save(path);
             ctx.WriteResult(new { path, dataset = data.Name, method = "random", ipc = n, images = set.Count, seed = ctx.Seed },
                 o => o.WriteLine($"{path}: {set.Count} images ({n} per class) of {data.Name}, random, seed {ctx.Seed}"));

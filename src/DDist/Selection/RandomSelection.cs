@@ -10,8 +10,9 @@ namespace DDist.Selection;
 /// <c>new Random(seed)</c>, so the same seed picks the same indices on every machine.</summary>
 public static class RandomSelection
 {
-    /// <param name="normalization">How the dataset's images are normalised (recorded in the set's info).</param>
-    public static SmallSet Select(ImageDataset train, int ipc, ulong seed, string normalization)
+    /// <param name="normalization">How the dataset's images are normalised, recorded in the set's info; default the
+    /// dataset's own (its normalisation name, or "zca" when whitened — the set then carries the ZCA transform).</param>
+    public static SmallSet Select(ImageDataset train, int ipc, ulong seed, string? normalization = null)
     {
         if (ipc < 1) throw new ArgumentOutOfRangeException(nameof(ipc), ipc, "images per class must be ≥ 1");
         var labels = train.Labels.To(DType.Int64, Device.Cpu);
@@ -49,9 +50,11 @@ public static class RandomSelection
             Labels = train.Labels.IndexSelect(0, index).To(DType.Int64, Device.Cpu).DetachFromScope(),
             IsDistilled = new bool[chosen.Count],
             SourceIndex = chosen.ToArray(),
+            Zca = train.Zca?.ToTensors(),
             Info = new SmallSetInfo
             {
-                Dataset = train.Name, Normalization = normalization, Method = "random", Ipc = ipc,
+                Dataset = train.Name, Method = "random", Ipc = ipc,
+                Normalization = normalization ?? (train.Zca is not null ? "zca" : train.Normalization?.Name ?? "unknown"),
                 NumClasses = train.NumClasses, Seed = seed,
                 Parameters = new() { ["ipc"] = ipc.ToString(CultureInfo.InvariantCulture) },
             },

@@ -13,6 +13,7 @@ internal sealed class TinyNetwork : INetwork
     public bool HasBatchNorm { get; }
     public IReadOnlyList<ParamSlot> Layout { get; }
     public long ParameterCount => Layout[^1].Offset + Layout[^1].Count;
+    public long EmbeddingSize => _hidden;
 
     public TinyNetwork(int inputs, int hidden, int classes, bool batchNorm)
     {

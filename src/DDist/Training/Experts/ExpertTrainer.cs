@@ -144,8 +144,15 @@ public sealed class ExpertTrainer
         AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), json);
         checkpoint.Delete();
         var partial = Path.Combine(directory, ".partial");
-        if (System.IO.Directory.Exists(partial) && !System.IO.Directory.EnumerateFileSystemEntries(partial).Any())
-            System.IO.Directory.Delete(partial);
+        try
+        {
+            if (System.IO.Directory.Exists(partial) && !System.IO.Directory.EnumerateFileSystemEntries(partial).Any())
+                System.IO.Directory.Delete(partial);
+        }
+        catch (IOException)
+        {
+            // Another shard started an expert in between; its folder keeps .partial alive.
+        }
     }
 
     private void CheckData(ImageDataset train, ImageDataset? test)

@@ -1,4 +1,6 @@
+using DDist.Augment;
 using DDist.Data;
+using DDist.Models;
 using DDist.Torch;
 using DDist.Training;
 using DDist.Training.Experts;
@@ -22,9 +24,14 @@ public sealed class ExpertTrainerTests : IDisposable
 
     private string Dir(string name) => Path.Combine(_root, name);
 
-    private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42) => new(Net,
-        new ExpertOptions { Model = Net.Name, NumExperts = experts, Epochs = epochs, BatchSize = 16, LearningRate = 0.05, Momentum = momentum, Seed = seed },
-        new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3));
+    private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42, bool convNetWithDsa = false) =>
+        new(convNetWithDsa ? ModelZoo.Create("ConvNetBN(width=4,depth=1)", 1, 3, 6, 6) : Net,
+            new ExpertOptions
+            {
+                Model = Net.Name, NumExperts = experts, Epochs = epochs, BatchSize = 16, LearningRate = 0.05, Momentum = momentum, Seed = seed,
+                Augmentation = convNetWithDsa ? AugMode.Dsa : AugMode.None,
+            },
+            new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3));
 
     private static Dictionary<string, byte[]> Files(string dir) =>
         Directory.GetFiles(dir).ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
@@ -55,9 +62,12 @@ public sealed class ExpertTrainerTests : IDisposable
         Assert.NotEqual(init.ToArray<float>(), last.ToArray<float>());
     }
 
-    [Fact]
-    public void InterruptedExpertResumesToIdenticalFiles()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]   // ConvNetBN with DSA: augmentation draws and BN statistics must resume too
+    public void InterruptedExpertResumesToIdenticalFiles(bool convNetWithDsa)
     {
+        ExpertTrainer Trainer() => this.Trainer(convNetWithDsa: convNetWithDsa);
         Trainer().Train(Dir("whole"), _train, _test, ShardSpec.All);
 
         // Cancel expert 1 in the middle of its third epoch (after the checkpoint of epoch 2 was written).

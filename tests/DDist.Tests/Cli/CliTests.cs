@@ -1,0 +1,94 @@
+using System.Text.Json;
+using DDist.Models;
+
+namespace DDist.Tests.Cli;
+
+/// <summary>The `ddist` entry point run in-process. Serial: commands set libtorch's thread count and seed.</summary>
+[Collection(SerialRngCollection.Name)]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-cli-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static void AssertFails((int Code, string Out, string Err) r, params string[] mentions)
+    {
+        Assert.NotEqual(0, r.Code);
+        foreach (var m in mentions) Assert.Contains(m, r.Err);
+        Assert.DoesNotContain("   at ", r.Err);   // no stack trace
+    }
+
+    [Fact]
+    public void UnknownDatasetIsNamed() => AssertFails(Run("models", "--dataset", "nosuchset"), "unknown dataset 'nosuchset'");
+
+    [Fact]
+    public void UnknownModelIsNamed() =>
+        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--model", "NoSuchNet", "--out", Path.Combine(_dir, "e")), "NoSuchNet");
+
+    [Fact]
+    public void MissingSetFileIsNamed()
+    {
+        var path = Path.Combine(_dir, "absent.safetensors");
+        AssertFails(Run("eval", path), path);
+    }
+
+    [Fact]
+    public void FileThatIsNotASmallSetIsNamed()
+    {
+        var path = Path.Combine(_dir, "junk.safetensors");
+        File.WriteAllText(path, "not a safetensors file");
+        AssertFails(Run("eval", path), path);
+    }
+
+    [Fact]
+    public void InconsistentOptionsAreRejected()
+    {
+        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--shard", "3/2", "--out", Path.Combine(_dir, "e")), "3/2");
+        AssertFails(Run("experts", "--dataset", "fashion-mnist"), "--out");
+        AssertFails(Run("models", "--dataset", "fashion-mnist", "--device", "tpu"), "tpu");
+        AssertFails(Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "0", "--out", Path.Combine(_dir, "s.safetensors")), "--ipc 0");
+        Assert.NotEqual(0, Run("eval").Code);   // missing SET argument: a parse error
+    }
+
+    [Fact]
+    public void ModelsListsParameterCountsAsJson()
+    {
+        var (code, output, _) = Run("models", "--dataset", "fashion-mnist", "--json");
+        Assert.Equal(0, code);
+        var rows = JsonDocument.Parse(output).RootElement.GetProperty("models").EnumerateArray().ToArray();
+        Assert.Equal(ModelZoo.Names.Count, rows.Length);
+        var convNet = rows.Single(m => m.GetProperty("name").GetString() == "ConvNet");
+        Assert.Equal(ModelZoo.Create("ConvNet", 1, 10, 28, 28).ParameterCount, convNet.GetProperty("parameters").GetInt64());
+        // Models that do not fit 28×28 carry the reason instead of a count.
+        var tooDeep = rows.Single(m => m.GetProperty("name").GetString() == "ConvNetD8");
+        Assert.False(tooDeep.TryGetProperty("parameters", out _));
+        Assert.Contains("too small", tooDeep.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public void SelectRandomThenEvaluate()
+    {
+        var set = Path.Combine(_dir, "random2.safetensors");
+        var select = Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--seed", "4", "--out", set);
+        Assert.True(select.Code == 0, select.Err);
+        Assert.True(File.Exists(set) && File.Exists(Path.ChangeExtension(set, ".json")));
+
+        var eval = Run("eval", set, "--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "2", "--json");
+        Assert.True(eval.Code == 0, eval.Err);
+        var json = JsonDocument.Parse(eval.Out).RootElement;
+        Assert.Equal(2, json.GetProperty("accuracies").GetArrayLength());
+        Assert.InRange(json.GetProperty("mean").GetDouble(), 0.0, 1.0);
+        Assert.Equal("dc", json.GetProperty("protocol").GetProperty("name").GetString());
+        Assert.Equal(2, json.GetProperty("protocol").GetProperty("trainedEpochs").GetInt32());
+    }
+}
