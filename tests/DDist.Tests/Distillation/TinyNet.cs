@@ -12,6 +12,7 @@ internal sealed class TinyNet(int channels, int classes, int h, int w, DType dty
 
     public string Name => "TinyNet";
     public bool HasBatchNorm => false;
+    public long EmbeddingSize => FcIn;
 
     public IReadOnlyList<ParamSlot> Layout
     {

@@ -7,6 +7,7 @@ using DDist.Torch;
 
 namespace DDist.Tests.Distillation;
 
+[Collection(SerialRngCollection.Name)]
 public class TrajectoryMatchingTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ddist-distill-").FullName;

@@ -3,6 +3,7 @@ using DDist.Selection;
 
 namespace DDist.Tests.Selection;
 
+[Collection(SerialRngCollection.Name)]
 public class WindowSearchTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ddist-window-").FullName;
