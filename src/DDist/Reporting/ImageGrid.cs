@@ -18,6 +18,9 @@ public sealed record GridOptions
     public Rgb Background { get; init; } = Rgb.White;
     /// <summary>Writes the class index at the start of each row.</summary>
     public bool RowLabels { get; init; } = true;
+    /// <summary>When a class has both distilled and real images, show half of each (distilled first) instead of
+    /// the first PerClass in set order (which, in SelMatch's order, would all be distilled).</summary>
+    public bool BalanceParts { get; init; } = true;
 }
 
 /// <summary>Renders images (N,C,H,W, normalised) as a class-per-row grid of [0,1] pixels.</summary>
@@ -33,17 +36,17 @@ public static class ImageGrid
             throw new ArgumentException($"images must be (N,1|3,H,W), got [{string.Join(",", shape)}]", nameof(images));
         int n = (int)shape[0], ch = (int)shape[1], h = (int)shape[2], w = (int)shape[3];
         if (labels.Length != n) throw new ArgumentException($"{labels.Length} labels for {n} images", nameof(labels));
+        foreach (var (label, i) in labels.Select((l, i) => (l, i)))
+            if (label < 0 || label >= numClasses) throw new ArgumentOutOfRangeException(nameof(labels), $"label {label} of image {i} outside [0, {numClasses})");
         var pixels = ToUnitPixels(images, normalization);
 
         int tileW = w * o.Scale + 2 * o.Frame, tileH = h * o.Scale + 2 * o.Frame;
         int labelW = o.RowLabels ? BitmapFont.Measure(numClasses - 1 + "", 2) + 8 : 0;
         var canvas = new Canvas(labelW + o.Gap + o.PerClass * (tileW + o.Gap), o.Gap + numClasses * (tileH + o.Gap), o.Background);
         var column = new int[numClasses];
-        for (int i = 0; i < n; i++)
+        foreach (var i in Shown(labels, isDistilled, numClasses, o))
         {
             int c = (int)labels[i];
-            if (c < 0 || c >= numClasses) throw new ArgumentOutOfRangeException(nameof(labels), $"label {c} of image {i} outside [0, {numClasses})");
-            if (column[c] >= o.PerClass) continue;
             int x = labelW + o.Gap + column[c]++ * (tileW + o.Gap), y = o.Gap + c * (tileH + o.Gap);
             canvas.FillRect(x, y, tileW, tileH, isDistilled is not null && isDistilled[i] ? o.DistilledFrame : o.SelectedFrame);
             DrawImage(canvas, pixels, i, ch, h, w, x + o.Frame, y + o.Frame, o.Scale);
@@ -52,6 +55,25 @@ public static class ImageGrid
             for (int c = 0; c < numClasses; c++)
                 canvas.DrawText(4, o.Gap + c * (tileH + o.Gap) + (tileH - 14) / 2, c.ToString(), Rgb.Black, 2);
         return canvas;
+    }
+
+    /// <summary>The images to draw, per class in set order: the first PerClass, or with <see cref="GridOptions.BalanceParts"/>
+    /// up to half distilled and the rest real.</summary>
+    private static IEnumerable<int> Shown(long[] labels, bool[]? isDistilled, int numClasses, GridOptions o)
+    {
+        for (int c = 0; c < numClasses; c++)
+        {
+            var members = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c).ToList();
+            if (!o.BalanceParts || isDistilled is null)
+            {
+                foreach (var i in members.Take(o.PerClass)) yield return i;
+                continue;
+            }
+            var distilled = members.Where(i => isDistilled[i]).ToList();
+            var real = members.Where(i => !isDistilled[i]).ToList();
+            int takeDistilled = real.Count == 0 ? o.PerClass : Math.Min(distilled.Count, (o.PerClass + 1) / 2);
+            foreach (var i in distilled.Take(takeDistilled).Concat(real.Take(o.PerClass - Math.Min(takeDistilled, distilled.Count)))) yield return i;
+        }
     }
 
     /// <summary>A small set as a grid, its normalisation recovered from the set's info when possible.</summary>
