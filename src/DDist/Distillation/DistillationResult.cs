@@ -1,0 +1,24 @@
+using DDist.Artifacts;
+using DDist.Selection;
+
+namespace DDist.Distillation;
+
+/// <summary>What a distillation run produced: the chosen synthetic set (best at an evaluation point, else the final
+/// one), its learned step size, the loss curve, and accuracies (selection split and final test).</summary>
+public sealed record DistillationResult(
+    SmallSet Set,
+    double LearnedLr,
+    IReadOnlyList<LossPoint> Curve,
+    int BestIteration,
+    AccuracyEstimate? SelectionAccuracy,
+    SelectOn SelectedOn,
+    AccuracyEstimate? TestAccuracy,
+    int ResumedAt,
+    int IterationsRun,
+    TimeSpan Elapsed,
+    TimeSpan StepTime) : IDisposable
+{
+    /// <summary>Mean wall time of one outer iteration (matching and update only, without evaluations).</summary>
+    public double SecondsPerIteration => IterationsRun == 0 ? 0 : StepTime.TotalSeconds / IterationsRun;
+    public void Dispose() => Set.Dispose();
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Models;
+using DDist.Selection;
+using DDist.Torch;
+using DDist.Torch.IO;
+using DDist.Training;
+
+namespace DDist.Distillation;
+
+/// <summary>Trajectory-matching distillation with SelMatch's partial update (reference spec §5.1, §5.4): only the
+/// synthetic set's distilled part and the step size α learn; the frozen selected part joins every student
+/// mini-batch unchanged. With α = 1 and a random real initialisation this is plain MTT.</summary>
+/// <param name="student">The expert architecture; its parameters are always the flat vector θ (train mode, BN on batch statistics).</param>
+/// <param name="augment">Non-Siamese DSA for every student mini-batch (null = none).</param>
+/// <param name="selectionEval">Scores the set at <see cref="TrajectoryMatchingOptions.EvalIterations"/> to keep the best one
+/// (bound to the validation split, or to the test set for <see cref="SelectOn.Test"/>); null keeps the final set.</param>
+/// <param name="testEval">Final test accuracy of the chosen set; null skips it.</param>
+public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories experts, SyntheticSet synthetic, string normalization,
+                                       Func<Tensor, Tensor>? augment = null, SmallSetEvaluation? selectionEval = null,
+                                       SmallSetEvaluation? testEval = null)
+{
+    public static string CheckpointFile(string dir) => Path.Combine(dir, "checkpoint.safetensors");
+
+    private sealed class Best { public Tensor? Images; public Tensor? LrParam; public int Iteration = -1; public AccuracyEstimate? Accuracy; }
+
+    public DistillationResult Run(TrajectoryMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        o.Validate(experts.EpochCount);
+        if (experts.ExpertCount < 1) throw new ArgumentException("no expert trajectories", nameof(experts));
+        var total = Stopwatch.StartNew();
+        Directory.CreateDirectory(o.OutputDir);
+        if (synthetic.DistilledCount == 0) return PureSelection(o, total, ct);
+
+        var x = synthetic.Distilled;
+        using var lrParam = Tensors.Scalar(o.LrForm == LrParameterization.Raw ? o.LrInit : Math.Log(o.LrInit), x.DType, x.Device)
+                                   .DetachFromScope().RequiresGrad_();
+        using var imageOpt = new Sgd(o.Momentum);
+        using var lrOpt = new Sgd(o.Momentum);
+        var curve = new List<LossPoint>();
+        var best = new Best();
+        int start = 0;
+        int? savedAt = null;
+        Tensors.ManualSeed((ulong)o.Seed);
+        var ckPath = CheckpointFile(o.OutputDir);
+        if (o.Resume && File.Exists(ckPath))
+        {
+            start = Restore(ckPath, o, lrParam, imageOpt, lrOpt, curve, best);
+            savedAt = start;
+        }
+        if (start > o.Iterations) throw new InvalidDataException($"{ckPath}: checkpoint is at iteration {start}, past this run's {o.Iterations} iterations");
+
+        var evalAt = o.EvalIterations.ToHashSet();
+        var stepTime = new Stopwatch();
+        for (int it = start; it <= o.Iterations; it++)
+        {
+            if (evalAt.Contains(it) && selectionEval is not null) EvaluateForSelection(it, o, lrParam, best, ct);
+            if (it == o.Iterations) break;
+            ct.ThrowIfCancellationRequested();
+            stepTime.Start();
+            double loss = Step(it, o, lrParam, imageOpt, lrOpt, savedAt);
+            stepTime.Stop();
+            curve.Add(new LossPoint(it, loss, LearnedLr(lrParam, o)));
+            progress?.Report(new ProgressReport("distill", it + 1, o.Iterations,
+                new Dictionary<string, double> { ["loss"] = loss, ["lr"] = curve[^1].Lr }));
+            if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
+            {
+                SaveCheckpoint(ckPath, it + 1, o, lrParam, imageOpt, lrOpt, curve, best);
+                savedAt = it + 1;
+            }
+        }
+        SaveCheckpoint(ckPath, o.Iterations, o, lrParam, imageOpt, lrOpt, curve, best);
+        LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
+
+        var chosenImages = best.Images ?? x;
+        double chosenLr = best.LrParam is null ? LearnedLr(lrParam, o) : LearnedLr(best.LrParam, o);
+        var set = synthetic.ToSmallSet(chosenImages, chosenLr, Info(o));
+        var test = testEval?.Invoke(set, o.EvalBudget, o.Seed, ct);
+        best.Images?.Dispose();
+        best.LrParam?.Dispose();
+        var result = new DistillationResult(set, chosenLr, curve, best.Images is null ? o.Iterations : best.Iteration, best.Accuracy,
+                                            o.SelectOn, test, start, o.Iterations - start, total.Elapsed, stepTime.Elapsed);
+        Finish(result, o);
+        return result;
+    }
+
+    /// <summary>One outer iteration: sample an expert segment, unroll the student, update images and α. Returns the loss.</summary>
+    private double Step(int it, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt, int? savedAt)
+    {
+        using var scope = new TensorScope();
+        var x = synthetic.Distilled;
+        var rng = IterationRandom.For(o.Seed, it);
+        int expert = rng.Next(experts.ExpertCount);
+        int t = rng.Next(o.MaxStartEpoch);
+        var theta0 = experts.Read(expert, t).To(x.DType, x.Device);
+        var target = experts.Read(expert, t + o.ExpertEpochs).To(x.DType, x.Device);
+        var lr = o.LrForm == LrParameterization.Raw ? lrParam : lrParam.Exp();
+        var loss = TrajectoryMatchingLoss.Compute(student, synthetic.Union(), synthetic.Labels, lr, theta0, target, o.SynSteps, o.BatchSyn, augment);
+        double value = loss.Item();
+        string ckFile = CheckpointFile(o.OutputDir);
+        if (!double.IsFinite(value)) throw new DistillationDivergedException(it, $"the matching loss ({value})", savedAt is null ? null : ckFile, savedAt);
+        var grads = Autograd.Grad([loss], [x, lrParam]);
+        if (!AllFinite(grads[0]!) || !AllFinite(grads[1]!))
+            throw new DistillationDivergedException(it, "the gradient of the loss", savedAt is null ? null : ckFile, savedAt);
+        imageOpt.Step(x, grads[0]!, o.LrImg);
+        lrOpt.Step(lrParam, grads[1]!, o.LrLr);
+        if (!AllFinite(x)) throw new DistillationDivergedException(it, "a distilled image", savedAt is null ? null : ckFile, savedAt);
+        return value;
+    }
+
+    private static bool AllFinite(Tensor t)
+    {
+        using var scope = new TensorScope();
+        using var noGrad = Tensors.NoGrad();
+        return t.IsFinite().LogicalNot().Sum().Item() == 0;
+    }
+
+    private static double LearnedLr(Tensor lrParam, TrajectoryMatchingOptions o)
+    {
+        double v = lrParam.Item();
+        return o.LrForm == LrParameterization.Raw ? v : Math.Exp(v);
+    }
+
+    /// <summary>Scores the current set; keeps a copy when it beats the best so far. libtorch's generator is restored
+    /// afterwards so evaluating (or not) never changes the distillation's random stream.</summary>
+    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, Best best, CancellationToken ct)
+    {
+        using var rngState = Tensors.GetRngState().DetachFromScope();
+        AccuracyEstimate acc;
+        using (var set = synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)))
+            acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
+        Tensors.SetRngState(rngState);
+        if (best.Accuracy is not null && acc.Mean <= best.Accuracy.Mean) return;
+        using var noGrad = Tensors.NoGrad();
+        best.Images?.Dispose();
+        best.LrParam?.Dispose();
+        best.Images = synthetic.Distilled.Detach().Clone().DetachFromScope();
+        best.LrParam = lrParam.Detach().Clone().DetachFromScope();
+        best.Iteration = it;
+        best.Accuracy = acc;
+    }
+
+    private void SaveCheckpoint(string path, int next, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
+                                List<LossPoint> curve, Best best)
+    {
+        using var scope = new TensorScope();
+        // Before the first step a momentum buffer does not exist yet; zeros are equivalent (buf = μ·0 + d = d).
+        var imageMomentum = imageOpt.MomentumBuffer ?? Tensors.Zeros(synthetic.Distilled.Shape, synthetic.Distilled.DType);
+        var lrMomentum = lrOpt.MomentumBuffer ?? Tensors.Zeros([], lrParam.DType);
+        // The checkpoint does not own these tensors; the scope frees the temporaries.
+        var ck = new DistillCheckpoint
+        {
+            NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
+            LrMomentum = lrMomentum, TorchRng = Tensors.GetRngState(), BestDistilled = best.Images, BestLrParam = best.LrParam,
+            BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
+            Curve = curve, Fingerprint = Fingerprint(o),
+        };
+        ck.Save(path);
+        LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
+    }
+
+    private int Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
+                        List<LossPoint> curve, Best best)
+    {
+        using var ck = DistillCheckpoint.Load(path);
+        if (ck.Fingerprint != Fingerprint(o))
+            throw new InvalidDataException($"{path}: field 'fingerprint' is '{ck.Fingerprint}', this run is '{Fingerprint(o)}'; use another output directory or set Resume = false");
+        var x = synthetic.Distilled;
+        using (Tensors.NoGrad())
+        {
+            x.CopyFrom(ck.Distilled);
+            lrParam.CopyFrom(ck.LrParam);
+            imageOpt.LoadMomentumBuffer(ck.ImageMomentum.To(x.DType, x.Device));
+            lrOpt.LoadMomentumBuffer(ck.LrMomentum.To(x.DType, x.Device));
+            if (ck.BestDistilled is not null && ck.BestLrParam is not null)
+            {
+                best.Images = ck.BestDistilled.To(x.DType, x.Device).Clone().DetachFromScope();
+                best.LrParam = ck.BestLrParam.To(x.DType, x.Device).Clone().DetachFromScope();
+                best.Iteration = ck.BestIteration;
+                best.Accuracy = new AccuracyEstimate(ck.BestMean, ck.BestStd, []);
+            }
+        }
+        Tensors.SetRngState(ck.TorchRng);
+        curve.AddRange(ck.Curve);
+        return ck.NextIteration;
+    }
+
+    /// <summary>The run settings plus what the run starts from (the initial set's source indices and shape).</summary>
+    private string Fingerprint(TrajectoryMatchingOptions o) =>
+        o.Fingerprint() + $"|set={synthetic.DistilledCount}+{synthetic.FrozenCount}|src={SourceHash()}|net={student.Name}:{student.ParameterCount}";
+
+    private string SourceHash()
+    {
+        ulong h = 14695981039346656037UL;                   // FNV-1a over the source indices
+        foreach (var s in synthetic.SourceIndex) { h ^= (ulong)s; h *= 1099511628211UL; }
+        return h.ToString("x16", CultureInfo.InvariantCulture);
+    }
+
+    private SmallSetInfo Info(TrajectoryMatchingOptions o) => new()
+    {
+        Dataset = synthetic.Dataset,
+        Normalization = normalization,
+        Method = o.Method,
+        Ipc = synthetic.Ipc,
+        NumClasses = synthetic.NumClasses,
+        Seed = (ulong)o.Seed,
+        Parameters = new()
+        {
+            ["student"] = student.Name,
+            ["syn_steps"] = o.SynSteps.ToString(CultureInfo.InvariantCulture),
+            ["expert_epochs"] = o.ExpertEpochs.ToString(CultureInfo.InvariantCulture),
+            ["max_start_epoch"] = o.MaxStartEpoch.ToString(CultureInfo.InvariantCulture),
+            ["batch_syn"] = o.BatchSyn?.ToString(CultureInfo.InvariantCulture) ?? "all",
+            ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture),
+            ["lr_lr"] = o.LrLr.ToString("R", CultureInfo.InvariantCulture),
+            ["lr_init"] = o.LrInit.ToString("R", CultureInfo.InvariantCulture),
+            ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
+            ["distilled"] = synthetic.DistilledCount.ToString(CultureInfo.InvariantCulture),
+            ["frozen"] = synthetic.FrozenCount.ToString(CultureInfo.InvariantCulture),
+            ["selected_on"] = o.SelectOn == SelectOn.Test ? "test (reference protocol)" : "validation",
+        },
+    };
+
+    /// <summary>α = 0: nothing is learnable, so the result is the selection itself (no iterations run).</summary>
+    private DistillationResult PureSelection(TrajectoryMatchingOptions o, Stopwatch total, CancellationToken ct)
+    {
+        var set = synthetic.ToSmallSet(synthetic.Distilled, null, Info(o) with { Method = "window" });
+        var test = testEval?.Invoke(set, o.EvalBudget, o.Seed, ct);
+        var result = new DistillationResult(set, double.NaN, [], 0, null, o.SelectOn, test, 0, 0, total.Elapsed, TimeSpan.Zero);
+        Finish(result, o);
+        return result;
+    }
+
+    private static void Finish(DistillationResult r, TrajectoryMatchingOptions o)
+    {
+        r.Set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
+        var summary = new
+        {
+            method = o.Method,
+            iterations = o.Iterations,
+            resumed_at = r.ResumedAt,
+            best_iteration = r.BestIteration,
+            selected_on = o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
+            selection_accuracy = r.SelectionAccuracy,
+            test_accuracy = r.TestAccuracy,
+            learned_lr = double.IsFinite(r.LearnedLr) ? r.LearnedLr : (double?)null,
+            seconds = r.Elapsed.TotalSeconds,
+            seconds_per_iteration = r.SecondsPerIteration,
+            final_loss = r.Curve.Count > 0 ? r.Curve[^1].Loss : (double?)null,
+        };
+        AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+    }
+}

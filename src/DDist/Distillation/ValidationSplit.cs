@@ -1,0 +1,42 @@
+using DDist.Data;
+using DDist.Torch;
+
+namespace DDist.Distillation;
+
+/// <summary>A validation set carved from the training set, used to pick the best synthetic set without looking at
+/// the test set. The examples are drawn per class from those the synthetic set was not initialised from (the
+/// experts did see them during training, so validation accuracy is optimistic in absolute terms; it is only used to
+/// compare evaluation points with each other).</summary>
+public static class ValidationSplit
+{
+    /// <returns>A new dataset (same name as <paramref name="train"/>, so evaluators accept it) and the training
+    /// indices it holds.</returns>
+    public static (ImageDataset Validation, int[] Indices) Carve(ImageDataset train, int perClass, IReadOnlyCollection<long> exclude, int seed)
+    {
+        if (perClass < 1) throw new ArgumentOutOfRangeException(nameof(perClass), $"perClass is {perClass}, expected ≥ 1");
+        using var labelsCpu = train.Labels.To(DType.Int64, Device.Cpu);
+        var labels = labelsCpu.ToArray<long>();
+        var excluded = exclude as IReadOnlySet<long> ?? exclude.ToHashSet();
+        var rng = new Random(seed);
+        var chosen = new List<int>();
+        for (int c = 0; c < train.NumClasses; c++)
+        {
+            var pool = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c && !excluded.Contains(i)).ToArray();
+            if (pool.Length < perClass)
+                throw new ArgumentOutOfRangeException(nameof(perClass), $"class {c} has {pool.Length} examples outside the synthetic set, {perClass} wanted for validation");
+            rng.Shuffle(pool);
+            chosen.AddRange(pool.Take(perClass).Order());
+        }
+        using var scope = new TensorScope();
+        var idx = Tensors.FromArray(chosen.Select(i => (long)i).ToArray()).To(train.Images.Device);
+        var validation = new ImageDataset
+        {
+            Name = train.Name,
+            Images = train.Images.IndexSelect(0, idx).DetachFromScope(),
+            Labels = train.Labels.IndexSelect(0, idx).DetachFromScope(),
+            NumClasses = train.NumClasses,
+            ClassNames = train.ClassNames,
+        };
+        return (validation, chosen.ToArray());
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using DDist.Augment;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Evaluation;
+using DDist.Models;
+using DDist.Selection;
+using DDist.Training;
+using DDist.Training.Experts;
+
+namespace DDist.Recipes;
+
+/// <summary>Every parameter of a SelMatch run, from expert trajectories to the final comparison table.
+/// Loaded from recipes/*.json; <see cref="Validate"/> checks it completely before any work starts.</summary>
+public sealed record Recipe
+{
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+    /// <summary>Where the numbers come from (e.g. "SelMatch scripts/distill/cifar10_250.sh"), or "cpu-sized".</summary>
+    public string Source { get; init; } = "";
+    public required string Dataset { get; init; }
+    public required int Ipc { get; init; }
+    public int Seed { get; init; }
+    public required ExpertRecipe Experts { get; init; }
+    public required ScoreRecipe Scores { get; init; }
+    public required WindowRecipe Window { get; init; }
+    public required DistillRecipe Distill { get; init; }
+    public required EvalRecipe Evaluation { get; init; }
+    /// <summary>Rows of the final table, in order: random, window, mtt, selmatch.</summary>
+    public string[] Compare { get; init; } = ["random", "window", "mtt", "selmatch"];
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Reads and validates a recipe file. Unknown fields, missing required ones and bad values all fail here.</summary>
+    public static Recipe Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
+        Recipe recipe;
+        try { recipe = JsonSerializer.Deserialize<Recipe>(File.ReadAllText(path), Json) ?? throw new RecipeException(path, ["the file is empty"]); }
+        catch (JsonException e) { throw new RecipeException(path, [e.Message]); }
+        recipe = recipe with { Directory = Path.GetDirectoryName(Path.GetFullPath(path)) };
+        recipe.Validate(path);
+        return recipe;
+    }
+
+    /// <summary>The folder the recipe was loaded from (relative score files are looked up there first).</summary>
+    [JsonIgnore] public string? Directory { get; init; }
+
+    /// <summary>Environment variable naming a folder of published score files (e.g. SelMatch's scores/).</summary>
+    public const string ScoresEnvironmentVariable = "DDIST_SCORES";
+
+    /// <summary>The score file to import: an absolute path as is; a relative one in the recipe's folder, then in
+    /// $DDIST_SCORES. Null when the scores are computed (no file given) or the file is nowhere to be found.</summary>
+    public string? ResolveScoreFile()
+    {
+        if (Scores.File is not string file) return null;
+        if (Path.IsPathRooted(file)) return File.Exists(file) ? file : null;
+        foreach (var dir in new[] { Directory, Environment.GetEnvironmentVariable(ScoresEnvironmentVariable) })
+            if (!string.IsNullOrEmpty(dir) && File.Exists(Path.Combine(dir, file))) return Path.GetFullPath(Path.Combine(dir, file));
+        return null;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Throws a <see cref="RecipeException"/> listing every invalid field (by its JSON path).</summary>
+    public void Validate(string? source = null)
+    {
+        var errors = RecipeValidation.Check(this);
+        if (errors.Count > 0) throw new RecipeException(source ?? $"recipe '{Name}'", errors);
+    }
+
+    // ---- the stage options this recipe describes ----
+
+    public ScoreKind ScoreKind => ScoreKindExtensions.ParseScoreKind(Scores.Kind, "scores.kind");
+    public WindowOffset WindowOffset => WindowOffsetMath.ParseWindowOffset(Window.Offset, "window.offset");
+    public WindowOverflow WindowOverflow => RecipeValidation.ParseOverflow(Window.Overflow);
+    public FrozenPart FrozenPart => RecipeValidation.ParseFrozenPart(Distill.FrozenPart);
+    public SelectOn SelectOn => RecipeValidation.ParseSelectOn(Distill.SelectOn);
+
+    public ExpertOptions ToExpertOptions() => new()
+    {
+        Model = Experts.Model, NumExperts = Experts.Count, Epochs = Experts.Epochs, LearningRate = Experts.Lr,
+        Momentum = Experts.Momentum, WeightDecay = Experts.WeightDecay, BatchSize = Experts.BatchSize,
+        Augmentation = Augmentation.Parse(Experts.Augmentation), DsaStrategy = DsaStrategy, Seed = (ulong)Seed,
+    };
+
+    public ForgettingOptions ToForgettingOptions() => new()
+    {
+        Runs = Scores.Runs, Epochs = Scores.Epochs, BatchSize = Scores.BatchSize, Lr = Scores.Lr,
+        Momentum = Scores.Momentum, WeightDecay = Scores.WeightDecay, Seed = Seed,
+    };
+
+    /// <summary>The model that computes forgetting scores (the experts' model unless given).</summary>
+    public string ScoreModel => Scores.Model ?? Experts.Model;
+
+    public WindowSearchOptions ToWindowSearchOptions(string outputDir, string normalization) => new()
+    {
+        Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow,
+        Budget = new EvalBudget(Window.Epochs, Window.Nets), Seed = Seed, OutputDir = outputDir, Normalization = normalization,
+    };
+
+    public SuccessiveHalvingOptions? ToHalvingOptions(string outputPath, string normalization) => Window.HalvingStartEpochs is int start
+        ? new SuccessiveHalvingOptions
+        {
+            Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow, StartBudget = new EvalBudget(start, 1),
+            FullGridBudget = new EvalBudget(Window.Epochs, Window.Nets), Seed = Seed, Normalization = normalization, OutputPath = outputPath,
+        }
+        : null;
+
+    public TrajectoryMatchingOptions ToTrajectoryMatchingOptions(string outputDir, string method = "selmatch") => new()
+    {
+        Iterations = Distill.Iterations, SynSteps = Distill.SynSteps, ExpertEpochs = Distill.ExpertEpochs,
+        MaxStartEpoch = Distill.MaxStartEpoch, BatchSyn = Distill.BatchSyn, LrImg = Distill.LrImg, LrLr = Distill.LrLr,
+        LrInit = Distill.LrInit, Seed = Seed, CheckpointEvery = Distill.CheckpointEvery, EvalIterations = Distill.EvalIterations,
+        SelectOn = SelectOn, EvalBudget = new EvalBudget(Distill.SelectionEpochs, Distill.SelectionNets), OutputDir = outputDir, Method = method,
+    };
+
+    /// <summary>The DSA strategy of the distillation inner loop and DSA experts (no flip for digits unless set).</summary>
+    public string DsaStrategy => Distill.DsaStrategy ?? DsaStrategies.ForDataset(Dataset);
+
+    public EvalProtocol ToEvalProtocol()
+    {
+        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = Evaluation.Epochs, Networks = Evaluation.Nets };
+        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr };
+        if (Evaluation.BatchSize is int b) p = p with { BatchSize = b };
+        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Augmentation.Parse(a) };
+        return p with { AugmentOptions = p.AugmentOptions with { DsaStrategy = DsaStrategy } };
+    }
+
+    /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class.</summary>
+    public (int Distilled, int Selected) SplitPerClass =>
+        (WindowSelection.DistilledPerClass(Ipc, Distill.Alpha), WindowSelection.FrozenPerClass(Ipc, Distill.Alpha));
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}: {Dataset} IPC {Ipc}, α {Distill.Alpha}, β {Distill.Beta?.ToString() ?? "searched"}");
+}
+
+/// <summary>A recipe that cannot run; the message lists every bad field by its JSON path.</summary>
+public sealed class RecipeException(string source, IReadOnlyList<string> errors)
+    : Exception($"{source}: invalid recipe:\n  " + string.Join("\n  ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,33 @@
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Selection;
+
+namespace DDist.Reporting;
+
+/// <summary>One row of the comparison table: a method's final accuracy (mean ± std over its networks) and the wall
+/// time of the stage(s) that made its set.</summary>
+public sealed record MethodRow(string Method, AccuracyEstimate Accuracy, TimeSpan MakeTime, string Note = "");
+
+/// <summary>Everything the report shows. Sets, curves and searches are optional: missing parts are left out.</summary>
+public sealed record ReportInput
+{
+    public required string Title { get; init; }
+    /// <summary>Free lines under the title (dataset, IPC, α, β, models, protocol...).</summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+    public required IReadOnlyList<MethodRow> Rows { get; init; }
+    /// <summary>Wall time of every pipeline stage, in run order.</summary>
+    public IReadOnlyList<(string Stage, TimeSpan Time)> StageTimes { get; init; } = [];
+    /// <summary>What the accuracies were measured on, e.g. "test set (10000 images)".</summary>
+    public string EvaluatedOn { get; init; } = "test set";
+    public WindowSearchResult? Window { get; init; }
+    public SuccessiveHalvingResult? Halving { get; init; }
+    public IReadOnlyList<LossPoint>? SelMatchLoss { get; init; }
+    public IReadOnlyList<LossPoint>? MttLoss { get; init; }
+    /// <summary>The window selection (all real) shown beside the SelMatch set.</summary>
+    public SmallSet? Selected { get; init; }
+    public SmallSet? Distilled { get; init; }
+    public Normalization? Normalization { get; init; }
+    /// <summary>Images per class shown in the grids.</summary>
+    public int GridPerClass { get; init; } = 10;
+}

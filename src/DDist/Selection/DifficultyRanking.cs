@@ -1,0 +1,58 @@
+namespace DDist.Selection;
+
+/// <summary>Each class's training indices ordered hardest first. Ordering keys, in turn: the primary score in its
+/// hard direction (C-score ascending, forgetting descending), then the optional tie-break in its direction, then
+/// the training index ascending — so ties keep dataset order, as Python's stable sorted(reverse=True) does.</summary>
+public sealed class DifficultyRanking
+{
+    private readonly int[][] _byClass;
+
+    private DifficultyRanking(int[][] byClass) => _byClass = byClass;
+
+    public int NumClasses => _byClass.Length;
+
+    /// <summary>Hardest-first training indices of class <paramref name="c"/>.</summary>
+    public IReadOnlyList<int> Class(int c) => _byClass[c];
+
+    public int ClassSize(int c) => _byClass[c].Length;
+
+    public int SmallestClass => _byClass.Min(l => l.Length);
+
+    /// <param name="labels">The training set's label per example, in the scores' order.</param>
+    public static DifficultyRanking Build(DifficultyScores scores, IReadOnlyList<long> labels, int numClasses)
+    {
+        scores.CheckAgainst(labels, $"scores from {scores.Source}");
+        var members = new List<int>[numClasses];
+        for (int c = 0; c < numClasses; c++) members[c] = new List<int>();
+        for (int i = 0; i < labels.Count; i++)
+        {
+            var y = labels[i];
+            if (y < 0 || y >= numClasses) throw new ArgumentOutOfRangeException(nameof(labels), $"label {y} of example {i} outside [0, {numClasses})");
+            members[y].Add(i);
+        }
+        var primary = scores.Scores;
+        var secondary = scores.TieBreak;
+        int pSign = scores.Direction == HardEnd.High ? -1 : 1;       // -1: larger first
+        int sSign = scores.TieBreakDirection == HardEnd.High ? -1 : 1;
+        int Compare(int a, int b)
+        {
+            int k = pSign * primary[a].CompareTo(primary[b]);
+            if (k != 0) return k;
+            if (secondary is not null)
+            {
+                k = sSign * secondary[a].CompareTo(secondary[b]);
+                if (k != 0) return k;
+            }
+            return a.CompareTo(b);
+        }
+        var byClass = new int[numClasses][];
+        for (int c = 0; c < numClasses; c++)
+        {
+            var list = members[c].ToArray();
+            // Array.Sort is unstable, but the comparison ends on the index, so the order is total and deterministic.
+            Array.Sort(list, Compare);
+            byClass[c] = list;
+        }
+        return new DifficultyRanking(byClass);
+    }
+}

@@ -1,0 +1,81 @@
+using DDist.Torch;
+
+namespace DDist.Selection;
+
+/// <summary>Counts forgetting events (Toneva et al. 2019) while a training loop runs: for every presentation of an
+/// example in a mini-batch it is fed whether the pre-step prediction was correct and the example's loss. A forgetting
+/// event is a correct presentation followed by an incorrect one (1→0 between consecutive presentations).</summary>
+public sealed class ForgettingRecorder
+{
+    private readonly sbyte[] _last;        // -1 never presented, else the last correctness (0/1)
+    private readonly int[] _forgotten;     // 1→0 transitions
+    private readonly int[] _presentations;
+    private readonly bool[] _everLearned;
+    private readonly double[] _lossSum;
+
+    public ForgettingRecorder(int exampleCount)
+    {
+        if (exampleCount <= 0) throw new ArgumentOutOfRangeException(nameof(exampleCount), "need at least one example");
+        _last = new sbyte[exampleCount];
+        Array.Fill(_last, (sbyte)-1);
+        _forgotten = new int[exampleCount];
+        _presentations = new int[exampleCount];
+        _everLearned = new bool[exampleCount];
+        _lossSum = new double[exampleCount];
+    }
+
+    public int Count => _last.Length;
+
+    /// <summary>One mini-batch: the training indices it held, whether each was classified correctly, and each loss.</summary>
+    public void Record(ReadOnlySpan<long> indices, ReadOnlySpan<bool> correct, ReadOnlySpan<double> losses)
+    {
+        if (correct.Length != indices.Length || losses.Length != indices.Length)
+            throw new ArgumentException($"batch of {indices.Length} indices got {correct.Length} correctness flags and {losses.Length} losses");
+        for (int k = 0; k < indices.Length; k++)
+        {
+            var i = checked((int)indices[k]);
+            if ((uint)i >= (uint)_last.Length) throw new ArgumentOutOfRangeException(nameof(indices), $"index {i} outside [0, {_last.Length})");
+            sbyte now = correct[k] ? (sbyte)1 : (sbyte)0;
+            if (_last[i] == 1 && now == 0) _forgotten[i]++;
+            if (now == 1) _everLearned[i] = true;
+            _last[i] = now;
+            _presentations[i]++;
+            _lossSum[i] += losses[k];
+        }
+    }
+
+    /// <summary>One mini-batch from its logits (N,K) and labels (N): correctness is argmax = label, loss the
+    /// per-example cross-entropy. Call with the forward pass used for the step, before the optimiser update.</summary>
+    public void Record(ReadOnlySpan<long> indices, Tensor logits, Tensor labels)
+    {
+        using var scope = new TensorScope();
+        using var noGrad = Tensors.NoGrad();
+        var correct = logits.ArgMax(1).Eq(labels).ToArray<bool>();
+        var losses = Functional.CrossEntropy(logits, labels, Reduction.None).To(DType.Float64).ToArray<double>();
+        Record(indices, correct, losses);
+    }
+
+    /// <summary>Forgetting count per example for this run. Examples that were never classified correctly count as
+    /// many events as they had presentations (the official code's rule), so they rank as the most forgettable.</summary>
+    public int[] ForgettingCounts()
+    {
+        var r = new int[_last.Length];
+        for (int i = 0; i < r.Length; i++)
+        {
+            if (_presentations[i] == 0) throw new InvalidOperationException($"example {i} was never presented; a forgetting count needs every example in at least one mini-batch");
+            r[i] = _everLearned[i] ? _forgotten[i] : _presentations[i];
+        }
+        return r;
+    }
+
+    public int[] Presentations() => (int[])_presentations.Clone();
+
+    /// <summary>Mean loss over this run's presentations of each example.</summary>
+    public double[] MeanLoss() => _lossSum.Select((s, i) => _presentations[i] == 0 ? double.NaN : s / _presentations[i]).ToArray();
+
+    /// <summary>This run's result, ready to combine with other runs.</summary>
+    public ForgettingRun ToRun() => new(ForgettingCounts(), MeanLoss());
+}
+
+/// <summary>The outcome of one training run: forgetting count and mean loss per example.</summary>
+public sealed record ForgettingRun(int[] Counts, double[] MeanLoss);

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Torch.IO;
+
+namespace DDist.Selection;
+
+/// <summary>Settings of a sliding-window search (reference spec §6).</summary>
+public sealed record WindowSearchOptions
+{
+    public required IReadOnlyList<double> Betas { get; init; }
+    public required int Ipc { get; init; }
+    public WindowOffset Offset { get; init; } = WindowOffset.FractionOfIpc;
+    public WindowOverflow Overflow { get; init; } = WindowOverflow.Reject;
+    public required EvalBudget Budget { get; init; }
+    /// <summary>Every β is evaluated with the same seed, so the networks' initialisations are shared across β.</summary>
+    public int Seed { get; init; }
+    /// <summary>Directory for one result file per β (beta-*.json) and the summary window.json.</summary>
+    public required string OutputDir { get; init; }
+    /// <summary>This process evaluates the grid points with index ≡ ShardIndex (mod ShardCount).</summary>
+    public int ShardIndex { get; init; }
+    public int ShardCount { get; init; } = 1;
+    /// <summary>What the accuracies are measured on ("test" reproduces the reference; "validation" does not use the test set).</summary>
+    public string EvaluatedOn { get; init; } = "test";
+    public required string Normalization { get; init; }
+
+    /// <summary>Identifies the experiment; a result file made under a different one is never reused.</summary>
+    public string Fingerprint(string scoresSource, string dataset) => string.Create(CultureInfo.InvariantCulture,
+        $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|scores={scoresSource}");
+}
+
+/// <summary>Accuracy of the pure selection at one β.</summary>
+public sealed record WindowPoint(double Beta, double Mean, double Std, IReadOnlyList<double> Accuracies, IReadOnlyList<int> ClassStarts,
+                                 double Seconds, string Fingerprint);
+
+/// <summary>All β evaluated so far (by any shard) and the best one.</summary>
+public sealed record WindowSearchResult(IReadOnlyList<WindowPoint> Points, double? BestBeta, bool Complete, long TrainingCost, string EvaluatedOn);
+
+/// <summary>Evaluates pure window selections over a β grid and picks the best β. Each β's result is saved
+/// atomically as it finishes; a re-run skips the β already done, and shards split the grid.</summary>
+public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, DifficultyScores scores, SmallSetEvaluation evaluate)
+{
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string PointFile(string dir, double beta) =>
+        Path.Combine(dir, "beta-" + beta.ToString("0.######", CultureInfo.InvariantCulture) + ".json");
+
+    public static string SummaryFile(string dir) => Path.Combine(dir, "window.json");
+
+    public WindowSearchResult Run(WindowSearchOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        Validate(options);
+        var fingerprint = options.Fingerprint(scores.Source, train.Name);
+        var mine = options.Betas.Where((_, i) => i % options.ShardCount == options.ShardIndex).ToArray();
+        int done = 0;
+        foreach (var beta in mine)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (TryLoadPoint(options.OutputDir, beta, fingerprint) is null)
+            {
+                var point = Evaluate(beta, options, fingerprint, ct);
+                AtomicFile.WriteAllText(PointFile(options.OutputDir, beta), JsonSerializer.Serialize(point, Json));
+            }
+            progress?.Report(new ProgressReport("window", ++done, mine.Length, new Dictionary<string, double> { ["beta"] = beta }));
+        }
+        var result = Collect(options, fingerprint);
+        AtomicFile.WriteAllText(SummaryFile(options.OutputDir), JsonSerializer.Serialize(result, Json));
+        return result;
+    }
+
+    /// <summary>Accuracy of the pure selection at one β with the given budget (used by the halving search too).</summary>
+    internal WindowPoint Evaluate(double beta, WindowSearchOptions options, string fingerprint, CancellationToken ct)
+    {
+        var sw = Stopwatch.StartNew();
+        var window = WindowSelection.Choose(ranking, beta, options.Ipc, options.Offset, 0, FrozenPart.Harder, options.Overflow);
+        var info = new SmallSetInfo
+        {
+            Dataset = train.Name,
+            Normalization = options.Normalization,
+            Method = "window",
+            Ipc = options.Ipc,
+            NumClasses = ranking.NumClasses,
+            Seed = (ulong)options.Seed,
+            Parameters = new()
+            {
+                ["beta"] = beta.ToString("R", CultureInfo.InvariantCulture),
+                ["offset"] = options.Offset.Name(),
+                ["scores"] = scores.Source,
+                ["score_kind"] = scores.Kind.FileName(),
+            },
+        };
+        using var set = RealSubset.FromWindow(train, window, info);
+        var acc = evaluate(set, options.Budget, options.Seed, ct);
+        return new WindowPoint(beta, acc.Mean, acc.Std, acc.Accuracies, window.Start, sw.Elapsed.TotalSeconds, fingerprint);
+    }
+
+    private static WindowPoint? TryLoadPoint(string dir, double beta, string fingerprint)
+    {
+        var path = PointFile(dir, beta);
+        if (!File.Exists(path)) return null;
+        var point = JsonSerializer.Deserialize<WindowPoint>(File.ReadAllText(path), Json)
+                    ?? throw new InvalidDataException($"{path}: empty result file");
+        if (point.Fingerprint != fingerprint)
+            throw new InvalidDataException($"{path}: field 'Fingerprint' is '{point.Fingerprint}', this search is '{fingerprint}'; use another output directory or delete the file");
+        if (point.Beta != beta) throw new InvalidDataException($"{path}: field 'Beta' is {point.Beta}, expected {beta}");
+        return point;
+    }
+
+    private WindowSearchResult Collect(WindowSearchOptions options, string fingerprint)
+    {
+        var points = options.Betas.Select(b => TryLoadPoint(options.OutputDir, b, fingerprint)).OfType<WindowPoint>().ToList();
+        var best = points.Count == 0 ? null : (double?)points.OrderByDescending(p => p.Mean).ThenBy(p => p.Beta).First().Beta;
+        int images = options.Ipc * ranking.NumClasses;
+        long cost = points.Count * options.Budget.Cost(images);
+        return new WindowSearchResult(points, best, points.Count == options.Betas.Count, cost, options.EvaluatedOn);
+    }
+
+    private void Validate(WindowSearchOptions o)
+    {
+        if (o.Betas.Count == 0) throw new ArgumentException("field 'Betas' is empty", nameof(o));
+        foreach (var b in o.Betas)
+            if (!(b >= 0 && b <= 1)) throw new ArgumentOutOfRangeException(nameof(o), $"field 'Betas' holds {b}, expected values in [0, 1]");
+        if (o.Betas.Distinct().Count() != o.Betas.Count) throw new ArgumentException("field 'Betas' repeats a value", nameof(o));
+        if (o.ShardCount < 1 || o.ShardIndex < 0 || o.ShardIndex >= o.ShardCount)
+            throw new ArgumentOutOfRangeException(nameof(o), $"shard {o.ShardIndex}/{o.ShardCount}: expected 0 ≤ index < count");
+        if (o.Ipc > ranking.SmallestClass)
+            throw new ArgumentOutOfRangeException(nameof(o), $"field 'Ipc' is {o.Ipc}, the smallest class has {ranking.SmallestClass} examples");
+        if (o.Budget.Epochs < 1 || o.Budget.Nets < 1)
+            throw new ArgumentOutOfRangeException(nameof(o), $"field 'Budget' is {o.Budget}, expected at least 1 epoch and 1 net");
+    }
+}

@@ -1,0 +1,215 @@
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Selection;
+using DDist.Tests.Selection;
+using DDist.Torch;
+
+namespace DDist.Tests.Distillation;
+
+[Collection(SerialRngCollection.Name)]
+public class TrajectoryMatchingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ddist-distill-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private const int Classes = 3;
+    private static readonly long[] Labels = ToyData.Interleaved(6, Classes);
+
+    /// <summary>IPC 4 per class, α 0.5: 2 distilled + 2 frozen per class, the window at the start of a score = index ranking.</summary>
+    private static WindowChoice Window()
+    {
+        var scores = new DifficultyScores { Scores = Labels.Select((_, i) => (double)i).ToArray(), Kind = ScoreKind.CScore, Direction = HardEnd.Low, Dataset = "toy", Source = "test" };
+        return WindowSelection.Choose(DifficultyRanking.Build(scores, Labels, Classes), 0, 4, WindowOffset.FractionOfIpc, alpha: 0.5);
+    }
+
+    private static TrajectoryMatchingOptions Options(string dir, int iterations) => new()
+    {
+        Iterations = iterations, SynSteps = 3, ExpertEpochs = 2, MaxStartEpoch = 2, BatchSyn = 5, LrImg = 100, LrLr = 1e-3,
+        LrInit = 0.05, Seed = 11, CheckpointEvery = 2, OutputDir = dir, EvalBudget = new EvalBudget(1, 1),
+    };
+
+    /// <summary>A random augmentation through libtorch's generator, so resuming must restore the generator too.</summary>
+    private static Tensor Jitter(Tensor x) => x + Tensors.Randn(x.Shape, x.DType) * 0.01;
+
+    private sealed class SyncProgress(Action<ProgressReport> onReport) : IProgress<ProgressReport>
+    {
+        public void Report(ProgressReport value) => onReport(value);
+    }
+
+    private static (ImageDataset, TinyNet, InMemoryTrajectories) Setup(DType dtype = DType.Float32)
+    {
+        var data = ToyData.Make(Labels, Classes, dtype: dtype);
+        var net = new TinyNet(1, Classes, 4, 4, dtype);
+        var experts = InMemoryTrajectories.Train(net, data, experts: 2, epochs: 3, stepsPerEpoch: 3, lr: 0.5, seed: 5);
+        return (data, net, experts);
+    }
+
+    [Fact]
+    public void GradientMatchesFiniteDifferencesInFloat64()
+    {
+        var (data, net, experts) = Setup(DType.Float64);
+        using var _d = data; using var _e = experts;
+        using var syn = SyntheticSet.FromWindow(data, Window());
+        using var scope = new TensorScope();
+        var theta0 = experts.Read(0, 1);
+        var target = experts.Read(0, 3);
+        var lr = Tensors.Scalar(0.05, DType.Float64).RequiresGrad_();
+        var shape = syn.Distilled.Shape;
+        var x0 = syn.Distilled.Detach().ToArray<double>();
+
+        // Two unrolled steps, batches of 5 from 12 images (the short last chunk goes first); no DSA; same permutation every call.
+        double Loss(double[] xd, double lrValue, out Tensor?[] grads, bool withGrad)
+        {
+            using var inner = new TensorScope();
+            var xdT = Tensors.FromArray(xd, shape).RequiresGrad_(withGrad);
+            var lrT = Tensors.Scalar(lrValue, DType.Float64).RequiresGrad_(withGrad);
+            Tensors.ManualSeed(3);
+            var images = Tensors.Cat([xdT, syn.Frozen]);
+            var loss = TrajectoryMatchingLoss.Compute(net, images, syn.Labels, lrT, theta0, target, 2, 5, null);
+            grads = withGrad ? Autograd.Grad([loss], [xdT, lrT]).Select(g => g!.MoveToOuterScope()).ToArray() : [];
+            return loss.Item();
+        }
+
+        Loss(x0, 0.05, out var analytic, withGrad: true);
+        var gx = analytic[0]!.ToArray<double>();
+        double gLr = analytic[1]!.Item();
+        const double h = 1e-6;
+        double maxErr = 0, maxGrad = gx.Max(Math.Abs);
+        for (int j = 0; j < x0.Length; j++)
+        {
+            var plus = (double[])x0.Clone(); plus[j] += h;
+            var minus = (double[])x0.Clone(); minus[j] -= h;
+            double fd = (Loss(plus, 0.05, out _, false) - Loss(minus, 0.05, out _, false)) / (2 * h);
+            maxErr = Math.Max(maxErr, Math.Abs(fd - gx[j]));
+        }
+        Assert.True(maxGrad > 1e-4, $"gradient too small to test ({maxGrad})");
+        Assert.True(maxErr < 1e-5 * maxGrad, $"max |fd − autograd| = {maxErr}, max |grad| = {maxGrad}");
+        double fdLr = (Loss(x0, 0.05 + h, out _, false) - Loss(x0, 0.05 - h, out _, false)) / (2 * h);
+        Assert.Equal(fdLr, gLr, 6);
+    }
+
+    [Fact]
+    public void FrozenPartStaysBitIdenticalWhileDistilledPartAndLrLearn()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        using var syn = SyntheticSet.FromWindow(data, Window());
+        var frozenBefore = syn.Frozen.ToArray<float>();
+        var distilledBefore = syn.Distilled.Detach().ToArray<float>();
+        using var result = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(Options(_dir, 3));
+
+        Assert.Equal(frozenBefore, syn.Frozen.ToArray<float>());
+        var distilledAfter = syn.Distilled.Detach().ToArray<float>();
+        Assert.True(distilledAfter.Zip(distilledBefore).Max(p => Math.Abs(p.First - p.Second)) > 1e-4);
+        Assert.NotEqual(0.05, result.LearnedLr);
+        Assert.Equal(3, result.Curve.Count);
+
+        // The artefact: distilled first (marked), frozen after, with their training indices.
+        var set = result.Set;
+        Assert.Equal(12, set.Count);
+        Assert.Equal(6, set.DistilledCount);
+        Assert.True(set.IsDistilled[..6].All(d => d) && set.IsDistilled[6..].All(d => !d));
+        var w = Window();
+        Assert.Equal(w.Distilled.SelectMany(x => x).Concat(w.Frozen.SelectMany(x => x)).Select(i => (long)i), set.SourceIndex);
+        using var frozenOut = set.Images.Narrow(0, 6, 6).Contiguous();
+        Assert.Equal(frozenBefore, frozenOut.ToArray<float>());
+        Assert.True(File.Exists(Path.Combine(_dir, "loss.csv")));
+        Assert.True(File.Exists(Path.Combine(_dir, "synthetic.safetensors")));
+    }
+
+    /// <summary>Returns accuracies by call order and consumes (and reseeds) libtorch's generator, as real training does.</summary>
+    private sealed class ScriptedEvaluator(params double[] means)
+    {
+        public int Calls;
+        public AccuracyEstimate Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
+        {
+            Tensors.ManualSeed(999);
+            using var noise = Tensors.Rand([100]);
+            return AccuracyEstimate.Of([means[Calls++ % means.Length]]);
+        }
+    }
+
+    [Fact]
+    public void KilledRunResumesToTheSameFinalImages()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var opts = Options(Path.Combine(_dir, "a"), 6) with { EvalIterations = [0, 3, 6] };
+
+        float[] straight;
+        using (var syn = SyntheticSet.FromWindow(data, Window()))
+        using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.2, 0.3).Evaluate).Run(opts))
+            straight = r.Set.Images.ToArray<float>();
+
+        var dirB = Path.Combine(_dir, "b");
+        using var cts = new CancellationTokenSource();
+        var killer = new SyncProgress(p => { if (p.Done == 3) cts.Cancel(); });
+        using (var syn = SyntheticSet.FromWindow(data, Window()))
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.2, 0.3).Evaluate)
+                    .Run(opts with { OutputDir = dirB }, killer, cts.Token));
+        using (var ck = DistillCheckpoint.Load(TrajectoryMatching.CheckpointFile(dirB)))
+            Assert.Equal(2, ck.NextIteration);
+
+        // A new process would rebuild the initial set from the window; the checkpoint supplies everything else.
+        using var syn2 = SyntheticSet.FromWindow(data, Window());
+        var evaluator = new ScriptedEvaluator(0.2, 0.3);   // the evaluation at iteration 0 is already in the checkpoint
+        using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter, evaluator.Evaluate).Run(opts with { OutputDir = dirB });
+        Assert.Equal(2, resumed.ResumedAt);
+        Assert.Equal(6, resumed.Curve.Count);
+        Assert.Equal(straight, resumed.Set.Images.ToArray<float>());
+    }
+
+    [Fact]
+    public void BestSetIsTheOneChosenAtTheBestEvaluationPoint()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        float[] atTwo;
+        using (var syn = SyntheticSet.FromWindow(data, Window()))
+        using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(Options(Path.Combine(_dir, "two"), 2)))
+            atTwo = r.Set.Images.ToArray<float>();
+
+        using var syn4 = SyntheticSet.FromWindow(data, Window());
+        var test = new ScriptedEvaluator(0.77);
+        using var best = new TrajectoryMatching(net, experts, syn4, "none", Jitter, new ScriptedEvaluator(0.1, 0.9, 0.5).Evaluate, test.Evaluate)
+            .Run(Options(Path.Combine(_dir, "four"), 4) with { EvalIterations = [0, 2, 4] });
+        Assert.Equal(2, best.BestIteration);
+        Assert.Equal(0.9, best.SelectionAccuracy!.Mean);
+        Assert.Equal(0.77, best.TestAccuracy!.Mean);
+        Assert.Equal(atTwo, best.Set.Images.ToArray<float>());
+    }
+
+    [Fact]
+    public void NonFiniteLossStopsWithIterationAndKeepsLastCheckpoint()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        experts.PoisonAfterReads = experts.Reads + 8;   // iterations 0–3 read good snapshots, iteration 4 reads NaN
+        using var syn = SyntheticSet.FromWindow(data, Window());
+        var ex = Assert.Throws<DistillationDivergedException>(() => new TrajectoryMatching(net, experts, syn, "none").Run(Options(_dir, 6)));
+        Assert.Equal(4, ex.Iteration);
+        Assert.Contains("iteration 4", ex.Message);
+        Assert.Contains("checkpoint", ex.Message);
+        using var ck = DistillCheckpoint.Load(TrajectoryMatching.CheckpointFile(_dir));
+        Assert.Equal(4, ck.NextIteration);
+        Assert.DoesNotContain(ck.Distilled.ToArray<float>(), float.IsNaN);
+    }
+
+    [Fact]
+    public void AlphaZeroIsPureSelection()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var scores = new DifficultyScores { Scores = Labels.Select((_, i) => (double)i).ToArray(), Kind = ScoreKind.CScore, Direction = HardEnd.Low, Dataset = "toy", Source = "t" };
+        var w = WindowSelection.Choose(DifficultyRanking.Build(scores, Labels, Classes), 0, 4, WindowOffset.FractionOfIpc, alpha: 0);
+        using var syn = SyntheticSet.FromWindow(data, w);
+        int readsBefore = experts.Reads;
+        using var r = new TrajectoryMatching(net, experts, syn, "none").Run(Options(_dir, 5));
+        Assert.Equal(0, r.IterationsRun);
+        Assert.Equal(0, r.Set.DistilledCount);
+        Assert.Equal(readsBefore, experts.Reads);
+        Assert.Equal(w.AllIndices().Select(i => (long)i), r.Set.SourceIndex);
+    }
+}

@@ -1,0 +1,93 @@
+using DDist.Artifacts;
+using DDist.Selection;
+
+namespace DDist.Tests.Selection;
+
+[Collection(SerialRngCollection.Name)]
+public class WindowSearchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ddist-window-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // 2 classes × 20; C-score = index, so class c's hardest-first list is its indices in order.
+    private static readonly long[] Labels = ToyData.Interleaved(20, 2);
+    private static readonly DifficultyScores Scores = new()
+    {
+        Scores = Enumerable.Range(0, 40).Select(i => (double)i).ToArray(), Kind = ScoreKind.CScore, Direction = HardEnd.Low,
+        Dataset = "toy", Source = "test",
+    };
+
+    /// <summary>A stand-in for training: accuracy peaks when the window's mean index is 16, plus a budget-dependent bias.</summary>
+    private sealed class FakeEvaluator
+    {
+        public readonly List<(double MeanIndex, EvalBudget Budget)> Calls = new();
+        public AccuracyEstimate Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
+        {
+            Assert.All(set.IsDistilled, d => Assert.False(d));
+            double m = set.SourceIndex.Average();
+            Calls.Add((m, budget));
+            double acc = 1 - Math.Abs(m - 16) / 40;
+            return AccuracyEstimate.Of(Enumerable.Range(0, budget.Nets).Select(k => acc + 0.001 * k).ToArray());
+        }
+    }
+
+    private WindowSearchOptions Options(int shard = 0, int shards = 1) => new()
+    {
+        Betas = [0, 0.25, 0.5, 0.75, 1.0], Ipc = 4, Budget = new EvalBudget(3, 2), OutputDir = _dir, Normalization = "none",
+        ShardIndex = shard, ShardCount = shards,
+    };
+
+    [Fact]
+    public void PicksBestBetaSavesEachPointAndResumes()
+    {
+        using var train = ToyData.Make(Labels, 2);
+        var ranking = DifficultyRanking.Build(Scores, Labels, 2);
+        var fake = new FakeEvaluator();
+        var search = new WindowSearch(train, ranking, Scores, fake.Evaluate);
+
+        // Shard 1 of 2 does β = 0.25 and 0.75 only.
+        var partial = search.Run(Options(1, 2));
+        Assert.False(partial.Complete);
+        Assert.Equal([0.25, 0.75], partial.Points.Select(p => p.Beta));
+        Assert.Equal(2, fake.Calls.Count);
+
+        // The full run skips the two finished β and evaluates the other three.
+        var full = search.Run(Options());
+        Assert.Equal(5, fake.Calls.Count);
+        Assert.True(full.Complete);
+        // Windows start at ⌊4β⌋ = 0,1,2,3,4 → mean source indices 3.5, 5.5, 7.5, 9.5, 11.5; closest to 16 is β = 1.
+        Assert.Equal(1.0, full.BestBeta);
+        Assert.Equal([0, 1, 2, 3, 4], full.Points.Select(p => p.ClassStarts[0]));
+        Assert.True(File.Exists(WindowSearch.PointFile(_dir, 0.5)));
+        Assert.True(File.Exists(WindowSearch.SummaryFile(_dir)));
+        Assert.Equal(5L * 3 * 8 * 2, full.TrainingCost);
+
+        // A different experiment in the same directory is refused rather than mixed in.
+        var other = Options() with { Budget = new EvalBudget(4, 2) };
+        var ex = Assert.Throws<InvalidDataException>(() => search.Run(other));
+        Assert.Contains("Fingerprint", ex.Message);
+    }
+
+    [Fact]
+    public void SuccessiveHalvingKeepsTheBetterHalfAndReportsCost()
+    {
+        using var train = ToyData.Make(Labels, 2);
+        var ranking = DifficultyRanking.Build(Scores, Labels, 2);
+        var fake = new FakeEvaluator();
+        var full = new WindowSearch(train, ranking, Scores, fake.Evaluate).Run(Options());
+        fake.Calls.Clear();
+        var halving = new SuccessiveHalvingSearch(train, ranking, Scores, fake.Evaluate).Run(new SuccessiveHalvingOptions
+        {
+            Betas = [0, 0.25, 0.5, 0.75, 1.0], Ipc = 4, StartBudget = new EvalBudget(1, 1), FullGridBudget = new EvalBudget(3, 2),
+            Normalization = "none", OutputPath = Path.Combine(_dir, "halving.json"),
+        }, full);
+        // 5 β at 1 epoch → keep 3; 3 β at 2 epochs → keep 2; 2 β at 4 epochs → keep 1.
+        Assert.Equal([5, 3, 2], halving.Rounds.Select(r => r.Points.Count));
+        Assert.Equal([1, 2, 4], halving.Rounds.Select(r => r.Budget.Epochs));
+        Assert.Equal(1.0, halving.BestBeta);
+        Assert.Equal((5 * 1 + 3 * 2 + 2 * 4) * 8L, halving.TrainingCost);
+        Assert.Equal(5L * 3 * 8 * 2, halving.FullGridCost);
+        Assert.True(halving.SameAsFullGrid);
+        Assert.True(File.Exists(Path.Combine(_dir, "halving.json")));
+    }
+}
