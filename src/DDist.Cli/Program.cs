@@ -15,6 +15,13 @@ public static class Program
         ExpertsCommand.Create,
         SelectCommand.Create,
         EvalCommand.Create,
+        ScoresCommand.Create,
+        RunCommand.CreateWindow,
+        RunCommand.CreateDistill,
+        RunCommand.Create,
+        ReportCommands.CreateReport,
+        ReportCommands.CreateShow,
+        RunCommand.CreateDemo,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using DDist.Artifacts;
+using DDist.Pipeline;
+using DDist.Recipes;
+using DDist.Reporting;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist report DIR` redraws a finished run's report from its saved artefacts; `ddist show SET --out grid.png`
+/// draws a small set as a PNG grid, one row per class, denormalised (distilled images framed in orange).</summary>
+public static class ReportCommands
+{
+    public static Command CreateReport(GlobalOptions globals)
+    {
+        var dir = new Argument<string>("dir") { Description = "Output folder of `ddist run` / `ddist demo`" };
+        var cmd = new Command("report", "Write DIR/report.md (table, window plot, loss curves, image grids) from a run's saved results") { dir };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var d = parse.GetValue(dir)!;
+            var state = PipelineState.Load(d);
+            if (!state.Rows.ContainsKey("selmatch"))
+                throw new CliException($"{d}: the run has not evaluated SelMatch yet ({string.Join(", ", state.Stages.Select(s => s.Stage))} done); " +
+                                       "finish it with `ddist run` on its recipe first");
+            var recipe = Recipe.Load(Path.Combine(d, "recipe.json"));
+            // Every stage is recorded as done, so the runner only reads the saved artefacts and redraws.
+            var result = new RecipeRunner(recipe, d).Run(ctx.Cancel);
+            ctx.WriteResult(new { report = result.ReportPath }, w => w.WriteLine($"report: {Path.GetFullPath(result.ReportPath!)}"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    public static Command CreateShow(GlobalOptions globals)
+    {
+        var set = new Argument<string>("set") { Description = "A small-set file (.safetensors) made by select, distill or run" };
+        var perClass = new Option<int>("--per-class") { Description = "Images per class row", DefaultValueFactory = _ => 10 };
+        var cmd = new Command("show", "Draw a small set as a PNG grid, one row per class (needs --out FILE.png)") { set, perClass };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var path = parse.GetValue(set)!;
+            if (!File.Exists(path)) throw new CliException($"{path}: no such small-set file");
+            var outPath = ctx.RequireOut("show", "FILE.png");
+            int n = parse.GetValue(perClass);
+            if (n < 1) throw new CliException($"--per-class {n}: must be at least 1");
+            using var s = SmallSet.Load(path);
+            var normalization = NormalizationText.TryResolve(s.Info.Normalization);
+            var canvas = ImageGrid.Render(s, new GridOptions { PerClass = n }, normalization);
+            canvas.SavePng(outPath);
+            ctx.WriteResult(new { png = Path.GetFullPath(outPath), width = canvas.Width, height = canvas.Height },
+                w => w.WriteLine($"{Path.GetFullPath(outPath)}: {canvas.Width}×{canvas.Height}, {s.Info.NumClasses} classes × up to {n} images" +
+                                 (normalization is null ? $" (normalisation '{s.Info.Normalization}' unknown: drawn min–max per image)" : "")));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using DDist.Pipeline;
+using DDist.Recipes;
+using DDist.Selection;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist run RECIPE`, `ddist demo`, and the recipe-driven stage commands (`window`, `distill`, `scores run`):
+/// all are one <see cref="RecipeRunner"/> in one output folder, stopping after different stages, so they share the
+/// folder layout and resume each other.</summary>
+public static class RunCommand
+{
+    public const string DemoRecipe = "recipes/fashion-mnist-ipc300-demo.json";
+
+    public static Command Create(GlobalOptions globals)
+    {
+        var recipe = RecipeArgument();
+        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes)") { recipe };
+        CommandAction.Set(cmd, globals, (parse, ctx) => Run(ctx, LoadRecipe(parse.GetValue(recipe)!), PipelineStop.Report));
+        return cmd;
+    }
+
+    public static Command CreateDemo(GlobalOptions globals)
+    {
+        var cmd = new Command("demo", $"The main job: a small SelMatch recipe on Fashion-MNIST end to end ({DemoRecipe}), about 15 min on 2 cores");
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var root = Environment.GetEnvironmentVariable("DDIST_ROOT") ?? Directory.GetCurrentDirectory();
+            var r = LoadRecipe(Path.Combine(root, DemoRecipe));
+            return Run(ctx with { Out = ctx.Out ?? Path.Combine(root, "runs", "demo") }, r, PipelineStop.Report);
+        });
+        return cmd;
+    }
+
+    public static Command CreateWindow(GlobalOptions globals)
+    {
+        var recipe = RecipeArgument();
+        var ipc = new Option<int?>("--ipc") { Description = "Images per class (overrides the recipe's)" };
+        var shard = new Option<string?>("--shard") { Description = "i/n: evaluate only every n-th β of the grid, starting at i (split across machines)" };
+        var cmd = new Command("window", "Sliding-window search over difficulty-ranked classes (runs the recipe's experts and scores first if missing); " +
+                                        "writes window/ results and window.png") { recipe, ipc, shard };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var r = LoadRecipe(parse.GetValue(recipe)!);
+            if (parse.GetValue(ipc) is int n) r = r with { Ipc = n };
+            r.Validate("--ipc");
+            var (index, count) = ParseShard(parse.GetValue(shard));
+            return Run(ctx, r, PipelineStop.Window, new PipelineOptions { StopAfter = PipelineStop.Window, WindowShardIndex = index, WindowShardCount = count });
+        });
+        return cmd;
+    }
+
+    public static Command CreateDistill(GlobalOptions globals)
+    {
+        var recipe = RecipeArgument();
+        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update) or mtt (random real init, α = 1)", DefaultValueFactory = _ => "selmatch" };
+        var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var r = LoadRecipe(parse.GetValue(recipe)!);
+            var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            r = m switch
+            {
+                "selmatch" => r with { Compare = ["selmatch"] },
+                "mtt" => r with { Compare = ["mtt", "selmatch"] },
+                _ => throw new CliException($"--method '{m}': expected selmatch or mtt"),
+            };
+            return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill });
+        });
+        return cmd;
+    }
+
+    internal static Argument<string> RecipeArgument() => new("recipe") { Description = "Recipe JSON file (see recipes/)" };
+
+    internal static Recipe LoadRecipe(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        return Recipe.Load(path);
+    }
+
+    internal static (int Index, int Count) ParseShard(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return (0, 1);
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n >= 1 && i >= 0 && i < n) return (i, n);
+        throw new CliException($"--shard '{text}': expected i/n with 0 ≤ i < n, e.g. 0/4");
+    }
+
+    private static int Run(CliContext ctx, Recipe recipe, PipelineStop stop, PipelineOptions? options = null)
+    {
+        var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name);
+        if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
+        ctx.Note($"{recipe}; output {Path.GetFullPath(outDir)}");
+        // Stage lines go to stderr only when no live progress display owns the terminal.
+        Action<string>? log = Console.IsErrorRedirected || !ReferenceEquals(ctx.Error, Console.Error) ? ctx.Note : null;
+        var result = ProgressView.Run(ctx, p => new RecipeRunner(recipe, outDir, p, log, options ?? new PipelineOptions { StopAfter = stop }).Run(ctx.Cancel));
+        var json = new
+        {
+            recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta, report = result.ReportPath,
+            rows = result.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, seconds = row.MakeTime.TotalSeconds, note = row.Note }),
+            stages = result.Stages.Select(s => new { stage = s.Stage, seconds = s.Seconds }),
+        };
+        ctx.WriteResult(json, w => PrintTable(w, recipe, result, outDir));
+        return ExitCodes.Ok;
+    }
+
+    private static void PrintTable(TextWriter w, Recipe recipe, PipelineResult result, string outDir)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (result.Rows.Count > 0)
+        {
+            w.WriteLine();
+            w.WriteLine($"{recipe.Dataset}, IPC {recipe.Ipc}: test accuracy over {recipe.Evaluation.Nets} networks ({recipe.Evaluation.Model}, {recipe.Evaluation.Epochs}+1 epochs)");
+            w.WriteLine($"  {"method",-12} {"accuracy (%)",-16} {"made in",9}  note");
+            foreach (var row in result.Rows)
+                w.WriteLine(string.Format(inv, "  {0,-12} {1,6:F2} ± {2,-6:F2}  {3,8:F0}s  {4}", row.Method, 100 * row.Accuracy.Mean, 100 * row.Accuracy.Std, row.MakeTime.TotalSeconds, row.Note));
+        }
+        w.WriteLine();
+        w.WriteLine("stage times: " + string.Join(", ", result.Stages.Select(s => string.Format(inv, "{0} {1:F0}s", s.Stage, s.Seconds))));
+        if (result.Beta is double b) w.WriteLine(string.Format(inv, "window β: {0}", b));
+        w.WriteLine(result.ReportPath is null ? $"stopped early; artefacts in {Path.GetFullPath(outDir)}" : $"report: {Path.GetFullPath(result.ReportPath)} (pictures beside it)");
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using DDist.Data;
+using DDist.Models;
+using DDist.Selection;
+using DDist.Torch;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist scores forgetting` computes forgetting scores (Toneva et al.) by training networks;
+/// `ddist scores import FILE` takes published scores (.npy, .npz, CSV). Both write one score file format.</summary>
+public static class ScoresCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var cmd = new Command("scores", "Difficulty scores for the sliding window: compute forgetting scores or import published ones");
+        cmd.Subcommands.Add(Forgetting(globals));
+        cmd.Subcommands.Add(Import(globals));
+        return cmd;
+    }
+
+    private static Command Forgetting(GlobalOptions globals)
+    {
+        var dataset = CommonOptions.Dataset();
+        var model = CommonOptions.Model("LeNet");
+        var runs = new Option<int>("--runs") { Description = "Training runs averaged", DefaultValueFactory = _ => 5 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per run (presentations per example)", DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
+        var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 0.01 };
+        var cmd = new Command("forgetting", "Count forgetting events per training example over several runs (never-learned ranked hardest); needs --out FILE")
+            { dataset, model, runs, epochs, batch, lr };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var outPath = ctx.RequireOut("scores forgetting", "FILE.safetensors");
+            using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
+            var train = data.Train;
+            var name = parse.GetValue(model) ?? "LeNet";
+            _ = ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width);  // unknown names fail before any work
+            var options = new ForgettingOptions
+            {
+                Runs = CommonOptions.Positive(parse.GetValue(runs), 5, "--runs"), Epochs = CommonOptions.Positive(parse.GetValue(epochs), 20, "--epochs"),
+                BatchSize = CommonOptions.Positive(parse.GetValue(batch), 128, "--batch"), Lr = CommonOptions.PositiveReal(parse.GetValue(lr), 0.01, "--lr"),
+                Seed = (int)ctx.Seed,
+            };
+            var scores = ProgressView.Run(ctx, p => new ForgettingScoreTrainer(() => ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width), train)
+                .Run(options, p, ctx.Cancel));
+            scores.Save(outPath);
+            ctx.WriteResult(new { file = Path.GetFullPath(outPath), count = scores.Count, source = scores.Source },
+                w => w.WriteLine($"{Path.GetFullPath(outPath)}: forgetting scores of {scores.Count} examples ({scores.Source})"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+
+    private static Command Import(GlobalOptions globals)
+    {
+        var file = new Argument<string>("file") { Description = ".npy, .npz (arrays 'scores' and optional 'labels') or CSV, in training-set order" };
+        var dataset = CommonOptions.Dataset();
+        var kind = new Option<string>("--kind") { Description = "cscore (low = hard) or forgetting (high = hard)", DefaultValueFactory = _ => "cscore" };
+        var cmd = new Command("import", "Import published scores aligned to the training set; length and labels are checked; needs --out FILE") { file, dataset, kind };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var outPath = ctx.RequireOut("scores import", "FILE.safetensors");
+            var name = parse.GetValue(dataset)!;
+            var raw = DatasetRegistry.Load(name);
+            var labels = raw.Train.Labels.Select(l => (long)l).ToArray();
+            var scores = ScoreImport.Load(parse.GetValue(file)!, ScoreKindExtensions.ParseScoreKind(parse.GetValue(kind)!, "--kind"), raw.Name, labels);
+            scores.Save(outPath);
+            ctx.WriteResult(new { file = Path.GetFullPath(outPath), count = scores.Count, kind = scores.Kind.ToString() },
+                w => w.WriteLine($"{Path.GetFullPath(outPath)}: {scores.Count} {scores.Kind} scores for {raw.Name}"));
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Globalization;
+using DDist.Artifacts;
+using DDist.Augment;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Models;
+using DDist.Recipes;
+using DDist.Reporting;
+using DDist.Selection;
+using DDist.Torch;
+using DDist.Training.Experts;
+
+namespace DDist.Pipeline;
+
+/// <summary>The result of a recipe run: the comparison rows and where the report is (null when the run stopped
+/// before the report: <see cref="PipelineOptions.StopAfter"/>).</summary>
+public sealed record PipelineResult(IReadOnlyList<MethodRow> Rows, double? Beta, string? ReportPath, IReadOnlyList<PipelineState.StageTime> Stages);
+
+/// <summary>The last stage a run goes through; the single-stage commands (`ddist experts/scores/window/distill`
+/// with a recipe) are runs that stop early, so every stage shares one folder layout and resumes the same way.</summary>
+public enum PipelineStop { Experts, Scores, Window, Distill, Report }
+
+public sealed record PipelineOptions
+{
+    public PipelineStop StopAfter { get; init; } = PipelineStop.Report;
+    /// <summary>Splits the window search's β grid across machines: this one evaluates β number k when k % count == index.</summary>
+    public int WindowShardIndex { get; init; }
+    public int WindowShardCount { get; init; } = 1;
+}
+
+/// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
+/// → evaluation of Random / window-only / MTT / SelMatch → report — in one output folder. Every stage either
+/// resumes by itself (experts, window points, distillation checkpoints) or is recorded in pipeline.json when done,
+/// so a second run after an interruption does only what is missing.</summary>
+public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null,
+                                 PipelineOptions? options = null)
+{
+    private readonly PipelineOptions _options = options ?? new PipelineOptions();
+    private PipelineState _state = new();
+
+    public PipelineResult Run(CancellationToken ct = default)
+    {
+        var r = recipe;
+        Directory.CreateDirectory(outDir);
+        _state = PipelineState.LoadOrCreate(outDir, r.ToJson());
+        AtomicFileText("recipe.json", r.ToJson());
+
+        var (raw, train, test) = Stage("load data", () =>
+        {
+            var raw = DatasetRegistry.Load(r.Dataset);
+            var norm = DatasetRegistry.GetSpec(r.Dataset).DefaultNormalization;
+            return (raw, ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name), ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name));
+        }, record: false);
+        using var trainOwner = train;
+        using var testOwner = test;
+        var norm = train.Normalization!;
+        INetwork Net(string model) => ModelZoo.Create(model, train.Channels, train.NumClasses, train.Height, train.Width);
+        using var labelsCpu = train.Labels.To(DType.Int64, Device.Cpu);
+        var labels = labelsCpu.ToArray<long>();
+
+        var expertDir = Path.Combine(outDir, "experts");
+        Stage("experts", () => TrainExperts(raw, train, norm, Net, expertDir, ct));
+        if (_options.StopAfter == PipelineStop.Experts) return Stopped(null);
+
+        var scoresPath = Path.Combine(outDir, "scores.safetensors");
+        var scores = Stage("scores", () =>
+        {
+            var s = r.ResolveScoreFile() is string file
+                ? ScoreImport.Load(file, r.ScoreKind, raw.Name, labels)
+                : new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).Run(r.ToForgettingOptions(), progress, ct);
+            s.Save(scoresPath);
+            return s;
+        }, skipWith: File.Exists(scoresPath) ? () => DifficultyScores.Load(scoresPath) : null);
+        var ranking = DifficultyRanking.Build(scores, labels, train.NumClasses);
+        if (_options.StopAfter == PipelineStop.Scores) return Stopped(null);
+
+        var protocol = r.ToEvalProtocol();
+        var onTest = EvaluatorBinding.Bind(test, protocol);
+        var window = Stage("window search", () =>
+            new WindowSearch(train, ranking, scores, onTest).Run(r.ToWindowSearchOptions(Path.Combine(outDir, "window"), norm.Name) with
+                { ShardIndex = _options.WindowShardIndex, ShardCount = _options.WindowShardCount }, progress, ct),
+            record: _options.WindowShardCount == 1);
+        if (!window.Complete)
+        {
+            log?.Invoke($"window search: {window.Points.Count} of {r.Window.Betas.Length} β points done (this is shard " +
+                        $"{_options.WindowShardIndex}/{_options.WindowShardCount}); run the other shards into the same folder, then continue");
+            return Stopped(null);
+        }
+        if (r.ToHalvingOptions(Path.Combine(outDir, "halving.json"), norm.Name) is { } halvingOptions && _state.Halving is null)
+            _state.Halving = Stage("successive halving", () =>
+                new SuccessiveHalvingSearch(train, ranking, scores, onTest).Run(halvingOptions, window, progress, ct));
+        double beta = r.Distill.Beta ?? window.BestBeta
+                      ?? throw new InvalidOperationException("the window search finished without a best β");
+        _state.ChosenBeta = beta;
+        _state.Save(outDir);
+        if (_options.StopAfter == PipelineStop.Window) return Stopped(beta);
+
+        var split = WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, r.Distill.Alpha, r.FrozenPart, r.WindowOverflow);
+        using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name);
+        var windowInfo = new SmallSetInfo { Dataset = raw.Name, Normalization = norm.Name, Method = "window", Ipc = r.Ipc, NumClasses = train.NumClasses, Seed = (ulong)r.Seed };
+        using var windowSet = RealSubset.FromWindow(train, WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, 0, r.FrozenPart, r.WindowOverflow), windowInfo);
+        random.Save(Path.Combine(outDir, "random.safetensors"));
+        windowSet.Save(Path.Combine(outDir, "window.safetensors"));
+
+        // Distillation: MTT starts from random real images (α = 1), SelMatch from the chosen window with partial updates.
+        var randomPerClass = Enumerable.Range(0, train.NumClasses)
+            .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
+        var (validation, _) = ValidationSplit.Carve(train, r.Distill.ValidationPerClass,
+            split.AllIndices().Select(i => (long)i).Concat(random.SourceIndex).ToHashSet(), r.Seed + 1);
+        using var validationOwner = validation;
+        var select = r.SelectOn == SelectOn.Test ? onTest : EvaluatorBinding.Bind(validation, protocol);
+        var experts = ExpertStoreTrajectories.Open(expertDir);
+        var strategy = r.DsaStrategy;
+        Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
+        Distilled Distill(string method, Func<SyntheticSet> synthetic) => Stage($"distill {method}", () =>
+        {
+            using var syn = synthetic();
+            var res = new TrajectoryMatching(Net(r.Experts.Model), experts, syn, norm.Name, dsa, select)
+                .Run(r.ToTrajectoryMatchingOptions(Path.Combine(outDir, method), method), progress, ct);
+            return new Distilled(res.Set, res.Curve, res.BestIteration);
+        }, skipWith: File.Exists(Path.Combine(outDir, method, "synthetic.safetensors")) ? () => Distilled.Load(Path.Combine(outDir, method)) : null);
+        using var mtt = r.Compare.Contains("mtt")
+            ? Distill("mtt", () => SyntheticSet.FromIndices(train, randomPerClass, randomPerClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc))
+            : null;
+        using var selmatch = Distill("selmatch", () => SyntheticSet.FromWindow(train, split));
+        if (_options.StopAfter == PipelineStop.Distill) return Stopped(beta);
+
+        // Evaluation: fresh networks on each small set, tested on the test set; each finished row is kept.
+        var budget = new EvalBudget(r.Evaluation.Epochs, r.Evaluation.Nets);
+        var candidates = new (string Key, string Method, SmallSet? Set, TimeSpan Make, string Note)[]
+        {
+            ("random", "Random", random, TimeSpan.Zero, ""),
+            ("window", "Window only", windowSet, _state.TimeOf("window search"), Invariant($"β {beta} ({r.Window.Offset})")),
+            ("mtt", "MTT", mtt?.Set, _state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, best at {mtt?.BestIteration}")),
+            ("selmatch", "SelMatch", selmatch.Set, _state.TimeOf("distill selmatch"),
+             Invariant($"α {r.Distill.Alpha}, β {beta}, {r.Distill.Iterations} it, best at {selmatch.BestIteration}")),
+        };
+        foreach (var (key, method, set, make, note) in candidates)
+        {
+            if (set is null || !r.Compare.Contains(key) || _state.Rows.ContainsKey(key)) continue;
+            var acc = Stage($"evaluate {method}", () => onTest(set, budget, r.Seed + 100, ct));
+            _state.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
+            _state.Save(outDir);
+            log?.Invoke(Invariant($"{method}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %"));
+        }
+
+        var rows = _state.MethodRows(candidates.Select(c => c.Key));
+        var report = MarkdownReport.Write(new ReportInput
+        {
+            Title = r.Name,
+            Settings =
+            [
+                Invariant($"dataset {raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
+                Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {scores.Source}"),
+                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best chosen on {r.Distill.SelectOn}"),
+                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
+            ],
+            Rows = rows,
+            StageTimes = _state.Stages.Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
+            EvaluatedOn = $"test set, {test.Count} images",
+            Window = window, Halving = _state.Halving, SelMatchLoss = selmatch.Curve, MttLoss = mtt?.Curve,
+            Selected = windowSet, Distilled = selmatch.Set, Normalization = norm,
+        }, outDir);
+        return new PipelineResult(rows, beta, report, _state.Stages);
+    }
+
+    private PipelineResult Stopped(double? beta) => new([], beta, null, _state.Stages);
+
+    private ExpertRunSummary TrainExperts(RawDataset raw, ImageDataset train, Normalization norm, Func<string, INetwork> net, string dir, CancellationToken ct)
+    {
+        var r = recipe;
+        // CPU recipes train experts on a class-balanced subset; the published ones on the whole set.
+        using var subset = r.Experts.TrainPerClass is int per
+            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, Device.Cpu, raw.Name)
+            : null;
+        var data = subset ?? train;
+        var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+        return new ExpertTrainer(net(r.Experts.Model), r.ToExpertOptions(), info).Train(dir, data, null, ShardSpec.All, progress, ct);
+    }
+
+    /// <summary>Runs a stage and records its wall time; a stage already recorded is skipped through
+    /// <paramref name="skipWith"/> when given (or re-entered, for stages that resume by themselves).</summary>
+    private T Stage<T>(string name, Func<T> work, Func<T>? skipWith = null, bool record = true)
+    {
+        if (record && _state.Done(name) && skipWith is not null)
+        {
+            log?.Invoke($"{name}: done earlier ({_state.TimeOf(name).TotalSeconds:F0} s), reusing it");
+            return skipWith();
+        }
+        log?.Invoke($"{name} ...");
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        log?.Invoke($"{name}: {clock.Elapsed.TotalSeconds:F1} s");
+        if (record && !_state.Done(name))
+        {
+            _state.Stages.Add(new PipelineState.StageTime(name, clock.Elapsed.TotalSeconds));
+            _state.Save(outDir);
+        }
+        return result;
+    }
+
+    private void AtomicFileText(string name, string text) => DDist.Torch.IO.AtomicFile.WriteAllText(Path.Combine(outDir, name), text);
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A distilled set with what the report needs, fresh from a run or read back from its folder.</summary>
+    private sealed record Distilled(SmallSet Set, IReadOnlyList<LossPoint> Curve, int BestIteration) : IDisposable
+    {
+        public static Distilled Load(string dir)
+        {
+            var set = SmallSet.Load(Path.Combine(dir, "synthetic.safetensors"));
+            var curve = LossCurve.Load(Path.Combine(dir, "loss.json"));
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "distill.json")));
+            int best = summary.RootElement.TryGetProperty("best_iteration", out var b) ? b.GetInt32() : -1;
+            return new Distilled(set, curve, best);
+        }
+
+        public void Dispose() => Set.Dispose();
+    }
+}
