@@ -8,7 +8,15 @@ using DDist.Torch;
 using DDist.Training;
 
 // Usage: DDist.SelMatchBench DATASET MODEL [syn_steps batch_syn synthetic_count]
-// Prints images/second of training (plain and with DSA), of eval-mode inference, and seconds per distillation iteration.
+//   Prints images/second of training (plain and with DSA), of eval-mode inference, and seconds per distillation iteration.
+// Usage: DDist.SelMatchBench run RECIPE.json OUTDIR
+//   Runs a whole recipe (experts, scores, window, MTT, SelMatch, evaluation, report) and times every stage.
+if (args.Length > 0 && args[0] == "run")
+{
+    if (Environment.GetEnvironmentVariable("DDIST_MALLOC_TUNE") != "0") MallocTuning.Apply();
+    Tensors.SetNumThreads(int.Parse(Environment.GetEnvironmentVariable("DDIST_THREADS") ?? Tensors.PhysicalCores().ToString()));
+    return RecipeRun.Run(args[1], args[2]);
+}
 var dataset = args.Length > 0 ? args[0] : "fashion-mnist";
 var model = args.Length > 1 ? args[1] : "ConvNetW32";
 int synSteps = args.Length > 2 ? int.Parse(args[2]) : 10;

@@ -53,7 +53,8 @@ public static class LinePlot
         c.DrawText(8, pt - 24 + 4, spec.YLabel, Rgb.Black, Font);
 
         foreach (var s in spec.Series) DrawSeries(c, s, Px, Py);
-        DrawLegend(c, spec.Series, pr);
+        var pixels = spec.Series.SelectMany(s => s.X.Select((x, i) => (Px(x), Py(s.Y[i])))).ToList();
+        DrawLegend(c, spec.Series, pr, pt, pb, pixels);
         return c;
     }
 
@@ -77,12 +78,16 @@ public static class LinePlot
         }
     }
 
-    private static void DrawLegend(Canvas c, IReadOnlyList<PlotSeries> series, int right)
+    /// <summary>The legend goes in the top-right or bottom-right corner, whichever covers fewer data points.</summary>
+    private static void DrawLegend(Canvas c, IReadOnlyList<PlotSeries> series, int right, int top, int bottom, List<(int X, int Y)> points)
     {
         var named = series.Where(s => s.Label.Length > 0).ToList();
         if (named.Count == 0) return;
         int width = named.Max(s => BitmapFont.Measure(s.Label, Font)) + 40, height = named.Count * 20 + 8;
-        int x = right - width - 8, y = Top + 8;
+        int x = right - width - 8;
+        int Covered(int y0) => points.Count(p => p.X >= x - 6 && p.X <= x + width + 6 && p.Y >= y0 - 6 && p.Y <= y0 + height + 6);
+        int upper = top + 8, lower = bottom - height - 8;
+        int y = Covered(lower) < Covered(upper) ? lower : upper;
         c.FillRect(x, y, width, height, Rgb.White);
         c.DrawRect(x, y, width, height, Rgb.Grey);
         for (int i = 0; i < named.Count; i++)

@@ -63,7 +63,7 @@ public class RecipeTests : IDisposable
     [InlineData("\"model\": \"ConvNetW32\",\n    \"count\"", "\"model\": \"ConvNetW33x\",\n    \"count\"", "experts.model", "ConvNetW33x")]
     [InlineData("\"alpha\": 0.6", "\"alpha\": 1.5", "distill.alpha", "1.5")]
     [InlineData("\"ipc\": 300", "\"ipc\": 6001", "ipc", "smallest class")]
-    [InlineData("\"offset\": \"fraction-of-ipc\"", "\"offset\": \"middle\"", "window.offset", "middle")]
+    [InlineData("\"offset\": \"fraction-of-class\"", "\"offset\": \"middle\"", "window.offset", "middle")]
     [InlineData("\"maxStartEpoch\": 3", "\"maxStartEpoch\": 9", "distill.maxStartEpoch", "experts.epochs is 6")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     public void BadFieldFailsBeforeAnyWorkNamingTheField(string from, string to, string field, string detail)
@@ -84,7 +84,7 @@ public class RecipeTests : IDisposable
         var ex = Assert.Throws<RecipeException>(() => Recipe.Load(grid));
         Assert.Contains("'window.betas'", ex.Message);
         // The paper's reading: β = 0.96 of a 6000-image class (5760 + 300 > 6000) leaves no room for 300 images.
-        var paper = WriteVariant(t => t.Replace("\"fraction-of-ipc\"", "\"fraction-of-class\"").Replace("0.8\n    ],", "0.96\n    ],"));
+        var paper = WriteVariant(t => t.Replace("0.8\n    ],", "0.96\n    ],"));   // the demo reads β as a fraction of the class
         Assert.Contains("runs past the smallest class", Assert.Throws<RecipeException>(() => Recipe.Load(paper)).Message);
     }
 
@@ -96,6 +96,7 @@ public class RecipeTests : IDisposable
         Assert.Null(r.Distill.Beta);                       // β comes from the window search
         Assert.Null(r.ResolveScoreFile());                 // forgetting scores are computed
         Assert.Equal(SelectOn.Validation, r.SelectOn);
+        Assert.Equal(WindowOffset.FractionOfClass, r.WindowOffset);
         Assert.NotNull(r.ToHalvingOptions("h.json", "fashion-mnist-dc"));
         Assert.Equal("color_crop_cutout_flip_scale_rotate", r.DsaStrategy);
     }
