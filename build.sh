@@ -17,6 +17,8 @@ dpkg -s libjpeg-dev >/dev/null 2>&1 || need_apt+=(libjpeg-dev)
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v g++ >/dev/null || need_apt+=(g++)
 [ -d /usr/share/datasets/fashion-mnist ] || need_apt+=(dataset-fashion-mnist)
+# numpy lets the tests cross-check our safetensors/npy files against NumPy's own reader and writer.
+if [ "${1:-}" = test ]; then /usr/bin/python3 -c 'import numpy' 2>/dev/null || need_apt+=(python3-numpy); fi
 if [ "${1:-}" = bench ]; then /usr/bin/python3 -c 'import torch' 2>/dev/null || need_apt+=(python3-torch); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -1,7 +1,7 @@
 namespace DDist.Bench;
 
 /// <summary>Settings shared by every case; bench/run.sh passes the same values to the PyTorch side.</summary>
-public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 2560, int EvalEpochs = 20)
+public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 5120, int EvalEpochs = 20)
 {
     public static BenchSettings Parse(string[] args, out string[] cases, out string outPath)
     {

@@ -44,7 +44,7 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--tiny-calls", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--expert-images", type=int, default=2560)
+    ap.add_argument("--expert-images", type=int, default=5120)
     ap.add_argument("--eval-epochs", type=int, default=20)
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--out", default=os.path.join("bench", "results", "pytorch.json"))

@@ -49,6 +49,7 @@ public class ScoreImportTests : IDisposable
         File.WriteAllText(csv, "index,label,score\n2,1,0.25\n0,0,0.5\n1,0,1e-3\n");
         var s = ScoreImport.Load(csv, ScoreKind.CScore, "toy", [0, 0, 1]);
         Assert.Equal([0.5, 0.001, 0.25], s.Scores);
+        Assert.NotNull(s.Labels);
         Assert.Equal([0L, 0, 1], s.Labels);
 
         File.WriteAllText(csv, "index,score\n0,0.5\n1,abc\n");
