@@ -41,6 +41,8 @@ public sealed record PipelineOptions
 public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null,
                                  PipelineOptions? options = null)
 {
+    /// <summary>The training indices of the validation split (when the recipe selects on validation).</summary>
+    public const string ValidationFile = "validation.json";
     private readonly PipelineOptions _options = options ?? new PipelineOptions();
     private PipelineState _state = new();
 
@@ -92,6 +94,11 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         string chosenOn = validation is null ? SelectionLabels.Test
             : Invariant($"{SelectionLabels.Validation} ({validation.Count} training images, {r.Distill.ValidationPerClass} per class, held out of every small set)");
         _state.ChosenOn = chosenOn;
+        if (validation is not null)   // which training images were held out, so anyone can check no small set holds one
+            AtomicFileText(ValidationFile, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                chosen_on = chosenOn, per_class = r.Distill.ValidationPerClass, seed = r.Seed + 1, indices = heldOutIndices,
+            }));
 
         var protocol = r.ToEvalProtocol();
         var onTest = EvaluatorBinding.Bind(test, protocol);
