@@ -34,7 +34,7 @@ public static class ExitCodes
         CliException => (UsageError, false),
         RecipeException or InvalidDataException or FormatException or JsonException or DistillationDivergedException => (DataError, false),
         FileNotFoundException or DirectoryNotFoundException => (NoInput, false),
-        UnauthorizedAccessException or IOException => (IoError, false),
+        UnauthorizedAccessException or IOException or System.Net.Http.HttpRequestException => (IoError, false),
         ArgumentException or NotSupportedException => (UsageError, false),
         TorchException => (InternalError, true),
         _ => (InternalError, true),

@@ -102,7 +102,7 @@ public sealed class HonestProtocolCliTests : IDisposable
         {
             var used = SourceIndex(Path.Combine(outDir, file)).Where(i => i >= 0).ToArray();
             Assert.Equal(20, used.Length);
-            Assert.Empty(used.Where(validation.Contains));
+            Assert.DoesNotContain(used, validation.Contains);
         }
         var distillJson = File.ReadAllText(Path.Combine(outDir, "selmatch", "distill.json"));
         Assert.Contains("validation", distillJson);
