@@ -17,8 +17,12 @@ dpkg -s libjpeg-dev >/dev/null 2>&1 || need_apt+=(libjpeg-dev)
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v g++ >/dev/null || need_apt+=(g++)
 [ -d /usr/share/datasets/fashion-mnist ] || need_apt+=(dataset-fashion-mnist)
-# numpy lets the tests cross-check our safetensors/npy files against NumPy's own reader and writer.
-if [ "${1:-}" = test ]; then /usr/bin/python3 -c 'import numpy' 2>/dev/null || need_apt+=(python3-numpy); fi
+# numpy lets the tests cross-check our safetensors/npy files against NumPy's own reader and writer; torch (the same
+# libtorch 1.13) is the independent reference the trajectory-matching and expert-epoch cross-checks compare with.
+if [ "${1:-}" = test ]; then
+  /usr/bin/python3 -c 'import numpy' 2>/dev/null || need_apt+=(python3-numpy)
+  /usr/bin/python3 -c 'import torch' 2>/dev/null || need_apt+=(python3-torch)
+fi
 if [ "${1:-}" = bench ]; then /usr/bin/python3 -c 'import torch' 2>/dev/null || need_apt+=(python3-torch); fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -4,7 +4,8 @@ using DDist.Torch;
 namespace DDist.Cli;
 
 /// <summary>Runs a command body with the global settings resolved and turns failures into one message on stderr
-/// and an exit code: user errors (bad names, paths, inconsistent options) exit 2, Ctrl+C 130, anything else 70.
+/// and an exit code from <see cref="ExitCodes.For"/>: usage 2, bad data 65, missing input 66, I/O 74, Ctrl+C 130;
+/// anything else is internal (70) and says so.
 /// Set DDIST_DEBUG=1 to see stack traces.</summary>
 public static class CommandAction
 {
@@ -23,23 +24,15 @@ public static class CommandAction
             error.WriteLine("interrupted; finished work and checkpoints are kept, run the same command again to continue");
             return ExitCodes.Interrupted;
         }
-        catch (Exception e) when (IsUserError(e))
-        {
-            return Fail(error, e, "error: " + OneLine(e), ExitCodes.UsageError);
-        }
-        catch (TorchException e)
-        {
-            return Fail(error, e, "error: libtorch: " + OneLine(e), ExitCodes.InternalError);
-        }
         catch (Exception e)
         {
-            return Fail(error, e, $"error: internal {e.GetType().Name}: {OneLine(e)}", ExitCodes.InternalError);
+            var (code, isInternal) = ExitCodes.For(e);
+            string line = e is TorchException ? "error: internal libtorch failure: " + OneLine(e)
+                : isInternal ? $"error: internal {e.GetType().Name} (a bug; rerun with DDIST_DEBUG=1 and report it): {OneLine(e)}"
+                : "error: " + OneLine(e);
+            return Fail(error, e, line, code);
         }
     }
-
-    private static bool IsUserError(Exception e) => e is CliException or ArgumentException or FileNotFoundException
-        or DirectoryNotFoundException or InvalidDataException or FormatException or InvalidOperationException
-        or NotSupportedException or UnauthorizedAccessException or IOException;
 
     private static int Fail(TextWriter error, Exception e, string line, int code)
     {

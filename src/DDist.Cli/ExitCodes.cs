@@ -1,13 +1,42 @@
+using System.Text.Json;
+using DDist.Distillation;
+using DDist.Recipes;
+using DDist.Torch;
+
 namespace DDist.Cli;
 
-/// <summary>Process exit codes of `ddist`.</summary>
+/// <summary>Process exit codes of `ddist`, and the one place that maps a failure to its code. The numbers follow
+/// BSD sysexits.h where one fits (EX_DATAERR 65, EX_NOINPUT 66, EX_SOFTWARE 70, EX_IOERR 74), so scripts can tell
+/// "fix your input" from "this is a bug".</summary>
 public static class ExitCodes
 {
     public const int Ok = 0;
-    /// <summary>Bad arguments or inputs: unknown names, missing files, inconsistent options.</summary>
+    /// <summary>The command line is wrong: unknown command, option, dataset, model or method name; a value out of
+    /// range; options that contradict each other.</summary>
     public const int UsageError = 2;
-    /// <summary>A failure inside DDist or libtorch that is not the user's input.</summary>
+    /// <summary>An input's content is wrong: a recipe that is not valid JSON, lacks a field or holds a bad value; a
+    /// tensor, score or state file that does not parse or does not fit; an output folder made by another recipe;
+    /// a distillation that diverged with the recipe's settings.</summary>
+    public const int DataError = 65;
+    /// <summary>An input file or folder named on the command line (or by a recipe) does not exist.</summary>
+    public const int NoInput = 66;
+    /// <summary>A failure inside DDist or libtorch that is not the user's input (a bug: please report it with DDIST_DEBUG=1).</summary>
     public const int InternalError = 70;
+    /// <summary>Reading or writing failed: permissions, a full disk, a broken network download.</summary>
+    public const int IoError = 74;
     /// <summary>Interrupted (Ctrl+C); long commands keep checkpoints and resume on the next run.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The exit code of a failure, and whether it is internal (reported as such, with the exception type).</summary>
+    public static (int Code, bool Internal) For(Exception e) => e switch
+    {
+        OperationCanceledException => (Interrupted, false),
+        CliException => (UsageError, false),
+        RecipeException or InvalidDataException or FormatException or JsonException or DistillationDivergedException => (DataError, false),
+        FileNotFoundException or DirectoryNotFoundException => (NoInput, false),
+        UnauthorizedAccessException or IOException or System.Net.Http.HttpRequestException => (IoError, false),
+        ArgumentException or NotSupportedException => (UsageError, false),
+        TorchException => (InternalError, true),
+        _ => (InternalError, true),
+    };
 }

@@ -34,6 +34,13 @@ public static class Program
         globals.AddTo(root);
         foreach (var create in Commands) root.Subcommands.Add(create(globals));
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // A malformed command line is a usage error (2), like every other bad argument (see ExitCodes).
+            foreach (var e in parse.Errors) error.WriteLine("error: " + e.Message);
+            error.WriteLine("run `ddist --help` (or `ddist COMMAND --help`) for the usage");
+            return ExitCodes.UsageError;
+        }
         return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false })
                     .GetAwaiter().GetResult();
     }

@@ -27,7 +27,7 @@ public static class DataCommand
             if (DatasetRegistry.IsFolder(dataset)) throw new CliException($"dataset '{dataset}': image folders are read in place; nothing to fetch");
             var source = parse.GetValue(from);
             if (source is not null && !File.Exists(source) && !Directory.Exists(source))
-                throw new CliException($"--from {source}: no such file or folder");
+                throw new FileNotFoundException($"--from {source}: no such file or folder", source);
             if (source is null && parse.GetValue(symlink)) throw new CliException("--symlink needs --from");
             using var fetcher = new DatasetFetcher(DatasetLocator.FromEnvironment());
             string dir = source is null
@@ -49,7 +49,7 @@ public static class DataCommand
         {
             var dataset = DatasetRegistry.Canonical(parse.GetValue(name)!);
             var source = parse.GetValue(dir)!;
-            if (!File.Exists(source) && !Directory.Exists(source)) throw new CliException($"{source}: no such file or folder");
+            if (!File.Exists(source) && !Directory.Exists(source)) throw new FileNotFoundException($"{source}: no such file or folder", source);
             using var fetcher = new DatasetFetcher(DatasetLocator.FromEnvironment());
             var installed = fetcher.Import(dataset, source, parse.GetValue(symlink) ? ImportMode.Symlink : ImportMode.Copy);
             ctx.WriteResult(new { dataset, path = installed }, w => w.WriteLine($"{dataset}: ready in {installed}"));

@@ -20,7 +20,7 @@ public static class EvalCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(setPath)!;
-            if (!File.Exists(path)) throw new CliException($"{path}: no such small-set file");
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such small-set file", path);
             using var set = SmallSet.Load(path);
             using var zca = set.Zca is null ? null : ZcaTransform.FromTensors(set.Zca, ctx.Device);
             using var data = CliData.Load(set.Info.Dataset, ctx.Device, zca);
@@ -31,7 +31,7 @@ public static class EvalCommand
             var p = eval.Apply(parse, preset with
             {
                 AugmentOptions = AugmentOptions.ForDataset(data.Name, preset.AugmentOptions.Dsa),
-            });
+            }).ForSet(set);
             ctx.Note($"eval {path}: {set.Count} images ({set.DistilledCount} distilled) of {data.Name}; protocol {p.Name}: {EvalOptions.Summary(p)}");
             var result = ProgressView.Run(ctx, pr => SmallSetEvaluator.Evaluate(set, data.Test, p, ctx.Seed, pr, ctx.Cancel));
             var json = new
@@ -48,16 +48,14 @@ public static class EvalCommand
         return cmd;
     }
 
-    /// <summary>The protocol preset; MTT evaluates with the set's learned step size when it has one.</summary>
+    /// <summary>The protocol preset; MTT evaluates with the set's learned step size when it has one (applied by
+    /// <see cref="EvalProtocol.ForSet"/>, as everywhere else; --lr overrides it).</summary>
     private static EvalProtocol Preset(string name, SmallSet set, CliContext ctx)
     {
         var preset = EvalProtocol.Preset(name);
         if (preset.Name == "whole") throw new CliException($"--protocol {name}: use `ddist train` for the whole-data row");
-        if (preset.Name == "mtt")
-        {
-            if (set.LearnedLr is double lr) return EvalProtocol.Mtt(lr);
-            ctx.Note("the set has no learned learning rate; MTT protocol uses lr 0.01 (pass --lr to choose)");
-        }
+        if (preset.UseLearnedLr && set.LearnedLr is null)
+            ctx.Note($"the set has no learned learning rate; the {preset.Name} protocol uses lr {preset.LearningRate} (pass --lr to choose)");
         return preset;
     }
 }

@@ -28,6 +28,7 @@ internal sealed class EvalOptions
             Model = parse.GetValue(Model) ?? preset.Model,
             Epochs = parse.GetValue(Epochs) is int e ? (e >= 0 ? e : throw new CliException($"--epochs {e}: must be ≥ 0")) : preset.Epochs,
             LearningRate = CommonOptions.PositiveReal(parse.GetValue(Lr), preset.LearningRate, "--lr"),
+            UseLearnedLr = preset.UseLearnedLr && parse.GetValue(Lr) is null,   // an explicit --lr wins over a learned one
             BatchSize = CommonOptions.Positive(parse.GetValue(Batch), preset.BatchSize, "--batch"),
             Augmentation = parse.GetValue(Aug) is { } a ? Augmentation.Parse(a) : preset.Augmentation,
             Schedule = parse.GetValue(Schedule) is { } s ? LrSchedule.ParseKind(s) : preset.Schedule,

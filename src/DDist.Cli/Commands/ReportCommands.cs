@@ -38,7 +38,7 @@ public static class ReportCommands
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(set)!;
-            if (!File.Exists(path)) throw new CliException($"{path}: no such small-set file");
+            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such small-set file", path);
             var outPath = ctx.RequireOut("show", "FILE.png");
             int n = parse.GetValue(perClass);
             if (n < 1) throw new CliException($"--per-class {n}: must be at least 1");

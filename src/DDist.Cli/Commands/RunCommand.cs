@@ -58,15 +58,12 @@ public static class RunCommand
         var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var r = LoadRecipe(parse.GetValue(recipe)!);
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
-            r = m switch
-            {
-                "selmatch" => r with { Compare = ["selmatch"] },
-                "mtt" => r with { Compare = ["mtt", "selmatch"] },
-                _ => throw new CliException($"--method '{m}': expected selmatch or mtt"),
-            };
-            return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill });
+            if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch or mtt");
+            // The recipe stays as written (so the folder `run`/`demo` made from it is the same experiment); only the
+            // method to distil is this command's.
+            var r = LoadRecipe(parse.GetValue(recipe)!);
+            return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill, DistillMethods = [m] });
         });
         return cmd;
     }
@@ -75,7 +72,7 @@ public static class RunCommand
 
     internal static Recipe LoadRecipe(string path)
     {
-        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe file", path);
         return Recipe.Load(path);
     }
 
@@ -97,7 +94,8 @@ public static class RunCommand
         var result = ProgressView.Run(ctx, p => new RecipeRunner(recipe, outDir, p, log, options ?? new PipelineOptions { StopAfter = stop }).Run(ctx.Cancel));
         var json = new
         {
-            recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta, report = result.ReportPath,
+            recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta,
+            betaSource = recipe.Distill.Beta is null ? "window search" : "recipe", chosenOn = result.ChosenOn, report = result.ReportPath,
             rows = result.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, seconds = row.MakeTime.TotalSeconds, note = row.Note }),
             stages = result.Stages.Select(s => new { stage = s.Stage, seconds = s.Seconds }),
         };
@@ -118,7 +116,9 @@ public static class RunCommand
         }
         w.WriteLine();
         w.WriteLine("stage times: " + string.Join(", ", result.Stages.Select(s => string.Format(inv, "{0} {1:F0}s", s.Stage, s.Seconds))));
-        if (result.Beta is double b) w.WriteLine(string.Format(inv, "window β: {0}", b));
+        if (result.Beta is double b)
+            w.WriteLine(string.Format(inv, "window β: {0} ({1})", b, recipe.Distill.Beta is null ? $"chosen on the {result.ChosenOn}" : "fixed by the recipe"));
+        if (result.ChosenOn is { } on) w.WriteLine($"choices (β, successive halving, best iteration) made on the {on}");
         w.WriteLine(result.ReportPath is null ? $"stopped early; artefacts in {Path.GetFullPath(outDir)}" : $"report: {Path.GetFullPath(result.ReportPath)} (pictures beside it)");
     }
 }

@@ -10,13 +10,17 @@ public sealed record AugmentOptions
     public DsaParams Dsa { get; init; } = DsaParams.Default;
     public bool SimpleFlip { get; init; } = true;
 
-    /// <summary>The reference's choices for a dataset: no flip (in DSA or simple) for MNIST and SVHN.</summary>
-    public static AugmentOptions ForDataset(string dataset, DsaParams? dsa = null) => new()
-    {
-        DsaStrategy = DsaStrategies.ForDataset(dataset),
-        Dsa = dsa ?? DsaParams.Default,
-        SimpleFlip = !DsaStrategies.IsDigitDataset(dataset),
-    };
+    /// <summary>The one place that decides augmentation per dataset: the reference's choices (no flip, in DSA or in
+    /// the simple crop+flip, for MNIST and SVHN: "flip augmentation is not good for digit datasets", DSA README).
+    /// <paramref name="dsaStrategy"/> overrides the default strategy; for digits its flip is removed.</summary>
+    public static AugmentOptions ForDataset(string dataset, DsaParams? dsa = null, string? dsaStrategy = null) =>
+        new AugmentOptions { DsaStrategy = dsaStrategy ?? DsaStrategies.Default, Dsa = dsa ?? DsaParams.Default }.WithDatasetRules(dataset);
+
+    /// <summary>These options with the dataset's rules applied (idempotent): for digits, no flip anywhere. Every
+    /// training loop that knows its dataset passes its options through here, so no path mirrors digits.</summary>
+    public AugmentOptions WithDatasetRules(string dataset) => DsaStrategies.IsDigitDataset(dataset)
+        ? this with { DsaStrategy = DsaStrategies.WithoutFlip(DsaStrategy), SimpleFlip = false }
+        : this;
 }
 
 /// <summary>The single entry point training loops call to augment a minibatch. Every result is a new tensor

@@ -92,7 +92,7 @@ public sealed class DatasetFetcher : IDisposable
             : DatasetRegistry.GetSpec(name);
 
     private DatasetSource SourceOf(string name) =>
-        _sources.TryGetValue(name, out var s) ? s : throw new InvalidOperationException($"no download source is known for {name}");
+        _sources.TryGetValue(name, out var s) ? s : throw new ArgumentException($"no download source is known for {name}");
 
     private static void EnsureAbsent(string target)
     {

@@ -3,10 +3,13 @@ using DDist.Torch;
 
 namespace DDist.Distillation;
 
-/// <summary>A validation set carved from the training set, used to pick the best synthetic set without looking at
-/// the test set. The examples are drawn per class from those the synthetic set was not initialised from (the
-/// experts did see them during training, so validation accuracy is optimistic in absolute terms; it is only used to
-/// compare evaluation points with each other).</summary>
+/// <summary>A validation set carved from the training set, on which a run makes every choice (β, successive halving,
+/// the best iteration) without looking at the test set. The recipe runner carves it before anything is chosen and
+/// removes it from the candidates of every small set (windows, the random baseline, MTT's initialisation), so no
+/// network that scores a set ever trains on a validation image. Expert trajectories and forgetting scores are made
+/// on the whole training set, as in the reference (MTT `buffer.py`, Toneva et al.): validation images can reach a
+/// distilled set only through the experts' parameters, and validation accuracy is only used to compare candidates
+/// with each other.</summary>
 public static class ValidationSplit
 {
     /// <returns>A new dataset (same name as <paramref name="train"/>, so evaluators accept it) and the training

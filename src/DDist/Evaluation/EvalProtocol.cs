@@ -1,3 +1,4 @@
+using DDist.Artifacts;
 using DDist.Augment;
 using DDist.Training;
 
@@ -22,6 +23,14 @@ public sealed record EvalProtocol
     public AugmentOptions AugmentOptions { get; init; } = new();
     public int Networks { get; init; } = 5;
     public int TestBatchSize { get; init; } = 256;
+    /// <summary>Train with the small set's learned step size α when it has one (MTT and DATM: `args.lr_net =
+    /// syn_lr.item()`, Cazenavette et al. 2022); <see cref="LearningRate"/> is then the fallback for sets without one.</summary>
+    public bool UseLearnedLr { get; init; }
+
+    /// <summary>The protocol as it applies to <paramref name="set"/>: its learned step size as the learning rate when
+    /// <see cref="UseLearnedLr"/> and the set carries a positive one. Every evaluation of a small set goes through here.</summary>
+    public EvalProtocol ForSet(SmallSet set) =>
+        UseLearnedLr && set.LearnedLr is double lr && lr > 0 ? this with { LearningRate = lr } : this;
 
     /// <summary>SEL's evaluate_synset (§8.1): ResNet18BN, lr 0.1 cosine to 0.001, batch 128, 'combined'
     /// augmentation (DSA on distilled images, crop+flip on real ones), 5 networks.</summary>
@@ -36,7 +45,7 @@ public sealed record EvalProtocol
     public static EvalProtocol Mtt(double lr = 0.01, string model = "ConvNet", int epochs = 1000) => new()
     {
         Name = "mtt", Model = model, Epochs = epochs, LearningRate = lr, BatchSize = 256,
-        Schedule = LrScheduleKind.Step, Augmentation = AugMode.Dsa, Networks = 5,
+        Schedule = LrScheduleKind.Step, Augmentation = AugMode.Dsa, Networks = 5, UseLearnedLr = true,
     };
 
     /// <summary>DC/DSA/DM's evaluate_synset (§8.2) with DSA on: ConvNet, lr 0.01 step decay, batch 256, 1000

@@ -14,6 +14,8 @@ internal static class NetworkEvaluation
     public static EvalResult Run(TrainingSet train, ImageDataset test, EvalProtocol protocol, ulong seed,
                                  IProgress<ProgressReport>? progress, CancellationToken ct)
     {
+        // The dataset decides what may be augmented how (no mirrored digits), whoever built the protocol.
+        protocol = protocol with { AugmentOptions = protocol.AugmentOptions.WithDatasetRules(test.Name) };
         protocol.Validate();
         var clock = Stopwatch.StartNew();
         var network = ModelZoo.Create(protocol.Model, test.Channels, test.NumClasses, test.Height, test.Width);

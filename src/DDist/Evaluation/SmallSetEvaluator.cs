@@ -7,7 +7,7 @@ namespace DDist.Evaluation;
 
 /// <summary>Judges a small set (selected or distilled) the way the reference does (§8): fresh networks trained
 /// on it alone, tested on the full test set. The set's images must be in the test set's space (same
-/// normalisation, same ZCA).</summary>
+/// normalisation, same ZCA). A protocol that uses the learned step size (MTT's) takes it from the set here.</summary>
 public static class SmallSetEvaluator
 {
     public static EvalResult Evaluate(SmallSet set, ImageDataset test, EvalProtocol protocol, ulong seed,
@@ -20,6 +20,6 @@ public static class SmallSetEvaluator
         var device = test.Images.Device;
         var flags = set.DistilledCount > 0 ? Tensors.FromArray(set.IsDistilled).To(device) : null;
         var train = new TrainingSet(set.Images.To(DType.Float32, device), set.Labels.To(DType.Int64, device), flags);
-        return NetworkEvaluation.Run(train, test, protocol, seed, progress, ct);
+        return NetworkEvaluation.Run(train, test, protocol.ForSet(set), seed, progress, ct);
     }
 }

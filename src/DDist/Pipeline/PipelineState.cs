@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DDist.Reporting;
 using DDist.Selection;
 using DDist.Torch.IO;
@@ -12,8 +13,12 @@ public sealed class PipelineState
     public const string FileName = "pipeline.json";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
-    /// <summary>The recipe the run was started with (a different recipe in the same folder is refused).</summary>
-    public string RecipeJson { get; set; } = "";
+    /// <summary>The recipe the run was started with, as a JSON object with every field spelled out. A folder accepts
+    /// any command (`run`, `demo`, `window`, `distill`) given the same recipe — compared by content, not by text or
+    /// file name — and refuses a different one.</summary>
+    public JsonObject? Recipe { get; set; }
+    /// <summary>What every choice was made on (<see cref="Recipes.SelectionLabels"/>).</summary>
+    public string? ChosenOn { get; set; }
     /// <summary>Wall time of each finished stage, in order of completion (a resumed stage keeps its first time).</summary>
     public List<StageTime> Stages { get; set; } = new();
     public double? ChosenBeta { get; set; }
@@ -26,16 +31,32 @@ public sealed class PipelineState
     public bool Done(string stage) => Stages.Any(s => s.Stage == stage);
     public TimeSpan TimeOf(string stage) => TimeSpan.FromSeconds(Stages.FirstOrDefault(s => s.Stage == stage)?.Seconds ?? 0);
 
-    public static PipelineState LoadOrCreate(string dir, string recipeJson)
+    public static PipelineState LoadOrCreate(string dir, JsonObject recipe)
     {
         var path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) return new PipelineState { RecipeJson = recipeJson };
-        var state = JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json)
-                    ?? throw new InvalidDataException($"{path}: empty pipeline state");
-        if (state.RecipeJson != recipeJson)
-            throw new InvalidDataException($"{path}: field 'RecipeJson' holds another recipe than this run's; use a new output folder " +
+        if (!File.Exists(path)) return new PipelineState { Recipe = (JsonObject)recipe.DeepClone() };
+        PipelineState state;
+        try { state = JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty pipeline state"); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a pipeline state ({e.Message})", e); }
+        if (state.Recipe is null)
+            throw new InvalidDataException($"{path}: field 'Recipe' is missing (a folder made by an older DDist); use a new output folder " +
                                            "(or delete it to start over)");
+        if (!JsonNode.DeepEquals(state.Recipe, recipe))
+            throw new InvalidDataException($"{path}: field 'Recipe' holds another recipe than this run's ({FirstDifference(state.Recipe, recipe, "")}); " +
+                                           "use a new output folder (or delete it to start over)");
         return state;
+    }
+
+    /// <summary>The JSON path of the first field where two recipes differ, with both values, for the error message.</summary>
+    private static string FirstDifference(JsonNode? stored, JsonNode? wanted, string at)
+    {
+        if (stored is JsonObject a && wanted is JsonObject b)
+        {
+            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
+                if (!JsonNode.DeepEquals(a[key], b[key]))
+                    return FirstDifference(a[key], b[key], at.Length == 0 ? key : $"{at}.{key}");
+        }
+        return $"'{at}' is {stored?.ToJsonString() ?? "absent"} there, {wanted?.ToJsonString() ?? "absent"} here";
     }
 
     public static PipelineState Load(string dir)

@@ -14,8 +14,10 @@ using DDist.Training.Experts;
 namespace DDist.Pipeline;
 
 /// <summary>The result of a recipe run: the comparison rows and where the report is (null when the run stopped
-/// before the report: <see cref="PipelineOptions.StopAfter"/>).</summary>
-public sealed record PipelineResult(IReadOnlyList<MethodRow> Rows, double? Beta, string? ReportPath, IReadOnlyList<PipelineState.StageTime> Stages);
+/// before the report: <see cref="PipelineOptions.StopAfter"/>).
+/// <paramref name="ChosenOn"/> says what β (and every other choice) was chosen on, for every output to show.</summary>
+public sealed record PipelineResult(IReadOnlyList<MethodRow> Rows, double? Beta, string? ReportPath, IReadOnlyList<PipelineState.StageTime> Stages,
+                                    string? ChosenOn = null);
 
 /// <summary>The last stage a run goes through; the single-stage commands (`ddist experts/scores/window/distill`
 /// with a recipe) are runs that stop early, so every stage shares one folder layout and resumes the same way.</summary>
@@ -27,6 +29,9 @@ public sealed record PipelineOptions
     /// <summary>Splits the window search's β grid across machines: this one evaluates β number k when k % count == index.</summary>
     public int WindowShardIndex { get; init; }
     public int WindowShardCount { get; init; } = 1;
+    /// <summary>The methods to distil ("mtt", "selmatch"); null = those the recipe compares (SelMatch always). Lets
+    /// `ddist distill --method` run one method without changing the recipe (which would make it another experiment).</summary>
+    public IReadOnlyCollection<string>? DistillMethods { get; init; }
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -36,6 +41,8 @@ public sealed record PipelineOptions
 public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null,
                                  PipelineOptions? options = null)
 {
+    /// <summary>The training indices of the validation split (when the recipe selects on validation).</summary>
+    public const string ValidationFile = "validation.json";
     private readonly PipelineOptions _options = options ?? new PipelineOptions();
     private PipelineState _state = new();
 
@@ -43,7 +50,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
     {
         var r = recipe;
         Directory.CreateDirectory(outDir);
-        _state = PipelineState.LoadOrCreate(outDir, r.ToJson());
+        _state = PipelineState.LoadOrCreate(outDir, r.ToJsonNode());
         AtomicFileText("recipe.json", r.ToJson());
 
         var (raw, train, test) = Stage("load data", () =>
@@ -72,13 +79,35 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             s.Save(scoresPath);
             return s;
         }, skipWith: File.Exists(scoresPath) ? () => DifficultyScores.Load(scoresPath) : null);
-        var ranking = DifficultyRanking.Build(scores, labels, train.NumClasses);
         if (_options.StopAfter == PipelineStop.Scores) return Stopped(null);
+
+        // Every choice (β, successive halving, the best iteration) is made on a validation split carved here, before
+        // anything is chosen, and held out of every small set: windows are cut from the rest of each class, and the
+        // random baseline (MTT's initialisation) is drawn from it. A recipe that says selectOn "test" reproduces the
+        // reference protocol instead (SelMatch's sliding window and images_best choose on test), and says so.
+        var (validation, heldOutIndices) = r.SelectOn == SelectOn.Validation
+            ? ValidationSplit.Carve(train, r.Distill.ValidationPerClass, new HashSet<long>(), r.Seed + 1)
+            : ((ImageDataset?)null, Array.Empty<int>());
+        using var validationOwner = validation;
+        var heldOut = heldOutIndices.ToHashSet();
+        var ranking = DifficultyRanking.Build(scores, labels, train.NumClasses).Without(heldOut);
+        string chosenOn = validation is null ? SelectionLabels.Test
+            : Invariant($"{SelectionLabels.Validation} ({validation.Count} training images, {r.Distill.ValidationPerClass} per class, held out of every small set)");
+        _state.ChosenOn = chosenOn;
+        if (validation is not null)   // which training images were held out, so anyone can check no small set holds one
+            AtomicFileText(ValidationFile, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                chosen_on = chosenOn, per_class = r.Distill.ValidationPerClass, seed = r.Seed + 1, indices = heldOutIndices,
+            }));
 
         var protocol = r.ToEvalProtocol();
         var onTest = EvaluatorBinding.Bind(test, protocol);
+        var choiceSet = validation ?? test;
+        var select = EvaluatorBinding.Bind(choiceSet, protocol);
+        // The window's networks train as SelMatch's sliding-window scripts do (DSA on the all-real window).
+        var selectWindow = EvaluatorBinding.Bind(choiceSet, r.ToWindowProtocol());
         var window = Stage("window search", () =>
-            new WindowSearch(train, ranking, scores, onTest).Run(r.ToWindowSearchOptions(Path.Combine(outDir, "window"), norm.Name) with
+            new WindowSearch(train, ranking, scores, selectWindow).Run(r.ToWindowSearchOptions(Path.Combine(outDir, "window"), norm.Name) with
                 { ShardIndex = _options.WindowShardIndex, ShardCount = _options.WindowShardCount }, progress, ct),
             record: _options.WindowShardCount == 1);
         if (!window.Complete)
@@ -89,15 +118,17 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         }
         if (r.ToHalvingOptions(Path.Combine(outDir, "halving.json"), norm.Name) is { } halvingOptions && _state.Halving is null)
             _state.Halving = Stage("successive halving", () =>
-                new SuccessiveHalvingSearch(train, ranking, scores, onTest).Run(halvingOptions, window, progress, ct));
+                new SuccessiveHalvingSearch(train, ranking, scores, selectWindow).Run(halvingOptions, window, progress, ct));
         double beta = r.Distill.Beta ?? window.BestBeta
                       ?? throw new InvalidOperationException("the window search finished without a best β");
         _state.ChosenBeta = beta;
         _state.Save(outDir);
+        string betaNote = r.Distill.Beta is null ? $"chosen on the {chosenOn}" : "fixed by the recipe";
+        log?.Invoke(Invariant($"β = {beta} ({betaNote})"));
         if (_options.StopAfter == PipelineStop.Window) return Stopped(beta);
 
         var split = WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, r.Distill.Alpha, r.FrozenPart, r.WindowOverflow);
-        using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name);
+        using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name, heldOut);
         var windowInfo = new SmallSetInfo { Dataset = raw.Name, Normalization = norm.Name, Method = "window", Ipc = r.Ipc, NumClasses = train.NumClasses, Seed = (ulong)r.Seed };
         using var windowSet = RealSubset.FromWindow(train, WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, 0, r.FrozenPart, r.WindowOverflow), windowInfo);
         random.Save(Path.Combine(outDir, "random.safetensors"));
@@ -106,10 +137,6 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         // Distillation: MTT starts from random real images (α = 1), SelMatch from the chosen window with partial updates.
         var randomPerClass = Enumerable.Range(0, train.NumClasses)
             .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
-        var (validation, _) = ValidationSplit.Carve(train, r.Distill.ValidationPerClass,
-            split.AllIndices().Select(i => (long)i).Concat(random.SourceIndex).ToHashSet(), r.Seed + 1);
-        using var validationOwner = validation;
-        var select = r.SelectOn == SelectOn.Test ? onTest : EvaluatorBinding.Bind(validation, protocol);
         var experts = ExpertStoreTrajectories.Open(expertDir);
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
@@ -120,18 +147,19 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
                 .Run(r.ToTrajectoryMatchingOptions(Path.Combine(outDir, method), method), progress, ct);
             return new Distilled(res.Set, res.Curve, res.BestIteration);
         }, skipWith: File.Exists(Path.Combine(outDir, method, "synthetic.safetensors")) ? () => Distilled.Load(Path.Combine(outDir, method)) : null);
-        using var mtt = r.Compare.Contains("mtt")
+        var methods = _options.DistillMethods ?? [.. r.Compare, "selmatch"];
+        using var mtt = methods.Contains("mtt")
             ? Distill("mtt", () => SyntheticSet.FromIndices(train, randomPerClass, randomPerClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc))
             : null;
-        using var selmatch = Distill("selmatch", () => SyntheticSet.FromWindow(train, split));
-        if (_options.StopAfter == PipelineStop.Distill) return Stopped(beta);
+        using var selmatch = methods.Contains("selmatch") ? Distill("selmatch", () => SyntheticSet.FromWindow(train, split)) : null;
+        if (_options.StopAfter == PipelineStop.Distill || selmatch is null) return Stopped(beta);
 
         // Evaluation: fresh networks on each small set, tested on the test set; each finished row is kept.
         var budget = new EvalBudget(r.Evaluation.Epochs, r.Evaluation.Nets);
         var candidates = new (string Key, string Method, SmallSet? Set, TimeSpan Make, string Note)[]
         {
             ("random", "Random", random, TimeSpan.Zero, ""),
-            ("window", "Window only", windowSet, _state.TimeOf("window search"), Invariant($"β {beta} ({r.Window.Offset})")),
+            ("window", "Window only", windowSet, _state.TimeOf("window search"), Invariant($"β {beta} ({r.Window.Offset}; {betaNote})")),
             ("mtt", "MTT", mtt?.Set, _state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, best at {mtt?.BestIteration}")),
             ("selmatch", "SelMatch", selmatch.Set, _state.TimeOf("distill selmatch"),
              Invariant($"α {r.Distill.Alpha}, β {beta}, {r.Distill.Iterations} it, best at {selmatch.BestIteration}")),
@@ -153,7 +181,9 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             [
                 Invariant($"dataset {raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {scores.Source}"),
-                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best chosen on {r.Distill.SelectOn}"),
+                Invariant($"every choice (β, successive halving, best iteration) made on the {chosenOn}; β {beta} {betaNote}"),
+                Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β, augmentation {r.Window.Augmentation}"),
+                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best iteration chosen on the {chosenOn}"),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
             ],
             Rows = rows,
@@ -162,10 +192,10 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             Window = window, Halving = _state.Halving, SelMatchLoss = selmatch.Curve, MttLoss = mtt?.Curve,
             Selected = windowSet, Distilled = selmatch.Set, Normalization = norm,
         }, outDir);
-        return new PipelineResult(rows, beta, report, _state.Stages);
+        return new PipelineResult(rows, beta, report, _state.Stages, chosenOn);
     }
 
-    private PipelineResult Stopped(double? beta) => new([], beta, null, _state.Stages);
+    private PipelineResult Stopped(double? beta) => new([], beta, null, _state.Stages, _state.ChosenOn);
 
     private ExpertRunSummary TrainExperts(RawDataset raw, ImageDataset train, Normalization norm, Func<string, INetwork> net, string dir, CancellationToken ct)
     {

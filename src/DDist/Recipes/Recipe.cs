@@ -72,6 +72,10 @@ public sealed record Recipe
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>The recipe as a JSON object with every field spelled out (defaults included): two recipes are the
+    /// same experiment exactly when these are equal, whatever the files' formatting.</summary>
+    public System.Text.Json.Nodes.JsonObject ToJsonNode() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
+
     /// <summary>Throws a <see cref="RecipeException"/> listing every invalid field (by its JSON path).</summary>
     public void Validate(string? source = null)
     {
@@ -107,13 +111,27 @@ public sealed record Recipe
     {
         Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow,
         Budget = new EvalBudget(Window.Epochs, Window.Nets), Seed = Seed, OutputDir = outputDir, Normalization = normalization,
+        EvaluatedOn = SelectOn == SelectOn.Test ? SelectionLabels.Test : SelectionLabels.Validation,
+        EvaluatedWith = Describe(ToWindowProtocol()),
     };
+
+    /// <summary>The protocol of the networks that score a window: the evaluation's model, optimiser, schedule and
+    /// batch, with the window search's own augmentation (DSA, as SelMatch's sliding-window scripts).</summary>
+    public EvalProtocol ToWindowProtocol() => ToEvalProtocol() with
+    {
+        Augmentation = Augmentation.Parse(Window.Augmentation), Epochs = Window.Epochs, Networks = Window.Nets,
+    };
+
+    private static string Describe(EvalProtocol p) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Name}/{p.Model}/lr={p.LearningRate}/{p.Schedule}/batch={p.BatchSize}/aug={Augmentation.Name(p.Augmentation)}:{p.AugmentOptions.DsaStrategy}:flip={p.AugmentOptions.SimpleFlip}");
 
     public SuccessiveHalvingOptions? ToHalvingOptions(string outputPath, string normalization) => Window.HalvingStartEpochs is int start
         ? new SuccessiveHalvingOptions
         {
             Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow, StartBudget = new EvalBudget(start, 1),
             FullGridBudget = new EvalBudget(Window.Epochs, Window.Nets), Seed = Seed, Normalization = normalization, OutputPath = outputPath,
+            EvaluatedOn = SelectOn == SelectOn.Test ? SelectionLabels.Test : SelectionLabels.Validation,
+            EvaluatedWith = Describe(ToWindowProtocol()),
         }
         : null;
 
@@ -125,16 +143,17 @@ public sealed record Recipe
         SelectOn = SelectOn, EvalBudget = new EvalBudget(Distill.SelectionEpochs, Distill.SelectionNets), OutputDir = outputDir, Method = method,
     };
 
-    /// <summary>The DSA strategy of the distillation inner loop and DSA experts (no flip for digits unless set).</summary>
-    public string DsaStrategy => Distill.DsaStrategy ?? DsaStrategies.ForDataset(Dataset);
+    /// <summary>The DSA strategy of the distillation inner loop, DSA experts and evaluation (the dataset's rules:
+    /// never a flip for digits).</summary>
+    public string DsaStrategy => AugmentOptions.ForDataset(Dataset, dsaStrategy: Distill.DsaStrategy).DsaStrategy;
 
     public EvalProtocol ToEvalProtocol()
     {
         var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = Evaluation.Epochs, Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr };
+        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr, UseLearnedLr = false };
         if (Evaluation.BatchSize is int b) p = p with { BatchSize = b };
         if (Evaluation.Augmentation is string a) p = p with { Augmentation = Augmentation.Parse(a) };
-        return p with { AugmentOptions = p.AugmentOptions with { DsaStrategy = DsaStrategy } };
+        return p with { AugmentOptions = AugmentOptions.ForDataset(Dataset, p.AugmentOptions.Dsa, Distill.DsaStrategy) };
     }
 
     /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class.</summary>
@@ -149,4 +168,11 @@ public sealed class RecipeException(string source, IReadOnlyList<string> errors)
     : Exception($"{source}: invalid recipe:\n  " + string.Join("\n  ", errors))
 {
     public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>How outputs name the data every choice of a run (β, successive halving, best iteration) was made on.</summary>
+public static class SelectionLabels
+{
+    public const string Validation = "validation split";
+    public const string Test = "test set (reference protocol)";
 }

@@ -43,6 +43,10 @@ public sealed record WindowRecipe
     /// <summary>Training epochs of each evaluation network (the protocol's Epoch).</summary>
     public required int Epochs { get; init; }
     public int Nets { get; init; } = 5;
+    /// <summary>Augmentation of the networks that score each window: "dsa" as SelMatch's sliding-window scripts
+    /// (`eval.py --aug dsa`: batch-level, non-Siamese DSA on the all-real window); the rest of the protocol (model,
+    /// optimiser, schedule, batch) is the evaluation's.</summary>
+    public string Augmentation { get; init; } = "dsa";
     /// <summary>Also run successive halving starting from this many epochs (null: skip).</summary>
     public int? HalvingStartEpochs { get; init; }
 }
@@ -71,8 +75,11 @@ public sealed record DistillRecipe
     public string? DsaStrategy { get; init; }
     public int CheckpointEvery { get; init; } = 50;
     public int[] EvalIterations { get; init; } = [];
-    /// <summary>"validation" (split carved from the training set) or "test" (the reference protocol).</summary>
+    /// <summary>Where every choice of the run is made — the window search's β, successive halving, the best
+    /// iteration: "validation" (a split carved from the training set before anything is chosen and held out of every
+    /// small set) or "test" (the reference protocol: SelMatch and MTT choose on the test set; every output says so).</summary>
     public string SelectOn { get; init; } = "validation";
+    /// <summary>Validation images per class, drawn at random from the training set (with <see cref="SelectOn"/> = validation).</summary>
     public int ValidationPerClass { get; init; } = 100;
     /// <summary>Budget of the evaluations that pick the best iteration.</summary>
     public int SelectionEpochs { get; init; } = 100;

@@ -62,6 +62,7 @@ public static class RecipeValidation
         Try(e, "window.overflow", () => ParseOverflow(r.Window.Overflow));
         Need(r.Window.Epochs >= 1, "window.epochs", $"is {r.Window.Epochs}, expected ≥ 1");
         Need(r.Window.Nets >= 1, "window.nets", $"is {r.Window.Nets}, expected ≥ 1");
+        Try(e, "window.augmentation", () => Training.Augmentation.Parse(r.Window.Augmentation));
         Need(r.Window.HalvingStartEpochs is null or >= 1, "window.halvingStartEpochs", $"is {r.Window.HalvingStartEpochs}, expected ≥ 1");
 
         var d = r.Distill;
@@ -69,6 +70,12 @@ public static class RecipeValidation
         Need(d.Beta is null or (>= 0 and <= 1), "distill.beta", $"is {d.Beta}, expected a value in [0, 1] or null (searched)");
         Try(e, "distill.frozenPart", () => ParseFrozenPart(d.FrozenPart));
         Try(e, "distill.selectOn", () => ParseSelectOn(d.SelectOn));
+        if (d.DsaStrategy is string strategy)
+        {
+            Try(e, "distill.dsaStrategy", () => Augment.DsaStrategies.Parse(strategy));
+            if (spec is not null && Augment.DsaStrategies.IsDigitDataset(spec.Name))
+                Need(!StrategyFlips(strategy), "distill.dsaStrategy", $"is '{strategy}': {spec.Name} holds digits, which must not be mirrored (drop 'flip')");
+        }
         Need(d.Iterations >= 0, "distill.iterations", $"is {d.Iterations}, expected ≥ 0");
         Need(d.SynSteps >= 1, "distill.synSteps", $"is {d.SynSteps}, expected ≥ 1");
         Need(d.ExpertEpochs >= 1, "distill.expertEpochs", $"is {d.ExpertEpochs}, expected ≥ 1");
@@ -86,10 +93,14 @@ public static class RecipeValidation
         if (smallest is int m3 && d.SelectOn == "validation")
             Need(r.Ipc + d.ValidationPerClass <= m3, "distill.validationPerClass", $"is {d.ValidationPerClass}: with IPC {r.Ipc} it needs more than the {m3} images of the smallest class");
 
+        // With a validation split, each class's windows are cut from what is left of it.
         if (smallest is int m4 && r.Window.Offset == "fraction-of-class" && r.Window.Overflow == "reject")
+        {
+            int left = d.SelectOn == "validation" ? m4 - d.ValidationPerClass : m4;
             foreach (var beta in r.Window.Betas.Concat(d.Beta is double b0 ? [b0] : []))
-                Need(WindowOffsetMath.FloorProduct(m4, beta) + r.Ipc <= m4, "window.betas",
-                     $"holds β = {beta}: with fraction-of-class the window [{WindowOffsetMath.FloorProduct(m4, beta)}, +{r.Ipc}) runs past the smallest class ({m4}); lower β or set window.overflow to 'shift-back'");
+                Need(WindowOffsetMath.FloorProduct(left, beta) + r.Ipc <= left, "window.betas",
+                     $"holds β = {beta}: with fraction-of-class the window [{WindowOffsetMath.FloorProduct(left, beta)}, +{r.Ipc}) runs past the smallest class ({left} images{(left < m4 ? " outside the validation split" : "")}); lower β or set window.overflow to 'shift-back'");
+        }
 
         Try(e, "evaluation.protocol", () => EvalProtocol.Preset(r.Evaluation.Protocol));
         Need(r.Evaluation.Epochs >= 1, "evaluation.epochs", $"is {r.Evaluation.Epochs}, expected ≥ 1");
@@ -100,6 +111,12 @@ public static class RecipeValidation
         foreach (var c in r.Compare)
             Need(known.Contains(c), "compare", $"holds '{c}', expected some of {string.Join(", ", known)}");
         return e;
+    }
+
+    private static bool StrategyFlips(string strategy)
+    {
+        try { return Augment.DsaStrategies.Flips(strategy); }
+        catch (ArgumentException) { return false; }   // reported by the parse check
     }
 
     private static void CheckModel(List<string> errors, string field, string model, DatasetSpec? spec)

@@ -18,6 +18,11 @@ public sealed class DifficultyRanking
 
     public int SmallestClass => _byClass.Min(l => l.Length);
 
+    /// <summary>The same ranking without <paramref name="heldOut"/> (e.g. a validation split): each class keeps its
+    /// order, so windows are cut from the remaining examples only and class sizes shrink accordingly.</summary>
+    public DifficultyRanking Without(IReadOnlySet<int> heldOut) =>
+        heldOut.Count == 0 ? this : new DifficultyRanking(_byClass.Select(l => l.Where(i => !heldOut.Contains(i)).ToArray()).ToArray());
+
     /// <param name="labels">The training set's label per example, in the scores' order.</param>
     public static DifficultyRanking Build(DifficultyScores scores, IReadOnlyList<long> labels, int numClasses)
     {

@@ -7,13 +7,13 @@ namespace DDist.Selection;
 /// the budget overrides the protocol's epochs and network count.</summary>
 public static class EvaluatorBinding
 {
-    /// <param name="useLearnedLr">Train with the set's learned step size when it has one (MTT's protocol, §8.2).</param>
-    public static SmallSetEvaluation Bind(ImageDataset target, EvalProtocol protocol, bool useLearnedLr = false,
+    /// <param name="useLearnedLr">Overrides the protocol's <see cref="EvalProtocol.UseLearnedLr"/> (null keeps it; the
+    /// evaluator then trains with the set's learned step size exactly when the protocol says so, MTT's).</param>
+    public static SmallSetEvaluation Bind(ImageDataset target, EvalProtocol protocol, bool? useLearnedLr = null,
                                           IProgress<ProgressReport>? progress = null) =>
         (set, budget, seed, ct) =>
         {
-            var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets };
-            if (useLearnedLr && set.LearnedLr is double lr && lr > 0) p = p with { LearningRate = lr };
+            var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets, UseLearnedLr = useLearnedLr ?? protocol.UseLearnedLr };
             var r = SmallSetEvaluator.Evaluate(set, target, p, (ulong)seed, progress, ct);
             return new AccuracyEstimate(r.Mean, r.Std, r.Accuracies);
         };

@@ -12,7 +12,8 @@ public static class RandomSelection
 {
     /// <param name="normalization">How the dataset's images are normalised, recorded in the set's info; default the
     /// dataset's own (its normalisation name, or "zca" when whitened — the set then carries the ZCA transform).</param>
-    public static SmallSet Select(ImageDataset train, int ipc, ulong seed, string? normalization = null)
+    /// <param name="exclude">Training indices never drawn (a validation split); null draws from the whole set.</param>
+    public static SmallSet Select(ImageDataset train, int ipc, ulong seed, string? normalization = null, IReadOnlySet<int>? exclude = null)
     {
         if (ipc < 1) throw new ArgumentOutOfRangeException(nameof(ipc), ipc, "images per class must be ≥ 1");
         var labels = train.Labels.To(DType.Int64, Device.Cpu);
@@ -23,7 +24,7 @@ public static class RandomSelection
         {
             if (y[i] < 0 || y[i] >= train.NumClasses)
                 throw new InvalidDataException($"dataset '{train.Name}': label {y[i]} at index {i} is outside 0..{train.NumClasses - 1}");
-            byClass[y[i]].Add(i);
+            if (exclude is null || !exclude.Contains((int)i)) byClass[y[i]].Add(i);
         }
 
         var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));

@@ -17,7 +17,9 @@ public sealed record SuccessiveHalvingOptions
     /// <summary>The budget of the full grid search this one is compared with (cost column of the report).</summary>
     public required EvalBudget FullGridBudget { get; init; }
     public int Seed { get; init; }
+    /// <summary>What β is chosen on (see <see cref="WindowSearchOptions.EvaluatedOn"/>).</summary>
     public string EvaluatedOn { get; init; } = "test";
+    public string EvaluatedWith { get; init; } = "";
     public required string Normalization { get; init; }
     /// <summary>Where to write halving.json (atomically); null to skip.</summary>
     public string? OutputPath { get; init; }
@@ -28,7 +30,7 @@ public sealed record HalvingRound(int Round, EvalBudget Budget, IReadOnlyList<Wi
 /// <summary>The halving search's winner and what it cost, beside the cost of the full grid and (when a full grid
 /// result is supplied) whether both chose the same β.</summary>
 public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds, double BestBeta, long TrainingCost,
-                                             long FullGridCost, double? FullGridBestBeta, bool? SameAsFullGrid);
+                                             long FullGridCost, double? FullGridBestBeta, bool? SameAsFullGrid, string EvaluatedOn = "test");
 
 public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRanking ranking, DifficultyScores scores, SmallSetEvaluation evaluate)
 {
@@ -48,7 +50,8 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
             var asWindow = new WindowSearchOptions
             {
                 Betas = alive, Ipc = options.Ipc, Offset = options.Offset, Overflow = options.Overflow, Budget = budget,
-                Seed = options.Seed, OutputDir = "", EvaluatedOn = options.EvaluatedOn, Normalization = options.Normalization,
+                Seed = options.Seed, OutputDir = "", EvaluatedOn = options.EvaluatedOn, EvaluatedWith = options.EvaluatedWith,
+                Normalization = options.Normalization,
             };
             var fingerprint = asWindow.Fingerprint(scores.Source, train.Name);
             var points = new List<WindowPoint>();
@@ -72,7 +75,7 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
         double best = rounds[^1].Kept[0];
         long full = options.Betas.Count * options.FullGridBudget.Cost(images);
         double? fullBest = fullGrid is { Complete: true } ? fullGrid.BestBeta : null;
-        var result = new SuccessiveHalvingResult(rounds, best, cost, full, fullBest, fullBest is null ? null : fullBest == best);
+        var result = new SuccessiveHalvingResult(rounds, best, cost, full, fullBest, fullBest is null ? null : fullBest == best, options.EvaluatedOn);
         if (options.OutputPath is not null)
             AtomicFile.WriteAllText(options.OutputPath, JsonSerializer.Serialize(result, WindowSearch.Json));
         return result;

@@ -22,13 +22,17 @@ public sealed record WindowSearchOptions
     /// <summary>This process evaluates the grid points with index ≡ ShardIndex (mod ShardCount).</summary>
     public int ShardIndex { get; init; }
     public int ShardCount { get; init; } = 1;
-    /// <summary>What the accuracies are measured on ("test" reproduces the reference; "validation" does not use the test set).</summary>
+    /// <summary>What the accuracies are measured on, and so what β is chosen on: a validation split held out of every
+    /// window, or the test set (SelMatch's sliding-window protocol, labelled as such in every output).</summary>
     public string EvaluatedOn { get; init; } = "test";
+    /// <summary>How the scoring networks train (protocol, model, augmentation); part of the fingerprint, so results of
+    /// another protocol are never reused.</summary>
+    public string EvaluatedWith { get; init; } = "";
     public required string Normalization { get; init; }
 
     /// <summary>Identifies the experiment; a result file made under a different one is never reused.</summary>
     public string Fingerprint(string scoresSource, string dataset) => string.Create(CultureInfo.InvariantCulture,
-        $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|scores={scoresSource}");
+        $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|with={EvaluatedWith}|scores={scoresSource}");
 }
 
 /// <summary>Accuracy of the pure selection at one β.</summary>

@@ -55,6 +55,60 @@ public sealed class PipelineCliTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(outDir, "experts")), "no stage may start on a bad recipe");
     }
 
+    /// <summary>Exit codes (README "Exit codes"): a bad recipe is the user's data (65) and never called internal;
+    /// a missing file is 66; a bad command line 2.</summary>
+    [Theory]
+    [InlineData("{ \"name\": \"x\", ", "recipe.json")]                         // not valid JSON
+    [InlineData("missing-field", "'experts'")]                                   // a required section is absent
+    [InlineData("alpha", "distill.alpha")]                                       // α = 1.7
+    public void BadRecipeExitsWithTheDataCodeAndNoInternalLabel(string kind, string mention)
+    {
+        string path;
+        if (kind == "missing-field") path = RecipeWith(j => j.Remove("experts"));
+        else if (kind == "alpha") path = RecipeWith(j => j["distill"]!["alpha"] = 1.7);
+        else File.WriteAllText(path = Path.Combine(_dir, "recipe.json"), kind);
+        foreach (var command in new[] { "run", "window", "distill" })
+        {
+            var r = Run(command, path, "--out", Path.Combine(_dir, "o"));
+            Assert.True(r.Code == DDist.Cli.ExitCodes.DataError, $"{command}: exit {r.Code}: {r.Err}");
+            Assert.Contains(mention, r.Err);
+            Assert.DoesNotContain("internal", r.Err);
+            Assert.DoesNotContain("RecipeException", r.Err);
+            Assert.DoesNotContain("   at ", r.Err);
+        }
+    }
+
+    [Fact]
+    public void ExitCodesSeparateUsageMissingInputAndData()
+    {
+        Assert.Equal(DDist.Cli.ExitCodes.NoInput, Run("run", Path.Combine(_dir, "nope.json")).Code);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, Run("window", DemoRecipe(), "--shard", "2/2", "--out", Path.Combine(_dir, "w")).Code);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, Run("distill", DemoRecipe(), "--method", "dd", "--out", Path.Combine(_dir, "d")).Code);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, Run("run").Code);                       // missing argument: a parse error
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, Run("run", DemoRecipe(), "--no-such-option").Code);
+        var junk = Path.Combine(_dir, "junk.safetensors");
+        File.WriteAllText(junk, "not a safetensors file");
+        var bad = Run("eval", junk);
+        Assert.Equal(DDist.Cli.ExitCodes.DataError, bad.Code);
+        Assert.DoesNotContain("internal", bad.Err);
+    }
+
+    [Fact]
+    public void ExitCodeMappingLabelsOnlyRealInternalErrorsAsInternal()
+    {
+        Assert.Equal((65, false), DDist.Cli.ExitCodes.For(new DDist.Recipes.RecipeException("r.json", ["field 'distill.alpha' is 1.7"])));
+        Assert.Equal((65, false), DDist.Cli.ExitCodes.For(new InvalidDataException("x")));
+        Assert.Equal((65, false), DDist.Cli.ExitCodes.For(new System.Text.Json.JsonException("x")));
+        Assert.Equal((66, false), DDist.Cli.ExitCodes.For(new FileNotFoundException("x")));
+        Assert.Equal((74, false), DDist.Cli.ExitCodes.For(new IOException("disk full")));
+        Assert.Equal((74, false), DDist.Cli.ExitCodes.For(new UnauthorizedAccessException("x")));
+        Assert.Equal((2, false), DDist.Cli.ExitCodes.For(new ArgumentException("unknown dataset")));
+        Assert.Equal((2, false), DDist.Cli.ExitCodes.For(new DDist.Cli.CliException("--shard")));
+        Assert.Equal((130, false), DDist.Cli.ExitCodes.For(new OperationCanceledException()));
+        Assert.Equal((70, true), DDist.Cli.ExitCodes.For(new InvalidOperationException("a bug")));
+        Assert.Equal((70, true), DDist.Cli.ExitCodes.For(new NullReferenceException()));
+    }
+
     [Fact]
     public void MissingRecipeAndBadShardAreNamed()
     {

@@ -48,17 +48,71 @@ public sealed class SmallSetEvaluatorTests : IDisposable
         Assert.Equal(Math.Sqrt((0.0625 + 0.0025 + 0.0225 + 0.0225) / 4), r.Std, 12);   // np.std([.5,.7,.9,.9]) = 0.16583
     }
 
+    private static SmallSet Relabelled(SmallSet set, Func<int, bool> distilled, double? learnedLr = null) => new()
+    {
+        Images = set.Images, Labels = set.Labels, Info = set.Info with { Method = "mixed" }, LearnedLr = learnedLr,
+        IsDistilled = set.IsDistilled.Select((_, i) => distilled(i)).ToArray(), SourceIndex = set.SourceIndex,
+    };
+
+    /// <summary>SEL's 'combined': DSA (here colour only, which real images never get) on the images the set flags as
+    /// distilled, crop+flip on the rest. An all-real set must train exactly as under 'simple'; flagging images
+    /// must change the training; and the networks must still learn the separable blobs.</summary>
     [Fact]
-    public void CombinedAugmentationTrainsOnMixedSets()
+    public void CombinedAugmentationRoutesDistilledImagesToDsaAndRealOnesToCropFlip()
     {
         using var random = RandomSelection.Select(_train, 6, seed: 2, "none");
-        using var mixed = new SmallSet
-        {
-            Images = random.Images, Labels = random.Labels, Info = random.Info with { Method = "mixed" },
-            IsDistilled = random.IsDistilled.Select((_, i) => i % 2 == 0).ToArray(), SourceIndex = random.SourceIndex,
-        };
-        var r = SmallSetEvaluator.Evaluate(mixed, _test, Small(AugMode.Combined, nets: 1), seed: 4);
-        Assert.InRange(r.Mean, 0.0, 1.0);
+        var mixed = Relabelled(random, i => i % 2 == 0);
+        var colour = new AugmentOptions { DsaStrategy = "color" };
+        EvalProtocol P(AugMode aug) => Small(aug, nets: 2) with { AugmentOptions = colour };
+
+        var combinedReal = SmallSetEvaluator.Evaluate(random, _test, P(AugMode.Combined), seed: 4);
+        var simpleReal = SmallSetEvaluator.Evaluate(random, _test, P(AugMode.Simple), seed: 4);
+        Assert.Equal(simpleReal.Accuracies, combinedReal.Accuracies);
+
+        var combinedMixed = SmallSetEvaluator.Evaluate(mixed, _test, P(AugMode.Combined), seed: 4);
+        var simpleMixed = SmallSetEvaluator.Evaluate(mixed, _test, P(AugMode.Simple), seed: 4);
+        Assert.Equal(simpleReal.Accuracies, simpleMixed.Accuracies);          // 'simple' ignores the flags
+        Assert.NotEqual(simpleMixed.Accuracies, combinedMixed.Accuracies);    // 'combined' does not
+        Assert.True(combinedMixed.Mean > 0.5, $"combined-augmentation accuracy {combinedMixed.Mean} on separable blobs (chance 0.33)");
+        Assert.Equal(combinedMixed.Accuracies, SmallSetEvaluator.Evaluate(mixed, _test, P(AugMode.Combined), seed: 4).Accuracies);
+    }
+
+    /// <summary>Whoever builds the protocol, evaluation on a digit dataset never mirrors: a default protocol (flip on)
+    /// trains exactly as one with flips removed; on other datasets the flip is kept.</summary>
+    [Fact]
+    public void EvaluationNeverMirrorsDigits()
+    {
+        using var digitsTrain = SyntheticData.Blobs(300, 3, seed: 9, size: 8, name: "mnist");
+        using var digitsTest = SyntheticData.Blobs(90, 3, seed: 9, size: 8, name: "mnist");
+        using var set = RandomSelection.Select(digitsTrain, 6, seed: 2, "none");
+        var withFlip = Small(AugMode.Simple, nets: 2) with { AugmentOptions = new AugmentOptions { SimpleFlip = true } };
+        var noFlip = Small(AugMode.Simple, nets: 2) with { AugmentOptions = new AugmentOptions { SimpleFlip = false } };
+        Assert.Equal(SmallSetEvaluator.Evaluate(set, digitsTest, noFlip, seed: 4).Accuracies,
+                     SmallSetEvaluator.Evaluate(set, digitsTest, withFlip, seed: 4).Accuracies);
+
+        var mnist = AugmentOptions.ForDataset("mnist");
+        Assert.Equal((false, "color_crop_cutout_scale_rotate"), (mnist.SimpleFlip, mnist.DsaStrategy));
+        Assert.Equal("crop", AugmentOptions.ForDataset("mnist", dsaStrategy: "crop_flip").DsaStrategy);
+        Assert.Equal(mnist, mnist.WithDatasetRules("mnist"));
+        var fashion = AugmentOptions.ForDataset("fashion-mnist");
+        Assert.Equal((true, "color_crop_cutout_flip_scale_rotate"), (fashion.SimpleFlip, fashion.DsaStrategy));
+    }
+
+    /// <summary>MTT's protocol trains with the set's learned step size (`args.lr_net = syn_lr.item()`); SEL's does not.</summary>
+    [Fact]
+    public void MttProtocolTrainsWithTheLearnedStepSize()
+    {
+        using var random = RandomSelection.Select(_train, 6, seed: 2, "none");
+        var learned = Relabelled(random, _ => true, learnedLr: 0.2);
+        var mtt = EvalProtocol.Mtt(lr: 0.01, model: "ConvNetBN(width=8,depth=1)", epochs: 3) with { Networks = 2, BatchSize = 16, Augmentation = AugMode.None };
+        var atLearned = SmallSetEvaluator.Evaluate(learned, _test, mtt, seed: 4);
+        Assert.Equal(SmallSetEvaluator.Evaluate(random, _test, mtt with { LearningRate = 0.2 }, seed: 4).Accuracies, atLearned.Accuracies);
+        Assert.NotEqual(SmallSetEvaluator.Evaluate(random, _test, mtt, seed: 4).Accuracies, atLearned.Accuracies);
+        // The binding the pipeline uses goes through the same rule.
+        var bound = EvaluatorBinding.Bind(_test, mtt)(learned, new EvalBudget(3, 2), 4, default);
+        Assert.Equal(atLearned.Accuracies, bound.Accuracies);
+        var sel = mtt with { Name = "sel", UseLearnedLr = false };
+        Assert.Equal(SmallSetEvaluator.Evaluate(random, _test, sel, seed: 4).Accuracies, SmallSetEvaluator.Evaluate(learned, _test, sel, seed: 4).Accuracies);
     }
 
     [Fact]

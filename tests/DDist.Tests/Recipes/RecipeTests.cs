@@ -51,6 +51,102 @@ public class RecipeTests : IDisposable
         Assert.Equal(("ConvNetBN", 100, 100), (e.Model, e.NumExperts, e.Epochs));
     }
 
+    /// <summary>SelMatch's per-setting table (scripts/distill, scripts/eval, scripts/sliding_window): dataset, IPC,
+    /// score, α, β, cpc = ⌊IPC·α⌋, spc, ths = ⌊IPC·β⌋, epoch_eval_train (also the window's epochs), the last β of the
+    /// grid (⌊(1 − ratio)·10⌋/10), lr_img, syn_steps, expert and evaluation models.</summary>
+    [Theory]
+    [InlineData("cifar10-ipc250-selmatch", "cifar10", 250, "cscore", "cscores_CIFAR10.npz", 0.6, 0.5, 150, 100, 125, 1000, 0.9, 1000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar10-ipc500-selmatch", "cifar10", 500, "cscore", "cscores_CIFAR10.npz", 0.2, 0.3, 100, 400, 150, 500, 0.9, 1000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar10-ipc1000-selmatch", "cifar10", 1000, "cscore", "cscores_CIFAR10.npz", 0.1, 0.2, 100, 900, 200, 250, 0.8, 10000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar10-ipc1500-selmatch", "cifar10", 1500, "cscore", "cscores_CIFAR10.npz", 0.1, 0.2, 150, 1350, 300, 167, 0.7, 10000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar100-ipc25-selmatch", "cifar100", 25, "cscore", "cscores_CIFAR100.npz", 0.8, 0.8, 20, 5, 20, 1000, 0.9, 1000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar100-ipc50-selmatch", "cifar100", 50, "cscore", "cscores_CIFAR100.npz", 0.6, 0.7, 30, 20, 35, 500, 0.9, 1000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar100-ipc100-selmatch", "cifar100", 100, "cscore", "cscores_CIFAR100.npz", 0.3, 0.6, 30, 70, 60, 250, 0.8, 1000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("cifar100-ipc150-selmatch", "cifar100", 150, "cscore", "cscores_CIFAR100.npz", 0.2, 0.4, 30, 120, 60, 167, 0.7, 1000.0, 55, "ConvNetBN", "ResNet18BN")]
+    [InlineData("tiny-imagenet-ipc50-selmatch", "tiny-imagenet", 50, "forgetting", "forgetting_Tiny.npy", 0.6, 0.8, 30, 20, 40, 500, 0.9, 1000.0, 20, "ConvNetD4BN", "ResNet18BN_Tiny")]
+    [InlineData("tiny-imagenet-ipc100-selmatch", "tiny-imagenet", 100, "forgetting", "forgetting_Tiny.npy", 0.5, 0.7, 50, 50, 70, 250, 0.8, 1000.0, 20, "ConvNetD4BN", "ResNet18BN_Tiny")]
+    public void PublishedRecipeIsSelMatchsSettingFieldByField(string name, string dataset, int ipc, string score, string scoreFile,
+        double alpha, double beta, int cpc, int spc, int ths, int evalEpochs, double lastBeta, double lrImg, int synSteps,
+        string expertModel, string evalModel)
+    {
+        // Read without Recipe.Load so the check does not need the published score files; everything else must validate.
+        var r = System.Text.Json.JsonSerializer.Deserialize<Recipe>(File.ReadAllText(Path.Combine(RecipesDir(), name + ".json")), Recipe.Json)!;
+        Assert.DoesNotContain(RecipeValidation.Check(r), e => !e.Contains("'scores.file'"));
+        Assert.Equal((name, dataset, ipc), (r.Name, r.Dataset, r.Ipc));
+        Assert.Equal((score, scoreFile), (r.Scores.Kind, r.Scores.File));
+        Assert.Equal((cpc, spc), r.SplitPerClass);
+        Assert.Equal((alpha, (double?)beta), (r.Distill.Alpha, r.Distill.Beta));
+        Assert.Equal(ths, WindowOffsetMath.Start(r.WindowOffset, beta, ipc, classSize: 5000));
+        Assert.Equal(FrozenPart.Harder, r.FrozenPart);
+
+        // Experts (buffer.py as the scripts call it): BN model, 100 experts × 100 epochs, plain SGD 0.01, batch 256, no augmentation.
+        var e = r.ToExpertOptions();
+        Assert.Equal((expertModel, 100, 100, 0.01, 0.0, 0.0, 256, DDist.Augment.AugMode.None),
+                     (e.Model, e.NumExperts, e.Epochs, e.LearningRate, e.Momentum, e.WeightDecay, e.BatchSize, e.Augmentation));
+        Assert.Null(r.Experts.TrainPerClass);
+
+        // Sliding window (scripts/sliding_window): grid 0, 0.1, … up to ⌊(1 − ratio)·10⌋/10, offset ⌊IPC·β⌋, epochs as the evaluation, 5 nets, DSA.
+        var w = r.ToWindowSearchOptions("out", dataset);
+        Assert.Equal(Enumerable.Range(0, (int)Math.Round(lastBeta * 10) + 1).Select(i => i / 10.0), w.Betas);
+        Assert.Equal((WindowOffset.FractionOfIpc, WindowOverflow.Reject, evalEpochs, 5), (w.Offset, w.Overflow, w.Budget.Epochs, w.Budget.Nets));
+        var wp = r.ToWindowProtocol();
+        Assert.Equal((evalModel, DDist.Augment.AugMode.Dsa, 0.1, 128), (wp.Model, wp.Augmentation, wp.LearningRate, wp.BatchSize));
+        Assert.Equal(DDist.Training.LrScheduleKind.Cosine, wp.Schedule);
+
+        // Distillation (SEL defaults + the script's overrides).
+        var tm = r.ToTrajectoryMatchingOptions("out");
+        Assert.Equal((10000, synSteps, 2, 80, 125, lrImg, 1e-5, 0.001),
+                     (tm.Iterations, tm.SynSteps, tm.ExpertEpochs, tm.MaxStartEpoch, tm.BatchSyn!.Value, tm.LrImg, tm.LrLr, tm.LrInit));
+        Assert.True(r.Distill.Dsa);
+        Assert.Equal("color_crop_cutout_flip_scale_rotate", r.DsaStrategy);
+        Assert.Equal([0, 500, 1000, 2500, 5000, 7500, 10000], tm.EvalIterations);
+        // The reference chooses images_best (and β) on the test set; the recipe says so.
+        Assert.Equal(SelectOn.Test, tm.SelectOn);
+        Assert.Equal(SelectionLabels.Test, w.EvaluatedOn);
+
+        // Evaluation (SEL evaluate_synset): model_eval, lr 0.1 cosine, batch 128, combined augmentation, 5 nets,
+        // epoch_eval_train; not the learned step size.
+        var p = r.ToEvalProtocol();
+        Assert.Equal(("sel", evalModel, evalEpochs, 5, 0.1, 128, DDist.Augment.AugMode.Combined, false),
+                     (p.Name, p.Model, p.Epochs, p.Networks, p.LearningRate, p.BatchSize, p.Augmentation, p.UseLearnedLr));
+        Assert.Equal((0.9, 5e-4, DDist.Training.LrScheduleKind.Cosine), (p.Momentum, p.WeightDecay, p.Schedule));
+        Assert.True(p.AugmentOptions.SimpleFlip);
+    }
+
+    [Fact]
+    public void TenPublishedRecipesShip() =>
+        Assert.Equal(10, Directory.GetFiles(RecipesDir(), "*-selmatch.json").Length);
+
+    [Theory]
+    [InlineData("mnist-ipc300-cpu.json")]
+    [InlineData("mnist-ipc600-cpu.json")]
+    public void DigitRecipesNeverFlip(string file)
+    {
+        var r = Recipe.Load(Path.Combine(RecipesDir(), file));
+        foreach (var p in new[] { r.ToEvalProtocol(), r.ToWindowProtocol() })
+        {
+            Assert.False(p.AugmentOptions.SimpleFlip);
+            Assert.DoesNotContain("flip", p.AugmentOptions.DsaStrategy);
+        }
+        Assert.DoesNotContain("flip", r.DsaStrategy);
+        Assert.DoesNotContain("flip", r.ToExpertOptions().DsaStrategy);
+        var flipping = WriteVariant(t => t.Replace("\"dsa\": true,", "\"dsa\": true, \"dsaStrategy\": \"crop_flip\",")
+                                          .Replace("\"dataset\": \"fashion-mnist\"", "\"dataset\": \"mnist\""));
+        var ex = Assert.Throws<RecipeException>(() => Recipe.Load(flipping));
+        Assert.Contains("'distill.dsaStrategy'", ex.Message);
+        Assert.Contains("mirrored", ex.Message);
+    }
+
+    [Fact]
+    public void EvaluationOverridesAndMttProtocolFollowTheLearnedStepSize()
+    {
+        var mtt = WriteVariant(t => t.Replace("\"protocol\": \"sel\"", "\"protocol\": \"mtt\""));
+        Assert.True(Recipe.Load(mtt).ToEvalProtocol().UseLearnedLr);
+        var fixedLr = WriteVariant(t => t.Replace("\"protocol\": \"sel\"", "\"protocol\": \"mtt\", \"lr\": 0.02"));
+        var p = Recipe.Load(fixedLr).ToEvalProtocol();
+        Assert.Equal((false, 0.02), (p.UseLearnedLr, p.LearningRate));
+    }
+
     private string WriteVariant(Func<string, string> edit)
     {
         var text = edit(File.ReadAllText(Path.Combine(RecipesDir(), "fashion-mnist-ipc300-demo.json")));

@@ -67,7 +67,7 @@ internal sealed class ExpertCheckpoint
         var config = JsonSerializer.Deserialize<ExpertConfig>(Meta("config"), ExpertMetadata.Json)
                      ?? throw new InvalidDataException($"{StatePath}: metadata field 'config' is empty");
         if (ExpertMetadata.FirstDifference(config, expected) is { } diff)
-            throw new InvalidOperationException($"{StatePath}: this unfinished expert was started with other settings ({diff}); " +
+            throw new InvalidDataException($"{StatePath}: this unfinished expert was started with other settings ({diff}); " +
                                                 "delete the .partial folder or train into another directory");
         var history = JsonSerializer.Deserialize<ExpertHistory>(Meta("history"), ExpertMetadata.Json)
                       ?? throw new InvalidDataException($"{StatePath}: metadata field 'history' is empty");

@@ -23,10 +23,11 @@ public sealed class ExpertTrainer
     {
         options.Validate();
         Network = network;
-        Options = options;
+        // The dataset's augmentation rules (no flip for digits) apply here too; the metadata records the strategy used.
+        Options = options with { DsaStrategy = AugmentOptions.ForDataset(data.Dataset, dsaStrategy: options.DsaStrategy).DsaStrategy };
         Data = data;
         // Non-Siamese DSA with MTT's parameters (align_corners = true), as buffer.py trains its experts.
-        _augment = Augmentation.For(options.Augmentation, new AugmentOptions { DsaStrategy = options.DsaStrategy, Dsa = DsaParams.Default });
+        _augment = Augmentation.For(options.Augmentation, AugmentOptions.ForDataset(data.Dataset, DsaParams.Default, options.DsaStrategy));
     }
 
     public static string ExpertFileName(int index) => $"expert_{index:D4}.safetensors";
@@ -75,7 +76,7 @@ public sealed class ExpertTrainer
         if (!File.Exists(tensors) || !File.Exists(json)) return false;
         var existing = ExpertMetadata.Load(json).Config;
         if (ExpertMetadata.FirstDifference(existing, ConfigFor(k)) is { } diff)
-            throw new InvalidOperationException($"{json}: this expert was trained with other settings ({diff}); train into another directory");
+            throw new InvalidDataException($"{json}: this expert was trained with other settings ({diff}); train into another directory");
         return true;
     }
 

@@ -117,7 +117,7 @@ public sealed class ExpertTrainerTests : IDisposable
         Assert.Equal([0, 1], again.Skipped);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(Dir("a"), "expert_0000.safetensors")));
 
-        var e = Assert.Throws<InvalidOperationException>(() => Trainer(epochs: 2).Train(Dir("a"), _train, null, ShardSpec.All));
+        var e = Assert.Throws<InvalidDataException>(() => Trainer(epochs: 2).Train(Dir("a"), _train, null, ShardSpec.All));
         Assert.Contains("expert_0000.json", e.Message);
         Assert.Contains("epochs: 1 vs 2", e.Message);
     }
