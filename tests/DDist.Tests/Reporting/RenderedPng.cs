@@ -37,12 +37,12 @@ internal sealed class RenderedPng
         return false;
     }
 
-    public int Count(Rgb c, int x0 = 0, int y0 = 0, int x1 = int.MaxValue, int y1 = int.MaxValue)
+    public int Count(Rgb c, int x0 = 0, int y0 = 0, int x1 = int.MaxValue, int y1 = int.MaxValue, int tolerance = 40)
     {
         int n = 0;
         for (int y = Math.Max(0, y0); y < Math.Min(Height, y1); y++)
             for (int x = Math.Max(0, x0); x < Math.Min(Width, x1); x++)
-                if (Close(At(x, y), c)) n++;
+                if (Close(At(x, y), c, tolerance)) n++;
         return n;
     }
 }
