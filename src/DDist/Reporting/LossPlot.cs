@@ -31,6 +31,8 @@ public static class LossPlot
         }
         PlotRendering.LegendOutside(loss);
         PlotRendering.LegendOutside(lr);
+        // Same room for the left axis in both panels, so their iteration axes line up.
+        loss.Axes.Left.MinimumSize = lr.Axes.Left.MinimumSize = 90;
         return multiplot;
     }
 

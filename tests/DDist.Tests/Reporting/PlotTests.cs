@@ -52,6 +52,7 @@ public class PlotTests
         Assert.Equal((800, 640), (png.Width, png.Height));
         var (loss, lr) = (multiplot.GetPlot(0), multiplot.GetPlot(1));
         Assert.True(loss.LastRender.DataRect.Bottom < lr.LastRender.DataRect.Top, "the loss panel is not above the step-size panel");
+        Assert.Equal(loss.LastRender.DataRect.Left, lr.LastRender.DataRect.Left, 0.5);   // iteration axes line up
         foreach (var i in new[] { 5, 25, 45 })
         {
             var a = loss.GetPixel(new Coordinates(i, selmatch[i].Loss));
