@@ -17,21 +17,28 @@ dpkg -s libjpeg-dev >/dev/null 2>&1 || need_apt+=(libjpeg-dev)
 command -v cmake >/dev/null || need_apt+=(cmake)
 command -v g++ >/dev/null || need_apt+=(g++)
 [ -d /usr/share/datasets/fashion-mnist ] || need_apt+=(dataset-fashion-mnist)
+# Plots and grids (ScottPlot/Skia) draw their labels, Greek letters included, with DejaVu Sans.
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || need_apt+=(fonts-dejavu-core)
 # numpy lets the tests cross-check our safetensors/npy files against NumPy's own reader and writer; torch (the same
 # libtorch 1.13) is the independent reference the trajectory-matching and expert-epoch cross-checks compare with.
 if [ "${1:-}" = test ]; then
   /usr/bin/python3 -c 'import numpy' 2>/dev/null || need_apt+=(python3-numpy)
   /usr/bin/python3 -c 'import torch' 2>/dev/null || need_apt+=(python3-torch)
 fi
+# Headless Chromium screenshots report.html in the report test (only for `test`: it is large; without recommends,
+# which headless use does not need).
+need_apt_bare=()
+if [ "${1:-}" = test ]; then command -v chromium >/dev/null || need_apt_bare+=(chromium); fi
 if [ "${1:-}" = bench ]; then /usr/bin/python3 -c 'import torch' 2>/dev/null || need_apt+=(python3-torch); fi
 
-if [ ${#need_apt[@]} -gt 0 ]; then
+if [ $((${#need_apt[@]} + ${#need_apt_bare[@]})) -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "==> installing: ${need_apt[*]}"
+    echo "==> installing: ${need_apt[*]} ${need_apt_bare[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    [ ${#need_apt[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    [ ${#need_apt_bare[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt_bare[@]}" >/dev/null
   else
-    echo "missing packages; run: sudo apt-get install -y ${need_apt[*]}" >&2
+    echo "missing packages; run: sudo apt-get install -y ${need_apt[*]} ${need_apt_bare[*]}" >&2
     exit 1
   fi
 fi

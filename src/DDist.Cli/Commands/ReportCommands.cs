@@ -1,30 +1,25 @@
 using System.CommandLine;
 using DDist.Artifacts;
-using DDist.Pipeline;
-using DDist.Recipes;
 using DDist.Reporting;
 
 namespace DDist.Cli.Commands;
 
-/// <summary>`ddist report DIR` redraws a finished run's report from its saved artefacts; `ddist show SET --out grid.png`
+/// <summary>`ddist report DIR` redraws a finished run's report from its saved files alone (no dataset, no stage re-run); `ddist show SET --out grid.png`
 /// draws a small set as a PNG grid, one row per class, denormalised (distilled images framed in orange).</summary>
 public static class ReportCommands
 {
     public static Command CreateReport(GlobalOptions globals)
     {
         var dir = new Argument<string>("dir") { Description = "Output folder of `ddist run` / `ddist demo`" };
-        var cmd = new Command("report", "Write DIR/report.md (table, window plot, loss curves, image grids) from a run's saved results") { dir };
+        var cmd = new Command("report", "Write DIR/report.md and DIR/report.html (table, plots, image grids) from a run's saved files, without the dataset") { dir };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var d = parse.GetValue(dir)!;
-            var state = PipelineState.Load(d);
-            if (!state.Rows.ContainsKey("selmatch"))
-                throw new CliException($"{d}: the run has not evaluated SelMatch yet ({string.Join(", ", state.Stages.Select(s => s.Stage))} done); " +
-                                       "finish it with `ddist run` on its recipe first");
-            var recipe = Recipe.Load(Path.Combine(d, "recipe.json"));
-            // Every stage is recorded as done, so the runner only reads the saved artefacts and redraws.
-            var result = new RecipeRunner(recipe, d).Run(ctx.Cancel);
-            ctx.WriteResult(new { report = result.ReportPath }, w => w.WriteLine($"report: {Path.GetFullPath(result.ReportPath!)}"));
+            // Only the saved files are read: no dataset, no stage is run.
+            var report = RunReport.Rebuild(d);
+            var html = Path.Combine(d, HtmlReport.ReportFile);
+            ctx.WriteResult(new { report = Path.GetFullPath(report), html = Path.GetFullPath(html) },
+                w => w.WriteLine($"report: {Path.GetFullPath(report)}\nhtml: {Path.GetFullPath(html)}"));
             return ExitCodes.Ok;
         });
         return cmd;
@@ -44,8 +39,8 @@ public static class ReportCommands
             if (n < 1) throw new CliException($"--per-class {n}: must be at least 1");
             using var s = SmallSet.Load(path);
             var normalization = NormalizationText.TryResolve(s.Info.Normalization);
-            var canvas = ImageGrid.Render(s, new GridOptions { PerClass = n }, normalization);
-            canvas.SavePng(outPath);
+            using var canvas = ImageGrid.Render(s, new GridOptions { PerClass = n }, normalization);
+            PngFile.Save(canvas, outPath);
             ctx.WriteResult(new { png = Path.GetFullPath(outPath), width = canvas.Width, height = canvas.Height },
                 w => w.WriteLine($"{Path.GetFullPath(outPath)}: {canvas.Width}×{canvas.Height}, {s.Info.NumClasses} classes × up to {n} images" +
                                  (normalization is null ? $" (normalisation '{s.Info.Normalization}' unknown: drawn min–max per image)" : "")));

@@ -21,6 +21,7 @@ public sealed class PipelineState
     public string? ChosenOn { get; set; }
     /// <summary>Wall time of each finished stage, in order of completion (a resumed stage keeps its first time).</summary>
     public List<StageTime> Stages { get; set; } = new();
+    /// <summary>The β the distillation used; the report (<see cref="RunReport"/>) marks it on the window plot.</summary>
     public double? ChosenBeta { get; set; }
     public SuccessiveHalvingResult? Halving { get; set; }
     public Dictionary<string, EvaluatedRow> Rows { get; set; } = new();

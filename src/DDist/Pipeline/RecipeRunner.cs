@@ -174,10 +174,8 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         }
 
         var rows = _state.MethodRows(candidates.Select(c => c.Key));
-        var report = MarkdownReport.Write(new ReportInput
-        {
-            Title = r.Name,
-            Settings =
+        // The report is drawn from the saved files alone, exactly as `ddist report` redraws it later.
+        var report = RunReport.Write(outDir, new ReportHeader(r.Name,
             [
                 Invariant($"dataset {raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {scores.Source}"),
@@ -186,12 +184,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best iteration chosen on the {chosenOn}"),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
             ],
-            Rows = rows,
-            StageTimes = _state.Stages.Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
-            EvaluatedOn = $"test set, {test.Count} images",
-            Window = window, Halving = _state.Halving, SelMatchLoss = selmatch.Curve, MttLoss = mtt?.Curve,
-            Selected = windowSet, Distilled = selmatch.Set, Normalization = norm,
-        }, outDir);
+            $"test set, {test.Count} images"));
         return new PipelineResult(rows, beta, report, _state.Stages, chosenOn);
     }
 

@@ -1,6 +1,7 @@
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Torch;
+using SkiaSharp;
 
 namespace DDist.Reporting;
 
@@ -23,12 +24,16 @@ public sealed record GridOptions
     public bool BalanceParts { get; init; } = true;
 }
 
-/// <summary>Renders images (N,C,H,W, normalised) as a class-per-row grid of [0,1] pixels.</summary>
+/// <summary>Renders images (N,C,H,W, normalised) as a class-per-row grid of [0,1] pixels, and grids side by side
+/// under titles. Drawn with Skia; pixels are exact (no anti-aliasing on tiles), text uses <see cref="PlotFonts"/>.</summary>
 public static class ImageGrid
 {
+    private const float LabelSize = 16, TitleSize = 18;
+
     /// <param name="normalization">Maps images back to pixels (p = x·std + mean, clamped to [0,1]); null scales each
     /// image to its own min–max (for ZCA space).</param>
-    public static Canvas Render(Tensor images, long[] labels, bool[]? isDistilled, int numClasses, Normalization? normalization, GridOptions? options = null)
+    /// <returns>An opaque RGBA bitmap the caller disposes.</returns>
+    public static SKBitmap Render(Tensor images, long[] labels, bool[]? isDistilled, int numClasses, Normalization? normalization, GridOptions? options = null)
     {
         var o = options ?? new GridOptions();
         var shape = images.Shape;
@@ -38,24 +43,60 @@ public static class ImageGrid
         if (labels.Length != n) throw new ArgumentException($"{labels.Length} labels for {n} images", nameof(labels));
         foreach (var (label, i) in labels.Select((l, i) => (l, i)))
             if (label < 0 || label >= numClasses) throw new ArgumentOutOfRangeException(nameof(labels), $"label {label} of image {i} outside [0, {numClasses})");
+        if (o.PerClass < 1 || o.Scale < 1 || o.Frame < 0 || o.Gap < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), $"grid options {o}: PerClass and Scale must be at least 1, Frame and Gap at least 0");
         var pixels = ToUnitPixels(images, normalization);
 
+        using var font = o.RowLabels ? new SKFont(PlotFonts.Typeface, LabelSize) : null;
         int tileW = w * o.Scale + 2 * o.Frame, tileH = h * o.Scale + 2 * o.Frame;
-        int labelW = o.RowLabels ? BitmapFont.Measure(numClasses - 1 + "", 2) + 8 : 0;
-        var canvas = new Canvas(labelW + o.Gap + o.PerClass * (tileW + o.Gap), o.Gap + numClasses * (tileH + o.Gap), o.Background);
+        int labelW = font is null ? 0 : (int)Math.Ceiling(font.MeasureText((numClasses - 1).ToString())) + 8;
+        var bitmap = NewBitmap(labelW + o.Gap + o.PerClass * (tileW + o.Gap), o.Gap + numClasses * (tileH + o.Gap));
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(Sk(o.Background));
+        using var fill = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill };
         var column = new int[numClasses];
         foreach (var i in Shown(labels, isDistilled, numClasses, o))
         {
             int c = (int)labels[i];
             int x = labelW + o.Gap + column[c]++ * (tileW + o.Gap), y = o.Gap + c * (tileH + o.Gap);
-            canvas.FillRect(x, y, tileW, tileH, isDistilled is not null && isDistilled[i] ? o.DistilledFrame : o.SelectedFrame);
-            DrawImage(canvas, pixels, i, ch, h, w, x + o.Frame, y + o.Frame, o.Scale);
+            fill.Color = Sk(isDistilled is not null && isDistilled[i] ? o.DistilledFrame : o.SelectedFrame);
+            canvas.DrawRect(x, y, tileW, tileH, fill);
+            DrawImage(canvas, fill, pixels, i, ch, h, w, x + o.Frame, y + o.Frame, o.Scale);
         }
-        if (o.RowLabels)
+        if (font is not null)
+        {
+            using var ink = new SKPaint { IsAntialias = true, Color = SKColors.Black };
             for (int c = 0; c < numClasses; c++)
-                canvas.DrawText(4, o.Gap + c * (tileH + o.Gap) + (tileH - 14) / 2, c.ToString(), Rgb.Black, 2);
-        return canvas;
+                canvas.DrawText(c.ToString(), 4, o.Gap + c * (tileH + o.Gap) + tileH / 2f + LabelSize / 3, SKTextAlign.Left, font, ink);
+        }
+        return bitmap;
     }
+
+    /// <summary>Grids side by side, each under its title, on white.</summary>
+    public static SKBitmap Compose(IReadOnlyList<(string Title, SKBitmap Grid)> panels, int gap = 24)
+    {
+        if (panels.Count == 0) throw new ArgumentException("no grids to compose", nameof(panels));
+        using var font = new SKFont(PlotFonts.Typeface, TitleSize);
+        int header = (int)Math.Ceiling(TitleSize * 1.8);
+        // A title wider than its grid widens the panel, so titles never run into the next grid.
+        var widths = panels.Select(p => Math.Max(p.Grid.Width, (int)Math.Ceiling(font.MeasureText(p.Title)) + 8)).ToArray();
+        var bitmap = NewBitmap(widths.Sum() + gap * (panels.Count - 1), panels.Max(p => p.Grid.Height) + header);
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(SKColors.White);
+        using var ink = new SKPaint { IsAntialias = true, Color = SKColors.Black };
+        int x = 0;
+        for (int i = 0; i < panels.Count; i++)
+        {
+            canvas.DrawText(panels[i].Title, x + 4, TitleSize * 1.2f, SKTextAlign.Left, font, ink);
+            canvas.DrawBitmap(panels[i].Grid, x, header);
+            x += widths[i] + gap;
+        }
+        return bitmap;
+    }
+
+    private static SKBitmap NewBitmap(int width, int height) => new(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+
+    internal static SKColor Sk(Rgb c) => new(c.R, c.G, c.B);
 
     /// <summary>The images to draw, per class in set order: the first PerClass, or with <see cref="GridOptions.BalanceParts"/>
     /// up to half distilled and the rest real.</summary>
@@ -77,7 +118,7 @@ public static class ImageGrid
     }
 
     /// <summary>A small set as a grid, its normalisation recovered from the set's info when possible.</summary>
-    public static Canvas Render(SmallSet set, GridOptions? options = null, Normalization? normalization = null)
+    public static SKBitmap Render(SmallSet set, GridOptions? options = null, Normalization? normalization = null)
     {
         using var labels = set.Labels.To(DType.Int64, Device.Cpu);
         return Render(set.Images, labels.ToArray<long>(), set.IsDistilled, set.Info.NumClasses,
@@ -105,15 +146,15 @@ public static class ImageGrid
         return x.Clamp(0, 1).Contiguous().ToArray<float>();
     }
 
-    private static void DrawImage(Canvas canvas, float[] px, int index, int ch, int h, int w, int x0, int y0, int scale)
+    private static void DrawImage(SKCanvas canvas, SKPaint fill, float[] px, int index, int ch, int h, int w, int x0, int y0, int scale)
     {
         int plane = h * w, offset = index * ch * plane;
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
                 byte R(int c) => (byte)Math.Round(px[offset + c * plane + y * w + x] * 255);
-                var color = ch == 1 ? new Rgb(R(0), R(0), R(0)) : new Rgb(R(0), R(1), R(2));
-                canvas.FillRect(x0 + x * scale, y0 + y * scale, scale, scale, color);
+                fill.Color = ch == 1 ? new SKColor(R(0), R(0), R(0)) : new SKColor(R(0), R(1), R(2));
+                canvas.DrawRect(x0 + x * scale, y0 + y * scale, scale, scale, fill);
             }
     }
 }

@@ -21,6 +21,8 @@ public sealed record ReportInput
     /// <summary>What the accuracies were measured on, e.g. "test set (10000 images)".</summary>
     public string EvaluatedOn { get; init; } = "test set";
     public WindowSearchResult? Window { get; init; }
+    /// <summary>The β the distillation used (the search's best unless the recipe fixed one); marked on the window plot.</summary>
+    public double? UsedBeta { get; init; }
     public SuccessiveHalvingResult? Halving { get; init; }
     public IReadOnlyList<LossPoint>? SelMatchLoss { get; init; }
     public IReadOnlyList<LossPoint>? MttLoss { get; init; }

@@ -38,6 +38,7 @@ public class MarkdownReportTests : IDisposable
             ],
             StageTimes = [("experts", TimeSpan.FromSeconds(61)), ("distill", TimeSpan.FromMinutes(2))],
             Window = new WindowSearchResult(points, 1.0, true, 1234, "test"),
+            UsedBeta = 0.5,
             SelMatchLoss = Enumerable.Range(0, 20).Select(i => new LossPoint(i, 1 - 0.01 * i, 0.01)).ToList(),
             Selected = selected,
             Distilled = distilled,
@@ -48,12 +49,51 @@ public class MarkdownReportTests : IDisposable
         Assert.Contains("| Random | 60.00 ± 8.16 | 3 | 0.2 s |  |", md);
         Assert.Contains("| SelMatch | 80.00 ± 0.00 | 3 | 1 min 15 s | β 1.0 |", md);
         Assert.Contains("| **total** | **3 min 01 s** |", md);
+        Assert.Contains("| 0.5 | 75.00 ± 1.00 | 2 |", md);
         Assert.Contains("Best β = 1", md);
-        foreach (var png in new[] { "window.png", "loss.png", "grids.png" })
+        Assert.Contains("The distillation used β = 0.5, set by the recipe.", md);
+        var html = File.ReadAllText(Path.Combine(_dir, HtmlReport.ReportFile));
+        Assert.Contains("<td>SelMatch</td><td>80.00 ± 0.00</td><td>3</td><td>1 min 15 s</td><td>β 1.0</td>", html);
+        Assert.Contains("<tr class=\"total\"><td>total</td><td>3 min 01 s</td></tr>", html);
+        foreach (var png in new[] { "window.png", "loss.png", "grids.png", "stages.png" })
         {
             Assert.Contains($"({png})", md);
-            var (_, h, w) = ImageCodec.Decode(File.ReadAllBytes(Path.Combine(_dir, png)), 3);
+            var bytes = File.ReadAllBytes(Path.Combine(_dir, png));
+            var (_, h, w) = ImageCodec.Decode(bytes, 3);
             Assert.True(h > 50 && w > 50, $"{png} is {w}×{h}");
+            Assert.Contains("data:image/png;base64," + Convert.ToBase64String(bytes), html);   // embedded, byte for byte
         }
+        Assert.DoesNotContain("src=\"window.png\"", html);
+    }
+}
+
+public class ReportTextTests
+{
+    [Fact]
+    public void HtmlEscapesTextAndMarkdownEscapesPipes()
+    {
+        var blocks = new ReportBlock[]
+        {
+            new ReportHeading(1, "a <b> & c"),
+            new ReportTable(["x", "y"], [["1|2", "<i>"]]),
+        };
+        var html = HtmlReport.Render(blocks, Path.GetTempPath());
+        Assert.Contains("<h1>a &lt;b&gt; &amp; c</h1>", html);
+        Assert.Contains("<td>&lt;i&gt;</td>", html);
+        Assert.Contains("| 1\\|2 | <i> |", MarkdownText.Render(blocks));
+    }
+
+    [Fact]
+    public void RaggedTableAndMissingFigureAreNamed()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new ReportTable(["a", "b"], [["1"]]).Validated());
+        Assert.Contains("1 cells", e.Message);
+        var dir = Directory.CreateTempSubdirectory("ddist-html-").FullName;
+        try
+        {
+            var missing = Assert.Throws<FileNotFoundException>(() => HtmlReport.Render([new ReportFigure("nope.png", "a plot")], dir));
+            Assert.Contains("nope.png", missing.Message);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Distillation;
+using DDist.Pipeline;
+using DDist.Selection;
+using DDist.Torch.IO;
+
+namespace DDist.Reporting;
+
+/// <summary>What only the running pipeline knows (dataset size, score source, thread count...): the report's title,
+/// settings lines and what the accuracies were measured on. Saved in RUN/report.json at the report stage.</summary>
+public sealed record ReportHeader(string Title, IReadOnlyList<string> Settings, string EvaluatedOn);
+
+/// <summary>Builds a run's report.md / report.html from the files saved in its folder alone — pipeline.json (rows,
+/// stage times, halving, the β used), report.json, window/window.json, the sets (window.safetensors,
+/// selmatch/synthetic.safetensors) and the loss curves (selmatch/loss.json, mtt/loss.json) — so `ddist report` redraws
+/// a report without the dataset and without running any stage, and a run's report is exactly what its files hold.</summary>
+public static class RunReport
+{
+    public const string HeaderFile = "report.json";
+    /// <summary>The comparison rows in table order; keys pipeline.json may hold besides these follow them.</summary>
+    public static readonly IReadOnlyList<string> RowOrder = ["random", "window", "mtt", "selmatch"];
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    /// <summary>Saves the header, then builds the report from the folder. Returns the path of report.md.</summary>
+    public static string Write(string runDir, ReportHeader header)
+    {
+        AtomicFile.WriteAllText(Path.Combine(runDir, HeaderFile), JsonSerializer.Serialize(header, Json));
+        return Rebuild(runDir);
+    }
+
+    /// <summary>Builds report.md and report.html from the saved files. Returns the path of report.md.</summary>
+    public static string Rebuild(string runDir)
+    {
+        var state = PipelineState.Load(runDir);
+        var header = LoadHeader(runDir, state);
+        if (state.Rows.Count == 0)
+            throw new InvalidDataException($"{Path.Combine(runDir, PipelineState.FileName)}: field 'Rows' is empty: no method has been evaluated yet");
+        using var selected = LoadSet(Path.Combine(runDir, "window.safetensors"));
+        using var distilled = LoadSet(Path.Combine(runDir, "selmatch", "synthetic.safetensors"));
+        var input = new ReportInput
+        {
+            Title = header.Title,
+            Settings = header.Settings,
+            EvaluatedOn = header.EvaluatedOn,
+            Rows = state.MethodRows(RowOrder.Concat(state.Rows.Keys.Except(RowOrder))),
+            StageTimes = state.Stages.Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
+            Window = LoadJson<WindowSearchResult>(WindowSearch.SummaryFile(Path.Combine(runDir, "window"))),
+            Halving = state.Halving,
+            UsedBeta = state.ChosenBeta,
+            SelMatchLoss = LoadCurve(Path.Combine(runDir, "selmatch", "loss.json")),
+            MttLoss = LoadCurve(Path.Combine(runDir, "mtt", "loss.json")),
+            Selected = selected,
+            Distilled = distilled,
+        };
+        return MarkdownReport.Write(input, runDir);
+    }
+
+    private static ReportHeader LoadHeader(string runDir, PipelineState state)
+    {
+        var path = Path.Combine(runDir, HeaderFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{path}: not found; the run has not reached its report stage (done: " +
+                                            $"{string.Join(", ", state.Stages.Select(s => s.Stage))}); finish it with `ddist run` on its recipe", path);
+        var header = LoadJson<ReportHeader>(path)!;
+        if (string.IsNullOrWhiteSpace(header.Title)) throw new InvalidDataException($"{path}: field 'Title' is empty");
+        if (header.Settings is null || header.EvaluatedOn is null)
+            throw new InvalidDataException($"{path}: fields 'Settings' and 'EvaluatedOn' are required");
+        return header;
+    }
+
+    private static SmallSet? LoadSet(string path) => File.Exists(path) ? SmallSet.Load(path) : null;
+
+    private static IReadOnlyList<LossPoint>? LoadCurve(string path)
+    {
+        if (!File.Exists(path)) return null;
+        try { return LossCurve.Load(path); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a loss curve (expected [{{\"Iteration\":…,\"Loss\":…,\"Lr\":…}}, …]): {e.Message}", e); }
+    }
+
+    private static T? LoadJson<T>(string path) where T : class
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty file, expected a {typeof(T).Name}");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid {typeof(T).Name}: {e.Message}", e); }
+    }
+}

@@ -1,0 +1,42 @@
+using DDist.Selection;
+
+namespace DDist.Reporting;
+
+/// <summary>Accuracy of the pure window selection against β (Lee et al. 2024, SelMatch, Fig. 3): mean over the
+/// evaluation networks with ± one standard deviation as error bars, and the β the distillation used marked.</summary>
+public static class WindowPlot
+{
+    public static byte[] Render(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, int width = 800, int height = 480) =>
+        PlotRendering.Png(Build(points, evaluatedOn, usedBeta), width, height);
+
+    public static void Save(string path, IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null) =>
+        PngFile.Save(Render(points, evaluatedOn, usedBeta), path);
+
+    /// <summary>The plot before rendering (tests map data coordinates to pixels through it).</summary>
+    internal static ScottPlot.Plot Build(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta)
+    {
+        if (points.Count == 0) throw new ArgumentException("no window points to plot", nameof(points));
+        var sorted = points.OrderBy(p => p.Beta).ToArray();
+        var beta = sorted.Select(p => p.Beta).ToArray();
+        var mean = sorted.Select(p => 100 * p.Mean).ToArray();
+        var std = sorted.Select(p => 100 * p.Std).ToArray();
+
+        var plot = PlotRendering.NewPlot("Window selection: accuracy vs β", "β (window offset in the easy-to-hard order)",
+                                         $"accuracy on {evaluatedOn} (%)");
+        var color = PlotRendering.Color(0);
+        var errors = plot.Add.ErrorBar(beta, mean, std);
+        errors.Color = color;
+        errors.LineWidth = 2;
+        var line = plot.Add.Scatter(beta, mean, color);
+        line.LineWidth = 2;
+        line.MarkerSize = 8;
+        line.LegendText = $"mean ± std ({sorted.Max(p => p.Accuracies.Count)} nets)";
+        if (usedBeta is double b)
+        {
+            var marker = plot.Add.VerticalLine(b, 1.5f, PlotRendering.ToColor(Rgb.Red), ScottPlot.LinePattern.Dashed);
+            marker.LegendText = $"β = {b:0.###} used";
+        }
+        PlotRendering.LegendOutside(plot);
+        return plot;
+    }
+}
