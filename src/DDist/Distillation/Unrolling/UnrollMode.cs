@@ -1,0 +1,48 @@
+namespace DDist.Distillation.Unrolling;
+
+/// <summary>How <see cref="UnrolledGradient"/> differentiates a loss through N inner SGD steps.</summary>
+public enum UnrollMode
+{
+    /// <summary>Keep every step's second-order graph (createGraph) and back-propagate once, as the MTT reference
+    /// code does. Memory grows with N (every step's activations).</summary>
+    Full,
+    /// <summary>Exact reverse mode with recomputation: the forward keeps only θ_i per step (plus its batch and the
+    /// generator state its augmentation drew from), the reverse walk rebuilds one step's graph at a time and carries
+    /// the adjoint λ_i = ∂L/∂θ_i back with one double backward per step. Same gradient as <see cref="Full"/> up to
+    /// round-off; activation memory of one step, plus N parameter vectors.</summary>
+    Exact,
+    /// <summary>APPROXIMATE: TESLA's memory-saving gradient (Cui et al. 2023, <c>distill.py</c>): every step's
+    /// contribution uses the terminal adjoint λ_N in place of λ_{i+1}, i.e. the later steps' Hessian terms are
+    /// dropped. Exact only for one step; outputs made with it are labelled approximate.</summary>
+    Tesla,
+}
+
+public static class UnrollModes
+{
+    /// <summary>The recipe / command-line spelling: "full", "exact", "tesla".</summary>
+    public static string Name(UnrollMode m) => m switch
+    {
+        UnrollMode.Full => "full",
+        UnrollMode.Exact => "exact",
+        UnrollMode.Tesla => "tesla",
+        _ => throw new ArgumentOutOfRangeException(nameof(m), m, "unknown unroll mode"),
+    };
+
+    public static bool TryParse(string? s, out UnrollMode mode)
+    {
+        switch (s?.Trim().ToLowerInvariant())
+        {
+            case "full": mode = UnrollMode.Full; return true;
+            case "exact": mode = UnrollMode.Exact; return true;
+            case "tesla": mode = UnrollMode.Tesla; return true;
+            default: mode = default; return false;
+        }
+    }
+
+    /// <summary>Parses a recipe or command-line value; the error names where the value came from.</summary>
+    public static UnrollMode Parse(string? s, string field) =>
+        TryParse(s, out var m) ? m : throw new ArgumentException($"field '{field}' is '{s}', expected one of full, exact, tesla");
+
+    /// <summary>Whether the mode computes the true gradient (Full and Exact) or an approximation (Tesla).</summary>
+    public static bool IsExact(UnrollMode m) => m != UnrollMode.Tesla;
+}
