@@ -11,6 +11,7 @@ import torch
 import convnet_step
 import eval_run
 import expert_epoch
+import mtt_iteration
 import tiny_op
 
 CASES = {
@@ -18,6 +19,7 @@ CASES = {
     "tiny-op": tiny_op.run,
     "expert-epoch": expert_epoch.run,
     "eval-run": eval_run.run,
+    "mtt-iteration": mtt_iteration.run,
 }
 
 

@@ -43,6 +43,13 @@ public static class UnrollModes
     public static UnrollMode Parse(string? s, string field) =>
         TryParse(s, out var m) ? m : throw new ArgumentException($"field '{field}' is '{s}', expected one of full, exact, tesla");
 
+    /// <summary>The mode a recipe gets when it names none: full unrolling up to <see cref="ExactFromSteps"/> − 1
+    /// student steps, exact recomputation from there on. See <see cref="ExactFromSteps"/> for the measurement.</summary>
+    public static UnrollMode DefaultFor(int synSteps) => synSteps >= ExactFromSteps ? UnrollMode.Exact : UnrollMode.Full;
+
+    /// <summary>MEASURED_PLACEHOLDER</summary>
+    public const int ExactFromSteps = 40;
+
     /// <summary>Whether the mode computes the true gradient (Full and Exact) or an approximation (Tesla).</summary>
     public static bool IsExact(UnrollMode m) => m != UnrollMode.Tesla;
 }
