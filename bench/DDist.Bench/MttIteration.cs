@@ -42,10 +42,18 @@ public sealed class MttIteration : IBenchCase
         Directory.CreateDirectory(ResultsDir);
         var metrics = new List<Metric>();
         var details = new Dictionary<string, object>();
+        var chosen = settings.MttConfigs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var k in chosen)
+            if (Configs.All(c => c.Key != k)) throw new ArgumentException($"--mtt-configs: unknown '{k}'; known: {string.Join(", ", Configs.Select(c => c.Key))}");
         foreach (var c in Configs)
         {
+            if (!chosen.Contains(c.Key))
+            {
+                File.Delete(InputsFile(c.Key));                 // the PyTorch side skips what DDist did not run
+                continue;
+            }
             MakeInputs(c, settings.Seed);
-            int timed = Math.Min(settings.Timed, c.Timed), warmup = Math.Min(settings.Warmup, 1);
+            int timed = Math.Max(1, Math.Min(settings.Timed, c.Timed)), warmup = Math.Min(settings.Warmup, 1);
             var full = Child(c.Key, UnrollMode.Full, c.Steps, warmup, timed, settings.Threads, save: "ddist");
             var exact = Child(c.Key, UnrollMode.Exact, c.Steps, warmup, timed, settings.Threads, save: "ddist-exact");
             var tesla = Child(c.Key, UnrollMode.Tesla, c.Steps, 0, 1, settings.Threads, save: "ddist-tesla");
@@ -64,6 +72,7 @@ public sealed class MttIteration : IBenchCase
         }
         // Memory flat in N: exact recomputation at N = 10 and N = 80 (batches drawn by the MTT schedule from the seed).
         var w32 = Configs[0];
+        if (!chosen.Contains(w32.Key)) return new CaseResult(metrics, details);
         var n10 = Child(w32.Key, UnrollMode.Exact, 10, 0, 1, settings.Threads, save: null);
         var n80 = Child(w32.Key, UnrollMode.Exact, 80, 0, 1, settings.Threads, save: null);
         details["exact_peak_by_steps"] = new Dictionary<string, object>

@@ -48,6 +48,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--expert-images", type=int, default=5120)
     ap.add_argument("--eval-epochs", type=int, default=20)
+    ap.add_argument("--mtt-configs", default="w32,convnet,convnetbn")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--out", default=os.path.join("bench", "results", "pytorch.json"))
     s = ap.parse_args()

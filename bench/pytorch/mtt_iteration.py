@@ -134,11 +134,14 @@ def compare(a, b):
 def run(s):
     results_dir = os.path.dirname(os.path.abspath(s.out))
     metrics, details = [], {}
+    chosen = [k.strip() for k in s.mtt_configs.split(",") if k.strip()]
     for key, timed_max in CONFIGS:
+        if key not in chosen:
+            continue
         inputs = os.path.join(results_dir, f"mtt-{key}-inputs.safetensors")
         if not os.path.exists(inputs):
             sys.exit(f"mtt-iteration: {inputs} missing; the DDist side draws the inputs (run bench/run.sh, DDist first)")
-        timed, warmup = min(s.steps, timed_max), min(s.warmup, 1)
+        timed, warmup = max(1, min(s.steps, timed_max)), min(s.warmup, 1)
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", results_dir, key, str(warmup), str(timed),
                                str(s.threads)], check=True, capture_output=True, text=True)
         r = json.loads(proc.stdout.strip().splitlines()[-1])
