@@ -66,6 +66,8 @@ def mtt_details(dd, pt):
                          f(c.get("alpha_grad_rel_diff"), ".2e"), f(c.get("loss_rel_diff"), ".2e"),
                          f"{d['exact_over_full_time']:.2f}x", f"{d['exact_peak_mib']:.0f}", f"{d['full_peak_mib']:.0f}",
                          f"{t['image_grad_cosine']:.4f}", f"{t['image_grad_rel_norm_diff']:.3f}"))
+        if "exact_over_full_cpu_time" in d:
+            print(f"  {'':<10} exact/full by process CPU time (steadier on a busy machine): {d['exact_over_full_cpu_time']:.2f}x")
         e = d["exact_vs_full"]
         print(f"  {'':<10} DDist exact vs full: image rel norm diff {e['image_grad_rel_norm_diff']:.2e}, "
               f"α rel diff {e['alpha_grad_rel_diff']:.2e}; TESLA (approximate) α rel diff {t['alpha_grad_rel_diff']:.3f}")

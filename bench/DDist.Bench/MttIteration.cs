@@ -65,6 +65,7 @@ public sealed class MttIteration : IBenchCase
                 ["model"] = c.Model, ["images"] = c.Images, ["syn_steps"] = c.Steps, ["batch_syn"] = c.Batch, ["alpha"] = Alpha,
                 ["full"] = full, ["exact"] = exact, ["tesla"] = tesla,
                 ["exact_over_full_time"] = exactS / fullS,
+                ["exact_over_full_cpu_time"] = MedianCpu(exact) / MedianCpu(full),
                 ["exact_peak_mib"] = Peak(exact), ["full_peak_mib"] = Peak(full),
                 ["exact_vs_full"] = Compare(GradsFile(c.Key, "ddist-exact"), GradsFile(c.Key, "ddist")),
                 ["tesla_vs_exact (approximate)"] = Compare(GradsFile(c.Key, "ddist-tesla"), GradsFile(c.Key, "ddist-exact")),
@@ -83,6 +84,7 @@ public sealed class MttIteration : IBenchCase
     }
 
     private static double Median(JsonObject r) => StepTimer.Median(r["seconds"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
+    private static double MedianCpu(JsonObject r) => StepTimer.Median(r["cpu_seconds"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
     private static double Peak(JsonObject r) => r["peak_kib"]!.GetValue<double>() / 1024;
 
     /// <summary>θ_0 (PyTorch's default init), θ* = θ_0 + 0.01·N(0, 1), N(0, 1) images, labels i mod 10 and the
@@ -166,13 +168,19 @@ public sealed class MttIteration : IBenchCase
         };
         long startKib = ProcStatusKib("VmRSS");
         var seconds = new List<double>();
+        var cpuSeconds = new List<double>();
         double loss = double.NaN;
         for (int i = 0; i < warmup + timed; i++)
         {
+            var c0 = Environment.CpuUsage.TotalTime;
             long t0 = Stopwatch.GetTimestamp();
             using var g = UnrolledGradient.Compute(problem, mode);
             double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            if (i >= warmup) seconds.Add(s);
+            if (i >= warmup)
+            {
+                seconds.Add(s);
+                cpuSeconds.Add((Environment.CpuUsage.TotalTime - c0).TotalSeconds);
+            }
             if (i == 0)
             {
                 loss = g.Loss;
@@ -188,6 +196,7 @@ public sealed class MttIteration : IBenchCase
             ["mode"] = UnrollModes.Name(mode) + (UnrollModes.IsExact(mode) ? "" : " (approximate)"),
             ["syn_steps"] = steps,
             ["seconds"] = new JsonArray(seconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
+            ["cpu_seconds"] = new JsonArray(cpuSeconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
             ["start_kib"] = startKib, ["peak_kib"] = ProcStatusKib("VmHWM"), ["loss"] = loss,
         };
         Console.WriteLine(result.ToJsonString());

@@ -95,8 +95,9 @@ def child(results_dir, key, warmup, timed, threads):
     net = convnet(json.loads(meta["layout"]), meta["batch_norm"] == "1")
     theta0, target, labels, batches = t["theta0"], t["theta_star"], t["labels"], t["batches"]
     start_kib = status_kib("VmRSS")
-    seconds, out = [], None
+    seconds, cpu_seconds, out = [], [], None
     for it in range(warmup + timed):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         image_syn = t["images"].clone().requires_grad_(True)
         syn_lr = t["alpha"].clone().requires_grad_(True)
@@ -111,11 +112,12 @@ def child(results_dir, key, warmup, timed, threads):
         s = time.perf_counter() - t0
         if it >= warmup:
             seconds.append(round(s, 4))
+            cpu_seconds.append(round(time.process_time() - c0, 4))
         if it == 0:
             out = {"images": image_syn.grad, "alpha": syn_lr.grad, "loss": torch.tensor(loss.item(), dtype=torch.float64)}
         del student_params, loss, image_syn, syn_lr
     save_safetensors(os.path.join(results_dir, f"mtt-{key}-pytorch-grads.safetensors"), out)
-    print(json.dumps({"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "start_kib": start_kib,
+    print(json.dumps({"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "cpu_seconds": cpu_seconds, "start_kib": start_kib,
                       "peak_kib": status_kib("VmHWM"), "loss": out["loss"].item()}))
 
 

@@ -264,6 +264,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             iterations = o.Iterations,
             resumed_at = r.ResumedAt,
             best_iteration = r.BestIteration,
+            unroll = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
             selected_on = o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
             selection_accuracy = r.SelectionAccuracy,
             test_accuracy = r.TestAccuracy,

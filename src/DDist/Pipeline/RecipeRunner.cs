@@ -153,7 +153,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             [
                 Invariant($"dataset {raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {scores.Source}"),
-                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best chosen on {r.Distill.SelectOn}"),
+                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best chosen on {r.Distill.SelectOn}"),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
             ],
             Rows = rows,
@@ -218,4 +218,12 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
 
         public void Dispose() => Set.Dispose();
     }
+
+    /// <summary>How distillation differentiated through the student steps, with TESLA marked approximate.</summary>
+    private static string UnrollLabel(Recipe r) => r.ToTrajectoryMatchingOptions("-").Unroll switch
+    {
+        DDist.Distillation.Unrolling.UnrollMode.Full => "full unrolling",
+        DDist.Distillation.Unrolling.UnrollMode.Exact => "exact recomputation",
+        _ => "TESLA (approximate)",
+    };
 }

@@ -27,7 +27,8 @@ public sealed record UnrollProblem
     public required Func<int, Tensor> NextBatch { get; init; }
     /// <summary>Differentiable augmentation of a mini-batch (DSA) drawing from libtorch's global CPU generator, or
     /// null. To replay a step bit for bit the engine records the generator state before each call and restores it
-    /// when recomputing; afterwards the generator is where the forward pass left it.</summary>
+    /// when recomputing; afterwards the generator is where the forward pass left it. CPU only: the reverse modes refuse
+    /// augmentation on a GPU, whose generator they do not replay.</summary>
     public Func<Tensor, Tensor>? Augment { get; init; }
     /// <summary>L(θ_N), a differentiable scalar: ‖θ_N − θ*‖² / ‖θ_0 − θ*‖² for MTT, CE on a real batch for DD. The
     /// reverse modes start from its gradient λ_N = ∇L(θ_N).</summary>

@@ -74,6 +74,10 @@ public static class UnrolledGradient
     {
         int n = p.Steps;
         var device = p.Theta0.Device;
+        // The replay restores libtorch's CPU generator only; augmentation drawn on a GPU would not be replayed.
+        if (p.Augment is not null && (device.Type != DeviceType.Cpu || p.Images.Device.Type != DeviceType.Cpu))
+            throw new NotSupportedException($"unroll mode '{(tesla ? "tesla" : "exact")}' with augmentation replays libtorch's CPU generator only; " +
+                                            $"on {device} use unroll 'full' (or augmentation without random draws)");
         bool onHost = p.CheckpointsOnHost && device.Type == DeviceType.Cuda;
         var thetas = new Tensor?[n];
         var batches = new Tensor?[n];
