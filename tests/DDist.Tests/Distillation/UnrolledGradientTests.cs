@@ -3,6 +3,7 @@ using DDist.Distillation;
 using DDist.Distillation.Unrolling;
 using DDist.Models;
 using DDist.Torch;
+using Xunit.Abstractions;
 
 namespace DDist.Tests.Distillation;
 
@@ -10,7 +11,7 @@ namespace DDist.Tests.Distillation;
 /// (float64), both equal central finite differences on a small softmax regression, and TESLA's approximation is
 /// exact for one step only.</summary>
 [Collection(SerialRngCollection.Name)]
-public class UnrolledGradientTests
+public class UnrolledGradientTests(ITestOutputHelper output)
 {
     private static double RelDiff(Tensor a, Tensor b)
     {
@@ -51,6 +52,7 @@ public class UnrolledGradientTests
     {
         using var full = Mtt(norm, dsaMode, UnrollMode.Full);
         using var exact = Mtt(norm, dsaMode, UnrollMode.Exact);
+        output.WriteLine($"{norm}/{dsaMode}: exact vs full images {RelDiff(exact.Images, full.Images):E2}, α {RelDiff(exact.StepSize, full.StepSize):E2}");
         Assert.Equal(full.Loss, exact.Loss, 12);
         Assert.True(RelDiff(exact.Images, full.Images) < 1e-10, $"images: relative difference {RelDiff(exact.Images, full.Images)}");
         Assert.True(RelDiff(exact.StepSize, full.StepSize) < 1e-10, $"α: relative difference {RelDiff(exact.StepSize, full.StepSize)}");
@@ -59,6 +61,7 @@ public class UnrolledGradientTests
         // TESLA drops the later steps' Hessian terms: measurably different here, and labelled approximate.
         using var tesla = Mtt(norm, dsaMode, UnrollMode.Tesla);
         Assert.False(tesla.Exact);
+        output.WriteLine($"{norm}/{dsaMode}: TESLA vs exact images {RelDiff(tesla.Images, full.Images):E2}, α {RelDiff(tesla.StepSize, full.StepSize):E2}");
         Assert.True(RelDiff(tesla.Images, full.Images) > 1e-6, $"TESLA equals the exact gradient ({RelDiff(tesla.Images, full.Images)})");
     }
 
@@ -137,6 +140,8 @@ public class UnrolledGradientTests
             Assert.True(Rel(g.StepSize, fdA) < 1e-6, $"{name} α: {Rel(g.StepSize, fdA)}");
             Assert.True(Rel(g.Extra!, fdY) < 1e-6, $"{name} labels: {Rel(g.Extra!, fdY)}");
         }
+        output.WriteLine($"vs finite differences: exact images {Rel(exact.Images, fdX):E2} α {Rel(exact.StepSize, fdA):E2} labels {Rel(exact.Extra!, fdY):E2}; " +
+                         $"TESLA images {Rel(tesla.Images, fdX):E2} α {Rel(tesla.StepSize, fdA):E2} labels {Rel(tesla.Extra!, fdY):E2}");
         Assert.True(RelDiff(exact.Images, full.Images) < 1e-12 && RelDiff(exact.Extra!, full.Extra!) < 1e-12);
         // TESLA is off by far more than round-off for 5 steps at these step sizes.
         Assert.True(Rel(tesla.Images, fdX) > 1e-2, $"TESLA images within {Rel(tesla.Images, fdX)} of finite differences");
