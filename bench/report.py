@@ -57,6 +57,8 @@ def mtt_details(dd, pt):
     print(row.format("config", "img cos", "img rel", "α rel", "loss rel", "exact/full", "exact MiB", "full MiB",
                      "TESLA cos", "TESLA relnorm"))
     for key, d in dd.items():
+        if isinstance(d, dict) and "skipped" in d:
+            print(f"  {key:<10} {d['skipped']}")
         if not isinstance(d, dict) or "full" not in d:
             continue
         c = pt.get(key, {}).get("ddist_vs_pytorch", {})
