@@ -23,19 +23,19 @@ public static class TrajectoryMatchingLoss
         long batch = Math.Min(batchSyn ?? n, n);
         var start = theta0.Detach().RequiresGrad_();
         var theta = start;
-        using var batches = new MinibatchSchedule(n, batch, images.Device);
+        var chunks = new Stack<Tensor>();
         for (int step = 0; step < synSteps; step++)
         {
-            using var idx = batches.Next();
-            // The graph keeps what the backward needs; the step's other intermediates (activations autograd does not
-            // save) are freed now rather than at the end of the iteration, as PyTorch frees them when unreferenced.
-            using var stepScope = new TensorScope();
+            if (chunks.Count == 0)
+                foreach (var chunk in Tensors.RandPerm(n, DType.Int64, images.Device).Split(batch))
+                    chunks.Push(chunk);                       // popping takes the last (possibly short) chunk first, as list.pop()
+            var idx = chunks.Pop();
             var x = images.IndexSelect(0, idx);
             if (augment is not null) x = augment(x);
             var logits = student.Forward(x, theta, null, training: true);
             var ce = Functional.CrossEntropy(logits, labels.IndexSelect(0, idx));
             var grad = Autograd.Grad([ce], [theta], createGraph: true)[0]!;
-            theta = (theta - lr * grad).MoveToOuterScope();
+            theta = theta - lr * grad;
         }
         var num = (theta - thetaStar).Square().Sum();
         var den = (theta0 - thetaStar).Square().Sum();

@@ -48,12 +48,11 @@ public static class UnrolledGradient
             {
                 var idx = p.NextBatch(i);
                 batches.Add(idx);
-                using var step = new TensorScope();               // intermediates autograd does not save are freed per step
                 var x = images.IndexSelect(0, idx);
                 if (p.Augment is not null) x = p.Augment(x);
                 var loss = p.StepLoss(p.Forward(x, theta), idx, extra);
                 var g = Autograd.Grad([loss], [theta], createGraph: true)[0]!;
-                theta = (theta - StepSizeAt(lr, i) * g).MoveToOuterScope();
+                theta = theta - StepSizeAt(lr, i) * g;
             }
             var terminal = p.TerminalLoss(theta);
             double value = terminal.Item();
