@@ -47,10 +47,11 @@ public static class UnrollModes
     /// student steps, exact recomputation from there on. See <see cref="ExactFromSteps"/> for the measurement.</summary>
     public static UnrollMode DefaultFor(int synSteps) => synSteps >= ExactFromSteps ? UnrollMode.Exact : UnrollMode.Full;
 
-    /// <summary>Measured with <c>bench/run.sh --cases mtt-iteration</c> (ConvNetW32, 300 images 1×28×28, batch 100,
-    /// 2 shared CPU cores): full unrolling peaks at 3092 MiB for 20 steps, about 125 MiB more per step, while exact
-    /// recomputation peaks at 512 MiB for 10 steps and 577 MiB for 20 (flat in N: θ_i is 94 KiB), at about 1.1–1.3×
-    /// the time. Below 10 steps (the CPU recipes' 5) the memory of full unrolling is small and its speed wins; from
+    /// <summary>Measured with <c>bench/run.sh --cases mtt-iteration --mtt-configs w32</c> (ConvNetW32, 300 images
+    /// 1×28×28, batch 100, on a busy 2-core CPU): full unrolling peaks at 2.5–3.1 GiB for 20 steps (about 115 MiB more
+    /// per step), exact recomputation at 0.53 GiB for 10 steps and 0.58 GiB for 20 and 80 (flat in N: one θ_i is 94 KiB),
+    /// for 1.3× the time on one thread (a forward pass of 1.3 s on top of full unrolling's 5.0 s) and 1.1–1.6× in noisy
+    /// wall-clock runs. Below 10 steps (the CPU recipes' 5) full unrolling's memory is small and its speed wins; from
     /// 10 on (the published recipes' 20 and 55, where ConvNet-128 would need tens of GiB) exact recomputation.</summary>
     public const int ExactFromSteps = 10;
 
