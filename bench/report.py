@@ -44,7 +44,8 @@ def main(ddist_path, torch_path):
         if case in dd["cases"] and case in pt["cases"]:
             print(f"{case} ddist/pytorch throughput ratio: {metric(dd, case, name) / metric(pt, case, name):.2f}")
     # The MTT iteration last: PyTorch's seconds per iteration over DDist's (above 1: DDist is faster), ConvNetW32.
-    if "mtt-iteration" in dd["cases"] and "mtt-iteration" in pt["cases"]:
+    if "mtt-iteration" in dd["cases"] and "mtt-iteration" in pt["cases"] and has_metric(dd, "mtt-iteration", "w32 s/iter") \
+            and has_metric(pt, "mtt-iteration", "w32 s/iter"):
         ratio = metric(pt, "mtt-iteration", "w32 s/iter") / metric(dd, "mtt-iteration", "w32 s/iter")
         print(f"mtt-iteration ddist/pytorch speed ratio: {ratio:.2f}")
 
@@ -77,6 +78,10 @@ def mtt_details(dd, pt):
     if p:
         print(f"  exact recomputation, {p['config']}: peak {p['n10']['peak_kib'] / 1024:.0f} MiB at syn_steps 10, "
               f"{p['n80']['peak_kib'] / 1024:.0f} MiB at syn_steps 80 (ratio {p['peak_ratio_80_over_10']:.3f})")
+
+
+def has_metric(doc, case, name):
+    return any(m["name"] == name for m in doc["cases"][case]["metrics"])
 
 
 def metric(doc, case, name):
