@@ -2,7 +2,7 @@
 # Engine benchmark: the same work in DDist (C#) and PyTorch (Python, same libtorch), side by side.
 #   bench/run.sh [--cases a,b] [--threads N] [--warmup W] [--steps S] ...   (options go to both programs)
 # Needs /usr/bin/python3 with torch (Debian python3-torch; ./build.sh bench installs it). Installs nothing itself.
-# Prints a table and, as its last line: "convnet-train-step ddist/pytorch throughput ratio: X.XX".
+# Prints a table and, as its last line: "mtt-iteration ddist/pytorch speed ratio: X.XX" (when that case ran).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -1,7 +1,8 @@
 namespace DDist.Bench;
 
 /// <summary>Settings shared by every case; bench/run.sh passes the same values to the PyTorch side.</summary>
-public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 5120, int EvalEpochs = 20)
+public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 5120, int EvalEpochs = 20,
+                                   string MttConfigs = "w32,convnet,convnetbn")
 {
     public static BenchSettings Parse(string[] args, out string[] cases, out string outPath)
     {
@@ -21,9 +22,10 @@ public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch
                 case "--seed": s = s with { Seed = ulong.Parse(Value()) }; break;
                 case "--expert-images": s = s with { ExpertImages = int.Parse(Value()) }; break;
                 case "--eval-epochs": s = s with { EvalEpochs = int.Parse(Value()) }; break;
+                case "--mtt-configs": s = s with { MttConfigs = Value() }; break;
                 case "--cases": cases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": outPath = Value(); break;
-                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --cases --out)");
+                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --mtt-configs --cases --out)");
             }
         }
         return s;

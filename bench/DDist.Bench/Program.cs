@@ -5,6 +5,7 @@ using DDist.Torch;
 
 // DDist side of the engine benchmark: runs the named cases and writes their results as JSON
 // (same shape as bench/pytorch/bench.py's) for bench/report.py to put side by side.
+if (args.Length > 0 && args[0] == "--mtt-child") return MttIteration.RunChild(args);
 var settings = BenchSettings.Parse(args, out var caseNames, out var outPath);
 if (settings.Threads <= 0) settings = settings with { Threads = Tensors.PhysicalCores() };
 Tensors.SetNumThreads(settings.Threads);

@@ -11,6 +11,7 @@ import torch
 import convnet_step
 import eval_run
 import expert_epoch
+import mtt_iteration
 import tiny_op
 
 CASES = {
@@ -18,6 +19,7 @@ CASES = {
     "tiny-op": tiny_op.run,
     "expert-epoch": expert_epoch.run,
     "eval-run": eval_run.run,
+    "mtt-iteration": mtt_iteration.run,
 }
 
 
@@ -46,6 +48,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--expert-images", type=int, default=5120)
     ap.add_argument("--eval-epochs", type=int, default=20)
+    ap.add_argument("--mtt-configs", default="w32,convnet,convnetbn")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--out", default=os.path.join("bench", "results", "pytorch.json"))
     s = ap.parse_args()

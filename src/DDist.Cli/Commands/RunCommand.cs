@@ -16,8 +16,9 @@ public static class RunCommand
     public static Command Create(GlobalOptions globals)
     {
         var recipe = RecipeArgument();
-        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes)") { recipe };
-        CommandAction.Set(cmd, globals, (parse, ctx) => Run(ctx, LoadRecipe(parse.GetValue(recipe)!), PipelineStop.Report));
+        var unroll = UnrollOption();
+        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes)") { recipe, unroll };
+        CommandAction.Set(cmd, globals, (parse, ctx) => Run(ctx, WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll)), PipelineStop.Report));
         return cmd;
     }
 
@@ -55,17 +56,33 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var method = new Option<string>("--method") { Description = "selmatch (window init, partial update) or mtt (random real init, α = 1)", DefaultValueFactory = _ => "selmatch" };
-        var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method };
+        var unroll = UnrollOption();
+        var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method, unroll };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
             if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch or mtt");
             // The recipe stays as written (so the folder `run`/`demo` made from it is the same experiment); only the
             // method to distil is this command's.
-            var r = LoadRecipe(parse.GetValue(recipe)!);
+            var r = WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll));
             return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill, DistillMethods = [m] });
         });
         return cmd;
+    }
+
+    internal static Option<string?> UnrollOption() => new("--unroll")
+    {
+        Description = "How distillation differentiates through the student steps: full (unroll), exact (recompute; same gradient, " +
+                      "memory flat in synSteps) or tesla (approximate); overrides the recipe's distill.unroll",
+    };
+
+    /// <summary>The recipe with --unroll applied (validated: a bad value names the flag).</summary>
+    internal static Recipe WithUnroll(Recipe r, string? unroll)
+    {
+        if (unroll is null) return r;
+        if (!DDist.Distillation.Unrolling.UnrollModes.TryParse(unroll, out _))
+            throw new CliException($"--unroll '{unroll}': expected full, exact or tesla");
+        return r with { Distill = r.Distill with { Unroll = unroll.Trim().ToLowerInvariant() } };
     }
 
     internal static Argument<string> RecipeArgument() => new("recipe") { Description = "Recipe JSON file (see recipes/)" };

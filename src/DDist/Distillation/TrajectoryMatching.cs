@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
+using DDist.Distillation.Unrolling;
 using DDist.Models;
 using DDist.Selection;
 using DDist.Torch;
@@ -97,17 +98,37 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var theta0 = experts.Read(expert, t).To(x.DType, x.Device);
         var target = experts.Read(expert, t + o.ExpertEpochs).To(x.DType, x.Device);
         var lr = o.LrForm == LrParameterization.Raw ? lrParam : lrParam.Exp();
-        var loss = TrajectoryMatchingLoss.Compute(student, synthetic.Union(), synthetic.Labels, lr, theta0, target, o.SynSteps, o.BatchSyn, augment);
-        double value = loss.Item();
+        var (value, grads) = o.Unroll == UnrollMode.Full ? FullUnrollGradients(x, lrParam, lr, theta0, target, o)
+                                                         : EngineGradients(x, lrParam, lr, theta0, target, o);
         string ckFile = CheckpointFile(o.OutputDir);
         if (!double.IsFinite(value)) throw new DistillationDivergedException(it, $"the matching loss ({value})", savedAt is null ? null : ckFile, savedAt);
-        var grads = Autograd.Grad([loss], [x, lrParam]);
         if (!AllFinite(grads[0]!) || !AllFinite(grads[1]!))
             throw new DistillationDivergedException(it, "the gradient of the loss", savedAt is null ? null : ckFile, savedAt);
         imageOpt.Step(x, grads[0]!, o.LrImg);
         lrOpt.Step(lrParam, grads[1]!, o.LrLr);
         if (!AllFinite(x)) throw new DistillationDivergedException(it, "a distilled image", savedAt is null ? null : ckFile, savedAt);
         return value;
+    }
+
+    /// <summary>The reference path: one graph through all N steps, differentiated once (kept as it was so full-unroll
+    /// runs stay bit-identical to earlier releases).</summary>
+    private (double, Tensor?[]) FullUnrollGradients(Tensor x, Tensor lrParam, Tensor lr, Tensor theta0, Tensor target, TrajectoryMatchingOptions o)
+    {
+        var loss = TrajectoryMatchingLoss.Compute(student, synthetic.Union(), synthetic.Labels, lr, theta0, target, o.SynSteps, o.BatchSyn, augment);
+        double value = loss.Item();
+        return (value, double.IsFinite(value) ? Autograd.Grad([loss], [x, lrParam]) : []);
+    }
+
+    /// <summary>Exact recomputation or TESLA through the unrolling engine; its gradients with respect to the whole
+    /// set and α are chained back to the distilled part and the stored step-size parameter.</summary>
+    private (double, Tensor?[]) EngineGradients(Tensor x, Tensor lrParam, Tensor lr, Tensor theta0, Tensor target, TrajectoryMatchingOptions o)
+    {
+        var images = synthetic.Union();
+        using var g = UnrolledGradient.Compute(
+            TrajectoryMatchingLoss.Problem(student, images, synthetic.Labels, lr, theta0, target, o.SynSteps, o.BatchSyn, augment, out var schedule), o.Unroll);
+        schedule.Dispose();
+        if (!double.IsFinite(g.Loss)) return (g.Loss, []);
+        return (g.Loss, Autograd.Grad([images, lr], [x, lrParam], [g.Images, g.StepSize]));
     }
 
     private static bool AllFinite(Tensor t)
@@ -219,6 +240,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
             ["distilled"] = synthetic.DistilledCount.ToString(CultureInfo.InvariantCulture),
             ["frozen"] = synthetic.FrozenCount.ToString(CultureInfo.InvariantCulture),
+            ["unroll"] = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
             ["selected_on"] = o.SelectOn == SelectOn.Test ? "test (reference protocol)" : "validation",
         },
     };
@@ -242,6 +264,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             iterations = o.Iterations,
             resumed_at = r.ResumedAt,
             best_iteration = r.BestIteration,
+            unroll = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
             selected_on = o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
             selection_accuracy = r.SelectionAccuracy,
             test_accuracy = r.TestAccuracy,

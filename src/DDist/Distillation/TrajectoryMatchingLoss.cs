@@ -1,3 +1,4 @@
+using DDist.Distillation.Unrolling;
 using DDist.Models;
 using DDist.Torch;
 
@@ -39,5 +40,31 @@ public static class TrajectoryMatchingLoss
         var num = (theta - thetaStar).Square().Sum();
         var den = (theta0 - thetaStar).Square().Sum();
         return num / den;
+    }
+
+    /// <summary>The same loss as an <see cref="UnrollProblem"/> for <see cref="UnrolledGradient"/>: the same batches
+    /// (<see cref="MinibatchSchedule"/>, drawn in the same order from the same generator), the same augmentation
+    /// calls and L(θ_N) = ‖θ_N − θ*‖² / ‖θ₀ − θ*‖², whose gradient is λ_N = 2(θ_N − θ*)/‖θ₀ − θ*‖².</summary>
+    /// <param name="schedule">The batch schedule the problem draws from; dispose it after the computation.</param>
+    public static UnrollProblem Problem(INetwork student, Tensor images, Tensor labels, Tensor lr, Tensor theta0, Tensor thetaStar,
+                                        int synSteps, int? batchSyn, Func<Tensor, Tensor>? augment, out MinibatchSchedule schedule)
+    {
+        long n = images.Size(0);
+        var batches = new MinibatchSchedule(n, Math.Min(batchSyn ?? n, n), images.Device);
+        schedule = batches;
+        var start = theta0.Detach();
+        var target = thetaStar.Detach();
+        return new UnrollProblem
+        {
+            Forward = (x, theta) => student.Forward(x, theta, null, training: true),
+            Images = images,
+            StepLoss = (logits, idx, _) => Functional.CrossEntropy(logits, labels.IndexSelect(0, idx)),
+            StepSize = lr,
+            Theta0 = start,
+            Steps = synSteps,
+            NextBatch = _ => batches.Next(),
+            Augment = augment,
+            TerminalLoss = theta => (theta - target).Square().Sum() / (start - target).Square().Sum(),
+        };
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DDist.Distillation.Unrolling;
 using DDist.Selection;
 
 namespace DDist.Distillation;
@@ -46,6 +47,9 @@ public sealed record TrajectoryMatchingOptions
     public required string OutputDir { get; init; }
     /// <summary>Continue from OutputDir's checkpoint when one exists (made with the same settings).</summary>
     public bool Resume { get; init; } = true;
+    /// <summary>How the matching loss is differentiated through the N student steps: full unrolling (the reference),
+    /// exact recomputation (same gradient, memory flat in N) or TESLA's approximation.</summary>
+    public UnrollMode Unroll { get; init; } = UnrollMode.Full;
     /// <summary>Method name written into the SmallSet ("selmatch", "mtt").</summary>
     public string Method { get; init; } = "selmatch";
 
@@ -68,7 +72,10 @@ public sealed record TrajectoryMatchingOptions
     }
 
     /// <summary>Everything that changes the result except the run length and checkpoint cadence, so a checkpoint
-    /// is only resumed by the same experiment (a longer run may continue a shorter one).</summary>
+    /// is only resumed by the same experiment (a longer run may continue a shorter one). Full and exact unrolling
+    /// compute the same gradient (up to round-off), so a run may resume across them; TESLA's approximation is a
+    /// different method and is part of the fingerprint.</summary>
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-        $"N={SynSteps}|M={ExpertEpochs}|T={MaxStartEpoch}|b={BatchSyn}|lrimg={LrImg:R}|lrlr={LrLr:R}|lr0={LrInit:R}|{LrForm}|mom={Momentum:R}|seed={Seed}|eval=[{string.Join(",", EvalIterations)}]|{SelectOn}|{EvalBudget.Epochs}x{EvalBudget.Nets}|{Method}");
+        $"N={SynSteps}|M={ExpertEpochs}|T={MaxStartEpoch}|b={BatchSyn}|lrimg={LrImg:R}|lrlr={LrLr:R}|lr0={LrInit:R}|{LrForm}|mom={Momentum:R}|seed={Seed}|eval=[{string.Join(",", EvalIterations)}]|{SelectOn}|{EvalBudget.Epochs}x{EvalBudget.Nets}|{Method}")
+        + (UnrollModes.IsExact(Unroll) ? "" : $"|unroll={UnrollModes.Name(Unroll)}");
 }

@@ -181,7 +181,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {scores.Source}"),
                 Invariant($"every choice (β, successive halving, best iteration) made on the {chosenOn}; β {beta} {betaNote}"),
                 Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β, augmentation {r.Window.Augmentation}"),
-                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best iteration chosen on the {chosenOn}"),
+                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
             ],
             $"test set, {test.Count} images"));
@@ -241,4 +241,12 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
 
         public void Dispose() => Set.Dispose();
     }
+
+    /// <summary>How distillation differentiated through the student steps, with TESLA marked approximate.</summary>
+    private static string UnrollLabel(Recipe r) => r.ToTrajectoryMatchingOptions("-").Unroll switch
+    {
+        DDist.Distillation.Unrolling.UnrollMode.Full => "full unrolling",
+        DDist.Distillation.Unrolling.UnrollMode.Exact => "exact recomputation",
+        _ => "TESLA (approximate)",
+    };
 }

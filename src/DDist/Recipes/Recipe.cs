@@ -141,6 +141,8 @@ public sealed record Recipe
         MaxStartEpoch = Distill.MaxStartEpoch, BatchSyn = Distill.BatchSyn, LrImg = Distill.LrImg, LrLr = Distill.LrLr,
         LrInit = Distill.LrInit, Seed = Seed, CheckpointEvery = Distill.CheckpointEvery, EvalIterations = Distill.EvalIterations,
         SelectOn = SelectOn, EvalBudget = new EvalBudget(Distill.SelectionEpochs, Distill.SelectionNets), OutputDir = outputDir, Method = method,
+        Unroll = Distill.Unroll is null ? DDist.Distillation.Unrolling.UnrollModes.DefaultFor(Distill.SynSteps)
+                                        : DDist.Distillation.Unrolling.UnrollModes.Parse(Distill.Unroll, "distill.unroll"),
     };
 
     /// <summary>The DSA strategy of the distillation inner loop, DSA experts and evaluation (the dataset's rules:

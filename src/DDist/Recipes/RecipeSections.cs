@@ -69,6 +69,10 @@ public sealed record DistillRecipe
     public double LrImg { get; init; } = 1000;
     public double LrLr { get; init; } = 1e-5;
     public double LrInit { get; init; } = 0.01;
+    /// <summary>How the matching loss is differentiated through the student steps: "full" (unroll, the reference),
+    /// "exact" (recompute step by step: the same gradient, memory flat in synSteps) or "tesla" (approximate);
+    /// null = <see cref="DDist.Distillation.Unrolling.UnrollModes.DefaultFor"/>.</summary>
+    public string? Unroll { get; init; }
     /// <summary>Non-Siamese DSA in the inner loop (every reference does).</summary>
     public bool Dsa { get; init; } = true;
     /// <summary>DSA strategy; null = the dataset's default (no flip for digits).</summary>

@@ -83,6 +83,7 @@ public static class RecipeValidation
         Need(d.MaxStartEpoch - 1 + d.ExpertEpochs <= r.Experts.Epochs, "distill.maxStartEpoch",
              $"is {d.MaxStartEpoch} with expertEpochs {d.ExpertEpochs}: needs expert snapshot {d.MaxStartEpoch - 1 + d.ExpertEpochs}, experts.epochs is {r.Experts.Epochs}");
         Need(d.BatchSyn is null or >= 1, "distill.batchSyn", $"is {d.BatchSyn}, expected ≥ 1 or null");
+        if (d.Unroll is not null) Try(e, "distill.unroll", () => DDist.Distillation.Unrolling.UnrollModes.Parse(d.Unroll, "distill.unroll"));
         Need(d.LrImg > 0, "distill.lrImg", $"is {d.LrImg}, expected > 0");
         Need(d.LrLr >= 0, "distill.lrLr", $"is {d.LrLr}, expected ≥ 0");
         Need(d.LrInit > 0, "distill.lrInit", $"is {d.LrInit}, expected > 0");

@@ -40,6 +40,7 @@ public sealed class PipelineCliTests : IDisposable
     [InlineData("experts.model", "NoSuchNet")]
     [InlineData("distill.alpha", "1.5")]
     [InlineData("ipc", "7000")]
+    [InlineData("distill.unroll", "tesly")]
     public void BadRecipeFieldFailsBeforeAnyWorkNamingTheField(string field, string value)
     {
         var recipe = RecipeWith(j =>
@@ -121,6 +122,13 @@ public sealed class PipelineCliTests : IDisposable
         var method = Run("distill", DemoRecipe(), "--method", "dd", "--out", Path.Combine(_dir, "d"));
         Assert.NotEqual(0, method.Code);
         Assert.Contains("dd", method.Err);
+        foreach (var command in new[] { "distill", "run" })
+        {
+            var unroll = Run(command, DemoRecipe(), "--unroll", "tesly", "--out", Path.Combine(_dir, "u"));
+            Assert.NotEqual(0, unroll.Code);
+            Assert.Contains("--unroll 'tesly'", unroll.Err);
+            Assert.False(Directory.Exists(Path.Combine(_dir, "u", "experts")), "no stage may start on a bad flag");
+        }
     }
 
     [Fact]

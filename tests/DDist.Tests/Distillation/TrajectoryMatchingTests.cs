@@ -1,6 +1,7 @@
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Distillation;
+using DDist.Distillation.Unrolling;
 using DDist.Selection;
 using DDist.Tests.Selection;
 using DDist.Torch;
@@ -159,6 +160,34 @@ public class TrajectoryMatchingTests : IDisposable
         Assert.Equal(2, resumed.ResumedAt);
         Assert.Equal(6, resumed.Curve.Count);
         Assert.Equal(straight, resumed.Set.Images.ToArray<float>());
+    }
+
+    /// <summary>Exact recomputation is the same method as full unrolling: the same run (float64, with a random
+    /// augmentation the recomputation must replay) ends at the same images and α up to round-off, and a full-unroll
+    /// checkpoint resumes under exact recomputation; TESLA's approximation is a different method and may not resume it.</summary>
+    [Fact]
+    public void ExactRecomputeRunsAndResumesLikeFullUnrolling()
+    {
+        var (data, net, experts) = Setup(DType.Float64);
+        using var _d = data; using var _e = experts;
+        double[] Final(TrajectoryMatchingOptions o, out double lr)
+        {
+            using var syn = SyntheticSet.FromWindow(data, Window());
+            using var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(o);
+            lr = r.LearnedLr;
+            return r.Set.Images.ToArray<double>();
+        }
+        var full = Final(Options(Path.Combine(_dir, "full"), 4), out var lrFull);
+        var exact = Final(Options(Path.Combine(_dir, "exact"), 4) with { Unroll = UnrollMode.Exact }, out var lrExact);
+        Assert.True(full.Zip(exact).Max(p => Math.Abs(p.First - p.Second)) < 1e-9 * full.Max(Math.Abs));
+        Assert.Equal(lrFull, lrExact, 12);
+
+        var dir = Path.Combine(_dir, "mixed");
+        Final(Options(dir, 2), out _);                                       // full unrolling to iteration 2, checkpointed
+        var mixed = Final(Options(dir, 4) with { Unroll = UnrollMode.Exact }, out _);
+        Assert.True(full.Zip(mixed).Max(p => Math.Abs(p.First - p.Second)) < 1e-9 * full.Max(Math.Abs));
+        var ex = Assert.Throws<InvalidDataException>(() => Final(Options(dir, 6) with { Unroll = UnrollMode.Tesla }, out _));
+        Assert.Contains("unroll=tesla", ex.Message);
     }
 
     [Fact]

@@ -162,6 +162,7 @@ public class RecipeTests : IDisposable
     [InlineData("\"offset\": \"fraction-of-class\"", "\"offset\": \"middle\"", "window.offset", "middle")]
     [InlineData("\"maxStartEpoch\": 3", "\"maxStartEpoch\": 9", "distill.maxStartEpoch", "experts.epochs is 6")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
+    [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     public void BadFieldFailsBeforeAnyWorkNamingTheField(string from, string to, string field, string detail)
     {
         var path = WriteVariant(t => t.Contains(from) ? t.Replace(from, to) : throw new InvalidOperationException($"test edit '{from}' not found"));
@@ -169,6 +170,16 @@ public class RecipeTests : IDisposable
         Assert.Contains($"'{field}'", ex.Message);
         Assert.Contains(detail, ex.Message);
         Assert.Contains(path, ex.Message);
+    }
+
+    [Fact]
+    public void UnrollModeComesFromTheRecipeOrFromSynSteps()
+    {
+        var exact = Recipe.Load(WriteVariant(t => t.Replace("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"exact\"")));
+        Assert.Equal(DDist.Distillation.Unrolling.UnrollMode.Exact, exact.ToTrajectoryMatchingOptions("out").Unroll);
+        var demo = Demo();
+        Assert.Null(demo.Distill.Unroll);
+        Assert.Equal(DDist.Distillation.Unrolling.UnrollModes.DefaultFor(demo.Distill.SynSteps), demo.ToTrajectoryMatchingOptions("out").Unroll);
     }
 
     [Fact]

@@ -1,0 +1,169 @@
+using DDist.Torch;
+
+namespace DDist.Distillation.Unrolling;
+
+/// <summary>Gradients of a loss taken after N unrolled inner SGD steps (trajectory matching, DD, soft labels) with
+/// respect to the images, the step size(s) and an optional extra leaf, by full unrolling, by exact reverse mode
+/// with recomputation, or by TESLA's approximation (<see cref="UnrollMode"/>).
+/// <para>The reverse modes follow the adjoint recursion (Maclaurin et al. 2015, "Gradient-based hyperparameter
+/// optimization through reversible learning"; Wang et al. 2018, DD's manual reverse loop): with λ_i = ∂L/∂θ_i,
+/// θ_{i+1} = θ_i − α_i g_i(θ_i, X_i) gives λ_i = λ_{i+1} − α_i H_i λ_{i+1}, ∂L/∂X_i = −α_i (∂g_i/∂X_i)ᵀ λ_{i+1}
+/// and ∂L/∂α_i = −g_iᵀ λ_{i+1}; all three come from one double backward of s_i = g_i · λ_{i+1}.</para></summary>
+public static class UnrolledGradient
+{
+    public static UnrollGradients Compute(UnrollProblem p, UnrollMode mode)
+    {
+        Validate(p);
+        return mode switch
+        {
+            UnrollMode.Full => FullUnroll(p),
+            UnrollMode.Exact => Reverse(p, tesla: false),
+            UnrollMode.Tesla => Reverse(p, tesla: true),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "unknown unroll mode"),
+        };
+    }
+
+    private static void Validate(UnrollProblem p)
+    {
+        if (p.Steps < 1) throw new ArgumentOutOfRangeException(nameof(p), $"field 'Steps' is {p.Steps}, expected ≥ 1");
+        var s = p.StepSize.Shape;
+        if (!(s.Length == 0 || (s.Length == 1 && s[0] == p.Steps)))
+            throw new ArgumentException($"field 'StepSize' has shape [{string.Join(", ", s)}], expected a 0-d tensor or [{p.Steps}] (one per step)");
+    }
+
+    private static Tensor StepSizeAt(Tensor lr, int i) => lr.Shape.Length == 0 ? lr : lr.Select(0, i);
+
+    /// <summary>The reference MTT inner loop: every step's gradient keeps its graph, one backward at the end.</summary>
+    private static UnrollGradients FullUnroll(UnrollProblem p)
+    {
+        using var scope = new TensorScope();
+        var images = p.Images.Detach().RequiresGrad_();
+        var lr = p.StepSize.Detach().RequiresGrad_();
+        var extra = p.Extra?.Detach().RequiresGrad_();
+        var theta = p.Theta0.Detach().RequiresGrad_();
+        var batches = new List<Tensor>();
+        try
+        {
+            for (int i = 0; i < p.Steps; i++)
+            {
+                var idx = p.NextBatch(i);
+                batches.Add(idx);
+                var x = images.IndexSelect(0, idx);
+                if (p.Augment is not null) x = p.Augment(x);
+                var loss = p.StepLoss(p.Forward(x, theta), idx, extra);
+                var g = Autograd.Grad([loss], [theta], createGraph: true)[0]!;
+                theta = theta - StepSizeAt(lr, i) * g;
+            }
+            var terminal = p.TerminalLoss(theta);
+            double value = terminal.Item();
+            var grads = Autograd.Grad([terminal], extra is null ? [images, lr] : [images, lr, extra], allowUnused: true);
+            return new UnrollGradients(value, OrZeros(grads[0], images), OrZeros(grads[1], lr),
+                                       extra is null ? null : OrZeros(grads[2], extra), Exact: true);
+        }
+        finally
+        {
+            foreach (var b in batches) b.Dispose();
+        }
+    }
+
+    private static Tensor OrZeros(Tensor? g, Tensor like) => (g ?? Tensors.Zeros(like.Shape, like.DType, like.Device)).DetachFromScope();
+
+    /// <summary>Exact reverse mode (or TESLA's approximation): a forward pass without second-order graphs that keeps
+    /// θ_i, the batch and the generator state per step, then a backward walk that rebuilds one step at a time.</summary>
+    private static UnrollGradients Reverse(UnrollProblem p, bool tesla)
+    {
+        int n = p.Steps;
+        var device = p.Theta0.Device;
+        // The replay restores libtorch's CPU generator only; augmentation drawn on a GPU would not be replayed.
+        if (p.Augment is not null && (device.Type != DeviceType.Cpu || p.Images.Device.Type != DeviceType.Cpu))
+            throw new NotSupportedException($"unroll mode '{(tesla ? "tesla" : "exact")}' with augmentation replays libtorch's CPU generator only; " +
+                                            $"on {device} use unroll 'full' (or augmentation without random draws)");
+        bool onHost = p.CheckpointsOnHost && device.Type == DeviceType.Cuda;
+        var thetas = new Tensor?[n];
+        var batches = new Tensor?[n];
+        var rngStates = new Tensor?[n];
+        Tensor? rngAfter = null, lambda = null;
+        using var scope = new TensorScope();
+        try
+        {
+            var images = p.Images.Detach();
+            var lr = p.StepSize.Detach();
+            var extraValue = p.Extra?.Detach();
+            var theta = p.Theta0.Detach().Clone().DetachFromScope();
+            for (int i = 0; i < n; i++)
+            {
+                using var step = new TensorScope();
+                batches[i] = p.NextBatch(i);
+                var th = theta.Detach().RequiresGrad_();
+                var x = images.IndexSelect(0, batches[i]!);
+                if (p.Augment is not null)
+                {
+                    rngStates[i] = Tensors.GetRngState().DetachFromScope();
+                    x = p.Augment(x);
+                }
+                var loss = p.StepLoss(p.Forward(x, th), batches[i]!, extraValue);
+                var g = Autograd.Grad([loss], [th])[0]!;
+                Tensor next;
+                using (Tensors.NoGrad()) next = (theta - StepSizeAt(lr, i) * g).DetachFromScope();
+                if (onHost)
+                {
+                    thetas[i] = theta.To(Device.Cpu).DetachFromScope();
+                    theta.Dispose();
+                }
+                else thetas[i] = theta;
+                theta = next;
+            }
+            if (p.Augment is not null) rngAfter = Tensors.GetRngState().DetachFromScope();
+
+            double value;
+            using (var terminal = new TensorScope())
+            {
+                var th = theta.Detach().RequiresGrad_();
+                var loss = p.TerminalLoss(th);
+                value = loss.Item();
+                lambda = Autograd.Grad([loss], [th])[0]!.Detach().Clone().DetachFromScope();
+            }
+            theta.Dispose();
+
+            var imageLeaf = images.Detach().RequiresGrad_();
+            var extraLeaf = extraValue?.Detach().RequiresGrad_();
+            var gImages = Tensors.Zeros(images.Shape, images.DType, images.Device);
+            var gLr = Tensors.Zeros(lr.Shape, lr.DType, lr.Device);
+            var gExtra = extraLeaf is null ? null : Tensors.Zeros(extraLeaf.Shape, extraLeaf.DType, extraLeaf.Device);
+            for (int i = n - 1; i >= 0; i--)
+            {
+                using var step = new TensorScope();
+                var th = thetas[i]!.To(device).Detach().RequiresGrad_();
+                if (rngStates[i] is { } state) Tensors.SetRngState(state);
+                var x = imageLeaf.IndexSelect(0, batches[i]!);
+                if (p.Augment is not null) x = p.Augment(x);
+                var loss = p.StepLoss(p.Forward(x, th), batches[i]!, extraLeaf);
+                var g = Autograd.Grad([loss], [th], createGraph: true)[0]!;
+                var s = (g * lambda).Sum();                                    // s_i = g_i · λ_{i+1}, λ constant
+                var inputs = new List<Tensor> { imageLeaf };
+                if (!tesla) inputs.Add(th);
+                if (extraLeaf is not null) inputs.Add(extraLeaf);
+                var r = Autograd.Grad([s], inputs, allowUnused: true);
+                double a = StepSizeAt(lr, i).Item();
+                using (Tensors.NoGrad())
+                {
+                    if (r[0] is { } v) gImages.AddInPlace(v, -a);                // ∂L/∂X += −α_i (∂g_i/∂X)ᵀ λ_{i+1}
+                    StepSizeAt(gLr, i).AddInPlace(s.Detach(), -1);              // ∂L/∂α_i = −g_iᵀ λ_{i+1}
+                    if (extraLeaf is not null && r[^1] is { } w) gExtra!.AddInPlace(w, -a);
+                    if (!tesla) lambda.AddInPlace(r[1]!, -a);                   // λ_i = λ_{i+1} − α_i H_i λ_{i+1}
+                }
+                // TESLA (approximate) keeps λ_N for every step: the later steps' Hessian terms are dropped.
+            }
+            return new UnrollGradients(value, gImages.DetachFromScope(), gLr.DetachFromScope(), gExtra?.DetachFromScope(), Exact: !tesla);
+        }
+        finally
+        {
+            if (rngAfter is not null) Tensors.SetRngState(rngAfter);
+            rngAfter?.Dispose();
+            lambda?.Dispose();
+            foreach (var t in thetas) t?.Dispose();
+            foreach (var t in batches) t?.Dispose();
+            foreach (var t in rngStates) t?.Dispose();
+        }
+    }
+}
