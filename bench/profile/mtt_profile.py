@@ -95,6 +95,7 @@ if a.profile:
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         iteration()
     print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=30))
+    prof.export_chrome_trace(f"/tmp/pytorch_mtt_w{a.width}.json")
 else:
     times, cpus = [], []
     for k in range(a.iters):

@@ -54,8 +54,23 @@ public static unsafe class Functional
     {
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException("batch norm in eval mode needs running mean and variance");
+        if (training && runningMean is null && runningVar is null && weight is not null && bias is not null && x.Shape.Length >= 2)
+            return BatchNormAsGroupNorm(x, weight, bias, eps);
         return Done(Native.dd_batch_norm(x.Ptr, P(weight), P(bias), P(runningMean), P(runningVar), training ? (byte)1 : (byte)0, momentum, eps, out var r),
                     r, x, weight, bias, runningMean, runningVar);
+    }
+
+    /// <summary>Training-mode batch norm without running statistics (the student network of trajectory matching):
+    /// per channel over (N, H, W) is group norm with one group per channel of the (1, C, N·H·W) transpose, which
+    /// runs the fused group-norm kernels (first and second derivatives) instead of libtorch's composite batch-norm
+    /// double backward.</summary>
+    private static Tensor BatchNormAsGroupNorm(Tensor x, Tensor weight, Tensor bias, double eps)
+    {
+        var shape = x.Shape;
+        long channels = shape[1];
+        var channelMajor = x.Transpose(0, 1).Contiguous();
+        var normed = GroupNorm(channelMajor.Reshape(1, channels, -1), (int)channels, weight, bias, eps);
+        return normed.Reshape([channels, shape[0], .. shape[2..]]).Transpose(0, 1).Contiguous();
     }
 
     public static Tensor InstanceNorm(Tensor x, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>

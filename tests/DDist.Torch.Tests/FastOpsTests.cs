@@ -107,4 +107,18 @@ public class FastOpsTests
         GradCheck.FirstOrder(t => AvgPool2d(t[0], 2), x);
         GradCheck.SecondOrder(t => AvgPool2d(AvgPool2d(t[0], 1).Square(), 2).Square(), [x]);
     }
+
+    [Fact]
+    public void BatchNormWithoutRunningStatsEqualsCompositeAndFiniteDifferences()
+    {
+        using var scope = new TensorScope();
+        var x = TestData.Normal(350, 4, 3, 3, 2);
+        var (w, b) = (TestData.Uniform(351, 0.5, 1.5, 3), TestData.Normal(352, 3));
+        // The composite: libtorch's batch norm with running buffers (which only adds their update).
+        Tensor Composite(Tensor[] t) => BatchNorm(t[0], t[1], t[2], Tensors.Zeros([3], t[0].DType), Tensors.Ones([3], t[0].DType), training: true).Tanh();
+        SameAsComposite(t => BatchNorm(t[0], t[1], t[2], null, null, training: true).Tanh(), Composite, [x, w, b], 1e-10);
+        SameAsComposite(t => BatchNorm(t[0], t[1], t[2], null, null, training: true).Tanh(), Composite,
+                        [x.To(DType.Float32), w.To(DType.Float32), b.To(DType.Float32)], 2e-4);
+        GradCheck.SecondOrder(t => BatchNorm(t[0], t[1], t[2], null, null, training: true).Tanh(), [x, w, b]);
+    }
 }

@@ -1,7 +1,7 @@
 // One MTT inner loop in DDist on the inputs bench/profile/mtt_profile.py dumped, timed, with the gradients
 // compared to PyTorch's (cosine and max relative difference). The loop mirrors TrajectoryMatchingLoss but takes the
 // dumped batch indices, so both sides do exactly the same work.
-//   dotnet run -c Release --project bench/profile/MttProfile -- /tmp/mtt32 --width 32 --iters 3
+//   dotnet run -c Release --project bench/profile/MttProfile -- /tmp/mtt32 --width 32 --iters 3 [--trace t.json]
 using System.Diagnostics;
 using DDist.Models;
 using DDist.Torch;
@@ -9,6 +9,7 @@ using DDist.Torch.IO;
 
 string dir = args[0];
 int width = 32, iters = 3, threads = 2;
+string? trace = null;
 var norm = NormKind.InstanceNorm;
 for (int i = 1; i < args.Length; i += 2)
     switch (args[i])
@@ -16,6 +17,7 @@ for (int i = 1; i < args.Length; i += 2)
         case "--width": width = int.Parse(args[i + 1]); break;
         case "--iters": iters = int.Parse(args[i + 1]); break;
         case "--threads": threads = int.Parse(args[i + 1]); break;
+        case "--trace": trace = args[i + 1]; break;   // profile the last iteration into this Chrome trace
         case "--norm": norm = args[i + 1] switch { "batch" => NormKind.BatchNorm, "none" => NormKind.None, _ => NormKind.InstanceNorm }; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
@@ -40,6 +42,7 @@ double loss = 0;
 for (int it = 0; it < iters; it++)
 {
     using var scope = new TensorScope();
+    using var profiler = trace is not null && it == iters - 1 ? OpProfiler.Start(trace) : null;
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     var img = images.Detach().RequiresGrad_();
