@@ -177,7 +177,9 @@ DD_API int dd_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, 
 // take the composite path. Derivatives of third order are not implemented for the fast group norm.
 DD_API int dd_fast_conv2d(dd_tensor x, dd_tensor w, dd_tensor b /*nullable*/, int64_t sh, int64_t sw, int64_t ph,
                           int64_t pw, int64_t dh, int64_t dw, int64_t groups, dd_tensor* out);
-DD_API int dd_fast_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, dd_tensor* out);
+// relu != 0: max(group_norm(x), 0) in the same kernels.
+DD_API int dd_fast_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, uint8_t relu,
+                              dd_tensor* out);
 DD_API int dd_fast_avg_pool2d(dd_tensor x, int64_t kernel, dd_tensor* out);
 // Records every op libtorch runs on this thread between start and stop; stop writes a Chrome trace to path.
 DD_API int dd_profiler_start(const char* path);

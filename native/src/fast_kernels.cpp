@@ -5,6 +5,7 @@
 // Sums are accumulated in double for float inputs as well.
 #include "fast_kernels.h"
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -22,7 +23,7 @@ namespace {
 
 template <typename T>
 DD_INLINE void gn_forward_block(const T* x, T* y, const T* gamma, const T* beta, int64_t D, int64_t HW, double eps,
-                                double* mean_out, double* rstd_out) {
+                                bool relu, double* mean_out, double* rstd_out) {
   const int64_t M = D * HW;
   double sum = 0;
   for (int64_t i = 0; i < M; ++i) sum += x[i];
@@ -35,7 +36,10 @@ DD_INLINE void gn_forward_block(const T* x, T* y, const T* gamma, const T* beta,
     const T shift = static_cast<T>(beta[d] - mean * rstd * gamma[d]);
     const T* xc = x + d * HW;
     T* yc = y + d * HW;
-    for (int64_t i = 0; i < HW; ++i) yc[i] = xc[i] * scale + shift;
+    if (relu)
+      for (int64_t i = 0; i < HW; ++i) yc[i] = std::max(xc[i] * scale + shift, T(0));
+    else
+      for (int64_t i = 0; i < HW; ++i) yc[i] = xc[i] * scale + shift;
   }
   *mean_out = mean;
   *rstd_out = rstd;
@@ -44,8 +48,14 @@ DD_INLINE void gn_forward_block(const T* x, T* y, const T* gamma, const T* beta,
 // Per channel of the block: Σ gy and Σ gy·x̂ (into sum_gy, sum_gy_xhat); then gx = rstd·(gy·γ − A − x̂·B)
 // with A = mean(gy·γ), B = mean(gy·γ·x̂) over the block.
 template <typename T>
-DD_INLINE void gn_backward_block(const T* gy, const T* x, T* gx, const T* gamma, int64_t D, int64_t HW, double mean,
-                                 double rstd, double* sum_gy, double* sum_gy_xhat) {
+DD_INLINE void gn_backward_block(const T* gy_in, const T* x, const T* relu_y, T* gx, const T* gamma, int64_t D,
+                                 int64_t HW, double mean, double rstd, double* sum_gy, double* sum_gy_xhat, T* masked) {
+  // After a fused ReLU the incoming gradient is gy·[y > 0]; it is written once to `masked` and read from there.
+  const T* gy = gy_in;
+  if (relu_y != nullptr) {
+    for (int64_t i = 0; i < D * HW; ++i) masked[i] = relu_y[i] > T(0) ? gy_in[i] : T(0);
+    gy = masked;
+  }
   const int64_t M = D * HW;
   double A = 0, B = 0;
   for (int64_t d = 0; d < D; ++d) {
@@ -82,9 +92,17 @@ DD_INLINE void gn_backward_block(const T* gy, const T* x, T* gx, const T* gamma,
 // Derived by differentiating S = Σ u·gx + Σ e·∂L/∂γ + Σ f·∂L/∂β through x̂ and rstd, with
 // ∂x̂ᵢ/∂xⱼ = rstd·(δᵢⱼ − 1/M − x̂ᵢx̂ⱼ/M) and ∂rstd/∂xⱼ = −rstd²·x̂ⱼ/M.
 template <typename T>
-DD_INLINE void gn_double_backward_block(const T* gy, const T* x, const T* u, const T* gamma, const T* e, const T* f,
-                                        T* g_gy, T* g_x, int64_t D, int64_t HW, double mean, double r,
-                                        double* g_gamma, double* sum_gy, double* sum_gy_xhat, double* sum_u_gy) {
+DD_INLINE void gn_double_backward_block(const T* gy_in, const T* x, const T* u, const T* relu_y, const T* gamma,
+                                        const T* e, const T* f, T* g_gy, T* g_x, int64_t D, int64_t HW, double mean,
+                                        double r, double* g_gamma, double* sum_gy, double* sum_gy_xhat,
+                                        double* sum_u_gy, T* masked) {
+  // A fused ReLU makes the first derivative a function of gy·m, m = [y > 0] (piecewise constant in x): the
+  // formulas below run on gy·m, and the gradient with respect to gy is multiplied by m.
+  const T* gy = gy_in;
+  if (relu_y != nullptr) {
+    for (int64_t i = 0; i < D * HW; ++i) masked[i] = relu_y[i] > T(0) ? gy_in[i] : T(0);
+    gy = masked;
+  }
   const int64_t M = D * HW;
   double A = 0, B = 0, U = 0, V = 0, AUm = 0, P1 = 0, P2 = 0;
   for (int64_t d = 0; d < D; ++d) {
@@ -138,6 +156,10 @@ DD_INLINE void gn_double_backward_block(const T* gy, const T* x, const T* u, con
         o2[i] = b_g2 * g[i] + b_x2 * xc[i] + b_02;
       }
     }
+    if (relu_y != nullptr) {
+      const T* yc = relu_y + d * HW;
+      for (int64_t i = 0; i < HW; ++i) o1[i] = yc[i] > T(0) ? o1[i] : T(0);
+    }
   }
 }
 
@@ -173,15 +195,17 @@ DD_INLINE void pool_backward_plane(const T* gy, T* gx, int64_t H, int64_t W) {
 // Non-template entry points, one per dtype, each cloned per instruction set.
 #define DD_INSTANTIATE(T)                                                                                         \
   DD_CLONES void gn_forward_block_##T(const T* x, T* y, const T* g, const T* b, int64_t D, int64_t HW, double eps,    \
-                                      double* m, double* r) { gn_forward_block<T>(x, y, g, b, D, HW, eps, m, r); }  \
-  DD_CLONES void gn_backward_block_##T(const T* gy, const T* x, T* gx, const T* g, int64_t D, int64_t HW, double m, \
-                                       double r, double* s1, double* s2) {                                          \
-    gn_backward_block<T>(gy, x, gx, g, D, HW, m, r, s1, s2);                                                         \
+                                      bool relu, double* m, double* r) {                                            \
+    gn_forward_block<T>(x, y, g, b, D, HW, eps, relu, m, r);                                                         \
   }                                                                                                                  \
-  DD_CLONES void gn_double_backward_block_##T(const T* gy, const T* x, const T* u, const T* g, const T* e,           \
-                                              const T* f, T* o1, T* o2, int64_t D, int64_t HW, double m, double r,    \
-                                              double* gg, double* s1, double* s2, double* s3) {                       \
-    gn_double_backward_block<T>(gy, x, u, g, e, f, o1, o2, D, HW, m, r, gg, s1, s2, s3);                              \
+  DD_CLONES void gn_backward_block_##T(const T* gy, const T* x, const T* ry, T* gx, const T* g, int64_t D,            \
+                                       int64_t HW, double m, double r, double* s1, double* s2, T* tmp) {              \
+    gn_backward_block<T>(gy, x, ry, gx, g, D, HW, m, r, s1, s2, tmp);                                                \
+  }                                                                                                                  \
+  DD_CLONES void gn_double_backward_block_##T(const T* gy, const T* x, const T* u, const T* ry, const T* g,          \
+                                              const T* e, const T* f, T* o1, T* o2, int64_t D, int64_t HW, double m,  \
+                                              double r, double* gg, double* s1, double* s2, double* s3, T* tmp) {     \
+    gn_double_backward_block<T>(gy, x, u, ry, g, e, f, o1, o2, D, HW, m, r, gg, s1, s2, s3, tmp);                     \
   }                                                                                                                  \
   DD_CLONES void pool_forward_plane_##T(const T* x, T* y, int64_t H, int64_t W) { pool_forward_plane<T>(x, y, H, W); } \
   DD_CLONES void pool_backward_plane_##T(const T* g, T* x, int64_t H, int64_t W) { pool_backward_plane<T>(g, x, H, W); }
@@ -214,7 +238,8 @@ int64_t grain_for(int64_t plane) { return std::max<int64_t>(1, 32768 / std::max<
 }  // namespace
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_forward(const at::Tensor& x, const at::Tensor& gamma,
-                                                                  const at::Tensor& beta, int64_t G, double eps) {
+                                                                  const at::Tensor& beta, int64_t G, double eps,
+                                                                  bool relu) {
   const int64_t N = x.size(0), C = x.size(1), HW = x.numel() / std::max<int64_t>(1, N * C), D = C / G;
   auto y = at::empty_like(x, at::MemoryFormat::Contiguous);
   auto mean = at::empty({N, G}, x.options().dtype(at::kDouble));
@@ -226,7 +251,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_forward(const at::Tens
     at::parallel_for(0, N * G, grain_for(D * HW), [&](int64_t begin, int64_t end) {
       for (int64_t ng = begin; ng < end; ++ng) {
         const int64_t g = ng % G, off = ng * D * HW;
-        K<scalar_t>::fwd(xp + off, yp + off, gp + g * D, bp + g * D, D, HW, eps, mp + ng, rp + ng);
+        K<scalar_t>::fwd(xp + off, yp + off, gp + g * D, bp + g * D, D, HW, eps, relu, mp + ng, rp + ng);
       }
     });
   });
@@ -235,9 +260,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_forward(const at::Tens
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_backward(const at::Tensor& gy, const at::Tensor& x,
                                                                    const at::Tensor& mean, const at::Tensor& rstd,
-                                                                   const at::Tensor& gamma, int64_t G) {
+                                                                   const at::Tensor& gamma, int64_t G,
+                                                                   const at::Tensor& relu_y) {
   const int64_t N = x.size(0), C = x.size(1), HW = x.numel() / std::max<int64_t>(1, N * C), D = C / G;
   auto gx = at::empty_like(x, at::MemoryFormat::Contiguous);
+
   auto sum_gy = at::empty({N, C}, x.options().dtype(at::kDouble));
   auto sum_gy_xhat = at::empty({N, C}, x.options().dtype(at::kDouble));
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "dd_group_norm_backward", [&] {
@@ -245,10 +272,14 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_backward(const at::Ten
     scalar_t* gxp = gx.data_ptr<scalar_t>();
     const double *mp = mean.data_ptr<double>(), *rp = rstd.data_ptr<double>();
     double *s1 = sum_gy.data_ptr<double>(), *s2 = sum_gy_xhat.data_ptr<double>();
+    const scalar_t* ryp = ptr_or_null<scalar_t>(relu_y);
     at::parallel_for(0, N * G, grain_for(D * HW), [&](int64_t begin, int64_t end) {
+      std::vector<scalar_t> masked(ryp ? D * HW : 0);  // one block of gy·[y > 0], reused while it is in cache
+      scalar_t* tmp = ryp ? masked.data() : nullptr;
       for (int64_t ng = begin; ng < end; ++ng) {
         const int64_t g = ng % G, off = ng * D * HW, coff = ng * D;
-        K<scalar_t>::bwd(gyp + off, xp + off, gxp + off, gp + g * D, D, HW, mp[ng], rp[ng], s1 + coff, s2 + coff);
+        K<scalar_t>::bwd(gyp + off, xp + off, ryp ? ryp + off : nullptr, gxp + off, gp + g * D, D, HW, mp[ng], rp[ng],
+                         s1 + coff, s2 + coff, tmp);
       }
     });
   });
@@ -259,9 +290,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_backward(const at::Ten
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_double_backward(
     const at::Tensor& ggx, const at::Tensor& gggamma, const at::Tensor& ggbeta, const at::Tensor& gy,
-    const at::Tensor& x, const at::Tensor& mean, const at::Tensor& rstd, const at::Tensor& gamma, int64_t G) {
+    const at::Tensor& x, const at::Tensor& mean, const at::Tensor& rstd, const at::Tensor& gamma, int64_t G,
+    const at::Tensor& relu_y) {
   const int64_t N = x.size(0), C = x.size(1), HW = x.numel() / std::max<int64_t>(1, N * C), D = C / G;
   auto g_gy = at::empty_like(x, at::MemoryFormat::Contiguous);
+
   auto g_x = at::empty_like(x, at::MemoryFormat::Contiguous);
   auto g_gamma = at::empty({N, C}, x.options().dtype(at::kDouble));
   auto scratch = at::empty({N, 3, C}, x.options().dtype(at::kDouble));
@@ -272,13 +305,16 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_double_backward(
     scalar_t *o1 = g_gy.data_ptr<scalar_t>(), *o2 = g_x.data_ptr<scalar_t>();
     const double *mp = mean.data_ptr<double>(), *rp = rstd.data_ptr<double>();
     double *ggp = g_gamma.data_ptr<double>(), *sp = scratch.data_ptr<double>();
+    const scalar_t* ryp = ptr_or_null<scalar_t>(relu_y);
     at::parallel_for(0, N * G, grain_for(D * HW), [&](int64_t begin, int64_t end) {
+      std::vector<scalar_t> masked(ryp ? D * HW : 0);  // one block of gy·[y > 0], reused while it is in cache
+      scalar_t* tmp = ryp ? masked.data() : nullptr;
       for (int64_t ng = begin; ng < end; ++ng) {
         const int64_t n = ng / G, g = ng % G, off = ng * D * HW, coff = ng * D;
         double* s = sp + n * 3 * C + g * D;
-        K<scalar_t>::dbl(gyp + off, xp + off, up ? up + off : nullptr, gp + g * D, ep ? ep + g * D : nullptr,
-                         fp ? fp + g * D : nullptr, o1 + off, o2 + off, D, HW, mp[ng], rp[ng], ggp + coff, s, s + C,
-                         s + 2 * C);
+        K<scalar_t>::dbl(gyp + off, xp + off, up ? up + off : nullptr, ryp ? ryp + off : nullptr, gp + g * D,
+                         ep ? ep + g * D : nullptr, fp ? fp + g * D : nullptr, o1 + off, o2 + off, D, HW, mp[ng],
+                         rp[ng], ggp + coff, s, s + C, s + 2 * C, tmp);
       }
     });
   });

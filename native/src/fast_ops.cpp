@@ -76,7 +76,11 @@ struct ConvBackwardFn : public Function<ConvBackwardFn> {
     at::Tensor d_gO, d_x, d_w;
     if (ctx->needs_input_grad(0)) {
       if (ggI.defined()) d_gO = conv(ggI, w, ggb, a);
-      if (ggW.defined()) { auto t = conv(x, ggW, at::Tensor(), a); d_gO = d_gO.defined() ? d_gO + t : t; }
+      if (ggW.defined()) {
+        // ggb rides along as this conv's bias when the first conv did not take it.
+        auto t = conv(x, ggW, ggI.defined() ? at::Tensor() : ggb, a);
+        d_gO = d_gO.defined() ? d_gO + t : t;
+      }
       if (!d_gO.defined() && ggb.defined()) {
         std::vector<int64_t> shape(gO.dim(), 1);
         shape[1] = ggb.size(0);
@@ -129,15 +133,19 @@ bool kernels_cover(const at::Tensor& x) {
 }
 
 // The first derivative as a differentiable op of (gy, x, γ); mean and rstd are x's statistics, taken as given
-// (the double backward differentiates through them analytically).
+// (the double backward differentiates through them analytically). relu_y (detached, may be undefined) is the
+// output of a fused ReLU: its mask [y > 0] is piecewise constant, so it has no derivative of its own.
 struct GroupNormBackwardFn : public Function<GroupNormBackwardFn> {
   static variable_list forward(AutogradContext* ctx, const at::Tensor& gy, const at::Tensor& x,
                                const at::Tensor& gamma, const at::Tensor& mean, const at::Tensor& rstd,
-                               int64_t groups) {
+                               const c10::optional<at::Tensor>& relu_y_opt, int64_t groups) {
+    const at::Tensor relu_y = relu_y_opt.has_value() ? *relu_y_opt : at::Tensor();
     ctx->saved_data["groups"] = groups;
-    ctx->save_for_backward({gy, x, gamma, mean, rstd});
+    ctx->saved_data["relu"] = relu_y.defined();
+    ctx->save_for_backward(relu_y.defined() ? variable_list{gy, x, gamma, mean, rstd, relu_y}
+                                            : variable_list{gy, x, gamma, mean, rstd});
     ctx->set_materialize_grads(false);
-    auto [gx, gg, gb] = fast::group_norm_backward(gy.contiguous(), x, mean, rstd, gamma.contiguous(), groups);
+    auto [gx, gg, gb] = fast::group_norm_backward(gy.contiguous(), x, mean, rstd, gamma.contiguous(), groups, relu_y);
     return {gx, gg, gb};
   }
 
@@ -148,19 +156,24 @@ struct GroupNormBackwardFn : public Function<GroupNormBackwardFn> {
                 "fast group norm: derivatives of third order are not implemented (create_graph in a second backward)");
     auto u = gg[0].defined() ? gg[0].contiguous() : at::Tensor();
     auto [d_gy, d_x, d_gamma] = fast::group_norm_double_backward(u, gg[1], gg[2], s[0].contiguous(), s[1], s[3], s[4],
-                                                                 s[2].contiguous(), ctx->saved_data["groups"].toInt());
-    return {d_gy, d_x, d_gamma, at::Tensor(), at::Tensor(), at::Tensor()};
+                                                                 s[2].contiguous(), ctx->saved_data["groups"].toInt(),
+                                                                 ctx->saved_data["relu"].toBool() ? s[5] : at::Tensor());
+    return {d_gy, d_x, d_gamma, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
+// Group norm, optionally followed by a fused ReLU (one pass and one tensor fewer in each of the forward, the
+// backward and the double backward).
 struct GroupNormFn : public Function<GroupNormFn> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& gamma,
-                            const at::Tensor& beta, int64_t groups, double eps) {
-    auto [y, mean, rstd] = fast::group_norm_forward(x.contiguous(), gamma.contiguous(), beta.contiguous(), groups, eps);
+                            const at::Tensor& beta, int64_t groups, double eps, bool relu) {
+    auto [y, mean, rstd] = fast::group_norm_forward(x.contiguous(), gamma.contiguous(), beta.contiguous(), groups, eps, relu);
     ctx->saved_data["groups"] = groups;
     ctx->saved_data["mean"] = mean;
     ctx->saved_data["rstd"] = rstd;
-    ctx->save_for_backward({x, gamma});  // the inputs themselves, so the second derivative reaches their graph
+    ctx->saved_data["relu"] = relu;
+    // The inputs themselves, so the second derivative reaches their graph; the output for the ReLU mask.
+    ctx->save_for_backward(relu ? variable_list{x, gamma, y} : variable_list{x, gamma});
     return y;
   }
 
@@ -169,14 +182,17 @@ struct GroupNormFn : public Function<GroupNormFn> {
     s[0] = s[0].contiguous();  // differentiable when create_graph is on
     auto mean = ctx->saved_data["mean"].toTensor(), rstd = ctx->saved_data["rstd"].toTensor();
     const int64_t groups = ctx->saved_data["groups"].toInt();
+    const at::Tensor relu_y = ctx->saved_data["relu"].toBool() ? s[2].detach().contiguous() : at::Tensor();
     at::Tensor gx, gg, gb;
     if (at::GradMode::is_enabled()) {
-      auto r = GroupNormBackwardFn::apply(grads[0], s[0], s[1], mean, rstd, groups);
+      auto r = GroupNormBackwardFn::apply(grads[0], s[0], s[1], mean, rstd,
+                                          relu_y.defined() ? c10::optional<at::Tensor>(relu_y) : c10::nullopt, groups);
       gx = r[0]; gg = r[1]; gb = r[2];
     } else {
-      std::tie(gx, gg, gb) = fast::group_norm_backward(grads[0].contiguous(), s[0], mean, rstd, s[1].contiguous(), groups);
+      std::tie(gx, gg, gb) =
+          fast::group_norm_backward(grads[0].contiguous(), s[0], mean, rstd, s[1].contiguous(), groups, relu_y);
     }
-    return {gx, gg, gb, at::Tensor(), at::Tensor()};
+    return {gx, gg, gb, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -220,13 +236,18 @@ int dd_fast_conv2d(dd_tensor x, dd_tensor w, dd_tensor b, int64_t sh, int64_t sw
   DD_CATCH
 }
 
-int dd_fast_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, dd_tensor* out) {
+int dd_fast_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, uint8_t relu, dd_tensor* out) {
   DD_TRY
   const auto& xt = T(x);
   const bool fits = kernels_cover(xt) && groups > 0 && xt.size(1) % groups == 0 && w != nullptr && b != nullptr &&
                     T(w).scalar_type() == xt.scalar_type() && T(b).scalar_type() == xt.scalar_type() &&
                     T(w).numel() == xt.size(1) && T(b).numel() == xt.size(1) && T(w).device().is_cpu();
-  *out = H(fits ? GroupNormFn::apply(xt, T(w), T(b), groups, eps) : at::group_norm(xt, groups, Opt(w), Opt(b), eps, true));
+  if (fits) {
+    *out = H(GroupNormFn::apply(xt, T(w), T(b), groups, eps, relu != 0));
+  } else {
+    auto y = at::group_norm(xt, groups, Opt(w), Opt(b), eps, true);
+    *out = H(relu ? at::relu(y) : y);
+  }
   DD_CATCH
 }
 

@@ -79,7 +79,11 @@ public static unsafe class Functional
     /// <summary>Group norm (groups = channels is instance norm). With affine γ, β on float/double CPU tensors it runs
     /// fused kernels with hand-derived first and second derivatives (not third); otherwise libtorch's group_norm.</summary>
     public static Tensor GroupNorm(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
-        Done(Native.dd_fast_group_norm(x.Ptr, groups, P(weight), P(bias), eps, out var r), r, x, weight, bias);
+        Done(Native.dd_fast_group_norm(x.Ptr, groups, P(weight), P(bias), eps, 0, out var r), r, x, weight, bias);
+
+    /// <summary>Relu(GroupNorm(...)) in the same fused kernels (one pass fewer per derivative order).</summary>
+    public static Tensor GroupNormRelu(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        Done(Native.dd_fast_group_norm(x.Ptr, groups, P(weight), P(bias), eps, 1, out var r), r, x, weight, bias);
 
     public static Tensor LayerNorm(Tensor x, long[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {

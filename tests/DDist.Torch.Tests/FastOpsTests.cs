@@ -93,6 +93,8 @@ public class FastOpsTests
                         t => Libtorch.Conv2d(t[0], t[1], bias ? t[2] : null, stride, padding, groups: groups).Square(),
                         bias ? [x, w, b] : [x, w], 1e-10);
         GradCheck.SecondOrder(t => Functional.Conv2d(t[0], t[1], bias ? t[2] : null, stride, padding, groups: groups).Square(), bias ? [x, w, b] : [x, w]);
+        if (bias)  // the parameter gradient alone (no ∂/∂x in the first backward), as for the first layer in MTT
+            GradCheck.SecondOrder(t => Functional.Conv2d(t[0], t[1], t[2], stride, padding, groups: groups).Square(), [x, w, b], innerWrt: [1, 2]);
     }
 
     [Theory]
@@ -120,5 +122,23 @@ public class FastOpsTests
         SameAsComposite(t => BatchNorm(t[0], t[1], t[2], null, null, training: true).Tanh(), Composite,
                         [x.To(DType.Float32), w.To(DType.Float32), b.To(DType.Float32)], 2e-4);
         GradCheck.SecondOrder(t => BatchNorm(t[0], t[1], t[2], null, null, training: true).Tanh(), [x, w, b]);
+    }
+
+    [Theory]
+    [InlineData(3, 3)]
+    [InlineData(4, 2)]
+    public void GroupNormReluEqualsCompositeAndFiniteDifferences(int channels, int groups)
+    {
+        using var scope = new TensorScope();
+        var x = TestData.Normal(360, 3, channels, 4, 3);
+        var (w, b) = (TestData.Uniform(361, 0.5, 1.5, channels), TestData.Normal(362, channels));
+        // Squared after the ReLU so the second derivative is not identically zero; the draw keeps every normalised
+        // value away from the kink (checked: the first-order gradcheck passes).
+        SameAsComposite(t => GroupNormRelu(t[0], groups, t[1], t[2]).Square(), t => Libtorch.GroupNorm(t[0], groups, t[1], t[2]).Relu().Square(),
+                        [x, w, b], 1e-10);
+        SameAsComposite(t => GroupNormRelu(t[0], groups, t[1], t[2]).Square(), t => Libtorch.GroupNorm(t[0], groups, t[1], t[2]).Relu().Square(),
+                        [x.To(DType.Float32), w.To(DType.Float32), b.To(DType.Float32)], 2e-4);
+        GradCheck.FirstOrder(t => GroupNormRelu(t[0], groups, t[1], t[2]), x, w, b);
+        GradCheck.SecondOrder(t => GroupNormRelu(t[0], groups, t[1], t[2]).Square(), [x, w, b]);
     }
 }

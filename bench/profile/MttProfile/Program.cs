@@ -37,7 +37,7 @@ int synSteps = (int)idx.Size(0);
 
 var times = new List<double>();
 var cpus = new List<double>();
-float[] gi = [], ga = [];
+double[] gi = [], ga = [];
 double loss = 0;
 for (int it = 0; it < iters; it++)
 {
@@ -59,23 +59,23 @@ for (int it = 0; it < iters; it++)
     var l = (theta - thetaStar).Square().Sum() / (theta0 - thetaStar).Square().Sum();
     var grads = Autograd.Grad([l], [img, alpha]);
     loss = l.Item();
-    gi = grads[0]!.ToArray<float>();
-    ga = grads[1]!.ToArray<float>();
+    gi = grads[0]!.To(DType.Float64).ToArray<double>();
+    ga = grads[1]!.To(DType.Float64).ToArray<double>();
     times.Add(sw.Elapsed.TotalSeconds);
     cpus.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds);
 }
-static (double Cos, double MaxRel) Agree(float[] a, float[] b)
+static (double Cos, double MaxRel) Agree(double[] a, double[] b)
 {
     double dot = 0, na = 0, nb = 0, maxDiff = 0, maxRef = 0;
     for (int i = 0; i < a.Length; i++)
     {
-        dot += (double)a[i] * b[i]; na += (double)a[i] * a[i]; nb += (double)b[i] * b[i];
+        dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i];
         maxDiff = Math.Max(maxDiff, Math.Abs(a[i] - b[i])); maxRef = Math.Max(maxRef, Math.Abs(b[i]));
     }
     return (dot / Math.Sqrt(na * nb), maxDiff / maxRef);
 }
-var (cosI, relI) = Agree(gi, refGradImages.ToArray<float>());
-var refLr = refGradLr.ToArray<float>()[0];
+var (cosI, relI) = Agree(gi, refGradImages.To(DType.Float64).ToArray<double>());
+var refLr = refGradLr.To(DType.Float64).ToArray<double>()[0];
 var sorted = times.OrderBy(t => t).ToList();
 Console.WriteLine($"ddist   mtt width {width} norm {norm}: {string.Join(" ", times.Select(t => t.ToString("F3")))} s  (median {sorted[sorted.Count / 2]:F3}); cpu s {string.Join(" ", cpus.Select(t => t.ToString("F3")))} (min {cpus.Min():F3})  loss {loss:F6}");
-Console.WriteLine($"  grad images: cosine {cosI:F8}, max |diff|/max|ref| {relI:E2}; grad lr {ga[0]:E6} vs {refLr:E6} (rel {Math.Abs(ga[0] - refLr) / Math.Abs(refLr):E2})");
+Console.WriteLine($"  grad images: cosine {cosI:F12}, max |diff|/max|ref| {relI:E2}; grad lr {ga[0]:E6} vs {refLr:E6} (rel {Math.Abs(ga[0] - refLr) / Math.Abs(refLr):E2})");
