@@ -171,6 +171,19 @@ DD_API int dd_batch_norm(dd_tensor x, dd_tensor w, dd_tensor b, dd_tensor runnin
                          uint8_t training, double momentum, double eps, dd_tensor* out);
 DD_API int dd_instance_norm(dd_tensor x, dd_tensor w, dd_tensor b, double eps, dd_tensor* out);
 DD_API int dd_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, dd_tensor* out);
+// The same values and derivatives as dd_conv2d / dd_group_norm / dd_avg_pool2d (kernel = stride, no padding), with
+// hand-written first and second derivatives on fast CPU kernels (trajectory matching differentiates twice).
+// Cases the kernels do not cover (CUDA, half types, group norm without affine, pooling kernel other than 2)
+// take the composite path. Derivatives of third order are not implemented for the fast group norm.
+DD_API int dd_fast_conv2d(dd_tensor x, dd_tensor w, dd_tensor b /*nullable*/, int64_t sh, int64_t sw, int64_t ph,
+                          int64_t pw, int64_t dh, int64_t dw, int64_t groups, dd_tensor* out);
+// relu != 0: max(group_norm(x), 0) in the same kernels.
+DD_API int dd_fast_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, uint8_t relu,
+                              dd_tensor* out);
+DD_API int dd_fast_avg_pool2d(dd_tensor x, int64_t kernel, dd_tensor* out);
+// Records every op libtorch runs on this thread between start and stop; stop writes a Chrome trace to path.
+DD_API int dd_profiler_start(const char* path);
+DD_API int dd_profiler_stop(void);
 DD_API int dd_layer_norm(dd_tensor x, const int64_t* normalized_shape, int64_t ndim, dd_tensor w, dd_tensor b, double eps, dd_tensor* out);
 /* target: int64 class indices (N) or float probabilities (N,K). reduction 0 none, 1 mean, 2 sum */
 DD_API int dd_cross_entropy(dd_tensor logits, dd_tensor target, int64_t reduction, double label_smoothing, dd_tensor* out);

@@ -25,13 +25,23 @@ public static unsafe class Functional
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
         Conv2d(x, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
 
+    /// <summary>2-D convolution. Its backward is itself a differentiable op whose derivatives use only forward
+    /// convolutions and libtorch's convolution_backward, so second derivatives (trajectory matching) stay on the
+    /// fast kernels; values and derivatives equal <see cref="Libtorch.Conv2d"/>.</summary>
     public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1) =>
-        Done(Native.dd_conv2d(x.Ptr, weight.Ptr, P(bias), stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups, out var r), r, x, weight, bias);
+        Done(Native.dd_fast_conv2d(x.Ptr, weight.Ptr, P(bias), stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups, out var r), r, x, weight, bias);
 
     public static Tensor MaxPool2d(Tensor x, int kernel, int? stride = null, int padding = 0) =>
         Done(Native.dd_max_pool2d(x.Ptr, kernel, kernel, stride ?? kernel, stride ?? kernel, padding, padding, out var r), r, x);
 
+    /// <summary>Average pooling. Kernel 2 = stride without padding on float/double CPU tensors runs a fused kernel
+    /// (first and second derivatives included); everything else is libtorch's avg_pool2d.</summary>
     public static Tensor AvgPool2d(Tensor x, int kernel, int? stride = null, int padding = 0) =>
+        (stride ?? kernel) == kernel && padding == 0
+            ? Done(Native.dd_fast_avg_pool2d(x.Ptr, kernel, out var f), f, x)
+            : Libtorch.AvgPool2d(x, kernel, stride, padding);
+
+    private static Tensor CompositeAvgPool2d(Tensor x, int kernel, int? stride, int padding) =>
         Done(Native.dd_avg_pool2d(x.Ptr, kernel, kernel, stride ?? kernel, stride ?? kernel, padding, padding, out var r), r, x);
 
     public static Tensor AdaptiveAvgPool2d(Tensor x, int outH, int outW) =>
@@ -44,15 +54,36 @@ public static unsafe class Functional
     {
         if (!training && (runningMean is null || runningVar is null))
             throw new ArgumentException("batch norm in eval mode needs running mean and variance");
+        if (training && runningMean is null && runningVar is null && weight is not null && bias is not null && x.Shape.Length >= 2)
+            return BatchNormAsGroupNorm(x, weight, bias, eps);
         return Done(Native.dd_batch_norm(x.Ptr, P(weight), P(bias), P(runningMean), P(runningVar), training ? (byte)1 : (byte)0, momentum, eps, out var r),
                     r, x, weight, bias, runningMean, runningVar);
+    }
+
+    /// <summary>Training-mode batch norm without running statistics (the student network of trajectory matching):
+    /// per channel over (N, H, W) is group norm with one group per channel of the (1, C, N·H·W) transpose, which
+    /// runs the fused group-norm kernels (first and second derivatives) instead of libtorch's composite batch-norm
+    /// double backward.</summary>
+    private static Tensor BatchNormAsGroupNorm(Tensor x, Tensor weight, Tensor bias, double eps)
+    {
+        var shape = x.Shape;
+        long channels = shape[1];
+        var channelMajor = x.Transpose(0, 1).Contiguous();
+        var normed = GroupNorm(channelMajor.Reshape(1, channels, -1), (int)channels, weight, bias, eps);
+        return normed.Reshape([channels, shape[0], .. shape[2..]]).Transpose(0, 1).Contiguous();
     }
 
     public static Tensor InstanceNorm(Tensor x, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
         Done(Native.dd_instance_norm(x.Ptr, P(weight), P(bias), eps, out var r), r, x, weight, bias);
 
+    /// <summary>Group norm (groups = channels is instance norm). With affine γ, β on float/double CPU tensors it runs
+    /// fused kernels with hand-derived first and second derivatives (not third); otherwise libtorch's group_norm.</summary>
     public static Tensor GroupNorm(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
-        Done(Native.dd_group_norm(x.Ptr, groups, P(weight), P(bias), eps, out var r), r, x, weight, bias);
+        Done(Native.dd_fast_group_norm(x.Ptr, groups, P(weight), P(bias), eps, 0, out var r), r, x, weight, bias);
+
+    /// <summary>Relu(GroupNorm(...)) in the same fused kernels (one pass fewer per derivative order).</summary>
+    public static Tensor GroupNormRelu(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+        Done(Native.dd_fast_group_norm(x.Ptr, groups, P(weight), P(bias), eps, 1, out var r), r, x, weight, bias);
 
     public static Tensor LayerNorm(Tensor x, long[] normalizedShape, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5)
     {
@@ -103,4 +134,17 @@ public static unsafe class Functional
 
     public static Tensor InterpolateBilinear(Tensor x, int outH, int outW, bool alignCorners) =>
         Done(Native.dd_interpolate_bilinear(x.Ptr, outH, outW, alignCorners ? (byte)1 : (byte)0, out var r), r, x);
+
+    /// <summary>libtorch's own composite ops, which the fast paths above replace: the reference the fast ops are
+    /// tested against, and a fallback to compare speed with.</summary>
+    public static class Libtorch
+    {
+        public static Tensor Conv2d(Tensor x, Tensor weight, Tensor? bias, int stride = 1, int padding = 0, int dilation = 1, int groups = 1) =>
+            Done(Native.dd_conv2d(x.Ptr, weight.Ptr, P(bias), stride, stride, padding, padding, dilation, dilation, groups, out var r), r, x, weight, bias);
+
+        public static Tensor AvgPool2d(Tensor x, int kernel, int? stride = null, int padding = 0) => CompositeAvgPool2d(x, kernel, stride, padding);
+
+        public static Tensor GroupNorm(Tensor x, int groups, Tensor? weight = null, Tensor? bias = null, double eps = 1e-5) =>
+            Done(Native.dd_group_norm(x.Ptr, groups, P(weight), P(bias), eps, out var r), r, x, weight, bias);
+    }
 }

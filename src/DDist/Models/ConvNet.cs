@@ -36,12 +36,19 @@ public static class ConvNet
             // Module indices follow the reference's nn.Sequential, so slot names match its state_dict ("features.0.weight").
             int padding = o.Channels == 1 && d == 0 ? 3 : 1;
             b.Add(new Conv2dLayer(b, $"features.{b.ModuleIndex++}", b.Shape.Channels, o.Width, kernel: 3, padding: padding));
+            bool reluFused = false;
             if (NormLayers.Create(b, $"features.{b.ModuleIndex}", o.Norm, b.Shape) is { } norm)
             {
+                // Group/instance norm followed by ReLU runs as one fused op (same values and derivatives).
+                if (norm is GroupNormLayer groupNorm && o.Activation == ActivationKind.Relu)
+                {
+                    groupNorm.FuseRelu();
+                    reluFused = true;
+                }
                 b.Add(norm);
                 b.ModuleIndex++;
             }
-            b.Add(act);
+            if (!reluFused) b.Add(act);
             b.ModuleIndex++;
             if (pool is not null)
             {

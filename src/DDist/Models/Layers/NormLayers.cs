@@ -30,7 +30,16 @@ internal sealed class GroupNormLayer : ILayer
         _bias = b.AddParam($"{name}.bias", [channels], ParamInit.Zeros);
     }
 
-    public Tensor Apply(Tensor x, ForwardContext ctx) => Functional.GroupNorm(x, _groups, ctx.Param(_weight), ctx.Param(_bias));
+    /// <summary>True when this layer also applies the ReLU that follows it (one fused kernel per derivative order).</summary>
+    public bool FusedRelu { get; private set; }
+
+    /// <summary>Makes this layer apply the ReLU that follows it; the caller then leaves that activation out.</summary>
+    public void FuseRelu() => FusedRelu = true;
+
+    public Tensor Apply(Tensor x, ForwardContext ctx) => FusedRelu
+        ? Functional.GroupNormRelu(x, _groups, ctx.Param(_weight), ctx.Param(_bias))
+        : Functional.GroupNorm(x, _groups, ctx.Param(_weight), ctx.Param(_bias));
+
     public FeatureShape OutputShape(FeatureShape s) => s;
 }
 
