@@ -54,17 +54,19 @@ public static class RunCommand
     public static Command CreateDistill(GlobalOptions globals)
     {
         var recipe = RecipeArgument();
-        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update) or mtt (random real init, α = 1)", DefaultValueFactory = _ => "selmatch" };
-        var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method };
+        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update), mtt (random real init, α = 1), " +
+                                                                       "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe)", DefaultValueFactory = _ => "selmatch" };
+        var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var r = LoadRecipe(parse.GetValue(recipe)!);
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
+            var r = LoadRecipe(parse.GetValue(recipe)!);
             r = m switch
             {
                 "selmatch" => r with { Compare = ["selmatch"] },
                 "mtt" => r with { Compare = ["mtt", "selmatch"] },
-                _ => throw new CliException($"--method '{m}': expected selmatch or mtt"),
+                _ => throw new CliException($"--method '{m}': expected selmatch, mtt, dd or sld"),
             };
             return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill });
         });
