@@ -55,18 +55,19 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var method = new Option<string>("--method") { Description = "selmatch (window init, partial update), mtt (random real init, α = 1), " +
-                                                                       "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe)", DefaultValueFactory = _ => "selmatch" };
+                                                                       "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe), datm or tesla (soft-label matching; a soft-label recipe)", DefaultValueFactory = _ => "selmatch" };
         var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
             if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
+            if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
             var r = LoadRecipe(parse.GetValue(recipe)!);
             r = m switch
             {
                 "selmatch" => r with { Compare = ["selmatch"] },
                 "mtt" => r with { Compare = ["mtt", "selmatch"] },
-                _ => throw new CliException($"--method '{m}': expected selmatch, mtt, dd or sld"),
+                _ => throw new CliException($"--method '{m}': expected selmatch, mtt, dd, sld, datm or tesla"),
             };
             return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill });
         });
