@@ -60,6 +60,7 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            RecipeKindCheck.Require(parse.GetValue(recipe)!, m);
             if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
             if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
             var r = LoadRecipe(parse.GetValue(recipe)!);
