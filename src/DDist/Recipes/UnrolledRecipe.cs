@@ -24,6 +24,8 @@ public sealed record UnrolledSection
     public int Nets { get; init; } = 1;
     public double InitGain { get; init; } = 1.0;
     public int TestNets { get; init; } = 10;
+    /// <summary>Crop-and-flip the real batches (the official CIFAR-10 loader; zero padding here, reflect there).</summary>
+    public bool AugmentReal { get; init; }
 }
 
 /// <summary>A recipe for `ddist distill RECIPE --method dd|sld`: dataset, seed and the unrolled settings. It needs no
@@ -71,6 +73,6 @@ public sealed record UnrolledRecipe
         ImagesPerClassPerStep = Unrolled.ImagesPerClassPerStep, DistillLr = Unrolled.DistillLr, Lr = Unrolled.Lr,
         DecayEpochs = Unrolled.DecayEpochs, DecayFactor = Unrolled.DecayFactor, Epochs = Unrolled.Epochs, MaxIterations = Unrolled.MaxIterations,
         BatchSize = Unrolled.BatchSize, Init = Unrolled.Init == "known" ? DdInit.Known : DdInit.Unknown, Nets = Unrolled.Nets,
-        InitGain = Unrolled.InitGain, TestNets = Unrolled.TestNets, LearnLabels = learnLabels, Seed = Seed, OutputDir = outputDir,
+        InitGain = Unrolled.InitGain, TestNets = Unrolled.TestNets, AugmentReal = Unrolled.AugmentReal, LearnLabels = learnLabels, Seed = Seed, OutputDir = outputDir,
     };
 }

@@ -73,3 +73,42 @@ public class DdGradientTests
         Assert.Equal(0.0025, o.LrAtPass(79));
     }
 }
+
+/// <summary>A whole (tiny) soft-label DD run: it learns images, labels and step sizes, saves a v2 set with its learned
+/// steps and evaluates with them.</summary>
+[Collection(SerialRngCollection.Name)]
+public class DdRunTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ddist-dd-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void SldRun_LearnsImagesLabelsAndSteps_AndSavesThem()
+    {
+        var labels = DDist.Tests.Selection.ToyData.Interleaved(6, 3);
+        using var train = DDist.Tests.Selection.ToyData.Make(labels, 3);
+        using var test = DDist.Tests.Selection.ToyData.Make(labels, 3, seed: 2);
+        var o = new DdOptions
+        {
+            Model = "MLP", DistillSteps = 2, DistillEpochs = 2, DistillLr = 0.05, Lr = 0.05, Epochs = 10, MaxIterations = 6, BatchSize = 6,
+            LearnLabels = true, TestNets = 2, OutputDir = _dir, Seed = 3,
+        };
+        var r = new DdDistillation(train, test, "toy").Run(o);
+        using var set = r.Set;
+        Assert.Equal(6, r.Curve.Count);
+        Assert.Equal(4, set.Steps!.StepCount);
+        Assert.Equal(2, set.Steps.ImageSteps);
+        Assert.All(set.Steps.Lrs, a => Assert.NotEqual(0.05, a, 6));
+        Assert.Equal([6L, 3L], set.SoftLabels!.Values.Shape);
+        using (var scope = new TensorScope())
+        {
+            var oneHot = set.Labels.OneHot(3).To(DType.Float32);
+            Assert.True(set.SoftLabels.Values.Sub(oneHot).Abs().Max().Item() > 1e-4, "the label rows must have learned");
+        }
+        Assert.Equal(new long[] { 0, 1, 2, 0, 1, 2 }, set.Labels.ToArray<long>());
+        Assert.Equal(2, r.After.Accuracies.Length);
+        using var back = DDist.Artifacts.SmallSet.Load(Path.Combine(_dir, "synthetic.safetensors"));
+        Assert.Equal(set.Steps.Lrs, back.Steps!.Lrs);
+        Assert.True(File.Exists(Path.Combine(_dir, "distill.json")));
+    }
+}

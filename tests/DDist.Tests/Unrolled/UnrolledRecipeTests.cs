@@ -38,7 +38,7 @@ public class UnrolledRecipeTests
         var o = UnrolledRecipe.Load(Path.Combine(RecipesDir(), "mnist-ipc10-dd.json")).ToOptions("out", learnLabels: false);
         Assert.Equal(("LeNet", 10, 3, 30, 0.02, 1024, DdInit.Unknown), (o.Model, o.DistillSteps, o.DistillEpochs, o.StepCount, o.DistillLr, o.BatchSize, o.Init));
         var c = UnrolledRecipe.Load(Path.Combine(RecipesDir(), "cifar10-ipc10-dd.json")).ToOptions("out", learnLabels: false);
-        Assert.Equal(("AlexCifarNet", 0.001), (c.Model, c.DistillLr));
+        Assert.Equal(("AlexCifarNet", 0.001, true), (c.Model, c.DistillLr, c.AugmentReal));
     }
 
     [Fact]

@@ -64,6 +64,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
                     using var scope = new TensorScope();
                     var idx = perm.Narrow(0, start, Math.Min(o.BatchSize, n - start));
                     var realX = train.Images.IndexSelect(0, idx);
+                    if (o.AugmentReal) realX = Augment.SimpleAugment.Apply(realX);
                     var realY = train.Labels.IndexSelect(0, idx);
                     var alphas = DdUnroll.StepSizes(raw);
                     Tensor[]? sum = null;

@@ -35,6 +35,9 @@ public sealed record DdOptions
     public double InitGain { get; init; } = 1.0;
     /// <summary>Soft-label DD: the label rows learn with the images (Sucholutsky &amp; Schonlau).</summary>
     public bool LearnLabels { get; init; }
+    /// <summary>Crop-and-flip the real batches (the official CIFAR-10 loader: pad 4, crop, flip). Padding here is zeros in
+    /// normalised space (<see cref="Augment.SimpleAugment"/>), where the official loader reflects.</summary>
+    public bool AugmentReal { get; init; }
     /// <summary>Evaluation networks trained with the learned steps at the end (`test_n_nets`).</summary>
     public int TestNets { get; init; } = 10;
     public int Seed { get; init; } = 1;
@@ -82,6 +85,7 @@ public sealed record DdOptions
         ["epochs"] = Inv(Epochs), ["max_iterations"] = MaxIterations is int m ? Inv(m) : "all", ["batch_size"] = Inv(BatchSize),
         ["init"] = Init == DdInit.Unknown ? "unknown_init (xavier, re-drawn)" : "known_init (xavier, fixed)", ["nets"] = Inv(Nets),
         ["init_gain"] = Inv(InitGain), ["learn_labels"] = LearnLabels ? "true" : "false",
+        ["augment_real"] = AugmentReal ? "crop+flip (zero padding)" : "none",
     };
 
     private static string Inv(double v) => v.ToString("R", CultureInfo.InvariantCulture);
