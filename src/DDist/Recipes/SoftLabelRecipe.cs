@@ -121,7 +121,7 @@ public sealed record SoftLabelRecipe
 
     public SoftLabelMatchingOptions ToSoftLabelOptions() => new()
     {
-        Labels = Labels, LrY = Matching.LrY, MomentumY = Matching.MomentumY, Threshold = Matching.Threshold,
+        Labels = Labels, FirstExpertLabels = Matching.Init == "real", LrY = Matching.LrY, MomentumY = Matching.MomentumY, Threshold = Matching.Threshold,
         Range = new MatchingRange(Matching.MinStartEpoch, Matching.MaxStartEpoch, Matching.SequentialGeneration,
                                   Matching.CurrentMaxStartEpoch ?? Matching.MaxStartEpoch, Matching.ExpansionEndEpoch),
     };

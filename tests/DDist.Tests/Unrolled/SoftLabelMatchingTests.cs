@@ -146,6 +146,26 @@ public class SoftLabelMatchingTests : IDisposable
     }
 
     [Fact]
+    public void Datm_LabelInit_FromAllCorrectExperts_OrFromExpertZeroAlone()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        using var scope = new TensorScope();
+        var finals = new[] { experts.Read(0, 4), experts.Read(1, 4) };
+        foreach (var first in new[] { false, true })
+        {
+            using var syn = Synthetic(data);
+            var s = new SoftLabelMatchingOptions { Range = new MatchingRange(0, 2), FirstExpertLabels = first };
+            using var set = new SoftLabelMatching(net, experts, syn, "toy").Run(Options(0), s).Set;
+            var (expected, _) = ExpertLabels.MeanOfCorrectExperts(net, first ? finals[..1] : finals, syn.Distilled, syn.Labels);
+            Assert.True(set.SoftLabels!.Values.Sub(expected).Abs().Max().Item() < 1e-6, $"first expert only: {first}");
+        }
+        var (all, _) = ExpertLabels.MeanOfCorrectExperts(net, finals, data.Images.Narrow(0, 0, 6), data.Labels.Narrow(0, 0, 6));
+        var (one, _) = ExpertLabels.MeanOfCorrectExperts(net, finals[..1], data.Images.Narrow(0, 0, 6), data.Labels.Narrow(0, 0, 6));
+        Assert.True(all.Sub(one).Abs().Max().Item() > 1e-4, "the two initialisations must differ for the test to mean anything");
+    }
+
+    [Fact]
     public void Datm_AboveTheThreshold_SkipsEveryUpdate()
     {
         var (data, net, experts) = Setup();

@@ -39,7 +39,7 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         if (s.Labels == LabelSource.Learned)
         {
             int epoch = s.LabelEpoch < 0 ? experts.EpochCount : s.LabelEpoch;
-            var finals = Enumerable.Range(0, experts.ExpertCount).Select(e => experts.Read(e, epoch).To(x.DType, x.Device).DetachFromScope()).ToList();
+            var finals = Enumerable.Range(0, s.FirstExpertLabels ? 1 : experts.ExpertCount).Select(e => experts.Read(e, epoch).To(x.DType, x.Device).DetachFromScope()).ToList();
             try { (labelLogits, uncovered) = ExpertLabels.MeanOfCorrectExperts(student, finals, x, synthetic.Labels); }
             finally { foreach (var f in finals) f.Dispose(); }
             labelLogits = labelLogits.DetachFromScope().RequiresGrad_();

@@ -22,6 +22,9 @@ public sealed record SoftLabelMatchingOptions
     /// <summary>The images, α and labels step only when the matching loss is at most this (1.0; 1.1 for CIFAR-10 IPC 1).</summary>
     public double Threshold { get; init; } = 1.0;
     public required MatchingRange Range { get; init; }
+    /// <summary>Initialise the label logits from expert 0 alone (DATM does so with `pix_init real`) instead of
+    /// averaging over every expert that classifies the image correctly.</summary>
+    public bool FirstExpertLabels { get; init; }
     /// <summary>Expert snapshot the labels come from (`Label_Model_Timestamp`; −1 = the last).</summary>
     public int LabelEpoch { get; init; } = -1;
 
@@ -36,5 +39,5 @@ public sealed record SoftLabelMatchingOptions
     }
 
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-        $"{Labels}|lry={LrY:R}|my={MomentumY:R}|thr={Threshold:R}|range={Range.Min}-{Range.Max}:{Range.Sequential}:{Range.CurrentMax}:{Range.ExpansionEnd}|le={LabelEpoch}");
+        $"{Labels}|lry={LrY:R}|my={MomentumY:R}|thr={Threshold:R}|range={Range.Min}-{Range.Max}:{Range.Sequential}:{Range.CurrentMax}:{Range.ExpansionEnd}|le={LabelEpoch}|first={FirstExpertLabels}");
 }
