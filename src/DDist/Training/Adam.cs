@@ -33,6 +33,18 @@ public sealed class Adam(double beta1 = 0.9, double beta2 = 0.999, double eps = 
         }
     }
 
+    /// <summary>The first and second moments, in parameter order (empty before the first step); for checkpoints.</summary>
+    public IReadOnlyList<(Tensor M, Tensor V)> Moments => _moments;
+
+    /// <summary>Restores moments and step count saved from <see cref="Moments"/> and <see cref="StepCount"/> (copied).</summary>
+    public void Load(IReadOnlyList<(Tensor M, Tensor V)> moments, int stepCount)
+    {
+        Dispose();
+        using var noGrad = Tensors.NoGrad();
+        foreach (var (m, v) in moments) _moments.Add((m.Clone().DetachFromScope(), v.Clone().DetachFromScope()));
+        StepCount = stepCount;
+    }
+
     public void Dispose()
     {
         foreach (var (m, v) in _moments) { m.Dispose(); v.Dispose(); }

@@ -112,3 +112,43 @@ public class DdRunTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "distill.json")));
     }
 }
+
+/// <summary>An interrupted DD run continues bit for bit from its checkpoint, also from the middle of a pass.</summary>
+[Collection(SerialRngCollection.Name)]
+public class DdResumeTests
+{
+    [Fact]
+    public void StoppedAndResumed_EqualsOneRun()
+    {
+        var labels = DDist.Tests.Selection.ToyData.Interleaved(6, 3);
+        using var train = DDist.Tests.Selection.ToyData.Make(labels, 3);
+        using var test = DDist.Tests.Selection.ToyData.Make(labels, 3, seed: 2);
+        var a = Directory.CreateTempSubdirectory("ddist-dd-a-").FullName;
+        var b = Directory.CreateTempSubdirectory("ddist-dd-b-").FullName;
+        try
+        {
+            DdOptions O(string dir, int max) => new()
+            {
+                Model = "MLP", DistillSteps = 1, DistillEpochs = 2, DistillLr = 0.05, Lr = 0.05, Epochs = 10, MaxIterations = max, BatchSize = 4,
+                LearnLabels = true, TestNets = 1, OutputDir = dir, Seed = 3, CheckpointEvery = 0,
+            };
+            using var once = new DdDistillation(train, test, "toy").Run(O(a, 7)).Set;
+            new DdDistillation(train, test, "toy").Run(O(b, 2)).Set.Dispose();        // stops mid-pass (18 images, batches of 4)
+            new DdDistillation(train, test, "toy").Run(O(b, 5)).Set.Dispose();        // stops at the end of pass 1
+            var resumed = new DdDistillation(train, test, "toy").Run(O(b, 7));
+            using var twice = resumed.Set;
+            Assert.Equal(7, resumed.Curve.Count);
+            Assert.Equal(once.Images.ToArray<float>(), twice.Images.ToArray<float>());
+            Assert.Equal(once.SoftLabels!.Values.ToArray<float>(), twice.SoftLabels!.Values.ToArray<float>());
+            Assert.Equal(once.Steps!.Lrs, twice.Steps!.Lrs);
+            var changed = O(b, 8) with { Lr = 0.01 };
+            var e = Assert.Throws<InvalidDataException>(() => new DdDistillation(train, test, "toy").Run(changed));
+            Assert.Contains("'fingerprint'", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(a, true);
+            Directory.Delete(b, true);
+        }
+    }
+}

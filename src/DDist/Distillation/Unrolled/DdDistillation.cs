@@ -49,16 +49,23 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
         learned.Add(raw);
         using var adam = new Adam(0.5, 0.999);
         var curve = new List<LossPoint>();
-        int it = 0, n = train.Count;
+        int it = 0, n = train.Count, startPass = 0;
+        long startOffset = 0;
+        Tensor? resumedPerm = null;
+        if (o.Resume && DdCheckpoint.Restore(o.OutputDir, o.Fingerprint(), learned, adam) is { } saved)
+        {
+            (it, startPass, startOffset, resumedPerm) = (saved.Iteration, saved.Pass, saved.Offset, saved.Perm);
+            curve.AddRange(saved.Curve);
+        }
         long totalIterations = Math.Min((long)o.Epochs * ((n + o.BatchSize - 1) / o.BatchSize), o.MaxIterations ?? long.MaxValue);
         try
         {
-            for (int pass = 0; pass < o.Epochs && it < totalIterations; pass++)
+            for (int pass = startPass; pass < o.Epochs && it < totalIterations; pass++)
             {
                 double lr = o.LrAtPass(pass);
                 using var passScope = new TensorScope();
-                var perm = Tensors.RandPerm(n, DType.Int64, device);
-                for (long start = 0; start < n && it < totalIterations; start += o.BatchSize, it++)
+                var perm = pass == startPass && startOffset > 0 && resumedPerm is not null ? resumedPerm : Tensors.RandPerm(n, DType.Int64, device);
+                for (long start = pass == startPass ? startOffset : 0; start < n && it < totalIterations; start += o.BatchSize)
                 {
                     ct.ThrowIfCancellationRequested();
                     using var scope = new TensorScope();
@@ -84,6 +91,12 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
                     curve.Add(new LossPoint(it, loss, meanAlpha));
                     progress?.Report(new ProgressReport(o.Method, it + 1, totalIterations,
                         new Dictionary<string, double> { ["loss"] = loss, ["mean_alpha"] = meanAlpha, ["lr"] = lr, ["pass"] = pass + 1 }));
+                    it++;
+                    bool passDone = start + o.BatchSize >= n;
+                    if (it == totalIterations || (o.CheckpointEvery > 0 && it % o.CheckpointEvery == 0))
+                        DdCheckpoint.Save(o.OutputDir, o.Fingerprint(), learned, adam,
+                            passDone ? new DdCheckpoint.State(it, pass + 1, 0, perm, adam.StepCount, curve)
+                                     : new DdCheckpoint.State(it, pass, start + o.BatchSize, perm, adam.StepCount, curve));
                 }
             }
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
@@ -98,6 +111,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
         finally
         {
             foreach (var t in images.Concat(targets).Concat(fixedInits)) t.Dispose();
+            resumedPerm?.Dispose();
         }
     }
 

@@ -41,10 +41,18 @@ public sealed record DdOptions
     /// <summary>Evaluation networks trained with the learned steps at the end (`test_n_nets`).</summary>
     public int TestNets { get; init; } = 10;
     public int Seed { get; init; } = 1;
+    /// <summary>Write OutputDir/checkpoint.safetensors every this many iterations (and at the end); 0 = only at the end.</summary>
+    public int CheckpointEvery { get; init; } = 50;
+    /// <summary>Continue from OutputDir's checkpoint when one exists (made with the same settings).</summary>
+    public bool Resume { get; init; } = true;
     public required string OutputDir { get; init; }
 
     public int StepCount => DistillSteps * DistillEpochs;
     public string Method => LearnLabels ? "sld" : "dd";
+
+    /// <summary>Everything that changes the result except the run length, so a longer run may continue a shorter one.</summary>
+    public string Fingerprint() => string.Join("|", Describe().Where(kv => kv.Key is not ("epochs" or "max_iterations")).Select(kv => $"{kv.Key}={kv.Value}"))
+                                   + $"|seed={Seed}|method={Method}";
 
     /// <summary>StepLR as the official code drives it: scheduler.step() at the start of every pass, which with
     /// PyTorch ≥ 1.1 already counts as one epoch, so the first decay comes one pass early.</summary>
@@ -68,6 +76,7 @@ public sealed record DdOptions
         Need(Nets >= 1, "nets", $"is {Nets}, expected ≥ 1");
         Need(InitGain > 0, "initGain", $"is {InitGain}, expected > 0");
         Need(TestNets >= 1, "testNets", $"is {TestNets}, expected ≥ 1");
+        Need(CheckpointEvery >= 0, "checkpointEvery", $"is {CheckpointEvery}, expected ≥ 0");
         return e;
     }
 
