@@ -116,7 +116,7 @@ public sealed record SoftLabelRecipe
     {
         Iterations = Matching.Iterations, SynSteps = Matching.SynSteps, ExpertEpochs = Matching.ExpertEpochs,
         MaxStartEpoch = Matching.MaxStartEpoch, BatchSyn = Matching.BatchSyn, LrImg = Matching.LrImg, LrLr = Matching.LrLr,
-        LrInit = Matching.LrInit, Seed = Seed, OutputDir = outputDir, Method = Method, CheckpointEvery = 0,
+        LrInit = Matching.LrInit, Seed = Seed, OutputDir = outputDir, Method = Method, CheckpointEvery = 50,
     };
 
     public SoftLabelMatchingOptions ToSoftLabelOptions() => new()

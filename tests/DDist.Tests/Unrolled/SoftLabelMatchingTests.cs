@@ -156,13 +156,38 @@ public class SoftLabelMatchingTests : IDisposable
         {
             using var syn = Synthetic(data);
             var s = new SoftLabelMatchingOptions { Range = new MatchingRange(0, 2), FirstExpertLabels = first };
-            using var set = new SoftLabelMatching(net, experts, syn, "toy").Run(Options(0), s).Set;
+            using var set = new SoftLabelMatching(net, experts, syn, "toy").Run(Options(0) with { Resume = false }, s).Set;
             var (expected, _) = ExpertLabels.MeanOfCorrectExperts(net, first ? finals[..1] : finals, syn.Distilled, syn.Labels);
             Assert.True(set.SoftLabels!.Values.Sub(expected).Abs().Max().Item() < 1e-6, $"first expert only: {first}");
         }
         var (all, _) = ExpertLabels.MeanOfCorrectExperts(net, finals, data.Images.Narrow(0, 0, 6), data.Labels.Narrow(0, 0, 6));
         var (one, _) = ExpertLabels.MeanOfCorrectExperts(net, finals[..1], data.Images.Narrow(0, 0, 6), data.Labels.Narrow(0, 0, 6));
         Assert.True(all.Sub(one).Abs().Max().Item() > 1e-4, "the two initialisations must differ for the test to mean anything");
+    }
+
+    [Fact]
+    public void Datm_StoppedAndResumed_EqualsOneRun()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var s = new SoftLabelMatchingOptions { Range = new MatchingRange(0, 2), Threshold = 0.9 };
+        Func<Tensor, Tensor> jitter = x => x + Tensors.Randn(x.Shape, x.DType) * 0.01;      // draws from the generator too
+        SmallSet RunTo(string dir, int iterations)
+        {
+            using var syn = Synthetic(data);
+            return new SoftLabelMatching(net, experts, syn, "toy", jitter).Run(Options(iterations) with { OutputDir = dir }, s).Set;
+        }
+        var other = Directory.CreateTempSubdirectory("ddist-datm-b-").FullName;
+        try
+        {
+            using var once = RunTo(_dir, 4);
+            RunTo(other, 2).Dispose();
+            using var resumed = RunTo(other, 4);
+            Assert.Equal(once.Images.ToArray<float>(), resumed.Images.ToArray<float>());
+            Assert.Equal(once.SoftLabels!.Values.ToArray<float>(), resumed.SoftLabels!.Values.ToArray<float>());
+            Assert.Equal(once.LearnedLr, resumed.LearnedLr);
+        }
+        finally { Directory.Delete(other, true); }
     }
 
     [Fact]

@@ -55,10 +55,17 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         using var lrOpt = new Sgd(o.Momentum);
         using var labelOpt = new Sgd(s.MomentumY);
         var curve = new List<LossPoint>();
-        int skipped = 0;
+        int skipped = 0, start = 0;
+        var fingerprint = Fingerprint(o, s);
+        if (o.Resume && SoftLabelCheckpoint.Restore(o.OutputDir, fingerprint, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt) is { } saved)
+        {
+            (start, skipped) = (saved.Next, saved.Skipped);
+            curve.AddRange(saved.Curve);
+        }
+        if (start > o.Iterations) throw new InvalidDataException($"{SoftLabelCheckpoint.FileIn(o.OutputDir)}: checkpoint is at iteration {start}, past this run's {o.Iterations}");
         try
         {
-            for (int it = 0; it < o.Iterations; it++)
+            for (int it = start; it < o.Iterations; it++)
             {
                 ct.ThrowIfCancellationRequested();
                 using var scope = new TensorScope();
@@ -85,7 +92,10 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
                 curve.Add(new LossPoint(it, value, lrParam.Item()));
                 progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations,
                     new Dictionary<string, double> { ["loss"] = value, ["lr"] = curve[^1].Lr, ["skipped"] = skipped, ["start_bound"] = s.Range.UpperBound(it) }));
+                if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
+                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
             }
+            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
             var set = ToSmallSet(o, s, lrParam.Item(), labelLogits);
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
@@ -99,6 +109,14 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
             return result;
         }
         finally { labelLogits.Dispose(); }
+    }
+
+    /// <summary>The run's settings and starting point; a checkpoint is only resumed by the same experiment.</summary>
+    private string Fingerprint(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s)
+    {
+        ulong h = 14695981039346656037UL;                   // FNV-1a over the initial images' source indices
+        foreach (var i in synthetic.SourceIndex) { h ^= (ulong)i; h *= 1099511628211UL; }
+        return $"{o.Fingerprint()}|{s.Fingerprint()}|src={h:x16}|net={student.Name}:{student.ParameterCount}";
     }
 
     /// <summary>The matching loss with soft targets softmax(ŷ): differentiable with respect to images, α and ŷ.</summary>
