@@ -7,7 +7,7 @@ Reads the inputs the C# test wrote, recomputes with torch.autograd and writes th
     per-step alpha = softplus(r), soft cross-entropy on raw label rows, hard CE on a real batch; gradients with
     respect to the images, the label rows and r.
   - one plain GD step with soft targets (the learned-steps evaluation).
-  - the forward pass of AlexCifarNet (local response norm, overlapping max pooling).
+  - local response norm, and the forward pass of AlexCifarNet (local response norm, overlapping max pooling).
   - DATM's matching loss with softmax(label logits) as targets and its gradient with respect to the logits.
 The safetensors format is parsed here by hand (8-byte header length, JSON header, raw little-endian data).
 """
@@ -117,6 +117,10 @@ def main():
     w0 = t["dd.w0"].clone().requires_grad_()
     g, = torch.autograd.grad(soft_ce(lenet(t["dd.x0"], w0, k), t["gd.targets"]), w0)
     out["gd.w1"] = (w0 - float(t["gd.lr"].item()) * g).detach()
+
+    # Local response norm with a large alpha (AlexCifarNet's 0.001/9 barely changes its input), sizes 4 and 5.
+    out["lrn4"] = F.local_response_norm(t["lrn.x"], 4, 2.0, 0.75, 1.0)
+    out["lrn5"] = F.local_response_norm(t["lrn.x"], 5, 2.0, 0.75, 1.0)
 
     # AlexCifarNet forward.
     out["alex.logits"] = alex_cifar(t["alex.x"], t["alex.w"], k).detach()

@@ -56,3 +56,27 @@ public class AdamAndXavierTests
         }
     }
 }
+
+/// <summary>AlexCifarNet's local response norm is differentiated twice by DD's unroll: its gradient and the gradient of
+/// a function of its gradient, in float64 against finite differences.</summary>
+public class LocalResponseNormGradTests
+{
+    private static Tensor Lrn(Tensor x) =>
+        new DDist.Models.Layers.LocalResponseNormLayer(4, 2.0, 0.75, 1.0).Apply(x, new DDist.Models.Layers.ForwardContext([], null, true));
+
+    [Fact]
+    public void FirstAndSecondOrderGradients_MatchFiniteDifferences()
+    {
+        using var scope = new TensorScope();
+        Tensors.ManualSeed(4);
+        var x = Tensors.Randn([1, 5, 2, 2], DType.Float64);
+        var c = Tensors.Randn([1, 5, 2, 2], DType.Float64);
+        FiniteDifference.AssertGradientMatches(v => Lrn(v).Mul(c).Sum(), x, samples: 20);
+        FiniteDifference.AssertGradientMatches(v =>
+        {
+            var w = v.RequiresGrad ? v : v.Detach().RequiresGrad_();
+            var g = Autograd.Grad(Lrn(w).Mul(c).Sum(), w, createGraph: true);
+            return g.Square().Sum();
+        }, x, samples: 20);
+    }
+}

@@ -37,6 +37,7 @@ public class UnrolledCrossCheckTests
         var gdTargets = Tensors.Randn([3, K]).Softmax(1);
         var alexX = Tensors.Randn([2, 3, 32, 32]);
         var alexW = alex.InitParameters();
+        var lrnX = Tensors.Randn([2, 6, 3, 3]);
         var datmX = Tensors.Randn([6, 1, 12, 12]);
         var datmLogits = Tensors.Randn([6, K]);
         var theta0 = XavierInit.Draw(lenet, 1.0);
@@ -46,7 +47,7 @@ public class UnrolledCrossCheckTests
             ["classes"] = Tensors.FromArray(new long[] { K }), ["dd.steps"] = Tensors.FromArray(new long[] { 2 }),
             ["dd.x0"] = x0, ["dd.x1"] = x1, ["dd.y0"] = y0, ["dd.y1"] = y1, ["dd.r"] = r, ["dd.w0"] = w0,
             ["dd.real_x"] = realX, ["dd.real_y"] = realY, ["gd.targets"] = gdTargets, ["gd.lr"] = Tensors.FromArray(new float[] { 0.3f }),
-            ["alex.x"] = alexX, ["alex.w"] = alexW,
+            ["alex.x"] = alexX, ["alex.w"] = alexW, ["lrn.x"] = lrnX,
             ["datm.x"] = datmX, ["datm.logits"] = datmLogits, ["datm.lr"] = Tensors.Scalar(0.05), ["datm.theta0"] = theta0,
             ["datm.target"] = target, ["datm.steps"] = Tensors.FromArray(new long[] { 3 }),
         };
@@ -72,6 +73,9 @@ public class UnrolledCrossCheckTests
         Close(py["gd.w1"], w1, "GD step on soft targets");
 
         Close(py["alex.logits"], alex.Forward(alexX, alexW, null, training: true), "AlexCifarNet logits");
+        var ctx = new DDist.Models.Layers.ForwardContext([], null, true);
+        Close(py["lrn4"], new DDist.Models.Layers.LocalResponseNormLayer(4, 2.0, 0.75, 1.0).Apply(lrnX, ctx), "local response norm, size 4");
+        Close(py["lrn5"], new DDist.Models.Layers.LocalResponseNormLayer(5, 2.0, 0.75, 1.0).Apply(lrnX, ctx), "local response norm, size 5");
 
         // DATM: MTT's matching loss with softmax(ŷ) targets, gradients to images, label logits and α.
         var dx = datmX.Clone().RequiresGrad_();
