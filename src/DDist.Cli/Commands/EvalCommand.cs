@@ -13,7 +13,7 @@ public static class EvalCommand
     public static Command Create(GlobalOptions globals)
     {
         var setPath = new Argument<string>("SET") { Description = "A small set written by `ddist select` or `ddist distill` (.safetensors)" };
-        var protocol = new Option<string>("--protocol") { Description = "sel (ResNet18BN, lr 0.1 cosine, batch 128, combined aug), mtt (ConvNet, learned lr, step, DSA) or dc (ConvNet, lr 0.01, step, DSA, 20 nets)", DefaultValueFactory = _ => "sel" };
+        var protocol = new Option<string>("--protocol") { Description = "sel (ResNet18BN, lr 0.1 cosine, batch 128, combined aug), mtt (ConvNet, learned lr, step, DSA) dc (ConvNet, lr 0.01, step, DSA, 20 nets) or steps (DD/SLD sets: exactly the learned GD steps from xavier inits)", DefaultValueFactory = _ => "sel" };
         var eval = new EvalOptions();
         var cmd = new Command("eval", "Evaluate a small set: train networks on it, test on the full test set") { setPath, protocol };
         eval.AddTo(cmd);
@@ -27,6 +27,8 @@ public static class EvalCommand
             if (zca is null && set.Info.Normalization != data.Normalization.Name)
                 throw new CliException($"{path}: images are in normalisation '{set.Info.Normalization}', but {data.Name} loads as '{data.Normalization.Name}'");
 
+            if (parse.GetValue(protocol)!.Trim().Equals("steps", StringComparison.OrdinalIgnoreCase))
+                return LearnedStepsEval.Run(ctx, path, set, data.Test, parse.GetValue(eval.Model), parse.GetValue(eval.Nets));
             var preset = Preset(parse.GetValue(protocol)!, set, ctx);
             var p = eval.Apply(parse, preset with
             {

@@ -41,9 +41,15 @@ public static class ReportCommands
             var normalization = NormalizationText.TryResolve(s.Info.Normalization);
             using var canvas = ImageGrid.Render(s, new GridOptions { PerClass = n }, normalization);
             PngFile.Save(canvas, outPath);
-            ctx.WriteResult(new { png = Path.GetFullPath(outPath), width = canvas.Width, height = canvas.Height },
-                w => w.WriteLine($"{Path.GetFullPath(outPath)}: {canvas.Width}×{canvas.Height}, {s.Info.NumClasses} classes × up to {n} images" +
-                                 (normalization is null ? $" (normalisation '{s.Info.Normalization}' unknown: drawn min–max per image)" : "")));
+            var top = SoftLabelText.TopLabels(s, 3);
+            ctx.WriteResult(new { png = Path.GetFullPath(outPath), width = canvas.Width, height = canvas.Height,
+                                  soft_labels = s.SoftLabels is null ? null : new { kind = s.SoftLabels.Kind.ToString().ToLowerInvariant(), source = s.SoftLabels.Source, top } },
+                w =>
+                {
+                    w.WriteLine($"{Path.GetFullPath(outPath)}: {canvas.Width}×{canvas.Height}, {s.Info.NumClasses} classes × up to {n} images" +
+                                (normalization is null ? $" (normalisation '{s.Info.Normalization}' unknown: drawn min–max per image)" : ""));
+                    SoftLabelText.Write(w, s, top);
+                });
             return ExitCodes.Ok;
         });
         return cmd;

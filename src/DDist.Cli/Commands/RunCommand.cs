@@ -55,13 +55,17 @@ public static class RunCommand
     public static Command CreateDistill(GlobalOptions globals)
     {
         var recipe = RecipeArgument();
-        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update) or mtt (random real init, α = 1)", DefaultValueFactory = _ => "selmatch" };
+        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update), mtt (random real init, α = 1), " +
+                                                                       "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe), datm or tesla (soft-label matching; a soft-label recipe)", DefaultValueFactory = _ => "selmatch" };
         var unroll = UnrollOption();
-        var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method, unroll };
+        var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method, unroll };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
-            if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch or mtt");
+            RecipeKindCheck.Require(parse.GetValue(recipe)!, m);
+            if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
+            if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
+            if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch, mtt, dd, sld, datm or tesla");
             // The recipe stays as written (so the folder `run`/`demo` made from it is the same experiment); only the
             // method to distil is this command's.
             var r = WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll));

@@ -31,10 +31,18 @@ public sealed class SmallSet : IDisposable
     public required long[] SourceIndex { get; init; }     // per image: index in the real training set, -1 if none
     public double? LearnedLr { get; init; }
     public Dictionary<string, Tensor>? Zca { get; init; }
+    /// <summary>Optional per-image label targets (N, K) that training uses instead of <see cref="Labels"/>;
+    /// <see cref="Labels"/> still names each image's class.</summary>
+    public SoftLabels? SoftLabels { get; init; }
+    /// <summary>Optional learned per-step step sizes (DD, SLD): training takes exactly these plain GD steps.</summary>
+    public LearnedSteps? Steps { get; init; }
     public required SmallSetInfo Info { get; init; }
 
     public int Count => IsDistilled.Length;
     public int DistilledCount => IsDistilled.Count(d => d);
+
+    public const string FormatV1 = "ddist.smallset.v1";
+    public const string FormatV2 = "ddist.smallset.v2";
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
@@ -53,7 +61,11 @@ public sealed class SmallSet : IDisposable
         if (LearnedLr is double lr) tensors.Add(new("learned_lr", Tensors.FromArray(new[] { lr })));
         if (Zca is not null) foreach (var (k, v) in Zca) tensors.Add(new("zca." + k, v));
         var info = JsonSerializer.Serialize(Info, Json);
-        SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["ddist"] = info, ["format"] = "ddist.smallset.v1" });
+        // v1 readers would silently train on hard labels or a single lr: sets with soft labels or learned steps are v2.
+        var meta = new Dictionary<string, string> { ["ddist"] = info, ["format"] = SoftLabels is null && Steps is null ? FormatV1 : FormatV2 };
+        SoftLabels?.AddTo(tensors, meta);
+        Steps?.AddTo(tensors, meta);
+        SafeTensors.Save(path, tensors, meta);
         AtomicFile.WriteAllText(System.IO.Path.ChangeExtension(path, ".json"), info);
     }
 
@@ -62,8 +74,9 @@ public sealed class SmallSet : IDisposable
         var (t, meta) = SafeTensors.Load(path);
         string Need(string key) => meta.TryGetValue(key, out var v) ? v
             : throw new InvalidDataException($"{path}: metadata field '{key}' missing; not a DDist small set");
-        if (Need("format") != "ddist.smallset.v1")
-            throw new InvalidDataException($"{path}: metadata field 'format' is '{meta["format"]}', expected 'ddist.smallset.v1'");
+        var format = Need("format");
+        if (format != FormatV1 && format != FormatV2)
+            throw new InvalidDataException($"{path}: metadata field 'format' is '{format}', expected '{FormatV1}' or '{FormatV2}'");
         Tensor Get(string name) => t.TryGetValue(name, out var v) ? v : throw new InvalidDataException($"{path}: tensor '{name}' missing");
         var info = JsonSerializer.Deserialize<SmallSetInfo>(Need("ddist"), Json)
                    ?? throw new InvalidDataException($"{path}: metadata field 'ddist' is empty");
@@ -78,6 +91,8 @@ public sealed class SmallSet : IDisposable
             SourceIndex = Get("source_index").ToArray<long>(),
             LearnedLr = t.TryGetValue("learned_lr", out var lr) ? lr.ToArray<double>()[0] : null,
             Zca = zca,
+            SoftLabels = Artifacts.SoftLabels.ReadFrom(path, t, meta),
+            Steps = LearnedSteps.ReadFrom(path, t, meta),
             Info = info,
         };
         set.Validate(path);
@@ -91,12 +106,15 @@ public sealed class SmallSet : IDisposable
         if (Labels.NumEl != n) throw new InvalidDataException($"{path}: 'labels' has {Labels.NumEl} entries, images has {n}");
         if (IsDistilled.Length != n) throw new InvalidDataException($"{path}: 'distilled' has {IsDistilled.Length} entries, images has {n}");
         if (SourceIndex.Length != n) throw new InvalidDataException($"{path}: 'source_index' has {SourceIndex.Length} entries, images has {n}");
+        SoftLabels?.Validate(path, n, Info.NumClasses);
+        Steps?.Validate(path, n);
     }
 
     public void Dispose()
     {
         Images.Dispose();
         Labels.Dispose();
+        SoftLabels?.Values.Dispose();
         if (Zca is not null) foreach (var v in Zca.Values) v.Dispose();
     }
 }

@@ -19,7 +19,10 @@ public static class SmallSetEvaluator
         using var scope = new TensorScope();
         var device = test.Images.Device;
         var flags = set.DistilledCount > 0 ? Tensors.FromArray(set.IsDistilled).To(device) : null;
-        var train = new TrainingSet(set.Images.To(DType.Float32, device), set.Labels.To(DType.Int64, device), flags);
+        if (set.SoftLabels is { } soft) soft.Validate($"small set ({set.Info.Method}, {set.Info.Dataset})", set.Count, test.NumClasses);
+        Tensor? targets;
+        using (Tensors.NoGrad()) targets = set.SoftLabels?.Targets().To(DType.Float32, device);
+        var train = new TrainingSet(set.Images.To(DType.Float32, device), set.Labels.To(DType.Int64, device), flags, targets);
         return NetworkEvaluation.Run(train, test, protocol.ForSet(set), seed, progress, ct);
     }
 }

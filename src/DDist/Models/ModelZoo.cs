@@ -14,6 +14,7 @@ public static class ModelZoo
         ("MLP", (n, c, k, h, w) => Mlp.Create(c, k, h, w, n)),
         ("LeNet", (n, c, k, h, w) => LeNet.Create(c, k, h, w, n)),
         ("AlexNet", (n, c, k, h, w) => AlexNet.Create(c, k, h, w, n)),
+        ("AlexCifarNet", (n, c, k, h, w) => AlexCifarNet.Create(c, k, h, w, n)),
         ("VGG11", (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.InstanceNorm, n)),
         ("VGG11BN", (n, c, k, h, w) => Vgg.Create11(c, k, h, w, NormKind.BatchNorm, n)),
         ("ResNet18", (n, c, k, h, w) => ResNet.Create(new(c, k, h, w) { Name = n })),

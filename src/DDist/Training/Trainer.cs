@@ -83,7 +83,8 @@ public sealed class Trainer
         if (Options.Augment is { } augment)
             x = augment(x, data.Distilled?.IndexSelect(0, index).To(device));
         var logits = Network.Forward(x, state.Parameters, state.NetState, training: true);
-        var loss = Functional.CrossEntropy(logits, y);
+        // With soft targets libtorch's cross-entropy takes class probabilities: −Σ_k p_k log softmax(z)_k, batch mean.
+        var loss = Functional.CrossEntropy(logits, data.Targets is null ? y : data.Targets.IndexSelect(0, index).To(device));
         var grad = Autograd.Grad(loss, state.Parameters);
         state.Optimizer.Step(state.Parameters, grad, lr);
         using var noGrad = Tensors.NoGrad();

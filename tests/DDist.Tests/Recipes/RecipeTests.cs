@@ -26,6 +26,7 @@ public class RecipeTests : IDisposable
         Assert.True(files.Length >= 14, $"{files.Length} recipes");
         foreach (var f in files)
         {
+            if (RecipeKinds.Of(f) != RecipeKind.Pipeline) continue;      // DD/SLD and DATM/TESLA recipes: UnrolledRecipeTests
             var r = Recipe.Load(f);
             Assert.Equal(Path.GetFileNameWithoutExtension(f), r.Name);
         }

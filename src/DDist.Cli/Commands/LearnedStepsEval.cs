@@ -1,0 +1,29 @@
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Evaluation;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist eval SET --protocol steps`: DD's own evaluation of a set with learned steps (fresh xavier networks
+/// take exactly the T learned GD steps); --model defaults to the set's, --nets to 10.</summary>
+internal static class LearnedStepsEval
+{
+    public static int Run(CliContext ctx, string path, SmallSet set, ImageDataset test, string? model, int? nets)
+    {
+        if (set.Steps is null) throw new CliException($"{path}: --protocol steps needs a set with learned steps ('step_lrs', made by `ddist distill --method dd|sld`)");
+        var m = model ?? (set.Info.Parameters.TryGetValue("model", out var saved) ? saved
+            : throw new CliException($"{path}: the set does not record its model; pass --model"));
+        double gain = set.Info.Parameters.TryGetValue("init_gain", out var g) && double.TryParse(g, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 1.0;
+        int n = nets ?? 10;
+        ctx.Note($"eval {path}: {set.Count} images, {set.Steps.StepCount} learned steps, {m}, {n} fresh xavier networks");
+        var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, m, n, gain, null, ctx.Seed, ctx.Cancel);
+        var json = new
+        {
+            set = path, method = set.Info.Method, protocol = "steps", model = m, mean = after.Mean, std = after.Std, accuracies = after.Accuracies,
+            step0_mean = before.Mean, std_kind = "unbiased (as DD reports)",
+        };
+        if (ctx.Out is { } outPath) ctx.SaveJson(outPath, json);
+        ctx.WriteResult(json, o => o.WriteLine($"{path}: test accuracy {after.Mean:P2} ± {after.Std:P2} after the learned steps ({before.Mean:P2} at step 0), {n} networks"));
+        return ExitCodes.Ok;
+    }
+}

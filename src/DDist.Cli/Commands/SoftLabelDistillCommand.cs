@@ -1,0 +1,33 @@
+using System.Globalization;
+using DDist.Pipeline;
+using DDist.Recipes;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist distill RECIPE --method datm|tesla`: soft-label trajectory matching from a soft-label recipe into
+/// OUT/METHOD/ (synthetic.safetensors with the label logits, loss curve, result.json with the test accuracy).</summary>
+internal static class SoftLabelDistillCommand
+{
+    public static bool Handles(string method) => method is "datm" or "tesla";
+
+    public static int Run(CliContext ctx, string recipePath, string method)
+    {
+        if (!File.Exists(recipePath)) throw new CliException($"{recipePath}: no such recipe file");
+        var recipe = SoftLabelRecipe.Load(recipePath);
+        if (recipe.Method != method)
+            throw new CliException($"--method '{method}': {recipePath} is a '{recipe.Method}' recipe (field 'method')");
+        var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name);
+        if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
+        ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, IPC {recipe.Ipc}; output {Path.GetFullPath(outDir)}");
+        Action<string>? log = Console.IsErrorRedirected || !ReferenceEquals(ctx.Error, Console.Error) ? ctx.Note : null;
+        var outcome = ProgressView.Run(ctx, p => new SoftLabelRunner(recipe, outDir, p, log).Run(ctx.Cancel));
+        ctx.WriteResult(new
+        {
+            recipe = recipe.Name, method, set = Path.GetFullPath(outcome.SetPath), mean = outcome.Test.Mean, std = outcome.Test.Std,
+            updates = outcome.Distilled.Updates, skipped = outcome.Distilled.Skipped,
+        }, w => w.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1} IPC {2}: test accuracy {3:F2} ± {4:F2} % ({5} updates, {6} skipped over the threshold); {7}",
+            method, recipe.Dataset, recipe.Ipc, 100 * outcome.Test.Mean, 100 * outcome.Test.Std, outcome.Distilled.Updates, outcome.Distilled.Skipped,
+            Path.GetFullPath(outcome.SetPath))));
+        return ExitCodes.Ok;
+    }
+}

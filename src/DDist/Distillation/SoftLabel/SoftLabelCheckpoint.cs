@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text.Json;
+using DDist.Torch;
+using DDist.Torch.IO;
+using DDist.Training;
+
+namespace DDist.Distillation.SoftLabel;
+
+/// <summary>What a DATM / TESLA-label run needs to continue bit for bit: images, α, label logits, the three momentum
+/// buffers, the next iteration, the skip count, the loss curve and libtorch's generator.</summary>
+internal static class SoftLabelCheckpoint
+{
+    public static string FileIn(string dir) => Path.Combine(dir, "checkpoint.safetensors");
+
+    public static void Save(string dir, string fingerprint, int next, int skipped, IReadOnlyList<LossPoint> curve,
+                            Tensor images, Tensor lr, Tensor logits, Sgd imageOpt, Sgd lrOpt, Sgd labelOpt)
+    {
+        using var scope = new TensorScope();
+        // A momentum buffer that does not exist yet is equivalent to zeros (buf = μ·0 + d = d).
+        Tensor Buf(Sgd o, Tensor like) => o.MomentumBuffer ?? Tensors.Zeros(like.Shape, like.DType, like.Device);
+        var t = new Dictionary<string, Tensor>
+        {
+            ["images"] = images.Detach(), ["lr"] = lr.Detach(), ["logits"] = logits.Detach(),
+            ["momentum.images"] = Buf(imageOpt, images), ["momentum.lr"] = Buf(lrOpt, lr), ["momentum.logits"] = Buf(labelOpt, logits),
+            ["rng"] = Tensors.GetRngState(),
+        };
+        SafeTensors.Save(FileIn(dir), t, new Dictionary<string, string>
+        {
+            ["fingerprint"] = fingerprint, ["next"] = next.ToString(CultureInfo.InvariantCulture),
+            ["skipped"] = skipped.ToString(CultureInfo.InvariantCulture), ["curve"] = JsonSerializer.Serialize(curve),
+        });
+    }
+
+    /// <summary>Restores the state in place; returns (next iteration, skipped, curve), or null without a checkpoint.</summary>
+    public static (int Next, int Skipped, List<LossPoint> Curve)? Restore(string dir, string fingerprint, Tensor images, Tensor lr, Tensor logits,
+                                                                         Sgd imageOpt, Sgd lrOpt, Sgd labelOpt)
+    {
+        var path = FileIn(dir);
+        if (!File.Exists(path)) return null;
+        var (t, meta) = SafeTensors.Load(path);
+        try
+        {
+            string Need(string k) => meta.TryGetValue(k, out var v) ? v : throw new InvalidDataException($"{path}: metadata field '{k}' missing");
+            if (Need("fingerprint") != fingerprint)
+                throw new InvalidDataException($"{path}: field 'fingerprint' is '{Need("fingerprint")}', this run is '{fingerprint}'; use another output directory");
+            using (Tensors.NoGrad())
+            {
+                images.CopyFrom(t["images"]);
+                lr.CopyFrom(t["lr"]);
+                logits.CopyFrom(t["logits"]);
+            }
+            imageOpt.LoadMomentumBuffer(t["momentum.images"].To(images.DType, images.Device));
+            lrOpt.LoadMomentumBuffer(t["momentum.lr"].To(lr.DType, lr.Device));
+            labelOpt.LoadMomentumBuffer(t["momentum.logits"].To(logits.DType, logits.Device));
+            Tensors.SetRngState(t["rng"]);
+            return (int.Parse(Need("next"), CultureInfo.InvariantCulture), int.Parse(Need("skipped"), CultureInfo.InvariantCulture),
+                    JsonSerializer.Deserialize<List<LossPoint>>(Need("curve")) ?? []);
+        }
+        finally { foreach (var v in t.Values) v.Dispose(); }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Models;
+using DDist.Torch;
+using DDist.Torch.IO;
+using DDist.Training;
+
+namespace DDist.Distillation.SoftLabel;
+
+/// <summary>What a DATM / TESLA-label run produced.</summary>
+public sealed record SoftLabelMatchingResult(SmallSet Set, IReadOnlyList<LossPoint> Curve, int Updates, int Skipped, int UncoveredLabels, TimeSpan Elapsed);
+
+/// <summary>Trajectory matching with soft labels on top of MTT (Cazenavette et al. 2022): DATM (Guo et al. 2024,
+/// `distill/DATM.py`) learns label logits initialised from the experts, draws start epochs from a schedule that can
+/// widen over time, and skips every update whose matching loss exceeds a threshold; TESLA (Cui et al. 2023) instead
+/// labels each iteration's images with the target expert. The per-step loss is soft cross-entropy against the
+/// targets; the unrolled matching loss itself is <see cref="TrajectoryMatchingLoss"/>.</summary>
+public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories experts, SyntheticSet synthetic, string normalization,
+                                      Func<Tensor, Tensor>? augment = null)
+{
+    public SoftLabelMatchingResult Run(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, CancellationToken ct = default,
+                                       IProgress<ProgressReport>? progress = null)
+    {
+        o.Validate(experts.EpochCount);
+        var problems = s.Check(experts.EpochCount, o.ExpertEpochs);
+        if (synthetic.FrozenCount != 0) problems.Add("soft-label matching learns every image; the synthetic set must have no frozen part");
+        if (synthetic.DistilledCount == 0) problems.Add("the synthetic set is empty");
+        if (experts.ExpertCount < 1) problems.Add("no expert trajectories (DATM and TESLA labels need experts; run `ddist experts` first)");
+        if (problems.Count > 0) throw new ArgumentException("soft-label matching: " + string.Join("; ", problems));
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(o.OutputDir);
+        var x = synthetic.Distilled;
+        Tensors.ManualSeed((ulong)o.Seed);
+
+        int uncovered = 0;
+        Tensor labelLogits;
+        if (s.Labels == LabelSource.Learned)
+        {
+            int epoch = s.LabelEpoch < 0 ? experts.EpochCount : s.LabelEpoch;
+            var finals = Enumerable.Range(0, s.FirstExpertLabels ? 1 : experts.ExpertCount).Select(e => experts.Read(e, epoch).To(x.DType, x.Device).DetachFromScope()).ToList();
+            try { (labelLogits, uncovered) = ExpertLabels.MeanOfCorrectExperts(student, finals, x, synthetic.Labels); }
+            finally { foreach (var f in finals) f.Dispose(); }
+            labelLogits = labelLogits.DetachFromScope().RequiresGrad_();
+        }
+        else
+        {
+            using var hard = synthetic.Labels.OneHot(synthetic.NumClasses);
+            labelLogits = hard.To(x.DType).DetachFromScope();      // replaced by the teacher's logits every iteration
+        }
+
+        using var lrParam = Tensors.Scalar(o.LrInit, x.DType, x.Device).DetachFromScope().RequiresGrad_();
+        using var imageOpt = new Sgd(o.Momentum);
+        using var lrOpt = new Sgd(o.Momentum);
+        using var labelOpt = new Sgd(s.MomentumY);
+        var curve = new List<LossPoint>();
+        int skipped = 0, start = 0;
+        var fingerprint = Fingerprint(o, s);
+        if (o.Resume && SoftLabelCheckpoint.Restore(o.OutputDir, fingerprint, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt) is { } saved)
+        {
+            (start, skipped) = (saved.Next, saved.Skipped);
+            curve.AddRange(saved.Curve);
+        }
+        if (start > o.Iterations) throw new InvalidDataException($"{SoftLabelCheckpoint.FileIn(o.OutputDir)}: checkpoint is at iteration {start}, past this run's {o.Iterations}");
+        try
+        {
+            for (int it = start; it < o.Iterations; it++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = new TensorScope();
+                var rng = IterationRandom.For(o.Seed, it);
+                int expert = rng.Next(experts.ExpertCount);
+                int t = s.Range.Draw(rng, it);
+                var theta0 = experts.Read(expert, t).To(x.DType, x.Device);
+                var target = experts.Read(expert, t + o.ExpertEpochs).To(x.DType, x.Device);
+                if (s.Labels == LabelSource.Teacher)
+                    using (Tensors.NoGrad()) labelLogits.CopyFrom(ExpertLabels.TeacherLogits(student, target, x));
+                var loss = Loss(x, labelLogits, lrParam, theta0, target, o);
+                double value = loss.Item();
+                if (!double.IsFinite(value)) throw new DistillationDivergedException(it, $"the matching loss ({value})", null, null);
+                var learned = s.Labels == LabelSource.Learned ? new[] { x, lrParam, labelLogits } : [x, lrParam];
+                var grads = Autograd.Grad([loss], learned);
+                // DATM: the loss is always computed and differentiated, but nothing steps (momentum untouched) above the threshold.
+                if (value <= s.Threshold)
+                {
+                    imageOpt.Step(x, grads[0]!, o.LrImg);
+                    lrOpt.Step(lrParam, grads[1]!, o.LrLr);
+                    if (s.Labels == LabelSource.Learned) labelOpt.Step(labelLogits, grads[2]!, s.LrY);
+                }
+                else skipped++;
+                curve.Add(new LossPoint(it, value, lrParam.Item()));
+                progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations,
+                    new Dictionary<string, double> { ["loss"] = value, ["lr"] = curve[^1].Lr, ["skipped"] = skipped, ["start_bound"] = s.Range.UpperBound(it) }));
+                if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
+                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+            }
+            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+            LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
+            var set = ToSmallSet(o, s, lrParam.Item(), labelLogits);
+            set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
+            var result = new SoftLabelMatchingResult(set, curve, o.Iterations - skipped, skipped, uncovered, clock.Elapsed);
+            AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(new
+            {
+                method = o.Method, iterations = o.Iterations, updates = result.Updates, skipped_over_threshold = skipped,
+                labels_without_a_correct_expert = uncovered, learned_lr = lrParam.Item(), seconds = clock.Elapsed.TotalSeconds,
+                final_loss = curve.Count > 0 ? curve[^1].Loss : (double?)null,
+            }, new JsonSerializerOptions { WriteIndented = true }));
+            return result;
+        }
+        finally { labelLogits.Dispose(); }
+    }
+
+    /// <summary>The run's settings and starting point; a checkpoint is only resumed by the same experiment.</summary>
+    private string Fingerprint(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s)
+    {
+        ulong h = 14695981039346656037UL;                   // FNV-1a over the initial images' source indices
+        foreach (var i in synthetic.SourceIndex) { h ^= (ulong)i; h *= 1099511628211UL; }
+        return $"{o.Fingerprint()}|{s.Fingerprint()}|src={h:x16}|net={student.Name}:{student.ParameterCount}";
+    }
+
+    /// <summary>The matching loss with soft targets softmax(ŷ): differentiable with respect to images, α and ŷ.</summary>
+    public Tensor Loss(Tensor images, Tensor labelLogits, Tensor lr, Tensor theta0, Tensor target, TrajectoryMatchingOptions o) =>
+        TrajectoryMatchingLoss.Compute(student, images, labelLogits.Softmax(1), lr, theta0, target, o.SynSteps, o.BatchSyn, augment);
+
+    private SmallSet ToSmallSet(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, double lr, Tensor logits)
+    {
+        var info = new SmallSetInfo
+        {
+            Dataset = synthetic.Dataset, Normalization = normalization, Method = o.Method, Ipc = synthetic.Ipc,
+            NumClasses = synthetic.NumClasses, Seed = (ulong)o.Seed,
+            Parameters = new()
+            {
+                ["student"] = student.Name, ["labels"] = s.Labels == LabelSource.Learned ? "learned logits (DATM)" : "teacher logits of the last iteration (TESLA)",
+                ["options"] = o.Fingerprint(), ["soft_label_options"] = s.Fingerprint(),
+                ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
+            },
+        };
+        var plain = synthetic.ToSmallSet(synthetic.Distilled, lr, info);
+        SoftLabels soft;
+        using (Tensors.NoGrad()) soft = new SoftLabels(logits.Detach().Clone().DetachFromScope(), SoftLabelKind.Logits, s.Labels == LabelSource.Learned ? "datm" : "tesla");
+        return new SmallSet
+        {
+            Images = plain.Images, Labels = plain.Labels, IsDistilled = plain.IsDistilled, SourceIndex = plain.SourceIndex,
+            LearnedLr = plain.LearnedLr, SoftLabels = soft, Info = plain.Info,
+        };
+    }
+}

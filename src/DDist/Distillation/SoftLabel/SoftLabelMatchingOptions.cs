@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace DDist.Distillation.SoftLabel;
+
+/// <summary>Where the synthetic labels of trajectory matching come from.</summary>
+public enum LabelSource
+{
+    /// <summary>DATM: logits initialised from the experts, learned with SGD(lr_y, momentum); targets softmax(ŷ).</summary>
+    Learned,
+    /// <summary>TESLA: every iteration, softmax of the target expert θ*'s logits on the current images; not learned.</summary>
+    Teacher,
+}
+
+/// <summary>What DATM (Guo et al. 2024) and TESLA's teacher labels add on top of MTT's options.</summary>
+public sealed record SoftLabelMatchingOptions
+{
+    public LabelSource Labels { get; init; } = LabelSource.Learned;
+    /// <summary>lr_y of the label SGD (DATM configs: 2, 5 or 10).</summary>
+    public double LrY { get; init; } = 2;
+    /// <summary>Momentum_y (0.9).</summary>
+    public double MomentumY { get; init; } = 0.9;
+    /// <summary>The images, α and labels step only when the matching loss is at most this (1.0; 1.1 for CIFAR-10 IPC 1).</summary>
+    public double Threshold { get; init; } = 1.0;
+    public required MatchingRange Range { get; init; }
+    /// <summary>Initialise the label logits from expert 0 alone (DATM does so with `pix_init real`) instead of
+    /// averaging over every expert that classifies the image correctly.</summary>
+    public bool FirstExpertLabels { get; init; }
+    /// <summary>Expert snapshot the labels come from (`Label_Model_Timestamp`; −1 = the last).</summary>
+    public int LabelEpoch { get; init; } = -1;
+
+    public List<string> Check(int expertEpochs, int matchEpochs)
+    {
+        var e = Range.Check(expertEpochs, matchEpochs);
+        if (!(LrY > 0)) e.Add($"field 'lrY' is {LrY}, expected > 0");
+        if (MomentumY is < 0 or >= 1) e.Add($"field 'momentumY' is {MomentumY}, expected in [0, 1)");
+        if (!(Threshold > 0)) e.Add($"field 'threshold' is {Threshold}, expected > 0");
+        if (LabelEpoch < -1 || LabelEpoch > expertEpochs) e.Add($"field 'labelEpoch' is {LabelEpoch}, expected −1 or 0..{expertEpochs}");
+        return e;
+    }
+
+    public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
+        $"{Labels}|lry={LrY:R}|my={MomentumY:R}|thr={Threshold:R}|range={Range.Min}-{Range.Max}:{Range.Sequential}:{Range.CurrentMax}:{Range.ExpansionEnd}|le={LabelEpoch}|first={FirstExpertLabels}");
+}

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Models;
+using DDist.Torch;
+using DDist.Training;
+
+namespace DDist.Evaluation;
+
+/// <summary>DD's evaluation (Wang et al. 2018, `basics.evaluate_steps` / `train_steps_inplace`): a fresh xavier
+/// network (or the training run's fixed one) takes exactly the set's T learned steps, w ← w − α_t ∇ℓ(f(x_t; w), ỹ_t),
+/// each on its whole step batch, with no momentum, weight decay or augmentation; ℓ is soft cross-entropy on the
+/// set's soft labels (raw SLD rows as they are) or hard CE on its classes. Test accuracy is measured before the first
+/// step and after the last; the std is the unbiased one the DD paper reports.</summary>
+public static class LearnedStepsEvaluator
+{
+    public static (EvalResult Before, EvalResult After) Evaluate(SmallSet set, ImageDataset test, string model, int nets, double gain,
+                                                                 Tensor? fixedInit, ulong seed, CancellationToken ct = default)
+    {
+        var steps = set.Steps ?? throw new ArgumentException($"small set ({set.Info.Method}) has no learned steps ('step_lrs'); use a standard protocol");
+        if (nets < 1) throw new ArgumentOutOfRangeException(nameof(nets), nets, "need at least one network");
+        NetworkEvaluation.CheckCompatible($"small set ({set.Info.Method}, {set.Info.Dataset})", set.Images, set.Labels, test);
+        steps.Validate(set.Info.Method, set.Count);
+        var clock = Stopwatch.StartNew();
+        var net = ModelZoo.Create(model, test.Channels, test.NumClasses, test.Height, test.Width);
+        var device = test.Images.Device;
+        using var scope = new TensorScope();
+        var images = set.Images.To(DType.Float32, device);
+        Tensor targets;
+        using (Tensors.NoGrad())
+            targets = set.SoftLabels is { } soft ? SoftLabels.Targets(soft.Values, soft.Kind).To(DType.Float32, device)
+                                                 : set.Labels.To(DType.Int64, device).OneHot(test.NumClasses).To(DType.Float32);
+        var before = new double[nets];
+        var after = new double[nets];
+        for (int i = 0; i < nets; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            Tensors.ManualSeed(SeedSequence.Derive(seed, "learned-steps-net", i));
+            using var netScope = new TensorScope();
+            var w = fixedInit is null ? XavierInit.Draw(net, gain, device) : fixedInit.Detach().Clone();
+            before[i] = Trainer.Accuracy(net, w, null, test);
+            using var trained = Train(net, w, images, targets, steps);
+            after[i] = Trainer.Accuracy(net, trained, null, test);
+        }
+        return (Summarise(before, clock.Elapsed), Summarise(after, clock.Elapsed));
+    }
+
+    /// <summary>The T plain GD steps; returns the final weights (detached, owned by the caller, in no scope).</summary>
+    public static Tensor Train(INetwork net, Tensor w0, Tensor images, Tensor targets, LearnedSteps steps)
+    {
+        Tensor w;
+        using (Tensors.NoGrad()) w = w0.Detach().Clone().DetachFromScope();
+        for (int t = 0; t < steps.StepCount; t++)
+        {
+            using var scope = new TensorScope();
+            var (start, count) = steps.Chunk(t, images.Size(0));
+            w.RequiresGrad = true;
+            var loss = SoftCrossEntropy.Loss(net.Forward(images.Narrow(0, start, count), w, null, training: true), targets.Narrow(0, start, count));
+            var g = Autograd.Grad(loss, w);
+            using var noGrad = Tensors.NoGrad();
+            var next = w.Sub(g.Mul(steps.Lrs[t])).DetachFromScope();
+            w.Dispose();
+            w = next;
+        }
+        return w;
+    }
+
+    private static EvalResult Summarise(double[] acc, TimeSpan elapsed)
+    {
+        double mean = acc.Average();
+        double std = acc.Length > 1 ? Math.Sqrt(acc.Sum(a => (a - mean) * (a - mean)) / (acc.Length - 1)) : 0;
+        return new EvalResult(mean, std, acc, elapsed);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using DDist.Augment;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Distillation.SoftLabel;
+using DDist.Evaluation;
+using DDist.Models;
+using DDist.Recipes;
+using DDist.Selection;
+using DDist.Torch;
+using DDist.Torch.IO;
+using DDist.Training.Experts;
+
+namespace DDist.Pipeline;
+
+/// <summary>DATM or TESLA-label distillation from a <see cref="SoftLabelRecipe"/>: data → experts (trained into
+/// OUT/experts when missing; resumes) → initial images (DATM: predicted correctly by the experts; or random real) →
+/// soft-label trajectory matching → evaluation of fresh networks trained on the soft labels (test set, reported only).</summary>
+public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null)
+{
+    public sealed record Outcome(SoftLabelMatchingResult Distilled, EvalResult Test, string SetPath);
+
+    public Outcome Run(CancellationToken ct = default)
+    {
+        var r = recipe;
+        var raw = DatasetRegistry.Load(r.Dataset);
+        var norm = DatasetRegistry.GetSpec(r.Dataset).DefaultNormalization;
+        using var train = ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name);
+        using var test = ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name);
+        var smallest = raw.Train.ClassCounts().Min();
+        if (r.Ipc > smallest)
+            throw new ArgumentException($"field 'ipc' is {r.Ipc}, larger than the smallest class of {raw.Name} ({smallest} images)");
+        INetwork Net(string model) => ModelZoo.Create(model, train.Channels, train.NumClasses, train.Height, train.Width);
+
+        var expertDir = Path.Combine(outDir, "experts");
+        log?.Invoke($"experts → {expertDir}");
+        using (var subset = r.Experts.TrainPerClass is int per
+                   ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, Device.Cpu, raw.Name)
+                   : null)
+        {
+            var data = subset ?? train;
+            var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+            new ExpertTrainer(Net(r.Experts.Model), r.ToExpertOptions(), info).Train(expertDir, data, null, ShardSpec.All, progress, ct);
+        }
+        var experts = ExpertStoreTrajectories.Open(expertDir);
+        var student = Net(r.Experts.Model);
+
+        int[][] perClass;
+        if (r.Matching.Init == "predicted-correctly")
+        {
+            var finals = Enumerable.Range(0, experts.ExpertCount).Select(e => experts.Read(e, experts.EpochCount).DetachFromScope()).ToList();
+            try { perClass = ExpertLabels.PredictedCorrectly(student, finals, train, r.Ipc, new Random(r.Seed)); }
+            finally { foreach (var f in finals) f.Dispose(); }
+        }
+        else
+        {
+            using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name);
+            var labels = train.Labels.ToArray<long>();
+            perClass = Enumerable.Range(0, train.NumClasses)
+                .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
+        }
+        var methodDir = Path.Combine(outDir, r.Method);
+        using var syn = SyntheticSet.FromIndices(train, perClass, perClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc);
+        var strategy = r.DsaStrategy;
+        Func<Tensor, Tensor>? dsa = r.Matching.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
+        log?.Invoke($"{r.Method}: {r.Matching.Iterations} iterations → {methodDir}");
+        var distilled = new SoftLabelMatching(student, experts, syn, norm.Name, dsa)
+            .Run(r.ToMatchingOptions(methodDir), r.ToSoftLabelOptions(), ct, progress);
+        using var set = distilled.Set;
+
+        var protocol = r.ToEvalProtocol();
+        // MTT / DATM / TESLA evaluate with the learned step size as the network lr (DATM `evaluate_synset`).
+        if (protocol.Name == "mtt" && set.LearnedLr is double lr && lr > 0 && r.Evaluation.Lr is null) protocol = protocol with { LearningRate = lr };
+        log?.Invoke($"evaluate {r.Method}: {protocol.Networks} × {protocol.Model}, {protocol.Epochs}+1 epochs on the soft labels");
+        var acc = SmallSetEvaluator.Evaluate(set, test, protocol, (ulong)r.Seed + 100, progress, ct);
+        var setPath = Path.Combine(methodDir, "synthetic.safetensors");
+        AtomicFile.WriteAllText(Path.Combine(methodDir, "result.json"), JsonSerializer.Serialize(new
+        {
+            recipe = r.Name, method = r.Method, set = setPath, test_mean = acc.Mean, test_std = acc.Std, accuracies = acc.Accuracies,
+            protocol = protocol.Name, lr = protocol.LearningRate, updates = distilled.Updates, skipped = distilled.Skipped,
+            labels_without_a_correct_expert = distilled.UncoveredLabels, note = "test accuracy, reported only (nothing was chosen on it)",
+        }, new JsonSerializerOptions { WriteIndented = true }));
+        return new Outcome(distilled, acc, setPath);
+    }
+}
