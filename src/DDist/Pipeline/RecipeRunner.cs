@@ -27,6 +27,9 @@ public sealed record PipelineOptions
     /// <summary>Splits the window search's β grid across machines: this one evaluates β number k when k % count == index.</summary>
     public int WindowShardIndex { get; init; }
     public int WindowShardCount { get; init; } = 1;
+    /// <summary>Where training, distillation and evaluation run: the train and test sets are loaded onto it once,
+    /// and every network, mini-batch, augmentation and expert θ read follows the data's device.</summary>
+    public Device Device { get; init; } = Device.Cpu;
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -50,7 +53,8 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         {
             var raw = DatasetRegistry.Load(r.Dataset);
             var norm = DatasetRegistry.GetSpec(r.Dataset).DefaultNormalization;
-            return (raw, ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name), ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name));
+            var device = _options.Device;
+            return (raw, ImageDataset.FromRaw(raw.Train, norm, device, raw.Name), ImageDataset.FromRaw(raw.Test, norm, device, raw.Name));
         }, record: false);
         using var trainOwner = train;
         using var testOwner = test;
@@ -154,7 +158,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
                 Invariant($"dataset {raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {scores.Source}"),
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, best chosen on {r.Distill.SelectOn}"),
-                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
+                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {_options.Device}"),
             ],
             Rows = rows,
             StageTimes = _state.Stages.Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
@@ -172,7 +176,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var r = recipe;
         // CPU recipes train experts on a class-balanced subset; the published ones on the whole set.
         using var subset = r.Experts.TrainPerClass is int per
-            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, Device.Cpu, raw.Name)
+            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, _options.Device, raw.Name)
             : null;
         var data = subset ?? train;
         var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
