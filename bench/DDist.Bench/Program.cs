@@ -8,14 +8,21 @@ using DDist.Torch;
 var settings = BenchSettings.Parse(args, out var caseNames, out var outPath);
 if (settings.Threads <= 0) settings = settings with { Threads = Tensors.PhysicalCores() };
 Tensors.SetNumThreads(settings.Threads);
-Console.WriteLine($"ddist: libtorch {Tensors.Version}, threads {Tensors.NumThreads}, grad enabled {Tensors.IsGradEnabled}");
+var device = settings.TorchDevice;
+if (device.Type == DeviceType.Cuda && (!Tensors.IsCudaAvailable || device.Index >= Tensors.CudaDeviceCount))
+    throw new ArgumentException($"--device {device}: this libtorch ({Tensors.Version}) sees no such CUDA device");
+Console.WriteLine($"ddist: libtorch {Tensors.Version}, threads {Tensors.NumThreads}, grad enabled {Tensors.IsGradEnabled}, device {device}");
 
 var results = new JsonObject();
 foreach (var name in caseNames)
 {
     var bench = BenchCases.All.FirstOrDefault(c => c.Name == name)
         ?? throw new ArgumentException($"unknown case '{name}'; known: {string.Join(", ", BenchCases.All.Select(c => c.Name))}");
+    if (device.Type == DeviceType.Cuda) { Tensors.CudaEmptyCache(); Tensors.CudaResetPeakMemory(device.Index); }
     var r = bench.Run(settings);
+    // Peak GPU memory of the case (torch.cuda.max_memory_allocated on the PyTorch side), where the shim can read it.
+    if (device.Type == DeviceType.Cuda && Tensors.CudaMemory(device.Index) is { } memory)
+        r = r with { Metrics = [.. r.Metrics, new Metric("peak MiB", memory.PeakAllocatedBytes / 1048576.0, HigherIsBetter: false)] };
     Console.WriteLine($"ddist {name}: " + string.Join(", ", r.Metrics.Select(m => $"{m.Name} {m.Value:G4}")));
     results[name] = new JsonObject
     {
@@ -32,6 +39,7 @@ var doc = new JsonObject
     ["engine"] = "ddist",
     ["torch_version"] = Tensors.Version,
     ["threads"] = Tensors.NumThreads,
+    ["device"] = device.ToString(),
     ["settings"] = JsonSerializer.SerializeToNode(settings),
     ["cases"] = results,
 };
