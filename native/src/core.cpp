@@ -6,18 +6,19 @@
 #include <cstring>
 #include <c10/util/Logging.h>
 // The CUDA caching allocator's statistics (peak memory) and cache release. Three ways to reach it:
-//  - DD_CUDA_HEADERS (the build found the CUDA toolkit's headers next to a CUDA libtorch): the
-//    c10::cuda::CUDACachingAllocator functions, available in every libtorch version;
-//  - libtorch >= 2.9 without CUDA headers: the device-generic c10::DeviceAllocator interface that the CUDA
-//    allocator implements, registered as the kCUDA allocator;
+//  - libtorch >= 2.9: the device-generic c10::DeviceAllocator interface, which the CUDA caching allocator
+//    implements and registers as the kCUDA allocator (no CUDA headers needed);
+//  - DD_CUDA_HEADERS (an older CUDA libtorch built where the CUDA toolkit's headers are found): the
+//    c10::cuda::CUDACachingAllocator functions;
 //  - otherwise (Debian's CPU libtorch 1.13): not available, reported as such.
-#if defined(DD_CUDA_HEADERS)
-#include <c10/cuda/CUDACachingAllocator.h>
-#define DD_CUDA_ALLOCATOR_STATS 1
-#elif DD_TORCH_AT_LEAST(2, 9) && !defined(DD_NO_DEVICE_ALLOCATOR)
+// DD_NO_DEVICE_ALLOCATOR skips the first (a fallback should a 2.x release lack that interface).
+#if DD_TORCH_AT_LEAST(2, 9) && !defined(DD_NO_DEVICE_ALLOCATOR)
 #include <c10/core/Allocator.h>
 #include <c10/core/CachingDeviceAllocator.h>
 #define DD_DEVICE_ALLOCATOR_STATS 1
+#elif defined(DD_CUDA_HEADERS)
+#include <c10/cuda/CUDACachingAllocator.h>
+#define DD_CUDA_ALLOCATOR_STATS 1
 #endif
 
 namespace dd {
