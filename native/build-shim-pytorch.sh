@@ -15,7 +15,7 @@ out="${1:?usage: native/build-shim-pytorch.sh OUT_DIR}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 py="${PYTHON:-python3}"
-cxx="${CXX:-c++}"
+cxx="${CXX:-$(command -v c++ || command -v g++ || command -v clang++ || echo c++)}"
 
 eval "$("$py" - <<'EOF'
 import os, sys, torch

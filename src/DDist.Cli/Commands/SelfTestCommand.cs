@@ -32,7 +32,9 @@ public static class SelfTestCommand
             var cases = (parse.GetValue(skipOps) ? [] : SelfTestCase.Ops()).Append(matching.Build());
             ctx.Note($"selftest on {ctx.Device} (libtorch {Tensors.Version}{(ctx.Device.Type == DeviceType.Cuda ? ", TF32 off" : "")})");
             var report = DeviceSelfTest.Run(ctx.Device, cases, ctx.Seed, c => { if (!c.Passed) ctx.Note("FAILED " + Describe(c)); });
-            var memory = ctx.Device.Type == DeviceType.Cuda ? Tensors.CudaMemory(ctx.Device.Index) : null;
+            CudaMemoryStats? memory = null;
+            try { if (ctx.Device.Type == DeviceType.Cuda) memory = Tensors.CudaMemory(ctx.Device.Index); }
+            catch (TorchException e) { ctx.Note($"peak GPU memory unavailable: {e.Message}"); }
             ctx.WriteResult(new
             {
                 device = report.Device, torch = report.TorchVersion, passed = report.Passed, checks = report.Checks.Count,
