@@ -2,7 +2,7 @@
 # The GPU path in one run: builds the shim against the local PyTorch's libtorch, then runs the published ddist for
 #   1. selftest: the engine's ops, first- and second-order gradients and a trajectory-matching gradient on the
 #      device against CPU results (float32 and float64);
-#   2. a larger matching-gradient check (ConvNet width 128, 100 MNIST-shaped images, 20 unrolled steps);
+#   2. a larger matching-gradient check (ConvNet width 128, 50 MNIST-shaped images, 10 unrolled steps);
 #   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST,
 #      peak GPU memory (and the mtt-iteration case at syn_steps 20 and 80, full and bounded-memory unrolling,
 #      when the benchmark has it);
@@ -195,7 +195,7 @@ fi
 
 # Sizes: on the GPU the published settings' scale; on the CPU small enough for CI.
 if [ "$mode" = cuda ]; then
-  match_args=(--matching-ipc 10 --syn-steps 20 --width 128 --depth 3 --image-size 28)
+  match_args=(--matching-ipc 5 --syn-steps 10 --width 128 --depth 3 --image-size 28)
   bench_args=(--warmup 5 --steps 20 --batch 256 --expert-images 60000)
   recipe=recipes/mnist-gpu-check.json
   recipe_limit=200
