@@ -42,6 +42,7 @@ rm -rf "$work"
 mkdir -p "$work"
 steps="$out/steps.tsv"
 : > "$steps"
+rm -f "$out/running"
 t_start=$(date +%s)
 
 # Python with torch (the PyTorch side and the CUDA probe) and any Python for the results file.
@@ -89,6 +90,13 @@ with open(os.path.join(out, "steps.tsv")) as f:
         if note: s["note"] = note
         if status in ("failed", "timeout"): s["log_tail"] = tail(name + ".log")
         steps.append(s)
+# A step still marked as running when the script ended was cut short from outside (a kill, the caller's limit).
+try:
+    with open(os.path.join(out, "running")) as f:
+        name = f.read().strip()
+    steps.append({"name": name, "status": "interrupted", "log_tail": tail(name + ".log")})
+except OSError:
+    pass
 doc = {
     "mode": mode, "seconds": round(time.time() - t0, 1), "budget_seconds": budget,
     "passed": all(s["status"] in ("passed", "skipped") for s in steps) and any(s["status"] == "passed" for s in steps),
@@ -115,11 +123,17 @@ tmp = os.path.join(out, "gpu-check.json.tmp")
 with open(tmp, "w") as f:
     json.dump(doc, f, indent=2)
 os.replace(tmp, os.path.join(out, "gpu-check.json"))
-print(f"gpu-check: {sum(s['status'] == 'passed' for s in steps)} passed, {sum(s['status'] in ('failed', 'timeout') for s in steps)} failed, "
+print(f"gpu-check: {sum(s['status'] == 'passed' for s in steps)} passed, {sum(s['status'] in ('failed', 'timeout', 'interrupted') for s in steps)} failed, "
       f"{sum(s['status'] == 'skipped' for s in steps)} skipped in {doc['seconds']} s ({mode}); results {os.path.join(out, 'gpu-check.json')}")
 EOF
 }
 trap write_results EXIT
+step_pid=""
+on_signal() {
+  [ -n "$step_pid" ] && kill -TERM -- "-$step_pid" 2>/dev/null
+  exit 143
+}
+trap on_signal TERM INT
 
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >> "$steps"; }
 skip() { record "$1" skipped 0 "$2"; echo "--- $1: skipped ($2)"; }
@@ -135,14 +149,20 @@ step() {
   echo "--- $name (limit ${limit}s)"
   local t0 rc=0 status=passed
   t0=$(date +%s)
+  echo "$name" > "$out/running"
+  # In the background and waited for, so that a signal to this script reaches the step (timeout leads its own
+  # process group) at once; a shell function runs in a child bash with its definition passed along.
   if declare -F "$1" >/dev/null; then
-    # A shell function: run it in a child bash (timeout runs programs), its definition passed along.
-    timeout -k 10 "$limit" bash -c "$(declare -f "$1")"'; "$@"' _ "$@" > "$out/$name.log" 2>&1 || rc=$?
+    timeout -k 10 "$limit" bash -c "$(declare -f "$1")"'; "$@"' _ "$@" > "$out/$name.log" 2>&1 &
   else
-    timeout -k 10 "$limit" "$@" > "$out/$name.log" 2>&1 || rc=$?
+    timeout -k 10 "$limit" "$@" > "$out/$name.log" 2>&1 &
   fi
+  step_pid=$!
+  wait "$step_pid" || rc=$?
+  step_pid=""
   [ "$rc" = 0 ] || status=failed
   [ "$rc" = 124 ] || [ "$rc" = 137 ] && status=timeout
+  rm -f "$out/running"
   record "$name" "$status" $(($(date +%s) - t0)) "$([ "$rc" = 0 ] || echo "exit $rc")"
   echo "    $status in $(($(date +%s) - t0))s"
   tail -n 3 "$out/$name.log" | sed 's/^/    /'
@@ -175,6 +195,7 @@ step environment 60 environment || true
 export shim_dir="$root/artifacts/gpu-check/native"
 build_shim() {
   if [ "$mode" = cuda ]; then
+    [ -n "$torch_py" ] || { echo "no python3 that imports torch: cannot build against PyTorch's libtorch"; return 1; }
     PYTHON="$torch_py" native/build-shim-pytorch.sh "$shim_dir"
   elif [ -f "$root/artifacts/native/libddist_shim.so" ]; then
     mkdir -p "$shim_dir" && cp "$root/artifacts/native/libddist_shim.so" "$shim_dir/" && echo "reusing the shim ./build.sh built (system libtorch)"
