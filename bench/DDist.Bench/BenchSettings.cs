@@ -1,9 +1,15 @@
+using DDist.Torch;
+
 namespace DDist.Bench;
 
 /// <summary>Settings shared by every case; bench/run.sh passes the same values to the PyTorch side.</summary>
 public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 5120, int EvalEpochs = 20,
-                                   string MttConfigs = "w32,convnet,convnetbn")
+                                   string MttConfigs = "w32,convnet,convnetbn", string Device = "cpu", string Dataset = "fashion-mnist")
 {
+    /// <summary>Where the cases run (--device cpu|cuda|cuda:N); tensors are drawn on the CPU and moved there, so both
+    /// sides start from the same numbers on any device.</summary>
+    public Device TorchDevice => DDist.Torch.Device.Parse(Device);
+
     public static BenchSettings Parse(string[] args, out string[] cases, out string outPath)
     {
         var s = new BenchSettings(Threads: 0, Warmup: 3, Timed: 10, Batch: 256, TinyOpCalls: 100_000, Seed: 0);
@@ -22,10 +28,7 @@ public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch
                 case "--seed": s = s with { Seed = ulong.Parse(Value()) }; break;
                 case "--expert-images": s = s with { ExpertImages = int.Parse(Value()) }; break;
                 case "--eval-epochs": s = s with { EvalEpochs = int.Parse(Value()) }; break;
-                case "--mtt-configs": s = s with { MttConfigs = Value() }; break;
-                case "--cases": cases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
-                case "--out": outPath = Value(); break;
-                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --mtt-configs --cases --out)");
+                                   string MttConfigs = "w32,convnet,convnetbn", string Device = "cpu", string Dataset = "fashion-mnist")
             }
         }
         return s;

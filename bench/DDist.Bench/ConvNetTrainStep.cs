@@ -17,10 +17,11 @@ public sealed class ConvNetTrainStep : IBenchCase
     public CaseResult Run(BenchSettings settings)
     {
         Tensors.ManualSeed(settings.Seed);
-        var parameters = InitParameters();
+        var device = settings.TorchDevice;
+        var parameters = InitParameters(device);
         // The same draws in the same order as bench/pytorch/convnet_step.py, so both start from identical tensors.
-        using var images = Tensors.Randn([settings.Batch, Channels, ImageSize, ImageSize]);
-        using var labels = Tensors.RandInt(0, Classes, [settings.Batch]);
+        using var images = OnDevice(Tensors.Randn([settings.Batch, Channels, ImageSize, ImageSize]), device);
+        using var labels = OnDevice(Tensors.RandInt(0, Classes, [settings.Batch]), device);
         try
         {
             double firstLoss = double.NaN, lastLoss = double.NaN;
@@ -44,7 +45,7 @@ public sealed class ConvNetTrainStep : IBenchCase
                     ["step_cpu_ms"] = times.Cpu.Select(s => Math.Round(1000 * s, 3)).ToArray(),
                     ["mean_ms"] = 1000 * times.Wall.Average(),
                     ["first_loss"] = firstLoss, ["last_loss"] = lastLoss,
-                    ["model"] = "functional ops over explicit parameter tensors",
+                    ["model"] = "functional ops over explicit parameter tensors", ["device"] = device.ToString(),
                 });
         }
         finally
@@ -55,31 +56,40 @@ public sealed class ConvNetTrainStep : IBenchCase
 
     /// <summary>Per layer: conv weight, conv bias, norm γ, norm β; then the classifier weight and bias.
     /// PyTorch's default init: U(−1/√fan_in, 1/√fan_in) for conv/linear weights and biases, γ = 1, β = 0.</summary>
-    private static List<Tensor> InitParameters()
+    private static List<Tensor> InitParameters(Device device)
     {
         var ps = new List<Tensor>();
         int inChannels = Channels;
         for (int d = 0; d < Depth; d++)
         {
             int fanIn = inChannels * 3 * 3;
-            ps.Add(Uniform([Width, inChannels, 3, 3], fanIn));
-            ps.Add(Uniform([Width], fanIn));
-            ps.Add(Tensors.Ones([Width]).RequiresGrad_());
-            ps.Add(Tensors.Zeros([Width]).RequiresGrad_());
+            ps.Add(Uniform([Width, inChannels, 3, 3], fanIn, device));
+            ps.Add(Uniform([Width], fanIn, device));
+            ps.Add(Tensors.Ones([Width], DType.Float32, device).RequiresGrad_());
+            ps.Add(Tensors.Zeros([Width], DType.Float32, device).RequiresGrad_());
             inChannels = Width;
         }
         int features = Width * (ImageSize >> Depth) * (ImageSize >> Depth);
-        ps.Add(Uniform([Classes, features], features));
-        ps.Add(Uniform([Classes], features));
+        ps.Add(Uniform([Classes, features], features, device));
+        ps.Add(Uniform([Classes], features, device));
         return ps;
     }
 
-    private static Tensor Uniform(long[] shape, int fanIn)
+    /// <summary>Drawn by the CPU generator (as the PyTorch side), then moved to the device.</summary>
+    private static Tensor Uniform(long[] shape, int fanIn, Device device)
     {
         var t = Tensors.Empty(shape);
         double bound = 1 / Math.Sqrt(fanIn);
         t.UniformInPlace(-bound, bound);
-        return t.RequiresGrad_();
+        return OnDevice(t, device).RequiresGrad_();
+    }
+
+    private static Tensor OnDevice(Tensor t, Device device)
+    {
+        if (device == Device.Cpu) return t;
+        var moved = t.To(device);
+        t.Dispose();
+        return moved;
     }
 
     private static double Step(List<Tensor> ps, Tensor images, Tensor labels)

@@ -9,14 +9,23 @@ if (args.Length > 0 && args[0] == "--mtt-child") return MttIteration.RunChild(ar
 var settings = BenchSettings.Parse(args, out var caseNames, out var outPath);
 if (settings.Threads <= 0) settings = settings with { Threads = Tensors.PhysicalCores() };
 Tensors.SetNumThreads(settings.Threads);
-Console.WriteLine($"ddist: libtorch {Tensors.Version}, threads {Tensors.NumThreads}, grad enabled {Tensors.IsGradEnabled}");
+var device = settings.TorchDevice;
+if (device.Type == DeviceType.Cuda && (!Tensors.IsCudaAvailable || device.Index >= Tensors.CudaDeviceCount))
+    throw new ArgumentException($"--device {device}: this libtorch ({Tensors.Version}) sees no such CUDA device");
+Console.WriteLine($"ddist: libtorch {Tensors.Version}, threads {Tensors.NumThreads}, grad enabled {Tensors.IsGradEnabled}, device {device}");
 
 var results = new JsonObject();
 foreach (var name in caseNames)
 {
     var bench = BenchCases.All.FirstOrDefault(c => c.Name == name)
         ?? throw new ArgumentException($"unknown case '{name}'; known: {string.Join(", ", BenchCases.All.Select(c => c.Name))}");
+    if (device.Type == DeviceType.Cuda) TryCuda(() => { Tensors.CudaEmptyCache(); Tensors.CudaResetPeakMemory(device.Index); });
     var r = bench.Run(settings);
+    // Peak GPU memory of the case (torch.cuda.max_memory_allocated on the PyTorch side), where the shim can read it.
+    CudaMemoryStats? memory = null;
+    if (device.Type == DeviceType.Cuda) TryCuda(() => memory = Tensors.CudaMemory(device.Index));
+    if (memory is { } m)
+        r = r with { Metrics = [.. r.Metrics, new Metric("peak MiB", m.PeakAllocatedBytes / 1048576.0, HigherIsBetter: false)] };
     Console.WriteLine($"ddist {name}: " + string.Join(", ", r.Metrics.Select(m => $"{m.Name} {m.Value:G4}")));
     results[name] = new JsonObject
     {
@@ -33,8 +42,16 @@ var doc = new JsonObject
     ["engine"] = "ddist",
     ["torch_version"] = Tensors.Version,
     ["threads"] = Tensors.NumThreads,
+    ["device"] = device.ToString(),
     ["settings"] = JsonSerializer.SerializeToNode(settings),
     ["cases"] = results,
 };
 DDist.Torch.IO.AtomicFile.WriteAllText(outPath, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 return 0;
+
+// Memory statistics are a report, not the measurement: a shim that cannot read them costs the column, not the run.
+static void TryCuda(Action action)
+{
+    try { action(); }
+    catch (TorchException e) { Console.Error.WriteLine($"ddist: CUDA memory statistics unavailable: {e.Message}"); }
+}

@@ -1,3 +1,4 @@
+using DDist.Torch;
 using System.Diagnostics;
 
 namespace DDist.Bench;
@@ -22,6 +23,7 @@ public static class StepTimer
             var c0 = Environment.CpuUsage.TotalTime;
             long t0 = Stopwatch.GetTimestamp();
             step();
+            Tensors.CudaSynchronize();   // CUDA runs asynchronously: the step is done when the device is (no-op on CPU)
             wall[i] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             cpu[i] = (Environment.CpuUsage.TotalTime - c0).TotalSeconds;
         }

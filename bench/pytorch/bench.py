@@ -49,23 +49,34 @@ def main():
     ap.add_argument("--expert-images", type=int, default=5120)
     ap.add_argument("--eval-epochs", type=int, default=20)
     ap.add_argument("--mtt-configs", default="w32,convnet,convnetbn")
+    ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
+    ap.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist or mnist (the pipeline cases' data)")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--out", default=os.path.join("bench", "results", "pytorch.json"))
     s = ap.parse_args()
     if s.threads <= 0:
         s.threads = physical_cores()
     torch.set_num_threads(s.threads)
-    print(f"pytorch: torch {torch.__version__}, threads {torch.get_num_threads()}, grad enabled {torch.is_grad_enabled()}")
+    device = torch.device(s.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        sys.exit(f"--device {s.device}: this torch ({torch.__version__}) sees no CUDA device")
+    print(f"pytorch: torch {torch.__version__}, threads {torch.get_num_threads()}, grad enabled {torch.is_grad_enabled()}, device {device}")
 
     results = {}
     for name in [c.strip() for c in s.cases.split(",") if c.strip()]:
         if name not in CASES:
             sys.exit(f"unknown case '{name}'; known: {', '.join(CASES)}")
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats(device)
         r = CASES[name](s)
+        if device.type == "cuda":
+            r["metrics"].append({"name": "peak MiB", "value": torch.cuda.max_memory_allocated(device) / 1048576,
+                                 "higher_is_better": False})
         print(f"pytorch {name}: " + ", ".join(f"{m['name']} {m['value']:.4g}" for m in r["metrics"]))
         results[name] = r
 
-    doc = {"engine": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(),
+    doc = {"engine": "pytorch", "torch_version": torch.__version__, "threads": torch.get_num_threads(), "device": str(device),
            "settings": vars(s), "cases": results}
     os.makedirs(os.path.dirname(os.path.abspath(s.out)), exist_ok=True)
     tmp = s.out + ".tmp"

@@ -13,28 +13,29 @@ WIDTH, DEPTH, CLASSES, CHANNELS, IMAGE_SIZE = 128, 3, 10, 3, 32
 LEARNING_RATE = 0.01
 
 
-def _uniform(shape, fan_in):
+def _uniform(shape, fan_in, device):
+    """Drawn by the CPU generator (as the C# side), then moved to the device."""
     t = torch.empty(shape)
     bound = 1 / math.sqrt(fan_in)
     t.uniform_(-bound, bound)
-    return t.requires_grad_()
+    return t.to(device).requires_grad_()
 
 
-def init_parameters():
+def init_parameters(device):
     """Per layer: conv weight, conv bias, norm gamma, norm beta; then classifier weight and bias (PyTorch's
     default init), drawn in the same order as the C# side so both start from identical tensors."""
     ps = []
     in_channels = CHANNELS
     for _ in range(DEPTH):
         fan_in = in_channels * 3 * 3
-        ps.append(_uniform([WIDTH, in_channels, 3, 3], fan_in))
-        ps.append(_uniform([WIDTH], fan_in))
-        ps.append(torch.ones(WIDTH).requires_grad_())
-        ps.append(torch.zeros(WIDTH).requires_grad_())
+        ps.append(_uniform([WIDTH, in_channels, 3, 3], fan_in, device))
+        ps.append(_uniform([WIDTH], fan_in, device))
+        ps.append(torch.ones(WIDTH, device=device).requires_grad_())
+        ps.append(torch.zeros(WIDTH, device=device).requires_grad_())
         in_channels = WIDTH
     features = WIDTH * (IMAGE_SIZE >> DEPTH) ** 2
-    ps.append(_uniform([CLASSES, features], features))
-    ps.append(_uniform([CLASSES], features))
+    ps.append(_uniform([CLASSES, features], features, device))
+    ps.append(_uniform([CLASSES], features, device))
     return ps
 
 
@@ -56,9 +57,10 @@ def step(ps, images, labels):
 
 def run(settings):
     torch.manual_seed(settings.seed)
-    ps = init_parameters()
-    images = torch.randn(settings.batch, CHANNELS, IMAGE_SIZE, IMAGE_SIZE)
-    labels = torch.randint(0, CLASSES, (settings.batch,))
+    device = torch.device(settings.device)
+    ps = init_parameters(device)
+    images = torch.randn(settings.batch, CHANNELS, IMAGE_SIZE, IMAGE_SIZE).to(device)
+    labels = torch.randint(0, CLASSES, (settings.batch,)).to(device)
     losses = []
     wall, cpu = measure(settings.warmup, settings.steps, lambda: losses.append(step(ps, images, labels)))
     m = median(wall)
@@ -74,6 +76,6 @@ def run(settings):
             "step_ms": [round(1000 * s, 3) for s in wall], "step_cpu_ms": [round(1000 * s, 3) for s in cpu],
             "mean_ms": 1000 * sum(wall) / len(wall),
             "first_loss": losses[0], "last_loss": losses[-1],
-            "model": "torch.nn.functional over explicit parameter tensors",
+            "model": "torch.nn.functional over explicit parameter tensors", "device": str(device),
         },
     }

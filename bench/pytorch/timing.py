@@ -4,6 +4,14 @@ headline figure."""
 import statistics
 import time
 
+import torch
+
+
+def synchronize():
+    """CUDA runs asynchronously: a step is done when the device is (as the C# side's Tensors.CudaSynchronize)."""
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
 
 def measure(warmup, timed, step):
     """Returns (wall seconds, cpu seconds) of each timed step."""
@@ -14,6 +22,7 @@ def measure(warmup, timed, step):
         c0 = time.process_time()
         t0 = time.perf_counter()
         step()
+        synchronize()
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     return wall, cpu

@@ -44,6 +44,15 @@ DD_API int dd_cuda_is_available(uint8_t* out);
 DD_API int dd_cuda_device_count(int64_t* out);
 DD_API int dd_cuda_synchronize(void);
 DD_API int dd_cuda_empty_cache(void);
+/* CUDA caching-allocator statistics of device `index`, in bytes: allocated now, peak allocated since the last
+   reset, reserved by the cache now. *available = 0 (and the numbers 0) when this build cannot read them: a CPU
+   libtorch, or one before 2.9 built without the CUDA headers. */
+DD_API int dd_cuda_memory_stats(int64_t index, uint8_t* available, int64_t* allocated, int64_t* peak, int64_t* reserved);
+DD_API int dd_cuda_reset_peak_memory(int64_t index);
+/* TF32 tensor-core maths for float32 convolutions (cuDNN) and matrix products (cuBLAS) on CUDA; libtorch's
+   defaults are on for convolutions and off for matrix products. 0 gives full float32 precision. */
+DD_API int dd_set_allow_tf32(uint8_t convolutions, uint8_t matmul);
+DD_API int dd_get_allow_tf32(uint8_t* convolutions, uint8_t* matmul);
 DD_API int dd_manual_seed(uint64_t seed);
 DD_API int dd_get_rng_state(dd_tensor* out);     /* CPU generator state as uint8 tensor */
 DD_API int dd_set_rng_state(dd_tensor state);

@@ -9,7 +9,7 @@ extern "C" {
 
 int dd_backward(dd_tensor t, dd_tensor grad, uint8_t retain, uint8_t create) {
   DD_TRY
-  T(t).backward(OT(grad), retain ? c10::optional<bool>(true) : c10::nullopt, create != 0);
+  T(t).backward(OT(grad), retain ? optional<bool>(true) : nullopt, create != 0);
   DD_CATCH
 }
 
@@ -22,7 +22,7 @@ int dd_grad(const dd_tensor* outputs, int64_t n_out, const dd_tensor* grad_outpu
     gouts.push_back(grad_outputs ? OT(grad_outputs[i]) : at::Tensor());
   }
   for (int64_t i = 0; i < n_in; ++i) ins.push_back(T(inputs[i]));
-  c10::optional<bool> keep = retain ? c10::optional<bool>(true) : c10::optional<bool>(create != 0);
+  optional<bool> keep = retain ? optional<bool>(true) : optional<bool>(create != 0);
   auto gs = torch::autograd::grad(outs, ins, gouts, keep, create != 0, allow_unused != 0);
   for (int64_t i = 0; i < n_in; ++i) results[i] = H(gs[static_cast<size_t>(i)]);
   DD_CATCH

@@ -1,11 +1,30 @@
 // Shared helpers of the shim: handle conversion, error capture, dtype/device mapping.
 #pragma once
 #include <torch/torch.h>
+#include <torch/version.h>
 #include <atomic>
+#include <optional>
 #include <string>
 #include "ddist.h"
 
+// libtorch version guards. The shim builds against Debian's libtorch 1.13 and against the libtorch inside a
+// PyTorch 2.x installation; where the C++ API moved between them, code branches on these.
+#define DD_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
 namespace dd {
+
+// Optional arguments of ATen functions: c10::optional until libtorch 2.4, std::optional since (c10::optional
+// became an alias of it, kept only for compatibility).
+#if DD_TORCH_AT_LEAST(2, 4)
+template <class V>
+using optional = std::optional<V>;
+inline constexpr std::nullopt_t nullopt = std::nullopt;
+#else
+template <class V>
+using optional = c10::optional<V>;
+inline constexpr c10::nullopt_t nullopt = c10::nullopt;
+#endif
 
 void set_error(const char* msg);
 extern std::atomic<int64_t> live_tensors;
@@ -25,8 +44,8 @@ inline at::Tensor& T(dd_tensor h) {
 }
 // An optional tensor argument: NULL means undefined.
 inline at::Tensor OT(dd_tensor h) { return h == nullptr ? at::Tensor() : *static_cast<at::Tensor*>(h); }
-inline c10::optional<at::Tensor> Opt(dd_tensor h) {
-  if (h == nullptr) return c10::nullopt;
+inline optional<at::Tensor> Opt(dd_tensor h) {
+  if (h == nullptr) return nullopt;
   return *static_cast<at::Tensor*>(h);
 }
 // A fresh handle; undefined tensors become NULL.

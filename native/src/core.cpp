@@ -5,6 +5,21 @@
 #include <torch/version.h>
 #include <cstring>
 #include <c10/util/Logging.h>
+// The CUDA caching allocator's statistics (peak memory) and cache release. Three ways to reach it:
+//  - libtorch >= 2.9: the device-generic c10::DeviceAllocator interface, which the CUDA caching allocator
+//    implements and registers as the kCUDA allocator (no CUDA headers needed);
+//  - DD_CUDA_HEADERS (an older CUDA libtorch built where the CUDA toolkit's headers are found): the
+//    c10::cuda::CUDACachingAllocator functions;
+//  - otherwise (Debian's CPU libtorch 1.13): not available, reported as such.
+// DD_NO_DEVICE_ALLOCATOR skips the first (a fallback should a 2.x release lack that interface).
+#if DD_TORCH_AT_LEAST(2, 9) && !defined(DD_NO_DEVICE_ALLOCATOR)
+#include <c10/core/Allocator.h>
+#include <c10/core/CachingDeviceAllocator.h>
+#define DD_DEVICE_ALLOCATOR_STATS 1
+#elif defined(DD_CUDA_HEADERS)
+#include <c10/cuda/CUDACachingAllocator.h>
+#define DD_CUDA_ALLOCATOR_STATS 1
+#endif
 
 namespace dd {
 static thread_local std::string last_error;
@@ -66,10 +81,70 @@ int dd_cuda_synchronize(void) {
   if (torch::cuda::is_available()) torch::cuda::synchronize();
   DD_CATCH
 }
+#if defined(DD_DEVICE_ALLOCATOR_STATS)
+// The CUDA caching allocator through the generic interface; null when this libtorch has no CUDA.
+static c10::DeviceAllocator* cuda_allocator() {
+  if (!torch::cuda::is_available()) return nullptr;
+  return dynamic_cast<c10::DeviceAllocator*>(c10::GetAllocator(c10::DeviceType::CUDA));
+}
+#endif
+
 int dd_cuda_empty_cache(void) {
-  // The CUDA caching allocator lives in libtorch_cuda; reaching it needs CUDA headers.
-  // Releasing cached blocks is an optimisation, so on CPU builds this is a successful no-op.
-  DD_TRY DD_CATCH
+  // Releasing cached blocks is an optimisation, so where the allocator cannot be reached this is a no-op.
+  DD_TRY
+#if defined(DD_CUDA_ALLOCATOR_STATS)
+  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::emptyCache();
+#elif defined(DD_DEVICE_ALLOCATOR_STATS)
+  if (auto* a = cuda_allocator()) a->emptyCache();
+#endif
+  DD_CATCH
+}
+int dd_cuda_memory_stats(int64_t index, uint8_t* available, int64_t* allocated, int64_t* peak, int64_t* reserved) {
+  DD_TRY
+  *available = 0;
+  *allocated = *peak = *reserved = 0;
+  // Stat arrays are indexed by StatType; AGGREGATE (all pools) is 0 in every version.
+#if defined(DD_CUDA_ALLOCATOR_STATS)
+  if (!torch::cuda::is_available()) return 0;
+  auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(index));
+#elif defined(DD_DEVICE_ALLOCATOR_STATS)
+  auto* a = cuda_allocator();
+  if (a == nullptr) return 0;
+  auto stats = a->getDeviceStats(static_cast<c10::DeviceIndex>(index));
+#endif
+#if defined(DD_CUDA_ALLOCATOR_STATS) || defined(DD_DEVICE_ALLOCATOR_STATS)
+  *available = 1;
+  *allocated = stats.allocated_bytes[0].current;
+  *peak = stats.allocated_bytes[0].peak;
+  *reserved = stats.reserved_bytes[0].current;
+#else
+  (void)index;
+#endif
+  DD_CATCH
+}
+int dd_cuda_reset_peak_memory(int64_t index) {
+  DD_TRY
+#if defined(DD_CUDA_ALLOCATOR_STATS)
+  if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(index));
+#elif defined(DD_DEVICE_ALLOCATOR_STATS)
+  if (auto* a = cuda_allocator()) a->resetPeakStats(static_cast<c10::DeviceIndex>(index));
+#else
+  (void)index;
+#endif
+  DD_CATCH
+}
+int dd_set_allow_tf32(uint8_t convolutions, uint8_t matmul) {
+  // torch.backends.cudnn.allow_tf32 (on by default) and torch.backends.cuda.matmul.allow_tf32 (off by default).
+  DD_TRY
+  at::globalContext().setAllowTF32CuDNN(convolutions != 0);
+  at::globalContext().setAllowTF32CuBLAS(matmul != 0);
+  DD_CATCH
+}
+int dd_get_allow_tf32(uint8_t* convolutions, uint8_t* matmul) {
+  DD_TRY
+  *convolutions = at::globalContext().allowTF32CuDNN();
+  *matmul = at::globalContext().allowTF32CuBLAS();
+  DD_CATCH
 }
 int dd_manual_seed(uint64_t seed) { DD_TRY torch::manual_seed(seed); DD_CATCH }
 int dd_get_rng_state(dd_tensor* out) {

@@ -75,8 +75,8 @@ int dd_add_scaled(dd_tensor a, dd_tensor b, double alpha, dd_tensor* out) {
 }
 int dd_clamp(dd_tensor a, uint8_t has_min, double mn, uint8_t has_max, double mx, dd_tensor* out) {
   DD_TRY
-  c10::optional<at::Scalar> lo = has_min ? c10::optional<at::Scalar>(mn) : c10::nullopt;
-  c10::optional<at::Scalar> hi = has_max ? c10::optional<at::Scalar>(mx) : c10::nullopt;
+  optional<at::Scalar> lo = has_min ? optional<at::Scalar>(mn) : nullopt;
+  optional<at::Scalar> hi = has_max ? optional<at::Scalar>(mx) : nullopt;
   *out = H(at::clamp(T(a), lo, hi));
   DD_CATCH
 }

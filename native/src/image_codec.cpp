@@ -1,4 +1,8 @@
 // Image decoding through libpng (simplified API) and libjpeg(-turbo); no hand-written decoders.
+// DD_NO_IMAGE_CODECS builds a shim without them (a machine that has libtorch but not the libpng/libjpeg
+// headers, e.g. a GPU box with only PyTorch); decoding then fails with a message saying so.
+#include "common.h"
+#if !defined(DD_NO_IMAGE_CODECS)
 #include <png.h>
 #include <jpeglib.h>
 #include <csetjmp>
@@ -7,7 +11,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-#include "common.h"
 
 namespace {
 
@@ -103,6 +106,7 @@ Decoded decode_jpeg(const uint8_t* bytes, int64_t len, int channels) {
 }
 
 }  // namespace
+#endif  // !DD_NO_IMAGE_CODECS
 
 extern "C" {
 
@@ -110,6 +114,11 @@ int dd_image_decode(const uint8_t* bytes, int64_t len, int32_t channels, uint8_t
   DD_TRY
   if (channels != 1 && channels != 3) throw std::invalid_argument("channels_out must be 1 or 3");
   if (len < 4) throw std::runtime_error("image file too short");
+#if defined(DD_NO_IMAGE_CODECS)
+  (void)bytes; (void)pixels; (void)height; (void)width;
+  throw std::runtime_error("this DDist shim was built without libpng/libjpeg (DD_NO_IMAGE_CODECS): image files cannot be decoded; "
+                           "rebuild it where the libpng and libjpeg headers are installed");
+#else
   Decoded d;
   if (bytes[0] == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G') d = decode_png(bytes, len, channels);
   else if (bytes[0] == 0xFF && bytes[1] == 0xD8) d = decode_jpeg(bytes, len, channels);
@@ -120,6 +129,7 @@ int dd_image_decode(const uint8_t* bytes, int64_t len, int32_t channels, uint8_t
   *pixels = buf;
   *height = d.h;
   *width = d.w;
+#endif
   DD_CATCH
 }
 

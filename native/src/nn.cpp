@@ -31,7 +31,7 @@ int dd_batch_norm(dd_tensor x, dd_tensor w, dd_tensor b, dd_tensor rm, dd_tensor
 }
 int dd_instance_norm(dd_tensor x, dd_tensor w, dd_tensor b, double eps, dd_tensor* out) {
   DD_TRY
-  *out = H(at::instance_norm(T(x), Opt(w), Opt(b), c10::nullopt, c10::nullopt, true, 0.1, eps, true));
+  *out = H(at::instance_norm(T(x), Opt(w), Opt(b), nullopt, nullopt, true, 0.1, eps, true));
   DD_CATCH
 }
 int dd_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, dd_tensor* out) {
@@ -42,7 +42,7 @@ int dd_layer_norm(dd_tensor x, const int64_t* ns, int64_t n, dd_tensor w, dd_ten
 }
 int dd_cross_entropy(dd_tensor logits, dd_tensor target, int64_t reduction, double smoothing, dd_tensor* out) {
   DD_TRY
-  *out = H(at::cross_entropy_loss(T(logits), T(target), c10::nullopt, reduction, -100, smoothing));
+  *out = H(at::cross_entropy_loss(T(logits), T(target), nullopt, reduction, -100, smoothing));
   DD_CATCH
 }
 int dd_mse_loss(dd_tensor a, dd_tensor b, int64_t reduction, dd_tensor* out) { DD_TRY *out = H(at::mse_loss(T(a), T(b), reduction)); DD_CATCH }

@@ -32,8 +32,13 @@ int dd_reduce(int32_t op, dd_tensor a, const int64_t* dims, int64_t n, uint8_t k
 }
 int dd_var(dd_tensor a, const int64_t* dims, int64_t n, int64_t correction, uint8_t keep, uint8_t take_sqrt, dd_tensor* out) {
   DD_TRY
-  c10::optional<at::IntArrayRef> d = n == 0 ? c10::nullopt : c10::optional<at::IntArrayRef>(Dims(dims, n));
-  *out = H(take_sqrt ? at::std(T(a), d, correction, keep) : at::var(T(a), d, correction, keep));
+  // The `unbiased` overload exists unchanged in every libtorch we build against, while the `correction` one took
+  // an int64 in 1.13 and a Scalar from 2.0; corrections 0 and 1 are all DDist needs.
+  if (correction != 0 && correction != 1)
+    throw std::invalid_argument("var/std: correction must be 0 or 1, got " + std::to_string(correction));
+  at::OptionalIntArrayRef d = n == 0 ? at::OptionalIntArrayRef() : at::OptionalIntArrayRef(Dims(dims, n));
+  bool unbiased = correction == 1;
+  *out = H(take_sqrt ? at::std(T(a), d, unbiased, keep) : at::var(T(a), d, unbiased, keep));
   DD_CATCH
 }
 int dd_norm(dd_tensor a, double p, const int64_t* dims, int64_t n, uint8_t keep, dd_tensor* out) {

@@ -22,6 +22,7 @@ public static class Program
         ReportCommands.CreateReport,
         ReportCommands.CreateShow,
         RunCommand.CreateDemo,
+        SelfTestCommand.Create,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -13,6 +13,29 @@ public static unsafe class Tensors
     public static bool IsCudaAvailable { get { Check(Native.dd_cuda_is_available(out var r)); return r != 0; } }
     public static int CudaDeviceCount { get { Check(Native.dd_cuda_device_count(out var n)); return (int)n; } }
     public static void CudaSynchronize() => Check(Native.dd_cuda_synchronize());
+    /// <summary>Returns the CUDA caching allocator's unused blocks to the driver (a no-op where it cannot be reached).</summary>
+    public static void CudaEmptyCache() => Check(Native.dd_cuda_empty_cache());
+
+    /// <summary>The CUDA caching allocator's statistics for one device (as torch.cuda.memory_allocated,
+    /// max_memory_allocated and memory_reserved); null when this shim cannot read them (CPU libtorch, or a
+    /// libtorch before 2.9 built without CUDA headers).</summary>
+    public static CudaMemoryStats? CudaMemory(int device = 0)
+    {
+        Check(Native.dd_cuda_memory_stats(device, out var available, out var allocated, out var peak, out var reserved));
+        return available != 0 ? new CudaMemoryStats(allocated, peak, reserved) : null;
+    }
+
+    /// <summary>TF32 tensor-core maths for float32 convolutions (cuDNN) and matrix products (cuBLAS) on CUDA;
+    /// libtorch's defaults are on for convolutions, off for matrix products (as PyTorch's). Both off give full
+    /// float32 precision, which comparisons against CPU results need.</summary>
+    public static (bool Convolutions, bool MatMul) AllowTF32
+    {
+        get { Check(Native.dd_get_allow_tf32(out var c, out var m)); return (c != 0, m != 0); }
+        set => Check(Native.dd_set_allow_tf32(value.Convolutions ? (byte)1 : (byte)0, value.MatMul ? (byte)1 : (byte)0));
+    }
+
+    /// <summary>Starts a new peak for <see cref="CudaMemory"/> (torch.cuda.reset_peak_memory_stats).</summary>
+    public static void CudaResetPeakMemory(int device = 0) => Check(Native.dd_cuda_reset_peak_memory(device));
 
     /// <summary>Seeds libtorch's default generators (CPU and CUDA).</summary>
     public static void ManualSeed(ulong seed) => Check(Native.dd_manual_seed(seed));

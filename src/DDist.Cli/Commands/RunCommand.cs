@@ -112,7 +112,8 @@ public static class RunCommand
         ctx.Note($"{recipe}; output {Path.GetFullPath(outDir)}");
         // Stage lines go to stderr only when no live progress display owns the terminal.
         Action<string>? log = Console.IsErrorRedirected || !ReferenceEquals(ctx.Error, Console.Error) ? ctx.Note : null;
-        var result = ProgressView.Run(ctx, p => new RecipeRunner(recipe, outDir, p, log, options ?? new PipelineOptions { StopAfter = stop }).Run(ctx.Cancel));
+        var pipelineOptions = (options ?? new PipelineOptions { StopAfter = stop }) with { Device = ctx.Device };
+        var result = ProgressView.Run(ctx, p => new RecipeRunner(recipe, outDir, p, log, pipelineOptions).Run(ctx.Cancel));
         var json = new
         {
             recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta,

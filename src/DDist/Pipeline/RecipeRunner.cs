@@ -32,6 +32,9 @@ public sealed record PipelineOptions
     /// <summary>The methods to distil ("mtt", "selmatch"); null = those the recipe compares (SelMatch always). Lets
     /// `ddist distill --method` run one method without changing the recipe (which would make it another experiment).</summary>
     public IReadOnlyCollection<string>? DistillMethods { get; init; }
+    /// <summary>Where training, distillation and evaluation run: the train and test sets are loaded onto it once,
+    /// and every network, mini-batch, augmentation and expert θ read follows the data's device.</summary>
+    public Device Device { get; init; } = Device.Cpu;
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -57,7 +60,8 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         {
             var raw = DatasetRegistry.Load(r.Dataset);
             var norm = DatasetRegistry.GetSpec(r.Dataset).DefaultNormalization;
-            return (raw, ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name), ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name));
+            var device = _options.Device;
+            return (raw, ImageDataset.FromRaw(raw.Train, norm, device, raw.Name), ImageDataset.FromRaw(raw.Test, norm, device, raw.Name));
         }, record: false);
         using var trainOwner = train;
         using var testOwner = test;
@@ -182,7 +186,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
                 Invariant($"every choice (β, successive halving, best iteration) made on the {chosenOn}; β {beta} {betaNote}"),
                 Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β, augmentation {r.Window.Augmentation}"),
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
-                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}"),
+                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {_options.Device}"),
             ],
             $"test set, {test.Count} images"));
         return new PipelineResult(rows, beta, report, _state.Stages, chosenOn);
@@ -195,7 +199,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var r = recipe;
         // CPU recipes train experts on a class-balanced subset; the published ones on the whole set.
         using var subset = r.Experts.TrainPerClass is int per
-            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, Device.Cpu, raw.Name)
+            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, _options.Device, raw.Name)
             : null;
         var data = subset ?? train;
         var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);

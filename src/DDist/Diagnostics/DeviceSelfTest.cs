@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using DDist.Torch;
+
+namespace DDist.Diagnostics;
+
+/// <summary>Checks the engine on a device against the CPU: every case of <see cref="SelfTestCase.Ops"/> and the
+/// trajectory-matching gradient (<see cref="MatchingGradientCase"/>) is computed in float64 on the CPU (the
+/// reference), in float32 on the CPU, and in float32 on the device; values, first-order gradients and
+/// Hessian-vector products are compared. On a CUDA device the float32 results must equal the CPU's within float32
+/// tolerance (TF32 is switched off for the test: it rounds convolution inputs to 10-bit mantissas). On the CPU the
+/// float32-against-float64 comparisons are the check.</summary>
+public static class DeviceSelfTest
+{
+    /// <summary>Relative tolerances per derivative order (value, gradient, Hessian-vector product): float32
+    /// carries about 7 digits and every order compounds the rounding of the one before.</summary>
+    private static readonly double[] SameDTypeTolerance = [2e-5, 1e-4, 5e-4];
+    private static readonly double[] Float64Tolerance = [1e-4, 3e-4, 2e-3];
+
+    public static SelfTestReport Run(Device device, IEnumerable<SelfTestCase> cases, ulong seed = 0, Action<SelfTestCheck>? onCheck = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var checks = new List<SelfTestCheck>();
+        (bool, bool)? tf32 = null;
+        try
+        {
+            tf32 = Tensors.AllowTF32;
+            Tensors.AllowTF32 = (false, false);
+        }
+        catch (TorchException e)
+        {
+            // Reported, not fatal: the comparisons still run (convolutions may then miss float32 tolerance).
+            checks.Add(new SelfTestCheck("switch TF32 off", "setup", double.NaN, 0, 0, e.Message));
+        }
+        try
+        {
+            foreach (var c in cases)
+                foreach (var check in RunCase(c, device, seed))
+                {
+                    checks.Add(check);
+                    onCheck?.Invoke(check);
+                }
+        }
+        finally { if (tf32 is { } previous) Tensors.AllowTF32 = previous; }
+        return new SelfTestReport(device.ToString(), Tensors.Version, checks, clock.Elapsed.TotalSeconds);
+    }
+
+    private static IEnumerable<SelfTestCheck> RunCase(SelfTestCase c, Device device, ulong seed)
+    {
+        Outcome reference, cpu32, onDevice;
+        try
+        {
+            using var scope = new TensorScope();
+            var inputs = DrawInputs(c, seed);
+            reference = Evaluate(c, inputs, DType.Float64, Device.Cpu);
+            cpu32 = Evaluate(c, inputs, DType.Float32, Device.Cpu);
+            onDevice = device == Device.Cpu ? cpu32 : Evaluate(c, inputs, DType.Float32, device);
+        }
+        catch (Exception e) when (e is TorchException or InvalidOperationException or ArgumentException)
+        {
+            return [new SelfTestCheck(c.Name, "run", double.NaN, 0, 0, e.Message)];
+        }
+        var result = new List<SelfTestCheck>();
+        var names = QuantityNames(c);
+        for (int q = 0; q < names.Count; q++)
+        {
+            int order = names[q].Order;
+            if (device != Device.Cpu)
+                result.Add(Compare($"{c.Name}: {names[q].Label}", "cpu float32", onDevice.Values[q], cpu32.Values[q], c.ToleranceScale * SameDTypeTolerance[order]));
+            result.Add(Compare($"{c.Name}: {names[q].Label}", "cpu float64", onDevice.Values[q], reference.Values[q], c.ToleranceScale * Float64Tolerance[order]));
+        }
+        return result;
+    }
+
+    /// <summary>Inputs drawn once, in float64 on the CPU, so every precision and device sees the same numbers;
+    /// the last two are the fixed output weights R (the scalar is Σ R·f) and the direction v of ⟨∇f, v⟩.</summary>
+    private static Tensor[] DrawInputs(SelfTestCase c, ulong seed)
+    {
+        Tensors.ManualSeed(seed);
+        return c.Inputs.Select(i => i.ClassIndices is int k
+                ? Tensors.RandInt(0, k, i.Shape)
+                : Tensors.Randn(i.Shape, DType.Float64)).ToArray();
+    }
+
+    private sealed record Outcome(IReadOnlyList<double[]> Values);
+
+    private static Outcome Evaluate(SelfTestCase c, Tensor[] drawn, DType dtype, Device device)
+    {
+        using var scope = new TensorScope();
+        var inputs = drawn.Select((t, i) => c.Inputs[i].ClassIndices is null
+            ? (c.Inputs[i].Differentiable ? t.To(dtype, device).Detach().RequiresGrad_() : t.To(dtype, device))
+            : t.To(device)).ToArray();
+        var wrt = inputs.Where((_, i) => c.Inputs[i].Differentiable && c.Inputs[i].ClassIndices is null).ToArray();
+        var y = c.Forward(inputs);
+        Tensors.ManualSeed(12345);
+        var weights = Tensors.Randn(y.Shape, DType.Float64).To(dtype, device);
+        var loss = (y * weights).Sum();
+        var values = new List<double[]> { Host(y) };
+        var grads = Autograd.Grad([loss], wrt, createGraph: c.SecondOrder);
+        values.AddRange(grads.Select((g, i) => g is null ? new double[wrt[i].NumEl] : Host(g)));
+        if (c.SecondOrder)
+        {
+            // ⟨∇f, v⟩ with a fixed direction v per input, differentiated again.
+            Tensor? inner = null;
+            for (int i = 0; i < wrt.Length; i++)
+            {
+                Tensors.ManualSeed(777 + (ulong)i);
+                var v = Tensors.Randn(wrt[i].Shape, DType.Float64).To(dtype, device);
+                var term = (grads[i]! * v).Sum();
+                inner = inner is null ? term : inner + term;
+            }
+            var hvp = Autograd.Grad([inner!], wrt, allowUnused: true);
+            values.AddRange(hvp.Select((h, i) => h is null ? new double[wrt[i].NumEl] : Host(h)));
+        }
+        return new Outcome(values);
+    }
+
+    private static List<(string Label, int Order)> QuantityNames(SelfTestCase c)
+    {
+        var diff = c.Inputs.Select((inp, i) => (inp, i)).Where(p => p.inp.Differentiable && p.inp.ClassIndices is null).Select(p => p.i).ToList();
+        var names = new List<(string, int)> { ("value", 0) };
+        names.AddRange(diff.Select(i => ($"d/d input {i}", 1)));
+        if (c.SecondOrder) names.AddRange(diff.Select(i => ($"Hessian-vector, input {i}", 2)));
+        return names;
+    }
+
+    private static double[] Host(Tensor t) => t.Detach().To(DType.Float64, Device.Cpu).Contiguous().Reshape([-1]).ToArray<double>();
+
+    private static SelfTestCheck Compare(string name, string against, double[] actual, double[] expected, double rtol)
+    {
+        if (actual.Length != expected.Length)
+            return new SelfTestCheck(name, against, double.NaN, 0, 0, $"{actual.Length} elements against {expected.Length}");
+        double scale = 0, diff = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            scale = Math.Max(scale, Math.Abs(expected[i]));
+            double d = Math.Abs(actual[i] - expected[i]);
+            diff = double.IsNaN(d) ? double.NaN : Math.Max(diff, d);
+            if (double.IsNaN(diff)) break;
+        }
+        // A tiny absolute floor for quantities that are exactly zero (Hessian-vector products of piecewise-linear ops).
+        double tolerance = rtol * scale + 1e-9;
+        return new SelfTestCheck(name, against, diff, scale, tolerance);
+    }
+}

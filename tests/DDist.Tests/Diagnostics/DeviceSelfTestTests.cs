@@ -1,0 +1,87 @@
+using System.Text.Json;
+using DDist.Diagnostics;
+using DDist.Torch;
+
+namespace DDist.Tests.Diagnostics;
+
+/// <summary>The device self-test (`ddist selftest`). On a CPU-only machine the device is the CPU, so what is checked
+/// is the float32-against-float64 comparison and that a wrong or failing computation is caught and reported.
+/// Serial: the self-test seeds libtorch's generator and switches TF32.</summary>
+[Collection(SerialRngCollection.Name)]
+public sealed class DeviceSelfTestTests
+{
+    [Fact]
+    public void EveryOpAndTheMatchingGradientAgreeWithFloat64OnTheCpu()
+    {
+        var cases = SelfTestCase.Ops().Append(new MatchingGradientCase().Build()).ToList();
+        var report = DeviceSelfTest.Run(Device.Cpu, cases);
+        var failed = report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Error ?? c.MaxAbsDiff.ToString("G3")}").ToList();
+        Assert.True(report.Passed, string.Join("\n", failed));
+        // value + gradients (+ Hessian-vector products) per case: far more checks than cases.
+        Assert.True(report.Checks.Count > 3 * cases.Count, $"{report.Checks.Count} checks");
+        Assert.Contains(report.Checks, c => c.Name.StartsWith("conv2d: Hessian-vector", StringComparison.Ordinal));
+        Assert.Contains(report.Checks, c => c.Name.StartsWith("matching iteration", StringComparison.Ordinal) && c.Name.Contains("d/d input 1"));
+    }
+
+    [Fact]
+    public void AComputationThatDiffersInFloat32IsCaught()
+    {
+        // f(x) = x·x + 1e-2·[float32]: the value is off by 1e-2 in float32 only, far beyond float32 rounding.
+        var wrong = new SelfTestCase("float32 offset", [new([8])],
+            t => t[0].Square() + (t[0].DType == DType.Float32 ? 1e-2 : 0.0));
+        var report = DeviceSelfTest.Run(Device.Cpu, [wrong]);
+        var value = Assert.Single(report.Checks, c => c.Name == "float32 offset: value");
+        Assert.False(value.Passed);
+        Assert.InRange(value.MaxAbsDiff, 0.9e-2, 1.1e-2);
+        Assert.Null(value.Error);
+        Assert.All(report.Checks.Where(c => c.Name != value.Name), c => Assert.True(c.Passed, c.Name));   // its gradients are right
+        Assert.False(report.Passed);
+    }
+
+    [Fact]
+    public void AFailingComputationIsReportedNotThrown()
+    {
+        var broken = new SelfTestCase("shape mismatch", [new([2, 3]), new([4, 5])], t => t[0].MatMul(t[1]));
+        var report = DeviceSelfTest.Run(Device.Cpu, [broken, SelfTestCase.Ops()[0]]);
+        var failure = Assert.Single(report.Checks, c => c.Name == "shape mismatch");
+        Assert.False(failure.Passed);
+        Assert.False(string.IsNullOrEmpty(failure.Error));
+        Assert.Contains(report.Checks, c => c.Name.StartsWith("conv2d", StringComparison.Ordinal) && c.Passed);   // the run went on
+    }
+
+    [Fact]
+    public void Tf32SettingIsRestoredAfterTheRun()
+    {
+        var before = Tensors.AllowTF32;
+        try
+        {
+            Tensors.AllowTF32 = (true, true);
+            DeviceSelfTest.Run(Device.Cpu, [SelfTestCase.Ops()[2]]);
+            Assert.Equal((true, true), Tensors.AllowTF32);
+        }
+        finally { Tensors.AllowTF32 = before; }
+    }
+
+    [Fact]
+    public void CliPrintsJsonAndExitsZeroWhenEverythingPasses()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = DDist.Cli.Program.Run(["selftest", "--matching-only", "--syn-steps", "2", "--json", "--threads", "2"], output, error);
+        Assert.True(code == 0, error.ToString());
+        using var doc = JsonDocument.Parse(output.ToString());
+        Assert.True(doc.RootElement.GetProperty("passed").GetBoolean());
+        Assert.Equal("cpu", doc.RootElement.GetProperty("device").GetString());
+        Assert.Equal(3, doc.RootElement.GetProperty("checks").GetInt32());   // value, d/d images, d/d step size
+    }
+
+    [Fact]
+    public void CliRejectsACudaDeviceThisLibtorchDoesNotHave()
+    {
+        if (Tensors.IsCudaAvailable) return;   // on a GPU machine --device cuda is valid
+        var error = new StringWriter();
+        int code = DDist.Cli.Program.Run(["selftest", "--device", "cuda", "--threads", "2"], new StringWriter(), error);
+        Assert.Equal(2, code);
+        Assert.Contains("CUDA device not available", error.ToString());
+    }
+}
