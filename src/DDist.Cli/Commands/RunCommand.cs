@@ -16,8 +16,15 @@ public static class RunCommand
     public static Command Create(GlobalOptions globals)
     {
         var recipe = RecipeArgument();
-        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes)") { recipe };
-        CommandAction.Set(cmd, globals, (parse, ctx) => Run(ctx, LoadRecipe(parse.GetValue(recipe)!), PipelineStop.Report));
+        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes); " +
+                                     "--executor slurm submits the stages as Slurm job arrays instead") { recipe };
+        var slurm = new SlurmSubmit();
+        slurm.AddTo(cmd);
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var path = parse.GetValue(recipe)!;
+            return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, LoadRecipe(path)) : Run(ctx, LoadRecipe(path), PipelineStop.Report);
+        });
         return cmd;
     }
 

@@ -27,6 +27,11 @@ public sealed record PipelineOptions
     /// <summary>Splits the window search's β grid across machines: this one evaluates β number k when k % count == index.</summary>
     public int WindowShardIndex { get; init; }
     public int WindowShardCount { get; init; } = 1;
+    /// <summary>Trains only these experts (one Slurm array task per expert); the stage is recorded only when unsharded.</summary>
+    public ShardSpec ExpertShard { get; init; } = ShardSpec.All;
+    /// <summary>With <see cref="PipelineStop.Distill"/>: distill only this method; with <see cref="PipelineStop.Report"/>:
+    /// evaluate only this row and stop before the report (one scheduler task per distillation or row). Null: all.</summary>
+    public string? OnlyMethod { get; init; }
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -60,7 +65,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var labels = labelsCpu.ToArray<long>();
 
         var expertDir = Path.Combine(outDir, "experts");
-        Stage("experts", () => TrainExperts(raw, train, norm, Net, expertDir, ct));
+        Stage("experts", () => TrainExperts(raw, train, norm, Net, expertDir, ct), record: _options.ExpertShard.Count == 1);
         if (_options.StopAfter == PipelineStop.Experts) return Stopped(null);
 
         var scoresPath = Path.Combine(outDir, "scores.safetensors");
@@ -81,10 +86,11 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             new WindowSearch(train, ranking, scores, onTest).Run(r.ToWindowSearchOptions(Path.Combine(outDir, "window"), norm.Name) with
                 { ShardIndex = _options.WindowShardIndex, ShardCount = _options.WindowShardCount }, progress, ct),
             record: _options.WindowShardCount == 1);
-        if (!window.Complete)
+        // A shard stops at its own β points, so shards finishing together never both go on to the later stages.
+        if (!window.Complete || _options.WindowShardCount > 1)
         {
             log?.Invoke($"window search: {window.Points.Count} of {r.Window.Betas.Length} β points done (this is shard " +
-                        $"{_options.WindowShardIndex}/{_options.WindowShardCount}); run the other shards into the same folder, then continue");
+                        $"{_options.WindowShardIndex}/{_options.WindowShardCount}); run the other shards into the same folder, then continue without --shard");
             return Stopped(null);
         }
         if (r.ToHalvingOptions(Path.Combine(outDir, "halving.json"), norm.Name) is { } halvingOptions && _state.Halving is null)
@@ -120,11 +126,13 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
                 .Run(r.ToTrajectoryMatchingOptions(Path.Combine(outDir, method), method), progress, ct);
             return new Distilled(res.Set, res.Curve, res.BestIteration);
         }, skipWith: File.Exists(Path.Combine(outDir, method, "synthetic.safetensors")) ? () => Distilled.Load(Path.Combine(outDir, method)) : null);
-        using var mtt = r.Compare.Contains("mtt")
+        bool DistillsNow(string method) => _options.StopAfter != PipelineStop.Distill || _options.OnlyMethod is null || _options.OnlyMethod == method;
+        using var mtt = r.Compare.Contains("mtt") && DistillsNow("mtt")
             ? Distill("mtt", () => SyntheticSet.FromIndices(train, randomPerClass, randomPerClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc))
             : null;
-        using var selmatch = Distill("selmatch", () => SyntheticSet.FromWindow(train, split));
+        using var selmatchOrNull = DistillsNow("selmatch") ? Distill("selmatch", () => SyntheticSet.FromWindow(train, split)) : null;
         if (_options.StopAfter == PipelineStop.Distill) return Stopped(beta);
+        var selmatch = selmatchOrNull!;
 
         // Evaluation: fresh networks on each small set, tested on the test set; each finished row is kept.
         var budget = new EvalBudget(r.Evaluation.Epochs, r.Evaluation.Nets);
@@ -138,12 +146,14 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         };
         foreach (var (key, method, set, make, note) in candidates)
         {
-            if (set is null || !r.Compare.Contains(key) || _state.Rows.ContainsKey(key)) continue;
+            if (set is null || !r.Compare.Contains(key) || _state.Rows.ContainsKey(key) || _options.OnlyMethod is { } only && only != key) continue;
             var acc = Stage($"evaluate {method}", () => onTest(set, budget, r.Seed + 100, ct));
             _state.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
             _state.Save(outDir);
             log?.Invoke(Invariant($"{method}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %"));
         }
+
+        if (_options.OnlyMethod is not null) return Stopped(beta);
 
         var rows = _state.MethodRows(candidates.Select(c => c.Key));
         var report = MarkdownReport.Write(new ReportInput
@@ -176,7 +186,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             : null;
         var data = subset ?? train;
         var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
-        return new ExpertTrainer(net(r.Experts.Model), r.ToExpertOptions(), info).Train(dir, data, null, ShardSpec.All, progress, ct);
+        return new ExpertTrainer(net(r.Experts.Model), r.ToExpertOptions(), info).Train(dir, data, null, _options.ExpertShard, progress, ct);
     }
 
     /// <summary>Runs a stage and records its wall time; a stage already recorded is skipped through

@@ -1,0 +1,76 @@
+using DDist.Recipes;
+using DDist.Selection;
+using DDist.Training.Experts;
+
+namespace DDist.Pipeline.Executors;
+
+/// <summary>A recipe run cut into scheduler units: experts (one task per expert) → scores → window (one task per β)
+/// → choose β (successive halving, when the recipe asks for it, and the final choice) → one distillation job per
+/// method → evaluation (one task per compared row) → report. Every task runs the same <see cref="RecipeRunner"/> as
+/// `ddist run` does locally, restricted by <see cref="OptionsFor"/>, so a distributed run writes the same artefacts.</summary>
+public sealed class StagePlan
+{
+    public const string Experts = "experts", Scores = "scores", Window = "window", ChooseBeta = "choose-beta",
+                        Evaluate = "evaluate", Report = "report";
+    public static string Distill(string method) => "distill-" + method;
+
+    /// <summary>The evaluated rows in the order the runner evaluates them.</summary>
+    private static readonly string[] RowOrder = ["random", "window", "mtt", "selmatch"];
+
+    public Recipe Recipe { get; }
+    public string OutDir { get; }
+    public IReadOnlyList<StageUnit> Units { get; }
+    private readonly string[] _rows;
+    private readonly string[] _methods;
+
+    public StagePlan(Recipe recipe, string outDir)
+    {
+        Recipe = recipe;
+        OutDir = outDir;
+        _rows = RowOrder.Where(recipe.Compare.Contains).ToArray();
+        _methods = recipe.Compare.Contains("mtt") ? ["mtt", "selmatch"] : ["selmatch"];
+        var expertDir = Path.Combine(outDir, "experts");
+        var windowDir = Path.Combine(outDir, "window");
+        var units = new List<StageUnit>
+        {
+            new(Experts, recipe.Experts.Count, [], "expert trajectories, one task per expert", i =>
+                File.Exists(Path.Combine(expertDir, ExpertTrainer.ExpertFileName(i))) &&
+                File.Exists(Path.ChangeExtension(Path.Combine(expertDir, ExpertTrainer.ExpertFileName(i)), ".json"))),
+            new(Scores, 1, [Experts], "difficulty scores", _ => State()?.Done("scores") == true && File.Exists(Path.Combine(outDir, "scores.safetensors"))),
+            new(Window, recipe.Window.Betas.Length, [Scores], "sliding-window search, one task per β",
+                i => File.Exists(WindowSearch.PointFile(windowDir, recipe.Window.Betas[i]))),
+            new(ChooseBeta, 1, [Window], "successive halving (when the recipe asks for it) and the chosen β", _ => State()?.ChosenBeta is not null),
+        };
+        units.AddRange(_methods.Select(m => new StageUnit(Distill(m), 1, [ChooseBeta], $"{m} distillation",
+            _ => State()?.Done("distill " + m) == true && File.Exists(Path.Combine(outDir, m, "synthetic.safetensors")))));
+        units.Add(new StageUnit(Evaluate, _rows.Length, _methods.Select(Distill).ToArray(), $"evaluation, one task per row ({string.Join(", ", _rows)})",
+            i => State()?.Rows.ContainsKey(_rows[i]) == true));
+        units.Add(new StageUnit(Report, 1, [Evaluate], "report.md", _ => File.Exists(Path.Combine(outDir, "report.md"))));
+        Units = units;
+    }
+
+    public StageUnit Unit(string name) => Units.FirstOrDefault(u => u.Name == name)
+        ?? throw new ArgumentException($"stage unit '{name}': expected one of {string.Join(", ", Units.Select(u => u.Name))}");
+
+    public bool Complete => Units.All(u => !u.MissingTasks().Any());
+
+    /// <summary>What task <paramref name="task"/> of <paramref name="unit"/> asks of the recipe runner.</summary>
+    public PipelineOptions OptionsFor(string unit, int task)
+    {
+        var u = Unit(unit);
+        if (task < 0 || task >= u.Tasks) throw new ArgumentOutOfRangeException(nameof(task), task, $"stage unit '{unit}' has tasks 0..{u.Tasks - 1}");
+        return unit switch
+        {
+            Experts => new PipelineOptions { StopAfter = PipelineStop.Experts, ExpertShard = new ShardSpec(task, u.Tasks) },
+            Scores => new PipelineOptions { StopAfter = PipelineStop.Scores },
+            Window => new PipelineOptions { StopAfter = PipelineStop.Window, WindowShardIndex = task, WindowShardCount = u.Tasks },
+            ChooseBeta => new PipelineOptions { StopAfter = PipelineStop.Window },
+            Evaluate => new PipelineOptions { StopAfter = PipelineStop.Report, OnlyMethod = _rows[task] },
+            Report => new PipelineOptions { StopAfter = PipelineStop.Report },
+            _ => new PipelineOptions { StopAfter = PipelineStop.Distill, OnlyMethod = unit["distill-".Length..] },
+        };
+    }
+
+    private PipelineState? State() =>
+        File.Exists(Path.Combine(OutDir, PipelineState.FileName)) ? PipelineState.Load(OutDir) : null;
+}
