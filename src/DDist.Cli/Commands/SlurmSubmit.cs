@@ -15,7 +15,7 @@ internal sealed class SlurmSubmit
         DefaultValueFactory = _ => "local",
     };
     private readonly Option<string?> _partition = new("--partition") { Description = "slurm: partition (e.g. gpu)" };
-    private readonly Option<int?> _gpus = new("--gpus-per-task") { Description = "slurm: GPUs per task (use --device cuda with it)" };
+    private readonly Option<int?> _gpus = new("--gpus-per-task") { Description = "slurm: GPUs per task (the tasks then run with --device cuda)" };
     private readonly Option<string?> _time = new("--time") { Description = "slurm: time limit per task, e.g. 04:00:00" };
     private readonly Option<string?> _account = new("--account") { Description = "slurm: account to charge" };
     private readonly Option<int?> _maxParallel = new("--max-parallel") { Description = "slurm: at most K tasks of one array at once" };
@@ -46,7 +46,8 @@ internal sealed class SlurmSubmit
             Partition = parse.GetValue(_partition), GpusPerTask = parse.GetValue(_gpus), Time = parse.GetValue(_time),
             Account = parse.GetValue(_account), MaxParallel = parse.GetValue(_maxParallel), CpusPerTask = parse.GetValue(_cpus),
             ExtraArguments = parse.GetValue(_sbatch) ?? [],
-            TaskArguments = ["--seed", ctx.Seed.ToString(CultureInfo.InvariantCulture), "--device", ctx.Device.ToString()],
+            // With GPUs the tasks run on CUDA: the login node that submits often has none, so --device is not required there.
+            TaskArguments = ["--seed", ctx.Seed.ToString(CultureInfo.InvariantCulture), "--device", parse.GetValue(_gpus) is > 0 ? "cuda" : ctx.Device.ToString()],
         };
         var plan = new StagePlan(recipe, outDir);
         var executor = new SlurmExecutor(new SlurmClient(), options, DdistCommandLine(), Directory.GetCurrentDirectory());
