@@ -21,6 +21,9 @@ public sealed record EvalProtocol
     public required AugMode Augmentation { get; init; }
     public AugmentOptions AugmentOptions { get; init; } = new();
     public int Networks { get; init; } = 5;
+    /// <summary>Train only network k of <see cref="Networks"/> (same seed as in the full evaluation), for splitting the
+    /// networks across scheduler tasks; null: all of them.</summary>
+    public int? OnlyNetwork { get; init; }
     public int TestBatchSize { get; init; } = 256;
 
     /// <summary>SEL's evaluate_synset (§8.1): ResNet18BN, lr 0.1 cosine to 0.001, batch 128, 'combined'
@@ -74,6 +77,8 @@ public sealed record EvalProtocol
     public void Validate()
     {
         if (Networks < 1) throw new ArgumentOutOfRangeException(nameof(Networks), Networks, "need at least one network");
+        if (OnlyNetwork is int k && (k < 0 || k >= Networks))
+            throw new ArgumentOutOfRangeException(nameof(OnlyNetwork), k, $"network {k} of {Networks}: expected 0 ≤ k < {Networks}");
         if (TestBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(TestBatchSize), TestBatchSize, "test batch must be ≥ 1");
         ToTrainOptions("validate").Validate();
     }

@@ -32,6 +32,9 @@ public sealed record PipelineOptions
     /// <summary>With <see cref="PipelineStop.Distill"/>: distill only this method; with <see cref="PipelineStop.Report"/>:
     /// evaluate only this row and stop before the report (one scheduler task per distillation or row). Null: all.</summary>
     public string? OnlyMethod { get; init; }
+    /// <summary>With <see cref="OnlyMethod"/> at the evaluation: train only this evaluation network and keep its accuracy in
+    /// eval/ROW/net-K.json; a later run without it assembles the row from those files (one scheduler task per network).</summary>
+    public int? EvalNetwork { get; init; }
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -147,7 +150,12 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         foreach (var (key, method, set, make, note) in candidates)
         {
             if (set is null || !r.Compare.Contains(key) || _state.Rows.ContainsKey(key) || _options.OnlyMethod is { } only && only != key) continue;
-            var acc = Stage($"evaluate {method}", () => onTest(set, budget, r.Seed + 100, ct));
+            if (_options.EvalNetwork is int k)
+            {
+                NetworkResults.EvaluateOne(outDir, key, k, () => onTest(set, budget with { OnlyNetwork = k }, r.Seed + 100, ct).Accuracies.Single());
+                continue;
+            }
+            var acc = Stage($"evaluate {method}", () => NetworkResults.TryAssemble(outDir, key, budget.Nets) ?? onTest(set, budget, r.Seed + 100, ct));
             _state.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
             _state.Save(outDir);
             log?.Invoke(Invariant($"{method}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %"));

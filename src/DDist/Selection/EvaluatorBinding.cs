@@ -12,7 +12,7 @@ public static class EvaluatorBinding
                                           IProgress<ProgressReport>? progress = null) =>
         (set, budget, seed, ct) =>
         {
-            var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets };
+            var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets, OnlyNetwork = budget.OnlyNetwork };
             if (useLearnedLr && set.LearnedLr is double lr && lr > 0) p = p with { LearningRate = lr };
             var r = SmallSetEvaluator.Evaluate(set, target, p, (ulong)seed, progress, ct);
             return new AccuracyEstimate(r.Mean, r.Std, r.Accuracies);

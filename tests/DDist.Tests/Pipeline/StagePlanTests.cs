@@ -19,13 +19,14 @@ public sealed class StagePlanTests : IDisposable
     {
         var plan = new StagePlan(Demo(), _dir.Path);
         Assert.Equal(["experts", "scores", "window", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"], plan.Units.Select(u => u.Name));
-        Assert.Equal((5, 1, 5, 1, 4), (plan.Unit("experts").Tasks, plan.Unit("scores").Tasks, plan.Unit("window").Tasks, plan.Unit("choose-beta").Tasks, plan.Unit("evaluate").Tasks));
+        Assert.Equal((5, 1, 5, 1, 4), (plan.Unit("experts").Tasks, plan.Unit("scores").Tasks, plan.Unit("window").Tasks, plan.Unit("choose-beta").Tasks, plan.Unit("evaluate").Tasks / 3));
         var expert = plan.OptionsFor("experts", 3);
         Assert.Equal((PipelineStop.Experts, 3, 5), (expert.StopAfter, expert.ExpertShard.Index, expert.ExpertShard.Count));
         var window = plan.OptionsFor("window", 4);
         Assert.Equal((PipelineStop.Window, 4, 5), (window.StopAfter, window.WindowShardIndex, window.WindowShardCount));
         Assert.Equal((PipelineStop.Distill, "mtt"), (plan.OptionsFor("distill-mtt", 0).StopAfter, plan.OptionsFor("distill-mtt", 0).OnlyMethod));
-        Assert.Equal((PipelineStop.Report, "mtt"), (plan.OptionsFor("evaluate", 2).StopAfter, plan.OptionsFor("evaluate", 2).OnlyMethod));
+        var eval = plan.OptionsFor("evaluate", 7);   // 3 networks per row: task 7 is network 1 of the third row
+        Assert.Equal((PipelineStop.Report, "mtt", 1), (eval.StopAfter, eval.OnlyMethod, eval.EvalNetwork));
         Assert.Null(plan.OptionsFor("report", 0).OnlyMethod);
         Assert.Throws<ArgumentOutOfRangeException>(() => plan.OptionsFor("experts", 5));
         Assert.Contains("choose-beta", Assert.Throws<ArgumentException>(() => plan.Unit("distil")).Message);
@@ -47,7 +48,9 @@ public sealed class StagePlanTests : IDisposable
         state.Rows["window"] = new PipelineState.EvaluatedRow("Window only", 0.8, 0.01, [0.79, 0.81], 3, "");
         state.Save(_dir.Path);
         Assert.Empty(plan.Unit("choose-beta").MissingTasks());
-        Assert.Equal([0, 2, 3], plan.Unit("evaluate").MissingTasks());
+        Assert.Equal([0, 1, 2, 6, 7, 8, 9, 10, 11], plan.Unit("evaluate").MissingTasks());
+        _dir.WriteText("eval/mtt/net-1.json", "{\"accuracy\": 0.5}");
+        Assert.Equal([0, 1, 2, 6, 8, 9, 10, 11], plan.Unit("evaluate").MissingTasks());
         Assert.False(plan.Complete);
     }
 
@@ -132,6 +135,7 @@ public sealed class StagePlanTests : IDisposable
         Assert.True(progress.Stopped);
         var second = executor.Submit(plan, "recipe.json");
         Assert.Equal(["102", "103"], second.CancelledStranded);
+        Assert.Equal(12, second.Jobs.Single(j => j.Unit == "evaluate").Tasks.Length);
         Assert.Equal([1], second.Jobs[0].Tasks);
         Assert.Contains("--array=1%2", slurm.Submitted[8]);
         Assert.Equal(2, SlurmJobs.TryLoad(_dir.Path)!.Submissions.Count);

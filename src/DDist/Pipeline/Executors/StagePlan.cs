@@ -6,7 +6,7 @@ namespace DDist.Pipeline.Executors;
 
 /// <summary>A recipe run cut into scheduler units: experts (one task per expert) → scores → window (one task per β)
 /// → choose β (successive halving, when the recipe asks for it, and the final choice) → one distillation job per
-/// method → evaluation (one task per compared row) → report. Every task runs the same <see cref="RecipeRunner"/> as
+/// method → evaluation (one task per network of each compared row) → report (assembles the rows). Every task runs the same <see cref="RecipeRunner"/> as
 /// `ddist run` does locally, restricted by <see cref="OptionsFor"/>, so a distributed run writes the same artefacts.</summary>
 public sealed class StagePlan
 {
@@ -22,6 +22,7 @@ public sealed class StagePlan
     public IReadOnlyList<StageUnit> Units { get; }
     private readonly string[] _rows;
     private readonly string[] _methods;
+    private readonly int _nets;
 
     public StagePlan(Recipe recipe, string outDir)
     {
@@ -43,9 +44,12 @@ public sealed class StagePlan
         };
         units.AddRange(_methods.Select(m => new StageUnit(Distill(m), 1, [ChooseBeta], $"{m} distillation",
             _ => State()?.Done("distill " + m) == true && File.Exists(Path.Combine(outDir, m, "synthetic.safetensors")))));
-        units.Add(new StageUnit(Evaluate, _rows.Length, _methods.Select(Distill).ToArray(), $"evaluation, one task per row ({string.Join(", ", _rows)})",
-            i => State()?.Rows.ContainsKey(_rows[i]) == true));
-        units.Add(new StageUnit(Report, 1, [Evaluate], "report.md", _ => File.Exists(Path.Combine(outDir, "report.md"))));
+        _nets = recipe.Evaluation.Nets;
+        units.Add(new StageUnit(Evaluate, _rows.Length * _nets, _methods.Select(Distill).ToArray(),
+            $"evaluation, one task per network and row ({_nets} × {string.Join(", ", _rows)})",
+            t => State()?.Rows.ContainsKey(_rows[t / _nets]) == true || File.Exists(NetworkResults.FileFor(outDir, _rows[t / _nets], t % _nets))));
+        units.Add(new StageUnit(Report, 1, [Evaluate], "the table (rows assembled from the networks' results) and report.md",
+            _ => File.Exists(Path.Combine(outDir, "report.md"))));
         Units = units;
     }
 
@@ -65,7 +69,7 @@ public sealed class StagePlan
             Scores => new PipelineOptions { StopAfter = PipelineStop.Scores },
             Window => new PipelineOptions { StopAfter = PipelineStop.Window, WindowShardIndex = task, WindowShardCount = u.Tasks },
             ChooseBeta => new PipelineOptions { StopAfter = PipelineStop.Window },
-            Evaluate => new PipelineOptions { StopAfter = PipelineStop.Report, OnlyMethod = _rows[task] },
+            Evaluate => new PipelineOptions { StopAfter = PipelineStop.Report, OnlyMethod = _rows[task / _nets], EvalNetwork = task % _nets },
             Report => new PipelineOptions { StopAfter = PipelineStop.Report },
             _ => new PipelineOptions { StopAfter = PipelineStop.Distill, OnlyMethod = unit["distill-".Length..] },
         };
