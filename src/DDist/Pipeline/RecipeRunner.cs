@@ -35,6 +35,9 @@ public sealed record PipelineOptions
     /// <summary>With <see cref="OnlyMethod"/> at the evaluation: train only this evaluation network and keep its accuracy in
     /// eval/ROW/net-K.json; a later run without it assembles the row from those files (one scheduler task per network).</summary>
     public int? EvalNetwork { get; init; }
+    /// <summary>Train only this forgetting run (kept in forgetting/run-R.safetensors) and stop; a later run without it
+    /// combines the runs into the scores (one scheduler task per run).</summary>
+    public int? ForgettingRun { get; init; }
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -72,11 +75,17 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         if (_options.StopAfter == PipelineStop.Experts) return Stopped(null);
 
         var scoresPath = Path.Combine(outDir, "scores.safetensors");
+        var forgettingDir = Path.Combine(outDir, "forgetting");
+        if (_options.ForgettingRun is int run && r.ResolveScoreFile() is null && !File.Exists(scoresPath))
+        {
+            new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).TrainOrLoad(run, r.ToForgettingOptions(), forgettingDir, progress, ct);
+            return Stopped(null);
+        }
         var scores = Stage("scores", () =>
         {
             var s = r.ResolveScoreFile() is string file
                 ? ScoreImport.Load(file, r.ScoreKind, raw.Name, labels)
-                : new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).Run(r.ToForgettingOptions(), progress, ct);
+                : new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).Run(r.ToForgettingOptions(), progress, ct, forgettingDir);
             s.Save(scoresPath);
             return s;
         }, skipWith: File.Exists(scoresPath) ? () => DifficultyScores.Load(scoresPath) : null);

@@ -18,8 +18,8 @@ public sealed class StagePlanTests : IDisposable
     public void UnitsFollowTheRecipeAndTasksMapToRunnerOptions()
     {
         var plan = new StagePlan(Demo(), _dir.Path);
-        Assert.Equal(["experts", "scores", "window", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"], plan.Units.Select(u => u.Name));
-        Assert.Equal((5, 1, 5, 1, 4), (plan.Unit("experts").Tasks, plan.Unit("scores").Tasks, plan.Unit("window").Tasks, plan.Unit("choose-beta").Tasks, plan.Unit("evaluate").Tasks / 3));
+        Assert.Equal(["experts", "forgetting", "scores", "window", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"], plan.Units.Select(u => u.Name));
+        Assert.Equal((5, 2, 1, 5, 1, 4), (plan.Unit("experts").Tasks, plan.Unit("forgetting").Tasks, plan.Unit("scores").Tasks, plan.Unit("window").Tasks, plan.Unit("choose-beta").Tasks, plan.Unit("evaluate").Tasks / 3));
         var expert = plan.OptionsFor("experts", 3);
         Assert.Equal((PipelineStop.Experts, 3, 5), (expert.StopAfter, expert.ExpertShard.Index, expert.ExpertShard.Count));
         var window = plan.OptionsFor("window", 4);
@@ -28,6 +28,7 @@ public sealed class StagePlanTests : IDisposable
         var eval = plan.OptionsFor("evaluate", 7);   // 3 networks per row: task 7 is network 1 of the third row
         Assert.Equal((PipelineStop.Report, "mtt", 1), (eval.StopAfter, eval.OnlyMethod, eval.EvalNetwork));
         Assert.Null(plan.OptionsFor("report", 0).OnlyMethod);
+        Assert.Equal((PipelineStop.Scores, 1), (plan.OptionsFor("forgetting", 1).StopAfter, plan.OptionsFor("forgetting", 1).ForgettingRun));
         Assert.Throws<ArgumentOutOfRangeException>(() => plan.OptionsFor("experts", 5));
         Assert.Contains("choose-beta", Assert.Throws<ArgumentException>(() => plan.Unit("distil")).Message);
     }
@@ -105,14 +106,15 @@ public sealed class StagePlanTests : IDisposable
                                          ["ddist"], _dir.Path);
         var plan = new StagePlan(Demo(), _dir.Path);
         var first = executor.Submit(plan, "recipe.json");
-        Assert.Equal(8, first.Jobs.Count);
+        Assert.Equal(9, first.Jobs.Count);
         var experts = slurm.Submitted[0];
         Assert.Contains("--array=0-4%2", experts);
         Assert.Contains("--partition=gpu", experts);
         Assert.Contains("--gpus-per-task=1", experts);
         Assert.Equal("--mem=8G", experts[^2]);
         Assert.DoesNotContain(experts, a => a.StartsWith("--dependency"));
-        Assert.Contains("--dependency=afterok:105:106", slurm.Submitted[6]);   // evaluation after both distillations
+        Assert.Contains("--dependency=afterok:101", slurm.Submitted[1]);       // forgetting runs after the experts
+        Assert.Contains("--dependency=afterok:106:107", slurm.Submitted[7]);   // evaluation after both distillations
         Assert.Contains("--task \"$SLURM_ARRAY_TASK_ID\"", File.ReadAllText(first.Jobs[0].Script));
 
         // Expert 1 runs, the rest waits: a new submission is refused, naming the running job.
@@ -121,7 +123,7 @@ public sealed class StagePlanTests : IDisposable
         var refused = Assert.Throws<InvalidOperationException>(() => executor.Submit(plan, "recipe.json"));
         Assert.Contains("job 101: 1 RUNNING", refused.Message);
 
-        // Expert 1 was cancelled, the others finished: the scores job can never start, nor anything after it.
+        // Expert 1 was cancelled, the others finished: the forgetting job can never start, nor anything after it.
         slurm.Queue.Clear();
         slurm.Queue.Add(new SlurmTaskState("101", "1", "CANCELLED", "None"));
         slurm.Queue.Add(new SlurmTaskState("102", "0", "PENDING", "DependencyNeverSatisfied"));
@@ -137,7 +139,7 @@ public sealed class StagePlanTests : IDisposable
         Assert.Equal(["102", "103"], second.CancelledStranded);
         Assert.Equal(12, second.Jobs.Single(j => j.Unit == "evaluate").Tasks.Length);
         Assert.Equal([1], second.Jobs[0].Tasks);
-        Assert.Contains("--array=1%2", slurm.Submitted[8]);
+        Assert.Contains("--array=1%2", slurm.Submitted[9]);
         Assert.Equal(2, SlurmJobs.TryLoad(_dir.Path)!.Submissions.Count);
     }
 }

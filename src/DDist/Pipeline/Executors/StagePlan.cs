@@ -4,13 +4,14 @@ using DDist.Training.Experts;
 
 namespace DDist.Pipeline.Executors;
 
-/// <summary>A recipe run cut into scheduler units: experts (one task per expert) → scores → window (one task per β)
+/// <summary>A recipe run cut into scheduler units: experts (one task per expert) → forgetting runs (one task per run,
+/// when the recipe computes forgetting scores) → scores → window (one task per β)
 /// → choose β (successive halving, when the recipe asks for it, and the final choice) → one distillation job per
 /// method → evaluation (one task per network of each compared row) → report (assembles the rows). Every task runs the same <see cref="RecipeRunner"/> as
 /// `ddist run` does locally, restricted by <see cref="OptionsFor"/>, so a distributed run writes the same artefacts.</summary>
 public sealed class StagePlan
 {
-    public const string Experts = "experts", Scores = "scores", Window = "window", ChooseBeta = "choose-beta",
+    public const string Experts = "experts", Forgetting = "forgetting", Scores = "scores", Window = "window", ChooseBeta = "choose-beta",
                         Evaluate = "evaluate", Report = "report";
     public static string Distill(string method) => "distill-" + method;
 
@@ -37,11 +38,20 @@ public sealed class StagePlan
             new(Experts, recipe.Experts.Count, [], "expert trajectories, one task per expert", i =>
                 File.Exists(Path.Combine(expertDir, ExpertTrainer.ExpertFileName(i))) &&
                 File.Exists(Path.ChangeExtension(Path.Combine(expertDir, ExpertTrainer.ExpertFileName(i)), ".json"))),
-            new(Scores, 1, [Experts], "difficulty scores", _ => State()?.Done("scores") == true && File.Exists(Path.Combine(outDir, "scores.safetensors"))),
+        };
+        bool ScoresDone() => State()?.Done("scores") == true && File.Exists(Path.Combine(outDir, "scores.safetensors"));
+        bool computesForgetting = recipe.ResolveScoreFile() is null;
+        if (computesForgetting)
+            units.Add(new StageUnit(Forgetting, recipe.Scores.Runs, [Experts], "forgetting-score training runs, one task per run",
+                i => ScoresDone() || File.Exists(ForgettingScoreTrainer.RunFile(Path.Combine(outDir, "forgetting"), i))));
+        units.AddRange(
+        [
+            new(Scores, 1, [computesForgetting ? Forgetting : Experts], computesForgetting ? "difficulty scores from the forgetting runs" : "imported difficulty scores",
+                _ => ScoresDone()),
             new(Window, recipe.Window.Betas.Length, [Scores], "sliding-window search, one task per β",
                 i => File.Exists(WindowSearch.PointFile(windowDir, recipe.Window.Betas[i]))),
             new(ChooseBeta, 1, [Window], "successive halving (when the recipe asks for it) and the chosen β", _ => State()?.ChosenBeta is not null),
-        };
+        ]);
         units.AddRange(_methods.Select(m => new StageUnit(Distill(m), 1, [ChooseBeta], $"{m} distillation",
             _ => State()?.Done("distill " + m) == true && File.Exists(Path.Combine(outDir, m, "synthetic.safetensors")))));
         _nets = recipe.Evaluation.Nets;
@@ -66,6 +76,7 @@ public sealed class StagePlan
         return unit switch
         {
             Experts => new PipelineOptions { StopAfter = PipelineStop.Experts, ExpertShard = new ShardSpec(task, u.Tasks) },
+            Forgetting => new PipelineOptions { StopAfter = PipelineStop.Scores, ForgettingRun = task },
             Scores => new PipelineOptions { StopAfter = PipelineStop.Scores },
             Window => new PipelineOptions { StopAfter = PipelineStop.Window, WindowShardIndex = task, WindowShardCount = u.Tasks },
             ChooseBeta => new PipelineOptions { StopAfter = PipelineStop.Window },
