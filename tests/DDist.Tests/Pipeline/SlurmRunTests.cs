@@ -17,7 +17,8 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
     public void Dispose() => _dir.Dispose();
 
     /// <summary>A few-second recipe: 3 experts × 4 epochs on 2,000 Fashion-MNIST images (slow enough to be killed
-    /// mid-run), imported scores, 2 β points, 4 distillation iterations, 2 evaluation networks per row.</summary>
+    /// mid-run), imported scores (forgetting runs on all 60,000 images would double the test's time; their split is
+    /// checked in ForgettingRunStoreTests), 2 β points, 4 distillation iterations, 2 evaluation networks per row.</summary>
     private string WriteRecipe()
     {
         var scores = new StringBuilder("score\n");
