@@ -38,6 +38,9 @@ public sealed record PipelineOptions
     /// <summary>Train only this forgetting run (kept in forgetting/run-R.safetensors) and stop; a later run without it
     /// combines the runs into the scores (one scheduler task per run).</summary>
     public int? ForgettingRun { get; init; }
+    /// <summary>Evaluate only the Index-th surviving β of successive-halving round Round (1-based; kept in
+    /// halving/round-R/) and stop; a later run without it reads the rounds back (one scheduler array per round).</summary>
+    public (int Round, int Index)? HalvingTask { get; init; }
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -106,8 +109,16 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             return Stopped(null);
         }
         if (r.ToHalvingOptions(Path.Combine(outDir, "halving.json"), norm.Name) is { } halvingOptions && _state.Halving is null)
+        {
+            halvingOptions = halvingOptions with { PointDir = Path.Combine(outDir, "halving") };
+            if (_options.HalvingTask is { } task)
+            {
+                new SuccessiveHalvingSearch(train, ranking, scores, onTest).RunTask(halvingOptions, task.Round, task.Index, ct);
+                return Stopped(null);
+            }
             _state.Halving = Stage("successive halving", () =>
                 new SuccessiveHalvingSearch(train, ranking, scores, onTest).Run(halvingOptions, window, progress, ct));
+        }
         double beta = r.Distill.Beta ?? window.BestBeta
                       ?? throw new InvalidOperationException("the window search finished without a best β");
         _state.ChosenBeta = beta;

@@ -18,7 +18,10 @@ public sealed class StagePlanTests : IDisposable
     public void UnitsFollowTheRecipeAndTasksMapToRunnerOptions()
     {
         var plan = new StagePlan(Demo(), _dir.Path);
-        Assert.Equal(["experts", "forgetting", "scores", "window", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"], plan.Units.Select(u => u.Name));
+        Assert.Equal(["experts", "forgetting", "scores", "window", "halving-1", "halving-2", "halving-3", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"],
+                     plan.Units.Select(u => u.Name));
+        Assert.Equal([5, 3, 2], new[] { 1, 2, 3 }.Select(r => plan.Unit($"halving-{r}").Tasks));
+        Assert.Equal((PipelineStop.Window, (2, 1)), (plan.OptionsFor("halving-2", 1).StopAfter, plan.OptionsFor("halving-2", 1).HalvingTask));
         Assert.Equal((5, 2, 1, 5, 1, 4), (plan.Unit("experts").Tasks, plan.Unit("forgetting").Tasks, plan.Unit("scores").Tasks, plan.Unit("window").Tasks, plan.Unit("choose-beta").Tasks, plan.Unit("evaluate").Tasks / 3));
         var expert = plan.OptionsFor("experts", 3);
         Assert.Equal((PipelineStop.Experts, 3, 5), (expert.StopAfter, expert.ExpertShard.Index, expert.ExpertShard.Count));
@@ -106,7 +109,7 @@ public sealed class StagePlanTests : IDisposable
                                          ["ddist"], _dir.Path);
         var plan = new StagePlan(Demo(), _dir.Path);
         var first = executor.Submit(plan, "recipe.json");
-        Assert.Equal(9, first.Jobs.Count);
+        Assert.Equal(12, first.Jobs.Count);
         var experts = slurm.Submitted[0];
         Assert.Contains("--array=0-4%2", experts);
         Assert.Contains("--partition=gpu", experts);
@@ -114,7 +117,8 @@ public sealed class StagePlanTests : IDisposable
         Assert.Equal("--mem=8G", experts[^2]);
         Assert.DoesNotContain(experts, a => a.StartsWith("--dependency"));
         Assert.Contains("--dependency=afterok:101", slurm.Submitted[1]);       // forgetting runs after the experts
-        Assert.Contains("--dependency=afterok:106:107", slurm.Submitted[7]);   // evaluation after both distillations
+        Assert.Contains("--dependency=afterok:105", slurm.Submitted[5]);       // halving round 2 after round 1
+        Assert.Contains("--dependency=afterok:109:110", slurm.Submitted[10]);   // evaluation after both distillations
         Assert.Contains("--task \"$SLURM_ARRAY_TASK_ID\"", File.ReadAllText(first.Jobs[0].Script));
 
         // Expert 1 runs, the rest waits: a new submission is refused, naming the running job.
@@ -139,7 +143,7 @@ public sealed class StagePlanTests : IDisposable
         Assert.Equal(["102", "103"], second.CancelledStranded);
         Assert.Equal(12, second.Jobs.Single(j => j.Unit == "evaluate").Tasks.Length);
         Assert.Equal([1], second.Jobs[0].Tasks);
-        Assert.Contains("--array=1%2", slurm.Submitted[9]);
+        Assert.Contains("--array=1%2", slurm.Submitted[12]);
         Assert.Equal(2, SlurmJobs.TryLoad(_dir.Path)!.Submissions.Count);
     }
 }

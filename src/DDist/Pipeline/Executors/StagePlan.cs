@@ -6,7 +6,7 @@ namespace DDist.Pipeline.Executors;
 
 /// <summary>A recipe run cut into scheduler units: experts (one task per expert) → forgetting runs (one task per run,
 /// when the recipe computes forgetting scores) → scores → window (one task per β)
-/// → choose β (successive halving, when the recipe asks for it, and the final choice) → one distillation job per
+/// → successive halving when the recipe asks for it (one array per round) → choose β → one distillation job per
 /// method → evaluation (one task per network of each compared row) → report (assembles the rows). Every task runs the same <see cref="RecipeRunner"/> as
 /// `ddist run` does locally, restricted by <see cref="OptionsFor"/>, so a distributed run writes the same artefacts.</summary>
 public sealed class StagePlan
@@ -14,6 +14,7 @@ public sealed class StagePlan
     public const string Experts = "experts", Forgetting = "forgetting", Scores = "scores", Window = "window", ChooseBeta = "choose-beta",
                         Evaluate = "evaluate", Report = "report";
     public static string Distill(string method) => "distill-" + method;
+    public static string Halving(int round) => "halving-" + round;
 
     /// <summary>The evaluated rows in the order the runner evaluates them.</summary>
     private static readonly string[] RowOrder = ["random", "window", "mtt", "selmatch"];
@@ -50,8 +51,24 @@ public sealed class StagePlan
                 _ => ScoresDone()),
             new(Window, recipe.Window.Betas.Length, [Scores], "sliding-window search, one task per β",
                 i => File.Exists(WindowSearch.PointFile(windowDir, recipe.Window.Betas[i]))),
-            new(ChooseBeta, 1, [Window], "successive halving (when the recipe asks for it) and the chosen β", _ => State()?.ChosenBeta is not null),
         ]);
+        // Successive halving: one array per round; round r's tasks evaluate the survivors of round r − 1.
+        var after = Window;
+        if (recipe.Window.HalvingStartEpochs is not null)
+        {
+            var sizes = SuccessiveHalvingSearch.RoundSizes(recipe.Window.Betas.Length);
+            var pointDir = Path.Combine(outDir, "halving");
+            for (int r = 1; r <= sizes.Count; r++)
+            {
+                int round = r;
+                units.Add(new StageUnit(Halving(round), sizes[r - 1], [after], $"successive halving round {round}, one task per surviving β",
+                    i => State()?.Halving is not null ||
+                         SuccessiveHalvingSearch.Alive(recipe.Window.Betas, pointDir, round) is { } alive &&
+                         File.Exists(WindowSearch.PointFile(SuccessiveHalvingSearch.PointDirOf(pointDir, round), alive[i]))));
+                after = Halving(round);
+            }
+        }
+        units.Add(new StageUnit(ChooseBeta, 1, [after], "the chosen β (and the halving summary)", _ => State()?.ChosenBeta is not null));
         units.AddRange(_methods.Select(m => new StageUnit(Distill(m), 1, [ChooseBeta], $"{m} distillation",
             _ => State()?.Done("distill " + m) == true && File.Exists(Path.Combine(outDir, m, "synthetic.safetensors")))));
         _nets = recipe.Evaluation.Nets;
@@ -82,6 +99,7 @@ public sealed class StagePlan
             ChooseBeta => new PipelineOptions { StopAfter = PipelineStop.Window },
             Evaluate => new PipelineOptions { StopAfter = PipelineStop.Report, OnlyMethod = _rows[task / _nets], EvalNetwork = task % _nets },
             Report => new PipelineOptions { StopAfter = PipelineStop.Report },
+            _ when unit.StartsWith("halving-") => new PipelineOptions { StopAfter = PipelineStop.Window, HalvingTask = (int.Parse(unit["halving-".Length..]), task) },
             _ => new PipelineOptions { StopAfter = PipelineStop.Distill, OnlyMethod = unit["distill-".Length..] },
         };
     }
