@@ -18,7 +18,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
 
     /// <summary>A few-second recipe: 3 experts × 4 epochs on 2,000 Fashion-MNIST images (slow enough to be killed
     /// mid-run), imported scores (forgetting runs on all 60,000 images would double the test's time; their split is
-    /// checked in ForgettingRunStoreTests), 2 β points, 4 distillation iterations, 2 evaluation networks per row.</summary>
+    /// checked in ForgettingRunStoreTests), 2 β points and a halving round, 4 distillation iterations, 2 evaluation networks per row.</summary>
     private string WriteRecipe()
     {
         var scores = new StringBuilder("score\n");
@@ -29,7 +29,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
           "name": "slurm-tiny", "description": "Slurm executor test", "source": "test", "dataset": "fashion-mnist", "ipc": 5, "seed": 0,
           "experts": { "model": "ConvNet(width=8)", "count": 3, "epochs": 4, "lr": 0.03, "batchSize": 64, "trainPerClass": 200 },
           "scores": { "kind": "forgetting", "file": "scores.csv" },
-          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 2, "nets": 1 },
+          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 2, "nets": 1, "halvingStartEpochs": 1 },
           "distill": { "alpha": 0.6, "iterations": 4, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 2, "batchSyn": 10, "lrInit": 0.03,
                        "checkpointEvery": 2, "evalIterations": [2, 4], "validationPerClass": 10, "selectionEpochs": 2, "selectionNets": 1 },
           "evaluation": { "protocol": "sel", "model": "ConvNet(width=8)", "epochs": 2, "nets": 2 },
@@ -78,7 +78,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         var (code, output) = Ddist("run", recipe, "--out", slurm, "--executor", "slurm", "--max-parallel", "2", "--json");
         Assert.True(code == 0, output);
         var first = JsonNode.Parse(output[output.IndexOf('{')..])!["jobs"]!.AsArray();
-        Assert.Equal(["experts", "scores", "window", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"],
+        Assert.Equal(["experts", "scores", "window", "halving-1", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"],
                      first.Select(j => (string)j!["unit"]!));
         var expertsJob = (string)first[0]!["jobId"]!;
 
@@ -134,6 +134,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
                             .AsSpan().SequenceEqual(File.ReadAllBytes(Finished(k))), $"expert {k} differs from the local run's");
         var (l, s) = (State(local), State(slurm));
         Assert.Equal((double)l["ChosenBeta"]!, (double)s["ChosenBeta"]!);
+        Assert.Equal((double)l["Halving"]!["BestBeta"]!, (double)s["Halving"]!["BestBeta"]!);
         foreach (var row in new[] { "random", "window", "mtt", "selmatch" })
         {
             var (a, b) = (l["Rows"]![row]!, s["Rows"]![row]!);
