@@ -24,6 +24,10 @@ public static class TaskCommand
             int i = parse.GetValue(task);
             var options = plan.OptionsFor(name, i);
             ctx.Note($"{r.Name}: {name} task {i} of {plan.Unit(name).Tasks} → {Path.GetFullPath(outDir)}");
+            // An interrupted expert (cancelled, killed, out of time) left its per-epoch checkpoint; the trainer resumes from it.
+            var checkpoint = Path.Combine(outDir, "experts", ".partial", $"expert_{i:D4}");
+            if (name == StagePlan.Experts && Directory.Exists(checkpoint))
+                ctx.Note($"expert {i}: resuming from its checkpoint ({Directory.GetFiles(checkpoint, "epoch_*.safetensors").Length - 1} epoch(s) done)");
             ProgressView.Run(ctx, p => new RecipeRunner(r, outDir, p, ctx.Note, options).Run(ctx.Cancel));
             if (!plan.Unit(name).IsTaskDone(i))
                 throw new InvalidOperationException($"{name} task {i}: the runner returned but its artefacts are missing in {outDir}");

@@ -16,7 +16,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>A few-second recipe: 3 experts × 4 epochs on 2,000 Fashion-MNIST images (slow enough to be killed
+    /// <summary>A few-second recipe: 3 experts × 6 epochs on 2,000 Fashion-MNIST images (slow enough to be killed
     /// mid-run), imported scores (forgetting runs on all 60,000 images would double the test's time; their split is
     /// checked in ForgettingRunStoreTests), 2 β points and a halving round, 4 distillation iterations, 2 evaluation networks per row.</summary>
     private string WriteRecipe()
@@ -27,7 +27,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         return _dir.WriteText("slurm-tiny.json", """
         {
           "name": "slurm-tiny", "description": "Slurm executor test", "source": "test", "dataset": "fashion-mnist", "ipc": 5, "seed": 0,
-          "experts": { "model": "ConvNet(width=8)", "count": 3, "epochs": 4, "lr": 0.03, "batchSize": 64, "trainPerClass": 200 },
+          "experts": { "model": "ConvNet(width=8)", "count": 3, "epochs": 6, "lr": 0.03, "batchSize": 64, "trainPerClass": 200 },
           "scores": { "kind": "forgetting", "file": "scores.csv" },
           "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 2, "nets": 1, "halvingStartEpochs": 1 },
           "distill": { "alpha": 0.6, "iterations": 4, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 2, "batchSyn": 10, "lrInit": 0.03,
@@ -96,8 +96,9 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         for (var clock = Stopwatch.StartNew(); !(cancelled && killed); Thread.Sleep(20))
         {
             Assert.True(clock.Elapsed < Patience, $"experts 0 and 1 never checkpointed epoch 1\n{Logs(slurm)}");
-            Assert.False(File.Exists(Finished(0)) && !cancelled || File.Exists(Finished(1)) && !killed,
-                         "an expert finished before its fault could be injected (4 epochs were too short here)");
+            if (File.Exists(Finished(0)) && !cancelled || File.Exists(Finished(1)) && !killed)
+                Assert.Fail($"an expert finished before its fault could be injected (cancelled {cancelled}, killed {killed}, task 1's " +
+                            $"process {(TaskProcess(slurm, "experts", 1) is int p ? p : "not found")}, {clock.Elapsed.TotalSeconds:F1} s)\n{Logs(slurm)}");
             if (!cancelled && File.Exists(Checkpoint(0)))
             {
                 var c = Shell.Run("scancel", [$"{expertsJob}_0"], TimeSpan.FromSeconds(30), Env);
@@ -125,6 +126,10 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         Assert.Equal([0, 1], second["jobs"]![0]!["tasks"]!.AsArray().Select(t => (int)t!));
         Assert.NotEmpty(second["cancelledStranded"]!.AsArray());
         WaitFor(slurm, s => (bool)s["complete"]!, "the resubmitted run completing");
+        var resumedJob = (string)second["jobs"]![0]!["jobId"]!;
+        foreach (var k in new[] { 0, 1 })
+            Assert.Matches(@"expert \d: resuming from its checkpoint \([1-5] epoch",
+                           File.ReadAllText(Path.Combine(slurm, "slurm", "logs", $"experts-{resumedJob}_{k}.out")));
         Assert.Equal(expert2Time, File.GetLastWriteTimeUtc(Finished(2)));   // finished work is not redone
 
         Assert.True(localRun.WaitForExit(Patience), "local run still going");
