@@ -23,6 +23,8 @@ public static class Program
         ReportCommands.CreateShow,
         RunCommand.CreateDemo,
         SelfTestCommand.Create,
+        StatusCommand.Create,
+        TaskCommand.Create,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

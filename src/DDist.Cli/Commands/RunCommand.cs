@@ -17,8 +17,16 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var unroll = UnrollOption();
-        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes)") { recipe, unroll };
-        CommandAction.Set(cmd, globals, (parse, ctx) => Run(ctx, WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll)), PipelineStop.Report));
+        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes); " +
+                                     "--executor slurm submits the stages as Slurm job arrays instead") { recipe, unroll };
+        var slurm = new SlurmSubmit();
+        slurm.AddTo(cmd);
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var path = parse.GetValue(recipe)!;
+            var r = WithUnroll(LoadRecipe(path), parse.GetValue(unroll));
+            return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, r) : Run(ctx, r, PipelineStop.Report);
+        });
         return cmd;
     }
 

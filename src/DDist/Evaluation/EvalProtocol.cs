@@ -22,6 +22,9 @@ public sealed record EvalProtocol
     public required AugMode Augmentation { get; init; }
     public AugmentOptions AugmentOptions { get; init; } = new();
     public int Networks { get; init; } = 5;
+    /// <summary>Train only network k of <see cref="Networks"/> (same seed as in the full evaluation), for splitting the
+    /// networks across scheduler tasks; null: all of them.</summary>
+    public int? OnlyNetwork { get; init; }
     public int TestBatchSize { get; init; } = 256;
     /// <summary>Train with the small set's learned step size α when it has one (MTT and DATM: `args.lr_net =
     /// syn_lr.item()`, Cazenavette et al. 2022); <see cref="LearningRate"/> is then the fallback for sets without one.</summary>
@@ -83,6 +86,8 @@ public sealed record EvalProtocol
     public void Validate()
     {
         if (Networks < 1) throw new ArgumentOutOfRangeException(nameof(Networks), Networks, "need at least one network");
+        if (OnlyNetwork is int k && (k < 0 || k >= Networks))
+            throw new ArgumentOutOfRangeException(nameof(OnlyNetwork), k, $"network {k} of {Networks}: expected 0 ≤ k < {Networks}");
         if (TestBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(TestBatchSize), TestBatchSize, "test batch must be ≥ 1");
         ToTrainOptions("validate").Validate();
     }

@@ -19,17 +19,19 @@ internal static class NetworkEvaluation
         protocol.Validate();
         var clock = Stopwatch.StartNew();
         var network = ModelZoo.Create(protocol.Model, test.Channels, test.NumClasses, test.Height, test.Width);
-        var accuracies = new double[protocol.Networks];
-        for (int i = 0; i < protocol.Networks; i++)
+        var indices = protocol.OnlyNetwork is int only ? [only] : Enumerable.Range(0, protocol.Networks).ToArray();
+        var accuracies = new double[indices.Length];
+        foreach (int i in indices)
         {
             ct.ThrowIfCancellationRequested();
             var options = protocol.ToTrainOptions($"{protocol.Name} net {i + 1}/{protocol.Networks}");
             Tensors.ManualSeed(SeedSequence.Derive(seed, "eval-net", i));
             using var state = TrainingState.Create(network, options, test.Images.Device);
             new Trainer(network, options).Train(state, train, progress, ct);
-            accuracies[i] = Trainer.Accuracy(network, state.Parameters, state.NetState, test, protocol.TestBatchSize);
-            progress?.Report(new ProgressReport($"{protocol.Name} networks", i + 1, protocol.Networks,
-                new Dictionary<string, double> { ["test_acc"] = accuracies[i] }));
+            int slot = Array.IndexOf(indices, i);
+            accuracies[slot] = Trainer.Accuracy(network, state.Parameters, state.NetState, test, protocol.TestBatchSize);
+            progress?.Report(new ProgressReport($"{protocol.Name} networks", slot + 1, indices.Length,
+                new Dictionary<string, double> { ["test_acc"] = accuracies[slot] }));
         }
         return EvalResult.From(accuracies, clock.Elapsed);
     }

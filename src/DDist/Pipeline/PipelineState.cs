@@ -67,7 +67,32 @@ public sealed class PipelineState
         return JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty pipeline state");
     }
 
-    public void Save(string dir) => AtomicFile.WriteAllText(Path.Combine(dir, FileName), JsonSerializer.Serialize(this, Json));
+    /// <summary>Writes the state, merged with what other processes saved into the same folder meanwhile: stages of
+    /// one run may run at once on several machines (scheduler tasks), each adding its own stage or row. The merge
+    /// only adds (finished work is never forgotten) and happens under an exclusive lock file, so no update is lost.</summary>
+    public void Save(string dir)
+    {
+        var path = Path.Combine(dir, FileName);
+        using var _ = AcquireLock(path + ".lock");
+        if (File.Exists(path) && JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) is { } onDisk && onDisk.RecipeJson == RecipeJson)
+        {
+            foreach (var stage in onDisk.Stages.Where(s => !Done(s.Stage))) Stages.Add(stage);
+            foreach (var (key, row) in onDisk.Rows) Rows.TryAdd(key, row);
+            ChosenBeta ??= onDisk.ChosenBeta;
+            Halving ??= onDisk.Halving;
+        }
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
+
+    /// <summary>An exclusive lock through an open file (released on Dispose, or by the kernel when the process dies).</summary>
+    private static FileStream AcquireLock(string path)
+    {
+        for (var clock = System.Diagnostics.Stopwatch.StartNew(); ; Thread.Sleep(20))
+        {
+            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(2)) { }
+        }
+    }
 
     public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) =>
         order.Where(Rows.ContainsKey).Select(m => Rows[m])

@@ -35,6 +35,20 @@ public sealed record PipelineOptions
     /// <summary>Where training, distillation and evaluation run: the train and test sets are loaded onto it once,
     /// and every network, mini-batch, augmentation and expert θ read follows the data's device.</summary>
     public Device Device { get; init; } = Device.Cpu;
+    /// <summary>Trains only these experts (one Slurm array task per expert); the stage is recorded only when unsharded.</summary>
+    public ShardSpec ExpertShard { get; init; } = ShardSpec.All;
+    /// <summary>With <see cref="PipelineStop.Distill"/>: distill only this method; with <see cref="PipelineStop.Report"/>:
+    /// evaluate only this row and stop before the report (one scheduler task per distillation or row). Null: all.</summary>
+    public string? OnlyMethod { get; init; }
+    /// <summary>With <see cref="OnlyMethod"/> at the evaluation: train only this evaluation network and keep its accuracy in
+    /// eval/ROW/net-K.json; a later run without it assembles the row from those files (one scheduler task per network).</summary>
+    public int? EvalNetwork { get; init; }
+    /// <summary>Train only this forgetting run (kept in forgetting/run-R.safetensors) and stop; a later run without it
+    /// combines the runs into the scores (one scheduler task per run).</summary>
+    public int? ForgettingRun { get; init; }
+    /// <summary>Evaluate only the Index-th surviving β of successive-halving round Round (1-based; kept in
+    /// halving/round-R/) and stop; a later run without it reads the rounds back (one scheduler array per round).</summary>
+    public (int Round, int Index)? HalvingTask { get; init; }
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
@@ -71,15 +85,21 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var labels = labelsCpu.ToArray<long>();
 
         var expertDir = Path.Combine(outDir, "experts");
-        Stage("experts", () => TrainExperts(raw, train, norm, Net, expertDir, ct));
+        Stage("experts", () => TrainExperts(raw, train, norm, Net, expertDir, ct), record: _options.ExpertShard.Count == 1);
         if (_options.StopAfter == PipelineStop.Experts) return Stopped(null);
 
         var scoresPath = Path.Combine(outDir, "scores.safetensors");
+        var forgettingDir = Path.Combine(outDir, "forgetting");
+        if (_options.ForgettingRun is int run && r.ResolveScoreFile() is null && !File.Exists(scoresPath))
+        {
+            new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).TrainOrLoad(run, r.ToForgettingOptions(), forgettingDir, progress, ct);
+            return Stopped(null);
+        }
         var scores = Stage("scores", () =>
         {
             var s = r.ResolveScoreFile() is string file
                 ? ScoreImport.Load(file, r.ScoreKind, raw.Name, labels)
-                : new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).Run(r.ToForgettingOptions(), progress, ct);
+                : new ForgettingScoreTrainer(() => Net(r.ScoreModel), train).Run(r.ToForgettingOptions(), progress, ct, forgettingDir);
             s.Save(scoresPath);
             return s;
         }, skipWith: File.Exists(scoresPath) ? () => DifficultyScores.Load(scoresPath) : null);
@@ -114,15 +134,24 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             new WindowSearch(train, ranking, scores, selectWindow).Run(r.ToWindowSearchOptions(Path.Combine(outDir, "window"), norm.Name) with
                 { ShardIndex = _options.WindowShardIndex, ShardCount = _options.WindowShardCount }, progress, ct),
             record: _options.WindowShardCount == 1);
-        if (!window.Complete)
+        // A shard stops at its own β points, so shards finishing together never both go on to the later stages.
+        if (!window.Complete || _options.WindowShardCount > 1)
         {
             log?.Invoke($"window search: {window.Points.Count} of {r.Window.Betas.Length} β points done (this is shard " +
-                        $"{_options.WindowShardIndex}/{_options.WindowShardCount}); run the other shards into the same folder, then continue");
+                        $"{_options.WindowShardIndex}/{_options.WindowShardCount}); run the other shards into the same folder, then continue without --shard");
             return Stopped(null);
         }
         if (r.ToHalvingOptions(Path.Combine(outDir, "halving.json"), norm.Name) is { } halvingOptions && _state.Halving is null)
+        {
+            halvingOptions = halvingOptions with { PointDir = Path.Combine(outDir, "halving") };
+            if (_options.HalvingTask is { } task)
+            {
+                new SuccessiveHalvingSearch(train, ranking, scores, selectWindow).RunTask(halvingOptions, task.Round, task.Index, ct);
+                return Stopped(null);
+            }
             _state.Halving = Stage("successive halving", () =>
                 new SuccessiveHalvingSearch(train, ranking, scores, selectWindow).Run(halvingOptions, window, progress, ct));
+        }
         double beta = r.Distill.Beta ?? window.BestBeta
                       ?? throw new InvalidOperationException("the window search finished without a best β");
         _state.ChosenBeta = beta;
@@ -152,11 +181,13 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             return new Distilled(res.Set, res.Curve, res.BestIteration);
         }, skipWith: File.Exists(Path.Combine(outDir, method, "synthetic.safetensors")) ? () => Distilled.Load(Path.Combine(outDir, method)) : null);
         var methods = _options.DistillMethods ?? [.. r.Compare, "selmatch"];
-        using var mtt = methods.Contains("mtt")
+        bool DistillsNow(string method) => methods.Contains(method) && (_options.StopAfter != PipelineStop.Distill || _options.OnlyMethod is null || _options.OnlyMethod == method);
+        using var mtt = DistillsNow("mtt")
             ? Distill("mtt", () => SyntheticSet.FromIndices(train, randomPerClass, randomPerClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc))
             : null;
-        using var selmatch = methods.Contains("selmatch") ? Distill("selmatch", () => SyntheticSet.FromWindow(train, split)) : null;
-        if (_options.StopAfter == PipelineStop.Distill || selmatch is null) return Stopped(beta);
+        using var selmatchOrNull = DistillsNow("selmatch") ? Distill("selmatch", () => SyntheticSet.FromWindow(train, split)) : null;
+        if (_options.StopAfter == PipelineStop.Distill || selmatchOrNull is null) return Stopped(beta);
+        var selmatch = selmatchOrNull;
 
         // Evaluation: fresh networks on each small set, tested on the test set; each finished row is kept.
         var budget = new EvalBudget(r.Evaluation.Epochs, r.Evaluation.Nets);
@@ -170,12 +201,19 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         };
         foreach (var (key, method, set, make, note) in candidates)
         {
-            if (set is null || !r.Compare.Contains(key) || _state.Rows.ContainsKey(key)) continue;
-            var acc = Stage($"evaluate {method}", () => onTest(set, budget, r.Seed + 100, ct));
+            if (set is null || !r.Compare.Contains(key) || _state.Rows.ContainsKey(key) || _options.OnlyMethod is { } only && only != key) continue;
+            if (_options.EvalNetwork is int k)
+            {
+                NetworkResults.EvaluateOne(outDir, key, k, () => onTest(set, budget with { OnlyNetwork = k }, r.Seed + 100, ct).Accuracies.Single());
+                continue;
+            }
+            var acc = Stage($"evaluate {method}", () => NetworkResults.TryAssemble(outDir, key, budget.Nets) ?? onTest(set, budget, r.Seed + 100, ct));
             _state.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
             _state.Save(outDir);
             log?.Invoke(Invariant($"{method}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %"));
         }
+
+        if (_options.OnlyMethod is not null) return Stopped(beta);
 
         var rows = _state.MethodRows(candidates.Select(c => c.Key));
         // The report is drawn from the saved files alone, exactly as `ddist report` redraws it later.
@@ -203,7 +241,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             : null;
         var data = subset ?? train;
         var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
-        return new ExpertTrainer(net(r.Experts.Model), r.ToExpertOptions(), info).Train(dir, data, null, ShardSpec.All, progress, ct);
+        return new ExpertTrainer(net(r.Experts.Model), r.ToExpertOptions(), info).Train(dir, data, null, _options.ExpertShard, progress, ct);
     }
 
     /// <summary>Runs a stage and records its wall time; a stage already recorded is skipped through

@@ -13,7 +13,7 @@ public static class EvaluatorBinding
                                           IProgress<ProgressReport>? progress = null) =>
         (set, budget, seed, ct) =>
         {
-            var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets, UseLearnedLr = useLearnedLr ?? protocol.UseLearnedLr };
+            var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets, UseLearnedLr = useLearnedLr ?? protocol.UseLearnedLr, OnlyNetwork = budget.OnlyNetwork };
             var r = SmallSetEvaluator.Evaluate(set, target, p, (ulong)seed, progress, ct);
             return new AccuracyEstimate(r.Mean, r.Std, r.Accuracies);
         };

@@ -1,6 +1,7 @@
 using DDist.Data;
 using DDist.Models;
 using DDist.Torch;
+using DDist.Torch.IO;
 using DDist.Training;
 
 namespace DDist.Selection;
@@ -25,16 +26,45 @@ public sealed record ForgettingOptions
 /// <param name="augment">Optional per-batch augmentation of the training images (null: none, as Toneva's MNIST setup).</param>
 public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDataset train, Func<Tensor, Tensor>? augment = null)
 {
-    public DifficultyScores Run(ForgettingOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    /// <param name="runDir">When given, each finished run is kept there (run-R.safetensors) and read back instead of
+    /// retrained, so an interrupted computation resumes and the runs can be trained by separate processes.</param>
+    public DifficultyScores Run(ForgettingOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default, string? runDir = null)
     {
-        if (options.Runs < 1 || options.Epochs < 1 || options.BatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), $"Runs, Epochs and BatchSize must be at least 1, got {options.Runs}, {options.Epochs}, {options.BatchSize}");
         var runs = new List<ForgettingRun>();
         for (int r = 0; r < options.Runs; r++)
-            runs.Add(TrainOne(r, options, progress, ct));
+            runs.Add(TrainOrLoad(r, options, runDir, progress, ct));
         using var labelsCpu = train.Labels.To(DType.Int64, Device.Cpu);
         var source = $"forgetting: {options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}";
         return ForgettingScores.Combine(runs, train.Name, source, labelsCpu.ToArray<long>());
+    }
+
+    public static string RunFile(string runDir, int run) => Path.Combine(runDir, $"run-{run}.safetensors");
+
+    /// <summary>Run <paramref name="run"/>: read from <paramref name="runDir"/> when an earlier process finished it, otherwise
+    /// trained (run r depends only on Seed + r) and, with a <paramref name="runDir"/>, kept there.</summary>
+    public ForgettingRun TrainOrLoad(int run, ForgettingOptions options, string? runDir, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        if (options.Runs < 1 || options.Epochs < 1 || options.BatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Runs, Epochs and BatchSize must be at least 1, got {options.Runs}, {options.Epochs}, {options.BatchSize}");
+        if (run < 0 || run >= options.Runs) throw new ArgumentOutOfRangeException(nameof(run), run, $"runs are 0..{options.Runs - 1}");
+        var path = runDir is null ? null : RunFile(runDir, run);
+        if (path is not null && File.Exists(path))
+        {
+            var (tensors, _) = SafeTensors.Load(path);
+            using var counts = tensors.GetValueOrDefault("counts") ?? throw new InvalidDataException($"{path}: tensor 'counts' missing");
+            using var loss = tensors.GetValueOrDefault("mean_loss") ?? throw new InvalidDataException($"{path}: tensor 'mean_loss' missing");
+            if (counts.NumEl != train.Count || loss.NumEl != train.Count)
+                throw new InvalidDataException($"{path}: holds {counts.NumEl} examples, the training set has {train.Count}");
+            return new ForgettingRun(counts.ToArray<int>(), loss.ToArray<double>());
+        }
+        var result = TrainOne(run, options, progress, ct);
+        if (path is not null)
+        {
+            Directory.CreateDirectory(runDir!);
+            using var scope = new TensorScope();
+            SafeTensors.Save(path, new Dictionary<string, Tensor> { ["counts"] = Tensors.FromArray(result.Counts), ["mean_loss"] = Tensors.FromArray(result.MeanLoss) });
+        }
+        return result;
     }
 
     private ForgettingRun TrainOne(int run, ForgettingOptions o, IProgress<ProgressReport>? progress, CancellationToken ct)

@@ -23,6 +23,9 @@ public sealed record SuccessiveHalvingOptions
     public required string Normalization { get; init; }
     /// <summary>Where to write halving.json (atomically); null to skip.</summary>
     public string? OutputPath { get; init; }
+    /// <summary>Where each round's points are kept (round-R/beta-X.json) and read back: an interrupted search resumes,
+    /// and the rounds can run as successive scheduler arrays (<see cref="SuccessiveHalvingSearch.RunTask"/>); null: nowhere.</summary>
+    public string? PointDir { get; init; }
 }
 
 public sealed record HalvingRound(int Round, EvalBudget Budget, IReadOnlyList<WindowPoint> Points, IReadOnlyList<double> Kept);
@@ -35,7 +38,57 @@ public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds,
 public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRanking ranking, DifficultyScores scores, SmallSetEvaluation evaluate)
 {
     public SuccessiveHalvingResult Run(SuccessiveHalvingOptions options, WindowSearchResult? fullGrid = null,
-                                       IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+                                       IProgress<ProgressReport>? progress = null, CancellationToken ct = default) =>
+        Search(options, fullGrid, progress, ct, only: null)!;
+
+    /// <summary>One task of round <paramref name="round"/> (1-based): evaluates the <paramref name="index"/>-th surviving β
+    /// (in grid order) into <see cref="SuccessiveHalvingOptions.PointDir"/>. The earlier rounds must be there already.</summary>
+    public void RunTask(SuccessiveHalvingOptions options, int round, int index, CancellationToken ct = default)
+    {
+        if (options.PointDir is null) throw new ArgumentException("field 'PointDir' is needed to split the search into tasks", nameof(options));
+        var sizes = RoundSizes(options.Betas.Count);
+        if (round < 1 || round > sizes.Count || index < 0 || index >= sizes[round - 1])
+            throw new ArgumentOutOfRangeException(nameof(round), $"round {round} task {index}: the rounds have {string.Join(", ", sizes)} β");
+        Search(options, null, null, ct, (round, index));
+    }
+
+    /// <summary>How many β each round evaluates: the grid, then the surviving half (rounded up) until one is left.</summary>
+    public static IReadOnlyList<int> RoundSizes(int betas)
+    {
+        var sizes = new List<int> { betas };
+        for (int n = betas; n > 1 && (n + 1) / 2 > 1;) sizes.Add(n = (n + 1) / 2);
+        return sizes;
+    }
+
+    public static string PointDirOf(string pointDir, int round) => Path.Combine(pointDir, $"round-{round}");
+
+    /// <summary>The better half (rounded up) of a round; ties go to the smaller β so the outcome is deterministic.</summary>
+    private static List<double> Keep(IReadOnlyList<WindowPoint> points) =>
+        points.OrderByDescending(p => p.Mean).ThenBy(p => p.Beta).Take(points.Count == 1 ? 1 : (points.Count + 1) / 2).Select(p => p.Beta).ToList();
+
+    /// <summary>The β round <paramref name="round"/> evaluates, in grid order, read from the earlier rounds' results in
+    /// <paramref name="pointDir"/>; null while one of those rounds is unfinished.</summary>
+    public static IReadOnlyList<double>? Alive(IReadOnlyList<double> betas, string pointDir, int round)
+    {
+        var alive = betas.ToList();
+        for (int r = 1; r < round; r++)
+        {
+            var points = new List<WindowPoint>();
+            foreach (var beta in alive)
+            {
+                var path = WindowSearch.PointFile(PointDirOf(pointDir, r), beta);
+                if (!File.Exists(path)) return null;
+                points.Add(JsonSerializer.Deserialize<WindowPoint>(File.ReadAllText(path), WindowSearch.Json)
+                           ?? throw new InvalidDataException($"{path}: empty result file"));
+            }
+            var kept = Keep(points);
+            alive = betas.Where(kept.Contains).ToList();
+        }
+        return alive;
+    }
+
+    private SuccessiveHalvingResult? Search(SuccessiveHalvingOptions options, WindowSearchResult? fullGrid,
+                                            IProgress<ProgressReport>? progress, CancellationToken ct, (int Round, int Index)? only)
     {
         if (options.Betas.Count == 0) throw new ArgumentException("field 'Betas' is empty", nameof(options));
         var search = new WindowSearch(train, ranking, scores, evaluate);
@@ -54,18 +107,36 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
                 Normalization = options.Normalization,
             };
             var fingerprint = asWindow.Fingerprint(scores.Source, train.Name);
+            int round = rounds.Count + 1;
+            var dir = options.PointDir is null ? null : PointDirOf(options.PointDir, round);
+            WindowPoint PointOf(double beta)
+            {
+                if (dir is not null && WindowSearch.TryLoadPoint(dir, beta, fingerprint) is { } kept) return kept;
+                if (only is { } task && task.Round != round)
+                    throw new InvalidOperationException($"{dir}: round {round} of the successive halving has no result for β {beta}; run its tasks first");
+                var point = search.Evaluate(beta, asWindow, fingerprint, ct);
+                if (dir is not null)
+                {
+                    Directory.CreateDirectory(dir);
+                    AtomicFile.WriteAllText(WindowSearch.PointFile(dir, beta), JsonSerializer.Serialize(point, WindowSearch.Json));
+                }
+                return point;
+            }
+            if (only is { } mine && mine.Round == round)
+            {
+                PointOf(alive[mine.Index]);
+                return null;
+            }
             var points = new List<WindowPoint>();
             foreach (var beta in alive)
             {
                 ct.ThrowIfCancellationRequested();
-                points.Add(search.Evaluate(beta, asWindow, fingerprint, ct));
+                points.Add(PointOf(beta));
                 cost += budget.Cost(images);
                 progress?.Report(new ProgressReport($"halving round {rounds.Count + 1}", ++done, totalEvals,
                     new Dictionary<string, double> { ["beta"] = beta, ["epochs"] = budget.Epochs }));
             }
-            // Keep the better half (rounded up); ties go to the smaller β so the outcome is deterministic.
-            var kept = points.OrderByDescending(p => p.Mean).ThenBy(p => p.Beta)
-                             .Take(alive.Count == 1 ? 1 : (alive.Count + 1) / 2).Select(p => p.Beta).ToList();
+            var kept = Keep(points);
             rounds.Add(new HalvingRound(rounds.Count + 1, budget, points, kept));
             if (alive.Count == 1) break;
             alive = options.Betas.Where(kept.Contains).ToList();

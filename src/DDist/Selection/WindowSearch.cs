@@ -100,7 +100,7 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
         return new WindowPoint(beta, acc.Mean, acc.Std, acc.Accuracies, window.Start, sw.Elapsed.TotalSeconds, fingerprint);
     }
 
-    private static WindowPoint? TryLoadPoint(string dir, double beta, string fingerprint)
+    internal static WindowPoint? TryLoadPoint(string dir, double beta, string fingerprint)
     {
         var path = PointFile(dir, beta);
         if (!File.Exists(path)) return null;

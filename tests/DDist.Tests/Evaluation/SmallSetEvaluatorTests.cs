@@ -41,6 +41,16 @@ public sealed class SmallSetEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void OneNetworkAloneGivesTheAccuracyItHasInTheFullEvaluation()
+    {
+        using var set = RandomSelection.Select(_train, 10, seed: 1, "none");
+        var all = SmallSetEvaluator.Evaluate(set, _test, Small(AugMode.Dsa), seed: 3);
+        var second = SmallSetEvaluator.Evaluate(set, _test, Small(AugMode.Dsa) with { OnlyNetwork = 1 }, seed: 3);
+        Assert.Equal([all.Accuracies[1]], second.Accuracies);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SmallSetEvaluator.Evaluate(set, _test, Small() with { OnlyNetwork = 3 }, seed: 3));
+    }
+
+    [Fact]
     public void EvalResultStdIsNumpyStd()
     {
         var r = EvalResult.From([0.5, 0.7, 0.9, 0.9], TimeSpan.Zero);

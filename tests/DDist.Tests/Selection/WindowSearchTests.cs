@@ -90,4 +90,35 @@ public class WindowSearchTests : IDisposable
         Assert.True(halving.SameAsFullGrid);
         Assert.True(File.Exists(Path.Combine(_dir, "halving.json")));
     }
+    [Fact]
+    public void SuccessiveHalvingRoundsRunAsTasksGiveTheSameSearch()
+    {
+        using var train = ToyData.Make(Labels, 2);
+        var ranking = DifficultyRanking.Build(Scores, Labels, 2);
+        var options = new SuccessiveHalvingOptions
+        {
+            Betas = [0, 0.25, 0.5, 0.75, 1.0], Ipc = 4, StartBudget = new EvalBudget(1, 1), FullGridBudget = new EvalBudget(3, 2),
+            Normalization = "none", PointDir = Path.Combine(_dir, "halving"),
+        };
+        var together = new SuccessiveHalvingSearch(train, ranking, Scores, new FakeEvaluator().Evaluate).Run(options with { PointDir = null });
+        Assert.Equal([5, 3, 2], SuccessiveHalvingSearch.RoundSizes(5));
+        Assert.Equal([1], SuccessiveHalvingSearch.RoundSizes(1));
+        Assert.Equal([2], SuccessiveHalvingSearch.RoundSizes(2));
+
+        var fake = new FakeEvaluator();
+        var search = new SuccessiveHalvingSearch(train, ranking, Scores, fake.Evaluate);
+        // Round 2 cannot start before round 1 is finished.
+        Assert.Null(SuccessiveHalvingSearch.Alive(options.Betas, options.PointDir!, 2));
+        Assert.Throws<InvalidOperationException>(() => search.RunTask(options, 2, 0));
+        for (int round = 1; round <= 3; round++)
+            for (int task = SuccessiveHalvingSearch.RoundSizes(5)[round - 1] - 1; task >= 0; task--)   // any order within a round
+                search.RunTask(options, round, task);
+        Assert.Equal(5 + 3 + 2, fake.Calls.Count);
+        Assert.Equal(together.Rounds[1].Points.Select(p => p.Beta), SuccessiveHalvingSearch.Alive(options.Betas, options.PointDir!, 2));
+        var assembled = search.Run(options);
+        Assert.Equal(10, fake.Calls.Count);   // read back, not evaluated again
+        Assert.Equal(together.BestBeta, assembled.BestBeta);
+        Assert.Equal(together.Rounds.Select(r => r.Kept), assembled.Rounds.Select(r => r.Kept));
+        Assert.Throws<ArgumentOutOfRangeException>(() => search.RunTask(options, 3, 2));
+    }
 }

@@ -1,0 +1,48 @@
+using System.CommandLine;
+using DDist.Pipeline.Executors;
+using DDist.Recipes;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist status DIR`: what a run has finished (from its folder) and, for a Slurm run, what its jobs are
+/// doing (from squeue).</summary>
+public static class StatusCommand
+{
+    public static Command Create(GlobalOptions globals)
+    {
+        var dir = new Argument<string>("dir") { Description = "Output folder of `ddist run`" };
+        var cmd = new Command("status", "Progress of a run: finished tasks per stage and, for --executor slurm, the scheduler's view") { dir };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var d = parse.GetValue(dir)!;
+            if (!Directory.Exists(d)) throw new CliException($"{d}: no such run folder");
+            var jobs = SlurmJobs.TryLoad(d);
+            var recipePath = jobs?.RecipePath is { Length: > 0 } p && File.Exists(p) ? p : Path.Combine(d, "recipe.json");
+            if (!File.Exists(recipePath)) throw new CliException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?");
+            var plan = new StagePlan(Recipe.Load(recipePath), d);
+            RunProgress progress;
+            try { progress = RunProgress.Read(plan, jobs, jobs is null ? null : new SlurmClient()); }
+            catch (InvalidOperationException e) when (jobs is not null)
+            {
+                ctx.Note($"scheduler not reachable ({e.Message}); showing the folder only");
+                progress = RunProgress.Read(plan, null, null);
+            }
+            ctx.WriteResult(new
+            {
+                output = Path.GetFullPath(d), complete = progress.Complete, active = progress.Active, stopped = progress.Stopped,
+                units = progress.Units.Select(u => new { name = u.Name, tasks = u.Tasks, done = u.Done, jobId = u.JobId, scheduler = u.Scheduler, failed = u.Failed }),
+            }, w =>
+            {
+                foreach (var u in progress.Units)
+                    w.WriteLine($"  {u.Name,-16} {u.Done}/{u.Tasks} done" + (u.JobId is null ? "" : $"   job {u.JobId}: " +
+                                (u.Scheduler.Count == 0 ? "no longer listed by squeue" : string.Join(", ", u.Scheduler.Select(s => $"{s.Value} {s.Key}")))));
+                w.WriteLine(progress.Complete ? $"complete: {Path.GetFullPath(Path.Combine(d, "report.md"))}"
+                    : progress.Active ? "running"
+                    : jobs is null ? "not finished (run `ddist run` on the recipe to continue)"
+                    : "stopped: some tasks failed or were cancelled; run the same `ddist run … --executor slurm` command again to submit what is missing");
+            });
+            return ExitCodes.Ok;
+        });
+        return cmd;
+    }
+}
