@@ -28,7 +28,12 @@ public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch
                 case "--seed": s = s with { Seed = ulong.Parse(Value()) }; break;
                 case "--expert-images": s = s with { ExpertImages = int.Parse(Value()) }; break;
                 case "--eval-epochs": s = s with { EvalEpochs = int.Parse(Value()) }; break;
-                                   string MttConfigs = "w32,convnet,convnetbn", string Device = "cpu", string Dataset = "fashion-mnist")
+                case "--mtt-configs": s = s with { MttConfigs = Value() }; break;
+                case "--device": s = s with { Device = Value() }; break;
+                case "--dataset": s = s with { Dataset = Value() }; break;
+                case "--cases": cases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                case "--out": outPath = Value(); break;
+                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --mtt-configs --device --dataset --cases --out)");
             }
         }
         return s;

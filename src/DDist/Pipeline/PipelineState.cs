@@ -74,7 +74,7 @@ public sealed class PipelineState
     {
         var path = Path.Combine(dir, FileName);
         using var _ = AcquireLock(path + ".lock");
-        if (File.Exists(path) && JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) is { } onDisk && onDisk.RecipeJson == RecipeJson)
+        if (File.Exists(path) && JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) is { } onDisk && JsonNode.DeepEquals(onDisk.Recipe, Recipe))
         {
             foreach (var stage in onDisk.Stages.Where(s => !Done(s.Stage))) Stages.Add(stage);
             foreach (var (key, row) in onDisk.Rows) Rows.TryAdd(key, row);

@@ -47,7 +47,7 @@ public sealed class StagePlanTests : IDisposable
         Assert.Equal([0, 1, 3, 4], plan.Unit("experts").MissingTasks());
         _dir.WriteText("window/beta-0.4.json", "{}");
         Assert.Equal([0, 1, 3, 4], plan.Unit("window").MissingTasks());
-        var state = PipelineState.LoadOrCreate(_dir.Path, Demo().ToJson());
+        var state = PipelineState.LoadOrCreate(_dir.Path, Demo().ToJsonNode());
         state.ChosenBeta = 0.4;
         state.Rows["window"] = new PipelineState.EvaluatedRow("Window only", 0.8, 0.01, [0.79, 0.81], 3, "");
         state.Save(_dir.Path);
@@ -61,7 +61,7 @@ public sealed class StagePlanTests : IDisposable
     [Fact]
     public void ConcurrentSavesOfTheRunStateLoseNoStageOrRow()
     {
-        var recipe = Demo().ToJson();
+        var recipe = Demo().ToJsonNode();
         // Two tasks load the state at the same time, each finishes its own work and saves.
         var a = PipelineState.LoadOrCreate(_dir.Path, recipe);
         var b = PipelineState.LoadOrCreate(_dir.Path, recipe);

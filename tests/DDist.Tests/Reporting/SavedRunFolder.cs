@@ -21,7 +21,7 @@ internal static class SavedRunFolder
         File.WriteAllText(Path.Combine(dir, "recipe.json"), """{ "Name": "saved", "Dataset": "no-such-dataset" }""");
         var state = new PipelineState
         {
-            RecipeJson = "{}",
+            Recipe = new System.Text.Json.Nodes.JsonObject(),
             Stages = [new("experts", 125), new("scores", 3), new("window search", 40), new("distill selmatch", 300), new("evaluate SelMatch", 20)],
             ChosenBeta = UsedBeta,
             Rows =

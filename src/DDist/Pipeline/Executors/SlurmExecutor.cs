@@ -22,7 +22,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
         Directory.CreateDirectory(Path.Combine(slurmDir, "logs"));
         using var submitting = LockOrRefuse(Path.Combine(slurmDir, "submit.lock"), plan.OutDir);
         // A folder holds one recipe: this throws, naming the field, when the folder was started with another.
-        PipelineState.LoadOrCreate(plan.OutDir, plan.Recipe.ToJson());
+        PipelineState.LoadOrCreate(plan.OutDir, plan.Recipe.ToJsonNode());
 
         var jobs = SlurmJobs.TryLoad(plan.OutDir) ?? new SlurmJobs();
         var states = SlurmStates.Read(client, jobs);
