@@ -20,10 +20,14 @@ public static class ExitCodes
     public const int DataError = 65;
     /// <summary>An input file or folder named on the command line (or by a recipe) does not exist.</summary>
     public const int NoInput = 66;
+    /// <summary>The scheduler (Slurm's sbatch/squeue/scancel) is missing, fails or does not answer.</summary>
+    public const int Unavailable = 69;
     /// <summary>A failure inside DDist or libtorch that is not the user's input (a bug: please report it with DDIST_DEBUG=1).</summary>
     public const int InternalError = 70;
     /// <summary>Reading or writing failed: permissions, a full disk, a broken network download.</summary>
     public const int IoError = 74;
+    /// <summary>The run folder is busy (jobs of an earlier submission still queued or running): try again later.</summary>
+    public const int TempFail = 75;
     /// <summary>Interrupted (Ctrl+C); long commands keep checkpoints and resume on the next run.</summary>
     public const int Interrupted = 130;
 
@@ -32,6 +36,8 @@ public static class ExitCodes
     {
         OperationCanceledException => (Interrupted, false),
         CliException => (UsageError, false),
+        DDist.Pipeline.Executors.SchedulerException => (Unavailable, false),
+        DDist.Pipeline.Executors.RunFolderBusyException => (TempFail, false),
         RecipeException or InvalidDataException or FormatException or JsonException or DistillationDivergedException => (DataError, false),
         FileNotFoundException or DirectoryNotFoundException => (NoInput, false),
         UnauthorizedAccessException or IOException or System.Net.Http.HttpRequestException => (IoError, false),

@@ -8,7 +8,7 @@ internal static class RecipeKindCheck
 {
     public static void Require(string path, string method)
     {
-        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe file", path);
         var needed = method switch
         {
             "dd" or "sld" => RecipeKind.Unrolled,
@@ -17,7 +17,7 @@ internal static class RecipeKindCheck
         };
         RecipeKind actual;
         try { actual = RecipeKinds.Of(path); }
-        catch (System.Text.Json.JsonException e) { throw new CliException($"{path}: not valid JSON: {e.Message}"); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e); }
         if (actual != needed)
             throw new CliException($"--method {method} needs {Describe(needed)}; {path} is {Describe(actual)}");
     }

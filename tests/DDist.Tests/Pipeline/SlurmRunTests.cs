@@ -84,7 +84,7 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
 
         // A second submission while the first is queued is refused, naming the jobs.
         var again = Ddist("run", recipe, "--out", slurm, "--executor", "slurm");
-        Assert.Equal(2, again.Code);
+        Assert.Equal(75, again.Code);     // EX_TEMPFAIL: the folder is busy, try again later
         Assert.Contains("still queued or running", again.Output);
         Assert.Contains(expertsJob, again.Output);
 

@@ -124,7 +124,7 @@ public sealed class StagePlanTests : IDisposable
         // Expert 1 runs, the rest waits: a new submission is refused, naming the running job.
         slurm.Queue.Add(new SlurmTaskState("101", "1", "RUNNING", "None"));
         slurm.Queue.Add(new SlurmTaskState("102", "0", "PENDING", "Dependency"));
-        var refused = Assert.Throws<InvalidOperationException>(() => executor.Submit(plan, "recipe.json"));
+        var refused = Assert.Throws<RunFolderBusyException>(() => executor.Submit(plan, "recipe.json"));
         Assert.Contains("job 101: 1 RUNNING", refused.Message);
 
         // Expert 1 was cancelled, the others finished: the forgetting job can never start, nor anything after it.

@@ -28,7 +28,7 @@ public class SlurmClient
     {
         var output = Run("sbatch", ["--parsable", .. sbatchArguments]).Trim();
         var id = output.Split(';')[0].Trim();
-        if (id.Length == 0 || !id.All(char.IsDigit)) throw new InvalidOperationException($"sbatch: expected a job id, got '{output}'");
+        if (id.Length == 0 || !id.All(char.IsDigit)) throw new SchedulerException($"sbatch: expected a job id, got '{output}'");
         return id;
     }
 
@@ -56,10 +56,10 @@ public class SlurmClient
         var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         Process process;
-        try { process = Process.Start(start) ?? throw new InvalidOperationException($"{command}: could not start"); }
+        try { process = Process.Start(start) ?? throw new SchedulerException($"{command}: could not start"); }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"{command}: not found ({e.Message}); --executor slurm needs the Slurm client commands " +
+            throw new SchedulerException($"{command}: not found ({e.Message}); --executor slurm needs the Slurm client commands " +
                                                 "(sbatch, squeue, scancel) on PATH, e.g. on a cluster's login node");
         }
         using (process)
@@ -69,10 +69,10 @@ public class SlurmClient
             if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
             {
                 process.Kill(entireProcessTree: true);
-                throw new InvalidOperationException($"{command} {string.Join(' ', arguments)}: no answer within 2 minutes");
+                throw new SchedulerException($"{command} {string.Join(' ', arguments)}: no answer within 2 minutes");
             }
             if (process.ExitCode != 0)
-                throw new InvalidOperationException($"{command} {string.Join(' ', arguments)}: exit {process.ExitCode}: {stderr.Result.Trim()}");
+                throw new SchedulerException($"{command} {string.Join(' ', arguments)}: exit {process.ExitCode}: {stderr.Result.Trim()}");
             return stdout.Result;
         }
     }

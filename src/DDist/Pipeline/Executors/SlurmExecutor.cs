@@ -28,7 +28,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
         var states = SlurmStates.Read(client, jobs);
         var active = states.Where(s => s.Active).ToList();
         if (active.Count > 0)
-            throw new InvalidOperationException(
+            throw new RunFolderBusyException(
                 $"{plan.OutDir}: jobs of an earlier submission are still queued or running ({Describe(active)}); wait for them " +
                 $"(`ddist status {plan.OutDir}`) or cancel them (`scancel {string.Join(' ', active.Select(s => s.JobId).Distinct())}`) before submitting again");
         // Tasks behind a failed or cancelled input never start; clear them so the new submission replaces them.
@@ -118,7 +118,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
         try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
         catch (IOException)
         {
-            throw new InvalidOperationException($"{outDir}: another `ddist run --executor slurm` is submitting into this folder right now");
+            throw new RunFolderBusyException($"{outDir}: another `ddist run --executor slurm` is submitting into this folder right now");
         }
     }
 }
