@@ -22,6 +22,8 @@ public static class Program
         ReportCommands.CreateReport,
         ReportCommands.CreateShow,
         RunCommand.CreateDemo,
+        CompareCommand.Create,
+        CoverageCommand.Create,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -17,7 +17,9 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes)") { recipe };
-        CommandAction.Set(cmd, globals, (parse, ctx) => Run(ctx, LoadRecipe(parse.GetValue(recipe)!), PipelineStop.Report));
+        CommandAction.Set(cmd, globals, (parse, ctx) => ComparisonRecipe.IsComparison(parse.GetValue(recipe)!)
+            ? CompareCommand.RunRecipe(ctx, parse.GetValue(recipe)!)
+            : Run(ctx, LoadRecipe(parse.GetValue(recipe)!), PipelineStop.Report));
         return cmd;
     }
 
@@ -54,17 +56,18 @@ public static class RunCommand
     public static Command CreateDistill(GlobalOptions globals)
     {
         var recipe = RecipeArgument();
-        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update) or mtt (random real init, α = 1)", DefaultValueFactory = _ => "selmatch" };
+        var method = new Option<string>("--method") { Description = "selmatch (window init, partial update) or mtt (random real init, α = 1); dc, dsa or dm with a comparison recipe", DefaultValueFactory = _ => "selmatch" };
         var cmd = new Command("distill", "Trajectory matching (SelMatch or MTT) as the recipe sets it; earlier stages run first if missing") { recipe, method };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var r = LoadRecipe(parse.GetValue(recipe)!);
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            if (CompareCommand.DistillMethods.Contains(m)) return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);
+            var r = LoadRecipe(parse.GetValue(recipe)!);
             r = m switch
             {
                 "selmatch" => r with { Compare = ["selmatch"] },
                 "mtt" => r with { Compare = ["mtt", "selmatch"] },
-                _ => throw new CliException($"--method '{m}': expected selmatch or mtt"),
+                _ => throw new CliException($"--method '{m}': expected selmatch or mtt (or dc, dsa, dm with a comparison recipe)"),
             };
             return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill });
         });
