@@ -11,6 +11,7 @@ import torch
 import convnet_step
 import eval_run
 import expert_epoch
+import family
 import tiny_op
 
 CASES = {
@@ -18,6 +19,8 @@ CASES = {
     "tiny-op": tiny_op.run,
     "expert-epoch": expert_epoch.run,
     "eval-run": eval_run.run,
+    "dm-iteration": family.run_dm,
+    "dc-outer-iteration": family.run_dc,
 }
 
 
