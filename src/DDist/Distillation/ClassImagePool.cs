@@ -17,6 +17,7 @@ public sealed class ClassImagePool : IDisposable
     {
         Data = data;
         var byClass = data.IndicesByClass();
+        using var scope = new TensorScope();
         _indices = new Tensor[byClass.Length];
         for (int c = 0; c < byClass.Length; c++)
         {

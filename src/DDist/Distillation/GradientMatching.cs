@@ -31,6 +31,7 @@ public sealed class GradientMatching(INetwork net, ClassImagePool pool)
         for (int it = 0; it < o.Iterations; it++)
         {
             ct.ThrowIfCancellationRequested();
+            using var iterationScope = new TensorScope();
             using var state = TrainingState.Create(net, train, device);
             double lossSum = 0;
             for (int ol = 0; ol < outer; ol++)

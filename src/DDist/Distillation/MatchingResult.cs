@@ -13,6 +13,7 @@ public sealed record MatchingResult(SmallSet Set, IReadOnlyList<LossPoint> Curve
     internal static MatchingResult From(SyntheticInit syn, string method, List<LossPoint> curve, TimeSpan elapsed, ImageDataset data,
                                         int seed, Dictionary<string, string> parameters)
     {
+        using var scope = new TensorScope();
         using var noGrad = Tensors.NoGrad();
         var set = new SmallSet
         {
