@@ -11,22 +11,21 @@ public static class CoresetSelectCommands
     public static Command Herding(GlobalOptions globals)
     {
         var rule = new Option<string>("--rule") { Description = "argmin (textbook herding: Welling 2009, iCaRL) or argmax (DeepCore's herding.py)", DefaultValueFactory = _ => "argmin" };
-        return Embedded(globals, "herding", "Herding on the features of a trained network, per class", rule,
-            (train, features, ipc, seed, parse, info) =>
+        return Embedded(globals, "herding", "Herding on the features of a trained network, per class", rule, parse =>
+        {
+            var r = parse.GetValue(rule)!.Trim().ToLowerInvariant() switch
             {
-                var r = parse.GetValue(rule)!.Trim().ToLowerInvariant() switch
-                {
-                    "argmin" => HerdingRule.Argmin,
-                    "argmax" => HerdingRule.Argmax,
-                    var other => throw new CliException($"--rule '{other}': expected argmin or argmax"),
-                };
-                return CoresetSelection.Herd(train, features, ipc, r, info with { Method = DDist.Selection.Herding.MethodName(r) });
-            });
+                "argmin" => HerdingRule.Argmin,
+                "argmax" => HerdingRule.Argmax,
+                var other => throw new CliException($"--rule '{other}': expected argmin or argmax"),
+            };
+            return (train, features, ipc, seed, info) => CoresetSelection.Herd(train, features, ipc, r, info with { Method = DDist.Selection.Herding.MethodName(r) });
+        });
     }
 
     public static Command KCenter(GlobalOptions globals) =>
         Embedded(globals, "kcenter", "k-Center Greedy on the features of a trained network, per class (first centre drawn from --seed)", null,
-            (train, features, ipc, seed, _, info) => CoresetSelection.KCenter(train, features, ipc, (int)seed, info));
+            _ => (train, features, ipc, seed, info) => CoresetSelection.KCenter(train, features, ipc, (int)seed, info));
 
     public static Command Forgetting(GlobalOptions globals)
     {
@@ -51,9 +50,10 @@ public static class CoresetSelectCommands
         return cmd;
     }
 
-    private delegate SmallSet Choose(Data.ImageDataset train, Torch.Tensor features, int ipc, ulong seed, ParseResult parse, SmallSetInfo info);
+    private delegate SmallSet Choose(Data.ImageDataset train, Torch.Tensor features, int ipc, ulong seed, SmallSetInfo info);
 
-    private static Command Embedded(GlobalOptions globals, string name, string description, Option? extra, Choose choose)
+    /// <param name="parseChooser">Reads the method's own options (before any work) and returns the selection.</param>
+    private static Command Embedded(GlobalOptions globals, string name, string description, Option? extra, Func<ParseResult, Choose> parseChooser)
     {
         var dataset = CommonOptions.Dataset();
         var ipc = new Option<int>("--ipc") { Description = "Images per class", Required = true };
@@ -65,6 +65,7 @@ public static class CoresetSelectCommands
         {
             var path = ctx.RequireOut($"select {name}", "FILE.safetensors");
             int n = CommonOptions.Positive(parse.GetValue(ipc), 0, "--ipc");
+            var choose = parseChooser(parse);
             var options = new EmbeddingOptions { Model = parse.GetValue(model)!, Epochs = CommonOptions.Positive(parse.GetValue(epochs), 0, "--embed-epochs"), Seed = (int)ctx.Seed };
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
             int smallest = data.Train.IndicesByClass().Min(c => c.Length);
@@ -73,7 +74,7 @@ public static class CoresetSelectCommands
             using var net = ProgressView.Run(ctx, p => EmbeddingNetwork.Train(data.Train, options, p, ctx.Cancel));
             using var features = net.Embed(data.Train.Images);
             var info = CoresetSelection.Info(data.Train, name, n, (int)ctx.Seed, new() { ["embedding"] = options.ToString() });
-            using var set = choose(data.Train, features, n, ctx.Seed, parse, info);
+            using var set = choose(data.Train, features, n, ctx.Seed, info);
             set.Save(path);
             ctx.WriteResult(new { path, dataset = data.Name, method = set.Info.Method, ipc = n, images = set.Count, embedding = options.ToString(), trainAccuracy = net.TrainAccuracy },
                 o => o.WriteLine($"{path}: {set.Count} images ({n} per class) of {data.Name}, {set.Info.Method} on {options}"));

@@ -117,3 +117,62 @@ public sealed class CompareCliTests : IDisposable
         Assert.False(Directory.Exists(outDir), "no stage may start on bad input");
     }
 }
+
+/// <summary>`ddist select forgetting` picks the most forgotten examples of each class; herding and k-center refuse an
+/// IPC larger than a class before training anything.</summary>
+[Collection(SerialRngCollection.Name)]
+public sealed class CoresetSelectCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-coreset-" + Guid.NewGuid().ToString("N"));
+
+    public CoresetSelectCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [RealDataFact("mnist")]
+    public void ForgettingTakesTheHighestCountsOfEachClass()
+    {
+        var labels = RealMnist.Mnist.Train.Labels.Select(l => (long)l).ToArray();
+        var rng = new Random(4);
+        var scores = labels.Select(_ => (double)rng.Next(0, 1000)).ToArray();
+        var path = Path.Combine(_dir, "scores.safetensors");
+        new DDist.Selection.DifficultyScores
+        {
+            Scores = scores, Labels = labels, Kind = DDist.Selection.ScoreKind.Forgetting, Direction = DDist.Selection.HardEnd.High,
+            Dataset = "mnist", Source = "test",
+        }.Save(path);
+        var setPath = Path.Combine(_dir, "f.safetensors");
+        var r = Run("select", "forgetting", "--dataset", "mnist", "--ipc", "3", "--scores", path, "--out", setPath);
+        Assert.True(r.Code == 0, r.Err);
+        using var set = SmallSet.Load(setPath);
+        Assert.Equal(30, set.Count);
+        Assert.Equal("forgetting", set.Info.Method);
+        for (int c = 0; c < 10; c++)
+        {
+            // Highest scores first; equal scores keep dataset order.
+            var expected = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c)
+                                     .OrderByDescending(i => scores[i]).ThenBy(i => i).Take(3).Select(i => (long)i);
+            Assert.Equal(expected, set.SourceIndex.Skip(3 * c).Take(3));
+        }
+    }
+
+    [RealDataFact("mnist")]
+    public void HerdingRefusesAnIpcLargerThanAClassBeforeTraining()
+    {
+        var r = Run("select", "herding", "--dataset", "mnist", "--ipc", "6000", "--out", Path.Combine(_dir, "h.safetensors"));
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("--ipc 6000", r.Err);
+        Assert.DoesNotContain("training the embedding network", r.Err);
+        var rule = Run("select", "herding", "--dataset", "mnist", "--ipc", "1", "--rule", "median", "--embed-epochs", "1", "--out", Path.Combine(_dir, "h.safetensors"));
+        Assert.NotEqual(0, rule.Code);
+        Assert.Contains("--rule 'median'", rule.Err);
+    }
+}
