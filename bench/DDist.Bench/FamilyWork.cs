@@ -54,7 +54,7 @@ public sealed class DmIteration : IBenchCase
         using var scope = new TensorScope();
         using var data = FamilyWork.RealPool(settings.Seed);
         using var pool = new ClassImagePool(data);
-        using var syn = SyntheticInit.Create(pool, FamilyWork.Ipc, SyntheticStart.Real);
+        using var syn = SyntheticInit.Create(pool, FamilyWork.Ipc, SyntheticStart.Noise);   // N(0, 1), drawn as family.py draws it
         using var opt = new Training.Sgd(0.5);
         var net = FamilyWork.Net();
         var o = new DistributionMatchingOptions { Ipc = FamilyWork.Ipc, BatchReal = settings.Batch, Dsa = false, LrImg = 1.0 };
