@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using DDist.Models;
 using DDist.Torch;
 using DDist.Training;
@@ -29,7 +30,7 @@ public sealed class DistributionMatching(INetwork net, ClassImagePool pool)
         }
         return MatchingResult.From(syn, "dm", curve, clock.Elapsed, pool.Data, o.Seed, new()
         {
-            ["model"] = net.Name, ["iterations"] = $"{o.Iterations}", ["lr_img"] = $"{o.LrImg}", ["batch_real"] = $"{o.BatchReal}",
+            ["model"] = net.Name, ["iterations"] = $"{o.Iterations}", ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture), ["batch_real"] = $"{o.BatchReal}",
             ["init"] = o.Start.ToString().ToLowerInvariant(), ["dsa"] = o.Dsa ? o.DsaStrategy : "none",
         });
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using DDist.Augment;
 using DDist.Models;
 using DDist.Torch;
@@ -51,7 +52,7 @@ public sealed class GradientMatching(INetwork net, ClassImagePool pool)
         return MatchingResult.From(syn, o.Method, curve, clock.Elapsed, pool.Data, o.Seed, new()
         {
             ["model"] = net.Name, ["iterations"] = $"{o.Iterations}", ["outer_loop"] = $"{outer}", ["inner_loop"] = $"{inner}",
-            ["lr_img"] = $"{o.LrImg}", ["lr_net"] = $"{o.LrNet}", ["batch_real"] = $"{o.BatchReal}", ["batch_train"] = $"{o.BatchTrain}",
+            ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture), ["lr_net"] = o.LrNet.ToString("R", CultureInfo.InvariantCulture), ["batch_real"] = $"{o.BatchReal}", ["batch_train"] = $"{o.BatchTrain}",
             ["init"] = o.Start.ToString().ToLowerInvariant(), ["dis_metric"] = GradientMatchingDistance.Name(o.Distance),
             ["dsa"] = o.Dsa ? o.DsaStrategy : "none",
         });

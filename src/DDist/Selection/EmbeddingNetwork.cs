@@ -19,7 +19,8 @@ public sealed record EmbeddingOptions
     public int BatchSize { get; init; } = 256;
     public int Seed { get; init; }
 
-    public override string ToString() => $"{Model}, {Epochs} epochs, lr {Lr}, momentum {Momentum}, wd {WeightDecay}, batch {BatchSize}, seed {Seed}";
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Model}, {Epochs} epochs, lr {Lr}, momentum {Momentum}, wd {WeightDecay}, batch {BatchSize}, seed {Seed}");
 }
 
 /// <summary>A network trained on the full training set, used for its penultimate features (the input of the last
