@@ -7,7 +7,8 @@ namespace DDist.Cli.Commands;
 
 /// <summary>`ddist compare RECIPE`: methods × IPC on one dataset (a comparison recipe, "kind": "comparison"), one
 /// table with the published numbers beside ours and a plot of accuracy against IPC. Also serves `ddist distill
-/// RECIPE --method dc|dsa|dm` and `ddist run` on a comparison recipe.</summary>
+/// RECIPE --method dc|dsa|dm` and `ddist run` on a comparison recipe. Seeds come from the recipe (its "seed"), not
+/// from --seed, so a recipe names its results completely.</summary>
 public static class CompareCommand
 {
     /// <summary>The distillation methods a comparison recipe makes.</summary>
@@ -42,7 +43,7 @@ public static class CompareCommand
         var outDir = ctx.Out ?? Path.Combine("runs", r.Name);
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
         ctx.Note($"{method} on {r.Dataset}, IPC {string.Join("/", r.Ipcs)}; output {Path.GetFullPath(outDir)}");
-        var paths = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note).Make(method, ctx.Cancel));
+        var paths = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note, ctx.Device).Make(method, ctx.Cancel));
         ctx.WriteResult(new { recipe = r.Name, method, sets = paths }, w => { foreach (var p in paths) w.WriteLine(p); });
         return ExitCodes.Ok;
     }
@@ -60,7 +61,7 @@ public static class CompareCommand
         var outDir = ctx.Out ?? Path.Combine("runs", r.Name);
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
         ctx.Note($"{r.Name}: {r.Dataset}, IPC {string.Join("/", r.Ipcs)}, methods {string.Join(", ", r.Methods)}; output {Path.GetFullPath(outDir)}");
-        var result = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note).Run(ctx.Cancel));
+        var result = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note, ctx.Device).Run(ctx.Cancel));
         var json = new
         {
             recipe = r.Name, dataset = r.Dataset, evaluation = result.Evaluation, table = result.MarkdownPath, plot = result.PlotPath,

@@ -25,7 +25,9 @@ public sealed record ComparisonResult(string Dataset, IReadOnlyList<ComparisonRo
 /// herding, k-center and forgetting select), each set is evaluated by the same protocol on the test set, and the
 /// table (JSON + markdown, with published numbers and their sources) and an accuracy-vs-IPC plot are written.
 /// Finished sets and evaluations are files in the output folder and are reused when the run is repeated.</summary>
-public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null)
+/// <param name="device">Where the data lives and every network trains (default the CPU).</param>
+public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null,
+                                    Device? device = null)
 {
     private readonly Dictionary<string, double> _shared = new();
     private EmbeddingNetwork? _embedding;
@@ -119,8 +121,8 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
 
         var raw = DatasetRegistry.Load(recipe.Dataset);
         var norm = DatasetRegistry.GetSpec(recipe.Dataset).DefaultNormalization;
-        var train = ImageDataset.FromRaw(Subset(raw.Train, recipe.TrainPerClass, recipe.Seed), norm, Device.Cpu, raw.Name);
-        var test = ImageDataset.FromRaw(Subset(raw.Test, recipe.TestPerClass, recipe.Seed + 1), norm, Device.Cpu, raw.Name);
+        var train = ImageDataset.FromRaw(Subset(raw.Train, recipe.TrainPerClass, recipe.Seed), norm, device ?? Device.Cpu, raw.Name);
+        var test = ImageDataset.FromRaw(Subset(raw.Test, recipe.TestPerClass, recipe.Seed + 1), norm, device ?? Device.Cpu, raw.Name);
         return new Data(train, test);
     }
 
