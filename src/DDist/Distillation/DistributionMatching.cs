@@ -62,26 +62,47 @@ public sealed class DistributionMatching(INetwork net, ClassImagePool pool)
         return loss.Item();
     }
 
-    /// <summary>Σ_c ‖mean e(real_c) − mean e(syn_c)‖² with the network in train mode. All classes' real images go
-    /// through one forward pass and all synthetic ones through another, so a BatchNorm network's batch statistics
-    /// mix classes as in the reference; for networks without BatchNorm this equals per-class passes. The real
-    /// embeddings are constants; the result is differentiable with respect to the synthetic images.</summary>
+    /// <summary>Σ_c ‖mean e(real_c) − mean e(syn_c)‖² with the network in train mode, as `main_DM.py` computes it:
+    /// for a BatchNorm network all classes' real images go through one forward pass and all synthetic ones through
+    /// another (the batch statistics mix classes); otherwise each class goes through on its own (smaller batches,
+    /// kinder to the cache). The real embeddings are constants; the result is differentiable with respect to the
+    /// synthetic images.</summary>
     public static Tensor Loss(INetwork net, Tensor theta, IReadOnlyList<Tensor> realPerClass, IReadOnlyList<Tensor> synPerClass)
     {
-        Tensor realEmbed;
-        using (Tensors.NoGrad()) realEmbed = net.Embed(Tensors.Cat(realPerClass), theta, null, training: true);
-        var synEmbed = net.Embed(Tensors.Cat(synPerClass), theta, null, training: true);
-        Tensor? total = null;
-        long r0 = 0, s0 = 0;
-        for (int c = 0; c < realPerClass.Count; c++)
+        Tensor Embed(Tensor x) => net.Embed(x, theta, null, training: true);
+        List<Tensor> realMeans, synMeans;
+        if (net.HasBatchNorm)
         {
-            long nr = realPerClass[c].Size(0), ns = synPerClass[c].Size(0);
-            var diff = realEmbed.Narrow(0, r0, nr).Mean(0) - synEmbed.Narrow(0, s0, ns).Mean(0);
-            var term = diff.Square().Sum();
+            Tensor realEmbed;
+            using (Tensors.NoGrad()) realEmbed = Embed(Tensors.Cat(realPerClass));
+            var synEmbed = Embed(Tensors.Cat(synPerClass));
+            realMeans = ClassMeans(realEmbed, realPerClass);
+            synMeans = ClassMeans(synEmbed, synPerClass);
+        }
+        else
+        {
+            using (Tensors.NoGrad()) realMeans = realPerClass.Select(x => Embed(x).Mean(0)).ToList();
+            synMeans = synPerClass.Select(x => Embed(x).Mean(0)).ToList();
+        }
+        Tensor? total = null;
+        for (int c = 0; c < realMeans.Count; c++)
+        {
+            var term = (realMeans[c] - synMeans[c]).Square().Sum();
             total = total is null ? term : total + term;
-            r0 += nr;
-            s0 += ns;
         }
         return total!;
+    }
+
+    private static List<Tensor> ClassMeans(Tensor embed, IReadOnlyList<Tensor> perClass)
+    {
+        var means = new List<Tensor>();
+        long start = 0;
+        foreach (var x in perClass)
+        {
+            long n = x.Size(0);
+            means.Add(embed.Narrow(0, start, n).Mean(0));
+            start += n;
+        }
+        return means;
     }
 }

@@ -103,12 +103,14 @@ public sealed class FamilyFiniteDifferenceTests
                                                Tensors.Randn([2, 1, 4, 4], DType.Float64), samples: 12);
     }
 
-    [Fact]
-    public void DistributionMatchingLossGradientMatchesFiniteDifferences()
+    [Theory]
+    [InlineData("ConvNet(width=3,depth=1)")]
+    [InlineData("ConvNetBN(width=3,depth=1)")]
+    public void DistributionMatchingLossGradientMatchesFiniteDifferences(string model)
     {
         using var scope = new TensorScope();
         Tensors.ManualSeed(22);
-        var net = ModelZoo.Create("ConvNet(width=3,depth=1)", 1, 2, 4, 4);
+        var net = ModelZoo.Create(model, 1, 2, 4, 4);
         var theta = net.InitParameters().To(DType.Float64);
         var reals = new[] { Tensors.Randn([4, 1, 4, 4], DType.Float64), Tensors.Randn([3, 1, 4, 4], DType.Float64) };
         FiniteDifference.AssertGradientMatches(x => DistributionMatching.Loss(net, theta, reals, [x.Narrow(0, 0, 2), x.Narrow(0, 2, 2)]),
