@@ -12,6 +12,7 @@ import convnet_step
 import eval_run
 import expert_epoch
 import mtt_iteration
+import family
 import tiny_op
 
 CASES = {
@@ -20,6 +21,8 @@ CASES = {
     "expert-epoch": expert_epoch.run,
     "eval-run": eval_run.run,
     "mtt-iteration": mtt_iteration.run,
+    "dm-iteration": family.run_dm,
+    "dc-outer-iteration": family.run_dc,
 }
 
 

@@ -25,6 +25,8 @@ public static class Program
         SelfTestCommand.Create,
         StatusCommand.Create,
         TaskCommand.Create,
+        CompareCommand.Create,
+        CoverageCommand.Create,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

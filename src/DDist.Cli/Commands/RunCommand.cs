@@ -24,6 +24,7 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
+            if (ComparisonRecipe.IsComparison(path)) return CompareCommand.RunRecipe(ctx, path);
             var r = WithUnroll(LoadRecipe(path), parse.GetValue(unroll));
             return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, r) : Run(ctx, r, PipelineStop.Report);
         });
@@ -64,16 +65,18 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var method = new Option<string>("--method") { Description = "selmatch (window init, partial update), mtt (random real init, α = 1), " +
-                                                                       "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe), datm or tesla (soft-label matching; a soft-label recipe)", DefaultValueFactory = _ => "selmatch" };
+                                                                       "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe), datm or tesla (soft-label matching; a soft-label recipe), " +
+                                                                       "dc, dsa or dm (with a comparison recipe)", DefaultValueFactory = _ => "selmatch" };
         var unroll = UnrollOption();
         var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method, unroll };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            if (CompareCommand.DistillMethods.Contains(m)) return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);
             RecipeKindCheck.Require(parse.GetValue(recipe)!, m);
             if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
             if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
-            if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch, mtt, dd, sld, datm or tesla");
+            if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch, mtt, dd, sld, datm, tesla, dc, dsa or dm");
             // The recipe stays as written (so the folder `run`/`demo` made from it is the same experiment); only the
             // method to distil is this command's.
             var r = WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll));

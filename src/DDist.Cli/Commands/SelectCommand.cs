@@ -7,7 +7,8 @@ namespace DDist.Cli.Commands;
 /// add new ones to <see cref="Methods"/>.</summary>
 public static class SelectCommand
 {
-    private static readonly Func<GlobalOptions, Command>[] Methods = [Random];
+    private static readonly Func<GlobalOptions, Command>[] Methods =
+        [Random, CoresetSelectCommands.Herding, CoresetSelectCommands.KCenter, CoresetSelectCommands.Forgetting];
 
     public static Command Create(GlobalOptions globals)
     {

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Globalization;
+using DDist.Pipeline;
+using DDist.Recipes;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>`ddist compare RECIPE`: methods × IPC on one dataset (a comparison recipe, "kind": "comparison"), one
+/// table with the published numbers beside ours and a plot of accuracy against IPC. Also serves `ddist distill
+/// RECIPE --method dc|dsa|dm` and `ddist run` on a comparison recipe. Seeds come from the recipe (its "seed"), not
+/// from --seed, so a recipe names its results completely.</summary>
+public static class CompareCommand
+{
+    /// <summary>The distillation methods a comparison recipe makes.</summary>
+    public static readonly string[] DistillMethods = ["dc", "dsa", "dm"];
+
+    public static Command Create(GlobalOptions globals)
+    {
+        var recipe = RunCommand.RecipeArgument();
+        var ipc = new Option<int[]>("--ipc") { Description = "Only these IPCs of the recipe (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var methods = new Option<string?>("--methods") { Description = "Only these methods of the recipe, comma-separated (e.g. random,dm)" };
+        var cmd = new Command("compare", "Run a comparison recipe: every method at every IPC, evaluated alike; writes comparison.json, .md and .png (resumes)") { recipe, ipc, methods };
+        CommandAction.Set(cmd, globals, (parse, ctx) =>
+        {
+            var r = Load(parse.GetValue(recipe)!);
+            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) r = r with { Ipcs = ipcs };
+            if (parse.GetValue(methods) is string m) r = r with { Methods = m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+            r.Validate("--ipc/--methods");
+            return Run(ctx, r);
+        });
+        return cmd;
+    }
+
+    /// <summary>`ddist distill RECIPE --method dc|dsa|dm`: makes the method's sets at the recipe's IPCs, no evaluation.</summary>
+    public static int Distill(CliContext ctx, string path, string method)
+    {
+        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        if (!ComparisonRecipe.IsComparison(path))
+            throw new CliException($"{path}: --method {method} needs a comparison recipe (\"kind\": \"comparison\", e.g. recipes/mnist-family-cpu.json); this is a SelMatch recipe");
+        var r = Load(path);
+        if (!r.Methods.Contains(method)) r = r with { Methods = [.. r.Methods, method] };
+        r.Validate(path);
+        var outDir = ctx.Out ?? Path.Combine("runs", r.Name);
+        if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
+        ctx.Note($"{method} on {r.Dataset}, IPC {string.Join("/", r.Ipcs)}; output {Path.GetFullPath(outDir)}");
+        var paths = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note, ctx.Device).Make(method, ctx.Cancel));
+        ctx.WriteResult(new { recipe = r.Name, method, sets = paths }, w => { foreach (var p in paths) w.WriteLine(p); });
+        return ExitCodes.Ok;
+    }
+
+    public static int RunRecipe(CliContext ctx, string path) => Run(ctx, Load(path));
+
+    private static ComparisonRecipe Load(string path)
+    {
+        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        return ComparisonRecipe.Load(path);
+    }
+
+    private static int Run(CliContext ctx, ComparisonRecipe r)
+    {
+        var outDir = ctx.Out ?? Path.Combine("runs", r.Name);
+        if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
+        ctx.Note($"{r.Name}: {r.Dataset}, IPC {string.Join("/", r.Ipcs)}, methods {string.Join(", ", r.Methods)}; output {Path.GetFullPath(outDir)}");
+        var result = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note, ctx.Device).Run(ctx.Cancel));
+        var json = new
+        {
+            recipe = r.Name, dataset = r.Dataset, evaluation = result.Evaluation, table = result.MarkdownPath, plot = result.PlotPath,
+            rows = result.Rows.Select(row => new
+            {
+                method = row.Method, ipc = row.Ipc, mean = row.Accuracy.Mean, std = row.Accuracy.Std, coverage = row.Coverage,
+                published = row.Published?.Mean / 100, source = row.Published?.Source, seconds = row.MakeSeconds,
+            }),
+        };
+        ctx.WriteResult(json, w =>
+        {
+            var inv = CultureInfo.InvariantCulture;
+            w.WriteLine();
+            w.WriteLine($"{r.Dataset}: test accuracy (%), {result.Evaluation}");
+            w.WriteLine($"  {"method",-15} {"IPC",4}  {"ours",-15} {"published",-12} {"made in",8}");
+            foreach (var row in result.Rows)
+                w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,6:F2} ± {3,-6:F2} {4,-12} {5,7:F0}s", row.Method, row.Ipc, 100 * row.Accuracy.Mean,
+                                          100 * row.Accuracy.Std, row.Published is { } p ? p.Mean.ToString("F1", inv) : "n/a", row.MakeSeconds));
+            w.WriteLine($"table: {Path.GetFullPath(result.MarkdownPath)}; plot: {Path.GetFullPath(result.PlotPath)}");
+        });
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DDist.Pipeline;
+using DDist.Recipes;
+using DDist.Torch.IO;
+
+namespace DDist.Reporting;
+
+/// <summary>Writes a comparison's outputs: comparison.json (every row with its published counterpart),
+/// comparison.md (ours beside the published numbers, the gap to Random beside the literature's, the sources) and
+/// comparison.png (test accuracy against IPC, one line per method).</summary>
+public static class ComparisonReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static void Write(ComparisonRecipe recipe, ComparisonResult result)
+    {
+        WriteJson(recipe, result);
+        AtomicFile.WriteAllText(result.MarkdownPath, Markdown(recipe, result));
+        IpcPlot.Save(result.PlotPath, IpcPoints(result), $"{result.Dataset}: test accuracy against images per class");
+    }
+
+    /// <summary>Test accuracy against IPC, one series per method, ± std bars (drawn by <see cref="IpcPlot"/>).</summary>
+    public static IReadOnlyList<(string Method, int Ipc, double Mean, double Std)> IpcPoints(ComparisonResult result) =>
+        result.Rows.Select(r => (r.Method, r.Ipc, r.Accuracy.Mean, r.Accuracy.Std)).ToList();
+
+    private static void WriteJson(ComparisonRecipe recipe, ComparisonResult result)
+    {
+        var doc = new
+        {
+            recipe = recipe.Name, dataset = recipe.Dataset, evaluation = result.Evaluation, shared_seconds = result.SharedSeconds,
+            rows = result.Rows.Select(r => new
+            {
+                method = r.Method, ipc = r.Ipc, mean = r.Accuracy.Mean, std = r.Accuracy.Std, accuracies = r.Accuracy.Accuracies,
+                coverage = r.Coverage, make_seconds = r.MakeSeconds, eval_seconds = r.EvalSeconds, set = r.SetPath,
+                published = r.Published is null ? null : new { mean = r.Published.Mean / 100, std = r.Published.Std / 100, source = r.Published.Source, verified = r.Published.Verified },
+            }),
+        };
+        AtomicFile.WriteAllText(result.JsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    private static string Markdown(ComparisonRecipe recipe, ComparisonResult result)
+    {
+        var ipcs = result.Rows.Select(r => r.Ipc).Distinct().OrderBy(i => i).ToList();
+        var methods = result.Rows.Select(r => r.Method).Distinct().ToList();
+        ComparisonRow? Row(string m, int ipc) => result.Rows.FirstOrDefault(r => r.Method == m && r.Ipc == ipc);
+        var md = new StringBuilder();
+        md.AppendLine(Inv, $"# {recipe.Name}: {recipe.Dataset}, methods × IPC").AppendLine();
+        if (recipe.Description.Length > 0) md.AppendLine(recipe.Description).AppendLine();
+        md.AppendLine(Inv, $"Evaluation: {result.Evaluation}. Test accuracy in %, mean ± std over the networks; published numbers in brackets († = recalled from the paper's table, not checked against it).").AppendLine();
+        if (recipe.TrainPerClass is int tpc)
+            md.AppendLine(Inv, $"**Every method saw only {tpc} training images per class**; the published numbers use the whole training set.").AppendLine();
+
+        md.Append("| method |");
+        foreach (var ipc in ipcs) md.Append($" IPC {ipc} (published) |");
+        md.AppendLine().Append("|---|").AppendLine(string.Concat(ipcs.Select(_ => "---|")));
+        foreach (var m in methods)
+        {
+            md.Append($"| {m} |");
+            foreach (var ipc in ipcs)
+            {
+                var r = Row(m, ipc);
+                md.Append(r is null ? " – |" : $" {Pct(r.Accuracy.Mean)} ± {Pct(r.Accuracy.Std)} ({Published(r)}) |");
+            }
+            md.AppendLine();
+        }
+        md.AppendLine();
+
+        if (methods.Contains("random"))
+        {
+            md.AppendLine("Gain over Random in points, ours (literature's):").AppendLine();
+            md.Append("| method |").AppendLine(string.Concat(ipcs.Select(i => $" IPC {i} |")));
+            md.Append("|---|").AppendLine(string.Concat(ipcs.Select(_ => "---|")));
+            foreach (var m in methods.Where(m => m != "random"))
+            {
+                md.Append($"| {m} |");
+                foreach (var ipc in ipcs)
+                {
+                    var (r, baseRow) = (Row(m, ipc), Row("random", ipc));
+                    if (r is null || baseRow is null) { md.Append(" – |"); continue; }
+                    string lit = r.Published is { } p && baseRow.Published is { } pb ? (p.Mean - pb.Mean).ToString("+0.0;-0.0", Inv) : "n/a";
+                    md.Append($" {(100 * (r.Accuracy.Mean - baseRow.Accuracy.Mean)).ToString("+0.00;-0.00", Inv)} ({lit}) |");
+                }
+                md.AppendLine();
+            }
+            md.AppendLine();
+        }
+
+        if (result.Rows.Any(r => r.Coverage is not null))
+        {
+            md.AppendLine("Coverage of the test set (r-coverage, Zheng et al. 2023, as SelMatch uses it; features of the embedding network, r = mean nearest-neighbour distance among the reference training images):").AppendLine();
+            md.Append("| method |").AppendLine(string.Concat(ipcs.Select(i => $" IPC {i} |")));
+            md.Append("|---|").AppendLine(string.Concat(ipcs.Select(_ => "---|")));
+            foreach (var m in methods)
+                md.Append($"| {m} |").AppendLine(string.Concat(ipcs.Select(i => Row(m, i)?.Coverage is double c ? $" {Pct(c)} |" : " – |")));
+            md.AppendLine();
+        }
+
+        md.AppendLine("Cost (seconds to make the set, then to evaluate it):").AppendLine();
+        foreach (var r in result.Rows) md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s (`{r.SetPath}`)");
+        foreach (var (what, s) in result.SharedSeconds) md.AppendLine(Inv, $"- shared: {what} {s:F0} s");
+        md.AppendLine();
+
+        var sources = result.Rows.Where(r => r.Published is not null).Select(r => r.Published!.Source).Distinct().ToList();
+        if (sources.Count > 0)
+        {
+            md.AppendLine("Sources of the published numbers:").AppendLine();
+            foreach (var s in sources) md.AppendLine($"- {s}");
+            md.AppendLine("- herding and herding-argmax are both shown beside the DC paper's Herding row, which does not say which rule it used");
+            md.AppendLine();
+        }
+        md.AppendLine(Inv, $"![accuracy against IPC]({ComparisonRunner.PlotFile})");
+        return md.ToString();
+    }
+
+    private static string Pct(double v) => (100 * v).ToString("F2", Inv);
+
+    private static string Published(ComparisonRow r) => r.Published is { } p
+        ? $"{p.Mean.ToString("F1", Inv)}{(p.Std is double s ? " ± " + s.ToString("F1", Inv) : "")}{(p.Verified ? "" : "†")}"
+        : "n/a";
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DDist.Artifacts;
+using DDist.Tests.Data;
+
+namespace DDist.Tests.Cli;
+
+/// <summary>`ddist compare` end to end on a tiny MNIST subset (every method, two IPCs, seconds), its resumption,
+/// `ddist distill --method dm`, and bad input refused before any work.</summary>
+[Collection(SerialRngCollection.Name)]
+public sealed class CompareCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-compare-" + Guid.NewGuid().ToString("N"));
+
+    public CompareCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private const string Tiny = "ConvNet(width=8,depth=2)";
+
+    private string TinyRecipe(Action<JsonObject>? edit = null)
+    {
+        var j = new JsonObject
+        {
+            ["kind"] = "comparison", ["name"] = "tiny", ["dataset"] = "mnist", ["ipcs"] = new JsonArray(1, 2),
+            ["methods"] = new JsonArray("random", "herding", "herding-argmax", "kcenter", "forgetting", "dc", "dsa", "dm"),
+            ["seed"] = 3, ["trainPerClass"] = 12, ["testPerClass"] = 5,
+            ["dc"] = new JsonObject { ["model"] = Tiny, ["iterations"] = 1, ["outerLoop"] = 2, ["innerLoop"] = 1, ["batchReal"] = 8 },
+            ["dsa"] = new JsonObject { ["model"] = Tiny, ["iterations"] = 1, ["outerLoop"] = 2, ["innerLoop"] = 1, ["batchReal"] = 8 },
+            ["dm"] = new JsonObject { ["model"] = Tiny, ["iterations"] = 2, ["batchReal"] = 8 },
+            ["coreset"] = new JsonObject { ["model"] = Tiny, ["epochs"] = 1 },
+            ["forgetting"] = new JsonObject { ["model"] = Tiny, ["epochs"] = 2 },
+            ["coverage"] = new JsonObject { ["referencePerClass"] = 4 },
+            ["evaluation"] = new JsonObject { ["model"] = Tiny, ["epochs"] = 2, ["nets"] = 1 },
+        };
+        edit?.Invoke(j);
+        var path = Path.Combine(_dir, $"recipe-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, j.ToJsonString());
+        return path;
+    }
+
+    [RealDataFact("mnist")]
+    public void CompareRunsEveryMethodAtEveryIpcAndWritesTheTableAndPlot()
+    {
+        var recipe = TinyRecipe();
+        var outDir = Path.Combine(_dir, "cmp");
+        var r = Run("compare", recipe, "--out", outDir, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
+        Assert.Equal(16, rows.Count);
+        foreach (var row in rows)
+        {
+            double mean = row!["mean"]!.GetValue<double>(), coverage = row["coverage"]!.GetValue<double>();
+            Assert.InRange(mean, 0, 1);
+            Assert.InRange(coverage, 0, 1);
+            // MNIST has a published number for every method at IPC 1, none at IPC 2.
+            if (row["ipc"]!.GetValue<int>() == 1) Assert.NotNull(row["published"]?["source"]);
+            else Assert.Null(row["published"]);
+        }
+        var md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+        Assert.Contains("IPC 1 (published)", md);
+        Assert.Contains("Zhao et al. ICLR 2021 (DC), Table 1", md);
+        Assert.Contains("Gain over Random", md);
+        Assert.Contains("12 training images per class", md);
+        Assert.True(new FileInfo(Path.Combine(outDir, "comparison.png")).Length > 1000);
+
+        using (var dm = SmallSet.Load(Path.Combine(outDir, "ipc2", "dm", "synthetic.safetensors")))
+        {
+            Assert.Equal(20, dm.Count);
+            Assert.Equal(20, dm.DistilledCount);
+            Assert.Equal("dm", dm.Info.Method);
+        }
+        using (var herd = SmallSet.Load(Path.Combine(outDir, "ipc2", "herding", "selected.safetensors")))
+            Assert.Equal(0, herd.DistilledCount);
+
+        // A second run reuses every set and evaluation: the same numbers.
+        var again = Run("compare", recipe, "--out", outDir, "--json");
+        Assert.True(again.Code == 0, again.Err);
+        var rows2 = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
+        Assert.Equal(rows.Select(x => x!["mean"]!.GetValue<double>()), rows2.Select(x => x!["mean"]!.GetValue<double>()));
+    }
+
+    [RealDataFact("mnist")]
+    public void DistillWithAFamilyMethodMakesItsSetsOnly()
+    {
+        var outDir = Path.Combine(_dir, "dm");
+        var r = Run("distill", TinyRecipe(j => j["methods"] = new JsonArray("random", "dm")), "--method", "dm", "--out", outDir, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.True(File.Exists(Path.Combine(outDir, "ipc1", "dm", "synthetic.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outDir, "ipc2", "dm", "loss.json")));
+        Assert.False(File.Exists(Path.Combine(outDir, "ipc1", "dm", "eval.json")));
+        Assert.False(Directory.Exists(Path.Combine(outDir, "ipc1", "random")));
+    }
+
+    [Fact]
+    public void BadInputIsRefusedBeforeAnyWork()
+    {
+        var outDir = Path.Combine(_dir, "bad");
+        var big = Run("compare", TinyRecipe(j => { j["trainPerClass"] = null; j["ipcs"] = new JsonArray(1, 6000); }), "--out", outDir);
+        Assert.NotEqual(0, big.Code);
+        Assert.Contains("ipcs", big.Err);
+        Assert.Contains("6000", big.Err);
+        var experts = Run("compare", TinyRecipe(j => j["methods"] = new JsonArray("random", "mtt")), "--out", outDir);
+        Assert.NotEqual(0, experts.Code);
+        Assert.Contains("expert trajectories", experts.Err);
+        var dcOnSelMatch = Run("distill", Path.Combine(Recipes.ComparisonRecipeTests.RecipesDir(), "fashion-mnist-ipc300-demo.json"), "--method", "dc", "--out", outDir);
+        Assert.NotEqual(0, dcOnSelMatch.Code);
+        Assert.Contains("comparison recipe", dcOnSelMatch.Err);
+        Assert.False(Directory.Exists(outDir), "no stage may start on bad input");
+    }
+}
+
+/// <summary>`ddist select forgetting` picks the most forgotten examples of each class; herding and k-center refuse an
+/// IPC larger than a class before training anything.</summary>
+[Collection(SerialRngCollection.Name)]
+public sealed class CoresetSelectCliTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-coreset-" + Guid.NewGuid().ToString("N"));
+
+    public CoresetSelectCliTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [RealDataFact("mnist")]
+    public void ForgettingTakesTheHighestCountsOfEachClass()
+    {
+        var labels = RealMnist.Mnist.Train.Labels.Select(l => (long)l).ToArray();
+        var rng = new Random(4);
+        var scores = labels.Select(_ => (double)rng.Next(0, 1000)).ToArray();
+        var path = Path.Combine(_dir, "scores.safetensors");
+        new DDist.Selection.DifficultyScores
+        {
+            Scores = scores, Labels = labels, Kind = DDist.Selection.ScoreKind.Forgetting, Direction = DDist.Selection.HardEnd.High,
+            Dataset = "mnist", Source = "test",
+        }.Save(path);
+        var setPath = Path.Combine(_dir, "f.safetensors");
+        var r = Run("select", "forgetting", "--dataset", "mnist", "--ipc", "3", "--scores", path, "--out", setPath);
+        Assert.True(r.Code == 0, r.Err);
+        using var set = SmallSet.Load(setPath);
+        Assert.Equal(30, set.Count);
+        Assert.Equal("forgetting", set.Info.Method);
+        for (int c = 0; c < 10; c++)
+        {
+            // Highest scores first; equal scores keep dataset order.
+            var expected = Enumerable.Range(0, labels.Length).Where(i => labels[i] == c)
+                                     .OrderByDescending(i => scores[i]).ThenBy(i => i).Take(3).Select(i => (long)i);
+            Assert.Equal(expected, set.SourceIndex.Skip(3 * c).Take(3));
+        }
+    }
+
+    [RealDataFact("mnist")]
+    public void HerdingRefusesAnIpcLargerThanAClassBeforeTraining()
+    {
+        var r = Run("select", "herding", "--dataset", "mnist", "--ipc", "6000", "--out", Path.Combine(_dir, "h.safetensors"));
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("--ipc 6000", r.Err);
+        Assert.DoesNotContain("training the embedding network", r.Err);
+        var rule = Run("select", "herding", "--dataset", "mnist", "--ipc", "1", "--rule", "median", "--embed-epochs", "1", "--out", Path.Combine(_dir, "h.safetensors"));
+        Assert.NotEqual(0, rule.Code);
+        Assert.Contains("--rule 'median'", rule.Err);
+    }
+}
