@@ -5,9 +5,9 @@ using DDist.Training;
 
 namespace DDist.Bench;
 
-/// <summary>`eval-run`: one evaluation of a small set as §8.2 does it — a fresh ConvNet trained on 10 images per
-/// class (SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, no augmentation) for E epochs, then tested on
-/// the 10,000 Fashion-MNIST test images in eval mode.</summary>
+/// <summary>`eval-run`: one evaluation of a small set as MTT's and DC's `utils.py` evaluate_synset does it — a fresh
+/// ConvNet trained on 10 images per class (SGD lr 0.01, momentum 0.9, weight decay 5e-4, batch 256, no augmentation)
+/// for E epochs, then tested on the 10,000 Fashion-MNIST test images in eval mode.</summary>
 public sealed class EvalRun : IBenchCase
 {
     public string Name => "eval-run";

@@ -5,10 +5,10 @@ using DDist.Training;
 
 namespace DDist.Bench;
 
-/// <summary>`expert-epoch`: the work of expert training with SelMatch's settings (§4: ConvNetBN, plain SGD lr 0.01,
-/// batch 256, no augmentation) through DDist's own Trainer, on the first N Fashion-MNIST training images (one
-/// "epoch" of N images; N = 5120 by default, 20 steps: short on small machines, yet long enough that one slow
-/// step does not swing the ratio).</summary>
+/// <summary>`expert-epoch`: the work of expert training with SelMatch's settings (SelMatch `buffer.py` and
+/// `scripts/`: ConvNetBN, plain SGD lr 0.01, batch 256, no augmentation) through DDist's own Trainer, on the first N
+/// Fashion-MNIST training images (one "epoch" of N images; N = 5120 by default, 20 steps: short on small machines,
+/// yet long enough that one slow step does not swing the ratio).</summary>
 public sealed class ExpertEpoch : IBenchCase
 {
     public string Name => "expert-epoch";

@@ -59,7 +59,8 @@ def first_per_class(train, per_class, dataset="fashion-mnist", device="cpu"):
 
 
 def convnet(norm, width=128, depth=3, channels=1, classes=10):
-    """The reference ConvNet (§2.2): conv(pad 3 on a 1-channel first layer) → norm → ReLU → avgpool, ×depth."""
+    """The reference ConvNet (DC/MTT `networks.py`): conv(pad 3 on a 1-channel first layer) → norm → ReLU →
+    avgpool, ×depth."""
     layers, c = [], channels
     for d in range(depth):
         layers.append(torch.nn.Conv2d(c, width, 3, padding=3 if (channels == 1 and d == 0) else 1))

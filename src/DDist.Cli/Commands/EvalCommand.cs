@@ -6,8 +6,9 @@ using DDist.Evaluation;
 
 namespace DDist.Cli.Commands;
 
-/// <summary>`ddist eval SET --protocol sel|mtt|dc [overrides]`: trains fresh networks on a small set and reports
-/// the mean ± population std of their test accuracy (reference §8).</summary>
+/// <summary>`ddist eval SET --protocol sel|mtt|dc [overrides]`: trains fresh networks on a small set and reports the
+/// mean ± population std of their test accuracy (the reference code's evaluate_synset in SelMatch, MTT and DC
+/// `utils.py`).</summary>
 public static class EvalCommand
 {
     public static Command Create(GlobalOptions globals)

@@ -2,9 +2,10 @@ using DDist.Torch;
 
 namespace DDist.Augment;
 
-/// <summary>Differentiable Siamese Augmentation (DSA / DiffAugment, reference §3). Random numbers come from
-/// libtorch's global generator, so a seeded run reproduces its augmentations. Drawing is separate from applying
-/// (<see cref="Draw"/>, <see cref="Apply"/>) so one draw can be applied to a real and a synthetic batch.</summary>
+/// <summary>Differentiable Siamese Augmentation (DSA / DiffAugment; Zhao & Bilen 2021, DSA `utils.py` DiffAugment).
+/// Random numbers come from libtorch's global generator, so a seeded run reproduces its augmentations. Drawing is
+/// separate from applying (<see cref="Draw"/>, <see cref="Apply"/>) so one draw can be applied to a real and a
+/// synthetic batch.</summary>
 public static class Dsa
 {
     /// <summary>Draws the parameters of one DSA call. Mode 'S' first picks one family of the strategy uniformly.
@@ -87,8 +88,8 @@ public static class Dsa
         return new DsaDraw(families, ops.ToArray(), siamese, batch, h, w);
     }
 
-    /// <summary>The ops of one family with freshly drawn parameters (<paramref name="b"/> rows), in the
-    /// reference's order and formulas (§3.3).</summary>
+    /// <summary>The ops of one family with freshly drawn parameters (<paramref name="b"/> rows), in the reference's
+    /// order and formulas (DSA `utils.py` DiffAugment and its rand_* functions).</summary>
     private static IEnumerable<DsaOp> DrawFamily(DsaFamily family, long b, int h, int w, DsaParams p, Device device)
     {
         using var scope = new TensorScope();

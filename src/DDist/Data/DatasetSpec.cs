@@ -4,7 +4,8 @@ namespace DDist.Data;
 /// <param name="Name">Canonical registry name.</param>
 /// <param name="LayoutFolder">The folder the official archive extracts to (e.g. "cifar-10-batches-bin"), or "" when the
 /// files sit directly in the dataset folder.</param>
-/// <param name="DefaultNormalization">The constants the reference code uses for this dataset (spec §1.2).</param>
+/// <param name="DefaultNormalization">The constants the reference code uses for this dataset (DC `utils.py`
+/// get_dataset).</param>
 public sealed record DatasetSpec(
     string Name, string Title, int Channels, int Height, int Width, int NumClasses, int TrainCount, int TestCount,
     string LayoutFolder, Normalization DefaultNormalization)

@@ -1,6 +1,7 @@
 namespace DDist.Data;
 
-/// <summary>Per-channel normalisation x_c ← (x_c − Mean_c) / Std_c of [0,1] pixels (reference spec §1.2).</summary>
+/// <summary>Per-channel normalisation x_c ← (x_c − Mean_c) / Std_c of [0,1] pixels (the reference code's get_dataset,
+/// DC/MTT/SelMatch `utils.py`).</summary>
 /// <param name="Name">Says where the constants come from, so artefacts record which were used.</param>
 public sealed record Normalization(string Name, float[] Mean, float[] Std)
 {

@@ -2,9 +2,10 @@ using DDist.Torch;
 
 namespace DDist.Data;
 
-/// <summary>ZCA whitening as MTT and DATM use it (kornia ZCAWhitening, eps 0.1, unbiased covariance; spec §1.3):
-/// fitted on the [0,1] training images flattened in C,H,W order, x' = (x − μ)·T with T = U diag(1/√(S+ε)) Uᵀ, and
-/// the inverse x = x'·T⁻¹ + μ for display. Owns its tensors (float32, on the fitting device).</summary>
+/// <summary>ZCA whitening as MTT and DATM use it (kornia ZCAWhitening, eps 0.1, unbiased covariance; MTT
+/// `buffer.py`/`distill.py` --zca, kornia `kornia/enhance/zca.py`): fitted on the [0,1] training images flattened in
+/// C,H,W order, x' = (x − μ)·T with T = U diag(1/√(S+ε)) Uᵀ, and the inverse x = x'·T⁻¹ + μ for display. Owns its
+/// tensors (float32, on the fitting device).</summary>
 public sealed class ZcaTransform : IDisposable
 {
     public const double DefaultEpsilon = 0.1;

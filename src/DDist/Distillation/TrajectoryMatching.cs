@@ -11,9 +11,10 @@ using DDist.Training;
 
 namespace DDist.Distillation;
 
-/// <summary>Trajectory-matching distillation with SelMatch's partial update (reference spec §5.1, §5.4): only the
-/// synthetic set's distilled part and the step size α learn; the frozen selected part joins every student
-/// mini-batch unchanged. With α = 1 and a random real initialisation this is plain MTT.</summary>
+/// <summary>Trajectory-matching distillation with SelMatch's partial update (Cazenavette et al. 2022, MTT
+/// `distill.py`; SelMatch, Lee et al. ICML 2024, `distill.py`): only the synthetic set's distilled part and the step
+/// size α learn; the frozen selected part joins every student mini-batch unchanged. With α = 1 and a random real
+/// initialisation this is plain MTT.</summary>
 /// <param name="student">The expert architecture; its parameters are always the flat vector θ (train mode, BN on batch statistics).</param>
 /// <param name="augment">Non-Siamese DSA for every student mini-batch (null = none).</param>
 /// <param name="selectionEval">Scores the set at <see cref="TrajectoryMatchingOptions.EvalIterations"/> to keep the best one

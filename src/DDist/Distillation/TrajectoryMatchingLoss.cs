@@ -4,9 +4,9 @@ using DDist.Torch;
 
 namespace DDist.Distillation;
 
-/// <summary>The MTT matching loss of one outer iteration (reference spec §5.1): starting from the expert's θ₀,
-/// take N plain SGD steps θ ← θ − α·∇CE on mini-batches of the synthetic set, keeping the graph of every step
-/// (createGraph) so the loss can be differentiated back to the pixels and to α; then
+/// <summary>The MTT matching loss of one outer iteration (Cazenavette et al. 2022, MTT `distill.py`): starting from
+/// the expert's θ₀, take N plain SGD steps θ ← θ − α·∇CE on mini-batches of the synthetic set, keeping the graph of
+/// every step (createGraph) so the loss can be differentiated back to the pixels and to α; then
 /// L = ‖θ_N − θ*‖² / ‖θ₀ − θ*‖².</summary>
 public static class TrajectoryMatchingLoss
 {

@@ -16,7 +16,8 @@ public enum SelectOn
 /// <summary>How the learnable step size is stored: raw α (reference code) or log α (always positive).</summary>
 public enum LrParameterization { Raw, Log }
 
-/// <summary>Hyper-parameters of trajectory matching with SelMatch's partial update (reference spec §5.1–§5.4).</summary>
+/// <summary>Hyper-parameters of trajectory matching with SelMatch's partial update (MTT `distill.py`; SelMatch, Lee
+/// et al. ICML 2024, `distill.py` and `scripts/distill`).</summary>
 public sealed record TrajectoryMatchingOptions
 {
     /// <summary>Outer iterations (each: one expert segment, SynSteps unrolled student steps, one image update).</summary>

@@ -4,9 +4,10 @@ using DDist.Training;
 
 namespace DDist.Evaluation;
 
-/// <summary>How a small set is judged (reference §8): train <see cref="Networks"/> fresh networks on it, each for
-/// <see cref="Epochs"/>+1 epochs (the reference's `range(Epoch+1)`), with SGD (momentum 0.9, weight decay 5e-4),
-/// then measure top-1 accuracy on the full test set in eval mode.</summary>
+/// <summary>How a small set is judged (the reference code's evaluate_synset, SelMatch/MTT/DC `utils.py`): train
+/// <see cref="Networks"/> fresh networks on it, each for <see cref="Epochs"/>+1 epochs (the reference's
+/// `range(Epoch+1)`), with SGD (momentum 0.9, weight decay 5e-4), then measure top-1 accuracy on the full test set in
+/// eval mode.</summary>
 public sealed record EvalProtocol
 {
     /// <summary>"sel", "mtt", "dc", "whole" or "custom"; for logs and result files.</summary>
@@ -35,23 +36,23 @@ public sealed record EvalProtocol
     public EvalProtocol ForSet(SmallSet set) =>
         UseLearnedLr && set.LearnedLr is double lr && lr > 0 ? this with { LearningRate = lr } : this;
 
-    /// <summary>SEL's evaluate_synset (§8.1): ResNet18BN, lr 0.1 cosine to 0.001, batch 128, 'combined'
-    /// augmentation (DSA on distilled images, crop+flip on real ones), 5 networks.</summary>
+    /// <summary>SEL's evaluate_synset (SelMatch `utils.py`): ResNet18BN, lr 0.1 cosine to 0.001, batch 128,
+    /// 'combined' augmentation (DSA on distilled images, crop+flip on real ones), 5 networks.</summary>
     public static EvalProtocol Sel(string model = "ResNet18BN", int epochs = 1000) => new()
     {
         Name = "sel", Model = model, Epochs = epochs, LearningRate = 0.1, BatchSize = 128,
         Schedule = LrScheduleKind.Cosine, Augmentation = AugMode.Combined, Networks = 5,
     };
 
-    /// <summary>MTT's evaluate_synset (§8.2): ConvNet, the learned step size as lr (0.01 when there is none),
-    /// ×0.1 after epoch ⌊E/2⌋+1 with a fresh optimiser, batch 256, DSA, 5 networks.</summary>
+    /// <summary>MTT's evaluate_synset (MTT `utils.py`): ConvNet, the learned step size as lr (0.01 when there is
+    /// none), ×0.1 after epoch ⌊E/2⌋+1 with a fresh optimiser, batch 256, DSA, 5 networks.</summary>
     public static EvalProtocol Mtt(double lr = 0.01, string model = "ConvNet", int epochs = 1000) => new()
     {
         Name = "mtt", Model = model, Epochs = epochs, LearningRate = lr, BatchSize = 256,
         Schedule = LrScheduleKind.Step, Augmentation = AugMode.Dsa, Networks = 5, UseLearnedLr = true,
     };
 
-    /// <summary>DC/DSA/DM's evaluate_synset (§8.2) with DSA on: ConvNet, lr 0.01 step decay, batch 256, 1000
+    /// <summary>DC/DSA/DM's evaluate_synset (DC `utils.py`) with DSA on: ConvNet, lr 0.01 step decay, batch 256, 1000
     /// epochs, DSA with the DC repository's warps (align_corners = false), 20 networks.</summary>
     public static EvalProtocol Dc(string model = "ConvNet", int epochs = 1000) => new()
     {

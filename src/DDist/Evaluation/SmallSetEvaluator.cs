@@ -5,9 +5,10 @@ using DDist.Training;
 
 namespace DDist.Evaluation;
 
-/// <summary>Judges a small set (selected or distilled) the way the reference does (§8): fresh networks trained
-/// on it alone, tested on the full test set. The set's images must be in the test set's space (same
-/// normalisation, same ZCA). A protocol that uses the learned step size (MTT's) takes it from the set here.</summary>
+/// <summary>Judges a small set (selected or distilled) the way the reference code does (evaluate_synset,
+/// SelMatch/MTT/DC `utils.py`): fresh networks trained on it alone, tested on the full test set. The set's images
+/// must be in the test set's space (same normalisation, same ZCA). A protocol that uses the learned step size (MTT's)
+/// takes it from the set here.</summary>
 public static class SmallSetEvaluator
 {
     public static EvalResult Evaluate(SmallSet set, ImageDataset test, EvalProtocol protocol, ulong seed,

@@ -14,8 +14,8 @@ public sealed record ConvNetOptions(int Channels, int NumClasses, int ImageHeigh
     public PoolingKind Pooling { get; init; } = PoolingKind.AvgPooling;
 }
 
-/// <summary>The ConvNet family (reference §2.2). The first conv pads by 3 for 1-channel input, so 28×28 digits
-/// become 32×32 feature maps (the reference's "im_size 28 is treated as 32"); the classifier's fan-in is
+/// <summary>The ConvNet family (DC/MTT `networks.py` ConvNet). The first conv pads by 3 for 1-channel input, so 28×28
+/// digits become 32×32 feature maps (the reference's "im_size 28 is treated as 32"); the classifier's fan-in is
 /// computed from the actual feature-map size, which equals the reference wherever the reference runs.</summary>
 public static class ConvNet
 {

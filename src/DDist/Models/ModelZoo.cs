@@ -1,9 +1,9 @@
 namespace DDist.Models;
 
-/// <summary>The reference code's <c>get_network</c> by name (case-insensitive): the ConvNet variants of §2.2 and
-/// MLP, LeNet, AlexNet, VGG11(BN), ResNet18(BN)(_AP|_Tiny) of §2.3. A ConvNet variant may carry overrides,
-/// e.g. <c>"ConvNetBN(width=32,depth=2)"</c>; the keys are width, depth, norm, act and pooling, with the
-/// reference's value names (instancenorm, leakyrelu, maxpooling, ...).</summary>
+/// <summary>The reference code's <c>get_network</c> by name (case-insensitive): the ConvNet variants and MLP, LeNet,
+/// AlexNet, VGG11(BN), ResNet18(BN)(_AP|_Tiny) (DC `utils.py` get_network, `networks.py`). A ConvNet variant may
+/// carry overrides, e.g. <c>"ConvNetBN(width=32,depth=2)"</c>; the keys are width, depth, norm, act and pooling, with
+/// the reference's value names (instancenorm, leakyrelu, maxpooling, ...).</summary>
 public static class ModelZoo
 {
     private delegate INetwork Factory(string name, int channels, int numClasses, int height, int width);
@@ -75,7 +75,7 @@ public static class ModelZoo
     private static int ParsePositive(string full, string[] kv) =>
         int.TryParse(kv[1], out var v) && v > 0 ? v : throw new ArgumentException($"model '{full}': {kv[0]} must be a positive integer, got '{kv[1]}'");
 
-    /// <summary>The ConvNet variants of get_network, in the order of the reference's table (§2.2).</summary>
+    /// <summary>The ConvNet variants of get_network, in the order get_network lists them (DC `utils.py`).</summary>
     private static (string, Func<ConvNetOptions, ConvNetOptions>)[] BuildConvNetVariants()
     {
         var v = new List<(string Name, Func<ConvNetOptions, ConvNetOptions> Apply)>

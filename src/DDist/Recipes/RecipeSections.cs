@@ -1,6 +1,7 @@
 namespace DDist.Recipes;
 
-/// <summary>Expert trajectories (reference §4): architecture, count, epochs and the SGD that trained them.</summary>
+/// <summary>Expert trajectories (MTT/SelMatch `buffer.py`): architecture, count, epochs and the SGD that trained
+/// them.</summary>
 public sealed record ExpertRecipe
 {
     public required string Model { get; init; }
@@ -32,7 +33,8 @@ public sealed record ScoreRecipe
     public double WeightDecay { get; init; } = 5e-4;
 }
 
-/// <summary>The sliding-window search (reference §6).</summary>
+/// <summary>The sliding-window search (SelMatch, Lee et al. ICML 2024, `eval.py --method window`,
+/// `scripts/sliding_window`).</summary>
 public sealed record WindowRecipe
 {
     public required double[] Betas { get; init; }
@@ -51,7 +53,7 @@ public sealed record WindowRecipe
     public int? HalvingStartEpochs { get; init; }
 }
 
-/// <summary>Trajectory matching with SelMatch's partial update (reference §5).</summary>
+/// <summary>Trajectory matching with SelMatch's partial update (MTT `distill.py`; SelMatch `distill.py`).</summary>
 public sealed record DistillRecipe
 {
     /// <summary>Fraction of each class's window that is distilled (α); 0 = pure selection, 1 = all learnable.</summary>
@@ -90,7 +92,7 @@ public sealed record DistillRecipe
     public int SelectionNets { get; init; } = 1;
 }
 
-/// <summary>The final evaluation of every compared set (reference §8).</summary>
+/// <summary>The final evaluation of every compared set (evaluate_synset, SelMatch/MTT/DC `utils.py`).</summary>
 public sealed record EvalRecipe
 {
     /// <summary>"sel", "mtt" or "dc" (the protocol's optimiser, schedule, batch and augmentation).</summary>

@@ -11,7 +11,8 @@ namespace DDist.Recipes;
 /// class, windows against class ends, expert epochs against the matching segment).</summary>
 public static class RecipeValidation
 {
-    /// <summary>Training images of the smallest class (reference spec §1.1); MNIST's classes are unequal.</summary>
+    /// <summary>Training images of the smallest class (the official training sets); MNIST's classes are
+    /// unequal.</summary>
     private static readonly Dictionary<string, int> SmallestClass = new()
     {
         ["mnist"] = 5421, ["fashion-mnist"] = 6000, ["cifar10"] = 5000, ["cifar100"] = 500, ["tiny-imagenet"] = 500,

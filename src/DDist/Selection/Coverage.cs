@@ -3,7 +3,7 @@ using DDist.Torch;
 namespace DDist.Selection;
 
 /// <summary>The r-coverage of a set (Zheng et al., ICLR 2023, "Coverage-centric coreset selection"; used by
-/// SelMatch, Lee et al. ICML 2024, §3): the fraction of query points (e.g. the test set) within distance r of the
+/// SelMatch, Lee et al. ICML 2024, section 3): the fraction of query points (e.g. the test set) within distance r of the
 /// set in feature space, where r is the mean nearest-neighbour distance among reference training points.</summary>
 public static class Coverage
 {

@@ -1,7 +1,9 @@
 namespace DDist.Selection;
 
-/// <summary>Where the sliding window starts inside each class's hardest-first list, for a given β.
-/// The released SelMatch code and the paper disagree (reference spec §5.7 point 1); both readings are offered.</summary>
+/// <summary>Where the sliding window starts inside each class's hardest-first list, for a given β. The released
+/// SelMatch code and the paper disagree (SelMatch `distill.py`/`eval.py` use ths = int(ipc·β), while the paper, and
+/// the β grids of `scripts/sliding_window`, appear to read β as a fraction of the class); both readings are
+/// offered.</summary>
 public enum WindowOffset
 {
     /// <summary>Released code: ths = ⌊IPC·β⌋ (Python <c>int(ipc*beta)</c>, computed in double, so 50·0.6 → 30).</summary>

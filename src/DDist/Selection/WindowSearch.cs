@@ -7,7 +7,8 @@ using DDist.Torch.IO;
 
 namespace DDist.Selection;
 
-/// <summary>Settings of a sliding-window search (reference spec §6).</summary>
+/// <summary>Settings of a sliding-window search (SelMatch, Lee et al. ICML 2024, `eval.py --method window`,
+/// `scripts/sliding_window`).</summary>
 public sealed record WindowSearchOptions
 {
     public required IReadOnlyList<double> Betas { get; init; }

@@ -19,8 +19,9 @@ public sealed record WindowChoice(double Beta, int Ipc, int[] Start, int[][] Fro
     public int[] AllIndices() => Enumerable.Range(0, NumClasses).SelectMany(All).ToArray();
 }
 
-/// <summary>The sliding-window selection of SelMatch (reference spec §6, §5.4): the window of IPC examples per
-/// class at difficulty offset β, optionally split into a frozen and a distilled part by the fraction α.</summary>
+/// <summary>The sliding-window selection of SelMatch (Lee et al. ICML 2024; `eval.py --method window`, `distill.py`
+/// 'window' init): the window of IPC examples per class at difficulty offset β, optionally split into a frozen and a
+/// distilled part by the fraction α.</summary>
 public static class WindowSelection
 {
     /// <summary>cpc = ⌊IPC·α⌋ distilled images per class (double product, then floor: 50·0.6 → 30).</summary>

@@ -6,7 +6,7 @@ namespace DDist.Tests.Models;
 public class ModelZooTests
 {
     [Theory]
-    // Reference §2.2: conv1 1,280 + 3 norms × 256 + conv2 147,584 + conv3 147,584 + fc 20,490.
+    // DC/MTT `networks.py` ConvNet: conv1 1,280 + 3 norms × 256 + conv2 147,584 + conv3 147,584 + fc 20,490.
     [InlineData("ConvNet", 1, 28, 28, 10, 317_706)]
     [InlineData("ConvNetBN", 1, 28, 28, 10, 317_706)]
     [InlineData("ConvNet", 3, 32, 32, 10, 320_010)]

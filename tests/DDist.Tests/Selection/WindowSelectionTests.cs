@@ -69,7 +69,7 @@ public class WindowSelectionTests
     }
 
     [Theory]
-    // The per-setting table of reference spec §5.3 (Python float semantics).
+    // SelMatch's per-setting α and β (`scripts/distill/*.sh`), with Python float semantics.
     [InlineData(250, 0.6, 0.5, 150, 125)]
     [InlineData(500, 0.2, 0.3, 100, 150)]
     [InlineData(1000, 0.1, 0.2, 100, 200)]

@@ -2,8 +2,8 @@ using DDist.Augment;
 
 namespace DDist.Training.Experts;
 
-/// <summary>How a set of expert trajectories is trained (reference §4, `buffer.py`). Everything here is
-/// recorded in each expert's metadata; a later run into the same directory must ask for the same values.</summary>
+/// <summary>How a set of expert trajectories is trained (MTT/SelMatch `buffer.py`). Everything here is recorded in
+/// each expert's metadata; a later run into the same directory must ask for the same values.</summary>
 public sealed record ExpertOptions
 {
     /// <summary>Model name as understood by ModelZoo.Create, e.g. "ConvNetBN".</summary>

@@ -6,10 +6,10 @@ using DDist.Torch.IO;
 
 namespace DDist.Training.Experts;
 
-/// <summary>Trains expert trajectories (reference §4) into a directory: per expert k, expert_kkkk.safetensors
-/// holding "epoch_000" … "epoch_E" (flat float32 parameter vectors, 0 = initialisation) and expert_kkkk.json.
-/// Expert k starts libtorch's generator from a seed derived from (run seed, k), keeps a checkpoint after every
-/// epoch, and an interrupted expert resumes from it producing the same bytes as an uninterrupted run.
+/// <summary>Trains expert trajectories (MTT/SelMatch `buffer.py`) into a directory: per expert k,
+/// expert_kkkk.safetensors holding "epoch_000" … "epoch_E" (flat float32 parameter vectors, 0 = initialisation) and
+/// expert_kkkk.json. Expert k starts libtorch's generator from a seed derived from (run seed, k), keeps a checkpoint
+/// after every epoch, and an interrupted expert resumes from it producing the same bytes as an uninterrupted run.
 /// Finished experts are skipped, so re-running the same command completes a directory.</summary>
 public sealed class ExpertTrainer
 {
