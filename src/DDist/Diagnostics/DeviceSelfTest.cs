@@ -108,7 +108,9 @@ public static class DeviceSelfTest
                 var term = (grads[i]! * v).Sum();
                 inner = inner is null ? term : inner + term;
             }
-            var hvp = Autograd.Grad([inner!], wrt, allowUnused: true);
+            // A gradient with no graph back to the inputs (a linear op whose backward does not read them, e.g. the
+            // fused 2×2 average pool) has a zero Hessian-vector product.
+            var hvp = inner!.RequiresGrad ? Autograd.Grad([inner], wrt, allowUnused: true) : new Tensor?[wrt.Length];
             values.AddRange(hvp.Select((h, i) => h is null ? new double[wrt[i].NumEl] : Host(h)));
         }
         return new Outcome(values);
