@@ -76,8 +76,9 @@ def mtt_details(dd, pt):
               f"α rel diff {e['alpha_grad_rel_diff']:.2e}; TESLA (approximate) α rel diff {t['alpha_grad_rel_diff']:.3f}")
     p = dd.get("exact_peak_by_steps")
     if p:
-        print(f"  exact recomputation, {p['config']}: peak {p['n10']['peak_kib'] / 1024:.0f} MiB at syn_steps 10, "
-              f"{p['n80']['peak_kib'] / 1024:.0f} MiB at syn_steps 80 (ratio {p['peak_ratio_80_over_10']:.3f})")
+        lo, hi = p.get("syn_steps", [10, 80])   # 10 and 80 unless the run scaled N down (--mtt-syn-steps)
+        print(f"  exact recomputation, {p['config']}: peak {p[f'n{lo}']['peak_kib'] / 1024:.0f} MiB at syn_steps {lo}, "
+              f"{p[f'n{hi}']['peak_kib'] / 1024:.0f} MiB at syn_steps {hi} (ratio {p[f'peak_ratio_{hi}_over_{lo}']:.3f})")
 
 
 def has_metric(doc, case, name):

@@ -4,9 +4,10 @@
 #      device against CPU results (float32 and float64);
 #   2. a larger matching-gradient check (ConvNet width 128, 50 MNIST-shaped images, 10 unrolled steps);
 #   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST,
-#      peak GPU memory (and the mtt-iteration case at syn_steps 20 and 80, full and bounded-memory unrolling,
-#      when the benchmark has it);
-#   4. a short recipe end to end (recipes/mnist-gpu-check.json) with --device cuda.
+#      peak GPU memory;
+#   4. a short recipe end to end (recipes/mnist-gpu-check.json) with --device cuda;
+#   5. one MTT iteration's gradient (bench case mtt-iteration, ConvNet width 32 and 128, N = 20): full, exact
+#      bounded-memory and TESLA unrolling in DDist beside PyTorch's full unrolling, and exact at N = 10 vs 80.
 # Without a GPU (or with --cpu) the same steps run on the CPU at sizes that take a minute or two (CI does this).
 # Every step has a time limit and the run a budget (420 s on a GPU, 900 s on the CPU); one results file, gpu-check.json, is always
 # written, saying what passed, failed, timed out or was skipped, with the numbers.
@@ -255,18 +256,32 @@ fi
 step recipe "$recipe_limit" json_to recipe.json "$ddist" run "$recipe" --device "$device" --out "$work/recipe" || true
 cp "$work/recipe/report.md" "$out/recipe-report.md" 2>/dev/null || true
 
-# 5. One trajectory-matching iteration timed on both sides at syn_steps 20 and 80, full and bounded-memory
-#    (exact) unrolling: runs when the benchmark registers the mtt-iteration case with --syn-steps/--unroll.
-if grep -q '"mtt-iteration"' bench/pytorch/bench.py 2>/dev/null; then
-  for syn in 20 80; do
-    for unroll in full exact; do
-      a=(--threads "$threads" --device "$device" --cases mtt-iteration --syn-steps "$syn" --unroll "$unroll" --warmup 1 --steps 3)
-      step "mtt-$syn-$unroll-ddist" 60 "$bench" "${a[@]}" --out "$out/mtt-$syn-$unroll-ddist.json" || true
-      [ -n "$torch_py" ] && { step "mtt-$syn-$unroll-pytorch" 60 bash -c 'cd bench/pytorch && "$0" bench.py "$@"' "$torch_py" "${a[@]}" --out "$out/mtt-$syn-$unroll-pytorch.json" || true; }
-    done
-  done
+# 5. One trajectory-matching iteration's gradient timed on both sides (bench case mtt-iteration: the DDist side runs
+#    full unrolling, exact bounded-memory recomputation and TESLA, and exact recomputation at N = 10 vs 80 for its
+#    peak memory; the PyTorch side the reference's full unrolling on the same inputs, and how far the gradients
+#    agree). On the GPU: ConvNet width 32 (300 images) and ConvNet width 128 (100 images) at N = 20; on the CPU the
+#    width-32 configuration at N = 2 (N = 2 vs 16 for the memory rows), which only checks the path end to end.
+if [ "$mode" = cuda ]; then
+  mtt_args=(--mtt-configs w32,convnet --warmup 1 --steps 3)
+  mtt_limit=150
 else
-  skip mtt-iteration "the benchmark has no mtt-iteration case yet"
+  mtt_args=(--mtt-configs w32 --mtt-syn-steps 2 --warmup 1 --steps 3)
+  mtt_limit=120
+fi
+a=(--threads "$threads" --device "$device" --cases mtt-iteration "${mtt_args[@]}")
+# Both sides exchange their inputs and gradients as safetensors beside --out, so both write into $out.
+if step mtt-ddist "$mtt_limit" "$bench" "${a[@]}" --out "$out/mtt-ddist.json"; then
+  if [ -n "$torch_py" ]; then
+    step mtt-pytorch "$mtt_limit" bash -c 'cd bench/pytorch && "$0" bench.py "$@"' "$torch_py" "${a[@]}" --out "$out/mtt-pytorch.json" || true
+  else
+    skip mtt-pytorch "no python with torch"
+  fi
+  if [ -f "$out/mtt-pytorch.json" ]; then
+    "$json_py" bench/report.py "$out/mtt-ddist.json" "$out/mtt-pytorch.json" > "$out/mtt-table.txt" 2>&1 || true
+    cat "$out/mtt-table.txt"
+  fi
+else
+  skip mtt-pytorch "the DDist side (it draws the inputs) did not pass"
 fi
 
 if grep -qP '\t(failed|timeout)\t' "$steps"; then exit 1; fi

@@ -13,6 +13,7 @@ data=1
 [ "${1:-}" = --no-data ] && data=0
 dest=artifacts/gpu-check
 mkdir -p "$dest/bin"
+rm -f "$dest/bin/libddist_shim.so"   # never carried: gpu-check.sh builds the shim on the target machine
 
 # Trimmed single file: TrimMode=partial trims the framework and keeps DDist's own assemblies whole, and the JSON
 # reflection switch keeps System.Text.Json's reflection serialiser (DDist serialises records and anonymous types);
@@ -29,6 +30,9 @@ publish() {
   exe=$(find "$tmp" -maxdepth 1 -type f -executable ! -name '*.so' | head -n1)
   [ -n "$exe" ] || { echo "gpu-prepare: publishing $project produced no executable" >&2; exit 1; }
   mv "$exe" "$dest/bin/$name"
+  # Native libraries a single file does not bundle (SkiaSharp's and HarfBuzzSharp's, for the report's plots) are
+  # loaded from beside the executable. Not the shim: gpu-check.sh builds that on the target machine.
+  find "$tmp" -maxdepth 1 -type f -name '*.so' ! -name 'libddist_shim*' -exec mv -f {} "$dest/bin/" \;
   rm -rf "$tmp"
 }
 echo "==> publishing ddist and ddist-bench (self-contained linux-x64, trimmed single file)"
@@ -50,8 +54,11 @@ if [ "$data" = 1 ]; then
   fi
 fi
 
-{ du -b "$dest/bin"/*; du -sb "$dest/data"; } 2>/dev/null | awk '{printf "  %6.1f MiB  %s\n", $1 / 1048576, $2}'
-total=$(du -cb "$dest/bin" "$dest/data" 2>/dev/null | tail -n1 | cut -f1)
+# With --no-data there may be no data folder: count what exists (du fails on a missing path, and set -e would stop).
+carry=("$dest/bin")
+[ -d "$dest/data" ] && carry+=("$dest/data")
+{ du -b "$dest/bin"/*; if [ -d "$dest/data" ]; then du -sb "$dest/data"; fi; } | awk '{printf "  %6.1f MiB  %s\n", $1 / 1048576, $2}'
+total=$(du -cb "${carry[@]}" | tail -n1 | cut -f1)
 awk -v t="$total" -v d="$dest" 'BEGIN { printf "total %.1f MiB to carry: %s/bin %s/data\n", t / 1048576, d, d }'
 if [ "$total" -gt $((60 * 1048576)) ]; then
   echo "gpu-prepare: more than 60 MiB; a device run carries at most 64 MiB" >&2

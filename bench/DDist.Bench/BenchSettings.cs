@@ -4,11 +4,16 @@ namespace DDist.Bench;
 
 /// <summary>Settings shared by every case; bench/run.sh passes the same values to the PyTorch side.</summary>
 public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch, int TinyOpCalls, ulong Seed, int ExpertImages = 5120, int EvalEpochs = 20,
-                                   string MttConfigs = "w32,convnet,convnetbn", string Device = "cpu", string Dataset = "fashion-mnist")
+                                   string MttConfigs = "w32,convnet,convnetbn", string Device = "cpu", string Dataset = "fashion-mnist",
+                                   int MttSynSteps = 0, string ResultsDir = "bench/results")
 {
     /// <summary>Where the cases run (--device cpu|cuda|cuda:N); tensors are drawn on the CPU and moved there, so both
     /// sides start from the same numbers on any device.</summary>
     public Device TorchDevice => DDist.Torch.Device.Parse(Device);
+
+    // MttSynSteps: 0 = each mtt-iteration configuration's own N; else every configuration unrolls this many steps
+    // (a quick run, e.g. the CPU mode of scripts/gpu-check.sh). ResultsDir: the folder of --out, where cases that
+    // exchange files with the PyTorch side (mtt-iteration's inputs and gradients) put them.
 
     public static BenchSettings Parse(string[] args, out string[] cases, out string outPath)
     {
@@ -31,11 +36,15 @@ public sealed record BenchSettings(int Threads, int Warmup, int Timed, int Batch
                 case "--mtt-configs": s = s with { MttConfigs = Value() }; break;
                 case "--device": s = s with { Device = Value() }; break;
                 case "--dataset": s = s with { Dataset = Value() }; break;
+                case "--mtt-syn-steps":
+                    s = s with { MttSynSteps = int.Parse(Value()) };
+                    if (s.MttSynSteps < 1) throw new ArgumentException("--mtt-syn-steps: expected a positive number of unrolled steps");
+                    break;
                 case "--cases": cases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": outPath = Value(); break;
-                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --mtt-configs --device --dataset --cases --out)");
+                default: throw new ArgumentException($"unknown option {args[i]} (--threads --warmup --steps --batch --tiny-calls --seed --expert-images --eval-epochs --mtt-configs --mtt-syn-steps --device --dataset --cases --out)");
             }
         }
-        return s;
+        return s with { ResultsDir = Path.GetDirectoryName(Path.GetFullPath(outPath))! };
     }
 }

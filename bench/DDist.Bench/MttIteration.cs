@@ -13,10 +13,12 @@ namespace DDist.Bench;
 /// <summary>One MTT outer iteration's gradient (Cazenavette et al. 2022, <c>distill.py</c>: flat parameter vector,
 /// N createGraph SGD steps on mini-batches of the synthetic set, L = ‖θ_N − θ*‖² / ‖θ_0 − θ*‖², gradient into the
 /// images and the step size), on 1×28×28 inputs with 10 classes, without DSA (so both sides see the same inputs).
-/// The inputs (θ_0, θ*, images, labels, every step's batch) are drawn once here from the seed and saved to
-/// bench/results/mtt-KEY-inputs.safetensors; bench/pytorch/mtt_iteration.py loads the same file and compares its
-/// gradients with the ones saved here. Each (configuration, mode) runs in a fresh child process so its peak resident
-/// memory (VmHWM) is its own: the allocator keeps freed memory, so peaks cannot be told apart inside one process.
+/// The inputs (θ_0, θ*, images, labels, every step's batch) are drawn once here on the CPU from the seed and saved to
+/// mtt-KEY-inputs.safetensors beside --out (bench/results by default); bench/pytorch/mtt_iteration.py loads the same
+/// file and compares its gradients with the ones saved here. Each (configuration, mode) runs in a fresh child process
+/// so its peak memory is its own: on the CPU the peak resident memory (VmHWM; the allocator keeps freed memory, so
+/// peaks cannot be told apart inside one process), on CUDA the caching allocator's peak (max_memory_allocated).
+/// With --device cuda the child moves the inputs to the GPU and each timed iteration ends with a device synchronise.
 /// Besides the reference (full unrolling) it measures exact recomputation (time, peak, and peak at N = 10 vs 80)
 /// and TESLA's approximation (its error against the exact gradient).</summary>
 public sealed class MttIteration : IBenchCase
@@ -31,66 +33,73 @@ public sealed class MttIteration : IBenchCase
         new("convnetbn", "ConvNetBN", 100, 20, 100, Timed: 2),
     ];
     public const double Alpha = 0.01;
-    public const string ResultsDir = "bench/results";
-    public static string InputsFile(string key) => Path.Combine(ResultsDir, $"mtt-{key}-inputs.safetensors");
-    public static string GradsFile(string key, string who) => Path.Combine(ResultsDir, $"mtt-{key}-{who}-grads.safetensors");
+    public static string InputsFile(string dir, string key) => Path.Combine(dir, $"mtt-{key}-inputs.safetensors");
+    public static string GradsFile(string dir, string key, string who) => Path.Combine(dir, $"mtt-{key}-{who}-grads.safetensors");
 
     public string Name => "mtt-iteration";
 
     public CaseResult Run(BenchSettings settings)
     {
-        Directory.CreateDirectory(ResultsDir);
+        string dir = settings.ResultsDir;
+        Directory.CreateDirectory(dir);
+        var child = new ChildRunner(dir, settings.Device, settings.Threads);
         var metrics = new List<Metric>();
         var details = new Dictionary<string, object>();
         var chosen = settings.MttConfigs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var k in chosen)
             if (Configs.All(c => c.Key != k)) throw new ArgumentException($"--mtt-configs: unknown '{k}'; known: {string.Join(", ", Configs.Select(c => c.Key))}");
-        foreach (var c in Configs)
+        bool cuda = settings.TorchDevice.Type == DeviceType.Cuda;
+        // --mtt-syn-steps scales every configuration (and the N = 10 vs 80 memory rows below) down for a quick run.
+        var configs = Configs.Select(c => settings.MttSynSteps > 0 ? c with { Steps = settings.MttSynSteps } : c).ToArray();
+        foreach (var c in configs)
         {
             if (!chosen.Contains(c.Key))
             {
-                File.Delete(InputsFile(c.Key));                 // the PyTorch side skips what DDist did not run
+                File.Delete(InputsFile(dir, c.Key));            // the PyTorch side skips what DDist did not run
                 continue;
             }
-            MakeInputs(c, settings.Seed);
+            MakeInputs(dir, c, settings.Seed);
             int timed = Math.Max(1, Math.Min(settings.Timed, c.Timed)), warmup = Math.Min(settings.Warmup, 1);
-            var exact = Child(c.Key, UnrollMode.Exact, c.Steps, warmup, timed, settings.Threads, save: "ddist-exact");
+            var exact = child.Run(c.Key, UnrollMode.Exact, c.Steps, warmup, timed, save: "ddist-exact");
             // Full unrolling holds every step's graph: about N/2 times exact recomputation's working set (W32: 2.9 GiB
-            // against 0.39 GiB at N = 20). Skip it, on both sides, where that would not fit in the memory available now.
+            // against 0.39 GiB at N = 20). Skip it, on both sides, where that would not fit in the host memory available
+            // now (on CUDA the shim reads no free-memory figure; the configurations here need a few GiB at most).
             double needMib = c.Steps * (Peak(exact) - exact["start_kib"]!.GetValue<double>() / 1024) / 2;
-            double availableMib = MemAvailableMib();
+            double availableMib = cuda ? double.PositiveInfinity : MemAvailableMib();
             if (needMib > 0.8 * availableMib)
             {
-                File.Delete(InputsFile(c.Key));
+                File.Delete(InputsFile(dir, c.Key));
                 var note = $"skipped: full unrolling needs about {needMib / 1024:F1} GiB, {availableMib / 1024:F1} GiB available";
                 Console.WriteLine($"  mtt-iteration {c.Key}: {note}");
                 details[c.Key] = new Dictionary<string, object> { ["skipped"] = note, ["exact"] = exact };
                 continue;
             }
-            var full = Child(c.Key, UnrollMode.Full, c.Steps, warmup, timed, settings.Threads, save: "ddist");
-            var tesla = Child(c.Key, UnrollMode.Tesla, c.Steps, 0, 1, settings.Threads, save: "ddist-tesla");
+            var full = child.Run(c.Key, UnrollMode.Full, c.Steps, warmup, timed, save: "ddist");
+            var tesla = child.Run(c.Key, UnrollMode.Tesla, c.Steps, 0, 1, save: "ddist-tesla");
             double fullS = Median(full), exactS = Median(exact);
             metrics.Add(new Metric($"{c.Key} s/iter", fullS, HigherIsBetter: false));
             metrics.Add(new Metric($"{c.Key} peak MiB", Peak(full), HigherIsBetter: false));
             details[c.Key] = new Dictionary<string, object>
             {
-                ["model"] = c.Model, ["images"] = c.Images, ["syn_steps"] = c.Steps, ["batch_syn"] = c.Batch, ["alpha"] = Alpha,
+                ["model"] = c.Model, ["device"] = settings.Device, ["peak_memory"] = cuda ? "CUDA max_memory_allocated" : "VmHWM", ["images"] = c.Images, ["syn_steps"] = c.Steps, ["batch_syn"] = c.Batch, ["alpha"] = Alpha,
                 ["full"] = full, ["exact"] = exact, ["tesla"] = tesla,
                 ["exact_over_full_time"] = exactS / fullS,
                 ["exact_over_full_cpu_time"] = MedianCpu(exact) / MedianCpu(full),
                 ["exact_peak_mib"] = Peak(exact), ["full_peak_mib"] = Peak(full),
-                ["exact_vs_full"] = Compare(GradsFile(c.Key, "ddist-exact"), GradsFile(c.Key, "ddist")),
-                ["tesla_vs_exact (approximate)"] = Compare(GradsFile(c.Key, "ddist-tesla"), GradsFile(c.Key, "ddist-exact")),
+                ["exact_vs_full"] = Compare(GradsFile(dir, c.Key, "ddist-exact"), GradsFile(dir, c.Key, "ddist")),
+                ["tesla_vs_exact (approximate)"] = Compare(GradsFile(dir, c.Key, "ddist-tesla"), GradsFile(dir, c.Key, "ddist-exact")),
             };
         }
-        // Memory flat in N: exact recomputation at N = 10 and N = 80 (batches drawn by the MTT schedule from the seed).
-        var w32 = Configs[0];
-        if (!chosen.Contains(w32.Key)) return new CaseResult(metrics, details);
-        var n10 = Child(w32.Key, UnrollMode.Exact, 10, 0, 1, settings.Threads, save: null);
-        var n80 = Child(w32.Key, UnrollMode.Exact, 80, 0, 1, settings.Threads, save: null);
+        // Memory flat in N: exact recomputation at N = 10 and N = 80 (batches drawn by the MTT schedule from the seed);
+        // with --mtt-syn-steps n, at min(n, 10) and 8 times that.
+        var w32 = configs[0];
+        if (!chosen.Contains(w32.Key) || !File.Exists(InputsFile(dir, w32.Key))) return new CaseResult(metrics, details);
+        int low = Math.Min(10, w32.Steps), high = 8 * low;
+        var nLow = child.Run(w32.Key, UnrollMode.Exact, low, 0, 1, save: null);
+        var nHigh = child.Run(w32.Key, UnrollMode.Exact, high, 0, 1, save: null);
         details["exact_peak_by_steps"] = new Dictionary<string, object>
         {
-            ["config"] = w32.Key, ["n10"] = n10, ["n80"] = n80, ["peak_ratio_80_over_10"] = Peak(n80) / Peak(n10),
+            ["config"] = w32.Key, ["syn_steps"] = new[] { low, high }, [$"n{low}"] = nLow, [$"n{high}"] = nHigh, [$"peak_ratio_{high}_over_{low}"] = Peak(nHigh) / Peak(nLow),
         };
         return new CaseResult(metrics, details);
     }
@@ -101,7 +110,7 @@ public sealed class MttIteration : IBenchCase
 
     /// <summary>θ_0 (PyTorch's default init), θ* = θ_0 + 0.01·N(0, 1), N(0, 1) images, labels i mod 10 and the
     /// reference's batch schedule (permutation chunks, last chunk first), all from the seed.</summary>
-    private static void MakeInputs(Config c, ulong seed)
+    private static void MakeInputs(string dir, Config c, ulong seed)
     {
         using var scope = new TensorScope();
         Tensors.ManualSeed(seed);
@@ -119,14 +128,21 @@ public sealed class MttIteration : IBenchCase
         {
             ["name"] = s.Name, ["shape"] = new JsonArray(s.Shape.Select(d => (JsonNode)d).ToArray()),
         }).ToArray());
-        SafeTensors.Save(InputsFile(c.Key), new Dictionary<string, Tensor>
+        SafeTensors.Save(InputsFile(dir, c.Key), new Dictionary<string, Tensor>
         {
             ["theta0"] = theta0, ["theta_star"] = target, ["images"] = images, ["labels"] = labels, ["batches"] = batchTensor,
             ["alpha"] = Tensors.Scalar(Alpha, DType.Float32),
         }, new Dictionary<string, string> { ["model"] = c.Model, ["layout"] = layout.ToJsonString(), ["batch_norm"] = net.HasBatchNorm ? "1" : "0" });
     }
 
-    private static JsonObject Child(string key, UnrollMode mode, int steps, int warmup, int timed, int threads, string? save)
+    /// <summary>Starts the children: every one reads and writes its files in <c>Dir</c> and runs on <c>Device</c>.</summary>
+    private sealed record ChildRunner(string Dir, string Device, int Threads)
+    {
+        public JsonObject Run(string key, UnrollMode mode, int steps, int warmup, int timed, string? save) =>
+            Child(Dir, Device, key, mode, steps, warmup, timed, Threads, save);
+    }
+
+    private static JsonObject Child(string dir, string device, string key, UnrollMode mode, int steps, int warmup, int timed, int threads, string? save)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!)
         {
@@ -134,7 +150,7 @@ public sealed class MttIteration : IBenchCase
         };
         foreach (var a in new[] { "--mtt-child", key, UnrollModes.Name(mode), steps.ToString(CultureInfo.InvariantCulture),
                                   warmup.ToString(CultureInfo.InvariantCulture), timed.ToString(CultureInfo.InvariantCulture),
-                                  threads.ToString(CultureInfo.InvariantCulture), save ?? "-" })
+                                  threads.ToString(CultureInfo.InvariantCulture), save ?? "-", dir, device })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var output = p.StandardOutput.ReadToEnd();
@@ -147,38 +163,50 @@ public sealed class MttIteration : IBenchCase
     }
 
     /// <summary>The child: loads the inputs, runs warmup + timed iterations of one mode, prints one JSON line with the
-    /// seconds per iteration, the start and peak resident memory, and saves the first iteration's gradients.</summary>
+    /// seconds per iteration, the start and peak memory (resident on the CPU, the caching allocator's on CUDA), and
+    /// saves the first iteration's gradients. Arguments: key, mode, N, warmup, timed, threads, save|-, dir, device.</summary>
     public static int RunChild(string[] args)
     {
+        if (args.Length != 10) throw new ArgumentException("--mtt-child KEY MODE STEPS WARMUP TIMED THREADS SAVE|- DIR DEVICE");
         string key = args[1];
         var mode = UnrollModes.Parse(args[2], "mode");
         int steps = int.Parse(args[3], CultureInfo.InvariantCulture), warmup = int.Parse(args[4], CultureInfo.InvariantCulture);
         int timed = int.Parse(args[5], CultureInfo.InvariantCulture), threads = int.Parse(args[6], CultureInfo.InvariantCulture);
         string? save = args[7] == "-" ? null : args[7];
+        string dir = args[8];
+        var device = Device.Parse(args[9]);
+        bool cuda = device.Type == DeviceType.Cuda;
         if (threads > 0) Tensors.SetNumThreads(threads);
         using var scope = new TensorScope();
-        var (t, meta) = SafeTensors.Load(InputsFile(key));
+        // Read on the CPU (the numbers DDist drew from the seed), then moved: both sides start from the same tensors.
+        var (t, meta) = SafeTensors.Load(InputsFile(dir, key));
         var net = ModelZoo.Create(meta["model"], 1, 10, 28, 28);
-        var images = t["images"];
-        var labels = t["labels"];
-        var theta0 = t["theta0"];
-        var target = t["theta_star"];
-        var batches = t["batches"];
+        var images = t["images"].To(device);
+        var labels = t["labels"].To(device);
+        var theta0 = t["theta0"].To(device);
+        var target = t["theta_star"].To(device);
+        var batches = t["batches"].To(device);
+        var alpha = t["alpha"].To(device);
         bool fromFile = steps <= batches.Size(0);
         Tensors.ManualSeed(1);
-        using var schedule = new MinibatchSchedule(images.Size(0), batches.Size(1), Device.Cpu);
+        using var schedule = new MinibatchSchedule(images.Size(0), batches.Size(1), device);
         var problem = new UnrollProblem
         {
             Forward = (x, theta) => net.Forward(x, theta, null, training: true),
             Images = images,
             StepLoss = (logits, idx, _) => F.CrossEntropy(logits, labels.IndexSelect(0, idx)),
-            StepSize = t["alpha"],
+            StepSize = alpha,
             Theta0 = theta0,
             Steps = steps,
             NextBatch = i => fromFile ? batches.Select(0, i).Contiguous().DetachFromScope() : schedule.Next(),
             TerminalLoss = theta => (theta - target).Square().Sum() / (theta0 - target).Square().Sum(),
         };
-        long startKib = ProcStatusKib("VmRSS");
+        if (cuda)
+        {
+            Tensors.CudaSynchronize();
+            Tensors.CudaResetPeakMemory(device.Index);
+        }
+        long startKib = cuda ? CudaKib(device, peak: false) : ProcStatusKib("VmRSS");
         var seconds = new List<double>();
         var cpuSeconds = new List<double>();
         double loss = double.NaN;
@@ -187,6 +215,7 @@ public sealed class MttIteration : IBenchCase
             var c0 = Environment.CpuUsage.TotalTime;
             long t0 = Stopwatch.GetTimestamp();
             using var g = UnrolledGradient.Compute(problem, mode);
+            Tensors.CudaSynchronize();   // CUDA runs asynchronously: the iteration is done when the device is (no-op on CPU)
             double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             if (i >= warmup)
             {
@@ -197,9 +226,9 @@ public sealed class MttIteration : IBenchCase
             {
                 loss = g.Loss;
                 if (save is not null)
-                    SafeTensors.Save(GradsFile(key, save), new Dictionary<string, Tensor>
+                    SafeTensors.Save(GradsFile(dir, key, save), new Dictionary<string, Tensor>
                     {
-                        ["images"] = g.Images, ["alpha"] = g.StepSize, ["loss"] = Tensors.Scalar(g.Loss, DType.Float64),
+                        ["images"] = g.Images.To(Device.Cpu), ["alpha"] = g.StepSize.To(Device.Cpu), ["loss"] = Tensors.Scalar(g.Loss, DType.Float64),
                     });
             }
         }
@@ -209,10 +238,20 @@ public sealed class MttIteration : IBenchCase
             ["syn_steps"] = steps,
             ["seconds"] = new JsonArray(seconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
             ["cpu_seconds"] = new JsonArray(cpuSeconds.Select(s => (JsonNode)Math.Round(s, 4)).ToArray()),
-            ["start_kib"] = startKib, ["peak_kib"] = ProcStatusKib("VmHWM"), ["loss"] = loss,
+            ["device"] = device.ToString(), ["peak_memory"] = cuda ? "CUDA max_memory_allocated" : "VmHWM",
+            ["start_kib"] = startKib, ["peak_kib"] = cuda ? CudaKib(device, peak: true) : ProcStatusKib("VmHWM"), ["loss"] = loss,
         };
         Console.WriteLine(result.ToJsonString());
         return 0;
+    }
+
+    /// <summary>The CUDA caching allocator's allocated (or peak allocated) memory in KiB; a shim that cannot read
+    /// it is an error here, since this peak is what the child reports.</summary>
+    private static long CudaKib(Device device, bool peak)
+    {
+        var m = Tensors.CudaMemory(device.Index)
+            ?? throw new InvalidOperationException("mtt-iteration on CUDA: this shim cannot read the CUDA memory statistics (dd_cuda_memory_stats)");
+        return (peak ? m.PeakAllocatedBytes : m.AllocatedBytes) / 1024;
     }
 
     private static double MemAvailableMib()

@@ -21,10 +21,11 @@ foreach (var name in caseNames)
         ?? throw new ArgumentException($"unknown case '{name}'; known: {string.Join(", ", BenchCases.All.Select(c => c.Name))}");
     if (device.Type == DeviceType.Cuda) TryCuda(() => { Tensors.CudaEmptyCache(); Tensors.CudaResetPeakMemory(device.Index); });
     var r = bench.Run(settings);
-    // Peak GPU memory of the case (torch.cuda.max_memory_allocated on the PyTorch side), where the shim can read it.
+    // Peak GPU memory of the case (torch.cuda.max_memory_allocated on the PyTorch side), where the shim can read it;
+    // none for a case that did its device work in child processes (mtt-iteration reports each child's peak itself).
     CudaMemoryStats? memory = null;
     if (device.Type == DeviceType.Cuda) TryCuda(() => memory = Tensors.CudaMemory(device.Index));
-    if (memory is { } m)
+    if (memory is { PeakAllocatedBytes: > 0 } m)
         r = r with { Metrics = [.. r.Metrics, new Metric("peak MiB", m.PeakAllocatedBytes / 1048576.0, HigherIsBetter: false)] };
     Console.WriteLine($"ddist {name}: " + string.Join(", ", r.Metrics.Select(m => $"{m.Name} {m.Value:G4}")));
     results[name] = new JsonObject

@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--expert-images", type=int, default=5120)
     ap.add_argument("--eval-epochs", type=int, default=20)
     ap.add_argument("--mtt-configs", default="w32,convnet,convnetbn")
+    ap.add_argument("--mtt-syn-steps", type=int, default=0,
+                    help="mtt-iteration: N for every configuration (0 = their own); the DDist side draws the inputs with it")
     ap.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     ap.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist or mnist (the pipeline cases' data)")
     ap.add_argument("--cases", default=",".join(CASES))
@@ -73,7 +75,8 @@ def main():
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats(device)
         r = CASES[name](s)
-        if device.type == "cuda":
+        # None for a case that did its device work in child processes (mtt-iteration reports each child's peak itself).
+        if device.type == "cuda" and torch.cuda.max_memory_allocated(device) > 0:
             r["metrics"].append({"name": "peak MiB", "value": torch.cuda.max_memory_allocated(device) / 1048576,
                                  "higher_is_better": False})
         print(f"pytorch {name}: " + ", ".join(f"{m['name']} {m['value']:.4g}" for m in r["metrics"]))

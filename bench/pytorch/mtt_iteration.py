@@ -3,7 +3,9 @@
 gradients keep their graph (create_graph=True), L = |theta_N - theta*|^2 / |theta_0 - theta*|^2, backward into the
 images and the step size). It loads the inputs DDist drew (bench/results/mtt-KEY-inputs.safetensors), so both sides
 differentiate the same function at the same point, saves its gradients beside DDist's and reports how well they
-agree. Each configuration runs in a fresh child process, so the peak resident memory (VmHWM) is that run's own."""
+agree. Each configuration runs in a fresh child process, so its peak memory is that run's own: on the CPU the peak
+resident memory (VmHWM), on CUDA torch.cuda.max_memory_allocated. With --device cuda the inputs (read on the CPU) are
+moved to the GPU and each timed iteration ends with torch.cuda.synchronize()."""
 import json
 import math
 import os
@@ -89,12 +91,18 @@ def status_kib(field):
     return -1
 
 
-def child(results_dir, key, warmup, timed, threads):
+def child(results_dir, key, warmup, timed, threads, device):
     torch.set_num_threads(threads)
+    device = torch.device(device)
+    cuda = device.type == "cuda"
     t, meta = load_safetensors(os.path.join(results_dir, f"mtt-{key}-inputs.safetensors"))
+    t = {k: v.to(device) for k, v in t.items()}
     net = convnet(json.loads(meta["layout"]), meta["batch_norm"] == "1")
     theta0, target, labels, batches = t["theta0"], t["theta_star"], t["labels"], t["batches"]
-    start_kib = status_kib("VmRSS")
+    if cuda:
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+    start_kib = torch.cuda.memory_allocated(device) // 1024 if cuda else status_kib("VmRSS")
     seconds, cpu_seconds, out = [], [], None
     for it in range(warmup + timed):
         c0 = time.process_time()
@@ -109,6 +117,8 @@ def child(results_dir, key, warmup, timed, threads):
             student_params.append(student_params[-1] - syn_lr * grad)
         loss = (student_params[-1] - target).pow(2).sum() / (theta0 - target).pow(2).sum()
         loss.backward()
+        if cuda:
+            torch.cuda.synchronize(device)   # asynchronous: the iteration is done when the device is
         s = time.perf_counter() - t0
         if it >= warmup:
             seconds.append(round(s, 4))
@@ -117,8 +127,10 @@ def child(results_dir, key, warmup, timed, threads):
             out = {"images": image_syn.grad, "alpha": syn_lr.grad, "loss": torch.tensor(loss.item(), dtype=torch.float64)}
         del student_params, loss, image_syn, syn_lr
     save_safetensors(os.path.join(results_dir, f"mtt-{key}-pytorch-grads.safetensors"), out)
-    print(json.dumps({"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "cpu_seconds": cpu_seconds, "start_kib": start_kib,
-                      "peak_kib": status_kib("VmHWM"), "loss": out["loss"].item()}))
+    peak_kib = torch.cuda.max_memory_allocated(device) // 1024 if cuda else status_kib("VmHWM")
+    print(json.dumps({"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "cpu_seconds": cpu_seconds,
+                      "device": str(device), "peak_memory": "CUDA max_memory_allocated" if cuda else "VmHWM",
+                      "start_kib": start_kib, "peak_kib": peak_kib, "loss": out["loss"].item()}))
 
 
 def compare(a, b):
@@ -147,15 +159,21 @@ def run(s):
             continue
         timed, warmup = max(1, min(s.steps, timed_max)), min(s.warmup, 1)
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", results_dir, key, str(warmup), str(timed),
-                               str(s.threads)], check=True, capture_output=True, text=True)
+                               str(s.threads), s.device], capture_output=True, text=True)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            raise RuntimeError(f"mtt-iteration child {key} failed with exit code {proc.returncode}")
         r = json.loads(proc.stdout.strip().splitlines()[-1])
+        if s.mtt_syn_steps and r["syn_steps"] != s.mtt_syn_steps:
+            raise RuntimeError(f"mtt-iteration {key}: {inputs} holds N={r['syn_steps']} steps, --mtt-syn-steps asks for "
+                               f"{s.mtt_syn_steps}: run the DDist side with the same options first")
         print(f"  mtt-iteration {key} full N={r['syn_steps']}: {' '.join(f'{x:.2f}' for x in r['seconds'])} s, "
               f"peak {r['peak_kib'] / 1024:.0f} MiB")
         sec = sorted(r["seconds"])
         median = sec[len(sec) // 2] if len(sec) % 2 else (sec[len(sec) // 2 - 1] + sec[len(sec) // 2]) / 2
         metrics.append({"name": f"{key} s/iter", "value": median, "higher_is_better": False})
         metrics.append({"name": f"{key} peak MiB", "value": r["peak_kib"] / 1024, "higher_is_better": False})
-        d = {"full": r}
+        d = {"device": s.device, "full": r}
         ddist = os.path.join(results_dir, f"mtt-{key}-ddist-grads.safetensors")
         if os.path.exists(ddist):
             d["ddist_vs_pytorch"] = compare(ddist, os.path.join(results_dir, f"mtt-{key}-pytorch-grads.safetensors"))
@@ -164,7 +182,7 @@ def run(s):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 7 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+    if len(sys.argv) == 8 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7])
     else:
         sys.exit("run through bench.py (case mtt-iteration)")
