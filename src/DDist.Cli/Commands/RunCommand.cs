@@ -11,7 +11,7 @@ namespace DDist.Cli.Commands;
 /// folder layout and resume each other.</summary>
 public static class RunCommand
 {
-    public const string DemoRecipe = "recipes/fashion-mnist-ipc300-demo.json";
+    public const string DemoRecipe = "recipes/fashion-mnist-ipc10-demo.json";
 
     public static Command Create(GlobalOptions globals)
     {
@@ -33,7 +33,7 @@ public static class RunCommand
 
     public static Command CreateDemo(GlobalOptions globals)
     {
-        var cmd = new Command("demo", $"The main job: a small SelMatch recipe on Fashion-MNIST end to end ({DemoRecipe}), about 15 min on 2 cores");
+        var cmd = new Command("demo", $"The main job: MTT and SelMatch against Random on Fashion-MNIST at IPC 10, end to end ({DemoRecipe}), about 11 min on 2 cores");
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var root = Environment.GetEnvironmentVariable("DDIST_ROOT") ?? Directory.GetCurrentDirectory();
