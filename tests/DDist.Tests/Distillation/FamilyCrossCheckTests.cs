@@ -7,7 +7,7 @@ using DDist.Torch.IO;
 namespace DDist.Tests.Distillation;
 
 /// <summary>The DC/DSA matching loss and the DM loss, and their gradients with respect to the synthetic images,
-/// against an independent PyTorch computation (tests/python/family_reference.py, written as the DC repository
+/// against an independent PyTorch computation (tests/DDist.Tests/Python/family_reference.py, written as the DC repository
 /// writes them), in float64 on a small ConvNet.</summary>
 [Collection(SerialRngCollection.Name)]
 public sealed class FamilyCrossCheckTests : IDisposable
@@ -86,7 +86,7 @@ public sealed class FamilyCrossCheckTests : IDisposable
         meta["net"] = JsonSerializer.Serialize(new { width = Width, depth = Depth, norm });
         meta["layout"] = JsonSerializer.Serialize(net.Layout.Select(s => new { name = s.Name, shape = s.Shape, offset = s.Offset }));
         SafeTensors.Save(input, inputs, meta);
-        PythonTorchScript.RunOk("family_reference.py", input, output);
+        PythonTorch.RunScript("family_reference.py", input, output);
         var (t, _) = SafeTensors.Load(output);
         return (t["loss"].ToArray<double>()[0], t["grad_syn"]);
     }

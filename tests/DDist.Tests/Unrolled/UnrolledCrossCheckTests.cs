@@ -5,13 +5,14 @@ using DDist.Distillation.Unrolled;
 using DDist.Evaluation;
 using DDist.Models;
 using DDist.Tests.Data;
+using DDist.Tests.Distillation;
 using DDist.Torch;
 using DDist.Torch.IO;
 
 namespace DDist.Tests.Unrolled;
 
 /// <summary>DD / soft-label DD's unrolled loss and gradients, the learned-steps GD step, AlexCifarNet's forward pass and
-/// DATM's soft-label matching gradient, each against an independent PyTorch computation (tests/python/unrolled_reference.py).</summary>
+/// DATM's soft-label matching gradient, each against an independent PyTorch computation (tests/DDist.Tests/Python/unrolled_reference.py).</summary>
 [Collection(SerialRngCollection.Name)]
 public class UnrolledCrossCheckTests
 {
@@ -52,7 +53,7 @@ public class UnrolledCrossCheckTests
             ["datm.target"] = target, ["datm.steps"] = Tensors.FromArray(new long[] { 3 }),
         };
         SafeTensors.Save(dir.Combine("in.safetensors"), inputs);
-        PythonTorch.RunOk(PythonTorch.Script("unrolled_reference.py"), dir.Combine("in.safetensors"), dir.Combine("out.safetensors"));
+        PythonTorch.RunScript("unrolled_reference.py", dir.Combine("in.safetensors"), dir.Combine("out.safetensors"));
         var (py, _) = SafeTensors.Load(dir.Combine("out.safetensors"));
 
         // DD / SLD: loss and gradients with respect to both image batches, both label batches and r.
