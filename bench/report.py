@@ -71,6 +71,10 @@ def mtt_details(dd, pt):
                          f"{t['image_grad_cosine']:.4f}", f"{t['image_grad_rel_norm_diff']:.3f}"))
         if "exact_over_full_cpu_time" in d:
             print(f"  {'':<10} exact/full by process CPU time (steadier on a busy machine): {d['exact_over_full_cpu_time']:.2f}x")
+        w, v = pt.get(key, {}).get("pytorch_vs_float64"), pt.get(key, {}).get("ddist_vs_float64")
+        if w and v:
+            print(f"  {'':<10} float32 against a float64 run of the same iteration: image cos PyTorch {w['image_grad_cosine']:.8f}, "
+                  f"DDist {v['image_grad_cosine']:.8f}; α rel PyTorch {w['alpha_grad_rel_diff']:.2e}, DDist {v['alpha_grad_rel_diff']:.2e}")
         e = d["exact_vs_full"]
         print(f"  {'':<10} DDist exact vs full: image rel norm diff {e['image_grad_rel_norm_diff']:.2e}, "
               f"α rel diff {e['alpha_grad_rel_diff']:.2e}; TESLA (approximate) α rel diff {t['alpha_grad_rel_diff']:.3f}")

@@ -91,12 +91,15 @@ def status_kib(field):
     return -1
 
 
-def child(results_dir, key, warmup, timed, threads, device):
+def child(results_dir, key, warmup, timed, threads, device, dtype="float32"):
     torch.set_num_threads(threads)
     device = torch.device(device)
     cuda = device.type == "cuda"
     t, meta = load_safetensors(os.path.join(results_dir, f"mtt-{key}-inputs.safetensors"))
-    t = {k: v.to(device) for k, v in t.items()}
+    # float64: the same iteration on the same inputs, untimed, as the reference both float32 gradients are measured
+    # against (how far float32 itself drifts over N unrolled steps bounds the agreement any two engines can reach).
+    wide = dtype == "float64"
+    t = {k: (v.double() if wide and v.is_floating_point() else v).to(device) for k, v in t.items()}
     net = convnet(json.loads(meta["layout"]), meta["batch_norm"] == "1")
     theta0, target, labels, batches = t["theta0"], t["theta_star"], t["labels"], t["batches"]
     if cuda:
@@ -126,7 +129,7 @@ def child(results_dir, key, warmup, timed, threads, device):
         if it == 0:
             out = {"images": image_syn.grad, "alpha": syn_lr.grad, "loss": torch.tensor(loss.item(), dtype=torch.float64)}
         del student_params, loss, image_syn, syn_lr
-    save_safetensors(os.path.join(results_dir, f"mtt-{key}-pytorch-grads.safetensors"), out)
+    save_safetensors(os.path.join(results_dir, f"mtt-{key}-{'float64' if wide else 'pytorch'}-grads.safetensors"), out)
     peak_kib = torch.cuda.max_memory_allocated(device) // 1024 if cuda else status_kib("VmHWM")
     print(json.dumps({"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "cpu_seconds": cpu_seconds,
                       "device": str(device), "peak_memory": "CUDA max_memory_allocated" if cuda else "VmHWM",
@@ -177,12 +180,22 @@ def run(s):
         ddist = os.path.join(results_dir, f"mtt-{key}-ddist-grads.safetensors")
         if os.path.exists(ddist):
             d["ddist_vs_pytorch"] = compare(ddist, os.path.join(results_dir, f"mtt-{key}-pytorch-grads.safetensors"))
+        if s.device == "cpu":   # the float64 reference (untimed); CUDA's float64 is too slow on some parts to be worth it
+            proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", results_dir, key, "0", "1",
+                                   str(s.threads), s.device, "float64"], capture_output=True, text=True)
+            if proc.returncode != 0:
+                sys.stderr.write(proc.stderr)
+                raise RuntimeError(f"mtt-iteration float64 child {key} failed with exit code {proc.returncode}")
+            wide = os.path.join(results_dir, f"mtt-{key}-float64-grads.safetensors")
+            d["pytorch_vs_float64"] = compare(os.path.join(results_dir, f"mtt-{key}-pytorch-grads.safetensors"), wide)
+            if os.path.exists(ddist):
+                d["ddist_vs_float64"] = compare(ddist, wide)
         details[key] = d
     return {"metrics": metrics, "details": details}
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 8 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7])
+    if len(sys.argv) in (8, 9) and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], *sys.argv[8:])
     else:
         sys.exit("run through bench.py (case mtt-iteration)")
