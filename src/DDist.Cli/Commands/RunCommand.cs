@@ -24,7 +24,14 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
-            if (ComparisonRecipe.IsComparison(path)) return CompareCommand.RunRecipe(ctx, path);
+            if (ComparisonRecipe.IsComparison(path))
+            {
+                // Comparisons are stage units too, but not submitted to Slurm (the embedding network herding,
+                // k-center and coverage share is trained per process, not kept): refuse rather than silently run
+                // hours of work on the login node.
+                if (slurm.Selected(parse)) throw new CliException($"--executor slurm: {path} is a comparison recipe; comparisons run with --executor local only");
+                return CompareCommand.RunRecipe(ctx, path);
+            }
             var r = WithUnroll(LoadRecipe(path), parse.GetValue(unroll));
             return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, r) : Run(ctx, r, PipelineStop.Report);
         });

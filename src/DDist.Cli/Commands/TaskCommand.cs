@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DDist.Pipeline;
 using DDist.Pipeline.Executors;
+using DDist.Pipeline.Stages;
 
 namespace DDist.Cli.Commands;
 
@@ -10,7 +11,7 @@ public static class TaskCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var unit = new Argument<string>("unit") { Description = "experts, scores, window, choose-beta, distill-mtt, distill-selmatch, evaluate, report" };
+        var unit = new Argument<string>("unit") { Description = "experts, forgetting, scores, window, halving-R, choose-beta, distill-mtt, distill-selmatch, evaluate, report" };
         var recipe = RunCommand.RecipeArgument();
         var task = new Option<int>("--task") { Description = "Task number within the unit (the array index)", Required = true };
         var cmd = new Command("task", "Run one task of one stage of a recipe (used by `ddist run --executor slurm`)") { unit, recipe, task };
@@ -22,15 +23,17 @@ public static class TaskCommand
             var plan = new StagePlan(r, outDir);
             var name = parse.GetValue(unit)!;
             int i = parse.GetValue(task);
-            var options = plan.OptionsFor(name, i);
-            ctx.Note($"{r.Name}: {name} task {i} of {plan.Unit(name).Tasks} → {Path.GetFullPath(outDir)}");
+            var stage = plan.Unit(name);
+            if (i < 0 || i >= stage.Tasks) throw new CliException($"--task {i}: stage unit '{name}' has tasks 0..{stage.Tasks - 1}");
+            ctx.Note($"{r.Name}: {name} task {i} of {stage.Tasks} ({stage.TaskName(i)}) → {Path.GetFullPath(outDir)}");
             // An interrupted expert (cancelled, killed, out of time) left its per-epoch checkpoint; the trainer resumes from it.
             var checkpoint = Path.Combine(outDir, "experts", ".partial", $"expert_{i:D4}");
-            if (name == StagePlan.Experts && Directory.Exists(checkpoint))
+            if (name == RecipeStages.Experts && Directory.Exists(checkpoint))
                 ctx.Note($"expert {i}: resuming from its checkpoint ({Directory.GetFiles(checkpoint, "epoch_*.safetensors").Length - 1} epoch(s) done)");
-            ProgressView.Run(ctx, p => new RecipeRunner(r, outDir, p, ctx.Note, options).Run(ctx.Cancel));
-            if (!plan.Unit(name).IsTaskDone(i))
-                throw new InvalidOperationException($"{name} task {i}: the runner returned but its artefacts are missing in {outDir}");
+            var options = new PipelineOptions { Device = ctx.Device };
+            ProgressView.Run(ctx, p => { new RecipeRunner(r, outDir, p, ctx.Note, options).RunTask(name, i, ctx.Cancel); return 0; });
+            if (!stage.IsTaskDone(i))
+                throw new InvalidOperationException($"{name} task {i} ({stage.TaskName(i)}): the runner returned but its outputs ({stage.Outputs}) are missing in {outDir}");
             ctx.WriteResult(new { unit = name, task = i, done = true }, w => w.WriteLine($"{name} task {i}: done"));
             return ExitCodes.Ok;
         });

@@ -132,6 +132,18 @@ public sealed class PipelineCliTests : IDisposable
     }
 
     [Fact]
+    public void SlurmExecutorRefusesAComparisonRecipeInsteadOfRunningItHere()
+    {
+        var comparison = Path.Combine(Path.GetDirectoryName(DemoRecipe())!, "mnist-dm-ipc1-small.json");
+        var outDir = Path.Combine(_dir, "cmp");
+        var r = Run("run", comparison, "--executor", "slurm", "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, r.Code);
+        Assert.Contains("--executor slurm", r.Err);
+        Assert.Contains("comparison", r.Err);
+        Assert.False(Directory.Exists(outDir), "nothing may run on a refused executor");
+    }
+
+    [Fact]
     public void ReportOnAFolderThatIsNoRunIsAnError()
     {
         var r = Run("report", _dir);

@@ -15,25 +15,22 @@ public sealed class StagePlanTests : IDisposable
     private static Recipe Demo() => Recipe.Load(Path.Combine(SlurmCluster.RepoRoot, "recipes", "fashion-mnist-ipc300-demo.json"));
 
     [Fact]
-    public void UnitsFollowTheRecipeAndTasksMapToRunnerOptions()
+    public void UnitsFollowTheRecipeAndTasksMapToTheirPieceOfWork()
     {
         var plan = new StagePlan(Demo(), _dir.Path);
         Assert.Equal(["experts", "forgetting", "scores", "window", "halving-1", "halving-2", "halving-3", "choose-beta", "distill-mtt", "distill-selmatch", "evaluate", "report"],
                      plan.Units.Select(u => u.Name));
         Assert.Equal([5, 3, 2], new[] { 1, 2, 3 }.Select(r => plan.Unit($"halving-{r}").Tasks));
-        Assert.Equal((PipelineStop.Window, (2, 1)), (plan.OptionsFor("halving-2", 1).StopAfter, plan.OptionsFor("halving-2", 1).HalvingTask));
+        Assert.Equal("surviving β 1 of round 2", plan.Unit("halving-2").TaskName(1));
         Assert.Equal((5, 2, 1, 5, 1, 4), (plan.Unit("experts").Tasks, plan.Unit("forgetting").Tasks, plan.Unit("scores").Tasks, plan.Unit("window").Tasks, plan.Unit("choose-beta").Tasks, plan.Unit("evaluate").Tasks / 3));
-        var expert = plan.OptionsFor("experts", 3);
-        Assert.Equal((PipelineStop.Experts, 3, 5), (expert.StopAfter, expert.ExpertShard.Index, expert.ExpertShard.Count));
-        var window = plan.OptionsFor("window", 4);
-        Assert.Equal((PipelineStop.Window, 4, 5), (window.StopAfter, window.WindowShardIndex, window.WindowShardCount));
-        Assert.Equal((PipelineStop.Distill, "mtt"), (plan.OptionsFor("distill-mtt", 0).StopAfter, plan.OptionsFor("distill-mtt", 0).OnlyMethod));
-        var eval = plan.OptionsFor("evaluate", 7);   // 3 networks per row: task 7 is network 1 of the third row
-        Assert.Equal((PipelineStop.Report, "mtt", 1), (eval.StopAfter, eval.OnlyMethod, eval.EvalNetwork));
-        Assert.Null(plan.OptionsFor("report", 0).OnlyMethod);
-        Assert.Equal((PipelineStop.Scores, 1), (plan.OptionsFor("forgetting", 1).StopAfter, plan.OptionsFor("forgetting", 1).ForgettingRun));
-        Assert.Throws<ArgumentOutOfRangeException>(() => plan.OptionsFor("experts", 5));
+        Assert.Equal("expert 3", plan.Unit("experts").TaskName(3));
+        Assert.Equal("β 0.8", plan.Unit("window").TaskName(4));
+        Assert.Equal("mtt distillation", plan.Unit("distill-mtt").TaskName(0));
+        Assert.Equal("network 1 of row mtt", plan.Unit("evaluate").TaskName(7));   // 3 networks per row: task 7 is network 1 of the third row
+        Assert.Equal("forgetting run 1", plan.Unit("forgetting").TaskName(1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RecipeRunner(Demo(), _dir.Path).RunTask("experts", 5));
         Assert.Contains("choose-beta", Assert.Throws<ArgumentException>(() => plan.Unit("distil")).Message);
+        Assert.Contains("choose-beta", Assert.Throws<ArgumentException>(() => new RecipeRunner(Demo(), _dir.Path).RunTask("distil", 0)).Message);
     }
 
     [Fact]

@@ -100,7 +100,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
         var task = new[] { "task", unit.Name, recipePath, "--out", Path.GetFullPath(plan.OutDir) }.Concat(options.TaskArguments);
         var text = new StringBuilder()
             .AppendLine("#!/bin/bash")
-            .AppendLine($"# ddist run --executor slurm: {unit.Description} of recipe {plan.Recipe.Name}; array index = task number.")
+            .AppendLine($"# ddist run --executor slurm: {unit.Description} of recipe {plan.Recipe.Name} ({unit.Outputs}); array index = task number.")
             .AppendLine("set -eu")
             .AppendLine($"exec {command} {string.Join(' ', task.Select(Quote))} --task \"$SLURM_ARRAY_TASK_ID\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"")
             .ToString();

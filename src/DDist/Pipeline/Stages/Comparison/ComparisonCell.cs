@@ -1,0 +1,22 @@
+using DDist.Recipes;
+
+namespace DDist.Pipeline.Stages.Comparison;
+
+/// <summary>One cell of a comparison, a method at one IPC, and where its files are: RUN/ipcN/METHOD/ holds the set
+/// (synthetic.safetensors for DC/DSA/DM, selected.safetensors for the real-image methods), made.json (what making it
+/// cost) and eval.json (its evaluation).</summary>
+public sealed record ComparisonCell(string Method, int Ipc)
+{
+    /// <summary>Every method at every IPC, IPC-major: the table's row order and the stages' task numbers.</summary>
+    public static IReadOnlyList<ComparisonCell> Of(ComparisonRecipe recipe) =>
+        recipe.Ipcs.SelectMany(ipc => recipe.Methods.Select(m => new ComparisonCell(m, ipc))).ToList();
+
+    public bool Distilled => Method is "dc" or "dsa" or "dm";
+
+    public string Dir(RunFolder folder) => folder.Combine($"ipc{Ipc}", Method);
+    public string SetPath(RunFolder folder) => Path.Combine(Dir(folder), Distilled ? "synthetic.safetensors" : "selected.safetensors");
+    public string MadePath(RunFolder folder) => Path.Combine(Dir(folder), "made.json");
+    public string EvalPath(RunFolder folder) => Path.Combine(Dir(folder), "eval.json");
+
+    public override string ToString() => $"{Method} at IPC {Ipc}";
+}

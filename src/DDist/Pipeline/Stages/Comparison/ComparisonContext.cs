@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Evaluation;
+using DDist.Models;
+using DDist.Recipes;
+using DDist.Selection;
+using DDist.Torch;
+
+namespace DDist.Pipeline.Stages.Comparison;
+
+/// <summary>What the stages of one comparison share within one process: the recipe, the folder, the data, the
+/// embedding network herding, k-center and coverage read (trained once per process; it is not kept on disk), the
+/// forgetting scores, the sets made here, and the time of each shared step for the table.</summary>
+public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder, IProgress<ProgressReport>? progress, Action<string>? log,
+                                      Device device, CancellationToken cancel) : IDisposable
+{
+    public const string ForgettingFile = "forgetting-scores.safetensors";
+
+    private ComparisonData? _data;
+    private EmbeddingNetwork? _embedding;
+    private Tensor? _trainFeatures;
+    private DifficultyScores? _forgetting;
+    private readonly Dictionary<ComparisonCell, (SmallSet Set, double Seconds)> _made = new();
+
+    public ComparisonRecipe Recipe { get; } = recipe;
+    public RunFolder Folder { get; } = folder;
+    public IProgress<ProgressReport>? Progress { get; } = progress;
+    public CancellationToken Cancel { get; } = cancel;
+    /// <summary>Seconds of each shared step done in this process (embedding network, forgetting scores, coverage radius).</summary>
+    public Dictionary<string, double> SharedSeconds { get; } = new();
+    /// <summary>The table, once the table stage has built it.</summary>
+    public ComparisonResult? Result { get; set; }
+
+    public void Log(string line) => log?.Invoke(line);
+
+    public T Timed<T>(string what, Func<T> work)
+    {
+        Log($"{what}…");
+        var clock = Stopwatch.StartNew();
+        var r = work();
+        SharedSeconds[what] = clock.Elapsed.TotalSeconds;
+        return r;
+    }
+
+    public ComparisonData Data => _data ??= Load();
+
+    private ComparisonData Load()
+    {
+        var raw = DatasetRegistry.Load(Recipe.Dataset);
+        var norm = DatasetRegistry.GetSpec(Recipe.Dataset).DefaultNormalization;
+        var train = ImageDataset.FromRaw(Subset(raw.Train, Recipe.TrainPerClass, Recipe.Seed), norm, device, raw.Name);
+        var test = ImageDataset.FromRaw(Subset(raw.Test, Recipe.TestPerClass, Recipe.Seed + 1), norm, device, raw.Name);
+        return new ComparisonData(train, test);
+    }
+
+    private static RawImageSet Subset(RawImageSet set, int? perClass, int seed) =>
+        perClass is int n ? set.Subset(SubsetSampler.ClassBalanced(set.Labels, set.NumClasses, n, seed)) : set;
+
+    public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
+
+    public EmbeddingNetwork Embedding =>
+        _embedding ??= Timed("embedding network", () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel));
+
+    public Tensor TrainFeatures => _trainFeatures ??= Timed("embedding features", () => Embedding.Embed(Data.Train.Images));
+
+    /// <summary>Forgetting scores on the comparison's training set: read back, or trained (Toneva et al. 2019) and kept.</summary>
+    public DifficultyScores Forgetting
+    {
+        get
+        {
+            if (_forgetting is not null) return _forgetting;
+            var path = Folder.Combine(ForgettingFile);
+            if (File.Exists(path)) return _forgetting = DifficultyScores.Load(path);
+            var model = Recipe.Forgetting.Model ?? Recipe.Coreset.Model;
+            _forgetting = Timed("forgetting scores", () => new ForgettingScoreTrainer(() => Net(model), Data.Train).Run(Recipe.ToForgettingOptions(), Progress, Cancel));
+            _forgetting.Save(path);
+            return _forgetting;
+        }
+    }
+
+    /// <summary>A cell's set and what making it cost: the one made in this process, or read back from its folder.</summary>
+    public (SmallSet Set, double Seconds) Made(ComparisonCell cell)
+    {
+        if (_made.TryGetValue(cell, out var made)) return made;
+        using var doc = JsonDocument.Parse(File.ReadAllText(cell.MadePath(Folder)));
+        return _made[cell] = (SmallSet.Load(cell.SetPath(Folder)), doc.RootElement.GetProperty("seconds").GetDouble());
+    }
+
+    public void Keep(ComparisonCell cell, SmallSet set, double seconds)
+    {
+        if (_made.Remove(cell, out var old)) old.Set.Dispose();
+        _made[cell] = (set, seconds);
+    }
+
+    public void Dispose()
+    {
+        foreach (var (set, _) in _made.Values) set.Dispose();
+        _trainFeatures?.Dispose();
+        _embedding?.Dispose();
+        _data?.Dispose();
+    }
+}

@@ -1,0 +1,73 @@
+using DDist.Data;
+using DDist.Evaluation;
+using DDist.Reporting;
+using DDist.Selection;
+using DDist.Torch;
+
+namespace DDist.Pipeline.Stages.Comparison;
+
+/// <summary>The comparison's answer: each cell's accuracy beside the published number and its source, SelMatch's
+/// r-coverage of the test set (Lee et al. 2024) when the recipe asks for it, and the costs — comparison.json,
+/// comparison.md, comparison.png. Rebuilt on every run from the saved sets and evaluations (coverage needs the
+/// embedding network, which is not kept), so it is never "done".</summary>
+public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells) : IStage<ComparisonContext>
+{
+    public string Name => ComparisonStages.Table;
+    public string Description => "the table, coverage and plot";
+    public string Outputs => $"{ComparisonRunner.JsonFile}, {ComparisonRunner.MarkdownFile}, {ComparisonRunner.PlotFile}";
+    public IReadOnlyList<string> After => [ComparisonStages.Evaluate];
+    public int Tasks => 1;
+    public string TaskName(int task) => "table";
+    public bool IsTaskDone(RunFolder folder, int task) => false;
+    public bool IsDone(RunFolder folder) => false;
+    public void RunTask(ComparisonContext context, int task) => Run(context);
+
+    public void Run(ComparisonContext context)
+    {
+        var (recipe, folder) = (context.Recipe, context.Folder);
+        var rows = new List<ComparisonRow>();
+        double? radius = null;
+        Tensor? testFeatures = null;
+        try
+        {
+            foreach (var cell in cells)
+            {
+                var (set, makeSeconds) = context.Made(cell);
+                var saved = EvaluateSetsStage.Load(folder, cell);
+                var acc = AccuracyEstimate.Of(saved.Accuracies);
+                double? coverage = null;
+                if (recipe.Coverage.ReferencePerClass > 0)
+                {
+                    radius ??= context.Timed("coverage radius", () => Coverage.Radius(ReferenceFeatures(context)));
+                    testFeatures ??= context.Embedding.Embed(context.Data.Test.Images);
+                    using var f = context.Embedding.Embed(set.Images.To(context.Data.Train.Images.Device));
+                    coverage = Coverage.Of(f, testFeatures, radius.Value);
+                }
+                rows.Add(new ComparisonRow(cell.Method, cell.Ipc, acc, coverage, makeSeconds, saved.Seconds,
+                                           PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder))));
+                context.Log($"{cell.Method} IPC {cell.Ipc}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %");
+            }
+        }
+        finally { testFeatures?.Dispose(); }
+        var protocol = recipe.ToEvalProtocol(recipe.Ipcs[0]);
+        string evaluation = $"{protocol.Name} protocol: {protocol.Model}, epochs {string.Join(" / ", recipe.Ipcs.Select(i => $"{recipe.EvalEpochs(i)}+1 (IPC {i})"))}, " +
+                            $"{protocol.Networks} networks, aug {Training.Augmentation.Name(protocol.Augmentation)}" +
+                            (recipe.TestPerClass is int tp ? $", {tp} test images per class" : ", full test set");
+        var result = new ComparisonResult(recipe.Dataset, rows, context.SharedSeconds, evaluation, folder.Combine(ComparisonRunner.JsonFile),
+                                          folder.Combine(ComparisonRunner.MarkdownFile), folder.Combine(ComparisonRunner.PlotFile));
+        ComparisonReport.Write(recipe, result);
+        context.Result = result;
+    }
+
+    /// <summary>The embedded training images coverage measures distances against, a class-balanced draw.</summary>
+    private static Tensor ReferenceFeatures(ComparisonContext context)
+    {
+        var train = context.Data.Train;
+        using var labels = train.Labels.To(DType.Int64, Device.Cpu);
+        var y = labels.ToArray<long>().Select(v => (int)v).ToArray();
+        int perClass = Math.Min(context.Recipe.Coverage.ReferencePerClass, train.IndicesByClass().Min(c => c.Length));
+        var rows = SubsetSampler.ClassBalanced(y, train.NumClasses, perClass, context.Recipe.Seed + 2);
+        using var idx = Tensors.FromArray(rows);
+        return context.TrainFeatures.IndexSelect(0, idx);
+    }
+}

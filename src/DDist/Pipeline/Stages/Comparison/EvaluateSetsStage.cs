@@ -1,0 +1,42 @@
+using System.Text.Json;
+using DDist.Evaluation;
+using DDist.Torch.IO;
+
+namespace DDist.Pipeline.Stages.Comparison;
+
+/// <summary>Every set evaluated by the same protocol (the recipe's evaluation), tested on the test set, one task per
+/// set (ipcN/METHOD/eval.json). No method looks at the test set while it makes its set.</summary>
+public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : IStage<ComparisonContext>
+{
+    public string Name => ComparisonStages.Evaluate;
+    public string Description => "every set's evaluation, one task per set";
+    public string Outputs => "ipcN/METHOD/eval.json";
+    public IReadOnlyList<string> After => [ComparisonStages.Sets];
+    public int Tasks => cells.Count;
+    public string TaskName(int task) => cells[task].ToString();
+
+    public bool IsTaskDone(RunFolder folder, int task) => File.Exists(cells[task].EvalPath(folder));
+    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
+
+    public void Run(ComparisonContext context)
+    {
+        for (int task = 0; task < Tasks; task++) RunTask(context, task);
+    }
+
+    public void RunTask(ComparisonContext context, int task)
+    {
+        if (IsTaskDone(context.Folder, task)) return;
+        var cell = cells[task];
+        var protocol = context.Recipe.ToEvalProtocol(cell.Ipc);
+        var r = SmallSetEvaluator.Evaluate(context.Made(cell).Set, context.Data.Test, protocol, (ulong)context.Recipe.Seed, context.Progress, context.Cancel);
+        AtomicFile.WriteAllText(cell.EvalPath(context.Folder), JsonSerializer.Serialize(
+            new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks)));
+    }
+
+    /// <summary>A cell's evaluation as eval.json keeps it.</summary>
+    public static SavedEvaluation Load(RunFolder folder, ComparisonCell cell)
+    {
+        var path = cell.EvalPath(folder);
+        return JsonSerializer.Deserialize<SavedEvaluation>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty evaluation file");
+    }
+}

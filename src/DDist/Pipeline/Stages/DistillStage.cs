@@ -1,0 +1,60 @@
+using DDist.Augment;
+using DDist.Distillation;
+using DDist.Recipes;
+using DDist.Torch;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>One trajectory-matching distillation into METHOD/ (synthetic.safetensors, loss.json, distill.json,
+/// checkpoints it resumes from): MTT (Cazenavette et al. 2022) starts from the random real images with every image
+/// distilled (α = 1); SelMatch (Lee et al. 2024) from the window at the chosen β, distilling the fraction α of each
+/// class. The best iteration is chosen on the validation split (or the test set under a reference protocol).</summary>
+public sealed class DistillStage : IStage<StageContext>
+{
+    private readonly Recipe _recipe;
+    private readonly string _method;
+
+    public DistillStage(Recipe recipe, string method)
+    {
+        if (method is not ("mtt" or "selmatch")) throw new ArgumentException($"distillation '{method}': a SelMatch recipe distils mtt or selmatch");
+        (_recipe, _method) = (recipe, method);
+    }
+
+    public string Label => "distill " + _method;
+    public string Name => RecipeStages.Distill(_method);
+    public string Description => $"{_method} distillation";
+    public string Outputs => $"{_method}/synthetic.safetensors, loss.json, distill.json, recorded in pipeline.json";
+    public IReadOnlyList<string> After => [RecipeStages.ChooseBeta];
+    public int Tasks => 1;
+    public string TaskName(int task) => Description;
+
+    /// <summary>The set is written before the stage is recorded; a set without the record is an interrupted run's.</summary>
+    public bool IsTaskDone(RunFolder folder, int task) =>
+        folder.Recorded(Label) && File.Exists(Path.Combine(folder.Method(_method), "synthetic.safetensors"));
+
+    public bool IsDone(RunFolder folder) => IsTaskDone(folder, 0);
+
+    public void Run(StageContext context) => context.Timed(Label, () =>
+    {
+        var r = _recipe;
+        var train = context.Data.Train;
+        using var start = _method == "mtt" ? FromRandom(context) : SyntheticSet.FromWindow(train, context.Cut(r.Distill.Alpha));
+        var strategy = r.DsaStrategy;
+        Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
+        var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,
+                                            context.Data.Normalization.Name, dsa, context.OnChoiceSet)
+            .Run(r.ToTrajectoryMatchingOptions(context.Folder.Method(_method), _method), context.Progress, context.Cancel);
+        context.Keep(_method, new Distilled(result.Set, result.Curve, result.BestIteration));
+    });
+
+    public void RunTask(StageContext context, int task) => Run(context);
+
+    /// <summary>MTT's start: the random real images, every one of them distilled.</summary>
+    private SyntheticSet FromRandom(StageContext context)
+    {
+        var labels = context.Data.Labels;
+        var perClass = Enumerable.Range(0, context.Data.Train.NumClasses)
+            .Select(c => context.RandomSet.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
+        return SyntheticSet.FromIndices(context.Data.Train, perClass, perClass.Select(_ => Array.Empty<int>()).ToArray(), _recipe.Ipc);
+    }
+}

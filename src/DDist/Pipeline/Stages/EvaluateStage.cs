@@ -1,0 +1,80 @@
+using System.Globalization;
+using DDist.Artifacts;
+using DDist.Evaluation;
+using DDist.Recipes;
+using DDist.Reporting;
+using DDist.Selection;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>The compared rows — Random, Window only, MTT, SelMatch — each evaluated by fresh networks tested on the
+/// test set, one task per network of each row (eval/ROW/net-K.json; each network's seed depends only on its index).
+/// The whole stage assembles each row (mean ± std) into pipeline.json, from those files when tasks made them.</summary>
+public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillations) : IStage<StageContext>
+{
+    /// <summary>The rows a recipe compares, in table order.</summary>
+    private readonly string[] _rows = RunReport.RowOrder.Where(recipe.Compare.Contains).ToArray();
+    private int Nets => recipe.Evaluation.Nets;
+
+    public string Name => RecipeStages.Evaluate;
+    public string Description => $"evaluation, one task per network and row ({Nets} × {string.Join(", ", _rows)})";
+    public string Outputs => "eval/ROW/net-K.json, the rows in pipeline.json";
+    public IReadOnlyList<string> After => distillations;
+    public int Tasks => _rows.Length * Nets;
+    public string TaskName(int task) => $"network {task % Nets} of row {_rows[task / Nets]}";
+
+    public bool IsTaskDone(RunFolder folder, int task) =>
+        folder.State()?.Rows.ContainsKey(_rows[task / Nets]) == true || File.Exists(NetworkResults.FileFor(folder.Path, _rows[task / Nets], task % Nets));
+
+    public bool IsDone(RunFolder folder) => folder.State() is { } state && _rows.All(state.Rows.ContainsKey);
+
+    public void Run(StageContext context)
+    {
+        var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets);
+        foreach (var key in _rows.Where(k => !context.State.Rows.ContainsKey(k)))
+        {
+            var (method, set) = Row(context, key);
+            var acc = context.Timed($"evaluate {method}", () =>
+                NetworkResults.TryAssemble(context.Folder.Path, key, Nets) ?? context.OnTest(set, budget, recipe.Seed + 100, context.Cancel));
+            var (make, note) = Made(context, key);
+            context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
+            context.SaveState();
+            context.Log(string.Create(CultureInfo.InvariantCulture, $"{method}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %"));
+        }
+    }
+
+    public void RunTask(StageContext context, int task)
+    {
+        var (key, k) = (_rows[task / Nets], task % Nets);
+        var set = Row(context, key).Set;
+        var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets, OnlyNetwork: k);
+        NetworkResults.EvaluateOne(context.Folder.Path, key, k, () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single());
+    }
+
+    /// <summary>The row's name in the table and its set.</summary>
+    private static (string Method, SmallSet Set) Row(StageContext context, string key) => key switch
+    {
+        "random" => ("Random", context.RandomSet),
+        "window" => ("Window only", context.WindowSet),
+        "mtt" => ("MTT", context.DistilledBy("mtt").Set),
+        "selmatch" => ("SelMatch", context.DistilledBy("selmatch").Set),
+        _ => throw new ArgumentException($"row '{key}': expected one of {string.Join(", ", RunReport.RowOrder)}"),
+    };
+
+    /// <summary>What making the row's set cost, and the note beside it in the table.</summary>
+    private (TimeSpan Make, string Note) Made(StageContext context, string key)
+    {
+        var r = recipe;
+        var state = context.State;
+        return key switch
+        {
+            "window" => (state.TimeOf(WindowStage.Label), Invariant($"β {context.Beta} ({r.Window.Offset}; {context.BetaNote})")),
+            "mtt" => (state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, best at {context.DistilledBy("mtt").BestIteration}")),
+            "selmatch" => (state.TimeOf("distill selmatch"),
+                           Invariant($"α {r.Distill.Alpha}, β {context.Beta}, {r.Distill.Iterations} it, best at {context.DistilledBy("selmatch").BestIteration}")),
+            _ => (TimeSpan.Zero, ""),
+        };
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,45 @@
+using DDist.Data;
+using DDist.Recipes;
+using DDist.Training.Experts;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>Expert trajectories, one task per expert (experts/expert_NNNN.safetensors + .json). Each expert's seed
+/// depends only on its index, so training them in separate tasks gives the same files; an interrupted expert resumes
+/// from its per-epoch checkpoint.</summary>
+public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
+{
+    public string Name => RecipeStages.Experts;
+    public string Description => "expert trajectories, one task per expert";
+    public string Outputs => "experts/expert_NNNN.safetensors and .json";
+    public IReadOnlyList<string> After => [];
+    public int Tasks => recipe.Experts.Count;
+    public string TaskName(int task) => $"expert {task}";
+
+    public bool IsTaskDone(RunFolder folder, int task)
+    {
+        var tensors = Path.Combine(folder.Experts, ExpertTrainer.ExpertFileName(task));
+        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json"));
+    }
+
+    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
+
+    public void Run(StageContext context) => context.Timed("experts", () => Train(context, ShardSpec.All));
+
+    public void RunTask(StageContext context, int task) => Train(context, new ShardSpec(task, Tasks));
+
+    private static void Train(StageContext context, ShardSpec shard)
+    {
+        var r = context.Recipe;
+        var (raw, train) = (context.Data.Raw, context.Data.Train);
+        // CPU recipes train experts on a class-balanced subset; the published ones on the whole set.
+        using var subset = r.Experts.TrainPerClass is int per
+            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)),
+                                   context.Data.Normalization, context.Options.Device, raw.Name)
+            : null;
+        var data = subset ?? train;
+        var info = new ExpertDataInfo(raw.Name, context.Data.Normalization.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+        new ExpertTrainer(context.Net(r.Experts.Model), r.ToExpertOptions(), info)
+            .Train(context.Folder.Experts, data, null, shard, context.Progress, context.Cancel);
+    }
+}

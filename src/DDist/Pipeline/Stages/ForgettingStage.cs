@@ -1,0 +1,35 @@
+using DDist.Recipes;
+using DDist.Selection;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>The training runs forgetting scores are counted over (Toneva et al. 2019), one task per run
+/// (forgetting/run-R.safetensors); only for recipes that compute their scores rather than import them. A run
+/// depends only on its seed, so the scores stage combines them exactly as one process training every run.</summary>
+public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
+{
+    public string Name => RecipeStages.Forgetting;
+    public string Description => "forgetting-score training runs, one task per run";
+    public string Outputs => "forgetting/run-R.safetensors";
+    // Not an input of the runs; kept so the scheduler starts them once the experts are trained, as it always has.
+    public IReadOnlyList<string> After => [RecipeStages.Experts];
+    public int Tasks => recipe.Scores.Runs;
+    public string TaskName(int task) => $"forgetting run {task}";
+
+    public bool IsTaskDone(RunFolder folder, int task) =>
+        ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task));
+
+    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
+
+    public void Run(StageContext context) => context.Timed("forgetting runs", () =>
+    {
+        for (int run = 0; run < Tasks; run++)
+            if (!IsTaskDone(context.Folder, run)) RunTask(context, run);
+    });
+
+    public void RunTask(StageContext context, int task) =>
+        Trainer(context).TrainOrLoad(task, recipe.ToForgettingOptions(), context.Folder.Forgetting, context.Progress, context.Cancel);
+
+    internal static ForgettingScoreTrainer Trainer(StageContext context) =>
+        new(() => context.Net(context.Recipe.ScoreModel), context.Data.Train);
+}

@@ -1,0 +1,45 @@
+using DDist.Recipes;
+using DDist.Selection;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>Round <c>round</c> of the successive-halving search over the β grid (Jamieson &amp; Talwalkar 2016): the
+/// surviving β, each evaluated with the round's budget, one task per β (halving/round-R/beta-B.json). The survivors
+/// are read from the earlier rounds' files, so the rounds run as separate stages; the choose-beta stage reads them
+/// back into halving.json.</summary>
+public sealed class HalvingStage(Recipe recipe, int round, int betas, string after) : IStage<StageContext>
+{
+    public string Name => RecipeStages.Halving(round);
+    public string Description => $"successive halving round {round}, one task per surviving β";
+    public string Outputs => $"halving/round-{round}/beta-B.json";
+    public IReadOnlyList<string> After => [after];
+    public int Tasks => betas;
+    public string TaskName(int task) => $"surviving β {task} of round {round}";
+
+    public bool IsTaskDone(RunFolder folder, int task) =>
+        folder.State()?.Halving is not null ||
+        SuccessiveHalvingSearch.Alive(recipe.Window.Betas, folder.Halving, round) is { } alive &&
+        File.Exists(WindowSearch.PointFile(SuccessiveHalvingSearch.PointDirOf(folder.Halving, round), alive[task]));
+
+    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
+
+    public void Run(StageContext context) => context.Timed($"successive halving round {round}", () =>
+    {
+        for (int task = 0; task < Tasks; task++)
+        {
+            if (!IsTaskDone(context.Folder, task)) RunTask(context, task);
+            context.Progress?.Report(new ProgressReport($"halving round {round}", task + 1, Tasks));
+        }
+    });
+
+    public void RunTask(StageContext context, int task) => Search(context).RunTask(Options(context), round, task, context.Cancel);
+
+    internal static SuccessiveHalvingSearch Search(StageContext context) =>
+        new(context.Data.Train, context.Ranking, context.Scores, context.OnChoiceSetForWindow);
+
+    /// <summary>The recipe's halving options with every round's points kept under halving/.</summary>
+    internal static SuccessiveHalvingOptions Options(StageContext context) =>
+        (context.Recipe.ToHalvingOptions(context.Folder.HalvingSummary, context.Data.Normalization.Name)
+         ?? throw new InvalidOperationException($"recipe '{context.Recipe.Name}': field 'window.halvingStartEpochs' is not set; there is no halving stage"))
+        with { PointDir = context.Folder.Halving };
+}

@@ -1,0 +1,42 @@
+using DDist.Recipes;
+using DDist.Selection;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>The stages of a SelMatch recipe run, in an order that respects every <see cref="IStage.After"/>: experts
+/// → forgetting runs (when the recipe computes forgetting scores) → scores → window search (one task per β) →
+/// successive halving rounds (when the recipe asks for them) → the chosen β → one distillation per method →
+/// evaluation (one task per network of each compared row) → report. The local runner and the Slurm plan both take
+/// this list, so they run the same units.</summary>
+public static class RecipeStages
+{
+    public const string Experts = "experts", Forgetting = "forgetting", Scores = "scores", Window = "window", ChooseBeta = "choose-beta",
+                        Evaluate = "evaluate", Report = "report";
+    public static string Distill(string method) => "distill-" + method;
+    public static string Halving(int round) => "halving-" + round;
+
+    /// <summary>The distillations a recipe runs: MTT when it is compared, SelMatch always.</summary>
+    public static IReadOnlyList<string> Methods(Recipe recipe) => recipe.Compare.Contains("mtt") ? ["mtt", "selmatch"] : ["selmatch"];
+
+    /// <param name="methods">The distillations (default <see cref="Methods"/>); `ddist distill --method mtt` on a
+    /// recipe that does not compare MTT still distils it, into the same folder.</param>
+    public static IReadOnlyList<IStage<StageContext>> For(Recipe recipe, IReadOnlyList<string>? methods = null)
+    {
+        methods ??= Methods(recipe);
+        var stages = new List<IStage<StageContext>> { new ExpertsStage(recipe) };
+        if (recipe.ResolveScoreFile() is null) stages.Add(new ForgettingStage(recipe));
+        stages.Add(new ScoresStage(recipe, stages[^1].Name));
+        stages.Add(new WindowStage(recipe));
+        if (recipe.Window.HalvingStartEpochs is not null)
+        {
+            var sizes = SuccessiveHalvingSearch.RoundSizes(recipe.Window.Betas.Length);
+            for (int round = 1; round <= sizes.Count; round++)
+                stages.Add(new HalvingStage(recipe, round, sizes[round - 1], stages[^1].Name));
+        }
+        stages.Add(new ChooseBetaStage(recipe, stages[^1].Name));
+        stages.AddRange(methods.Select(m => new DistillStage(recipe, m)));
+        stages.Add(new EvaluateStage(recipe, methods.Select(Distill).ToArray()));
+        stages.Add(new ReportStage(recipe));
+        return stages;
+    }
+}

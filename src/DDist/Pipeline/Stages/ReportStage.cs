@@ -1,0 +1,52 @@
+using System.Globalization;
+using DDist.Recipes;
+using DDist.Reporting;
+using DDist.Torch;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>report.md and report.html, drawn from the saved files alone (the rows, stage times and β in
+/// pipeline.json, the window summary, the sets and loss curves), exactly as `ddist report DIR` redraws them later;
+/// report.json keeps the header lines only the running pipeline knows.</summary>
+public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
+{
+    public string Name => RecipeStages.Report;
+    public string Description => "the table (rows assembled from the networks' results) and report.md";
+    public string Outputs => "report.md, report.html, report.json and their pictures";
+    public IReadOnlyList<string> After => [RecipeStages.Evaluate];
+    public int Tasks => 1;
+    public string TaskName(int task) => "report";
+
+    public static string ReportPath(RunFolder folder) => folder.Combine(MarkdownReport.ReportFile);
+
+    public bool IsTaskDone(RunFolder folder, int task) => File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(RunReport.HeaderFile));
+    public bool IsDone(RunFolder folder) => IsTaskDone(folder, 0);
+
+    public void Run(StageContext context)
+    {
+        var r = recipe;
+        var (data, beta, chosenOn, protocol) = (context.Data, context.Beta, context.Split.ChosenOn, r.ToEvalProtocol());
+        RunReport.Write(context.Folder.Path, new ReportHeader(r.Name,
+            [
+                Invariant($"dataset {data.Raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
+                Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {context.Scores.Source}"),
+                Invariant($"every choice (β, successive halving, best iteration) made on the {chosenOn}; β {beta} {context.BetaNote}"),
+                Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β, augmentation {r.Window.Augmentation}"),
+                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
+                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
+            ],
+            $"test set, {data.Test.Count} images"));
+    }
+
+    public void RunTask(StageContext context, int task) => Run(context);
+
+    /// <summary>How distillation differentiated through the student steps, with TESLA marked approximate.</summary>
+    private static string UnrollLabel(Recipe r) => r.ToTrajectoryMatchingOptions("-").Unroll switch
+    {
+        DDist.Distillation.Unrolling.UnrollMode.Full => "full unrolling",
+        DDist.Distillation.Unrolling.UnrollMode.Exact => "exact recomputation",
+        _ => "TESLA (approximate)",
+    };
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,30 @@
+namespace DDist.Pipeline.Stages;
+
+/// <summary>The output folder of a recipe run and where each stage keeps its artefacts in it. The layout is the one
+/// every earlier version wrote, so their folders resume unchanged.</summary>
+public sealed class RunFolder(string path)
+{
+    public string Path { get; } = path;
+
+    public string Experts => Combine("experts");
+    public string Forgetting => Combine("forgetting");
+    public string Scores => Combine("scores.safetensors");
+    public string Window => Combine("window");
+    public string Halving => Combine("halving");
+    public string HalvingSummary => Combine("halving.json");
+    public string RandomSet => Combine("random.safetensors");
+    public string WindowSet => Combine("window.safetensors");
+    /// <summary>The training indices of the validation split (when the recipe selects on validation).</summary>
+    public string Validation => Combine("validation.json");
+
+    /// <summary>A distillation's folder (synthetic.safetensors, loss.json, distill.json, checkpoints).</summary>
+    public string Method(string method) => Combine(method);
+
+    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
+    /// <summary>pipeline.json as it is on disk now (other processes of the same run may have added to it), or null.</summary>
+    public PipelineState? State() => File.Exists(Combine(PipelineState.FileName)) ? PipelineState.Load(Path) : null;
+
+    /// <summary>True when pipeline.json records the stage time <paramref name="label"/> (written after the stage's outputs).</summary>
+    public bool Recorded(string label) => State()?.Done(label) == true;
+}

@@ -1,0 +1,34 @@
+using DDist.Recipes;
+using DDist.Selection;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>The difficulty scores the window is cut by (scores.safetensors): imported from the recipe's score file
+/// (C-scores or forgetting scores of the SelMatch authors), or combined from the forgetting runs.</summary>
+public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageContext>
+{
+    public string Name => RecipeStages.Scores;
+    public string Description => recipe.ResolveScoreFile() is null ? "difficulty scores from the forgetting runs" : "imported difficulty scores";
+    public string Outputs => "scores.safetensors, recorded in pipeline.json";
+    public IReadOnlyList<string> After => [input];
+    public int Tasks => 1;
+    public string TaskName(int task) => "scores";
+
+    /// <summary>scores.safetensors is written before the stage is recorded, so both together mean finished.</summary>
+    public static bool Finished(RunFolder folder) => folder.Recorded("scores") && File.Exists(folder.Scores);
+
+    public bool IsTaskDone(RunFolder folder, int task) => Finished(folder);
+    public bool IsDone(RunFolder folder) => Finished(folder);
+
+    public void Run(StageContext context) => context.Timed("scores", () =>
+    {
+        var r = context.Recipe;
+        var scores = r.ResolveScoreFile() is string file
+            ? ScoreImport.Load(file, r.ScoreKind, context.Data.Raw.Name, context.Data.Labels)
+            : ForgettingStage.Trainer(context).Run(r.ToForgettingOptions(), context.Progress, context.Cancel, context.Folder.Forgetting);
+        scores.Save(context.Folder.Scores);
+        context.Scores = scores;
+    });
+
+    public void RunTask(StageContext context, int task) => Run(context);
+}

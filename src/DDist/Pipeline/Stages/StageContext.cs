@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Evaluation;
+using DDist.Models;
+using DDist.Recipes;
+using DDist.Selection;
+using DDist.Torch.IO;
+
+namespace DDist.Pipeline.Stages;
+
+/// <summary>What the stages of one recipe run share within one process: the recipe, the folder, the run state, and
+/// the inputs several stages read — the data, the scores, the validation split, the evaluators, the chosen β, the
+/// small sets, the distilled sets. Each is built on first use, from the folder when an earlier stage (maybe another
+/// process) made it, so a stage, or one scheduler task, loads only what it reads.</summary>
+public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState state, PipelineOptions options,
+                                 IProgress<ProgressReport>? progress, Action<string>? log, CancellationToken cancel) : IDisposable
+{
+    private RunData? _data;
+    private DifficultyScores? _scores;
+    private SelectionSplit? _split;
+    private DifficultyRanking? _ranking;
+    private WindowSearchResult? _window;
+    private SmallSet? _randomSet, _windowSet;
+    private readonly Dictionary<string, Distilled> _distilled = new();
+
+    public Recipe Recipe { get; } = recipe;
+    public RunFolder Folder { get; } = folder;
+    /// <summary>This process's view of pipeline.json; <see cref="SaveState"/> merges it with what others saved.</summary>
+    public PipelineState State { get; } = state;
+    public PipelineOptions Options { get; } = options;
+    public IProgress<ProgressReport>? Progress { get; } = progress;
+    public CancellationToken Cancel { get; } = cancel;
+
+    public void Log(string line) => log?.Invoke(line);
+
+    public void SaveState() => State.Save(Folder.Path);
+
+    /// <summary>Runs a stage's work, logs and records its wall time in pipeline.json (a stage recorded earlier keeps
+    /// its first time).</summary>
+    public T Timed<T>(string label, Func<T> work)
+    {
+        var (result, seconds) = Clocked(label, work);
+        if (!State.Done(label))
+        {
+            State.Stages.Add(new PipelineState.StageTime(label, seconds));
+            SaveState();
+        }
+        return result;
+    }
+
+    public void Timed(string label, Action work) => Timed(label, () => { work(); return 0; });
+
+    private (T Result, double Seconds) Clocked<T>(string label, Func<T> work)
+    {
+        Log($"{label} ...");
+        var clock = Stopwatch.StartNew();
+        var result = work();
+        Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
+        return (result, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The dataset on the run's device (loaded once, on first use; not a recorded stage).</summary>
+    public RunData Data => _data ??= Clocked("load data", () =>
+    {
+        var raw = DatasetRegistry.Load(Recipe.Dataset);
+        var norm = DatasetRegistry.GetSpec(Recipe.Dataset).DefaultNormalization;
+        var train = ImageDataset.FromRaw(raw.Train, norm, Options.Device, raw.Name);
+        var test = ImageDataset.FromRaw(raw.Test, norm, Options.Device, raw.Name);
+        using var labels = train.Labels.To(Torch.DType.Int64, Torch.Device.Cpu);
+        return new RunData(raw, train, test, train.Normalization!, labels.ToArray<long>());
+    }).Result;
+
+    public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
+
+    /// <summary>The difficulty scores: those the scores stage just made, or scores.safetensors.</summary>
+    public DifficultyScores Scores
+    {
+        get => _scores ??= DifficultyScores.Load(Folder.Scores);
+        set => _scores = value;
+    }
+
+    /// <summary>Every choice (β, successive halving, the best iteration) is made on a validation split carved before
+    /// anything is chosen and held out of every small set: windows are cut from the rest of each class, and the
+    /// random baseline (MTT's initialisation) is drawn from it. A recipe that says selectOn "test" reproduces the
+    /// reference protocol instead (SelMatch's sliding window and images_best choose on test), and says so.</summary>
+    public SelectionSplit Split => _split ??= CarveSplit();
+
+    private SelectionSplit CarveSplit()
+    {
+        var r = Recipe;
+        var (validation, heldOut) = r.SelectOn == SelectOn.Validation
+            ? ValidationSplit.Carve(Data.Train, r.Distill.ValidationPerClass, new HashSet<long>(), r.Seed + 1)
+            : ((ImageDataset?)null, Array.Empty<int>());
+        string chosenOn = validation is null ? SelectionLabels.Test : string.Create(CultureInfo.InvariantCulture,
+            $"{SelectionLabels.Validation} ({validation.Count} training images, {r.Distill.ValidationPerClass} per class, held out of every small set)");
+        State.ChosenOn = chosenOn;
+        if (validation is not null && !File.Exists(Folder.Validation))   // which images were held out, so anyone can check no small set holds one
+            AtomicFile.WriteAllText(Folder.Validation, JsonSerializer.Serialize(new
+            {
+                chosen_on = chosenOn, per_class = r.Distill.ValidationPerClass, seed = r.Seed + 1, indices = heldOut,
+            }));
+        return new SelectionSplit(validation, heldOut, chosenOn);
+    }
+
+    /// <summary>The training set ranked by difficulty per class, without the validation images.</summary>
+    public DifficultyRanking Ranking => _ranking ??= DifficultyRanking.Build(Scores, Data.Labels, Data.Train.NumClasses).Without(Split.HeldOut);
+
+    /// <summary>Fresh networks trained on a small set, tested on the test set: what the table reports.</summary>
+    public SmallSetEvaluation OnTest => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol());
+
+    /// <summary>The same, scored on the split choices are made on (the best distillation iteration).</summary>
+    public SmallSetEvaluation OnChoiceSet => EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToEvalProtocol());
+
+    /// <summary>The window's networks train as SelMatch's sliding-window scripts do (DSA on the all-real window).</summary>
+    public SmallSetEvaluation OnChoiceSetForWindow => EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToWindowProtocol());
+
+    /// <summary>The whole β grid's result: what the window stage just found, or its points read back.</summary>
+    public WindowSearchResult Window
+    {
+        get => _window ??= WindowStage.Search(this, 0, 1);
+        set => _window = value;
+    }
+
+    /// <summary>The β the small sets are cut at, as the choose-beta stage recorded it.</summary>
+    public double Beta => State.ChosenBeta
+        ?? throw new InvalidOperationException($"{Folder.Combine(PipelineState.FileName)}: field 'ChosenBeta' is missing; stage '{RecipeStages.ChooseBeta}' has not run");
+
+    public string BetaNote => Recipe.Distill.Beta is null ? $"chosen on the {Split.ChosenOn}" : "fixed by the recipe";
+
+    /// <summary>Random real images (MTT's starting point and the Random row), drawn outside the validation split.</summary>
+    public SmallSet RandomSet => _randomSet ??= Kept(
+        RandomSelection.Select(Data.Train, Recipe.Ipc, (ulong)Recipe.Seed, Data.Normalization.Name, Split.HeldOut), Folder.RandomSet);
+
+    /// <summary>The all-real window at the chosen β (the Window-only row).</summary>
+    public SmallSet WindowSet => _windowSet ??= Kept(RealSubset.FromWindow(Data.Train, Cut(alpha: 0), new SmallSetInfo
+    {
+        Dataset = Data.Raw.Name, Normalization = Data.Normalization.Name, Method = "window", Ipc = Recipe.Ipc,
+        NumClasses = Data.Train.NumClasses, Seed = (ulong)Recipe.Seed,
+    }), Folder.WindowSet);
+
+    /// <summary>The window at the chosen β with the fraction <paramref name="alpha"/> of each class to distil.</summary>
+    public WindowChoice Cut(double alpha) =>
+        WindowSelection.Choose(Ranking, Beta, Recipe.Ipc, Recipe.WindowOffset, alpha, Recipe.FrozenPart, Recipe.WindowOverflow);
+
+    private static SmallSet Kept(SmallSet set, string path)
+    {
+        if (!File.Exists(path)) set.Save(path);
+        return set;
+    }
+
+    /// <summary>A distilled set: the one the distill stage just made, or read back from its folder.</summary>
+    public Distilled DistilledBy(string method) =>
+        _distilled.TryGetValue(method, out var d) ? d : _distilled[method] = Distilled.Load(Folder.Method(method));
+
+    public void Keep(string method, Distilled distilled)
+    {
+        if (_distilled.Remove(method, out var old)) old.Dispose();
+        _distilled[method] = distilled;
+    }
+
+    public void Dispose()
+    {
+        foreach (var d in _distilled.Values) d.Dispose();
+        _randomSet?.Dispose();
+        _windowSet?.Dispose();
+        _split?.Dispose();
+        _data?.Dispose();
+    }
+}
