@@ -14,7 +14,7 @@ using DDist.Torch.IO;
 namespace DDist.Pipeline;
 
 /// <summary>One cell of the comparison: a method's set at one IPC, its test accuracy, coverage and cost.</summary>
-public sealed record ComparisonRow(string Method, int Ipc, AccuracyEstimate Accuracy, double? Coverage, double MakeSeconds,
+public sealed record ComparisonRow(string Method, int Ipc, EvalResult Accuracy, double? Coverage, double MakeSeconds,
                                    double EvalSeconds, PublishedResult? Published, string SetPath);
 
 /// <summary>What a comparison produced: rows in recipe order (IPC-major), the shared costs and where the outputs are.</summary>
@@ -191,18 +191,18 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         return (set, path, clock.Elapsed.TotalSeconds);
     }
 
-    private (AccuracyEstimate Accuracy, double Seconds) EvaluateOrLoad(Data data, SmallSet set, string setPath, int ipc, CancellationToken ct)
+    private (EvalResult Accuracy, double Seconds) EvaluateOrLoad(Data data, SmallSet set, string setPath, int ipc, CancellationToken ct)
     {
         var protocol = recipe.ToEvalProtocol(ipc);
         var evalPath = Path.Combine(Path.GetDirectoryName(setPath)!, "eval.json");
         if (File.Exists(evalPath))
         {
             var saved = JsonSerializer.Deserialize<SavedEval>(File.ReadAllText(evalPath))!;
-            return (AccuracyEstimate.Of(saved.Accuracies), saved.Seconds);
+            return (EvalResult.From(saved.Accuracies), saved.Seconds);
         }
         var r = SmallSetEvaluator.Evaluate(set, data.Test, protocol, (ulong)recipe.Seed, progress, ct);
         AtomicFile.WriteAllText(evalPath, JsonSerializer.Serialize(new SavedEval(r.Mean, r.Std, r.Accuracies, r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks)));
-        return (new AccuracyEstimate(r.Mean, r.Std, r.Accuracies), r.Elapsed.TotalSeconds);
+        return (r, r.Elapsed.TotalSeconds);
     }
 
     private sealed record SavedEval(double Mean, double Std, double[] Accuracies, double Seconds, string Protocol, int Epochs, int Nets);

@@ -4,6 +4,7 @@ using DDist.Artifacts;
 using DDist.Augment;
 using DDist.Data;
 using DDist.Distillation;
+using DDist.Evaluation;
 using DDist.Models;
 using DDist.Recipes;
 using DDist.Reporting;
@@ -160,7 +161,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         log?.Invoke(Invariant($"β = {beta} ({betaNote})"));
         if (_options.StopAfter == PipelineStop.Window) return Stopped(beta);
 
-        var split = WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, r.Distill.Alpha, r.FrozenPart, r.WindowOverflow);
+        var split = WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, r.Distill.DistilledFraction, r.FrozenPart, r.WindowOverflow);
         using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name, heldOut);
         var windowInfo = new SmallSetInfo { Dataset = raw.Name, Normalization = norm.Name, Method = "window", Ipc = r.Ipc, NumClasses = train.NumClasses, Seed = (ulong)r.Seed };
         using var windowSet = RealSubset.FromWindow(train, WindowSelection.Choose(ranking, beta, r.Ipc, r.WindowOffset, 0, r.FrozenPart, r.WindowOverflow), windowInfo);
@@ -185,7 +186,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         using var mtt = DistillsNow("mtt")
             ? Distill("mtt", () => SyntheticSet.FromIndices(train, randomPerClass, randomPerClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc))
             : null;
-        using var selmatchOrNull = DistillsNow("selmatch") ? Distill("selmatch", () => SyntheticSet.FromWindow(train, split)) : null;
+        using var selmatchOrNull = DistillsNow("selmatch") ? Distill("selmatch", () => split.ToSyntheticSet(train)) : null;
         if (_options.StopAfter == PipelineStop.Distill || selmatchOrNull is null) return Stopped(beta);
         var selmatch = selmatchOrNull;
 
@@ -197,7 +198,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             ("window", "Window only", windowSet, _state.TimeOf("window search"), Invariant($"β {beta} ({r.Window.Offset}; {betaNote})")),
             ("mtt", "MTT", mtt?.Set, _state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, best at {mtt?.BestIteration}")),
             ("selmatch", "SelMatch", selmatch.Set, _state.TimeOf("distill selmatch"),
-             Invariant($"α {r.Distill.Alpha}, β {beta}, {r.Distill.Iterations} it, best at {selmatch.BestIteration}")),
+             Invariant($"α {r.Distill.DistilledFraction}, β {beta}, {r.Distill.Iterations} it, best at {selmatch.BestIteration}")),
         };
         foreach (var (key, method, set, make, note) in candidates)
         {
