@@ -135,14 +135,7 @@ public sealed record Recipe
     /// never a flip for digits).</summary>
     public string DsaStrategy => AugmentOptions.ForDataset(Dataset, dsaStrategy: Distill.DsaStrategy).DsaStrategy;
 
-    public EvalProtocol ToEvalProtocol()
-    {
-        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = Evaluation.Epochs, Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr, UseLearnedLr = false };
-        if (Evaluation.BatchSize is int b) p = p with { BatchSize = b };
-        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Augmentation.Parse(a) };
-        return p with { AugmentOptions = AugmentOptions.ForDataset(Dataset, p.AugmentOptions.Dsa, Distill.DsaStrategy) };
-    }
+    public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Distill.DsaStrategy);
 
     /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction).</summary>
     public (int Distilled, int Selected) SplitPerClass =>

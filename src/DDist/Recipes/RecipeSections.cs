@@ -219,6 +219,19 @@ public sealed record EvalRecipe
     public int? BatchSize { get; init; }
     public string? Augmentation { get; init; }
 
+    /// <summary>The protocol preset with this section's overrides and the dataset's augmentation rules (no mirrored
+    /// digits). A stated lr is the lr: it also turns off training with a set's learned step size, which the mtt
+    /// protocol otherwise uses (MTT / DATM `evaluate_synset`: lr_net = syn_lr).</summary>
+    /// <param name="dsaStrategy">The DSA strategy of the run's distillation (null = the default).</param>
+    public EvalProtocol ToProtocol(string dataset, string? dsaStrategy)
+    {
+        var p = EvalProtocol.Preset(Protocol) with { Model = Model, Epochs = Epochs, Networks = Nets };
+        if (Lr is double lr) p = p with { LearningRate = lr, UseLearnedLr = false };
+        if (BatchSize is int b) p = p with { BatchSize = b };
+        if (Augmentation is string a) p = p with { Augmentation = Training.Augmentation.Parse(a) };
+        return p with { AugmentOptions = AugmentOptions.ForDataset(dataset, p.AugmentOptions.Dsa, dsaStrategy) };
+    }
+
     public void Check(FieldErrors e, DatasetSpec? spec)
     {
         e.Try("protocol", () => EvalProtocol.Preset(Protocol));

@@ -96,13 +96,7 @@ public sealed record SoftLabelRecipe
 
     public string DsaStrategy => Matching.DsaStrategy ?? DsaStrategies.ForDataset(Dataset);
 
-    /// <summary>The evaluation protocol; trajectory-matching protocols train with the learned step size (set per set).</summary>
-    public EvalProtocol ToEvalProtocol()
-    {
-        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = Evaluation.Epochs, Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr };
-        if (Evaluation.BatchSize is int b) p = p with { BatchSize = b };
-        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Augmentation.Parse(a) };
-        return p with { AugmentOptions = p.AugmentOptions with { DsaStrategy = DsaStrategy } };
-    }
+    /// <summary>The evaluation protocol; trajectory-matching protocols train with the set's learned step size unless
+    /// the recipe states evaluation.lr.</summary>
+    public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Matching.DsaStrategy);
 }

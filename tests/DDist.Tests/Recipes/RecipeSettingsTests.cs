@@ -88,6 +88,18 @@ public class RecipeSettingsTests : IDisposable
     }
 
     [Fact]
+    public void EveryRecipeKindTurnsItsEvaluationSectionIntoAProtocolTheSameWay()
+    {
+        var datm = Read<SoftLabelRecipe>("fashion-mnist-ipc10-datm-cpu");
+        var learned = datm.ToEvalProtocol();
+        Assert.Equal(("mtt", "ConvNetW32", 100, 2, 128, true), (learned.Name, learned.Model, learned.Epochs, learned.Networks, learned.BatchSize, learned.UseLearnedLr));
+        // A stated lr is the lr, for a DATM recipe as for a SelMatch one (it used to be overridden by the learned step size).
+        var stated = (datm with { Evaluation = datm.Evaluation with { Lr = 0.02 } }).ToEvalProtocol();
+        Assert.Equal((false, 0.02), (stated.UseLearnedLr, stated.LearningRate));
+        Assert.False(Read<Recipe>("mnist-ipc300-cpu").ToEvalProtocol().AugmentOptions.SimpleFlip);   // digits: the dataset's rules
+    }
+
+    [Fact]
     public void EveryBadFieldOfEverySectionIsReportedAtOnceByItsPath()
     {
         var path = WriteDemoVariant(r =>
