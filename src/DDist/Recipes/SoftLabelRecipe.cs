@@ -68,10 +68,10 @@ public sealed record SoftLabelRecipe
         var matching = e.In("matching");
         matching.Need(Matching.Init is "predicted-correctly" or "real", "init", $"is '{Matching.Init}', expected 'predicted-correctly' or 'real'");
         Matching.Check(matching, Experts.Epochs, "experts.epochs");
-        // The soft-label options name their fields as the matching section spells them; the start-epoch window
-        // repeats maxStartEpoch's bound, so a field already reported is not reported twice.
-        foreach (var m in ToSoftLabelOptions().Check(Experts.Epochs, Matching.ExpertEpochs).Select(m => m.Replace("field '", "field 'matching.")))
-            if (!e.All.Any(x => SameField(x, m))) e.AddRaw(m);
+        // The start-epoch window repeats maxStartEpoch's bound: a field already reported is not reported twice.
+        var soft = new FieldErrors().In("matching");
+        ToSoftLabelOptions().Check(soft, Experts.Epochs, Matching.ExpertEpochs);
+        foreach (var m in soft.All.Where(m => !e.All.Any(x => SameField(x, m))).ToList()) e.AddRaw(m);
         Evaluation.Check(e.In("evaluation"), spec);
         return [.. e.All];
     }
