@@ -104,7 +104,9 @@ public sealed record ComparisonRecipe
 }
 
 /// <summary>DC or DSA (gradient matching): <see cref="GradientMatchingSettings"/> (handed whole to the stage) plus the
-/// network and the choices the JSON keeps as text (start, distance, DSA strategy), parsed when the options are made.</summary>
+/// network and the choices the JSON keeps as text (start, distance, DSA strategy), parsed when the options are made:
+/// as text a bad value is reported with every other bad field, and a null start or strategy means the method's or the
+/// dataset's default, which only the comparison knows.</summary>
 public sealed record GradientMatchingRecipe : GradientMatchingSettings
 {
     [JsonPropertyOrder(1)] public string Model { get; init; } = "ConvNet";
