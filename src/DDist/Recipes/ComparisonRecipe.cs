@@ -91,16 +91,10 @@ public sealed record ComparisonRecipe
 
     public ForgettingOptions ToForgettingOptions() => new(Forgetting) { Seed = Seed };
 
-    public EvalProtocol ToEvalProtocol(int ipc)
-    {
-        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = EvalEpochs(ipc), Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr };
-        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Training.Augmentation.Parse(a) };
-        return p with { AugmentOptions = p.AugmentOptions with { DsaStrategy = DsaStrategies.ForDataset(Dataset), SimpleFlip = !DsaStrategies.IsDigitDataset(Dataset) } };
-    }
+    /// <summary>The evaluation of the sets at <paramref name="ipc"/> (the dataset's default DSA strategy).</summary>
+    public EvalProtocol ToEvalProtocol(int ipc) => Evaluation.ToProtocol(Dataset, null, EvalEpochs(ipc));
 
-    public int EvalEpochs(int ipc) =>
-        Evaluation.EpochsByIpc is { } map && map.TryGetValue(ipc.ToString(System.Globalization.CultureInfo.InvariantCulture), out var e) ? e : Evaluation.Epochs;
+    public int EvalEpochs(int ipc) => Evaluation.EpochsFor(ipc);
 }
 
 /// <summary>DC or DSA (gradient matching): <see cref="GradientMatchingSettings"/> (handed whole to the stage) plus the
@@ -161,26 +155,22 @@ public sealed record CoverageRecipe
     public int ReferencePerClass { get; init; } = 500;
 }
 
-/// <summary>The one evaluation every set gets.</summary>
-public sealed record ComparisonEvalRecipe
+/// <summary>The one evaluation every set of a comparison gets: DC's protocol and ConvNet unless stated, with epochs
+/// per IPC where given.</summary>
+public sealed record ComparisonEvalRecipe : EvalSettings
 {
-    public string Protocol { get; init; } = "dc";
-    public string Model { get; init; } = "ConvNet";
-    public required int Epochs { get; init; }
+    public ComparisonEvalRecipe() { Protocol = "dc"; }
+
+    [JsonPropertyOrder(2)] public override string Model { get; init; } = "ConvNet";
     /// <summary>Epochs for particular IPCs, e.g. {"1": 1000}.</summary>
-    public Dictionary<string, int>? EpochsByIpc { get; init; }
-    public int Nets { get; init; } = 5;
-    public double? Lr { get; init; }
-    public string? Augmentation { get; init; }
+    [JsonPropertyOrder(4)] public Dictionary<string, int>? EpochsByIpc { get; init; }
+
+    public int EpochsFor(int ipc) =>
+        EpochsByIpc is { } map && map.TryGetValue(ipc.ToString(System.Globalization.CultureInfo.InvariantCulture), out var e) ? e : Epochs;
 
     public void Check(FieldErrors e, DatasetSpec? spec, int[] ipcs)
     {
-        e.Try("protocol", () => EvalProtocol.Preset(Protocol));
-        RecipeChecks.Model(e, "model", Model, spec);
-        e.Need(Epochs >= 1, "epochs", $"is {Epochs}, expected ≥ 1");
-        e.Need(Nets >= 1, "nets", $"is {Nets}, expected ≥ 1");
-        e.Need(Lr is null or > 0, "lr", $"is {Lr}, expected > 0");
-        if (Augmentation is string a) e.Try("augmentation", () => Training.Augmentation.Parse(a));
+        Check(e, spec);
         foreach (var (key, epochs) in EpochsByIpc ?? new())
         {
             e.Need(int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ipc) && ipcs.Contains(ipc),

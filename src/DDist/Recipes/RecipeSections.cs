@@ -210,40 +210,8 @@ public sealed record DistillRecipe : TrajectoryMatchingSettings
     };
 }
 
-/// <summary>The final evaluation of every compared set (evaluate_synset, SelMatch/MTT/DC `utils.py`).</summary>
-public sealed record EvalRecipe
+/// <summary>The final evaluation of every compared set of a SelMatch or DATM/TESLA recipe; the model must be stated.</summary>
+public sealed record EvalRecipe : EvalSettings
 {
-    /// <summary>"sel", "mtt" or "dc" (the protocol's optimiser, schedule, batch and augmentation).</summary>
-    public string Protocol { get; init; } = "sel";
-    public required string Model { get; init; }
-    public required int Epochs { get; init; }
-    public int Nets { get; init; } = 5;
-    /// <summary>Overrides of the protocol's values (null keeps them).</summary>
-    public double? Lr { get; init; }
-    public int? BatchSize { get; init; }
-    public string? Augmentation { get; init; }
-
-    /// <summary>The protocol preset with this section's overrides and the dataset's augmentation rules (no mirrored
-    /// digits). A stated lr is the lr: it also turns off training with a set's learned step size, which the mtt
-    /// protocol otherwise uses (MTT / DATM `evaluate_synset`: lr_net = syn_lr).</summary>
-    /// <param name="dsaStrategy">The DSA strategy of the run's distillation (null = the default).</param>
-    public EvalProtocol ToProtocol(string dataset, string? dsaStrategy)
-    {
-        var p = EvalProtocol.Preset(Protocol) with { Model = Model, Epochs = Epochs, Networks = Nets };
-        if (Lr is double lr) p = p with { LearningRate = lr, UseLearnedLr = false };
-        if (BatchSize is int b) p = p with { BatchSize = b };
-        if (Augmentation is string a) p = p with { Augmentation = Training.Augmentation.Parse(a) };
-        return p with { AugmentOptions = AugmentOptions.ForDataset(dataset, p.AugmentOptions.Dsa, dsaStrategy) };
-    }
-
-    public void Check(FieldErrors e, DatasetSpec? spec)
-    {
-        e.Try("protocol", () => EvalProtocol.Preset(Protocol));
-        RecipeChecks.Model(e, "model", Model, spec);
-        e.Need(Epochs >= 1, "epochs", $"is {Epochs}, expected ≥ 1");
-        e.Need(Nets >= 1, "nets", $"is {Nets}, expected ≥ 1");
-        e.Need(Lr is null or > 0, "lr", $"is {Lr}, expected > 0 or null (the protocol's)");
-        e.Need(BatchSize is null or >= 1, "batchSize", $"is {BatchSize}, expected ≥ 1 or null (the protocol's)");
-        if (Augmentation is string a) e.Try("augmentation", () => Training.Augmentation.Parse(a));
-    }
+    [JsonPropertyOrder(2)] public override required string Model { get; init; }
 }

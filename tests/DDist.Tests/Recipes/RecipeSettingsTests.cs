@@ -97,6 +97,17 @@ public class RecipeSettingsTests : IDisposable
         var stated = (datm with { Evaluation = datm.Evaluation with { Lr = 0.02 } }).ToEvalProtocol();
         Assert.Equal((false, 0.02), (stated.UseLearnedLr, stated.LearningRate));
         Assert.False(Read<Recipe>("mnist-ipc300-cpu").ToEvalProtocol().AugmentOptions.SimpleFlip);   // digits: the dataset's rules
+
+        // A comparison's evaluation is the same section with DC's defaults and epochs per IPC.
+        var family = Read<ComparisonRecipe>("mnist-family-cpu");
+        var ipc1 = family.ToEvalProtocol(1);
+        Assert.Equal(("dc", "ConvNet", 1000, 3, 256, false), (ipc1.Name, ipc1.Model, ipc1.Epochs, ipc1.Networks, ipc1.BatchSize, ipc1.AugmentOptions.SimpleFlip));
+        Assert.Equal(300, family.ToEvalProtocol(10).Epochs);
+        var unstated = JsonSerializer.Deserialize<ComparisonEvalRecipe>("""{ "epochs": 5 }""", Recipe.Json)!;
+        Assert.Equal(("dc", "ConvNet"), (unstated.Protocol, unstated.Model));
+        // A SelMatch recipe must state its evaluation model.
+        var noModel = WriteDemoVariant(r => r["evaluation"]!.AsObject().Remove("model"));
+        Assert.Contains("model", Assert.Throws<RecipeException>(() => Recipe.Load(noModel)).Message);
     }
 
     [Fact]
