@@ -32,7 +32,8 @@ public sealed class MttIteration : IBenchCase
         new("convnet", "ConvNet", 100, 20, 100, Timed: 2),
         new("convnetbn", "ConvNetBN", 100, 20, 100, Timed: 2),
     ];
-    public const double Alpha = 0.01;
+    /// <summary>The student's step size (MTT's syn_lr, "alpha" in the files the PyTorch side reads).</summary>
+    public const double StudentStepSize = 0.01;
     public static string InputsFile(string dir, string key) => Path.Combine(dir, $"mtt-{key}-inputs.safetensors");
     public static string GradsFile(string dir, string key, string who) => Path.Combine(dir, $"mtt-{key}-{who}-grads.safetensors");
 
@@ -81,7 +82,7 @@ public sealed class MttIteration : IBenchCase
             metrics.Add(new Metric($"{c.Key} peak MiB", Peak(full), HigherIsBetter: false));
             details[c.Key] = new Dictionary<string, object>
             {
-                ["model"] = c.Model, ["device"] = settings.Device, ["peak_memory"] = cuda ? "CUDA max_memory_allocated" : "VmHWM", ["images"] = c.Images, ["syn_steps"] = c.Steps, ["batch_syn"] = c.Batch, ["alpha"] = Alpha,
+                ["model"] = c.Model, ["device"] = settings.Device, ["peak_memory"] = cuda ? "CUDA max_memory_allocated" : "VmHWM", ["images"] = c.Images, ["syn_steps"] = c.Steps, ["batch_syn"] = c.Batch, ["alpha"] = StudentStepSize,
                 ["full"] = full, ["exact"] = exact, ["tesla"] = tesla,
                 ["exact_over_full_time"] = exactS / fullS,
                 ["exact_over_full_cpu_time"] = MedianCpu(exact) / MedianCpu(full),
@@ -131,7 +132,7 @@ public sealed class MttIteration : IBenchCase
         SafeTensors.Save(InputsFile(dir, c.Key), new Dictionary<string, Tensor>
         {
             ["theta0"] = theta0, ["theta_star"] = target, ["images"] = images, ["labels"] = labels, ["batches"] = batchTensor,
-            ["alpha"] = Tensors.Scalar(Alpha, DType.Float32),
+            ["alpha"] = Tensors.Scalar(StudentStepSize, DType.Float32),
         }, new Dictionary<string, string> { ["model"] = c.Model, ["layout"] = layout.ToJsonString(), ["batch_norm"] = net.HasBatchNorm ? "1" : "0" });
     }
 

@@ -12,11 +12,11 @@ public static class DatasetRegistry
 
     public static IReadOnlyList<DatasetSpec> Specs { get; } =
     [
-        new("mnist", "MNIST", 1, 28, 28, 10, 60_000, 10_000, "", Normalization.MnistDc),
-        new("fashion-mnist", "Fashion-MNIST", 1, 28, 28, 10, 60_000, 10_000, "", Normalization.FashionMnistDc),
-        new("cifar10", "CIFAR-10", 3, 32, 32, 10, 50_000, 10_000, CifarReader.Cifar10Folder, Normalization.Cifar10),
-        new("cifar100", "CIFAR-100 (fine labels)", 3, 32, 32, 100, 50_000, 10_000, CifarReader.Cifar100Folder, Normalization.Cifar100ReferenceCode),
-        new("tiny-imagenet", "TinyImageNet (val as test)", 3, 64, 64, 200, 100_000, 10_000, TinyImageNetReader.Folder, Normalization.TinySel),
+        new("mnist", "MNIST", 1, 28, 28, 10, 60_000, 10_000, "", Normalization.MnistDc, SmallestTrainClass: 5421),
+        new("fashion-mnist", "Fashion-MNIST", 1, 28, 28, 10, 60_000, 10_000, "", Normalization.FashionMnistDc, SmallestTrainClass: 6000),
+        new("cifar10", "CIFAR-10", 3, 32, 32, 10, 50_000, 10_000, CifarReader.Cifar10Folder, Normalization.Cifar10, SmallestTrainClass: 5000),
+        new("cifar100", "CIFAR-100 (fine labels)", 3, 32, 32, 100, 50_000, 10_000, CifarReader.Cifar100Folder, Normalization.Cifar100ReferenceCode, SmallestTrainClass: 500),
+        new("tiny-imagenet", "TinyImageNet (val as test)", 3, 64, 64, 200, 100_000, 10_000, TinyImageNetReader.Folder, Normalization.TinySel, SmallestTrainClass: 500),
     ];
 
     /// <summary>Every accepted name, as shown in errors and help.</summary>

@@ -1,5 +1,5 @@
 using DDist.Artifacts;
-using DDist.Selection;
+using DDist.Evaluation;
 
 namespace DDist.Distillation;
 
@@ -10,9 +10,9 @@ public sealed record DistillationResult(
     double LearnedLr,
     IReadOnlyList<LossPoint> Curve,
     int BestIteration,
-    AccuracyEstimate? SelectionAccuracy,
+    EvalResult? SelectionAccuracy,
     SelectOn SelectedOn,
-    AccuracyEstimate? TestAccuracy,
+    EvalResult? TestAccuracy,
     int ResumedAt,
     int IterationsRun,
     TimeSpan Elapsed,

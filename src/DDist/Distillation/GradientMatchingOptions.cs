@@ -2,25 +2,24 @@ using DDist.Augment;
 
 namespace DDist.Distillation;
 
-/// <summary>Settings of DC and DSA (Zhao et al. ICLR 2021; Zhao &amp; Bilen ICML 2021; DC repository `main.py`).
-/// Defaults are the reference's: 1000 iterations, lr_img 0.1 with momentum 0.5, lr_net 0.01, batch_real and
-/// batch_train 256, noise start, the layer-wise distance, loops from <see cref="Loops"/>.</summary>
-public sealed record GradientMatchingOptions
+/// <summary>Settings of DC and DSA (Zhao et al. ICLR 2021; Zhao &amp; Bilen ICML 2021; DC repository `main.py`):
+/// the recipe's <see cref="GradientMatchingSettings"/> plus what the comparison decides per run (method, IPC, start,
+/// distance, DSA strategy, seed). Defaults are the reference's: 1000 iterations, lr_img 0.1 with momentum 0.5, lr_net
+/// 0.01, batch_real and batch_train 256, noise start, the layer-wise distance, loops from <see cref="Loops"/>.</summary>
+public sealed record GradientMatchingOptions : GradientMatchingSettings
 {
+    public GradientMatchingOptions() { }
+
+    /// <summary>A recipe's settings (the comparison's <c>dc</c> or <c>dsa</c> section), copied whole.</summary>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public GradientMatchingOptions(GradientMatchingSettings settings, int ipc) : base(settings) { Ipc = ipc; }
+
     /// <summary>"dc" or "dsa"; names the set's method.</summary>
     public string Method { get; init; } = "dc";
     public required int Ipc { get; init; }
-    public int Iterations { get; init; } = 1000;
-    public double LrImg { get; init; } = 0.1;
     public double ImageMomentum { get; init; } = 0.5;
-    public double LrNet { get; init; } = 0.01;
-    public int BatchReal { get; init; } = 256;
-    public int BatchTrain { get; init; } = 256;
     public SyntheticStart Start { get; init; } = SyntheticStart.Noise;
     public GradientDistance Distance { get; init; } = GradientDistance.LayerWise;
-    /// <summary>Null = the reference's table for the IPC (<see cref="Loops"/>).</summary>
-    public int? OuterLoop { get; init; }
-    public int? InnerLoop { get; init; }
     /// <summary>Siamese DSA on the real and synthetic batches and DSA in the inner training (the DSA method).</summary>
     public bool Dsa { get; init; }
     public string DsaStrategy { get; init; } = DsaStrategies.Default;
@@ -55,14 +54,11 @@ public sealed record GradientMatchingOptions
 
     public void Validate()
     {
-        void Need(bool ok, string what) { if (!ok) throw new ArgumentException(what); }
-        Need(Ipc >= 1, $"ipc is {Ipc}, expected ≥ 1");
-        Need(Iterations >= 0, $"iterations is {Iterations}, expected ≥ 0");
-        Need(LrImg > 0 && LrNet > 0, $"lrImg {LrImg} and lrNet {LrNet} must be > 0");
-        Need(ImageMomentum >= 0, $"imageMomentum is {ImageMomentum}, expected ≥ 0");
-        Need(BatchReal >= 1 && BatchTrain >= 1, $"batchReal {BatchReal} and batchTrain {BatchTrain} must be ≥ 1");
-        Need(OuterLoop is null or >= 1 && InnerLoop is null or >= 0, $"outerLoop {OuterLoop} must be ≥ 1 and innerLoop {InnerLoop} ≥ 0");
-        Need(BnImagesPerClass >= 1, $"bnImagesPerClass is {BnImagesPerClass}, expected ≥ 1");
-        ResolveLoops();
+        var e = new FieldErrors();
+        e.Need(Ipc >= 1, "ipc", $"is {Ipc}, expected ≥ 1");
+        Check(e, new[] { Ipc }.Where(i => i >= 1));
+        e.Need(ImageMomentum >= 0, "imageMomentum", $"is {ImageMomentum}, expected ≥ 0");
+        e.Need(BnImagesPerClass >= 1, "bnImagesPerClass", $"is {BnImagesPerClass}, expected ≥ 1");
+        e.ThrowIfAny($"{Method} options");
     }
 }

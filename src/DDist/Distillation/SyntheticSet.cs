@@ -1,13 +1,13 @@
 using DDist.Artifacts;
 using DDist.Data;
-using DDist.Selection;
 using DDist.Torch;
 
 namespace DDist.Distillation;
 
 /// <summary>The synthetic set of SelMatch's partial update: a learnable distilled part (leaf tensor, requires grad)
 /// followed by a frozen selected part (constant real images). Order as in the reference: all distilled images
-/// (class-major), then all selected ones. With no frozen part this is plain MTT's synthetic set.</summary>
+/// (class-major), then all selected ones. With no frozen part this is plain MTT's synthetic set. A sliding window's
+/// split becomes one through <c>WindowChoice.ToSyntheticSet</c>, beside the window selection.</summary>
 public sealed class SyntheticSet : IDisposable
 {
     /// <summary>Learnable images (K·cpc, C, H, W); a leaf that requires grad.</summary>
@@ -31,11 +31,6 @@ public sealed class SyntheticSet : IDisposable
     }
 
     public int Count => DistilledCount + FrozenCount;
-
-    /// <summary>Initialises from a window split (e.g. <see cref="WindowSelection.Choose"/> with α &gt; 0): the window's
-    /// distilled indices become learnable copies, its frozen indices constant copies.</summary>
-    public static SyntheticSet FromWindow(ImageDataset train, WindowChoice window) =>
-        FromIndices(train, window.Distilled, window.Frozen, window.Ipc);
 
     /// <summary>Initialises from explicit per-class training indices (e.g. random real images for plain MTT).</summary>
     public static SyntheticSet FromIndices(ImageDataset train, IReadOnlyList<int[]> distilledPerClass, IReadOnlyList<int[]> frozenPerClass, int ipc)

@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
 using DDist.Distillation.Unrolling;
+using DDist.Evaluation;
 using DDist.Models;
-using DDist.Selection;
 using DDist.Torch;
 using DDist.Torch.IO;
 using DDist.Training;
@@ -12,9 +12,10 @@ using DDist.Training;
 namespace DDist.Distillation;
 
 /// <summary>Trajectory-matching distillation with SelMatch's partial update (Cazenavette et al. 2022, MTT
-/// `distill.py`; SelMatch, Lee et al. ICML 2024, `distill.py`): only the synthetic set's distilled part and the step
-/// size α learn; the frozen selected part joins every student mini-batch unchanged. With α = 1 and a random real
-/// initialisation this is plain MTT.</summary>
+/// `distill.py`; SelMatch, Lee et al. ICML 2024, `distill.py`): only the synthetic set's distilled part and the
+/// student's step size (MTT's learnable α, here the learned lr) learn; the frozen selected part joins every student
+/// mini-batch unchanged. With no frozen part (SelMatch's distilled fraction 1) and a random real initialisation this
+/// is plain MTT.</summary>
 /// <param name="student">The expert architecture; its parameters are always the flat vector θ (train mode, BN on batch statistics).</param>
 /// <param name="augment">Non-Siamese DSA for every student mini-batch (null = none).</param>
 /// <param name="selectionEval">Scores the set at <see cref="TrajectoryMatchingOptions.EvalIterations"/> to keep the best one
@@ -26,7 +27,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
 {
     public static string CheckpointFile(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
-    private sealed class Best { public Tensor? Images; public Tensor? LrParam; public int Iteration = -1; public AccuracyEstimate? Accuracy; }
+    private sealed class Best { public Tensor? Images; public Tensor? LrParam; public int Iteration = -1; public EvalResult? Accuracy; }
 
     public DistillationResult Run(TrajectoryMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
@@ -150,7 +151,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, Best best, CancellationToken ct)
     {
         using var rngState = Tensors.GetRngState().DetachFromScope();
-        AccuracyEstimate acc;
+        EvalResult acc;
         using (var set = synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)))
             acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
         Tensors.SetRngState(rngState);
@@ -201,7 +202,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                 best.Images = ck.BestDistilled.To(x.DType, x.Device).Clone().DetachFromScope();
                 best.LrParam = ck.BestLrParam.To(x.DType, x.Device).Clone().DetachFromScope();
                 best.Iteration = ck.BestIteration;
-                best.Accuracy = new AccuracyEstimate(ck.BestMean, ck.BestStd, []);
+                best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, []);
             }
         }
         Tensors.SetRngState(ck.TorchRng);
@@ -246,7 +247,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         },
     };
 
-    /// <summary>α = 0: nothing is learnable, so the result is the selection itself (no iterations run).</summary>
+    /// <summary>No distilled part (SelMatch's distilled fraction 0): nothing is learnable, so the result is the
+    /// selection itself (no iterations run).</summary>
     private DistillationResult PureSelection(TrajectoryMatchingOptions o, Stopwatch total, CancellationToken ct)
     {
         var set = synthetic.ToSmallSet(synthetic.Distilled, null, Info(o) with { Method = "window" });
@@ -255,6 +257,9 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         Finish(result, o);
         return result;
     }
+
+    /// <summary>An accuracy as distill.json has always held it (no wall time: it is the run's, reported beside).</summary>
+    private static object? Summary(EvalResult? r) => r is null ? null : new { r.Mean, r.Std, r.Accuracies };
 
     private static void Finish(DistillationResult r, TrajectoryMatchingOptions o)
     {
@@ -267,8 +272,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             best_iteration = r.BestIteration,
             unroll = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
             selected_on = o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
-            selection_accuracy = r.SelectionAccuracy,
-            test_accuracy = r.TestAccuracy,
+            selection_accuracy = Summary(r.SelectionAccuracy),
+            test_accuracy = Summary(r.TestAccuracy),
             learned_lr = double.IsFinite(r.LearnedLr) ? r.LearnedLr : (double?)null,
             seconds = r.Elapsed.TotalSeconds,
             seconds_per_iteration = r.SecondsPerIteration,

@@ -1,6 +1,6 @@
 using System.Globalization;
 using DDist.Distillation.Unrolling;
-using DDist.Selection;
+using DDist.Evaluation;
 
 namespace DDist.Distillation;
 
@@ -13,33 +13,24 @@ public enum SelectOn
     Test,
 }
 
-/// <summary>How the learnable step size is stored: raw α (reference code) or log α (always positive).</summary>
+/// <summary>How the student's learnable step size is stored: raw (reference code) or its log (always positive).</summary>
 public enum LrParameterization { Raw, Log }
 
-/// <summary>Hyper-parameters of trajectory matching with SelMatch's partial update (MTT `distill.py`; SelMatch, Lee
-/// et al. ICML 2024, `distill.py` and `scripts/distill`).</summary>
-public sealed record TrajectoryMatchingOptions
+/// <summary>Everything a trajectory-matching run needs (MTT `distill.py`; SelMatch, Lee et al. ICML 2024,
+/// `distill.py` and `scripts/distill`): the recipe's <see cref="TrajectoryMatchingSettings"/>, taken over whole by
+/// <see cref="TrajectoryMatchingOptions(TrajectoryMatchingSettings)"/>, plus what the run around it decides (seed,
+/// output folder, method name, how the best iteration is chosen, how the gradient is computed).</summary>
+public sealed record TrajectoryMatchingOptions : TrajectoryMatchingSettings
 {
-    /// <summary>Outer iterations (each: one expert segment, SynSteps unrolled student steps, one image update).</summary>
-    public int Iterations { get; init; } = 1000;
-    /// <summary>N: unrolled student steps on the synthetic set per iteration.</summary>
-    public int SynSteps { get; init; } = 20;
-    /// <summary>M: expert epochs the N student steps must match.</summary>
-    public int ExpertEpochs { get; init; } = 2;
-    /// <summary>Start epoch t is uniform in [0, MaxStartEpoch − 1].</summary>
-    public int MaxStartEpoch { get; init; } = 20;
-    /// <summary>Student mini-batch size; null = the whole synthetic set per step.</summary>
-    public int? BatchSyn { get; init; }
-    public double LrImg { get; init; } = 1000;
-    public double LrLr { get; init; } = 1e-5;
-    /// <summary>Initial student step size α₀ (SEL 0.001, MTT 0.01).</summary>
-    public double LrInit { get; init; } = 0.01;
+    public TrajectoryMatchingOptions() { }
+
+    /// <summary>The recipe's settings (a <c>distill</c> or <c>matching</c> section), copied whole.</summary>
+    public TrajectoryMatchingOptions(TrajectoryMatchingSettings settings) : base(settings) { }
+
     public LrParameterization LrForm { get; init; } = LrParameterization.Raw;
     /// <summary>Momentum of both the pixel and the step-size SGD (0.5 in every reference).</summary>
     public double Momentum { get; init; } = 0.5;
     public int Seed { get; init; }
-    /// <summary>Write a checkpoint every this many iterations (0 = only at the end).</summary>
-    public int CheckpointEvery { get; init; } = 50;
     /// <summary>Iterations (0..Iterations) at which the current set is evaluated to pick the best one.</summary>
     public IReadOnlyList<int> EvalIterations { get; init; } = [];
     public SelectOn SelectOn { get; init; } = SelectOn.Validation;
@@ -54,22 +45,20 @@ public sealed record TrajectoryMatchingOptions
     /// <summary>Method name written into the SmallSet ("selmatch", "mtt").</summary>
     public string Method { get; init; } = "selmatch";
 
+    /// <summary>Every problem of the settings and of the run's own fields (field names as a recipe spells them).</summary>
+    public void Check(FieldErrors e, int expertEpochs)
+    {
+        Check(e, expertEpochs, "the experts' epoch count");
+        e.Need(Momentum is >= 0 and < 1, "momentum", $"is {Momentum}, expected in [0, 1)");
+        foreach (var it in EvalIterations)
+            e.Need(it >= 0 && it <= Iterations, "evalIterations", $"holds {it}, expected values in [0, {Iterations}]");
+    }
+
     public void Validate(int expertEpochs)
     {
-        void Need(bool ok, string field, string what) { if (!ok) throw new ArgumentOutOfRangeException(field, $"field '{field}' {what}"); }
-        Need(Iterations >= 0, nameof(Iterations), $"is {Iterations}, expected ≥ 0");
-        Need(SynSteps >= 1, nameof(SynSteps), $"is {SynSteps}, expected ≥ 1");
-        Need(ExpertEpochs >= 1, nameof(ExpertEpochs), $"is {ExpertEpochs}, expected ≥ 1");
-        Need(MaxStartEpoch >= 1, nameof(MaxStartEpoch), $"is {MaxStartEpoch}, expected ≥ 1");
-        Need(MaxStartEpoch - 1 + ExpertEpochs <= expertEpochs, nameof(MaxStartEpoch),
-             $"is {MaxStartEpoch} with ExpertEpochs {ExpertEpochs}: needs snapshot {MaxStartEpoch - 1 + ExpertEpochs}, the experts have {expertEpochs} epochs");
-        Need(BatchSyn is null or >= 1, nameof(BatchSyn), $"is {BatchSyn}, expected ≥ 1 or null (whole set)");
-        Need(LrInit > 0, nameof(LrInit), $"is {LrInit}, expected > 0");
-        Need(LrImg > 0 && LrLr >= 0, nameof(LrImg), $"LrImg {LrImg} / LrLr {LrLr}: expected LrImg > 0 and LrLr ≥ 0");
-        Need(Momentum is >= 0 and < 1, nameof(Momentum), $"is {Momentum}, expected in [0, 1)");
-        Need(CheckpointEvery >= 0, nameof(CheckpointEvery), $"is {CheckpointEvery}, expected ≥ 0");
-        foreach (var e in EvalIterations)
-            Need(e >= 0 && e <= Iterations, nameof(EvalIterations), $"holds {e}, expected values in [0, {Iterations}]");
+        var e = new FieldErrors();
+        Check(e, expertEpochs);
+        e.ThrowIfAny("trajectory-matching options");
     }
 
     /// <summary>Everything that changes the result except the run length and checkpoint cadence, so a checkpoint

@@ -9,7 +9,7 @@ using DDist.Torch.IO;
 namespace DDist.Pipeline;
 
 /// <summary>One cell of the comparison: a method's set at one IPC, its test accuracy, coverage and cost.</summary>
-public sealed record ComparisonRow(string Method, int Ipc, AccuracyEstimate Accuracy, double? Coverage, double MakeSeconds,
+public sealed record ComparisonRow(string Method, int Ipc, EvalResult Accuracy, double? Coverage, double MakeSeconds,
                                    double EvalSeconds, PublishedResult? Published, string SetPath);
 
 /// <summary>What a comparison produced: rows in recipe order (IPC-major), the shared costs and where the outputs are.</summary>

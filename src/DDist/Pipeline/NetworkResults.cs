@@ -25,7 +25,7 @@ public static class NetworkResults
     }
 
     /// <summary>The row from its per-network files when all <paramref name="networks"/> are there; otherwise null.</summary>
-    public static AccuracyEstimate? TryAssemble(string outDir, string row, int networks)
+    public static EvalResult? TryAssemble(string outDir, string row, int networks)
     {
         var accuracies = new double[networks];
         for (int k = 0; k < networks; k++)
@@ -37,7 +37,6 @@ public static class NetworkResults
                 throw new InvalidDataException($"{path}: field 'accuracy' missing or not a number");
             accuracies[k] = a.GetDouble();
         }
-        var r = EvalResult.From(accuracies, TimeSpan.Zero);
-        return new AccuracyEstimate(r.Mean, r.Std, r.Accuracies);
+        return EvalResult.From(accuracies);
     }
 }

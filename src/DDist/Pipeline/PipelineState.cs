@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DDist.Evaluation;
 using DDist.Reporting;
 using DDist.Selection;
 using DDist.Torch.IO;
@@ -96,6 +97,6 @@ public sealed class PipelineState
 
     public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) =>
         order.Where(Rows.ContainsKey).Select(m => Rows[m])
-             .Select(r => new MethodRow(r.Method, new AccuracyEstimate(r.Mean, r.Std, r.Accuracies), TimeSpan.FromSeconds(r.MakeSeconds), r.Note))
+             .Select(r => new MethodRow(r.Method, new EvalResult(r.Mean, r.Std, r.Accuracies), TimeSpan.FromSeconds(r.MakeSeconds), r.Note))
              .ToList();
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using DDist.Augment;
+using DDist.Data;
 using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Selection;
@@ -32,7 +34,8 @@ public sealed record ComparisonRecipe
     public GradientMatchingRecipe Dc { get; init; } = new();
     public GradientMatchingRecipe Dsa { get; init; } = new();
     public DistributionMatchingRecipe Dm { get; init; } = new();
-    public CoresetRecipe Coreset { get; init; } = new();
+    /// <summary>The feature network of herding, k-center and coverage: the stage's settings as they are.</summary>
+    public EmbeddingSettings Coreset { get; init; } = new();
     public ForgettingSelectionRecipe Forgetting { get; init; } = new();
     public CoverageRecipe Coverage { get; init; } = new();
     public required ComparisonEvalRecipe Evaluation { get; init; }
@@ -68,100 +71,81 @@ public sealed record ComparisonRecipe
 
     public string DsaStrategy(string? overrideStrategy) => overrideStrategy ?? DsaStrategies.ForDataset(Dataset);
 
+    /// <summary>The dc or dsa section's settings, whole, plus what the method and IPC decide.</summary>
     public GradientMatchingOptions ToGradientMatchingOptions(string method, int ipc)
     {
         var s = method == "dsa" ? Dsa : Dc;
-        return new GradientMatchingOptions
+        return new GradientMatchingOptions(s, ipc)
         {
-            Method = method, Ipc = ipc, Iterations = s.Iterations, LrImg = s.LrImg, LrNet = s.LrNet, BatchReal = s.BatchReal,
-            BatchTrain = s.BatchTrain, Start = SyntheticInit.Parse(s.Init ?? (method == "dsa" ? "real" : "noise"), $"{method}.init"),
-            Distance = GradientMatchingDistance.Parse(s.Metric, $"{method}.metric"), OuterLoop = s.OuterLoop, InnerLoop = s.InnerLoop,
-            Dsa = method == "dsa", DsaStrategy = DsaStrategy(s.Strategy), Seed = Seed,
+            Method = method, Start = SyntheticInit.Parse(s.Init ?? (method == "dsa" ? "real" : "noise"), $"{method}.init"),
+            Distance = GradientMatchingDistance.Parse(s.Metric, $"{method}.metric"), Dsa = method == "dsa", DsaStrategy = DsaStrategy(s.Strategy), Seed = Seed,
         };
     }
 
-    public DistributionMatchingOptions ToDistributionMatchingOptions(int ipc) => new()
+    public DistributionMatchingOptions ToDistributionMatchingOptions(int ipc) => new(Dm, ipc)
     {
-        Ipc = ipc, Iterations = Dm.Iterations, LrImg = Dm.LrImg, BatchReal = Dm.BatchReal,
-        Start = SyntheticInit.Parse(Dm.Init, "dm.init"), Dsa = Dm.Dsa, DsaStrategy = DsaStrategy(Dm.Strategy), Seed = Seed,
+        Start = SyntheticInit.Parse(Dm.Init, "dm.init"), DsaStrategy = DsaStrategy(Dm.Strategy), Seed = Seed,
     };
 
-    public EmbeddingOptions ToEmbeddingOptions() => new()
-    {
-        Model = Coreset.Model, Epochs = Coreset.Epochs, Lr = Coreset.Lr, Momentum = Coreset.Momentum,
-        WeightDecay = Coreset.WeightDecay, BatchSize = Coreset.BatchSize, Seed = Seed,
-    };
+    public EmbeddingOptions ToEmbeddingOptions() => new(Coreset) { Seed = Seed };
 
-    public ForgettingOptions ToForgettingOptions() => new()
-    {
-        Runs = Forgetting.Runs, Epochs = Forgetting.Epochs, BatchSize = Forgetting.BatchSize, Lr = Forgetting.Lr,
-        Momentum = Forgetting.Momentum, WeightDecay = Forgetting.WeightDecay, Seed = Seed,
-    };
+    public ForgettingOptions ToForgettingOptions() => new(Forgetting) { Seed = Seed };
 
-    public EvalProtocol ToEvalProtocol(int ipc)
-    {
-        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = EvalEpochs(ipc), Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr };
-        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Training.Augmentation.Parse(a) };
-        return p with { AugmentOptions = p.AugmentOptions with { DsaStrategy = DsaStrategies.ForDataset(Dataset), SimpleFlip = !DsaStrategies.IsDigitDataset(Dataset) } };
-    }
+    /// <summary>The evaluation of the sets at <paramref name="ipc"/> (the dataset's default DSA strategy).</summary>
+    public EvalProtocol ToEvalProtocol(int ipc) => Evaluation.ToProtocol(Dataset, null, EvalEpochs(ipc));
 
-    public int EvalEpochs(int ipc) =>
-        Evaluation.EpochsByIpc is { } map && map.TryGetValue(ipc.ToString(System.Globalization.CultureInfo.InvariantCulture), out var e) ? e : Evaluation.Epochs;
+    public int EvalEpochs(int ipc) => Evaluation.EpochsFor(ipc);
 }
 
-/// <summary>DC or DSA (gradient matching); null loops take the reference's table for the IPC.</summary>
-public sealed record GradientMatchingRecipe
+/// <summary>DC or DSA (gradient matching): <see cref="GradientMatchingSettings"/> (handed whole to the stage) plus the
+/// network and the choices the JSON keeps as text (start, distance, DSA strategy), parsed when the options are made:
+/// as text a bad value is reported with every other bad field, and a null start or strategy means the method's or the
+/// dataset's default, which only the comparison knows.</summary>
+public sealed record GradientMatchingRecipe : GradientMatchingSettings
 {
-    public string Model { get; init; } = "ConvNet";
-    public int Iterations { get; init; } = 1000;
-    public double LrImg { get; init; } = 0.1;
-    public double LrNet { get; init; } = 0.01;
-    public int BatchReal { get; init; } = 256;
-    public int BatchTrain { get; init; } = 256;
+    [JsonPropertyOrder(1)] public string Model { get; init; } = "ConvNet";
     /// <summary>"noise" or "real"; null = the method's default (DC noise, DSA real as its README runs it).</summary>
-    public string? Init { get; init; }
+    [JsonPropertyOrder(7)] public string? Init { get; init; }
     /// <summary>"ours" (layer-wise), "mse" or "cos".</summary>
-    public string Metric { get; init; } = "ours";
-    public int? OuterLoop { get; init; }
-    public int? InnerLoop { get; init; }
+    [JsonPropertyOrder(8)] public string Metric { get; init; } = "ours";
     /// <summary>DSA strategy (DSA only); null = the dataset's default (no flip for digits).</summary>
-    public string? Strategy { get; init; }
+    [JsonPropertyOrder(11)] public string? Strategy { get; init; }
+
+    public void Check(FieldErrors e, DatasetSpec? spec, IEnumerable<int> ipcs)
+    {
+        RecipeChecks.Model(e, "model", Model, spec);
+        Check(e, ipcs);
+        if (Init is string init) e.Try("init", () => SyntheticInit.Parse(init, e.Path("init")));
+        e.Try("metric", () => GradientMatchingDistance.Parse(Metric, e.Path("metric")));
+        if (Strategy is string st) e.Try("strategy", () => DsaStrategies.Parse(st));
+    }
 }
 
-/// <summary>DM (distribution matching).</summary>
-public sealed record DistributionMatchingRecipe
+/// <summary>DM (distribution matching): <see cref="DistributionMatchingSettings"/> (handed whole to the stage) plus the
+/// network, the start and the DSA strategy as text.</summary>
+public sealed record DistributionMatchingRecipe : DistributionMatchingSettings
 {
-    public string Model { get; init; } = "ConvNet";
-    public int Iterations { get; init; } = 20000;
-    public double LrImg { get; init; } = 1.0;
-    public int BatchReal { get; init; } = 256;
-    public string Init { get; init; } = "real";
-    public bool Dsa { get; init; } = true;
-    public string? Strategy { get; init; }
+    [JsonPropertyOrder(1)] public string Model { get; init; } = "ConvNet";
+    [JsonPropertyOrder(5)] public string Init { get; init; } = "real";
+    [JsonPropertyOrder(7)] public string? Strategy { get; init; }
+
+    public void Check(FieldErrors e, DatasetSpec? spec)
+    {
+        RecipeChecks.Model(e, "model", Model, spec);
+        Check(e);
+        e.Try("init", () => SyntheticInit.Parse(Init, e.Path("init")));
+        if (Strategy is string st) e.Try("strategy", () => DsaStrategies.Parse(st));
+    }
 }
 
-/// <summary>The network whose features herding, k-center and the coverage metric use.</summary>
-public sealed record CoresetRecipe
+/// <summary>Forgetting scores for the forgetting baseline (Toneva et al. 2019), computed once per comparison:
+/// <see cref="ForgettingSettings"/> with one run of 10 epochs by default, and the network.</summary>
+public sealed record ForgettingSelectionRecipe : ForgettingSettings
 {
-    public string Model { get; init; } = "ConvNet";
-    public int Epochs { get; init; } = 5;
-    public double Lr { get; init; } = 0.01;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 5e-4;
-    public int BatchSize { get; init; } = 256;
-}
+    public ForgettingSelectionRecipe() { Runs = 1; Epochs = 10; }
 
-/// <summary>Forgetting scores for the forgetting baseline (Toneva et al. 2019), computed once per comparison.</summary>
-public sealed record ForgettingSelectionRecipe
-{
-    public string? Model { get; init; }
-    public int Runs { get; init; } = 1;
-    public int Epochs { get; init; } = 10;
-    public int BatchSize { get; init; } = 128;
-    public double Lr { get; init; } = 0.01;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>Null = the coreset section's model.</summary>
+    [JsonPropertyOrder(0)] public string? Model { get; init; }
 }
 
 /// <summary>SelMatch's coverage metric for every set; 0 reference images per class turns it off.</summary>
@@ -171,15 +155,27 @@ public sealed record CoverageRecipe
     public int ReferencePerClass { get; init; } = 500;
 }
 
-/// <summary>The one evaluation every set gets.</summary>
-public sealed record ComparisonEvalRecipe
+/// <summary>The one evaluation every set of a comparison gets: DC's protocol and ConvNet unless stated, with epochs
+/// per IPC where given.</summary>
+public sealed record ComparisonEvalRecipe : EvalSettings
 {
-    public string Protocol { get; init; } = "dc";
-    public string Model { get; init; } = "ConvNet";
-    public required int Epochs { get; init; }
+    public ComparisonEvalRecipe() { Protocol = "dc"; }
+
+    [JsonPropertyOrder(2)] public override string Model { get; init; } = "ConvNet";
     /// <summary>Epochs for particular IPCs, e.g. {"1": 1000}.</summary>
-    public Dictionary<string, int>? EpochsByIpc { get; init; }
-    public int Nets { get; init; } = 5;
-    public double? Lr { get; init; }
-    public string? Augmentation { get; init; }
+    [JsonPropertyOrder(4)] public Dictionary<string, int>? EpochsByIpc { get; init; }
+
+    public int EpochsFor(int ipc) =>
+        EpochsByIpc is { } map && map.TryGetValue(ipc.ToString(System.Globalization.CultureInfo.InvariantCulture), out var e) ? e : Epochs;
+
+    public void Check(FieldErrors e, DatasetSpec? spec, int[] ipcs)
+    {
+        Check(e, spec);
+        foreach (var (key, epochs) in EpochsByIpc ?? new())
+        {
+            e.Need(int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ipc) && ipcs.Contains(ipc),
+                   "epochsByIpc", $"has key '{key}', expected one of the recipe's ipcs ({string.Join(", ", ipcs)})");
+            e.Need(epochs >= 1, "epochsByIpc", $"gives {epochs} epochs for IPC {key}, expected ≥ 1");
+        }
+    }
 }

@@ -86,34 +86,28 @@ public sealed record Recipe
     // ---- the stage options this recipe describes ----
 
     public ScoreKind ScoreKind => ScoreKindExtensions.ParseScoreKind(Scores.Kind, "scores.kind");
-    public WindowOffset WindowOffset => WindowOffsetMath.ParseWindowOffset(Window.Offset, "window.offset");
-    public WindowOverflow WindowOverflow => RecipeValidation.ParseOverflow(Window.Overflow);
-    public FrozenPart FrozenPart => RecipeValidation.ParseFrozenPart(Distill.FrozenPart);
-    public SelectOn SelectOn => RecipeValidation.ParseSelectOn(Distill.SelectOn);
+    public WindowOffset WindowOffset => Window.OffsetMode;
+    public WindowOverflow WindowOverflow => Window.OverflowMode;
+    public FrozenPart FrozenPart => Distill.FrozenPartMode;
+    public SelectOn SelectOn => Distill.SelectOnMode;
 
-    public ExpertOptions ToExpertOptions() => new()
-    {
-        Model = Experts.Model, NumExperts = Experts.Count, Epochs = Experts.Epochs, LearningRate = Experts.Lr,
-        Momentum = Experts.Momentum, WeightDecay = Experts.WeightDecay, BatchSize = Experts.BatchSize,
-        Augmentation = Augmentation.Parse(Experts.Augmentation), DsaStrategy = DsaStrategy, Seed = (ulong)Seed,
-    };
+    public ExpertOptions ToExpertOptions() => Experts.ToOptions(Seed, DsaStrategy);
 
-    public ForgettingOptions ToForgettingOptions() => new()
-    {
-        Runs = Scores.Runs, Epochs = Scores.Epochs, BatchSize = Scores.BatchSize, Lr = Scores.Lr,
-        Momentum = Scores.Momentum, WeightDecay = Scores.WeightDecay, Seed = Seed,
-    };
+    public ForgettingOptions ToForgettingOptions() => new(Scores) { Seed = Seed };
 
     /// <summary>The model that computes forgetting scores (the experts' model unless given).</summary>
     public string ScoreModel => Scores.Model ?? Experts.Model;
 
-    public WindowSearchOptions ToWindowSearchOptions(string outputDir, string normalization) => new()
+    /// <summary>The β grid the window search and successive halving share: the window section's grid, the recipe's
+    /// IPC and seed, and what the scoring networks are evaluated on and with.</summary>
+    public WindowGrid ToWindowGrid(string normalization) => new()
     {
-        Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow,
-        Budget = new EvalBudget(Window.Epochs, Window.Nets), Seed = Seed, OutputDir = outputDir, Normalization = normalization,
-        EvaluatedOn = SelectOn == SelectOn.Test ? SelectionLabels.Test : SelectionLabels.Validation,
-        EvaluatedWith = Describe(ToWindowProtocol()),
+        Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow, Seed = Seed, Normalization = normalization,
+        EvaluatedOn = SelectOn == SelectOn.Test ? SelectionLabels.Test : SelectionLabels.Validation, EvaluatedWith = Describe(ToWindowProtocol()),
     };
+
+    public WindowSearchOptions ToWindowSearchOptions(string outputDir, string normalization) =>
+        new(ToWindowGrid(normalization)) { Budget = Window.Budget, OutputDir = outputDir };
 
     /// <summary>The protocol of the networks that score a window: the evaluation's model, optimiser, schedule and
     /// batch, with the window search's own augmentation (DSA, as SelMatch's sliding-window scripts).</summary>
@@ -126,43 +120,28 @@ public sealed record Recipe
         $"{p.Name}/{p.Model}/lr={p.LearningRate}/{p.Schedule}/batch={p.BatchSize}/aug={Augmentation.Name(p.Augmentation)}:{p.AugmentOptions.DsaStrategy}:flip={p.AugmentOptions.SimpleFlip}");
 
     public SuccessiveHalvingOptions? ToHalvingOptions(string outputPath, string normalization) => Window.HalvingStartEpochs is int start
-        ? new SuccessiveHalvingOptions
-        {
-            Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow, StartBudget = new EvalBudget(start, 1),
-            FullGridBudget = new EvalBudget(Window.Epochs, Window.Nets), Seed = Seed, Normalization = normalization, OutputPath = outputPath,
-            EvaluatedOn = SelectOn == SelectOn.Test ? SelectionLabels.Test : SelectionLabels.Validation,
-            EvaluatedWith = Describe(ToWindowProtocol()),
-        }
+        ? new SuccessiveHalvingOptions(ToWindowGrid(normalization)) { StartBudget = new EvalBudget(start, 1), FullGridBudget = Window.Budget, OutputPath = outputPath }
         : null;
 
-    public TrajectoryMatchingOptions ToTrajectoryMatchingOptions(string outputDir, string method = "selmatch") => new()
+    /// <summary>The distill section's settings, whole, plus the run's seed, folder and method and the parsed forms of
+    /// what the section keeps as text.</summary>
+    public TrajectoryMatchingOptions ToTrajectoryMatchingOptions(string outputDir, string method = "selmatch") => new(Distill)
     {
-        Iterations = Distill.Iterations, SynSteps = Distill.SynSteps, ExpertEpochs = Distill.ExpertEpochs,
-        MaxStartEpoch = Distill.MaxStartEpoch, BatchSyn = Distill.BatchSyn, LrImg = Distill.LrImg, LrLr = Distill.LrLr,
-        LrInit = Distill.LrInit, Seed = Seed, CheckpointEvery = Distill.CheckpointEvery, EvalIterations = Distill.EvalIterations,
-        SelectOn = SelectOn, EvalBudget = new EvalBudget(Distill.SelectionEpochs, Distill.SelectionNets), OutputDir = outputDir, Method = method,
-        Unroll = Distill.Unroll is null ? DDist.Distillation.Unrolling.UnrollModes.DefaultFor(Distill.SynSteps)
-                                        : DDist.Distillation.Unrolling.UnrollModes.Parse(Distill.Unroll, "distill.unroll"),
+        Seed = Seed, EvalIterations = Distill.EvalIterations, SelectOn = SelectOn, EvalBudget = new EvalBudget(Distill.SelectionEpochs, Distill.SelectionNets),
+        OutputDir = outputDir, Method = method, Unroll = Distill.UnrollMode,
     };
 
     /// <summary>The DSA strategy of the distillation inner loop, DSA experts and evaluation (the dataset's rules:
     /// never a flip for digits).</summary>
     public string DsaStrategy => AugmentOptions.ForDataset(Dataset, dsaStrategy: Distill.DsaStrategy).DsaStrategy;
 
-    public EvalProtocol ToEvalProtocol()
-    {
-        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = Evaluation.Epochs, Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr, UseLearnedLr = false };
-        if (Evaluation.BatchSize is int b) p = p with { BatchSize = b };
-        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Augmentation.Parse(a) };
-        return p with { AugmentOptions = AugmentOptions.ForDataset(Dataset, p.AugmentOptions.Dsa, Distill.DsaStrategy) };
-    }
+    public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Distill.DsaStrategy);
 
-    /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class.</summary>
+    /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction).</summary>
     public (int Distilled, int Selected) SplitPerClass =>
-        (WindowSelection.DistilledPerClass(Ipc, Distill.Alpha), WindowSelection.FrozenPerClass(Ipc, Distill.Alpha));
+        (WindowSelection.DistilledPerClass(Ipc, Distill.DistilledFraction), WindowSelection.FrozenPerClass(Ipc, Distill.DistilledFraction));
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}: {Dataset} IPC {Ipc}, α {Distill.Alpha}, β {Distill.Beta?.ToString() ?? "searched"}");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}: {Dataset} IPC {Ipc}, α {Distill.DistilledFraction}, β {Distill.Beta?.ToString() ?? "searched"}");
 }
 
 /// <summary>A recipe that cannot run; the message lists every bad field by its JSON path.</summary>

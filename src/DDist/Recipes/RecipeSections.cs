@@ -1,7 +1,21 @@
+using System.Text.Json.Serialization;
+using DDist.Augment;
+using DDist.Data;
+using DDist.Distillation;
+using DDist.Evaluation;
+using DDist.Selection;
+using DDist.Training.Experts;
+
 namespace DDist.Recipes;
 
+// Each section of a recipe is (or derives from) the settings type of the stage it configures, and checks itself into
+// a FieldErrors under its JSON path; RecipeValidation adds only what spans sections (sizes against the dataset).
+
 /// <summary>Expert trajectories (MTT/SelMatch `buffer.py`): architecture, count, epochs and the SGD that trained
-/// them.</summary>
+/// them. Read from JSON and handed to <see cref="ExpertOptions"/> by <see cref="ToOptions"/>, the one mapping left
+/// between a section and its stage: the recipe's names (count, lr, augmentation as text) are those every shipped
+/// recipe and run folder spells, ExpertOptions' (NumExperts, LearningRate, AugMode) those of the expert metadata and
+/// the `ddist experts` command, and renaming either would break the other.</summary>
 public sealed record ExpertRecipe
 {
     public required string Model { get; init; }
@@ -15,26 +29,55 @@ public sealed record ExpertRecipe
     public string Augmentation { get; init; } = "none";
     /// <summary>Train the experts on this many images per class (a CPU-sized shortcut); null = the whole training set.</summary>
     public int? TrainPerClass { get; init; }
+
+    public void Check(FieldErrors e, DatasetSpec? spec)
+    {
+        RecipeChecks.Model(e, "model", Model, spec);
+        e.Need(Count >= 1, "count", $"is {Count}, expected ≥ 1 (SelMatch, MTT, DATM and TESLA need expert trajectories)");
+        e.Need(Epochs >= 1, "epochs", $"is {Epochs}, expected ≥ 1");
+        e.Need(Lr > 0, "lr", $"is {Lr}, expected > 0");
+        e.Need(BatchSize >= 1, "batchSize", $"is {BatchSize}, expected ≥ 1");
+        e.Need(Augmentation is "none" or "dsa", "augmentation", $"is '{Augmentation}', expected 'none' or 'dsa'");
+        if (TrainPerClass is int tpc && spec is not null)
+            e.Need(tpc >= 1 && tpc <= spec.SmallestTrainClass, "trainPerClass", $"is {tpc}, expected 1..{spec.SmallestTrainClass}");
+    }
+
+    public ExpertOptions ToOptions(int seed, string dsaStrategy) => new()
+    {
+        Model = Model, NumExperts = Count, Epochs = Epochs, LearningRate = Lr, Momentum = Momentum, WeightDecay = WeightDecay,
+        BatchSize = BatchSize, Augmentation = Training.Augmentation.Parse(Augmentation), DsaStrategy = dsaStrategy, Seed = (ulong)seed,
+    };
 }
 
-/// <summary>Difficulty scores: imported from <see cref="File"/>, or (forgetting only) computed by training.</summary>
-public sealed record ScoreRecipe
+/// <summary>Difficulty scores: imported from <see cref="File"/>, or (forgetting only) computed by training with the
+/// <see cref="ForgettingSettings"/> this section derives from.</summary>
+public sealed record ScoreRecipe : ForgettingSettings
 {
     /// <summary>"cscore" or "forgetting".</summary>
-    public required string Kind { get; init; }
+    [JsonPropertyOrder(1)] public required string Kind { get; init; }
     /// <summary>A published score file (.npz/.npy/.csv/.safetensors); null = compute forgetting scores.</summary>
-    public string? File { get; init; }
-    public int Runs { get; init; } = 5;
-    public int Epochs { get; init; } = 20;
-    public string? Model { get; init; }
-    public int BatchSize { get; init; } = 128;
-    public double Lr { get; init; } = 0.01;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 5e-4;
+    [JsonPropertyOrder(2)] public string? File { get; init; }
+    /// <summary>The network that computes forgetting scores; null = the experts' model.</summary>
+    [JsonPropertyOrder(5)] public string? Model { get; init; }
+
+    /// <param name="fileFound">Whether <see cref="File"/> resolves (next to the recipe or in $DDIST_SCORES).</param>
+    public void Check(FieldErrors e, DatasetSpec? spec, bool fileFound)
+    {
+        e.Try("kind", () => ScoreKindExtensions.ParseScoreKind(Kind, e.Path("kind")));
+        if (File is string file)
+        {
+            e.Need(fileFound, "file", $"'{file}' was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})");
+            return;
+        }
+        e.Need(Kind == "forgetting", "kind", $"is '{Kind}' without '{e.Path("file")}'; only forgetting scores can be computed (C-scores need thousands of trainings)");
+        if (Model is not null) RecipeChecks.Model(e, "model", Model, spec);
+        Check(e);
+    }
 }
 
 /// <summary>The sliding-window search (SelMatch, Lee et al. ICML 2024, `eval.py --method window`,
-/// `scripts/sliding_window`).</summary>
+/// `scripts/sliding_window`). Offset and overflow stay text here (a bad value is reported with every other bad field
+/// instead of stopping the JSON reader); <see cref="Recipe.ToWindowSearchOptions"/> hands them on parsed.</summary>
 public sealed record WindowRecipe
 {
     public required double[] Betas { get; init; }
@@ -51,57 +94,124 @@ public sealed record WindowRecipe
     public string Augmentation { get; init; } = "dsa";
     /// <summary>Also run successive halving starting from this many epochs (null: skip).</summary>
     public int? HalvingStartEpochs { get; init; }
+
+    // The parsed forms; [JsonIgnore]: derived from the fields above, not fields of the recipe's JSON.
+    [JsonIgnore] public WindowOffset OffsetMode => WindowOffsetMath.ParseWindowOffset(Offset, "window.offset");
+    [JsonIgnore] public WindowOverflow OverflowMode => ParseOverflow(Overflow);
+    /// <summary>The budget of the networks that score one β of the grid.</summary>
+    [JsonIgnore] public EvalBudget Budget => new(Epochs, Nets);
+
+    public void Check(FieldErrors e)
+    {
+        WindowGrid.CheckBetas(e, Betas);
+        e.Try("offset", () => WindowOffsetMath.ParseWindowOffset(Offset, e.Path("offset")));
+        e.Try("overflow", () => ParseOverflow(Overflow));
+        e.Need(Epochs >= 1, "epochs", $"is {Epochs}, expected ≥ 1");
+        e.Need(Nets >= 1, "nets", $"is {Nets}, expected ≥ 1");
+        e.Try("augmentation", () => Training.Augmentation.Parse(Augmentation));
+        e.Need(HalvingStartEpochs is null or >= 1, "halvingStartEpochs", $"is {HalvingStartEpochs}, expected ≥ 1");
+    }
+
+    public static WindowOverflow ParseOverflow(string text) => text switch
+    {
+        "reject" => WindowOverflow.Reject,
+        "shift-back" => WindowOverflow.ShiftBack,
+        _ => throw new ArgumentException($"field 'window.overflow' is '{text}', expected 'reject' or 'shift-back'"),
+    };
 }
 
-/// <summary>Trajectory matching with SelMatch's partial update (MTT `distill.py`; SelMatch `distill.py`).</summary>
-public sealed record DistillRecipe
+/// <summary>Trajectory matching with SelMatch's partial update (MTT `distill.py`; SelMatch `distill.py`): the
+/// <see cref="TrajectoryMatchingSettings"/> this section derives from, handed whole to the stage, plus how SelMatch
+/// splits the window (distilled fraction, β, frozen part), the inner-loop augmentation and how the best iteration is
+/// chosen.</summary>
+/// <remarks>The JSON property orders keep the spelled-out recipe (RUN/pipeline.json, RUN/recipe.json) exactly as it
+/// was before this section derived from the stage's settings, so existing run folders still match. frozenPart,
+/// selectOn and unroll stay text here and are parsed into the options' enums (<see cref="FrozenPartMode"/>,
+/// <see cref="SelectOnMode"/>, <see cref="UnrollMode"/>): read as text, a bad value is reported with every other bad
+/// field of the recipe instead of stopping the JSON reader at the first, and unroll's null means "chosen by synSteps".
+/// selectionEpochs and selectionNets together are the options' EvalBudget.</remarks>
+public sealed record DistillRecipe : TrajectoryMatchingSettings
 {
-    /// <summary>Fraction of each class's window that is distilled (α); 0 = pure selection, 1 = all learnable.</summary>
-    public required double Alpha { get; init; }
+    /// <summary>SelMatch's α: the fraction of each class's window that is distilled (0 = pure selection, 1 = all
+    /// learnable). Not the student's step size (<see cref="TrajectoryMatchingSettings.LrInit"/>, learned); the JSON
+    /// keeps the paper's name "alpha".</summary>
+    [JsonPropertyName("alpha"), JsonPropertyOrder(1)] public required double DistilledFraction { get; init; }
     /// <summary>Window offset β; null = the best β of the window search.</summary>
-    public double? Beta { get; init; }
+    [JsonPropertyOrder(2)] public double? Beta { get; init; }
     /// <summary>"harder" (released code) or "easier": which part of the window stays real.</summary>
-    public string FrozenPart { get; init; } = "harder";
-    public required int Iterations { get; init; }
-    public required int SynSteps { get; init; }
-    public int ExpertEpochs { get; init; } = 2;
-    public required int MaxStartEpoch { get; init; }
-    /// <summary>Student mini-batch; null = the whole synthetic set.</summary>
-    public int? BatchSyn { get; init; }
-    public double LrImg { get; init; } = 1000;
-    public double LrLr { get; init; } = 1e-5;
-    public double LrInit { get; init; } = 0.01;
+    [JsonPropertyOrder(3)] public string FrozenPart { get; init; } = "harder";
     /// <summary>How the matching loss is differentiated through the student steps: "full" (unroll, the reference),
     /// "exact" (recompute step by step: the same gradient, memory flat in synSteps) or "tesla" (approximate);
-    /// null = <see cref="DDist.Distillation.Unrolling.UnrollModes.DefaultFor"/>.</summary>
-    public string? Unroll { get; init; }
+    /// null = <see cref="DDist.Distillation.Unrolling.UnrollModes.DefaultFor"/> synSteps, which is why it is text
+    /// here and resolved in <see cref="UnrollMode"/>.</summary>
+    [JsonPropertyOrder(18)] public string? Unroll { get; init; }
     /// <summary>Non-Siamese DSA in the inner loop (every reference does).</summary>
-    public bool Dsa { get; init; } = true;
+    [JsonPropertyOrder(19)] public bool Dsa { get; init; } = true;
     /// <summary>DSA strategy; null = the dataset's default (no flip for digits).</summary>
-    public string? DsaStrategy { get; init; }
-    public int CheckpointEvery { get; init; } = 50;
-    public int[] EvalIterations { get; init; } = [];
+    [JsonPropertyOrder(20)] public string? DsaStrategy { get; init; }
+    /// <summary>Iterations (0..iterations) at which the current set is evaluated to pick the best one.</summary>
+    [JsonPropertyOrder(23)] public int[] EvalIterations { get; init; } = [];
     /// <summary>Where every choice of the run is made — the window search's β, successive halving, the best
     /// iteration: "validation" (a split carved from the training set before anything is chosen and held out of every
     /// small set) or "test" (the reference protocol: SelMatch and MTT choose on the test set; every output says so).</summary>
-    public string SelectOn { get; init; } = "validation";
+    [JsonPropertyOrder(24)] public string SelectOn { get; init; } = "validation";
     /// <summary>Validation images per class, drawn at random from the training set (with <see cref="SelectOn"/> = validation).</summary>
-    public int ValidationPerClass { get; init; } = 100;
+    [JsonPropertyOrder(25)] public int ValidationPerClass { get; init; } = 100;
     /// <summary>Budget of the evaluations that pick the best iteration.</summary>
-    public int SelectionEpochs { get; init; } = 100;
-    public int SelectionNets { get; init; } = 1;
+    [JsonPropertyOrder(26)] public int SelectionEpochs { get; init; } = 100;
+    [JsonPropertyOrder(27)] public int SelectionNets { get; init; } = 1;
+
+    // The parsed forms; [JsonIgnore]: derived from the fields above, not fields of the recipe's JSON.
+    [JsonIgnore] public Distillation.Unrolling.UnrollMode UnrollMode => Unroll is null
+        ? Distillation.Unrolling.UnrollModes.DefaultFor(SynSteps)
+        : Distillation.Unrolling.UnrollModes.Parse(Unroll, "distill.unroll");
+    [JsonIgnore] public Selection.FrozenPart FrozenPartMode => ParseFrozenPart(FrozenPart);
+    [JsonIgnore] public Distillation.SelectOn SelectOnMode => ParseSelectOn(SelectOn);
+
+    /// <param name="expertEpochs">experts.epochs: the matching segment must end within it.</param>
+    /// <param name="spec">The dataset (null when unknown): digits must not be mirrored by the DSA strategy.</param>
+    public void Check(FieldErrors e, int expertEpochs, DatasetSpec? spec)
+    {
+        e.Need(DistilledFraction is >= 0 and <= 1, "alpha", $"is {DistilledFraction}, expected a value in [0, 1] (the distilled fraction of each class's window)");
+        e.Need(Beta is null or (>= 0 and <= 1), "beta", $"is {Beta}, expected a value in [0, 1] or null (searched)");
+        e.Try("frozenPart", () => ParseFrozenPart(FrozenPart));
+        e.Try("selectOn", () => ParseSelectOn(SelectOn));
+        if (DsaStrategy is string strategy)
+        {
+            e.Try("dsaStrategy", () => DsaStrategies.Parse(strategy));
+            if (spec is not null && DsaStrategies.IsDigitDataset(spec.Name))
+                e.Need(!StrategyFlips(strategy), "dsaStrategy", $"is '{strategy}': {spec.Name} holds digits, which must not be mirrored (drop 'flip')");
+        }
+        Check(e, expertEpochs, "experts.epochs");
+        if (Unroll is not null) e.Try("unroll", () => Distillation.Unrolling.UnrollModes.Parse(Unroll, e.Path("unroll")));
+        e.Need(EvalIterations.All(i => i >= 0 && i <= Iterations), "evalIterations", $"holds values outside [0, {Iterations}]");
+        e.Need(ValidationPerClass >= 1, "validationPerClass", $"is {ValidationPerClass}, expected ≥ 1");
+        e.Need(SelectionEpochs >= 1 && SelectionNets >= 1, "selectionEpochs", $"epochs {SelectionEpochs} / nets {SelectionNets}: expected ≥ 1");
+    }
+
+    private static bool StrategyFlips(string strategy)
+    {
+        try { return DsaStrategies.Flips(strategy); }
+        catch (ArgumentException) { return false; }   // reported by the parse check
+    }
+
+    public static Selection.FrozenPart ParseFrozenPart(string text) => text switch
+    {
+        "harder" => Selection.FrozenPart.Harder,
+        "easier" => Selection.FrozenPart.Easier,
+        _ => throw new ArgumentException($"field 'distill.frozenPart' is '{text}', expected 'harder' or 'easier'"),
+    };
+
+    public static Distillation.SelectOn ParseSelectOn(string text) => text switch
+    {
+        "validation" => Distillation.SelectOn.Validation,
+        "test" => Distillation.SelectOn.Test,
+        _ => throw new ArgumentException($"field 'distill.selectOn' is '{text}', expected 'validation' or 'test'"),
+    };
 }
 
-/// <summary>The final evaluation of every compared set (evaluate_synset, SelMatch/MTT/DC `utils.py`).</summary>
-public sealed record EvalRecipe
+/// <summary>The final evaluation of every compared set of a SelMatch or DATM/TESLA recipe; the model must be stated.</summary>
+public sealed record EvalRecipe : EvalSettings
 {
-    /// <summary>"sel", "mtt" or "dc" (the protocol's optimiser, schedule, batch and augmentation).</summary>
-    public string Protocol { get; init; } = "sel";
-    public required string Model { get; init; }
-    public required int Epochs { get; init; }
-    public int Nets { get; init; } = 5;
-    /// <summary>Overrides of the protocol's values (null keeps them).</summary>
-    public double? Lr { get; init; }
-    public int? BatchSize { get; init; }
-    public string? Augmentation { get; init; }
+    [JsonPropertyOrder(2)] public override required string Model { get; init; }
 }

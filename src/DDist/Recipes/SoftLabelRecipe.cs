@@ -11,23 +11,14 @@ using DDist.Training.Experts;
 
 namespace DDist.Recipes;
 
-/// <summary>The "matching" section of a DATM / TESLA-label recipe: MTT's settings plus the soft-label ones
-/// (Guo et al. 2024 `configs/*`, Cui et al. 2023).</summary>
-public sealed record SoftMatchingSection
+/// <summary>The "matching" section of a DATM / TESLA-label recipe: MTT's <see cref="TrajectoryMatchingSettings"/>
+/// (handed whole to the stage) plus the soft-label ones (Guo et al. 2024 `configs/*`, Cui et al. 2023).</summary>
+public sealed record SoftMatchingSection : TrajectoryMatchingSettings
 {
-    public required int Iterations { get; init; }
-    public required int SynSteps { get; init; }
-    public int ExpertEpochs { get; init; } = 2;
     public int MinStartEpoch { get; init; }
-    public required int MaxStartEpoch { get; init; }
     public bool SequentialGeneration { get; init; }
     public int? CurrentMaxStartEpoch { get; init; }
     public int ExpansionEndEpoch { get; init; } = 1;
-    public int? BatchSyn { get; init; }
-    public double LrImg { get; init; } = 1000;
-    public double LrLr { get; init; } = 1e-5;
-    /// <summary>α₀ (DATM's lr_teacher, 0.01).</summary>
-    public double LrInit { get; init; } = 0.01;
     public double LrY { get; init; } = 2;
     public double MomentumY { get; init; } = 0.9;
     public double Threshold { get; init; } = 1.0;
@@ -52,11 +43,6 @@ public sealed record SoftLabelRecipe
     public required SoftMatchingSection Matching { get; init; }
     public required EvalRecipe Evaluation { get; init; }
 
-    private static readonly Dictionary<string, int> SmallestClass = new()
-    {
-        ["mnist"] = 5421, ["fashion-mnist"] = 6000, ["cifar10"] = 5000, ["cifar100"] = 500, ["tiny-imagenet"] = 500,
-    };
-
     public static SoftLabelRecipe Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
@@ -72,52 +58,32 @@ public sealed record SoftLabelRecipe
 
     public List<string> Check()
     {
-        var e = new List<string>();
-        void Need(bool ok, string field, string what) { if (!ok) e.Add($"field '{field}' {what}"); }
-        Need(!string.IsNullOrWhiteSpace(Name), "name", "is empty");
-        Need(Method is "datm" or "tesla", "method", $"is '{Method}', expected 'datm' or 'tesla'");
-        DatasetSpec? spec = null;
-        try { spec = DatasetRegistry.TryGetSpec(Dataset); }
-        catch (ArgumentException ex) { e.Add($"field 'dataset': {ex.Message}"); }
-        Need(Ipc >= 1, "ipc", $"is {Ipc}, expected ≥ 1");
-        if (spec is not null && SmallestClass.TryGetValue(spec.Name, out var min))
-            Need(Ipc <= min, "ipc", $"is {Ipc}, larger than the smallest class of {spec.Name} ({min} images)");
-        foreach (var (field, model) in new[] { ("experts.model", Experts.Model), ("evaluation.model", Evaluation.Model) })
-            try { ModelZoo.Create(model, spec?.Channels ?? 3, spec?.NumClasses ?? 10, spec?.Height ?? 32, spec?.Width ?? 32); }
-            catch (ArgumentException ex) { e.Add($"field '{field}': {ex.Message}"); }
-        Need(Experts.Count >= 1, "experts.count", $"is {Experts.Count}, expected ≥ 1 (DATM and TESLA need expert trajectories)");
-        Need(Experts.Epochs >= 1, "experts.epochs", $"is {Experts.Epochs}, expected ≥ 1");
-        Need(Experts.Augmentation is "none" or "dsa", "experts.augmentation", $"is '{Experts.Augmentation}', expected 'none' or 'dsa'");
-        Need(Matching.Init is "predicted-correctly" or "real", "matching.init", $"is '{Matching.Init}', expected 'predicted-correctly' or 'real'");
-        try { EvalProtocol.Preset(Evaluation.Protocol); }
-        catch (ArgumentException ex) { e.Add($"field 'evaluation.protocol': {ex.Message}"); }
-        Need(Evaluation.Epochs >= 1, "evaluation.epochs", $"is {Evaluation.Epochs}, expected ≥ 1");
-        Need(Evaluation.Nets >= 1, "evaluation.nets", $"is {Evaluation.Nets}, expected ≥ 1");
-        try { ToMatchingOptions("check").Validate(Experts.Epochs); }
-        catch (ArgumentOutOfRangeException ex) { e.Add(Rename(ex.Message)); }
-        e.AddRange(ToSoftLabelOptions().Check(Experts.Epochs, Matching.ExpertEpochs).Select(m => m.Replace("field '", "field 'matching.")));
-        return e.Distinct().ToList();
+        var e = new FieldErrors();
+        e.Need(!string.IsNullOrWhiteSpace(Name), "name", "is empty");
+        e.Need(Method is "datm" or "tesla", "method", $"is '{Method}', expected 'datm' or 'tesla'");
+        var spec = RecipeChecks.Dataset(e, Dataset);
+        e.Need(Ipc >= 1, "ipc", $"is {Ipc}, expected ≥ 1");
+        RecipeChecks.FitsSmallestClass(e, "ipc", Ipc, spec);
+        Experts.Check(e.In("experts"), spec);
+        var matching = e.In("matching");
+        matching.Need(Matching.Init is "predicted-correctly" or "real", "init", $"is '{Matching.Init}', expected 'predicted-correctly' or 'real'");
+        Matching.Check(matching, Experts.Epochs, "experts.epochs");
+        // The start-epoch window repeats maxStartEpoch's bound: a field already reported is not reported twice.
+        var soft = new FieldErrors().In("matching");
+        ToSoftLabelOptions().Check(soft, Experts.Epochs, Matching.ExpertEpochs);
+        foreach (var m in soft.All.Where(m => !e.All.Any(x => SameField(x, m))).ToList()) e.AddRaw(m);
+        Evaluation.Check(e.In("evaluation"), spec);
+        return [.. e.All];
     }
 
-    /// <summary>TrajectoryMatchingOptions names its fields in C# (SynSteps); the recipe's are matching.synSteps.</summary>
-    private static string Rename(string message)
+    private static bool SameField(string a, string b)
     {
-        int a = message.IndexOf("field '", StringComparison.Ordinal);
-        if (a < 0) return message;
-        int b = message.IndexOf('\'', a + 7);
-        var name = message[(a + 7)..b];
-        var json = "matching." + char.ToLowerInvariant(name[0]) + name[1..];
-        var text = message[..a] + $"field '{json}'" + message[(b + 1)..];
-        int paren = text.IndexOf(" (Parameter", StringComparison.Ordinal);
-        return paren >= 0 ? text[..paren] : text;
+        static string Field(string m) => m.Length > 7 && m.StartsWith("field '", StringComparison.Ordinal) ? m[7..m.IndexOf('\'', 7)] : m;
+        return Field(a) == Field(b);
     }
 
-    public TrajectoryMatchingOptions ToMatchingOptions(string outputDir) => new()
-    {
-        Iterations = Matching.Iterations, SynSteps = Matching.SynSteps, ExpertEpochs = Matching.ExpertEpochs,
-        MaxStartEpoch = Matching.MaxStartEpoch, BatchSyn = Matching.BatchSyn, LrImg = Matching.LrImg, LrLr = Matching.LrLr,
-        LrInit = Matching.LrInit, Seed = Seed, OutputDir = outputDir, Method = Method, CheckpointEvery = 50,
-    };
+    /// <summary>The matching section's settings, whole, plus the run's seed, folder and method.</summary>
+    public TrajectoryMatchingOptions ToMatchingOptions(string outputDir) => new(Matching) { Seed = Seed, OutputDir = outputDir, Method = Method };
 
     public SoftLabelMatchingOptions ToSoftLabelOptions() => new()
     {
@@ -126,22 +92,11 @@ public sealed record SoftLabelRecipe
                                   Matching.CurrentMaxStartEpoch ?? Matching.MaxStartEpoch, Matching.ExpansionEndEpoch),
     };
 
-    public ExpertOptions ToExpertOptions() => new()
-    {
-        Model = Experts.Model, NumExperts = Experts.Count, Epochs = Experts.Epochs, LearningRate = Experts.Lr,
-        Momentum = Experts.Momentum, WeightDecay = Experts.WeightDecay, BatchSize = Experts.BatchSize,
-        Augmentation = Augmentation.Parse(Experts.Augmentation), DsaStrategy = DsaStrategy, Seed = (ulong)Seed,
-    };
+    public ExpertOptions ToExpertOptions() => Experts.ToOptions(Seed, DsaStrategy);
 
     public string DsaStrategy => Matching.DsaStrategy ?? DsaStrategies.ForDataset(Dataset);
 
-    /// <summary>The evaluation protocol; trajectory-matching protocols train with the learned α (set per set).</summary>
-    public EvalProtocol ToEvalProtocol()
-    {
-        var p = EvalProtocol.Preset(Evaluation.Protocol) with { Model = Evaluation.Model, Epochs = Evaluation.Epochs, Networks = Evaluation.Nets };
-        if (Evaluation.Lr is double lr) p = p with { LearningRate = lr };
-        if (Evaluation.BatchSize is int b) p = p with { BatchSize = b };
-        if (Evaluation.Augmentation is string a) p = p with { Augmentation = Augmentation.Parse(a) };
-        return p with { AugmentOptions = p.AugmentOptions with { DsaStrategy = DsaStrategy } };
-    }
+    /// <summary>The evaluation protocol; trajectory-matching protocols train with the set's learned step size unless
+    /// the recipe states evaluation.lr.</summary>
+    public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Matching.DsaStrategy);
 }

@@ -5,27 +5,21 @@ using DDist.Models;
 
 namespace DDist.Recipes;
 
-/// <summary>The "unrolled" section of a DD / soft-label DD recipe; names and defaults as <see cref="DdOptions"/>.</summary>
-public sealed record UnrolledSection
+/// <summary>The "unrolled" section of a DD / soft-label DD recipe: <see cref="DdSettings"/> as read from JSON, handed
+/// whole to <see cref="DdOptions"/>.</summary>
+public sealed record UnrolledSection : DdSettings
 {
-    public string Model { get; init; } = "LeNet";
-    public int DistillSteps { get; init; } = 10;
-    public int DistillEpochs { get; init; } = 3;
-    public int ImagesPerClassPerStep { get; init; } = 1;
-    public double DistillLr { get; init; } = 0.02;
-    public double Lr { get; init; } = 0.01;
-    public int DecayEpochs { get; init; } = 40;
-    public double DecayFactor { get; init; } = 0.5;
-    public int Epochs { get; init; } = 400;
-    public int? MaxIterations { get; init; }
-    public int BatchSize { get; init; } = 1024;
-    /// <summary>"unknown" (xavier re-drawn every iteration, the random-init numbers) or "known" (one fixed init).</summary>
+    /// <summary>"unknown" (xavier re-drawn every iteration, the random-init numbers) or "known" (one fixed init). A
+    /// string here and <see cref="DdInit"/> in <see cref="DdOptions"/>: read as a string, a bad value is reported
+    /// with every other bad field of the recipe instead of stopping the JSON reader at the first.</summary>
     public string Init { get; init; } = "unknown";
-    public int Nets { get; init; } = 1;
-    public double InitGain { get; init; } = 1.0;
-    public int TestNets { get; init; } = 10;
-    /// <summary>Crop-and-flip the real batches (the official CIFAR-10 loader; zero padding here, reflect there).</summary>
-    public bool AugmentReal { get; init; }
+
+    public DdInit ParseInit(string field) => Init switch
+    {
+        "unknown" => DdInit.Unknown,
+        "known" => DdInit.Known,
+        _ => throw new ArgumentException($"field '{field}' is '{Init}', expected 'unknown' or 'known'"),
+    };
 }
 
 /// <summary>A recipe for `ddist distill RECIPE --method dd|sld`: dataset, seed and the unrolled settings. It needs no
@@ -54,25 +48,18 @@ public sealed record UnrolledRecipe
 
     public List<string> Check()
     {
-        var e = new List<string>();
-        if (string.IsNullOrWhiteSpace(Name)) e.Add("field 'name' is empty");
-        if (Method is not ("dd" or "sld")) e.Add($"field 'method' is '{Method}', expected 'dd' or 'sld'");
-        DatasetSpec? spec = null;
-        try { spec = DatasetRegistry.TryGetSpec(Dataset); }
-        catch (ArgumentException ex) { e.Add($"field 'dataset': {ex.Message}"); }
-        try { ModelZoo.Create(Unrolled.Model, spec?.Channels ?? 3, spec?.NumClasses ?? 10, spec?.Height ?? 32, spec?.Width ?? 32); }
-        catch (ArgumentException ex) { e.Add($"field 'unrolled.model': {ex.Message}"); }
-        if (Unrolled.Init is not ("unknown" or "known")) e.Add($"field 'unrolled.init' is '{Unrolled.Init}', expected 'unknown' or 'known'");
-        else e.AddRange(ToOptions("check", learnLabels: false).Check().Select(m => m.Replace("field '", "field 'unrolled.")));
-        return e;
+        var e = new FieldErrors();
+        e.Need(!string.IsNullOrWhiteSpace(Name), "name", "is empty");
+        e.Need(Method is "dd" or "sld", "method", $"is '{Method}', expected 'dd' or 'sld'");
+        var spec = RecipeChecks.Dataset(e, Dataset);
+        RecipeChecks.Model(e, "unrolled.model", Unrolled.Model, spec);
+        e.Try("unrolled.init", () => Unrolled.ParseInit("unrolled.init"));
+        Unrolled.Check(e.In("unrolled"));
+        return [.. e.All];
     }
 
-    public DdOptions ToOptions(string outputDir, bool learnLabels) => new()
+    public DdOptions ToOptions(string outputDir, bool learnLabels) => new(Unrolled)
     {
-        Model = Unrolled.Model, DistillSteps = Unrolled.DistillSteps, DistillEpochs = Unrolled.DistillEpochs,
-        ImagesPerClassPerStep = Unrolled.ImagesPerClassPerStep, DistillLr = Unrolled.DistillLr, Lr = Unrolled.Lr,
-        DecayEpochs = Unrolled.DecayEpochs, DecayFactor = Unrolled.DecayFactor, Epochs = Unrolled.Epochs, MaxIterations = Unrolled.MaxIterations,
-        BatchSize = Unrolled.BatchSize, Init = Unrolled.Init == "known" ? DdInit.Known : DdInit.Unknown, Nets = Unrolled.Nets,
-        InitGain = Unrolled.InitGain, TestNets = Unrolled.TestNets, AugmentReal = Unrolled.AugmentReal, LearnLabels = learnLabels, Seed = Seed, OutputDir = outputDir,
+        Init = Unrolled.ParseInit("unrolled.init"), LearnLabels = learnLabels, Seed = Seed, OutputDir = outputDir,
     };
 }

@@ -31,7 +31,7 @@ public static class MarkdownReport
         blocks.Add(new ReportHeading(2, $"Accuracy ({input.EvaluatedOn})"));
         blocks.Add(new ReportTable(["Method", "Accuracy (%)", "Networks", "Time to make the set", "Note"],
             input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}"),
-                r.Accuracy.Accuracies.Count.ToString(CultureInfo.InvariantCulture), Duration(r.MakeTime), r.Note]).ToList()).Validated());
+                r.Accuracy.Accuracies.Length.ToString(CultureInfo.InvariantCulture), Duration(r.MakeTime), r.Note]).ToList()).Validated());
 
         if (input.StageTimes.Count > 0)
         {

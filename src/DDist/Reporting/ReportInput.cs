@@ -1,13 +1,14 @@
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Distillation;
+using DDist.Evaluation;
 using DDist.Selection;
 
 namespace DDist.Reporting;
 
 /// <summary>One row of the comparison table: a method's final accuracy (mean ± std over its networks) and the wall
 /// time of the stage(s) that made its set.</summary>
-public sealed record MethodRow(string Method, AccuracyEstimate Accuracy, TimeSpan MakeTime, string Note = "");
+public sealed record MethodRow(string Method, EvalResult Accuracy, TimeSpan MakeTime, string Note = "");
 
 /// <summary>Everything the report shows. Sets, curves and searches are optional: missing parts are left out.</summary>
 public sealed record ReportInput

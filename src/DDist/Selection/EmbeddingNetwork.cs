@@ -5,18 +5,15 @@ using DDist.Training;
 
 namespace DDist.Selection;
 
-/// <summary>How the network whose features herding, k-center and the coverage metric use is trained. DeepCore
-/// trains ResNet18 for 40 epochs with SGD (lr 0.1, momentum 0.9, weight decay 5e-4, Nesterov, constant lr, no
-/// augmentation). The CPU-sized default here is a ConvNet for a few epochs at lr 0.01 with plain momentum
-/// (our SGD has no Nesterov); recipes set the model and epochs.</summary>
-public sealed record EmbeddingOptions
+/// <summary>How the network whose features herding, k-center and the coverage metric use is trained: the recipe's
+/// <see cref="EmbeddingSettings"/> plus the seed.</summary>
+public sealed record EmbeddingOptions : EmbeddingSettings
 {
-    public string Model { get; init; } = "ConvNet";
-    public int Epochs { get; init; } = 5;
-    public double Lr { get; init; } = 0.01;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 5e-4;
-    public int BatchSize { get; init; } = 256;
+    public EmbeddingOptions() { }
+
+    /// <summary>A recipe's settings (the comparison's <c>coreset</c> section), copied whole.</summary>
+    public EmbeddingOptions(EmbeddingSettings settings) : base(settings) { }
+
     public int Seed { get; init; }
 
     public override string ToString() =>

@@ -7,15 +7,15 @@ using DDist.Training;
 namespace DDist.Selection;
 
 /// <summary>Settings of the forgetting-score runs (Toneva et al.): R independent trainings on the full training set
-/// with shuffled mini-batches; each run counts its forgetting events, the runs are averaged.</summary>
-public sealed record ForgettingOptions
+/// with shuffled mini-batches; each run counts its forgetting events, the runs are averaged. The recipe's
+/// <see cref="ForgettingSettings"/> plus the run's seed.</summary>
+public sealed record ForgettingOptions : ForgettingSettings
 {
-    public int Runs { get; init; } = 5;
-    public int Epochs { get; init; } = 20;
-    public int BatchSize { get; init; } = 128;
-    public double Lr { get; init; } = 0.01;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 5e-4;
+    public ForgettingOptions() { }
+
+    /// <summary>A recipe's forgetting settings, copied whole.</summary>
+    public ForgettingOptions(ForgettingSettings settings) : base(settings) { }
+
     /// <summary>Run r seeds libtorch with Seed + r.</summary>
     public int Seed { get; init; }
 }

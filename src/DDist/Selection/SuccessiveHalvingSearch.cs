@@ -1,26 +1,24 @@
 using System.Text.Json;
 using DDist.Data;
+using DDist.Evaluation;
 using DDist.Torch.IO;
 
 namespace DDist.Selection;
 
 /// <summary>Settings of a successive-halving β search: every β gets a short budget, the better half survives and
-/// the budget doubles, until one β is left.</summary>
-public sealed record SuccessiveHalvingOptions
+/// the budget doubles, until one β is left. A <see cref="WindowGrid"/> plus the budgets and where results go.</summary>
+public sealed record SuccessiveHalvingOptions : WindowGrid
 {
-    public required IReadOnlyList<double> Betas { get; init; }
-    public required int Ipc { get; init; }
-    public WindowOffset Offset { get; init; } = WindowOffset.FractionOfIpc;
-    public WindowOverflow Overflow { get; init; } = WindowOverflow.Reject;
+    public SuccessiveHalvingOptions() { }
+
+    /// <summary>The grid, copied whole; the caller's initializer sets both budgets (checked when the search runs).</summary>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public SuccessiveHalvingOptions(WindowGrid grid) : base(grid) { }
+
     /// <summary>The first round's budget (typically few epochs, one net); epochs double each round.</summary>
     public required EvalBudget StartBudget { get; init; }
     /// <summary>The budget of the full grid search this one is compared with (cost column of the report).</summary>
     public required EvalBudget FullGridBudget { get; init; }
-    public int Seed { get; init; }
-    /// <summary>What β is chosen on (see <see cref="WindowSearchOptions.EvaluatedOn"/>).</summary>
-    public string EvaluatedOn { get; init; } = "test";
-    public string EvaluatedWith { get; init; } = "";
-    public required string Normalization { get; init; }
     /// <summary>Where to write halving.json (atomically); null to skip.</summary>
     public string? OutputPath { get; init; }
     /// <summary>Where each round's points are kept (round-R/beta-X.json) and read back: an interrupted search resumes,
@@ -90,7 +88,11 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
     private SuccessiveHalvingResult? Search(SuccessiveHalvingOptions options, WindowSearchResult? fullGrid,
                                             IProgress<ProgressReport>? progress, CancellationToken ct, (int Round, int Index)? only)
     {
-        if (options.Betas.Count == 0) throw new ArgumentException("field 'Betas' is empty", nameof(options));
+        var e = new FieldErrors();
+        options.Check(e);
+        e.Need(options.StartBudget is { Epochs: >= 1, Nets: >= 1 }, "startBudget", $"is {options.StartBudget?.ToString() ?? "missing"}, expected at least 1 epoch and 1 net");
+        e.Need(options.FullGridBudget is not null, "fullGridBudget", "is missing");
+        e.ThrowIfAny("successive-halving options");
         var search = new WindowSearch(train, ranking, scores, evaluate);
         int images = options.Ipc * ranking.NumClasses;
         var alive = options.Betas.ToList();
@@ -100,12 +102,7 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
         int totalEvals = TotalEvaluations(alive.Count), done = 0;
         while (true)
         {
-            var asWindow = new WindowSearchOptions
-            {
-                Betas = alive, Ipc = options.Ipc, Offset = options.Offset, Overflow = options.Overflow, Budget = budget,
-                Seed = options.Seed, OutputDir = "", EvaluatedOn = options.EvaluatedOn, EvaluatedWith = options.EvaluatedWith,
-                Normalization = options.Normalization,
-            };
+            var asWindow = new WindowSearchOptions(options) { Betas = alive, Budget = budget, OutputDir = "" };
             var fingerprint = asWindow.Fingerprint(scores.Source, train.Name);
             int round = rounds.Count + 1;
             var dir = options.PointDir is null ? null : PointDirOf(options.PointDir, round);

@@ -3,33 +3,28 @@ using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
 using DDist.Data;
+using DDist.Evaluation;
 using DDist.Torch.IO;
 
 namespace DDist.Selection;
 
 /// <summary>Settings of a sliding-window search (SelMatch, Lee et al. ICML 2024, `eval.py --method window`,
-/// `scripts/sliding_window`).</summary>
-public sealed record WindowSearchOptions
+/// `scripts/sliding_window`): a <see cref="WindowGrid"/> plus the scoring budget, the output folder and the shard.</summary>
+public sealed record WindowSearchOptions : WindowGrid
 {
-    public required IReadOnlyList<double> Betas { get; init; }
-    public required int Ipc { get; init; }
-    public WindowOffset Offset { get; init; } = WindowOffset.FractionOfIpc;
-    public WindowOverflow Overflow { get; init; } = WindowOverflow.Reject;
+    public WindowSearchOptions() { }
+
+    /// <summary>The grid, copied whole; the caller's initializer sets <see cref="Budget"/> and <see cref="OutputDir"/>
+    /// (checked when the search runs).</summary>
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public WindowSearchOptions(WindowGrid grid) : base(grid) { }
+
     public required EvalBudget Budget { get; init; }
-    /// <summary>Every β is evaluated with the same seed, so the networks' initialisations are shared across β.</summary>
-    public int Seed { get; init; }
     /// <summary>Directory for one result file per β (beta-*.json) and the summary window.json.</summary>
     public required string OutputDir { get; init; }
     /// <summary>This process evaluates the grid points with index ≡ ShardIndex (mod ShardCount).</summary>
     public int ShardIndex { get; init; }
     public int ShardCount { get; init; } = 1;
-    /// <summary>What the accuracies are measured on, and so what β is chosen on: a validation split held out of every
-    /// window, or the test set (SelMatch's sliding-window protocol, labelled as such in every output).</summary>
-    public string EvaluatedOn { get; init; } = "test";
-    /// <summary>How the scoring networks train (protocol, model, augmentation); part of the fingerprint, so results of
-    /// another protocol are never reused.</summary>
-    public string EvaluatedWith { get; init; } = "";
-    public required string Normalization { get; init; }
 
     /// <summary>Identifies the experiment; a result file made under a different one is never reused.</summary>
     public string Fingerprint(string scoresSource, string dataset) => string.Create(CultureInfo.InvariantCulture,
@@ -124,15 +119,12 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
 
     private void Validate(WindowSearchOptions o)
     {
-        if (o.Betas.Count == 0) throw new ArgumentException("field 'Betas' is empty", nameof(o));
-        foreach (var b in o.Betas)
-            if (!(b >= 0 && b <= 1)) throw new ArgumentOutOfRangeException(nameof(o), $"field 'Betas' holds {b}, expected values in [0, 1]");
-        if (o.Betas.Distinct().Count() != o.Betas.Count) throw new ArgumentException("field 'Betas' repeats a value", nameof(o));
-        if (o.ShardCount < 1 || o.ShardIndex < 0 || o.ShardIndex >= o.ShardCount)
-            throw new ArgumentOutOfRangeException(nameof(o), $"shard {o.ShardIndex}/{o.ShardCount}: expected 0 ≤ index < count");
-        if (o.Ipc > ranking.SmallestClass)
-            throw new ArgumentOutOfRangeException(nameof(o), $"field 'Ipc' is {o.Ipc}, the smallest class has {ranking.SmallestClass} examples");
-        if (o.Budget.Epochs < 1 || o.Budget.Nets < 1)
-            throw new ArgumentOutOfRangeException(nameof(o), $"field 'Budget' is {o.Budget}, expected at least 1 epoch and 1 net");
+        var e = new FieldErrors();
+        o.Check(e);
+        e.Need(o.ShardCount >= 1 && o.ShardIndex >= 0 && o.ShardIndex < o.ShardCount, "shard", $"is {o.ShardIndex}/{o.ShardCount}: expected 0 ≤ index < count");
+        e.Need(o.Ipc <= ranking.SmallestClass, "ipc", $"is {o.Ipc}, the smallest class has {ranking.SmallestClass} examples");
+        e.Need(o.Budget is { Epochs: >= 1, Nets: >= 1 }, "budget", $"is {o.Budget?.ToString() ?? "missing"}, expected at least 1 epoch and 1 net");
+        e.Need(o.OutputDir is not null, "outputDir", "is missing");
+        e.ThrowIfAny("window search options");
     }
 }

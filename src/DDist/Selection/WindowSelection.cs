@@ -21,25 +21,27 @@ public sealed record WindowChoice(double Beta, int Ipc, int[] Start, int[][] Fro
 
 /// <summary>The sliding-window selection of SelMatch (Lee et al. ICML 2024; `eval.py --method window`, `distill.py`
 /// 'window' init): the window of IPC examples per class at difficulty offset β, optionally split into a frozen and a
-/// distilled part by the fraction α.</summary>
+/// distilled part by the distilled fraction α (the share of each class's window that is learnable; not the student's
+/// step size, which trajectory matching calls LrInit / the learned lr).</summary>
 public static class WindowSelection
 {
-    /// <summary>cpc = ⌊IPC·α⌋ distilled images per class (double product, then floor: 50·0.6 → 30).</summary>
-    public static int DistilledPerClass(int ipc, double alpha) => WindowOffsetMath.FloorProduct(ipc, alpha);
+    /// <summary>cpc = ⌊IPC·α⌋ distilled images per class, α the distilled fraction (double product, then floor: 50·0.6 → 30).</summary>
+    public static int DistilledPerClass(int ipc, double distilledFraction) => WindowOffsetMath.FloorProduct(ipc, distilledFraction);
 
     /// <summary>spc = IPC − cpc frozen (selected) images per class.</summary>
-    public static int FrozenPerClass(int ipc, double alpha) => ipc - DistilledPerClass(ipc, alpha);
+    public static int FrozenPerClass(int ipc, double distilledFraction) => ipc - DistilledPerClass(ipc, distilledFraction);
 
     /// <summary>The window for β with IPC per class. α = 0 gives a pure selection (everything frozen);
     /// α = 1 makes everything learnable (plain MTT initialised from the window).</summary>
     public static WindowChoice Choose(DifficultyRanking ranking, double beta, int ipc, WindowOffset reading,
-                                      double alpha = 0, FrozenPart frozen = FrozenPart.Harder,
+                                      double distilledFraction = 0, FrozenPart frozen = FrozenPart.Harder,
                                       WindowOverflow overflow = WindowOverflow.Reject)
     {
         if (!(beta >= 0 && beta <= 1)) throw new ArgumentOutOfRangeException(nameof(beta), $"β = {beta}, expected a value in [0, 1]");
-        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), $"α = {alpha}, expected a value in [0, 1]");
+        if (!(distilledFraction >= 0 && distilledFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(distilledFraction), $"distilled fraction α = {distilledFraction}, expected a value in [0, 1]");
         if (ipc <= 0) throw new ArgumentOutOfRangeException(nameof(ipc), $"IPC = {ipc}, expected at least 1");
-        int cpc = DistilledPerClass(ipc, alpha), spc = ipc - cpc;
+        int cpc = DistilledPerClass(ipc, distilledFraction), spc = ipc - cpc;
         int k = ranking.NumClasses;
         var starts = new int[k];
         var frozenIdx = new int[k][];

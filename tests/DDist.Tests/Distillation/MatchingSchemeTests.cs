@@ -1,4 +1,5 @@
 using DDist.Distillation;
+using DDist.Evaluation;
 using DDist.Selection;
 using DDist.Tests.Selection;
 using DDist.Torch;

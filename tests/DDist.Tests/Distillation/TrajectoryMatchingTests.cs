@@ -1,7 +1,8 @@
 using DDist.Artifacts;
 using DDist.Data;
-using DDist.Distillation;
 using DDist.Distillation.Unrolling;
+using DDist.Distillation;
+using DDist.Evaluation;
 using DDist.Selection;
 using DDist.Tests.Selection;
 using DDist.Torch;
@@ -21,7 +22,7 @@ public class TrajectoryMatchingTests : IDisposable
     private static WindowChoice Window()
     {
         var scores = new DifficultyScores { Scores = Labels.Select((_, i) => (double)i).ToArray(), Kind = ScoreKind.CScore, Direction = HardEnd.Low, Dataset = "toy", Source = "test" };
-        return WindowSelection.Choose(DifficultyRanking.Build(scores, Labels, Classes), 0, 4, WindowOffset.FractionOfIpc, alpha: 0.5);
+        return WindowSelection.Choose(DifficultyRanking.Build(scores, Labels, Classes), 0, 4, WindowOffset.FractionOfIpc, distilledFraction: 0.5);
     }
 
     private static TrajectoryMatchingOptions Options(string dir, int iterations) => new()
@@ -51,7 +52,7 @@ public class TrajectoryMatchingTests : IDisposable
     {
         var (data, net, experts) = Setup(DType.Float64);
         using var _d = data; using var _e = experts;
-        using var syn = SyntheticSet.FromWindow(data, Window());
+        using var syn = Window().ToSyntheticSet(data);
         using var scope = new TensorScope();
         var theta0 = experts.Read(0, 1);
         var target = experts.Read(0, 3);
@@ -95,7 +96,7 @@ public class TrajectoryMatchingTests : IDisposable
     {
         var (data, net, experts) = Setup();
         using var _d = data; using var _e = experts;
-        using var syn = SyntheticSet.FromWindow(data, Window());
+        using var syn = Window().ToSyntheticSet(data);
         var frozenBefore = syn.Frozen.ToArray<float>();
         var distilledBefore = syn.Distilled.Detach().ToArray<float>();
         using var result = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(Options(_dir, 3));
@@ -123,11 +124,11 @@ public class TrajectoryMatchingTests : IDisposable
     private sealed class ScriptedEvaluator(params double[] means)
     {
         public int Calls;
-        public AccuracyEstimate Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
+        public EvalResult Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
         {
             Tensors.ManualSeed(999);
             using var noise = Tensors.Rand([100]);
-            return AccuracyEstimate.Of([means[Calls++ % means.Length]]);
+            return EvalResult.From([means[Calls++ % means.Length]]);
         }
     }
 
@@ -139,14 +140,14 @@ public class TrajectoryMatchingTests : IDisposable
         var opts = Options(Path.Combine(_dir, "a"), 6) with { EvalIterations = [0, 3, 6] };
 
         float[] straight;
-        using (var syn = SyntheticSet.FromWindow(data, Window()))
+        using (var syn = Window().ToSyntheticSet(data))
         using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.2, 0.3).Evaluate).Run(opts))
             straight = r.Set.Images.ToArray<float>();
 
         var dirB = Path.Combine(_dir, "b");
         using var cts = new CancellationTokenSource();
         var killer = new SyncProgress(p => { if (p.Done == 3) cts.Cancel(); });
-        using (var syn = SyntheticSet.FromWindow(data, Window()))
+        using (var syn = Window().ToSyntheticSet(data))
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.2, 0.3).Evaluate)
                     .Run(opts with { OutputDir = dirB }, killer, cts.Token));
@@ -154,7 +155,7 @@ public class TrajectoryMatchingTests : IDisposable
             Assert.Equal(2, ck.NextIteration);
 
         // A new process would rebuild the initial set from the window; the checkpoint supplies everything else.
-        using var syn2 = SyntheticSet.FromWindow(data, Window());
+        using var syn2 = Window().ToSyntheticSet(data);
         var evaluator = new ScriptedEvaluator(0.2, 0.3);   // the evaluation at iteration 0 is already in the checkpoint
         using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter, evaluator.Evaluate).Run(opts with { OutputDir = dirB });
         Assert.Equal(2, resumed.ResumedAt);
@@ -172,7 +173,7 @@ public class TrajectoryMatchingTests : IDisposable
         using var _d = data; using var _e = experts;
         double[] Final(TrajectoryMatchingOptions o, out double lr)
         {
-            using var syn = SyntheticSet.FromWindow(data, Window());
+            using var syn = Window().ToSyntheticSet(data);
             using var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(o);
             lr = r.LearnedLr;
             return r.Set.Images.ToArray<double>();
@@ -196,11 +197,11 @@ public class TrajectoryMatchingTests : IDisposable
         var (data, net, experts) = Setup();
         using var _d = data; using var _e = experts;
         float[] atTwo;
-        using (var syn = SyntheticSet.FromWindow(data, Window()))
+        using (var syn = Window().ToSyntheticSet(data))
         using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(Options(Path.Combine(_dir, "two"), 2)))
             atTwo = r.Set.Images.ToArray<float>();
 
-        using var syn4 = SyntheticSet.FromWindow(data, Window());
+        using var syn4 = Window().ToSyntheticSet(data);
         var test = new ScriptedEvaluator(0.77);
         using var best = new TrajectoryMatching(net, experts, syn4, "none", Jitter, new ScriptedEvaluator(0.1, 0.9, 0.5).Evaluate, test.Evaluate)
             .Run(Options(Path.Combine(_dir, "four"), 4) with { EvalIterations = [0, 2, 4] });
@@ -216,7 +217,7 @@ public class TrajectoryMatchingTests : IDisposable
         var (data, net, experts) = Setup();
         using var _d = data; using var _e = experts;
         experts.PoisonAfterReads = experts.Reads + 8;   // iterations 0–3 read good snapshots, iteration 4 reads NaN
-        using var syn = SyntheticSet.FromWindow(data, Window());
+        using var syn = Window().ToSyntheticSet(data);
         var ex = Assert.Throws<DistillationDivergedException>(() => new TrajectoryMatching(net, experts, syn, "none").Run(Options(_dir, 6)));
         Assert.Equal(4, ex.Iteration);
         Assert.Contains("iteration 4", ex.Message);
@@ -232,8 +233,8 @@ public class TrajectoryMatchingTests : IDisposable
         var (data, net, experts) = Setup();
         using var _d = data; using var _e = experts;
         var scores = new DifficultyScores { Scores = Labels.Select((_, i) => (double)i).ToArray(), Kind = ScoreKind.CScore, Direction = HardEnd.Low, Dataset = "toy", Source = "t" };
-        var w = WindowSelection.Choose(DifficultyRanking.Build(scores, Labels, Classes), 0, 4, WindowOffset.FractionOfIpc, alpha: 0);
-        using var syn = SyntheticSet.FromWindow(data, w);
+        var w = WindowSelection.Choose(DifficultyRanking.Build(scores, Labels, Classes), 0, 4, WindowOffset.FractionOfIpc, distilledFraction: 0);
+        using var syn = w.ToSyntheticSet(data);
         int readsBefore = experts.Reads;
         using var r = new TrajectoryMatching(net, experts, syn, "none").Run(Options(_dir, 5));
         Assert.Equal(0, r.IterationsRun);

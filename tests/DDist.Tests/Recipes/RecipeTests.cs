@@ -77,7 +77,7 @@ public class RecipeTests : IDisposable
         Assert.Equal((name, dataset, ipc), (r.Name, r.Dataset, r.Ipc));
         Assert.Equal((score, scoreFile), (r.Scores.Kind, r.Scores.File));
         Assert.Equal((cpc, spc), r.SplitPerClass);
-        Assert.Equal((alpha, (double?)beta), (r.Distill.Alpha, r.Distill.Beta));
+        Assert.Equal((alpha, (double?)beta), (r.Distill.DistilledFraction, r.Distill.Beta));
         Assert.Equal(ths, WindowOffsetMath.Start(r.WindowOffset, beta, ipc, classSize: 5000));
         Assert.Equal(FrozenPart.Harder, r.FrozenPart);
 

@@ -1,6 +1,7 @@
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Distillation;
+using DDist.Evaluation;
 using DDist.Reporting;
 using DDist.Selection;
 using DDist.Torch;
@@ -33,8 +34,8 @@ public class MarkdownReportTests : IDisposable
             Settings = ["dataset toy, IPC 2"],
             Rows =
             [
-                new MethodRow("Random", AccuracyEstimate.Of([0.5, 0.6, 0.7]), TimeSpan.FromSeconds(0.2)),
-                new MethodRow("SelMatch", AccuracyEstimate.Of([0.8, 0.8, 0.8]), TimeSpan.FromSeconds(75), "β 1.0"),
+                new MethodRow("Random", EvalResult.From([0.5, 0.6, 0.7]), TimeSpan.FromSeconds(0.2)),
+                new MethodRow("SelMatch", EvalResult.From([0.8, 0.8, 0.8]), TimeSpan.FromSeconds(75), "β 1.0"),
             ],
             StageTimes = [("experts", TimeSpan.FromSeconds(61)), ("distill", TimeSpan.FromMinutes(2))],
             Window = new WindowSearchResult(points, 1.0, true, 1234, "test"),

@@ -1,4 +1,5 @@
 using DDist.Artifacts;
+using DDist.Evaluation;
 using DDist.Selection;
 
 namespace DDist.Tests.Selection;
@@ -21,13 +22,13 @@ public class WindowSearchTests : IDisposable
     private sealed class FakeEvaluator
     {
         public readonly List<(double MeanIndex, EvalBudget Budget)> Calls = new();
-        public AccuracyEstimate Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
+        public EvalResult Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
         {
             Assert.All(set.IsDistilled, d => Assert.False(d));
             double m = set.SourceIndex.Average();
             Calls.Add((m, budget));
             double acc = 1 - Math.Abs(m - 16) / 40;
-            return AccuracyEstimate.Of(Enumerable.Range(0, budget.Nets).Select(k => acc + 0.001 * k).ToArray());
+            return EvalResult.From(Enumerable.Range(0, budget.Nets).Select(k => acc + 0.001 * k).ToArray());
         }
     }
 

@@ -57,13 +57,13 @@ public class WindowSelectionTests
     {
         var r = Rank(ScoreKind.CScore);
         // IPC 5, α 0.6 → cpc = ⌊3.0000000000000004⌋ = 3 distilled, spc = 2 frozen; window of class 0 = [2, 8, 6, 0, 4]
-        var w = WindowSelection.Choose(r, 0, 5, WindowOffset.FractionOfIpc, alpha: 0.6);
+        var w = WindowSelection.Choose(r, 0, 5, WindowOffset.FractionOfIpc, distilledFraction: 0.6);
         Assert.Equal([2, 8], w.Frozen[0]);
         Assert.Equal([6, 0, 4], w.Distilled[0]);
-        var easier = WindowSelection.Choose(r, 0, 5, WindowOffset.FractionOfIpc, alpha: 0.6, frozen: FrozenPart.Easier);
+        var easier = WindowSelection.Choose(r, 0, 5, WindowOffset.FractionOfIpc, distilledFraction: 0.6, frozen: FrozenPart.Easier);
         Assert.Equal([0, 4], easier.Frozen[0]);
         Assert.Equal([2, 8, 6], easier.Distilled[0]);
-        var all = WindowSelection.Choose(r, 0, 5, WindowOffset.FractionOfIpc, alpha: 1);
+        var all = WindowSelection.Choose(r, 0, 5, WindowOffset.FractionOfIpc, distilledFraction: 1);
         Assert.Empty(all.Frozen[0]);
         Assert.Equal(5, all.Distilled[0].Length);
     }

@@ -18,16 +18,22 @@ public sealed record MatchingRange(int Min, int Max, bool Sequential = false, in
     /// <summary>Every problem, each naming its field; <paramref name="expertEpochs"/> = epochs the experts trained.</summary>
     public List<string> Check(int expertEpochs, int matchEpochs)
     {
-        var e = new List<string>();
-        if (Min < 0) e.Add($"field 'minStartEpoch' is {Min}, expected ≥ 0");
-        if (Max <= Min) e.Add($"field 'maxStartEpoch' is {Max}, expected > minStartEpoch ({Min})");
-        if (Max - 1 + matchEpochs > expertEpochs)
-            e.Add($"field 'maxStartEpoch' is {Max} with expertEpochs {matchEpochs}: needs snapshot {Max - 1 + matchEpochs}, the experts have {expertEpochs} epochs");
+        var e = new FieldErrors();
+        Check(e, expertEpochs, matchEpochs);
+        return [.. e.All];
+    }
+
+    /// <summary>Every problem, named under the errors' section (a DATM recipe's `matching`).</summary>
+    public void Check(FieldErrors e, int expertEpochs, int matchEpochs)
+    {
+        e.Need(Min >= 0, "minStartEpoch", $"is {Min}, expected ≥ 0");
+        e.Need(Max > Min, "maxStartEpoch", $"is {Max}, expected > minStartEpoch ({Min})");
+        e.Need(Max - 1 + matchEpochs <= expertEpochs, "maxStartEpoch",
+               $"is {Max} with expertEpochs {matchEpochs}: needs snapshot {Max - 1 + matchEpochs}, the experts have {expertEpochs} epochs");
         if (Sequential)
         {
-            if (CurrentMax <= Min || CurrentMax > Max) e.Add($"field 'currentMaxStartEpoch' is {CurrentMax}, expected in ({Min}, {Max}]");
-            if (ExpansionEnd < 1) e.Add($"field 'expansionEndEpoch' is {ExpansionEnd}, expected ≥ 1");
+            e.Need(CurrentMax > Min && CurrentMax <= Max, "currentMaxStartEpoch", $"is {CurrentMax}, expected in ({Min}, {Max}]");
+            e.Need(ExpansionEnd >= 1, "expansionEndEpoch", $"is {ExpansionEnd}, expected ≥ 1");
         }
-        return e;
     }
 }

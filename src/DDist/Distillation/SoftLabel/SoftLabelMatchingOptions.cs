@@ -30,12 +30,20 @@ public sealed record SoftLabelMatchingOptions
 
     public List<string> Check(int expertEpochs, int matchEpochs)
     {
-        var e = Range.Check(expertEpochs, matchEpochs);
-        if (!(LrY > 0)) e.Add($"field 'lrY' is {LrY}, expected > 0");
-        if (MomentumY is < 0 or >= 1) e.Add($"field 'momentumY' is {MomentumY}, expected in [0, 1)");
-        if (!(Threshold > 0)) e.Add($"field 'threshold' is {Threshold}, expected > 0");
-        if (LabelEpoch < -1 || LabelEpoch > expertEpochs) e.Add($"field 'labelEpoch' is {LabelEpoch}, expected −1 or 0..{expertEpochs}");
-        return e;
+        var e = new FieldErrors();
+        Check(e, expertEpochs, matchEpochs);
+        return [.. e.All];
+    }
+
+    /// <summary>Every problem, named under the errors' section (a DATM recipe's `matching`, whose field names these
+    /// are); <paramref name="matchEpochs"/> is the matching's expertEpochs.</summary>
+    public void Check(FieldErrors e, int expertEpochs, int matchEpochs)
+    {
+        Range.Check(e, expertEpochs, matchEpochs);
+        e.Need(LrY > 0, "lrY", $"is {LrY}, expected > 0");
+        e.Need(MomentumY is >= 0 and < 1, "momentumY", $"is {MomentumY}, expected in [0, 1)");
+        e.Need(Threshold > 0, "threshold", $"is {Threshold}, expected > 0");
+        e.Need(LabelEpoch >= -1 && LabelEpoch <= expertEpochs, "labelEpoch", $"is {LabelEpoch}, expected −1 or 0..{expertEpochs}");
     }
 
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,

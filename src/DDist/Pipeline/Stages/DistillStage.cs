@@ -1,6 +1,7 @@
 using DDist.Augment;
 using DDist.Distillation;
 using DDist.Recipes;
+using DDist.Selection;
 using DDist.Torch;
 
 namespace DDist.Pipeline.Stages;
@@ -38,7 +39,7 @@ public sealed class DistillStage : IStage<StageContext>
     {
         var r = _recipe;
         var train = context.Data.Train;
-        using var start = _method == "mtt" ? FromRandom(context) : SyntheticSet.FromWindow(train, context.Cut(r.Distill.Alpha));
+        using var start = _method == "mtt" ? FromRandom(context) : context.Cut(r.Distill.DistilledFraction).ToSyntheticSet(train);
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
         var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,

@@ -71,7 +71,7 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
             "window" => (state.TimeOf(WindowStage.Label), Invariant($"β {context.Beta} ({r.Window.Offset}; {context.BetaNote})")),
             "mtt" => (state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, best at {context.DistilledBy("mtt").BestIteration}")),
             "selmatch" => (state.TimeOf("distill selmatch"),
-                           Invariant($"α {r.Distill.Alpha}, β {context.Beta}, {r.Distill.Iterations} it, best at {context.DistilledBy("selmatch").BestIteration}")),
+                           Invariant($"α {r.Distill.DistilledFraction}, β {context.Beta}, {r.Distill.Iterations} it, best at {context.DistilledBy("selmatch").BestIteration}")),
             _ => (TimeSpan.Zero, ""),
         };
     }

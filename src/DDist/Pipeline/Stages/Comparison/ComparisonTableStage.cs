@@ -34,7 +34,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells) : 
             {
                 var (set, makeSeconds) = context.Made(cell);
                 var saved = EvaluateSetsStage.Load(folder, cell);
-                var acc = AccuracyEstimate.Of(saved.Accuracies);
+                var acc = EvalResult.From(saved.Accuracies);
                 double? coverage = null;
                 if (recipe.Coverage.ReferencePerClass > 0)
                 {

@@ -1,7 +1,6 @@
 using DDist.Data;
-using DDist.Evaluation;
 
-namespace DDist.Selection;
+namespace DDist.Evaluation;
 
 /// <summary>Binds <see cref="SmallSetEvaluator"/> to a target set and protocol as a <see cref="SmallSetEvaluation"/>:
 /// the budget overrides the protocol's epochs and network count.</summary>
@@ -14,7 +13,6 @@ public static class EvaluatorBinding
         (set, budget, seed, ct) =>
         {
             var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets, UseLearnedLr = useLearnedLr ?? protocol.UseLearnedLr, OnlyNetwork = budget.OnlyNetwork };
-            var r = SmallSetEvaluator.Evaluate(set, target, p, (ulong)seed, progress, ct);
-            return new AccuracyEstimate(r.Mean, r.Std, r.Accuracies);
+            return SmallSetEvaluator.Evaluate(set, target, p, (ulong)seed, progress, ct);
         };
 }
