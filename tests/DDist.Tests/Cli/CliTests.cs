@@ -1,5 +1,7 @@
 using System.Text.Json;
 using DDist.Models;
+using DDist.Tests.Data;
+using static DDist.Tests.Cli.CliRun;
 
 namespace DDist.Tests.Cli;
 
@@ -7,26 +9,10 @@ namespace DDist.Tests.Cli;
 [Collection(SerialRngCollection.Name)]
 public sealed class CliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-cli-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _temp = new();
+    private string _dir => _temp.Path;
 
-    public CliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
-    private static void AssertFails((int Code, string Out, string Err) r, params string[] mentions)
-    {
-        Assert.NotEqual(0, r.Code);
-        foreach (var m in mentions) Assert.Contains(m, r.Err);
-        Assert.DoesNotContain("   at ", r.Err);   // no stack trace
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void UnknownDatasetIsNamed() => AssertFails(Run("models", "--dataset", "nosuchset"), "unknown dataset 'nosuchset'");

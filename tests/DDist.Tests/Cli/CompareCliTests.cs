@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using DDist.Artifacts;
 using DDist.Tests.Data;
+using static DDist.Tests.Cli.CliRun;
 
 namespace DDist.Tests.Cli;
 
@@ -10,19 +11,10 @@ namespace DDist.Tests.Cli;
 [Collection(SerialRngCollection.Name)]
 public sealed class CompareCliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-compare-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _temp = new();
+    private string _dir => _temp.Path;
 
-    public CompareCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    public void Dispose() => _temp.Dispose();
 
     private const string Tiny = "ConvNet(width=8,depth=2)";
 
@@ -123,19 +115,10 @@ public sealed class CompareCliTests : IDisposable
 [Collection(SerialRngCollection.Name)]
 public sealed class CoresetSelectCliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-coreset-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _temp = new();
+    private string _dir => _temp.Path;
 
-    public CoresetSelectCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    public void Dispose() => _temp.Dispose();
 
     [RealDataFact("mnist")]
     public void ForgettingTakesTheHighestCountsOfEachClass()

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using DDist.Artifacts;
 using DDist.Cli;
 using DDist.Tests.Data;
+using static DDist.Tests.Cli.CliRun;
 
 namespace DDist.Tests.Cli;
 
@@ -13,19 +14,10 @@ namespace DDist.Tests.Cli;
 [Collection(SerialRngCollection.Name)]
 public sealed class HonestProtocolCliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-honest-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _temp = new();
+    private string _dir => _temp.Path;
 
-    public HonestProtocolCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = Program.Run([.. args, "--threads", "2"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>IPC 2, β searched over {0, 0.5} on validation (10 per class, seed 3 + 1), 2 distillation iterations.
     /// The scores make the validation images the hardest of their class, so a window cut without holding them out

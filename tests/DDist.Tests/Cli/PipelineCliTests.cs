@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using DDist.Tests.Data;
+using static DDist.Tests.Cli.CliRun;
 
 namespace DDist.Tests.Cli;
 
@@ -6,19 +8,10 @@ namespace DDist.Tests.Cli;
 [Collection(SerialRngCollection.Name)]
 public sealed class PipelineCliTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-pipe-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _temp = new();
+    private string _dir => _temp.Path;
 
-    public PipelineCliTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    public void Dispose() => _temp.Dispose();
 
     private static string DemoRecipe()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DDist.Diagnostics;
+using DDist.Tests.Cli;
 using DDist.Torch;
 
 namespace DDist.Tests.Diagnostics;
@@ -65,11 +66,9 @@ public sealed class DeviceSelfTestTests
     [Fact]
     public void CliPrintsJsonAndExitsZeroWhenEverythingPasses()
     {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run(["selftest", "--matching-only", "--syn-steps", "2", "--json", "--threads", "2"], output, error);
-        Assert.True(code == 0, error.ToString());
-        using var doc = JsonDocument.Parse(output.ToString());
+        var (code, output, error) = CliRun.Run("selftest", "--matching-only", "--syn-steps", "2", "--json");
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(output);
         Assert.True(doc.RootElement.GetProperty("passed").GetBoolean());
         Assert.Equal("cpu", doc.RootElement.GetProperty("device").GetString());
         Assert.Equal(3, doc.RootElement.GetProperty("checks").GetInt32());   // value, d/d images, d/d step size
@@ -79,9 +78,8 @@ public sealed class DeviceSelfTestTests
     public void CliRejectsACudaDeviceThisLibtorchDoesNotHave()
     {
         if (Tensors.IsCudaAvailable) return;   // on a GPU machine --device cuda is valid
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run(["selftest", "--device", "cuda", "--threads", "2"], new StringWriter(), error);
+        var (code, _, error) = CliRun.Run("selftest", "--device", "cuda");
         Assert.Equal(2, code);
-        Assert.Contains("CUDA device not available", error.ToString());
+        Assert.Contains("CUDA device not available", error);
     }
 }

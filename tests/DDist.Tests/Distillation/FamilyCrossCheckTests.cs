@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DDist.Distillation;
 using DDist.Models;
+using DDist.Tests.Data;
 using DDist.Torch;
 using DDist.Torch.IO;
 
@@ -12,11 +13,10 @@ namespace DDist.Tests.Distillation;
 [Collection(SerialRngCollection.Name)]
 public sealed class FamilyCrossCheckTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "ddist-family-" + Guid.NewGuid().ToString("N"));
+    private readonly TempDir _temp = new();
+    private string _dir => _temp.Path;
 
-    public FamilyCrossCheckTests() => Directory.CreateDirectory(_dir);
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private const int Width = 4, Depth = 2, Channels = 3, Size = 8, Classes = 3;
 

@@ -8,13 +8,7 @@ public sealed class RunReportTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("ddist-runreport-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static (int Code, string Out, string Err) Cli(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "1"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static DDist.Tests.Cli.CliResult Cli(params string[] args) => DDist.Tests.Cli.CliRun.RunOnThreads(1, args);
 
     [Fact]
     public void ReportCommandRebuildsFromSavedFilesWithoutTheDataset()

@@ -1,5 +1,6 @@
 using DDist.Artifacts;
 using DDist.Tests.Data;
+using static DDist.Tests.Cli.CliRun;
 using DDist.Torch;
 
 namespace DDist.Tests.Unrolled;
@@ -7,14 +8,6 @@ namespace DDist.Tests.Unrolled;
 /// <summary>`ddist show` prints each image's top labels; `ddist distill` refuses bad DD/DATM input before any work.</summary>
 public class SoftLabelCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public void Show_PrintsTheTopLabelsOfEveryImage()
     {
