@@ -141,4 +141,37 @@ public class FastOpsTests
         GradCheck.FirstOrder(t => GroupNormRelu(t[0], groups, t[1], t[2]), x, w, b);
         GradCheck.SecondOrder(t => GroupNormRelu(t[0], groups, t[1], t[2]).Square(), [x, w, b]);
     }
+    /// <summary>The fused kernels split their planes over libtorch's threads (at::parallel_for, which is parallel only
+    /// when the shim is built with OpenMP): big enough inputs that the split happens give bit-identical values and
+    /// first and second derivatives on one thread and on four, equal to libtorch's composite ops.</summary>
+    [Fact]
+    public void FusedKernelsGiveTheSameResultOnOneThreadAndOnSeveral()
+    {
+        using var scope = new TensorScope();
+        // 4·64 planes of 16×16: above the kernels' grain of 128 planes, so several threads share the work.
+        var x = TestData.Normal(370, 4, 64, 16, 16);
+        var (w, b) = (TestData.Uniform(371, 0.5, 1.5, 64), TestData.Normal(372, 64));
+        Tensor Fast(Tensor[] t) => AvgPool2d(GroupNormRelu(t[0], 64, t[1], t[2]), 2).Square();
+        Tensor Composite(Tensor[] t) => Libtorch.AvgPool2d(Libtorch.GroupNorm(t[0], 64, t[1], t[2]).Relu(), 2).Square();
+        int before = Tensors.NumThreads;
+        try
+        {
+            Tensors.SetNumThreads(1);
+            var one = Derivatives(Fast, [x, w, b], 80);
+            Tensors.SetNumThreads(4);
+            var four = Derivatives(Fast, [x, w, b], 80);
+            var composite = Derivatives(Composite, [x, w, b], 80);
+            Assert.Equal(one.Length, four.Length);
+            for (int k = 0; k < one.Length; k++)
+            {
+                Assert.True(one[k].Any(v => v != 0), $"block {k} is all zero: the comparison would be vacuous");
+                Assert.Equal(one[k], four[k]);
+                Assert.Equal(composite[k], four[k], new Tolerance(1e-10));
+            }
+        }
+        finally
+        {
+            Tensors.SetNumThreads(before);
+        }
+    }
 }

@@ -84,25 +84,34 @@ public static class UnrolledGradient
         var rngStates = new Tensor?[n];
         Tensor? rngAfter = null, lambda = null;
         using var scope = new TensorScope();
+        Tensor? lastTh = null, lastG = null;   // step N − 1's leaf θ and gradient, with its second-order graph
         try
         {
             var images = p.Images.Detach();
             var lr = p.StepSize.Detach();
             var extraValue = p.Extra?.Detach();
+            var imageLeaf = images.Detach().RequiresGrad_();
+            var extraLeaf = extraValue?.Detach().RequiresGrad_();
             var theta = p.Theta0.Detach().Clone().DetachFromScope();
             for (int i = 0; i < n; i++)
             {
+                // Step N − 1 is the reverse walk's first: its gradient is taken with its second-order graph right
+                // away (kept in lastTh/lastG past the step) instead of once without it now and again with it in the
+                // reverse walk. That graph is one step's, the working set the reverse walk needs anyway: peak memory
+                // stays flat in N, and one forward and one backward per iteration are saved.
+                bool keep = i == n - 1;
                 using var step = new TensorScope();
-                batches[i] = p.NextBatch(i);
+                batches[i] = p.NextBatch(i).DetachFromScope();
                 var th = theta.Detach().RequiresGrad_();
-                var x = images.IndexSelect(0, batches[i]!);
+                var x = (keep ? imageLeaf : images).IndexSelect(0, batches[i]!);
                 if (p.Augment is not null)
                 {
                     rngStates[i] = Tensors.GetRngState().DetachFromScope();
                     x = p.Augment(x);
                 }
-                var loss = p.StepLoss(p.Forward(x, th), batches[i]!, extraValue);
-                var g = Autograd.Grad([loss], [th])[0]!;
+                var loss = p.StepLoss(p.Forward(x, th), batches[i]!, keep ? extraLeaf : extraValue);
+                var g = Autograd.Grad([loss], [th], createGraph: keep)[0]!;
+                if (keep) (lastTh, lastG) = (th.DetachFromScope(), g.DetachFromScope());
                 Tensor next;
                 using (Tensors.NoGrad()) next = (theta - StepSizeAt(lr, i) * g).DetachFromScope();
                 if (onHost)
@@ -125,20 +134,23 @@ public static class UnrolledGradient
             }
             theta.Dispose();
 
-            var imageLeaf = images.Detach().RequiresGrad_();
-            var extraLeaf = extraValue?.Detach().RequiresGrad_();
             var gImages = Tensors.Zeros(images.Shape, images.DType, images.Device);
             var gLr = Tensors.Zeros(lr.Shape, lr.DType, lr.Device);
             var gExtra = extraLeaf is null ? null : Tensors.Zeros(extraLeaf.Shape, extraLeaf.DType, extraLeaf.Device);
             for (int i = n - 1; i >= 0; i--)
             {
                 using var step = new TensorScope();
-                var th = thetas[i]!.To(device).Detach().RequiresGrad_();
-                if (rngStates[i] is { } state) Tensors.SetRngState(state);
-                var x = imageLeaf.IndexSelect(0, batches[i]!);
-                if (p.Augment is not null) x = p.Augment(x);
-                var loss = p.StepLoss(p.Forward(x, th), batches[i]!, extraLeaf);
-                var g = Autograd.Grad([loss], [th], createGraph: true)[0]!;
+                Tensor th, g;
+                if (i == n - 1) (th, g) = (lastTh!, lastG!);
+                else
+                {
+                    th = thetas[i]!.To(device).Detach().RequiresGrad_();
+                    if (rngStates[i] is { } state) Tensors.SetRngState(state);
+                    var x = imageLeaf.IndexSelect(0, batches[i]!);
+                    if (p.Augment is not null) x = p.Augment(x);
+                    var loss = p.StepLoss(p.Forward(x, th), batches[i]!, extraLeaf);
+                    g = Autograd.Grad([loss], [th], createGraph: true)[0]!;
+                }
                 var s = (g * lambda).Sum();                                    // s_i = g_i · λ_{i+1}, λ constant
                 var inputs = new List<Tensor> { imageLeaf };
                 if (!tesla) inputs.Add(th);
@@ -152,6 +164,12 @@ public static class UnrolledGradient
                     if (extraLeaf is not null && r[^1] is { } w) gExtra!.AddInPlace(w, -a);
                     if (!tesla) lambda.AddInPlace(r[1]!, -a);                   // λ_i = λ_{i+1} − α_i H_i λ_{i+1}
                 }
+                if (i == n - 1)
+                {
+                    lastG!.Dispose();                                           // step N − 1's graph goes with them
+                    lastTh!.Dispose();
+                    lastG = lastTh = null;
+                }
                 // TESLA (approximate) keeps λ_N for every step: the later steps' Hessian terms are dropped.
             }
             return new UnrollGradients(value, gImages.DetachFromScope(), gLr.DetachFromScope(), gExtra?.DetachFromScope(), Exact: !tesla);
@@ -161,6 +179,8 @@ public static class UnrolledGradient
             if (rngAfter is not null) Tensors.SetRngState(rngAfter);
             rngAfter?.Dispose();
             lambda?.Dispose();
+            lastG?.Dispose();
+            lastTh?.Dispose();
             foreach (var t in thetas) t?.Dispose();
             foreach (var t in batches) t?.Dispose();
             foreach (var t in rngStates) t?.Dispose();
