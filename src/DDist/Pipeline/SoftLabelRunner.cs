@@ -68,9 +68,9 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
             .Run(r.ToMatchingOptions(methodDir), r.ToSoftLabelOptions(), ct, progress);
         using var set = distilled.Set;
 
-        var protocol = r.ToEvalProtocol();
-        // MTT / DATM / TESLA evaluate with the learned step size as the network lr (DATM `evaluate_synset`).
-        if (protocol.Name == "mtt" && set.LearnedLr is double lr && lr > 0 && r.Evaluation.Lr is null) protocol = protocol with { LearningRate = lr };
+        // MTT / DATM / TESLA evaluate with the learned step size as the network lr (DATM `evaluate_synset`) unless the
+        // recipe states one: the protocol's own rule, resolved here only so that result.json records the lr used.
+        var protocol = r.ToEvalProtocol().ForSet(set);
         log?.Invoke($"evaluate {r.Method}: {protocol.Networks} × {protocol.Model}, {protocol.Epochs}+1 epochs on the soft labels");
         var acc = SmallSetEvaluator.Evaluate(set, test, protocol, (ulong)r.Seed + 100, progress, ct);
         var setPath = Path.Combine(methodDir, "synthetic.safetensors");
