@@ -169,7 +169,8 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
             {
                 using var pool = new ClassImagePool(train);
                 var model = method == "dsa" ? recipe.Dsa.Model : recipe.Dc.Model;
-                var r = new GradientMatching(Net(train, model), pool).Run(recipe.ToGradientMatchingOptions(method, ipc), progress, ct);
+                var r = new GradientMatching(Net(train, model), pool).Run(recipe.ToGradientMatchingOptions(method, ipc), progress, ct,
+                                                                      new MatchingCheckpoints(dir, MatchingCheckpoints.DefaultEvery(method)));
                 r.Save(dir);
                 set = r.Set;
                 break;
@@ -177,7 +178,8 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
             case "dm":
             {
                 using var pool = new ClassImagePool(train);
-                var r = new DistributionMatching(Net(train, recipe.Dm.Model), pool).Run(recipe.ToDistributionMatchingOptions(ipc), progress, ct);
+                var r = new DistributionMatching(Net(train, recipe.Dm.Model), pool).Run(recipe.ToDistributionMatchingOptions(ipc), progress, ct,
+                                                                                     new MatchingCheckpoints(dir, MatchingCheckpoints.DefaultEvery(method)));
                 r.Save(dir);
                 set = r.Set;
                 break;

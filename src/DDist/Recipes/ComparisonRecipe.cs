@@ -89,13 +89,13 @@ public sealed record ComparisonRecipe
     public EmbeddingOptions ToEmbeddingOptions() => new()
     {
         Model = Coreset.Model, Epochs = Coreset.Epochs, Lr = Coreset.Lr, Momentum = Coreset.Momentum,
-        WeightDecay = Coreset.WeightDecay, BatchSize = Coreset.BatchSize, Seed = Seed,
+        WeightDecay = Coreset.WeightDecay, Nesterov = Coreset.Nesterov, BatchSize = Coreset.BatchSize, Seed = Seed,
     };
 
     public ForgettingOptions ToForgettingOptions() => new()
     {
         Runs = Forgetting.Runs, Epochs = Forgetting.Epochs, BatchSize = Forgetting.BatchSize, Lr = Forgetting.Lr,
-        Momentum = Forgetting.Momentum, WeightDecay = Forgetting.WeightDecay, Seed = Seed,
+        Momentum = Forgetting.Momentum, WeightDecay = Forgetting.WeightDecay, Nesterov = Forgetting.Nesterov, Seed = Seed,
     };
 
     public EvalProtocol ToEvalProtocol(int ipc)
@@ -149,6 +149,8 @@ public sealed record CoresetRecipe
     public double Lr { get; init; } = 0.01;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>Nesterov momentum; on by default, as DeepCore's EarlyTrain trains the feature network.</summary>
+    public bool Nesterov { get; init; } = true;
     public int BatchSize { get; init; } = 256;
 }
 
@@ -162,6 +164,8 @@ public sealed record ForgettingSelectionRecipe
     public double Lr { get; init; } = 0.01;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>Nesterov momentum: off as in Toneva et al.'s code; DeepCore's forgetting baseline turns it on.</summary>
+    public bool Nesterov { get; init; }
 }
 
 /// <summary>SelMatch's coverage metric for every set; 0 reference images per class turns it off.</summary>

@@ -83,6 +83,7 @@ public static class ComparisonRecipeValidation
             Need(r.Coreset.Epochs >= 1, "coreset.epochs", $"is {r.Coreset.Epochs}, expected ≥ 1");
             Need(r.Coreset.Lr > 0, "coreset.lr", $"is {r.Coreset.Lr}, expected > 0");
             Need(r.Coreset.BatchSize >= 1, "coreset.batchSize", $"is {r.Coreset.BatchSize}, expected ≥ 1");
+            Need(!r.Coreset.Nesterov || r.Coreset.Momentum > 0, "coreset.nesterov", "is true while coreset.momentum is 0 (Nesterov needs momentum > 0)");
         }
         if (r.Methods.Contains("forgetting"))
         {
@@ -91,6 +92,7 @@ public static class ComparisonRecipeValidation
             Need(r.Forgetting.Epochs >= 2, "forgetting.epochs", $"is {r.Forgetting.Epochs}, expected ≥ 2 (forgetting needs consecutive presentations)");
             Need(r.Forgetting.Lr > 0, "forgetting.lr", $"is {r.Forgetting.Lr}, expected > 0");
             Need(r.Forgetting.BatchSize >= 1, "forgetting.batchSize", $"is {r.Forgetting.BatchSize}, expected ≥ 1");
+            Need(!r.Forgetting.Nesterov || r.Forgetting.Momentum > 0, "forgetting.nesterov", "is true while forgetting.momentum is 0 (Nesterov needs momentum > 0)");
         }
         Need(r.Coverage.ReferencePerClass is 0 or >= 2, "coverage.referencePerClass", $"is {r.Coverage.ReferencePerClass}, expected 0 (off) or ≥ 2");
 

@@ -35,6 +35,9 @@ public sealed record SoftMatchingSection
     public string Init { get; init; } = "predicted-correctly";
     public bool Dsa { get; init; } = true;
     public string? DsaStrategy { get; init; }
+    /// <summary>"full", "exact" (bounded-memory recomputation, the same gradient) or "tesla" (approximate), as MTT's
+    /// distill.unroll; null = exact from 10 synSteps on.</summary>
+    public string? Unroll { get; init; }
 }
 
 /// <summary>A recipe for `ddist distill RECIPE --method datm|tesla`: dataset, IPC, experts (trained into the output
@@ -93,7 +96,9 @@ public sealed record SoftLabelRecipe
         catch (ArgumentException ex) { e.Add($"field 'evaluation.protocol': {ex.Message}"); }
         Need(Evaluation.Epochs >= 1, "evaluation.epochs", $"is {Evaluation.Epochs}, expected ≥ 1");
         Need(Evaluation.Nets >= 1, "evaluation.nets", $"is {Evaluation.Nets}, expected ≥ 1");
-        try { ToMatchingOptions("check").Validate(Experts.Epochs); }
+        if (Matching.Unroll is string u && !DDist.Distillation.Unrolling.UnrollModes.TryParse(u, out _))
+            e.Add($"field 'matching.unroll' is '{u}', expected 'full', 'exact' or 'tesla'");
+        else try { ToMatchingOptions("check").Validate(Experts.Epochs); }
         catch (ArgumentOutOfRangeException ex) { e.Add(Rename(ex.Message)); }
         e.AddRange(ToSoftLabelOptions().Check(Experts.Epochs, Matching.ExpertEpochs).Select(m => m.Replace("field '", "field 'matching.")));
         return e.Distinct().ToList();
@@ -117,6 +122,8 @@ public sealed record SoftLabelRecipe
         Iterations = Matching.Iterations, SynSteps = Matching.SynSteps, ExpertEpochs = Matching.ExpertEpochs,
         MaxStartEpoch = Matching.MaxStartEpoch, BatchSyn = Matching.BatchSyn, LrImg = Matching.LrImg, LrLr = Matching.LrLr,
         LrInit = Matching.LrInit, Seed = Seed, OutputDir = outputDir, Method = Method, CheckpointEvery = 50,
+        Unroll = Matching.Unroll is null ? DDist.Distillation.Unrolling.UnrollModes.DefaultFor(Matching.SynSteps)
+                                         : DDist.Distillation.Unrolling.UnrollModes.Parse(Matching.Unroll, "matching.unroll"),
     };
 
     public SoftLabelMatchingOptions ToSoftLabelOptions() => new()

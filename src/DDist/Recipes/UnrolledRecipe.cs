@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DDist.Data;
 using DDist.Distillation.Unrolled;
+using DDist.Distillation.Unrolling;
 using DDist.Models;
 
 namespace DDist.Recipes;
@@ -26,6 +27,9 @@ public sealed record UnrolledSection
     public int TestNets { get; init; } = 10;
     /// <summary>Crop-and-flip the real batches (the official CIFAR-10 loader; zero padding here, reflect there).</summary>
     public bool AugmentReal { get; init; }
+    /// <summary>"full" or "exact" (bounded-memory recomputation, the same gradient); null = exact from 10 steps
+    /// (distillSteps × distillEpochs), as trajectory matching's distill.unroll.</summary>
+    public string? Unroll { get; init; }
 }
 
 /// <summary>A recipe for `ddist distill RECIPE --method dd|sld`: dataset, seed and the unrolled settings. It needs no
@@ -63,6 +67,8 @@ public sealed record UnrolledRecipe
         try { ModelZoo.Create(Unrolled.Model, spec?.Channels ?? 3, spec?.NumClasses ?? 10, spec?.Height ?? 32, spec?.Width ?? 32); }
         catch (ArgumentException ex) { e.Add($"field 'unrolled.model': {ex.Message}"); }
         if (Unrolled.Init is not ("unknown" or "known")) e.Add($"field 'unrolled.init' is '{Unrolled.Init}', expected 'unknown' or 'known'");
+        else if (Unrolled.Unroll is string u && !(UnrollModes.TryParse(u, out var mode) && mode != UnrollMode.Tesla))
+            e.Add($"field 'unrolled.unroll' is '{u}', expected 'full' or 'exact'");
         else e.AddRange(ToOptions("check", learnLabels: false).Check().Select(m => m.Replace("field '", "field 'unrolled.")));
         return e;
     }
@@ -74,5 +80,6 @@ public sealed record UnrolledRecipe
         DecayEpochs = Unrolled.DecayEpochs, DecayFactor = Unrolled.DecayFactor, Epochs = Unrolled.Epochs, MaxIterations = Unrolled.MaxIterations,
         BatchSize = Unrolled.BatchSize, Init = Unrolled.Init == "known" ? DdInit.Known : DdInit.Unknown, Nets = Unrolled.Nets,
         InitGain = Unrolled.InitGain, TestNets = Unrolled.TestNets, AugmentReal = Unrolled.AugmentReal, LearnLabels = learnLabels, Seed = Seed, OutputDir = outputDir,
+        Unroll = Unrolled.Unroll is null ? null : UnrollModes.Parse(Unrolled.Unroll, "unrolled.unroll"),
     };
 }

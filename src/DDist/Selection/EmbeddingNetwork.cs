@@ -6,9 +6,9 @@ using DDist.Training;
 namespace DDist.Selection;
 
 /// <summary>How the network whose features herding, k-center and the coverage metric use is trained. DeepCore
-/// trains ResNet18 for 40 epochs with SGD (lr 0.1, momentum 0.9, weight decay 5e-4, Nesterov, constant lr, no
-/// augmentation). The CPU-sized default here is a ConvNet for a few epochs at lr 0.01 with plain momentum
-/// (our SGD has no Nesterov); recipes set the model and epochs.</summary>
+/// (Guo, Zhao &amp; Bai 2022, `methods/earlytrain.py`) trains ResNet18 for 40 epochs with SGD (lr 0.1, momentum 0.9,
+/// weight decay 5e-4, Nesterov, constant lr, no augmentation). The CPU-sized default here is a ConvNet for a few
+/// epochs at lr 0.01, with DeepCore's momentum, weight decay and Nesterov; recipes set the model and epochs.</summary>
 public sealed record EmbeddingOptions
 {
     public string Model { get; init; } = "ConvNet";
@@ -16,11 +16,13 @@ public sealed record EmbeddingOptions
     public double Lr { get; init; } = 0.01;
     public double Momentum { get; init; } = 0.9;
     public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>Nesterov momentum, on as in DeepCore's EarlyTrain.</summary>
+    public bool Nesterov { get; init; } = true;
     public int BatchSize { get; init; } = 256;
     public int Seed { get; init; }
 
     public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Model}, {Epochs} epochs, lr {Lr}, momentum {Momentum}, wd {WeightDecay}, batch {BatchSize}, seed {Seed}");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Model}, {Epochs} epochs, lr {Lr}, momentum {Momentum}{(Nesterov ? " (Nesterov)" : "")}, wd {WeightDecay}, batch {BatchSize}, seed {Seed}");
 }
 
 /// <summary>A network trained on the full training set, used for its penultimate features (the input of the last
@@ -43,7 +45,7 @@ public sealed class EmbeddingNetwork : IDisposable
         var net = ModelZoo.Create(o.Model, train.Channels, train.NumClasses, train.Height, train.Width);
         var options = new TrainOptions
         {
-            Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.Lr, Momentum = o.Momentum, WeightDecay = o.WeightDecay,
+            Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.Lr, Momentum = o.Momentum, WeightDecay = o.WeightDecay, Nesterov = o.Nesterov,
             Stage = "embedding network",
         };
         Tensors.ManualSeed(SeedSequence.Derive((ulong)o.Seed, "coreset-embedding", 0));
