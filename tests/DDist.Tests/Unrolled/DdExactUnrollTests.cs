@@ -11,7 +11,7 @@ namespace DDist.Tests.Unrolled;
 /// ConvNet its gradients with respect to the pixels, the raw step sizes and the label rows equal full unrolling's;
 /// whole runs with either mode agree to round-off and say which one they used.</summary>
 [Collection(SerialRngCollection.Name)]
-public class DdExactUnrollTests
+public class DdExactUnrollTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int K = 3;
 
@@ -58,6 +58,7 @@ public class DdExactUnrollTests
         {
             Assert.True(full[i].Abs().Max().Item() > 0, $"gradient {i} is zero");
             Assert.Equal(full[i].Shape, exact[i].Shape);
+            output.WriteLine($"gradient {i}: exact vs full relative difference {RelDiff(exact[i], full[i]):E2}");
             Assert.True(RelDiff(exact[i], full[i]) < 1e-10, $"gradient {i}: relative difference {RelDiff(exact[i], full[i])}");
         }
     }

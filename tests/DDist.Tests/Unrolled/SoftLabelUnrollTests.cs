@@ -12,7 +12,7 @@ namespace DDist.Tests.Unrolled;
 /// in float64 its gradients with respect to the images, α and the label logits equal full unrolling's, augmentation
 /// drawn from the generator included; a whole run in exact mode says so.</summary>
 [Collection(SerialRngCollection.Name)]
-public class SoftLabelUnrollTests : IDisposable
+public class SoftLabelUnrollTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("ddist-datm-unroll-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -73,6 +73,7 @@ public class SoftLabelUnrollTests : IDisposable
         for (int i = 0; i < full.Length; i++)
         {
             Assert.True(full[i].Abs().Max().Item() > 0, $"gradient {i} is zero");
+            output.WriteLine($"gradient {i}: exact vs full relative difference {RelDiff(exact[i], full[i]):E2}");
             Assert.True(RelDiff(exact[i], full[i]) < 1e-10, $"gradient {i}: relative difference {RelDiff(exact[i], full[i])}");
         }
     }
