@@ -81,8 +81,8 @@ public static class RunCommand
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
             if (CompareCommand.DistillMethods.Contains(m)) return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);
             RecipeKindCheck.Require(parse.GetValue(recipe)!, m);
-            if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
-            if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m);
+            if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m, parse.GetValue(unroll));
+            if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m, parse.GetValue(unroll));
             if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch, mtt, dd, sld, datm, tesla, dc, dsa or dm");
             // The recipe stays as written (so the folder `run`/`demo` made from it is the same experiment); only the
             // method to distil is this command's.
@@ -95,7 +95,8 @@ public static class RunCommand
     internal static Option<string?> UnrollOption() => new("--unroll")
     {
         Description = "How distillation differentiates through the student steps: full (unroll), exact (recompute; same gradient, " +
-                      "memory flat in synSteps) or tesla (approximate); overrides the recipe's distill.unroll",
+                      "memory flat in the number of steps) or tesla (approximate; trajectory matching only); overrides the recipe's " +
+                      "distill.unroll (SelMatch, MTT), matching.unroll (DATM, TESLA labels) or unrolled.unroll (DD, SLD)",
     };
 
     /// <summary>The recipe with --unroll applied (validated: a bad value names the flag).</summary>

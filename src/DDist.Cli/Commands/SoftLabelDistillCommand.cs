@@ -10,10 +10,17 @@ internal static class SoftLabelDistillCommand
 {
     public static bool Handles(string method) => method is "datm" or "tesla";
 
-    public static int Run(CliContext ctx, string recipePath, string method)
+    /// <param name="unroll">--unroll: full, exact or tesla, overriding the recipe's matching.unroll; null keeps it.</param>
+    public static int Run(CliContext ctx, string recipePath, string method, string? unroll = null)
     {
         if (!File.Exists(recipePath)) throw new CliException($"{recipePath}: no such recipe file");
         var recipe = SoftLabelRecipe.Load(recipePath);
+        if (unroll is not null)
+        {
+            if (!DDist.Distillation.Unrolling.UnrollModes.TryParse(unroll, out var mode))
+                throw new CliException($"--unroll '{unroll}': expected full, exact or tesla");
+            recipe = recipe with { Matching = recipe.Matching with { Unroll = DDist.Distillation.Unrolling.UnrollModes.Name(mode) } };
+        }
         if (recipe.Method != method)
             throw new CliException($"--method '{method}': {recipePath} is a '{recipe.Method}' recipe (field 'method')");
         var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name);

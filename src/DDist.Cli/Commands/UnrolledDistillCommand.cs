@@ -1,6 +1,7 @@
 using System.Globalization;
 using DDist.Data;
 using DDist.Distillation.Unrolled;
+using DDist.Distillation.Unrolling;
 using DDist.Recipes;
 using DDist.Torch;
 
@@ -13,15 +14,22 @@ internal static class UnrolledDistillCommand
 {
     public static bool Handles(string method) => method is "dd" or "sld";
 
-    public static int Run(CliContext ctx, string recipePath, string method)
+    /// <param name="unroll">--unroll: full or exact, overriding the recipe's unrolled.unroll; null keeps it.</param>
+    public static int Run(CliContext ctx, string recipePath, string method, string? unroll = null)
     {
         if (!File.Exists(recipePath)) throw new CliException($"{recipePath}: no such recipe file");
         var recipe = UnrolledRecipe.Load(recipePath);
+        if (unroll is not null)
+        {
+            if (!UnrollModes.TryParse(unroll, out var mode) || mode == UnrollMode.Tesla)
+                throw new CliException($"--unroll '{unroll}': {method} takes full or exact");
+            recipe = recipe with { Unrolled = recipe.Unrolled with { Unroll = UnrollModes.Name(mode) } };
+        }
         var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name, method);
         if (ctx.Threads > 0) Tensors.SetNumThreads(ctx.Threads);
         var options = recipe.ToOptions(outDir, learnLabels: method == "sld");
         ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, {options.Model}, {options.DistillSteps}×{options.ImagesPerClassPerStep} images per class, " +
-                 $"{options.StepCount} steps; output {Path.GetFullPath(outDir)}");
+                 $"{options.StepCount} steps, gradient by {(options.UnrollUsed == UnrollMode.Full ? "full unrolling" : "exact recomputation")}; output {Path.GetFullPath(outDir)}");
         var raw = DatasetRegistry.Load(recipe.Dataset);
         var norm = DatasetRegistry.GetSpec(recipe.Dataset).DefaultNormalization;
         using var train = ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name);

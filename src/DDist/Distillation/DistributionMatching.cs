@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using DDist.Models;
 using DDist.Torch;
@@ -12,23 +11,31 @@ namespace DDist.Distillation;
 /// Σ_c ‖mean e(real_c) − mean e(syn_c)‖² and the images take one SGD step on it.</summary>
 public sealed class DistributionMatching(INetwork net, ClassImagePool pool)
 {
-    public MatchingResult Run(DistributionMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    /// <param name="checkpoints">Where to save the state an interrupted run continues from (every K iterations, on
+    /// cancellation and at the end) and to resume from; null = neither.</param>
+    public MatchingResult Run(DistributionMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default,
+                              MatchingCheckpoints? checkpoints = null)
     {
         o.Validate();
-        var clock = Stopwatch.StartNew();
         Tensors.ManualSeed((ulong)o.Seed);
         using var syn = SyntheticInit.Create(pool, o.Ipc, o.Start);
         using var imageOpt = new Sgd(o.ImageMomentum);
         var curve = new List<LossPoint>();
-        for (int it = 0; it < o.Iterations; it++)
+        using var checkpoint = MatchingCheckpointer.Open(checkpoints, MatchingCheckpointer.Fingerprint(o with { Iterations = 0 }, net, pool),
+                                                         syn, imageOpt, curve, o.Iterations);
+        for (int it = checkpoint.Start; it < o.Iterations; it++)
         {
-            ct.ThrowIfCancellationRequested();
+            checkpoint.Begin(it);
+            try { ct.ThrowIfCancellationRequested(); }
+            catch (OperationCanceledException) { checkpoint.SaveBegun(); throw; }
             double loss = Step(net, pool, syn, imageOpt, o);
             if (!double.IsFinite(loss)) throw new DistillationDivergedException(it, "the distribution-matching loss", null, null);
             curve.Add(new LossPoint(it, loss, o.LrImg));
             progress?.Report(new ProgressReport("dm", it + 1, o.Iterations, new Dictionary<string, double> { ["loss"] = loss }));
+            checkpoint.End(it + 1, o.Iterations);
         }
-        return MatchingResult.From(syn, "dm", curve, clock.Elapsed, pool.Data, o.Seed, new()
+        checkpoint.Finish(o.Iterations);
+        return MatchingResult.From(syn, "dm", curve, checkpoint.Elapsed, pool.Data, o.Seed, new()
         {
             ["model"] = net.Name, ["iterations"] = $"{o.Iterations}", ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture), ["batch_real"] = $"{o.BatchReal}",
             ["init"] = o.Start.ToString().ToLowerInvariant(), ["dsa"] = o.Dsa ? o.DsaStrategy : "none",

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using DDist.Augment;
 using DDist.Models;
@@ -14,11 +13,13 @@ namespace DDist.Distillation;
 /// trains inner_loop epochs on the synthetic set.</summary>
 public sealed class GradientMatching(INetwork net, ClassImagePool pool)
 {
-    public MatchingResult Run(GradientMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    /// <param name="checkpoints">Where to save the state an interrupted run continues from (every K iterations, on
+    /// cancellation and at the end) and to resume from; null = neither.</param>
+    public MatchingResult Run(GradientMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default,
+                              MatchingCheckpoints? checkpoints = null)
     {
         o.Validate();
         var (outer, inner) = o.ResolveLoops();
-        var clock = Stopwatch.StartNew();
         Tensors.ManualSeed((ulong)o.Seed);
         using var syn = SyntheticInit.Create(pool, o.Ipc, o.Start);
         using var imageOpt = new Sgd(o.ImageMomentum);
@@ -29,27 +30,40 @@ public sealed class GradientMatching(INetwork net, ClassImagePool pool)
             Epochs = Math.Max(inner, 1), BatchSize = o.BatchTrain, LearningRate = o.LrNet,
             Augment = o.Dsa ? (x, _) => Dsa.Augment(x, o.DsaStrategy, o.DsaParams) : null, Stage = $"{o.Method} inner",
         };
-        for (int it = 0; it < o.Iterations; it++)
+        using var checkpoint = MatchingCheckpointer.Open(checkpoints, MatchingCheckpointer.Fingerprint(o with { Iterations = 0 }, net, pool),
+                                                         syn, imageOpt, curve, o.Iterations);
+        for (int it = checkpoint.Start; it < o.Iterations; it++)
         {
-            ct.ThrowIfCancellationRequested();
-            using var iterationScope = new TensorScope();
-            using var state = TrainingState.Create(net, train, device);
-            double lossSum = 0;
-            for (int ol = 0; ol < outer; ol++)
+            checkpoint.Begin(it);
+            try
             {
-                var bn = net.HasBatchNorm ? RefreshBatchNorm(state, o.BnImagesPerClass) : null;
-                lossSum += OuterStep(net, state.Parameters, bn, pool, syn, imageOpt, o);
-                if (ol == outer - 1 || inner == 0) break;
-                // The network learns on a detached copy of the current synthetic set (train mode, plain SGD).
-                using var snapshot = syn.Images.Detach().Clone();
-                state.NextEpoch = 0;
-                new Trainer(net, train with { Epochs = inner }).Train(state, new TrainingSet(snapshot, syn.Labels), null, ct);
+                ct.ThrowIfCancellationRequested();
+                using var iterationScope = new TensorScope();
+                using var state = TrainingState.Create(net, train, device);
+                double lossSum = 0;
+                for (int ol = 0; ol < outer; ol++)
+                {
+                    var bn = net.HasBatchNorm ? RefreshBatchNorm(state, o.BnImagesPerClass) : null;
+                    lossSum += OuterStep(net, state.Parameters, bn, pool, syn, imageOpt, o);
+                    if (ol == outer - 1 || inner == 0) break;
+                    // The network learns on a detached copy of the current synthetic set (train mode, plain SGD).
+                    using var snapshot = syn.Images.Detach().Clone();
+                    state.NextEpoch = 0;
+                    new Trainer(net, train with { Epochs = inner }).Train(state, new TrainingSet(snapshot, syn.Labels), null, ct);
+                }
+                curve.Add(new LossPoint(it, lossSum / (outer * pool.NumClasses), o.LrImg));
+                if (!double.IsFinite(curve[^1].Loss)) throw new DistillationDivergedException(it, "the gradient-matching loss", null, null);
+                progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations, new Dictionary<string, double> { ["loss"] = curve[^1].Loss }));
             }
-            curve.Add(new LossPoint(it, lossSum / (outer * pool.NumClasses), o.LrImg));
-            if (!double.IsFinite(curve[^1].Loss)) throw new DistillationDivergedException(it, "the gradient-matching loss", null, null);
-            progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations, new Dictionary<string, double> { ["loss"] = curve[^1].Loss }));
+            catch (OperationCanceledException)
+            {
+                checkpoint.SaveBegun();       // cancelled mid-iteration (the inner training checks too): redo it whole
+                throw;
+            }
+            checkpoint.End(it + 1, o.Iterations);
         }
-        return MatchingResult.From(syn, o.Method, curve, clock.Elapsed, pool.Data, o.Seed, new()
+        checkpoint.Finish(o.Iterations);
+        return MatchingResult.From(syn, o.Method, curve, checkpoint.Elapsed, pool.Data, o.Seed, new()
         {
             ["model"] = net.Name, ["iterations"] = $"{o.Iterations}", ["outer_loop"] = $"{outer}", ["inner_loop"] = $"{inner}",
             ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture), ["lr_net"] = o.LrNet.ToString("R", CultureInfo.InvariantCulture), ["batch_real"] = $"{o.BatchReal}", ["batch_train"] = $"{o.BatchTrain}",

@@ -3,6 +3,7 @@ using DDist.Augment;
 using DDist.Data;
 using DDist.Distillation;
 using DDist.Distillation.SoftLabel;
+using DDist.Distillation.Unrolling;
 using DDist.Evaluation;
 using DDist.Models;
 using DDist.Selection;
@@ -26,6 +27,9 @@ public sealed record SoftMatchingSection : TrajectoryMatchingSettings
     public string Init { get; init; } = "predicted-correctly";
     public bool Dsa { get; init; } = true;
     public string? DsaStrategy { get; init; }
+    /// <summary>"full", "exact" (bounded-memory recomputation, the same gradient) or "tesla" (approximate), as MTT's
+    /// distill.unroll; null = exact from 10 synSteps on.</summary>
+    public string? Unroll { get; init; }
 }
 
 /// <summary>A recipe for `ddist distill RECIPE --method datm|tesla`: dataset, IPC, experts (trained into the output
@@ -68,6 +72,7 @@ public sealed record SoftLabelRecipe
         var matching = e.In("matching");
         matching.Need(Matching.Init is "predicted-correctly" or "real", "init", $"is '{Matching.Init}', expected 'predicted-correctly' or 'real'");
         Matching.Check(matching, Experts.Epochs, "experts.epochs");
+        if (Matching.Unroll is string u) matching.Try("unroll", () => UnrollModes.Parse(u, matching.Path("unroll")));
         // The start-epoch window repeats maxStartEpoch's bound: a field already reported is not reported twice.
         var soft = new FieldErrors().In("matching");
         ToSoftLabelOptions().Check(soft, Experts.Epochs, Matching.ExpertEpochs);
@@ -82,8 +87,12 @@ public sealed record SoftLabelRecipe
         return Field(a) == Field(b);
     }
 
-    /// <summary>The matching section's settings, whole, plus the run's seed, folder and method.</summary>
-    public TrajectoryMatchingOptions ToMatchingOptions(string outputDir) => new(Matching) { Seed = Seed, OutputDir = outputDir, Method = Method };
+    /// <summary>The matching section's settings, whole, plus the run's seed, folder, method and unrolling mode.</summary>
+    public TrajectoryMatchingOptions ToMatchingOptions(string outputDir) => new(Matching)
+    {
+        Seed = Seed, OutputDir = outputDir, Method = Method,
+        Unroll = Matching.Unroll is null ? UnrollModes.DefaultFor(Matching.SynSteps) : UnrollModes.Parse(Matching.Unroll, "matching.unroll"),
+    };
 
     public SoftLabelMatchingOptions ToSoftLabelOptions() => new()
     {

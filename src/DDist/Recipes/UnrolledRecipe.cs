@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DDist.Data;
 using DDist.Distillation.Unrolled;
+using DDist.Distillation.Unrolling;
 using DDist.Models;
 
 namespace DDist.Recipes;
@@ -19,6 +20,17 @@ public sealed record UnrolledSection : DdSettings
         "unknown" => DdInit.Unknown,
         "known" => DdInit.Known,
         _ => throw new ArgumentException($"field '{field}' is '{Init}', expected 'unknown' or 'known'"),
+    };
+
+    /// <summary>"full" or "exact" (bounded-memory recomputation, the same gradient); null = exact from 10 steps
+    /// (distillSteps × distillEpochs), as trajectory matching's distill.unroll. Text for the same reason as Init.</summary>
+    public string? Unroll { get; init; }
+
+    public UnrollMode? ParseUnroll(string field) => Unroll switch
+    {
+        null => null,
+        _ when UnrollModes.TryParse(Unroll, out var mode) && mode != UnrollMode.Tesla => mode,
+        _ => throw new ArgumentException($"field '{field}' is '{Unroll}', expected 'full' or 'exact'"),
     };
 }
 
@@ -54,6 +66,7 @@ public sealed record UnrolledRecipe
         var spec = RecipeChecks.Dataset(e, Dataset);
         RecipeChecks.Model(e, "unrolled.model", Unrolled.Model, spec);
         e.Try("unrolled.init", () => Unrolled.ParseInit("unrolled.init"));
+        e.Try("unrolled.unroll", () => Unrolled.ParseUnroll("unrolled.unroll"));
         Unrolled.Check(e.In("unrolled"));
         return [.. e.All];
     }
@@ -61,5 +74,6 @@ public sealed record UnrolledRecipe
     public DdOptions ToOptions(string outputDir, bool learnLabels) => new(Unrolled)
     {
         Init = Unrolled.ParseInit("unrolled.init"), LearnLabels = learnLabels, Seed = Seed, OutputDir = outputDir,
+        Unroll = Unrolled.ParseUnroll("unrolled.unroll"),
     };
 }

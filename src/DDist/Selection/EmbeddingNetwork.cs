@@ -17,7 +17,7 @@ public sealed record EmbeddingOptions : EmbeddingSettings
     public int Seed { get; init; }
 
     public override string ToString() =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Model}, {Epochs} epochs, lr {Lr}, momentum {Momentum}, wd {WeightDecay}, batch {BatchSize}, seed {Seed}");
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Model}, {Epochs} epochs, lr {Lr}, momentum {Momentum}{(Nesterov ? " (Nesterov)" : "")}, wd {WeightDecay}, batch {BatchSize}, seed {Seed}");
 }
 
 /// <summary>A network trained on the full training set, used for its penultimate features (the input of the last
@@ -40,7 +40,7 @@ public sealed class EmbeddingNetwork : IDisposable
         var net = ModelZoo.Create(o.Model, train.Channels, train.NumClasses, train.Height, train.Width);
         var options = new TrainOptions
         {
-            Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.Lr, Momentum = o.Momentum, WeightDecay = o.WeightDecay,
+            Epochs = o.Epochs, BatchSize = o.BatchSize, LearningRate = o.Lr, Momentum = o.Momentum, WeightDecay = o.WeightDecay, Nesterov = o.Nesterov,
             Stage = "embedding network",
         };
         Tensors.ManualSeed(SeedSequence.Derive((ulong)o.Seed, "coreset-embedding", 0));

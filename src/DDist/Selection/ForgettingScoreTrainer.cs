@@ -34,7 +34,7 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         for (int r = 0; r < options.Runs; r++)
             runs.Add(TrainOrLoad(r, options, runDir, progress, ct));
         using var labelsCpu = train.Labels.To(DType.Int64, Device.Cpu);
-        var source = $"forgetting: {options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}, seed {options.Seed}";
+        var source = $"forgetting: {options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}{(options.Nesterov ? " (Nesterov)" : "")}, seed {options.Seed}";
         return ForgettingScores.Combine(runs, train.Name, source, labelsCpu.ToArray<long>());
     }
 
@@ -74,7 +74,7 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         var device = train.Images.Device;
         using var theta = net.InitParameters(device).DetachFromScope().RequiresGrad_();
         using var state = net.CreateState(device);
-        using var sgd = new Sgd(o.Momentum, o.WeightDecay);
+        using var sgd = new Sgd(o.Momentum, o.WeightDecay, o.Nesterov);
         var recorder = new ForgettingRecorder(train.Count);
         int n = train.Count, batches = (n + o.BatchSize - 1) / o.BatchSize;
         for (int epoch = 0; epoch < o.Epochs; epoch++)

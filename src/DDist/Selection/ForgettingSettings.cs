@@ -15,6 +15,9 @@ public record ForgettingSettings
     [JsonPropertyOrder(7)] public double Lr { get; init; } = 0.01;
     [JsonPropertyOrder(8)] public double Momentum { get; init; } = 0.9;
     [JsonPropertyOrder(9)] public double WeightDecay { get; init; } = 5e-4;
+    /// <summary>Nesterov momentum: off in Toneva et al.'s code, on in DeepCore's forgetting baseline (EarlyTrain's SGD).
+    /// Left out of the JSON when off, so recipes and run folders from before it was offered still match.</summary>
+    [JsonPropertyOrder(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Nesterov { get; init; }
 
     public void Check(FieldErrors e)
     {
@@ -22,5 +25,6 @@ public record ForgettingSettings
         e.Need(Epochs >= 2, "epochs", $"is {Epochs}, expected ≥ 2 (forgetting needs consecutive presentations)");
         e.Need(Lr > 0, "lr", $"is {Lr}, expected > 0");
         e.Need(BatchSize >= 1, "batchSize", $"is {BatchSize}, expected ≥ 1");
+        e.Need(!Nesterov || Momentum > 0, "nesterov", $"is true while momentum is {Momentum} (Nesterov needs momentum > 0)");
     }
 }

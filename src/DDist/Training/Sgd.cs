@@ -2,23 +2,28 @@ using DDist.Torch;
 
 namespace DDist.Training;
 
-/// <summary>torch.optim.SGD (dampening 0, no Nesterov) over one flat parameter vector. Per element:
-/// d = g + wd·p;  buf = d on the first step, else μ·buf + d;  p ← p − lr·buf  (without momentum: p ← p − lr·d).
+/// <summary>torch.optim.SGD (dampening 0) over one flat parameter vector. Per element:
+/// d = g + wd·p;  buf = d on the first step, else μ·buf + d;  p ← p − lr·buf  (without momentum: p ← p − lr·d);
+/// with Nesterov (Sutskever et al. 2013, as PyTorch formulates it) the step is d + μ·buf instead of buf.
 /// Elementwise, so updating the flat vector equals PyTorch's per-tensor loop bit for bit.</summary>
 public sealed class Sgd : IDisposable
 {
     public double Momentum { get; }
     public double WeightDecay { get; }
+    /// <summary>Nesterov momentum (torch.optim.SGD nesterov=True); needs momentum &gt; 0, as PyTorch requires.</summary>
+    public bool Nesterov { get; }
 
     /// <summary>The momentum buffer; null before the first step, after <see cref="Reset"/>, or when momentum is 0.</summary>
     public Tensor? MomentumBuffer { get; private set; }
 
-    public Sgd(double momentum = 0, double weightDecay = 0)
+    public Sgd(double momentum = 0, double weightDecay = 0, bool nesterov = false)
     {
         if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be ≥ 0");
         if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be ≥ 0");
+        if (nesterov && momentum == 0) throw new ArgumentException("Nesterov momentum needs a momentum > 0 (momentum is 0)", nameof(nesterov));
         Momentum = momentum;
         WeightDecay = weightDecay;
+        Nesterov = nesterov;
     }
 
     /// <summary>Updates <paramref name="parameters"/> in place with gradient <paramref name="grad"/>.</summary>
@@ -36,7 +41,7 @@ public sealed class Sgd : IDisposable
                 MomentumBuffer.MulInPlace(Momentum);
                 MomentumBuffer.AddInPlace(d);
             }
-            d = MomentumBuffer;
+            d = Nesterov ? d.Add(MomentumBuffer, Momentum) : MomentumBuffer;
         }
         parameters.AddInPlace(d, -lr);
     }

@@ -10,6 +10,8 @@ public sealed record TrainOptions
     public required double LearningRate { get; init; }
     public double Momentum { get; init; }
     public double WeightDecay { get; init; }
+    /// <summary>Nesterov momentum (torch.optim.SGD nesterov=True), as DeepCore trains its feature networks.</summary>
+    public bool Nesterov { get; init; }
     public LrSchedule Schedule { get; init; } = LrSchedule.Constant;
     /// <summary>Applied to every training minibatch; null trains on the images as they are.</summary>
     public BatchAugmenter? Augment { get; init; }

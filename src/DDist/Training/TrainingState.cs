@@ -26,7 +26,7 @@ public sealed class TrainingState : IDisposable
 
     /// <summary>A freshly initialised network (drawn from libtorch's global RNG) and a fresh optimiser.</summary>
     public static TrainingState Create(INetwork network, TrainOptions options, Device? device = null) =>
-        new(network.InitParameters(device), network.CreateState(device), new Sgd(options.Momentum, options.WeightDecay));
+        new(network.InitParameters(device), network.CreateState(device), new Sgd(options.Momentum, options.WeightDecay, options.Nesterov));
 
     public void Dispose()
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
+using DDist.Distillation.Unrolling;
 using DDist.Models;
 using DDist.Torch;
 using DDist.Torch.IO;
@@ -76,11 +77,8 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
                 var target = experts.Read(expert, t + o.ExpertEpochs).To(x.DType, x.Device);
                 if (s.Labels == LabelSource.Teacher)
                     using (Tensors.NoGrad()) labelLogits.CopyFrom(ExpertLabels.TeacherLogits(student, target, x));
-                var loss = Loss(x, labelLogits, lrParam, theta0, target, o);
-                double value = loss.Item();
+                var (value, grads) = Gradients(x, labelLogits, lrParam, theta0, target, o, s.Labels == LabelSource.Learned);
                 if (!double.IsFinite(value)) throw new DistillationDivergedException(it, $"the matching loss ({value})", null, null);
-                var learned = s.Labels == LabelSource.Learned ? new[] { x, lrParam, labelLogits } : [x, lrParam];
-                var grads = Autograd.Grad([loss], learned);
                 // DATM: the loss is always computed and differentiated, but nothing steps (momentum untouched) above the threshold.
                 if (value <= s.Threshold)
                 {
@@ -104,6 +102,7 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
             {
                 method = o.Method, iterations = o.Iterations, updates = result.Updates, skipped_over_threshold = skipped,
                 labels_without_a_correct_expert = uncovered, learned_lr = lrParam.Item(), seconds = clock.Elapsed.TotalSeconds,
+                gradient = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
                 final_loss = curve.Count > 0 ? curve[^1].Loss : (double?)null,
             }, new JsonSerializerOptions { WriteIndented = true }));
             return result;
@@ -117,6 +116,37 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         ulong h = 14695981039346656037UL;                   // FNV-1a over the initial images' source indices
         foreach (var i in synthetic.SourceIndex) { h ^= (ulong)i; h *= 1099511628211UL; }
         return $"{o.Fingerprint()}|{s.Fingerprint()}|src={h:x16}|net={student.Name}:{student.ParameterCount}";
+    }
+
+    /// <summary>The matching loss and its gradients with respect to the images, α and (when <paramref name="learnLabels"/>)
+    /// the label logits ŷ, by <see cref="TrajectoryMatchingOptions.Unroll"/>: full unrolling (<see cref="Loss"/>
+    /// differentiated once), exact recomputation (bounded memory, the same gradient up to round-off) or TESLA's
+    /// approximation, the last two through <see cref="UnrolledGradient"/> with ŷ as the problem's extra leaf.
+    /// No gradients when the loss is not finite. Call inside a TensorScope.</summary>
+    public (double Loss, Tensor[] Grads) Gradients(Tensor images, Tensor labelLogits, Tensor lr, Tensor theta0, Tensor target,
+                                                   TrajectoryMatchingOptions o, bool learnLabels)
+    {
+        if (o.Unroll == UnrollMode.Full)
+        {
+            var loss = Loss(images, labelLogits, lr, theta0, target, o);
+            double value = loss.Item();
+            if (!double.IsFinite(value)) return (value, Array.Empty<Tensor>());
+            var inputs = learnLabels ? new[] { images, lr, labelLogits } : new[] { images, lr };
+            return (value, Autograd.Grad([loss], inputs).Select(g => g!).ToArray());
+        }
+        var problem = TrajectoryMatchingLoss.Problem(student, images, labelLogits.Detach().Softmax(1), lr, theta0, target, o.SynSteps, o.BatchSyn,
+                                                     augment, out var schedule);
+        if (learnLabels)
+            problem = problem with
+            {
+                Extra = labelLogits,
+                StepLoss = (logits, idx, y) => Functional.CrossEntropy(logits, y!.Softmax(1).IndexSelect(0, idx)),
+            };
+        using var _ = schedule;
+        using var g = UnrolledGradient.Compute(problem, o.Unroll);
+        if (!double.IsFinite(g.Loss)) return (g.Loss, Array.Empty<Tensor>());
+        // The engine's tensors die with g; new handles in the caller's scope keep their storage.
+        return (g.Loss, learnLabels ? new[] { g.Images.Detach(), g.StepSize.Detach(), g.Extra!.Detach() } : new[] { g.Images.Detach(), g.StepSize.Detach() });
     }
 
     /// <summary>The matching loss with soft targets softmax(ŷ): differentiable with respect to images, α and ŷ.</summary>

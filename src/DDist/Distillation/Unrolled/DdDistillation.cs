@@ -73,15 +73,13 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
                     var realX = train.Images.IndexSelect(0, idx);
                     if (o.AugmentReal) realX = Augment.SimpleAugment.Apply(realX);
                     var realY = train.Labels.IndexSelect(0, idx);
-                    var alphas = DdUnroll.StepSizes(raw);
                     Tensor[]? sum = null;
                     double loss = 0;
                     for (int j = 0; j < o.Nets; j++)
                     {
                         var w0 = o.Init == DdInit.Known ? fixedInits[j] : XavierInit.Draw(net, o.InitGain, device);
-                        var l = DdUnroll.Loss(net, w0, images, targets, alphas, realX, realY);
-                        loss += l.Item() / o.Nets;
-                        var g = Autograd.Grad([l], learned, retainGraph: j + 1 < o.Nets).Select(t => t!).ToArray();
+                        var (l, g) = DdUnroll.Gradients(net, w0, images, targets, raw, o.LearnLabels, realX, realY, o.UnrollUsed);
+                        loss += l / o.Nets;
                         sum = sum is null ? g : sum.Zip(g, (a, b) => a + b).ToArray();
                     }
                     if (!double.IsFinite(loss)) throw new DistillationDivergedException(it, $"the DD loss ({loss})", null, null);
@@ -144,6 +142,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
         var summary = new
         {
             method = o.Method, iterations = r.Iterations, seconds = r.Elapsed.TotalSeconds,
+            gradient = o.UnrollUsed == Unrolling.UnrollMode.Full ? "full unrolling" : "exact recomputation (bounded memory)",
             evaluation = "fresh networks trained with exactly the learned steps (plain GD, learned α_t); unbiased std; test set",
             accuracy_step0 = new { mean = r.Before.Mean, std = r.Before.Std, nets = r.Before.Accuracies.Length },
             accuracy = new { mean = r.After.Mean, std = r.After.Std, accuracies = r.After.Accuracies },

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DDist.Distillation.Unrolling;
 
 namespace DDist.Distillation.Unrolled;
 
@@ -20,6 +21,14 @@ public sealed record DdOptions : DdSettings
     /// <summary>Soft-label DD: the label rows learn with the images (Sucholutsky &amp; Schonlau).</summary>
     public bool LearnLabels { get; init; }
     public int Seed { get; init; } = 1;
+    /// <summary>How the outer gradient is taken through the T steps: full unrolling (every step's second-order graph
+    /// kept, as the official code's retained graphs) or exact recomputation (the adjoint loop over stored weights, one
+    /// step's graph at a time; the same gradient up to round-off, activation memory flat in T). Null =
+    /// <see cref="UnrollModes.DefaultFor"/>(T), the rule trajectory matching uses. TESLA's approximation is refused:
+    /// DD's outputs are exact.</summary>
+    public UnrollMode? Unroll { get; init; }
+    /// <summary>The mode this run uses.</summary>
+    public UnrollMode UnrollUsed => Unroll ?? UnrollModes.DefaultFor(StepCount);
     /// <summary>Write OutputDir/checkpoint.safetensors every this many iterations (and at the end); 0 = only at the end.</summary>
     public int CheckpointEvery { get; init; } = 50;
     /// <summary>Continue from OutputDir's checkpoint when one exists (made with the same settings).</summary>
@@ -29,8 +38,9 @@ public sealed record DdOptions : DdSettings
     public int StepCount => DistillSteps * DistillEpochs;
     public string Method => LearnLabels ? "sld" : "dd";
 
-    /// <summary>Everything that changes the result except the run length, so a longer run may continue a shorter one.</summary>
-    public string Fingerprint() => string.Join("|", Describe().Where(kv => kv.Key is not ("epochs" or "max_iterations")).Select(kv => $"{kv.Key}={kv.Value}"))
+    /// <summary>Everything that changes the result except the run length, so a longer run may continue a shorter one.
+    /// Full and exact unrolling compute the same gradient, so a run may switch between them.</summary>
+    public string Fingerprint() => string.Join("|", Describe().Where(kv => kv.Key is not ("epochs" or "max_iterations" or "unroll")).Select(kv => $"{kv.Key}={kv.Value}"))
                                    + $"|seed={Seed}|method={Method}";
 
     /// <summary>StepLR as the official code drives it: scheduler.step() at the start of every pass, which with
@@ -42,6 +52,7 @@ public sealed record DdOptions : DdSettings
     {
         base.Check(e);
         e.Need(CheckpointEvery >= 0, "checkpointEvery", $"is {CheckpointEvery}, expected ≥ 0");
+        e.Need(Unroll is not UnrollMode.Tesla, "unroll", "is 'tesla', expected 'full' or 'exact' (TESLA's approximate gradient is for trajectory matching)");
     }
 
     public void Validate()
@@ -60,6 +71,7 @@ public sealed record DdOptions : DdSettings
         ["init"] = Init == DdInit.Unknown ? "unknown_init (xavier, re-drawn)" : "known_init (xavier, fixed)", ["nets"] = Inv(Nets),
         ["init_gain"] = Inv(InitGain), ["learn_labels"] = LearnLabels ? "true" : "false",
         ["augment_real"] = AugmentReal ? "crop+flip (zero padding)" : "none",
+        ["unroll"] = UnrollModes.Name(UnrollUsed),
     };
 
     private static string Inv(double v) => v.ToString("R", CultureInfo.InvariantCulture);

@@ -69,14 +69,16 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
             {
                 using var pool = new ClassImagePool(train);
                 var model = method == "dsa" ? recipe.Dsa.Model : recipe.Dc.Model;
-                var r = new GradientMatching(context.Net(model), pool).Run(recipe.ToGradientMatchingOptions(method, ipc), context.Progress, context.Cancel);
+                var r = new GradientMatching(context.Net(model), pool).Run(recipe.ToGradientMatchingOptions(method, ipc), context.Progress, context.Cancel,
+                    new MatchingCheckpoints(cell.Dir(context.Folder), MatchingCheckpoints.DefaultEvery(method)));
                 r.Save(cell.Dir(context.Folder));
                 return r.Set;
             }
             case "dm":
             {
                 using var pool = new ClassImagePool(train);
-                var r = new DistributionMatching(context.Net(recipe.Dm.Model), pool).Run(recipe.ToDistributionMatchingOptions(ipc), context.Progress, context.Cancel);
+                var r = new DistributionMatching(context.Net(recipe.Dm.Model), pool).Run(recipe.ToDistributionMatchingOptions(ipc), context.Progress, context.Cancel,
+                    new MatchingCheckpoints(cell.Dir(context.Folder), MatchingCheckpoints.DefaultEvery(method)));
                 r.Save(cell.Dir(context.Folder));
                 return r.Set;
             }
