@@ -26,11 +26,19 @@ public static class ScoresCommand
         var epochs = new Option<int>("--epochs") { Description = "Epochs per run (presentations per example)", DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => 0.01 };
-        var cmd = new Command("forgetting", "Count forgetting events per training example over several runs (never-learned ranked hardest); needs --out FILE")
-            { dataset, model, runs, epochs, batch, lr };
+        var nesterov = new Option<bool>("--nesterov") { Description = "Nesterov momentum (DeepCore's optimiser; Toneva et al. use plain momentum)" };
+        var neverLearned = new Option<string>("--never-learned")
+        {
+            Description = "most-forgotten (Toneva et al.: counted as forgotten at every presentation) or zero (DeepCore)",
+            DefaultValueFactory = _ => "most-forgotten",
+        };
+        var cmd = new Command("forgetting", "Count forgetting events per training example over several runs (never-learned ranked hardest unless --never-learned zero); needs --out FILE")
+            { dataset, model, runs, epochs, batch, lr, nesterov, neverLearned };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var outPath = ctx.RequireOut("scores forgetting", "FILE.safetensors");
+            var rule = parse.GetValue(neverLearned);
+            if (rule is not ("most-forgotten" or "zero")) throw new CliException($"--never-learned {rule}: must be most-forgotten or zero");
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
             var train = data.Train;
             var name = parse.GetValue(model) ?? "LeNet";
@@ -39,7 +47,7 @@ public static class ScoresCommand
             {
                 Runs = CommonOptions.Positive(parse.GetValue(runs), 5, "--runs"), Epochs = CommonOptions.Positive(parse.GetValue(epochs), 20, "--epochs"),
                 BatchSize = CommonOptions.Positive(parse.GetValue(batch), 128, "--batch"), Lr = CommonOptions.PositiveReal(parse.GetValue(lr), 0.01, "--lr"),
-                Seed = (int)ctx.Seed,
+                Nesterov = parse.GetValue(nesterov), NeverLearned = rule, Seed = (int)ctx.Seed,
             };
             var scores = ProgressView.Run(ctx, p => new ForgettingScoreTrainer(() => ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width), train)
                 .Run(options, p, ctx.Cancel));

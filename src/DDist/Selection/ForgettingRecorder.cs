@@ -73,9 +73,18 @@ public sealed class ForgettingRecorder
     /// <summary>Mean loss over this run's presentations of each example.</summary>
     public double[] MeanLoss() => _lossSum.Select((s, i) => _presentations[i] == 0 ? double.NaN : s / _presentations[i]).ToArray();
 
+    /// <summary>Examples never classified correctly in this run.</summary>
+    public bool[] NeverLearned() => _everLearned.Select(l => !l).ToArray();
+
     /// <summary>This run's result, ready to combine with other runs.</summary>
-    public ForgettingRun ToRun() => new(ForgettingCounts(), MeanLoss());
+    public ForgettingRun ToRun() => new(ForgettingCounts(), MeanLoss(), NeverLearned());
 }
 
-/// <summary>The outcome of one training run: forgetting count and mean loss per example.</summary>
-public sealed record ForgettingRun(int[] Counts, double[] MeanLoss);
+/// <summary>The outcome of one training run: forgetting count (never-learned examples counted as forgotten at every
+/// presentation, Toneva et al.'s rule), mean loss and which examples were never learned, per example.</summary>
+public sealed record ForgettingRun(int[] Counts, double[] MeanLoss, bool[] NeverLearned)
+{
+    /// <summary>The counts under <paramref name="rule"/>.</summary>
+    public int[] CountsUnder(NeverLearnedRule rule) =>
+        rule == NeverLearnedRule.Zero ? Counts.Select((c, i) => NeverLearned[i] ? 0 : c).ToArray() : Counts;
+}

@@ -34,8 +34,9 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         for (int r = 0; r < options.Runs; r++)
             runs.Add(TrainOrLoad(r, options, runDir, progress, ct));
         using var labelsCpu = train.Labels.To(DType.Int64, Device.Cpu);
-        var source = $"forgetting: {options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}{(options.Nesterov ? " (Nesterov)" : "")}, seed {options.Seed}";
-        return ForgettingScores.Combine(runs, train.Name, source, labelsCpu.ToArray<long>());
+        var source = $"forgetting: {options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}{(options.Nesterov ? " (Nesterov)" : "")}, seed {options.Seed}"
+                     + (options.NeverLearnedRule == NeverLearnedRule.Zero ? ", never-learned examples scored 0 (DeepCore)" : "");
+        return ForgettingScores.Combine(runs, train.Name, source, labelsCpu.ToArray<long>(), options.NeverLearnedRule);
     }
 
     public static string RunFile(string runDir, int run) => Path.Combine(runDir, $"run-{run}.safetensors");
@@ -55,14 +56,23 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
             using var loss = tensors.GetValueOrDefault("mean_loss") ?? throw new InvalidDataException($"{path}: tensor 'mean_loss' missing");
             if (counts.NumEl != train.Count || loss.NumEl != train.Count)
                 throw new InvalidDataException($"{path}: holds {counts.NumEl} examples, the training set has {train.Count}");
-            return new ForgettingRun(counts.ToArray<int>(), loss.ToArray<double>());
+            var c = counts.ToArray<int>();
+            using var never = tensors.GetValueOrDefault("never_learned");
+            // Run files from before the flag was kept: every example is presented once per epoch, and a learned one
+            // is forgotten at most (epochs − 1) / 2 times, so a count equal to the epochs means never learned.
+            var neverLearned = never is not null ? never.ToArray<byte>().Select(b => b != 0).ToArray() : c.Select(k => k == options.Epochs).ToArray();
+            return new ForgettingRun(c, loss.ToArray<double>(), neverLearned);
         }
         var result = TrainOne(run, options, progress, ct);
         if (path is not null)
         {
             Directory.CreateDirectory(runDir!);
             using var scope = new TensorScope();
-            SafeTensors.Save(path, new Dictionary<string, Tensor> { ["counts"] = Tensors.FromArray(result.Counts), ["mean_loss"] = Tensors.FromArray(result.MeanLoss) });
+            SafeTensors.Save(path, new Dictionary<string, Tensor>
+            {
+                ["counts"] = Tensors.FromArray(result.Counts), ["mean_loss"] = Tensors.FromArray(result.MeanLoss),
+                ["never_learned"] = Tensors.FromArray(result.NeverLearned.Select(b => (byte)(b ? 1 : 0)).ToArray()),
+            });
         }
         return result;
     }

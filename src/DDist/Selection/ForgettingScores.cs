@@ -10,7 +10,8 @@ public static class ForgettingScores
 
     /// <summary>Score = mean forgetting count over the runs (SEL's files look like means of 5 runs; the official code
     /// sums, which ranks identically). Tie-break = mean loss; the ranking's last key is the training index.</summary>
-    public static DifficultyScores Combine(IReadOnlyList<ForgettingRun> runs, string dataset, string source, long[]? labels = null)
+    public static DifficultyScores Combine(IReadOnlyList<ForgettingRun> runs, string dataset, string source, long[]? labels = null,
+                                           NeverLearnedRule rule = NeverLearnedRule.MostForgotten)
     {
         if (runs.Count == 0) throw new ArgumentException("need at least one run", nameof(runs));
         int n = runs[0].Counts.Length;
@@ -18,9 +19,10 @@ public static class ForgettingScores
         var loss = new double[n];
         foreach (var run in runs)
         {
-            if (run.Counts.Length != n || run.MeanLoss.Length != n)
+            if (run.Counts.Length != n || run.MeanLoss.Length != n || run.NeverLearned.Length != n)
                 throw new ArgumentException($"runs disagree on the example count ({run.Counts.Length} vs {n})", nameof(runs));
-            for (int i = 0; i < n; i++) { score[i] += run.Counts[i]; loss[i] += run.MeanLoss[i]; }
+            var counts = run.CountsUnder(rule);
+            for (int i = 0; i < n; i++) { score[i] += counts[i]; loss[i] += run.MeanLoss[i]; }
         }
         for (int i = 0; i < n; i++) { score[i] /= runs.Count; loss[i] /= runs.Count; }
         return new DifficultyScores

@@ -18,6 +18,11 @@ public record ForgettingSettings
     /// <summary>Nesterov momentum: off in Toneva et al.'s code, on in DeepCore's forgetting baseline (EarlyTrain's SGD).
     /// Left out of the JSON when off, so recipes and run folders from before it was offered still match.</summary>
     [JsonPropertyOrder(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public bool Nesterov { get; init; }
+    /// <summary>"most-forgotten" (Toneva et al.; also when absent, and then left out of the JSON so earlier recipes and
+    /// run folders still match) or "zero" (DeepCore): see <see cref="NeverLearnedRule"/>.</summary>
+    [JsonPropertyOrder(11), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? NeverLearned { get; init; }
+
+    [JsonIgnore] public NeverLearnedRule NeverLearnedRule => NeverLearnedRules.Parse(NeverLearned, "neverLearned");
 
     public void Check(FieldErrors e)
     {
@@ -26,5 +31,6 @@ public record ForgettingSettings
         e.Need(Lr > 0, "lr", $"is {Lr}, expected > 0");
         e.Need(BatchSize >= 1, "batchSize", $"is {BatchSize}, expected ≥ 1");
         e.Need(!Nesterov || Momentum > 0, "nesterov", $"is true while momentum is {Momentum} (Nesterov needs momentum > 0)");
+        e.Try("neverLearned", () => NeverLearnedRules.Parse(NeverLearned, e.Path("neverLearned")));
     }
 }

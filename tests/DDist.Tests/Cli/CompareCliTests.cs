@@ -120,6 +120,13 @@ public sealed class CoresetSelectCliTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    [Fact]
+    public void ForgettingScoresRefuseAnUnknownNeverLearnedRuleBeforeLoadingData()
+    {
+        var r = Run("scores", "forgetting", "--dataset", "folder:/nonexistent", "--never-learned", "sometimes", "--out", Path.Combine(_dir, "s.safetensors"));
+        AssertFails(r, "--never-learned sometimes", "most-forgotten or zero");
+    }
+
     [RealDataFact("mnist")]
     public void ForgettingTakesTheHighestCountsOfEachClass()
     {

@@ -31,4 +31,32 @@ public sealed class ForgettingRunStoreTests
         Assert.Equal(alone.Counts, trainer.TrainOrLoad(1, options, dir.Path).Counts);
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.TrainOrLoad(2, options, dir.Path));
     }
+
+    [Fact]
+    public void NeverLearnedFlagsAreKept_AndInferredForRunFilesWrittenWithoutThem()
+    {
+        using var dir = new TempDir();
+        using var train = SyntheticData.Blobs(120, 3, seed: 5, size: 8);
+        INetwork Net() => ModelZoo.Create("ConvNet(width=4,depth=1)", train.Channels, train.NumClasses, train.Height, train.Width);
+        // A tiny learning rate for 3 epochs leaves many examples never learned.
+        var options = new ForgettingOptions { Runs = 1, Epochs = 3, BatchSize = 16, Lr = 1e-4, Seed = 7 };
+        var trainer = new ForgettingScoreTrainer(Net, train);
+        var run = trainer.TrainOrLoad(0, options, dir.Path);
+        Assert.Contains(true, run.NeverLearned);
+        Assert.Equal(run.NeverLearned, trainer.TrainOrLoad(0, options, dir.Path).NeverLearned);   // read back
+
+        // A run file of the earlier format (counts and losses only): never learned = counted at every epoch.
+        var path = ForgettingScoreTrainer.RunFile(dir.Path, 0);
+        using (var scope = new DDist.Torch.TensorScope())
+            DDist.Torch.IO.SafeTensors.Save(path, new Dictionary<string, DDist.Torch.Tensor>
+            {
+                ["counts"] = DDist.Torch.Tensors.FromArray(run.Counts), ["mean_loss"] = DDist.Torch.Tensors.FromArray(run.MeanLoss),
+            });
+        Assert.Equal(run.NeverLearned, trainer.TrainOrLoad(0, options, dir.Path).NeverLearned);
+
+        // DeepCore's rule scores them 0: no never-learned example is among the most forgotten.
+        var deepCore = trainer.Run(options with { NeverLearned = "zero" }, runDir: dir.Path);
+        Assert.All(Enumerable.Range(0, run.Counts.Length).Where(i => run.NeverLearned[i]), i => Assert.Equal(0.0, deepCore.Scores[i]));
+        Assert.Contains("DeepCore", deepCore.Source);
+    }
 }

@@ -59,6 +59,43 @@ public class ForgettingTests
     }
 
     [Fact]
+    public void DeepCoresRuleScoresNeverLearnedExamplesZero()
+    {
+        var run = Feed(Flags, [1, 2, 3, 4, 5], seed: 1).ToRun();
+        Assert.Equal([false, true, false, false, false], run.NeverLearned);
+        Assert.Equal(HandCount, run.CountsUnder(NeverLearnedRule.MostForgotten));
+        Assert.Equal([2, 0, 0, 1, 1], run.CountsUnder(NeverLearnedRule.Zero));
+
+        // Most-forgotten first: Toneva's rule puts the never-learned example 1 on top, DeepCore's ties it with the
+        // unforgettable example 2 (then the higher loss, 2 < 3, ranks example 2 above it).
+        var toneva = DifficultyRanking.Build(ForgettingScores.Combine([run], "toy", "test", [0, 0, 0, 0, 0]), [0, 0, 0, 0, 0], 1);
+        var deepCore = DifficultyRanking.Build(ForgettingScores.Combine([run], "toy", "test", [0, 0, 0, 0, 0], NeverLearnedRule.Zero), [0, 0, 0, 0, 0], 1);
+        Assert.Equal([1, 0, 4, 3, 2], toneva.Class(0));
+        Assert.Equal([0, 4, 3, 2, 1], deepCore.Class(0));
+    }
+
+    [Theory]
+    [InlineData(null, NeverLearnedRule.MostForgotten)]
+    [InlineData("most-forgotten", NeverLearnedRule.MostForgotten)]
+    [InlineData("zero", NeverLearnedRule.Zero)]
+    public void TheRuleIsReadFromTheSettings(string? text, NeverLearnedRule expected)
+    {
+        var settings = new ForgettingSettings { NeverLearned = text };
+        Assert.Equal(expected, settings.NeverLearnedRule);
+        var e = new FieldErrors();
+        settings.Check(e.In("forgetting"));
+        Assert.Empty(e.All);
+    }
+
+    [Fact]
+    public void AnUnknownRuleIsNamedByItsField()
+    {
+        var e = new FieldErrors();
+        new ForgettingSettings { NeverLearned = "never" }.Check(e.In("forgetting"));
+        Assert.Contains(e.All, m => m.Contains("'forgetting.neverLearned'") && m.Contains("'never'") && m.Contains("'zero'"));
+    }
+
+    [Fact]
     public void RecordFromLogitsUsesArgmaxAndPerExampleLoss()
     {
         using var scope = new TensorScope();
