@@ -1,3 +1,4 @@
+using DDist.Tests.Unrolled;
 using DDist.Augment;
 using DDist.Distillation;
 using DDist.Distillation.Unrolling;
@@ -13,15 +14,6 @@ namespace DDist.Tests.Distillation;
 [Collection(SerialRngCollection.Name)]
 public class UnrolledGradientTests(ITestOutputHelper output)
 {
-    private static double RelDiff(Tensor a, Tensor b)
-    {
-        var x = a.ToArray<double>();
-        var y = b.ToArray<double>();
-        double num = 0, den = 0;
-        for (int i = 0; i < x.Length; i++) { num = Math.Max(num, Math.Abs(x[i] - y[i])); den = Math.Max(den, Math.Abs(y[i])); }
-        return num / den;
-    }
-
     /// <summary>An MTT problem on a production ConvNet (depth 3, width 8, 8×8 inputs), 12 images of 3 classes in
     /// batches of 5 over 4 steps (so batches differ and images repeat), non-Siamese DSA drawn from the generator.</summary>
     private static UnrollGradients Mtt(NormKind norm, DsaMode dsaMode, UnrollMode mode, int steps = 4)
@@ -40,7 +32,7 @@ public class UnrolledGradientTests(ITestOutputHelper output)
         var problem = TrajectoryMatchingLoss.Problem(net, images, labels, lr, theta0, target, steps, 5, Augment, out var schedule);
         using var _ = schedule;
         var g = UnrolledGradient.Compute(problem, mode);
-        Assert.True(RelDiff(g.Images, g.Images) == 0 && g.Images.Abs().Sum().Item() > 0, "no image gradient");
+        Assert.True(GradientDifference.MaxRelative(g.Images, g.Images) == 0 && g.Images.Abs().Sum().Item() > 0, "no image gradient");
         return g;
     }
 
@@ -52,17 +44,17 @@ public class UnrolledGradientTests(ITestOutputHelper output)
     {
         using var full = Mtt(norm, dsaMode, UnrollMode.Full);
         using var exact = Mtt(norm, dsaMode, UnrollMode.Exact);
-        output.WriteLine($"{norm}/{dsaMode}: exact vs full images {RelDiff(exact.Images, full.Images):E2}, α {RelDiff(exact.StepSize, full.StepSize):E2}");
+        output.WriteLine($"{norm}/{dsaMode}: exact vs full images {GradientDifference.MaxRelative(exact.Images, full.Images):E2}, α {GradientDifference.MaxRelative(exact.StepSize, full.StepSize):E2}");
         Assert.Equal(full.Loss, exact.Loss, 12);
-        Assert.True(RelDiff(exact.Images, full.Images) < 1e-10, $"images: relative difference {RelDiff(exact.Images, full.Images)}");
-        Assert.True(RelDiff(exact.StepSize, full.StepSize) < 1e-10, $"α: relative difference {RelDiff(exact.StepSize, full.StepSize)}");
+        Assert.True(GradientDifference.MaxRelative(exact.Images, full.Images) < 1e-10, $"images: relative difference {GradientDifference.MaxRelative(exact.Images, full.Images)}");
+        Assert.True(GradientDifference.MaxRelative(exact.StepSize, full.StepSize) < 1e-10, $"α: relative difference {GradientDifference.MaxRelative(exact.StepSize, full.StepSize)}");
         Assert.True(exact.Exact && full.Exact);
 
         // TESLA drops the later steps' Hessian terms: measurably different here, and labelled approximate.
         using var tesla = Mtt(norm, dsaMode, UnrollMode.Tesla);
         Assert.False(tesla.Exact);
-        output.WriteLine($"{norm}/{dsaMode}: TESLA vs exact images {RelDiff(tesla.Images, full.Images):E2}, α {RelDiff(tesla.StepSize, full.StepSize):E2}");
-        Assert.True(RelDiff(tesla.Images, full.Images) > 1e-6, $"TESLA equals the exact gradient ({RelDiff(tesla.Images, full.Images)})");
+        output.WriteLine($"{norm}/{dsaMode}: TESLA vs exact images {GradientDifference.MaxRelative(tesla.Images, full.Images):E2}, α {GradientDifference.MaxRelative(tesla.StepSize, full.StepSize):E2}");
+        Assert.True(GradientDifference.MaxRelative(tesla.Images, full.Images) > 1e-6, $"TESLA equals the exact gradient ({GradientDifference.MaxRelative(tesla.Images, full.Images)})");
     }
 
     [Fact]
@@ -70,8 +62,8 @@ public class UnrolledGradientTests(ITestOutputHelper output)
     {
         using var exact = Mtt(NormKind.InstanceNorm, DsaMode.Single, UnrollMode.Exact, steps: 1);
         using var tesla = Mtt(NormKind.InstanceNorm, DsaMode.Single, UnrollMode.Tesla, steps: 1);
-        Assert.True(RelDiff(tesla.Images, exact.Images) < 1e-12);
-        Assert.True(RelDiff(tesla.StepSize, exact.StepSize) < 1e-12);
+        Assert.True(GradientDifference.MaxRelative(tesla.Images, exact.Images) < 1e-12);
+        Assert.True(GradientDifference.MaxRelative(tesla.StepSize, exact.StepSize) < 1e-12);
     }
 
     [Fact]
@@ -142,15 +134,15 @@ public class UnrolledGradientTests(ITestOutputHelper output)
         }
         output.WriteLine($"vs finite differences: exact images {Rel(exact.Images, fdX):E2} α {Rel(exact.StepSize, fdA):E2} labels {Rel(exact.Extra!, fdY):E2}; " +
                          $"TESLA images {Rel(tesla.Images, fdX):E2} α {Rel(tesla.StepSize, fdA):E2} labels {Rel(tesla.Extra!, fdY):E2}");
-        Assert.True(RelDiff(exact.Images, full.Images) < 1e-12 && RelDiff(exact.Extra!, full.Extra!) < 1e-12);
+        Assert.True(GradientDifference.MaxRelative(exact.Images, full.Images) < 1e-12 && GradientDifference.MaxRelative(exact.Extra!, full.Extra!) < 1e-12);
         // TESLA is off by far more than round-off for 5 steps at these step sizes.
         Assert.True(Rel(tesla.Images, fdX) > 1e-2, $"TESLA images within {Rel(tesla.Images, fdX)} of finite differences");
         Assert.True(Rel(tesla.StepSize, fdA) > 1e-2, $"TESLA α within {Rel(tesla.StepSize, fdA)} of finite differences");
 
         using var exact1 = SoftmaxRegression(x, alphas, y, 1, UnrollMode.Exact);
         using var tesla1 = SoftmaxRegression(x, alphas, y, 1, UnrollMode.Tesla);
-        Assert.True(RelDiff(tesla1.Images, exact1.Images) < 1e-12 && RelDiff(tesla1.StepSize, exact1.StepSize) < 1e-12
-                    && RelDiff(tesla1.Extra!, exact1.Extra!) < 1e-12);
+        Assert.True(GradientDifference.MaxRelative(tesla1.Images, exact1.Images) < 1e-12 && GradientDifference.MaxRelative(tesla1.StepSize, exact1.StepSize) < 1e-12
+                    && GradientDifference.MaxRelative(tesla1.Extra!, exact1.Extra!) < 1e-12);
     }
 
     [Fact]

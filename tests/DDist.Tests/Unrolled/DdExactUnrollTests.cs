@@ -15,15 +15,6 @@ public class DdExactUnrollTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int K = 3;
 
-    private static double RelDiff(Tensor a, Tensor b)
-    {
-        var x = a.To(DType.Float64).ToArray<double>();
-        var y = b.To(DType.Float64).ToArray<double>();
-        double num = 0, den = 0;
-        for (int i = 0; i < x.Length; i++) { num = Math.Max(num, Math.Abs(x[i] - y[i])); den = Math.Max(den, Math.Abs(y[i])); }
-        return num / den;
-    }
-
     /// <summary>S = 2 step batches of one image per class, E = 3 (T = 6 steps, each batch used three times), a
     /// real batch of 5; step sizes differ per step.</summary>
     private static (double Loss, Tensor[] Grads) Gradients(bool learnLabels, UnrollMode mode)
@@ -58,8 +49,8 @@ public class DdExactUnrollTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             Assert.True(full[i].Abs().Max().Item() > 0, $"gradient {i} is zero");
             Assert.Equal(full[i].Shape, exact[i].Shape);
-            output.WriteLine($"gradient {i}: exact vs full relative difference {RelDiff(exact[i], full[i]):E2}");
-            Assert.True(RelDiff(exact[i], full[i]) < 1e-10, $"gradient {i}: relative difference {RelDiff(exact[i], full[i])}");
+            output.WriteLine($"gradient {i}: exact vs full relative difference {GradientDifference.MaxRelative(exact[i], full[i]):E2}");
+            Assert.True(GradientDifference.MaxRelative(exact[i], full[i]) < 1e-10, $"gradient {i}: relative difference {GradientDifference.MaxRelative(exact[i], full[i])}");
         }
     }
 
@@ -92,8 +83,8 @@ public class DdExactUnrollTests(Xunit.Abstractions.ITestOutputHelper output)
             };
             using var full = new DdDistillation(train, test, "toy").Run(O(dirs[0], UnrollMode.Full)).Set;
             using var exact = new DdDistillation(train, test, "toy").Run(O(dirs[1], UnrollMode.Exact)).Set;
-            Assert.True(RelDiff(exact.Images, full.Images) < 1e-4, $"images: {RelDiff(exact.Images, full.Images)}");
-            Assert.True(RelDiff(exact.SoftLabels!.Values, full.SoftLabels!.Values) < 1e-4);
+            Assert.True(GradientDifference.MaxRelative(exact.Images, full.Images) < 1e-4, $"images: {GradientDifference.MaxRelative(exact.Images, full.Images)}");
+            Assert.True(GradientDifference.MaxRelative(exact.SoftLabels!.Values, full.SoftLabels!.Values) < 1e-4);
             for (int t = 0; t < 4; t++) Assert.Equal(full.Steps!.Lrs[t], exact.Steps!.Lrs[t], 5);
             string Gradient(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "distill.json"))).RootElement.GetProperty("gradient").GetString()!;
             Assert.Equal("full unrolling", Gradient(dirs[0]));
