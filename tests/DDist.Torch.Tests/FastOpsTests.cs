@@ -174,4 +174,18 @@ public class FastOpsTests
             Tensors.SetNumThreads(before);
         }
     }
+
+    /// <summary>The test above passes on a shim built without OpenMP too (everything then runs on one thread), so the
+    /// build itself is checked: the loaded shim calls libgomp's parallel entry point.</summary>
+    [Fact]
+    public void TheLoadedShimIsBuiltWithOpenMP()
+    {
+        using (var scope = new TensorScope()) _ = TestData.Normal(1, 2).Sum().Item();   // the shim is loaded by now
+        var shim = File.ReadLines("/proc/self/maps").Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                       .Where(f => f.Length >= 6 && f[5].EndsWith("libddist_shim.so", StringComparison.Ordinal)).Select(f => f[5]).FirstOrDefault();
+        Assert.True(shim is not null, "libddist_shim.so is not mapped into the test process");
+        var bytes = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(shim!));
+        Assert.True(bytes.Contains("GOMP_parallel", StringComparison.Ordinal),
+                    $"{shim} does not call GOMP_parallel: built without OpenMP, the fused kernels run on one thread");
+    }
 }
