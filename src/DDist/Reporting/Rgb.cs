@@ -14,6 +14,8 @@ public readonly record struct Rgb(byte R, byte G, byte B)
     public static readonly Rgb Green = new(44, 160, 44);
     public static readonly Rgb Purple = new(148, 103, 189);
 
-    /// <summary>A qualitative palette for plot series.</summary>
-    public static IReadOnlyList<Rgb> Palette { get; } = [Blue, Orange, Green, Red, Purple];
+    /// <summary>A qualitative palette for plot series: matplotlib's ten "tab10" colours, so a comparison of eight
+    /// methods (Random, two herdings, k-center, forgetting, DC, DSA, DM) gives every line its own colour.</summary>
+    public static IReadOnlyList<Rgb> Palette { get; } =
+        [Blue, Orange, Green, Red, Purple, new(140, 86, 75), new(227, 119, 194), Grey, new(188, 189, 34), new(23, 190, 207)];
 }

@@ -15,6 +15,14 @@ public class PlotTests
     private static WindowPoint Point(double beta, double mean, double std) => new(beta, mean, std, [mean - std, mean + std], [0], 1, "f");
 
     [Fact]
+    public void EveryMethodOfAFamilyComparisonGetsItsOwnColour()
+    {
+        // random, herding, herding-argmax, kcenter, forgetting, dc, dsa, dm: repeated colours made the plot unreadable.
+        var colours = Enumerable.Range(0, 8).Select(i => PlotRendering.Color(i)).ToList();
+        Assert.Equal(8, colours.Distinct().Count());
+    }
+
+    [Fact]
     public void WindowPlotDrawsEveryPointAndItsErrorBarOutsideTheLegend()
     {
         var points = new[] { Point(0.0, 0.60, 0.05), Point(0.25, 0.80, 0.02), Point(0.5, 0.70, 0.04), Point(1.0, 0.65, 0.01) };
