@@ -59,7 +59,7 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
             var c = counts.ToArray<int>();
             using var never = tensors.GetValueOrDefault("never_learned");
             // Run files from before the flag was kept: every example is presented once per epoch, and a learned one
-            // is forgotten at most (epochs − 1) / 2 times, so a count equal to the epochs means never learned.
+            // is forgotten at most epochs / 2 times, so a count equal to the epochs means never learned.
             var neverLearned = never is not null ? never.ToArray<byte>().Select(b => b != 0).ToArray() : c.Select(k => k == options.Epochs).ToArray();
             return new ForgettingRun(c, loss.ToArray<double>(), neverLearned);
         }
