@@ -69,7 +69,7 @@ public sealed class StageUnitsTests : IDisposable
         // Without the record of its time the scores stage is unfinished (interrupted after writing the file): it runs.
         File.Delete(_dir.Combine(PipelineState.FileName));
         Assert.False(new ScoresStage(recipe, RecipeStages.Forgetting).IsDone(new RunFolder(_dir.Path)));
-        Assert.True(new ExpertsStage(recipe).IsDone(new RunFolder(_dir.Path)));
+        Assert.True(((IStage)new ExpertsStage(recipe)).IsDone(new RunFolder(_dir.Path)));
     }
 
     [Fact]

@@ -22,7 +22,6 @@ public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
         return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json"));
     }
 
-    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
 
     public void Run(StageContext context) => context.Timed("experts", () => Train(context, ShardSpec.All));
 

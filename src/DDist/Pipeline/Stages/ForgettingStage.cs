@@ -19,7 +19,6 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     public bool IsTaskDone(RunFolder folder, int task) =>
         ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task));
 
-    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
 
     public void Run(StageContext context) => context.Timed("forgetting runs", () =>
     {

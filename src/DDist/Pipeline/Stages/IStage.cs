@@ -29,8 +29,9 @@ public interface IStage
     bool IsTaskDone(RunFolder folder, int task);
 
     /// <summary>True when the whole stage is finished: every task's outputs and what the stage makes of them (a summary,
-    /// the assembled rows, the recorded stage time).</summary>
-    bool IsDone(RunFolder folder);
+    /// the assembled rows, the recorded stage time). By default: every task is done (a stage whose tasks are its
+    /// whole output).</summary>
+    bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
 }
 
 /// <summary>How a stage runs, given what the stages of its kind of run share in one process (<typeparamref name="TContext"/>:
@@ -38,8 +39,12 @@ public interface IStage
 public interface IStage<in TContext> : IStage
 {
     /// <summary>Runs the whole stage: the tasks still missing, then what combines them. Resumes what an earlier,
-    /// interrupted run or other processes (scheduler tasks) left.</summary>
-    void Run(TContext context);
+    /// interrupted run or other processes (scheduler tasks) left. By default every task in order (each skips itself
+    /// when done).</summary>
+    void Run(TContext context)
+    {
+        for (int task = 0; task < Tasks; task++) RunTask(context, task);
+    }
 
     /// <summary>Runs one task only (what one Slurm array task does); its outputs are written atomically.</summary>
     void RunTask(TContext context, int task);

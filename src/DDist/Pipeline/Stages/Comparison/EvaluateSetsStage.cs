@@ -16,12 +16,6 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
     public string TaskName(int task) => cells[task].ToString();
 
     public bool IsTaskDone(RunFolder folder, int task) => File.Exists(cells[task].EvalPath(folder));
-    public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i));
-
-    public void Run(ComparisonContext context)
-    {
-        for (int task = 0; task < Tasks; task++) RunTask(context, task);
-    }
 
     public void RunTask(ComparisonContext context, int task)
     {
