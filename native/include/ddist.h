@@ -70,7 +70,7 @@ DD_API int dd_numel(dd_tensor t, int64_t* out);
 DD_API int dd_dtype(dd_tensor t, int32_t* out);
 DD_API int dd_device(dd_tensor t, int32_t* type, int64_t* index);
 DD_API int dd_requires_grad(dd_tensor t, uint8_t* out);
-DD_API int dd_set_requires_grad(dd_tensor t, uint8_t requires);
+DD_API int dd_set_requires_grad(dd_tensor t, uint8_t on);
 DD_API int dd_grad_of(dd_tensor t, dd_tensor* out);  /* .grad (NULL when none) */
 DD_API int dd_set_grad(dd_tensor t, dd_tensor grad); /* grad NULL clears it */
 DD_API int dd_has_grad_fn(dd_tensor t, uint8_t* out);

@@ -198,7 +198,7 @@ int dd_device(dd_tensor t, int32_t* type, int64_t* index) {
   DD_CATCH
 }
 int dd_requires_grad(dd_tensor t, uint8_t* out) { DD_TRY *out = T(t).requires_grad(); DD_CATCH }
-int dd_set_requires_grad(dd_tensor t, uint8_t requires) { DD_TRY T(t).requires_grad_(requires != 0); DD_CATCH }
+int dd_set_requires_grad(dd_tensor t, uint8_t on) { DD_TRY T(t).requires_grad_(on != 0); DD_CATCH }
 int dd_grad_of(dd_tensor t, dd_tensor* out) { DD_TRY *out = H(T(t).grad()); DD_CATCH }
 int dd_set_grad(dd_tensor t, dd_tensor grad) { DD_TRY T(t).mutable_grad() = OT(grad); DD_CATCH }
 int dd_has_grad_fn(dd_tensor t, uint8_t* out) { DD_TRY *out = T(t).grad_fn() != nullptr; DD_CATCH }
