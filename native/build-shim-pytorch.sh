@@ -38,6 +38,11 @@ except ImportError:
     pass
 inc = next((os.path.join(c, "include") for c in cands if c and os.path.exists(os.path.join(c, "include", "cuda_runtime_api.h"))), "")
 print(f"cuda_include='{inc}'")
+# The OpenMP runtime libtorch runs on: a pip wheel bundles its own libgomp (renamed with a hash) in lib/;
+# Debian's and source builds use the system one; conda's may use Intel's.
+import glob
+omp = sorted(glob.glob(os.path.join(d, "lib", "libgomp*.so*")) + glob.glob(os.path.join(d, "lib", "libiomp5.so")))
+print(f"omp_lib='{omp[0] if omp else ''}'")
 EOF
 )"
 echo "libtorch $torch_version at $torch_dir (C++ ABI $abi, -std=$std, CUDA ${cuda:-none}, CUDA headers ${cuda_include:-none})"
@@ -48,6 +53,18 @@ libs=(-L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -lc10 -ltorch_cpu -ltorch)
 if [ -f "$torch_dir/lib/libtorch_cuda.so" ]; then
   libs+=(-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed)
 fi
+# OpenMP: at::parallel_for is a header template, so the fused CPU kernels run on libtorch's threads only when the
+# shim is compiled with OpenMP (as the CMake build is), and it must share libtorch's runtime: the bundled one when
+# PyTorch ships its own (linked by path instead of the system libgomp that -fopenmp would add), else the system's.
+omp_link=()
+if printf '#include <omp.h>\nint main() { return omp_get_max_threads(); }\n' | "$cxx" -fopenmp -x c++ - -o /dev/null 2>/dev/null; then
+  flags+=(-fopenmp)
+  if [ -n "$omp_lib" ]; then omp_link=("$omp_lib"); else omp_link=(-fopenmp); fi
+  echo "OpenMP: ${omp_lib:-the system runtime}"
+else
+  echo "the compiler has no OpenMP: the fused CPU kernels will run on one thread (GPU work is unaffected)"
+fi
+libs+=("${omp_link[@]}")
 if printf '#include <png.h>\n#include <jpeglib.h>\n' | "$cxx" -E -x c++ - >/dev/null 2>&1; then
   libs+=(-lpng -ljpeg)
 else

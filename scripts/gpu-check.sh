@@ -13,8 +13,11 @@
 # written, saying what passed, failed, timed out or was skipped, with the numbers.
 #
 #   scripts/gpu-prepare.sh                 # here, with .NET: publishes ddist and ddist-bench, packs MNIST
-#   scripts/gpu-check.sh [--cpu] [--out DIR] [--budget SECONDS]
+#   scripts/gpu-check.sh [--cpu] [--out DIR] [--budget SECONDS] [--shim pytorch|system]
 #
+# --shim says which libtorch the shim is built against: pytorch (the local PyTorch's, the default on a GPU) or system
+# (the one ./build.sh uses, the default on the CPU). `--cpu --shim pytorch` rehearses the GPU machine's build and
+# every step on a CPU machine with a PyTorch 2.x installation.
 # Results go to --out, else $OUT (the device tool's output folder), else artifacts/gpu-check/results.
 # Binaries: artifacts/gpu-check/bin/{ddist,ddist-bench} (DDIST_BIN / DDIST_BENCH_BIN override); data:
 # artifacts/gpu-check/data (DDIST_DATA overrides; without it, the repository's usual MNIST copy).
@@ -25,13 +28,16 @@ root=$PWD
 mode=auto
 out="${OUT:-}"
 budget=""
+shim_from=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) mode=cpu ;;
     --cuda) mode=cuda ;;
     --out) out="$2"; shift ;;
     --budget) budget="$2"; shift ;;
-    *) echo "usage: scripts/gpu-check.sh [--cpu|--cuda] [--out DIR] [--budget SECONDS]" >&2; exit 2 ;;
+    --shim) shim_from="$2"; shift
+            case "$shim_from" in pytorch|system) ;; *) echo "gpu-check: --shim takes pytorch or system, not '$shim_from'" >&2; exit 2 ;; esac ;;
+    *) echo "usage: scripts/gpu-check.sh [--cpu|--cuda] [--out DIR] [--budget SECONDS] [--shim pytorch|system]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -57,9 +63,10 @@ if [ "$mode" = auto ]; then
   if [ -n "$torch_py" ] && "$torch_py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then mode=cuda; fi
 fi
 device=$mode
+shim_from="${shim_from:-$([ "$mode" = cuda ] && echo pytorch || echo system)}"
 # The device run must end well inside 8 minutes; a CPU run (CI, a shared 2-core machine) may take longer.
 budget="${budget:-$([ "$mode" = cuda ] && echo 420 || echo 900)}"
-export mode device out root torch_py json_py
+export mode device out root torch_py json_py shim_from
 
 ddist="${DDIST_BIN:-$root/artifacts/gpu-check/bin/ddist}"
 bench="${DDIST_BENCH_BIN:-$root/artifacts/gpu-check/bin/ddist-bench}"
@@ -195,7 +202,7 @@ step environment 60 environment || true
 # 1. The shim: on a GPU machine against PyTorch's libtorch; on the CPU the one ./build.sh built (or build it).
 export shim_dir="$root/artifacts/gpu-check/native"
 build_shim() {
-  if [ "$mode" = cuda ]; then
+  if [ "$shim_from" = pytorch ]; then
     [ -n "$torch_py" ] || { echo "no python3 that imports torch: cannot build against PyTorch's libtorch"; return 1; }
     PYTHON="$torch_py" native/build-shim-pytorch.sh "$shim_dir"
   elif [ -f "$root/artifacts/native/libddist_shim.so" ]; then

@@ -2,6 +2,7 @@
 # Prepares what scripts/gpu-check.sh carries to a machine that has a GPU but no .NET and no network:
 #   artifacts/gpu-check/bin/ddist         the ddist CLI, self-contained linux-x64, trimmed single file
 #   artifacts/gpu-check/bin/ddist-bench   the benchmark program, likewise
+#   artifacts/gpu-check/bin/DejaVuSans.ttf the plots' font (ddist finds it beside itself; a GPU machine may have none)
 #   artifacts/gpu-check/data/mnist/       MNIST as gzip IDX files (11 MB), for the benchmark and the recipe
 # Neither program contains the native shim: gpu-check.sh builds it there against the local PyTorch's libtorch.
 #   scripts/gpu-prepare.sh [--no-data]
@@ -38,6 +39,14 @@ publish() {
 echo "==> publishing ddist and ddist-bench (self-contained linux-x64, trimmed single file)"
 publish src/DDist.Cli/DDist.Cli.csproj ddist
 publish bench/DDist.Bench/DDist.Bench.csproj ddist-bench
+
+# The plots need a font with α, β, ±, × (DejaVu Sans; free to redistribute); ddist looks for one beside itself.
+font=""
+for f in /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/dejavu/DejaVuSans.ttf /usr/share/fonts/TTF/DejaVuSans.ttf; do
+  [ -f "$f" ] && { font=$f; break; }
+done
+[ -n "$font" ] || { echo "gpu-prepare: DejaVuSans.ttf not found (apt-get install fonts-dejavu-core; ./build.sh does this)" >&2; exit 1; }
+cp "$font" "$dest/bin/DejaVuSans.ttf"
 
 if [ "$data" = 1 ]; then
   src=""

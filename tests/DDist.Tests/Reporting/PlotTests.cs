@@ -120,6 +120,32 @@ public class PlotTests
     }
 
     [Fact]
+    public void AFontFileNamedInTheEnvironmentIsUsedOrRefusedByName()
+    {
+        // DDIST_FONT serves machines without installed fonts (a bare GPU machine): a real font file is taken, a
+        // missing or unreadable one is an error naming the variable, never a silent fallback to boxes.
+        var installed = PlotFonts.Typeface;
+        var file = new[] { "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans.ttf" }
+            .First(File.Exists);
+        Assert.Equal(PlotFonts.Family, PlotFonts.Load(file).FamilyName);
+
+        var missing = Path.Combine(Path.GetTempPath(), $"ddist-no-font-{Guid.NewGuid():N}.ttf");
+        var e = Assert.Throws<FileNotFoundException>(() => PlotFonts.Load(missing));
+        Assert.Contains(PlotFonts.FileVariable, e.Message);
+        Assert.Contains(missing, e.Message);
+
+        var notFont = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(notFont, "not a font");
+            var bad = Assert.Throws<InvalidDataException>(() => PlotFonts.Load(notFont));
+            Assert.Contains(notFont, bad.Message);
+        }
+        finally { File.Delete(notFont); }
+        Assert.NotNull(installed);
+    }
+
+    [Fact]
     public void GreekLettersHaveGlyphsAndInk()
     {
         var typeface = PlotFonts.Typeface;
