@@ -56,6 +56,10 @@ DD_API int dd_get_allow_tf32(uint8_t* convolutions, uint8_t* matmul);
 DD_API int dd_manual_seed(uint64_t seed);
 DD_API int dd_get_rng_state(dd_tensor* out);     /* CPU generator state as uint8 tensor */
 DD_API int dd_set_rng_state(dd_tensor state);
+/* The default generator of a device (DD_CPU, or DD_CUDA with its index): its state as a uint8 tensor, and back.
+ * Replaying random draws on a GPU (exact unrolling with augmentation) needs the CUDA generator's state. */
+DD_API int dd_get_device_rng_state(int32_t dev, int64_t index, dd_tensor* out);
+DD_API int dd_set_device_rng_state(int32_t dev, int64_t index, dd_tensor state);
 DD_API int dd_set_num_threads(int64_t n);
 DD_API int dd_get_num_threads(int64_t* out);
 DD_API int dd_set_grad_enabled(uint8_t enabled, uint8_t* previous);

@@ -161,6 +161,25 @@ int dd_set_rng_state(dd_tensor state) {
   gen.set_state(T(state));
   DD_CATCH
 }
+// at::Context::defaultGenerator reaches any device's default generator without the device's headers; a libtorch
+// without CUDA throws, which the caller sees as an error message.
+static at::Generator default_generator(int32_t dev, int64_t index) {
+  return at::globalContext().defaultGenerator(to_device(dev, index));
+}
+int dd_get_device_rng_state(int32_t dev, int64_t index, dd_tensor* out) {
+  DD_TRY
+  auto gen = default_generator(dev, index);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  *out = H(gen.get_state());
+  DD_CATCH
+}
+int dd_set_device_rng_state(int32_t dev, int64_t index, dd_tensor state) {
+  DD_TRY
+  auto gen = default_generator(dev, index);
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(T(state));
+  DD_CATCH
+}
 int dd_set_num_threads(int64_t n) { DD_TRY at::set_num_threads(static_cast<int>(n)); DD_CATCH }
 int dd_get_num_threads(int64_t* out) { DD_TRY *out = at::get_num_threads(); DD_CATCH }
 int dd_set_grad_enabled(uint8_t enabled, uint8_t* previous) {

@@ -23,6 +23,8 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int dd_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial int dd_get_rng_state(out nint r);
     [LibraryImport(Lib)] internal static partial int dd_set_rng_state(nint s);
+    [LibraryImport(Lib)] internal static partial int dd_get_device_rng_state(int dev, long index, out nint r);
+    [LibraryImport(Lib)] internal static partial int dd_set_device_rng_state(int dev, long index, nint s);
     [LibraryImport(Lib)] internal static partial int dd_set_num_threads(long n);
     [LibraryImport(Lib)] internal static partial int dd_get_num_threads(out long n);
     [LibraryImport(Lib)] internal static partial int dd_set_grad_enabled(byte enabled, out byte previous);

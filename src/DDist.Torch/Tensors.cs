@@ -44,6 +44,16 @@ public static unsafe class Tensors
     public static Tensor GetRngState() => Tensor.Wrap(Native.dd_get_rng_state(out var r), r);
     public static void SetRngState(Tensor state) { Check(Native.dd_set_rng_state(state.Ptr)); GC.KeepAlive(state); }
 
+    /// <summary>The state of a device's default generator (the CPU's, or a GPU's: draws made on a GPU come from its
+    /// own generator). Throws where the device does not exist or this libtorch lacks its backend.</summary>
+    public static Tensor GetRngState(Device device) =>
+        Tensor.Wrap(Native.dd_get_device_rng_state((int)device.Type, device.Index, out var r), r);
+    public static void SetRngState(Tensor state, Device device)
+    {
+        Check(Native.dd_set_device_rng_state((int)device.Type, device.Index, state.Ptr));
+        GC.KeepAlive(state);
+    }
+
     public static int NumThreads
     {
         get { Check(Native.dd_get_num_threads(out var n)); return (int)n; }

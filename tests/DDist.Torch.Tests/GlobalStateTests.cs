@@ -45,6 +45,44 @@ public class GlobalStateTests
     }
 
     [Fact]
+    public void DeviceRngStateOfTheCpuIsTheCpuGeneratorAndASnapshotReplaysIt()
+    {
+        using var scope = new TensorScope();
+        Tensors.ManualSeed(8);
+        Assert.Equal(Tensors.GetRngState().ToArray<byte>(), Tensors.GetRngState(Device.Cpu).ToArray<byte>());
+        var state = Tensors.GetRngState(Device.Cpu);
+        var first = Tensors.Randn([6], DType.Float64).ToArray<double>();
+        Tensors.SetRngState(state, Device.Cpu);
+        Assert.Equal(first, Tensors.Randn([6], DType.Float64).ToArray<double>());
+
+        using var snapshot = RngSnapshot.Take(Device.Cpu);
+        var drawn = Tensors.RandPerm(10).ToArray<long>();
+        Assert.NotEqual(drawn, Tensors.RandPerm(10).ToArray<long>());
+        snapshot.Restore();
+        Assert.Equal(drawn, Tensors.RandPerm(10).ToArray<long>());
+    }
+
+    [Fact]
+    public void GpuRngStateReplaysThereOrIsAClearErrorWithoutOne()
+    {
+        using var scope = new TensorScope();
+        var gpu = Device.Cuda(0);
+        if (!Tensors.IsCudaAvailable)
+        {
+            // A CPU-only libtorch: an error through the usual channel, never a crash; a CPU snapshot is unaffected.
+            Assert.Throws<TorchException>(() => Tensors.GetRngState(gpu));
+            Assert.Throws<TorchException>(() => RngSnapshot.Take(gpu));
+            return;
+        }
+        using var snapshot = RngSnapshot.Take(gpu);
+        var cpu = Tensors.Rand([3], DType.Float64).ToArray<double>();
+        var onGpu = Tensors.Randn([5], DType.Float64, gpu).To(Device.Cpu).ToArray<double>();
+        snapshot.Restore();
+        Assert.Equal(cpu, Tensors.Rand([3], DType.Float64).ToArray<double>());
+        Assert.Equal(onGpu, Tensors.Randn([5], DType.Float64, gpu).To(Device.Cpu).ToArray<double>());
+    }
+
+    [Fact]
     public void NumThreadsRoundTrips()
     {
         int original = Tensors.NumThreads;

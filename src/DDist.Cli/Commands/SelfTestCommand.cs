@@ -6,7 +6,8 @@ using DDist.Torch;
 namespace DDist.Cli.Commands;
 
 /// <summary>`ddist selftest [--device cuda]`: the engine's ops, their first- and second-order gradients and one
-/// trajectory-matching gradient, computed on the device and compared with the CPU (float32 and float64).
+/// trajectory-matching gradient, computed on the device and compared with the CPU (float32 and float64), and exact
+/// unrolling with DSA against full unrolling on the device (the generators' replay).
 /// Exits 1 when a comparison fails, so scripts can gate on it.</summary>
 public static class SelfTestCommand
 {

@@ -6,7 +6,8 @@ namespace DDist.Diagnostics;
 /// <summary>Checks the engine on a device against the CPU: every case of <see cref="SelfTestCase.Ops"/> and the
 /// trajectory-matching gradient (<see cref="MatchingGradientCase"/>) is computed in float64 on the CPU (the
 /// reference), in float32 on the CPU, and in float32 on the device; values, first-order gradients and
-/// Hessian-vector products are compared. On a CUDA device the float32 results must equal the CPU's within float32
+/// Hessian-vector products are compared. Then exact unrolling with DSA is checked against full unrolling on the device
+/// itself (<see cref="UnrollReplayCheck"/>). On a CUDA device the float32 results must equal the CPU's within float32
 /// tolerance (TF32 is switched off for the test: it rounds convolution inputs to 10-bit mantissas). On the CPU the
 /// float32-against-float64 comparisons are the check.</summary>
 public static class DeviceSelfTest
@@ -33,12 +34,11 @@ public static class DeviceSelfTest
         }
         try
         {
-            foreach (var c in cases)
-                foreach (var check in RunCase(c, device, seed))
-                {
-                    checks.Add(check);
-                    onCheck?.Invoke(check);
-                }
+            foreach (var check in cases.SelectMany(c => RunCase(c, device, seed)).Concat(UnrollReplayCheck.Run(device)))
+            {
+                checks.Add(check);
+                onCheck?.Invoke(check);
+            }
         }
         finally { if (tf32 is { } previous) Tensors.AllowTF32 = previous; }
         return new SelfTestReport(device.ToString(), Tensors.Version, checks, clock.Elapsed.TotalSeconds);

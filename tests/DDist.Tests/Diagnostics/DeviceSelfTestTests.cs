@@ -22,6 +22,20 @@ public sealed class DeviceSelfTestTests
         Assert.True(report.Checks.Count > 3 * cases.Count, $"{report.Checks.Count} checks");
         Assert.Contains(report.Checks, c => c.Name.StartsWith("conv2d: Hessian-vector", StringComparison.Ordinal));
         Assert.Contains(report.Checks, c => c.Name.StartsWith("matching iteration", StringComparison.Ordinal) && c.Name.Contains("d/d input 1"));
+        Assert.Equal(2, report.Checks.Count(c => c.Name.StartsWith("exact unrolling replays DSA on cpu", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void TheReplayCheckWouldCatchAReplayThatMissedAGenerator()
+    {
+        // The check replaying properly passes; the same problem whose reverse walk augments with a generator moved on
+        // (not put back) differs from full unrolling far beyond the check's tolerance.
+        Assert.All(UnrollReplayCheck.Run(Device.Cpu), c => Assert.True(c.Passed, $"{c.Name}: {c.Error ?? c.MaxAbsDiff.ToString("G3")}"));
+        using var full = UnrollReplayCheck.Gradient(Device.Cpu, DDist.Distillation.Unrolling.UnrollMode.Full, 4);
+        using var skewed = UnrollReplayCheck.Gradient(Device.Cpu, DDist.Distillation.Unrolling.UnrollMode.Exact, 4, skewReplay: true);
+        using var scope = new TensorScope();
+        double relative = (skewed.Images - full.Images).Abs().Max().Item() / full.Images.Abs().Max().Item();
+        Assert.True(relative > 1e-3, $"a skewed replay changed the image gradient by only {relative:G3}");
     }
 
     [Fact]
@@ -71,7 +85,8 @@ public sealed class DeviceSelfTestTests
         using var doc = JsonDocument.Parse(output);
         Assert.True(doc.RootElement.GetProperty("passed").GetBoolean());
         Assert.Equal("cpu", doc.RootElement.GetProperty("device").GetString());
-        Assert.Equal(3, doc.RootElement.GetProperty("checks").GetInt32());   // value, d/d images, d/d step size
+        // value, d/d images, d/d step size; then the replay check's d/d images and d/d step size
+        Assert.Equal(5, doc.RootElement.GetProperty("checks").GetInt32());
     }
 
     [Fact]

@@ -25,10 +25,10 @@ public sealed record UnrollProblem
     /// <summary>Indices (int64) of step i's mini-batch, called once per step in order during the forward pass; the
     /// engine takes ownership of the returned tensor. It may draw from libtorch's generator.</summary>
     public required Func<int, Tensor> NextBatch { get; init; }
-    /// <summary>Differentiable augmentation of a mini-batch (DSA) drawing from libtorch's global CPU generator, or
-    /// null. To replay a step bit for bit the engine records the generator state before each call and restores it
-    /// when recomputing; afterwards the generator is where the forward pass left it. CPU only: the reverse modes refuse
-    /// augmentation on a GPU, whose generator they do not replay.</summary>
+    /// <summary>Differentiable augmentation of a mini-batch (DSA) drawing from libtorch's default generators (the
+    /// CPU's, and the images' GPU's when they live on one), or null. To replay a step bit for bit the engine records
+    /// both generators' states before each call and restores them when recomputing; afterwards they are where the
+    /// forward pass left them.</summary>
     public Func<Tensor, Tensor>? Augment { get; init; }
     /// <summary>L(θ_N), a differentiable scalar: ‖θ_N − θ*‖² / ‖θ_0 − θ*‖² for MTT, CE on a real batch for DD. The
     /// reverse modes start from its gradient λ_N = ∇L(θ_N).</summary>

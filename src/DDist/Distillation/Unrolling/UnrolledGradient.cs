@@ -74,15 +74,14 @@ public static class UnrolledGradient
     {
         int n = p.Steps;
         var device = p.Theta0.Device;
-        // The replay restores libtorch's CPU generator only; augmentation drawn on a GPU would not be replayed.
-        if (p.Augment is not null && (device.Type != DeviceType.Cpu || p.Images.Device.Type != DeviceType.Cpu))
-            throw new NotSupportedException($"unroll mode '{(tesla ? "tesla" : "exact")}' with augmentation replays libtorch's CPU generator only; " +
-                                            $"on {device} use unroll 'full' (or augmentation without random draws)");
+        // Augmentation draws on the images' device (its own generator on a GPU) and on the CPU; the replay restores both.
+        var drawsOn = p.Images.Device;
         bool onHost = p.CheckpointsOnHost && device.Type == DeviceType.Cuda;
         var thetas = new Tensor?[n];
         var batches = new Tensor?[n];
-        var rngStates = new Tensor?[n];
-        Tensor? rngAfter = null, lambda = null;
+        var rngStates = new RngSnapshot?[n];
+        RngSnapshot? rngAfter = null;
+        Tensor? lambda = null;
         using var scope = new TensorScope();
         Tensor? lastTh = null, lastG = null;   // step N − 1's leaf θ and gradient, with its second-order graph
         try
@@ -106,7 +105,7 @@ public static class UnrolledGradient
                 var x = (keep ? imageLeaf : images).IndexSelect(0, batches[i]!);
                 if (p.Augment is not null)
                 {
-                    rngStates[i] = Tensors.GetRngState().DetachFromScope();
+                    rngStates[i] = RngSnapshot.Take(drawsOn);
                     x = p.Augment(x);
                 }
                 var loss = p.StepLoss(p.Forward(x, th), batches[i]!, keep ? extraLeaf : extraValue);
@@ -122,7 +121,7 @@ public static class UnrolledGradient
                 else thetas[i] = theta;
                 theta = next;
             }
-            if (p.Augment is not null) rngAfter = Tensors.GetRngState().DetachFromScope();
+            if (p.Augment is not null) rngAfter = RngSnapshot.Take(drawsOn);
 
             double value;
             using (var terminal = new TensorScope())
@@ -145,7 +144,7 @@ public static class UnrolledGradient
                 else
                 {
                     th = thetas[i]!.To(device).Detach().RequiresGrad_();
-                    if (rngStates[i] is { } state) Tensors.SetRngState(state);
+                    rngStates[i]?.Restore();
                     var x = imageLeaf.IndexSelect(0, batches[i]!);
                     if (p.Augment is not null) x = p.Augment(x);
                     var loss = p.StepLoss(p.Forward(x, th), batches[i]!, extraLeaf);
@@ -176,7 +175,7 @@ public static class UnrolledGradient
         }
         finally
         {
-            if (rngAfter is not null) Tensors.SetRngState(rngAfter);
+            rngAfter?.Restore();
             rngAfter?.Dispose();
             lambda?.Dispose();
             lastG?.Dispose();
