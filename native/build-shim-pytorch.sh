@@ -17,6 +17,10 @@ out="$(cd "$out" && pwd)"
 py="${PYTHON:-python3}"
 cxx="${CXX:-$(command -v c++ || command -v g++ || command -v clang++ || echo c++)}"
 
+if ! "$py" -c 'import torch' 2>/dev/null; then
+  echo "build-shim-pytorch: $py cannot import torch (set PYTHON to the interpreter of the PyTorch installation)" >&2
+  exit 1
+fi
 eval "$("$py" - <<'EOF'
 import os, sys, torch
 # TORCH_DIR overrides where the headers and libraries are (include/ and lib/ below it), e.g. a libtorch zip.
@@ -60,13 +64,19 @@ fi
 # shim is compiled with OpenMP (as the CMake build is), and it must share libtorch's runtime: the bundled one when
 # PyTorch ships its own (linked by path instead of the system libgomp that -fopenmp would add), else the system's.
 omp_link=()
-if printf '#include <omp.h>\nint main() { return omp_get_max_threads(); }\n' | "$cxx" -fopenmp -x c++ - -o /dev/null 2>/dev/null; then
+if [ -n "$omp_lib" ]; then omp_link=("$omp_lib"); else omp_link=(-fopenmp); fi
+# A parallel region linked the way the shim will be; if that fails, build without OpenMP rather than not at all.
+probe=$(mktemp -d)
+printf '#include <omp.h>\nextern "C" int probe() { int n = 0;\n#pragma omp parallel\n{ n = omp_get_num_threads(); }\nreturn n; }\n' > "$probe/p.cpp"
+if "$cxx" -fopenmp -fPIC -c "$probe/p.cpp" -o "$probe/p.o" 2> "$probe/log" \
+   && "$cxx" -shared "$probe/p.o" -o "$probe/p.so" "${omp_link[@]}" -Wl,--no-undefined 2>> "$probe/log"; then
   flags+=(-fopenmp)
-  if [ -n "$omp_lib" ]; then omp_link=("$omp_lib"); else omp_link=(-fopenmp); fi
   echo "OpenMP: ${omp_lib:-the system runtime}"
 else
-  echo "the compiler has no OpenMP: the fused CPU kernels will run on one thread (GPU work is unaffected)"
+  omp_link=()
+  echo "OpenMP unavailable ($(head -c 300 "$probe/log")): the fused CPU kernels will run on one thread (GPU work is unaffected)"
 fi
+rm -rf "$probe"
 libs+=("${omp_link[@]}")
 if printf '#include <png.h>\n#include <jpeglib.h>\n' | "$cxx" -E -x c++ - >/dev/null 2>&1; then
   libs+=(-lpng -ljpeg)

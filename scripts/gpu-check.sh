@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU path in one run: builds the shim against the local PyTorch's libtorch, then runs the published ddist for
 #   1. selftest: the engine's ops, first- and second-order gradients and a trajectory-matching gradient on the
-#      device against CPU results (float32 and float64);
+#      device against CPU results (float32 and float64), and exact unrolling with DSA against full unrolling on the
+#      device (the GPU generator's replay);
 #   2. a larger matching-gradient check (ConvNet width 128, 50 MNIST-shaped images, 10 unrolled steps);
 #   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST,
 #      peak GPU memory;
