@@ -25,7 +25,7 @@ public sealed class FamilyRunTests
             Method = dsa ? "dsa" : "dc", Ipc = 2, Iterations = 2, OuterLoop = 2, InnerLoop = 1, BatchReal = 8, BnImagesPerClass = 4,
             Start = SyntheticStart.Real, Dsa = dsa, Seed = 9,
         };
-        long live = Tensor.LiveCount;
+        long live = LiveTensors.Settled();
         var r = new GradientMatching(Net(), pool).Run(o);
         using (r.Set)
         using (new TensorScope())
@@ -52,7 +52,7 @@ public sealed class FamilyRunTests
         using var data = SyntheticData.Blobs(60, 3, seed: 6);
         using var pool = new ClassImagePool(data);
         var o = new DistributionMatchingOptions { Ipc = 2, Iterations = 3, BatchReal = 8, Seed = 4 };
-        long live = Tensor.LiveCount;
+        long live = LiveTensors.Settled();
         var r = new DistributionMatching(Net(), pool).Run(o);
         using (r.Set)
         using (new TensorScope())

@@ -61,7 +61,7 @@ public sealed class MatchingResumeTests : IDisposable
         // Clean stop: cancelled after iteration 2; the checkpoint is written as the interrupted iteration began.
         using (var cts = new CancellationTokenSource())
             Assert.Throws<OperationCanceledException>(() => Run(At("stopped", 0), new WhenDone(2, cts.Cancel), cts.Token));
-        long live = Tensor.LiveCount;
+        long live = LiveTensors.Settled();
         var resumed = Run(At("stopped", 0));
         using (resumed.Set)
         {
