@@ -7,6 +7,8 @@
 #   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST,
 #      peak GPU memory;
 #   4. a short recipe end to end (recipes/mnist-gpu-check.json) with --device cuda;
+#      then every other method at a few seconds' size: the comparison family (coresets, DC, DSA, DM), DD and SLD,
+#      DATM soft labels;
 #   5. one MTT iteration's gradient (bench case mtt-iteration, ConvNet width 32 and 128, N = 20): full, exact
 #      bounded-memory and TESLA unrolling in DDist beside PyTorch's full unrolling, and exact at N = 10 vs 80.
 # Without a GPU (or with --cpu) the same steps run on the CPU at sizes that take a minute or two (CI does this).
@@ -67,7 +69,7 @@ device=$mode
 shim_from="${shim_from:-$([ "$mode" = cuda ] && echo pytorch || echo system)}"
 # The device run must end well inside 8 minutes; a CPU run (CI, a shared 2-core machine) may take longer.
 budget="${budget:-$([ "$mode" = cuda ] && echo 420 || echo 900)}"
-export mode device out root torch_py json_py shim_from
+export mode device out root work torch_py json_py shim_from
 
 ddist="${DDIST_BIN:-$root/artifacts/gpu-check/bin/ddist}"
 bench="${DDIST_BENCH_BIN:-$root/artifacts/gpu-check/bin/ddist-bench}"
@@ -263,6 +265,21 @@ fi
 # 4. The recipe end to end on the device.
 step recipe "$recipe_limit" json_to recipe.json "$ddist" run "$recipe" --device "$device" --out "$work/recipe" || true
 cp "$work/recipe/report.md" "$out/recipe-report.md" 2>/dev/null || true
+
+# 4b. The other methods on the device, each at a few seconds' size: the comparison family (random, herding, k-center,
+#     forgetting, DC, DSA, DM), DD and SLD (unrolled through 10 learned steps), DATM soft labels (10 unrolled steps
+#     with DSA: exact recomputation replays the augmentation on the device's generator).
+family() {
+  "$ddist" compare recipes/mnist-family-gpu-check.json --device "$device" --out "$work/family" \
+    && cp "$work/family/comparison.md" "$out/family-comparison.md"
+}
+unrolled() {
+  for m in dd sld; do "$ddist" distill recipes/mnist-dd-gpu-check.json --method "$m" --device "$device" --out "$work/$m" || return 1; done
+}
+soft_labels() { "$ddist" distill recipes/mnist-datm-gpu-check.json --method datm --device "$device" --out "$work/datm"; }
+step family 120 family || true
+step unrolled 90 unrolled || true
+step soft-labels 90 soft_labels || true
 
 # 5. One trajectory-matching iteration's gradient timed on both sides (bench case mtt-iteration: the DDist side runs
 #    full unrolling, exact bounded-memory recomputation and TESLA, and exact recomputation at N = 10 vs 80 for its
