@@ -35,6 +35,22 @@ public sealed class RngSnapshot : IDisposable
         if (_device is not null) Tensors.SetRngState(_device, _on);
     }
 
+    /// <summary>The name a checkpoint stores the device generator's state under, beside the CPU generator's
+    /// <paramref name="cpuName"/> (only for runs on a GPU, so CPU checkpoints keep their format).</summary>
+    public static string DeviceEntry(string cpuName) => cpuName + ".device";
+
+    /// <summary>The device generator's state for a checkpoint of a run on <paramref name="device"/>; null on the CPU,
+    /// whose one generator the checkpoint already stores.</summary>
+    public static Tensor? DeviceState(Device device) => device.Type == DeviceType.Cpu ? null : Tensors.GetRngState(device);
+
+    /// <summary>Restores a checkpoint's generators for a run on <paramref name="device"/>: the CPU's, and the device's when
+    /// the checkpoint holds one (made on a GPU) and the run is on a GPU again.</summary>
+    public static void RestoreCheckpoint(Tensor cpu, Tensor? deviceState, Device device)
+    {
+        Tensors.SetRngState(cpu);
+        if (deviceState is not null && device.Type != DeviceType.Cpu) Tensors.SetRngState(deviceState, device);
+    }
+
     public void Dispose()
     {
         _cpu.Dispose();

@@ -63,6 +63,21 @@ public class GlobalStateTests
     }
 
     [Fact]
+    public void CheckpointsOfCpuRunsKeepOneGeneratorAndRestoreIt()
+    {
+        // A CPU run stores no device generator (its checkpoints keep their format); a device state found in a
+        // checkpoint is ignored when the run is on the CPU, and the CPU generator is restored.
+        using var scope = new TensorScope();
+        Assert.Null(RngSnapshot.DeviceState(Device.Cpu));
+        Assert.Equal("torch_rng.device", RngSnapshot.DeviceEntry("torch_rng"));
+        Tensors.ManualSeed(3);
+        var cpu = Tensors.GetRngState();
+        var expected = Tensors.Randn([4], DType.Float64).ToArray<double>();
+        RngSnapshot.RestoreCheckpoint(cpu, deviceState: Tensors.Zeros([16], DType.UInt8), Device.Cpu);
+        Assert.Equal(expected, Tensors.Randn([4], DType.Float64).ToArray<double>());
+    }
+
+    [Fact]
     public void GpuRngStateReplaysThereOrIsAClearErrorWithoutOne()
     {
         using var scope = new TensorScope();
@@ -72,6 +87,7 @@ public class GlobalStateTests
             // A CPU-only libtorch: an error through the usual channel, never a crash; a CPU snapshot is unaffected.
             Assert.Throws<TorchException>(() => Tensors.GetRngState(gpu));
             Assert.Throws<TorchException>(() => RngSnapshot.Take(gpu));
+            Assert.Throws<TorchException>(() => RngSnapshot.DeviceState(gpu));
             return;
         }
         using var snapshot = RngSnapshot.Take(gpu);

@@ -5,7 +5,7 @@ using DDist.Torch.IO;
 namespace DDist.Distillation;
 
 /// <summary>Everything a distillation run needs to continue bit-identically: the learnable images and step size,
-/// both optimisers' momentum buffers, libtorch's generator state, the next iteration (which is also the host RNG's
+/// both optimisers' momentum buffers, libtorch's generator state (and the GPU generator's, for a run on a GPU), the next iteration (which is also the host RNG's
 /// state, see <see cref="IterationRandom"/>), the best set so far and the loss curve. One safetensors file, written atomically.</summary>
 public sealed class DistillCheckpoint : IDisposable
 {
@@ -17,6 +17,8 @@ public sealed class DistillCheckpoint : IDisposable
     public required Tensor ImageMomentum { get; init; }
     public required Tensor LrMomentum { get; init; }
     public required Tensor TorchRng { get; init; }
+    /// <summary>The GPU generator's state when the run is on a GPU; null on the CPU (and in older checkpoints).</summary>
+    public Tensor? DeviceRng { get; init; }
     public Tensor? BestDistilled { get; init; }
     public Tensor? BestLrParam { get; init; }
     public int BestIteration { get; init; } = -1;
@@ -39,6 +41,7 @@ public sealed class DistillCheckpoint : IDisposable
             new("curve_loss", Tensors.FromArray(Curve.Select(p => p.Loss).ToArray())),
             new("curve_lr", Tensors.FromArray(Curve.Select(p => p.Lr).ToArray())),
         };
+        if (DeviceRng is not null) t.Add(new(RngSnapshot.DeviceEntry("torch_rng"), DeviceRng));
         if (BestDistilled is not null) t.Add(new("best_distilled", BestDistilled.Contiguous()));
         if (BestLrParam is not null) t.Add(new("best_lr_param", BestLrParam.Reshape(1)));
         var meta = new Dictionary<string, string>
@@ -71,6 +74,7 @@ public sealed class DistillCheckpoint : IDisposable
             ImageMomentum = Need("image_momentum"),
             LrMomentum = ToScalar(Need("lr_momentum")),
             TorchRng = Need("torch_rng"),
+            DeviceRng = t.GetValueOrDefault(RngSnapshot.DeviceEntry("torch_rng")),
             BestDistilled = t.GetValueOrDefault("best_distilled"),
             BestLrParam = t.TryGetValue("best_lr_param", out var b) ? ToScalar(b) : null,
             BestIteration = int.Parse(Meta("best_iteration"), CultureInfo.InvariantCulture),
@@ -91,7 +95,7 @@ public sealed class DistillCheckpoint : IDisposable
 
     public void Dispose()
     {
-        Distilled.Dispose(); LrParam.Dispose(); ImageMomentum.Dispose(); LrMomentum.Dispose(); TorchRng.Dispose();
+        Distilled.Dispose(); LrParam.Dispose(); ImageMomentum.Dispose(); LrMomentum.Dispose(); TorchRng.Dispose(); DeviceRng?.Dispose();
         BestDistilled?.Dispose(); BestLrParam?.Dispose();
     }
 }

@@ -14,8 +14,8 @@ namespace DDist.Distillation;
 /// iteration's fresh network, DC's inner training) comes from libtorch's CPU generator, so this state continues a run
 /// to the bit-identical final set. Saved every <see cref="MatchingCheckpoints.Every"/> iterations, at the end, and when
 /// the run is cancelled: then the state as the interrupted iteration began, so that iteration is redone whole.</summary>
-/// <remarks>On a GPU the draws come from the CUDA generator, which is not saved: a resumed run continues but is not
-/// bit-identical to an uninterrupted one.</remarks>
+/// <remarks>On a GPU the draws made there come from the GPU's own generator, which is saved too; whether a resumed GPU
+/// run is bit-identical also depends on cuDNN choosing deterministic algorithms, which DDist does not force.</remarks>
 public sealed class MatchingCheckpointer : IDisposable
 {
     public const string Format = "ddist.matching-checkpoint.v1";
@@ -28,7 +28,7 @@ public sealed class MatchingCheckpointer : IDisposable
     private readonly double _priorSeconds;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     // The state as the current iteration began (kept only while checkpointing).
-    private Tensor? _images, _momentum, _rng;
+    private Tensor? _images, _momentum, _rng, _deviceRng;
     private int _begunAt, _curveCount;
     private double _begunSeconds;
 
@@ -89,7 +89,7 @@ public sealed class MatchingCheckpointer : IDisposable
                 var lrs = Need("curve_lr").ToArray<double>();
                 curve.AddRange(iters.Select((it, i) => new LossPoint((int)it, losses[i], lrs[i])));
             }
-            Tensors.SetRngState(Need("torch_rng"));
+            RngSnapshot.RestoreCheckpoint(Need("torch_rng"), t.GetValueOrDefault(RngSnapshot.DeviceEntry("torch_rng")), syn.Images.Device);
             return new MatchingCheckpointer(where, fingerprint, syn, opt, curve, next,
                                             double.Parse(Meta("seconds"), CultureInfo.InvariantCulture));
         }
@@ -109,6 +109,7 @@ public sealed class MatchingCheckpointer : IDisposable
         _images = _syn.Images.Detach().Clone().DetachFromScope();
         _momentum = _opt.MomentumBuffer?.Clone().DetachFromScope();
         _rng = Tensors.GetRngState().DetachFromScope();
+        _deviceRng = RngSnapshot.DeviceState(_syn.Images.Device)?.DetachFromScope();
         (_begunAt, _curveCount, _begunSeconds) = (it, _curve.Count, _priorSeconds + _clock.Elapsed.TotalSeconds);
     }
 
@@ -116,7 +117,7 @@ public sealed class MatchingCheckpointer : IDisposable
     public void SaveBegun()
     {
         if (_where is null || _images is null) return;
-        Write(_begunAt, _images, _momentum, _rng!, _curve.Take(_curveCount).ToList(), _begunSeconds);
+        Write(_begunAt, _images, _momentum, _rng!, _deviceRng, _curve.Take(_curveCount).ToList(), _begunSeconds);
     }
 
     /// <summary>After an iteration: saves every <see cref="MatchingCheckpoints.Every"/> iterations (the end has its own save).</summary>
@@ -135,10 +136,11 @@ public sealed class MatchingCheckpointer : IDisposable
     private void SaveNow(int next)
     {
         using var rng = Tensors.GetRngState();
-        Write(next, _syn.Images, _opt.MomentumBuffer, rng, _curve, _priorSeconds + _clock.Elapsed.TotalSeconds);
+        using var deviceRng = RngSnapshot.DeviceState(_syn.Images.Device);
+        Write(next, _syn.Images, _opt.MomentumBuffer, rng, deviceRng, _curve, _priorSeconds + _clock.Elapsed.TotalSeconds);
     }
 
-    private void Write(int next, Tensor images, Tensor? momentum, Tensor rng, IReadOnlyList<LossPoint> curve, double seconds)
+    private void Write(int next, Tensor images, Tensor? momentum, Tensor rng, Tensor? deviceRng, IReadOnlyList<LossPoint> curve, double seconds)
     {
         using var scope = new TensorScope();
         Directory.CreateDirectory(_where!.Dir);
@@ -147,6 +149,7 @@ public sealed class MatchingCheckpointer : IDisposable
             new("images", images.Detach().To(Device.Cpu).Contiguous()),
             new("torch_rng", rng),
         };
+        if (deviceRng is not null) t.Add(new(RngSnapshot.DeviceEntry("torch_rng"), deviceRng));
         if (momentum is not null) t.Add(new("image_momentum", momentum.To(Device.Cpu).Contiguous()));
         if (curve.Count > 0)
         {
@@ -169,7 +172,8 @@ public sealed class MatchingCheckpointer : IDisposable
         _images?.Dispose();
         _momentum?.Dispose();
         _rng?.Dispose();
-        (_images, _momentum, _rng) = (null, null, null);
+        _deviceRng?.Dispose();
+        (_images, _momentum, _rng, _deviceRng) = (null, null, null, null);
     }
 
     public void Dispose() => DropBegun();

@@ -146,15 +146,16 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return o.LrForm == LrParameterization.Raw ? v : Math.Exp(v);
     }
 
-    /// <summary>Scores the current set; keeps a copy when it beats the best so far. libtorch's generator is restored
-    /// afterwards so evaluating (or not) never changes the distillation's random stream.</summary>
+    /// <summary>Scores the current set; keeps a copy when it beats the best so far. libtorch's generators (the CPU's and,
+    /// on a GPU, the GPU's) are restored afterwards so evaluating (or not) never changes the distillation's random
+    /// stream.</summary>
     private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, Best best, CancellationToken ct)
     {
-        using var rngState = Tensors.GetRngState().DetachFromScope();
+        using var rngState = RngSnapshot.Take(synthetic.Distilled.Device);
         EvalResult acc;
         using (var set = synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)))
             acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
-        Tensors.SetRngState(rngState);
+        rngState.Restore();
         if (best.Accuracy is not null && acc.Mean <= best.Accuracy.Mean) return;
         using var noGrad = Tensors.NoGrad();
         best.Images?.Dispose();
@@ -176,7 +177,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var ck = new DistillCheckpoint
         {
             NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
-            LrMomentum = lrMomentum, TorchRng = Tensors.GetRngState(), BestDistilled = best.Images, BestLrParam = best.LrParam,
+            LrMomentum = lrMomentum, TorchRng = Tensors.GetRngState(), DeviceRng = RngSnapshot.DeviceState(synthetic.Distilled.Device), BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
             Curve = curve, Fingerprint = Fingerprint(o),
         };
@@ -205,7 +206,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                 best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, []);
             }
         }
-        Tensors.SetRngState(ck.TorchRng);
+        RngSnapshot.RestoreCheckpoint(ck.TorchRng, ck.DeviceRng, x.Device);
         curve.AddRange(ck.Curve);
         return ck.NextIteration;
     }

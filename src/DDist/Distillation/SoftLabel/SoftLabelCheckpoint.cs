@@ -24,6 +24,7 @@ internal static class SoftLabelCheckpoint
             ["momentum.images"] = Buf(imageOpt, images), ["momentum.lr"] = Buf(lrOpt, lr), ["momentum.logits"] = Buf(labelOpt, logits),
             ["rng"] = Tensors.GetRngState(),
         };
+        if (RngSnapshot.DeviceState(images.Device) is { } deviceRng) t[RngSnapshot.DeviceEntry("rng")] = deviceRng;
         SafeTensors.Save(FileIn(dir), t, new Dictionary<string, string>
         {
             ["fingerprint"] = fingerprint, ["next"] = next.ToString(CultureInfo.InvariantCulture),
@@ -52,7 +53,7 @@ internal static class SoftLabelCheckpoint
             imageOpt.LoadMomentumBuffer(t["momentum.images"].To(images.DType, images.Device));
             lrOpt.LoadMomentumBuffer(t["momentum.lr"].To(lr.DType, lr.Device));
             labelOpt.LoadMomentumBuffer(t["momentum.logits"].To(logits.DType, logits.Device));
-            Tensors.SetRngState(t["rng"]);
+            RngSnapshot.RestoreCheckpoint(t["rng"], t.GetValueOrDefault(RngSnapshot.DeviceEntry("rng")), images.Device);
             return (int.Parse(Need("next"), CultureInfo.InvariantCulture), int.Parse(Need("skipped"), CultureInfo.InvariantCulture),
                     JsonSerializer.Deserialize<List<LossPoint>>(Need("curve")) ?? []);
         }

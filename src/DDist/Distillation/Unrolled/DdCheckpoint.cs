@@ -25,6 +25,7 @@ internal static class DdCheckpoint
         }
         t.Add(new("perm", s.Perm));
         t.Add(new("rng", Tensors.GetRngState()));
+        if (RngSnapshot.DeviceState(learned[0].Device) is { } deviceRng) t.Add(new(RngSnapshot.DeviceEntry("rng"), deviceRng));
         var meta = new Dictionary<string, string>
         {
             ["fingerprint"] = fingerprint, ["iteration"] = Inv(s.Iteration), ["pass"] = Inv(s.Pass), ["offset"] = Inv(s.Offset),
@@ -50,7 +51,7 @@ internal static class DdCheckpoint
         for (int i = 0; t.ContainsKey($"adam.m.{i}"); i++) moments.Add((t[$"adam.m.{i}"], t[$"adam.v.{i}"]));
         int steps = int.Parse(Need("adam_steps"), CultureInfo.InvariantCulture);
         adam.Load(moments, steps);
-        Tensors.SetRngState(t["rng"]);
+        RngSnapshot.RestoreCheckpoint(t["rng"], t.GetValueOrDefault(RngSnapshot.DeviceEntry("rng")), learned[0].Device);
         var curve = JsonSerializer.Deserialize<List<LossPoint>>(Need("curve")) ?? [];
         foreach (var (k, v) in t) if (k != "perm") v.Dispose();
         return new State(int.Parse(Need("iteration"), CultureInfo.InvariantCulture), int.Parse(Need("pass"), CultureInfo.InvariantCulture),

@@ -38,6 +38,7 @@ internal sealed class ExpertCheckpoint
     {
         using var scope = new TensorScope();
         var tensors = new List<KeyValuePair<string, Tensor>> { new("rng", Tensors.GetRngState()) };
+        if (RngSnapshot.DeviceState(state.Parameters.Device) is { } deviceRng) tensors.Add(new(RngSnapshot.DeviceEntry("rng"), deviceRng));
         if (state.Optimizer.MomentumBuffer is { } buf) tensors.Add(new("momentum", buf.To(Device.Cpu)));
         for (int i = 0; i < state.NetState.Buffers.Count; i++)
         {
@@ -84,7 +85,8 @@ internal sealed class ExpertCheckpoint
             var.CopyFrom(Read(file, $"bn.{i}.var").To(device));
         }
         state.Optimizer.LoadMomentumBuffer(file.Contains("momentum") ? file.Read("momentum").To(device) : null);
-        Tensors.SetRngState(Read(file, "rng"));
+        var deviceEntry = RngSnapshot.DeviceEntry("rng");
+        RngSnapshot.RestoreCheckpoint(Read(file, "rng"), file.Contains(deviceEntry) ? file.Read(deviceEntry) : null, device);
         state.NextEpoch = done;
         return (done, history);
     }
