@@ -7,13 +7,21 @@
 #   scripts/gpu-prepare.sh                   # first: ddist and ddist-bench, self-contained (they run in the root)
 #   sudo scripts/rehearse-gpu-check.sh [SUITE] [-- gpu-check options]     (SUITE default sid; ROOT_DIR default
 #                                            /var/tmp/ddist-rehearsal-SUITE)
-# Results: artifacts/gpu-check/rehearsal-SUITE/gpu-check.json.
+#   sudo scripts/rehearse-gpu-check.sh [SUITE] --bench [bench/run.sh options]
+#                                            the benchmarks instead, DDist (shim built the same way) against that
+#                                            release's PyTorch on the CPU; MNIST from artifacts/gpu-check/data, so
+#                                            pass --dataset mnist to the training cases
+# Results: artifacts/gpu-check/rehearsal-SUITE/gpu-check.json, or bench/results/ with --bench.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 suite=sid
-if [ $# -gt 0 ] && [ "$1" != -- ]; then suite=$1; shift; fi
-[ "${1:-}" = -- ] && shift
+if [ $# -gt 0 ] && [ "$1" != -- ] && [ "$1" != --bench ]; then suite=$1; shift; fi
+action=check
+case "${1:-}" in
+  --) shift ;;
+  --bench) action=bench; shift ;;
+esac
 root="${ROOT_DIR:-/var/tmp/ddist-rehearsal-$suite}"
 [ "$(id -u)" = 0 ] || { echo "rehearse-gpu-check: needs root (debootstrap, chroot, mounts)" >&2; exit 1; }
 [ -x artifacts/gpu-check/bin/ddist ] || { echo "rehearse-gpu-check: run scripts/gpu-prepare.sh first" >&2; exit 1; }
@@ -40,6 +48,13 @@ mount_into --rbind /sys
 mount_into --bind "$repo"
 
 out="$repo/artifacts/gpu-check/rehearsal-$suite"
-echo "==> gpu-check in Debian $suite: $(chroot "$root" python3 -c 'import torch; print("PyTorch", torch.__version__)' 2>/dev/null)"
-chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bash -c \
-  'cd "$0" && exec bash scripts/gpu-check.sh --cpu --shim pytorch --out "$1" "${@:2}"' "$repo" "$out" "$@"
+echo "==> $action in Debian $suite: $(chroot "$root" python3 -c 'import torch; print("PyTorch", torch.__version__)' 2>/dev/null)"
+if [ "$action" = check ]; then
+  chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bash -c \
+    'cd "$0" && exec bash scripts/gpu-check.sh --cpu --shim pytorch --out "$1" "${@:2}"' "$repo" "$out" "$@"
+else
+  chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bash -c \
+    'cd "$0" && native/build-shim-pytorch.sh "$1/native" >/dev/null && export DDIST_SHIM="$1/native/libddist_shim.so" \
+       DDIST_BENCH_BIN="$0/artifacts/gpu-check/bin/ddist-bench" DDIST_DATA="$0/artifacts/gpu-check/data" DDIST_ROOT="$0" \
+     && exec bench/run.sh "${@:2}"' "$repo" "$out" "$@"
+fi
