@@ -2,6 +2,7 @@ using System.Text.Json;
 using DDist.Diagnostics;
 using DDist.Tests.Cli;
 using DDist.Torch;
+using Xunit.Abstractions;
 
 namespace DDist.Tests.Diagnostics;
 
@@ -9,7 +10,7 @@ namespace DDist.Tests.Diagnostics;
 /// is the float32-against-float64 comparison and that a wrong or failing computation is caught and reported.
 /// Serial: the self-test seeds libtorch's generator and switches TF32.</summary>
 [Collection(SerialRngCollection.Name)]
-public sealed class DeviceSelfTestTests
+public sealed class DeviceSelfTestTests(ITestOutputHelper output)
 {
     [Fact]
     public void EveryOpAndTheMatchingGradientAgreeWithFloat64OnTheCpu()
@@ -51,6 +52,36 @@ public sealed class DeviceSelfTestTests
         Assert.Null(value.Error);
         Assert.All(report.Checks.Where(c => c.Name != value.Name), c => Assert.True(c.Passed, c.Name));   // its gradients are right
         Assert.False(report.Passed);
+    }
+
+    [Fact]
+    public void AsADeviceFloat32MayBeAsFarOffAsTheCpusOwnButFloat64MustAgree()
+    {
+        // An ill-conditioned matching gradient (width 64, 10 unrolled steps): the CPU's float32 image gradient misses
+        // the fixed float32-against-float64 tolerance, so a device agreeing with the CPU would fail that rule; compared
+        // as a device is, float32 is held to the CPU's own error and float64 must agree closely.
+        var hard = new MatchingGradientCase(ImagesPerClass: 2, SynSteps: 10, Width: 64, Depth: 3, ImageSize: 28).Build();
+        var onCpu = DeviceSelfTest.Run(Device.Cpu, [hard]);
+        output.WriteLine(string.Join("\n", onCpu.Checks.Select(c => $"cpu rule: {c.Name} {c.MaxAbsDiff:G3} / {c.Tolerance:G3}")));
+        var asDevice = DeviceSelfTest.Run(Device.Cpu, [hard], compareAsDevice: true);
+        output.WriteLine(string.Join("\n", asDevice.Checks.Select(c => $"device rule: {c.Name} vs {c.Against} {c.MaxAbsDiff:G3} / {c.Tolerance:G3}")));
+        Assert.False(onCpu.Checks.Where(c => c.Name.StartsWith("matching", StringComparison.Ordinal)).All(c => c.Passed));
+        Assert.True(asDevice.Passed, string.Join("; ", asDevice.Checks.Where(c => !c.Passed).Select(c => c.Name)));
+        Assert.Contains(asDevice.Checks, c => c.Name.EndsWith("(float64 on the device)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ADeviceWhoseFloat32IsWorseThanTheCpusIsCaught()
+    {
+        // The second float32 evaluation stands for the device: it is off by 1e-2, far beyond the CPU's own float32
+        // error; the float64 evaluations (CPU reference and device) are exact.
+        int float32Calls = 0;
+        var skewed = new SelfTestCase("skewed device", [new([8])],
+            t => t[0].Square() + (t[0].DType == DType.Float32 && ++float32Calls == 2 ? 1e-2 : 0.0));
+        var report = DeviceSelfTest.Run(Device.Cpu, [skewed], compareAsDevice: true);
+        Assert.False(Assert.Single(report.Checks, c => c.Name == "skewed device: value" && c.Against == "cpu float32").Passed);
+        Assert.False(Assert.Single(report.Checks, c => c.Name == "skewed device: value" && c.Against == "cpu float64").Passed);
+        Assert.True(Assert.Single(report.Checks, c => c.Name == "skewed device: value (float64 on the device)").Passed);
     }
 
     [Fact]
