@@ -83,7 +83,7 @@ public static class DeviceSelfTest
                 result.Add(Compare(name, "cpu float64", onDevice.Values[q], reference.Values[q], c.ToleranceScale * Float64Tolerance[order]));
                 continue;
             }
-            // Float32 rounding, amplified by the computation's conditioning (twenty unrolled steps of a wide network
+            // Float32 rounding, amplified by the computation's conditioning (ten unrolled steps of a width-128 network
             // amplify it to percent level), bounds how closely two float32 engines can agree; the CPU's own float32
             // error against float64 measures that bound for this very computation.
             double cpuError = MaxAbsDiff(cpu32.Values[q], reference.Values[q]);
