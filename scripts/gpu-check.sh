@@ -109,13 +109,13 @@ try:
 except OSError:
     pass
 doc = {
-    "mode": mode, "seconds": round(time.time() - t0, 1), "budget_seconds": budget,
+    "mode": mode, "shim": os.environ.get("shim_from"), "seconds": round(time.time() - t0, 1), "budget_seconds": budget,
     "passed": all(s["status"] in ("passed", "skipped") for s in steps) and any(s["status"] == "passed" for s in steps),
     "steps": steps, "environment": load("environment.json"),
     "selftest": load("selftest.json"), "matching_gradient": load("matching.json"),
     "bench": {"ddist": load("bench-ddist.json"), "pytorch": load("bench-pytorch.json")},
     "mtt_iteration": {k[:-5]: load(k) for k in sorted(os.listdir(out)) if k.startswith("mtt-") and k.endswith(".json")},
-    "recipe": load("recipe.json"),
+    "recipe": load("recipe.json"), "family": load("family-comparison.json"),
 }
 # The side-by-side ratios (DDist / PyTorch, >1 = DDist better) for every metric both sides report.
 ratios = {}
@@ -271,7 +271,7 @@ cp "$work/recipe/report.md" "$out/recipe-report.md" 2>/dev/null || true
 #     with DSA: exact recomputation replays the augmentation on the device's generator).
 family() {
   "$ddist" compare recipes/mnist-family-gpu-check.json --device "$device" --out "$work/family" \
-    && cp "$work/family/comparison.md" "$out/family-comparison.md"
+    && cp "$work/family/comparison.md" "$out/family-comparison.md" && cp "$work/family/comparison.json" "$out/family-comparison.json"
 }
 unrolled() {
   for m in dd sld; do "$ddist" distill recipes/mnist-dd-gpu-check.json --method "$m" --device "$device" --out "$work/$m" || return 1; done
