@@ -2,7 +2,7 @@
 # Rehearses the GPU machine's run on a CPU machine: a Debian root of a later release (PyTorch 2.x from Debian's
 # python3-torch, a newer compiler) is made with debootstrap, the checkout is bound into it, and scripts/gpu-check.sh
 # runs there with --cpu --shim pytorch: the shim is built the device's way (native/build-shim-pytorch.sh against
-# the PyTorch installation's libtorch) and every step runs against it. Needs root and about 2.5 GB; the root is kept
+# the PyTorch installation's libtorch) and every step runs against it. Needs root and about 3.3 GB; the root is kept
 # for the next run.
 #   scripts/gpu-prepare.sh                   # first: ddist and ddist-bench, self-contained (they run in the root)
 #   sudo scripts/rehearse-gpu-check.sh [SUITE] [-- gpu-check options]     (SUITE default sid; ROOT_DIR default
@@ -32,7 +32,7 @@ if [ ! -x "$root/usr/bin/python3" ]; then
   debootstrap --variant=minbase \
     --include=python3,python3-torch,python3-numpy,libtorch-dev,g++,cmake,make,libpng-dev,libjpeg-dev,ca-certificates \
     "$suite" "$root" "${DEBIAN_MIRROR:-http://deb.debian.org/debian}" > "$root.debootstrap.log" 2>&1 \
-    || { echo "rehearse-gpu-check: debootstrap failed; see $root.debootstrap.log" >&2; exit 1; }
+    || { echo "rehearse-gpu-check: debootstrap failed; see $root.debootstrap.log (delete $root before retrying)" >&2; exit 1; }
 fi
 
 # The same absolute path inside, so that paths printed and recorded read alike on both sides.
