@@ -28,6 +28,20 @@ public sealed class RngSnapshot : IDisposable
         }
     }
 
+    /// <summary>libtorch's CPU generator state.</summary>
+    public Tensor Cpu => _cpu;
+    /// <summary>The device generator's state; null for the CPU.</summary>
+    public Tensor? OnDevice => _device;
+
+    /// <summary>The snapshot as checkpoint entries: the CPU generator under <paramref name="name"/>, the device
+    /// generator (runs on a GPU only, so CPU checkpoints keep their format) under <see cref="DeviceEntry"/>. The
+    /// tensors stay the snapshot's.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> Entries(string name)
+    {
+        yield return new(name, _cpu);
+        if (_device is not null) yield return new(DeviceEntry(name), _device);
+    }
+
     /// <summary>Puts every generator back where it was when the snapshot was taken.</summary>
     public void Restore()
     {
@@ -36,12 +50,8 @@ public sealed class RngSnapshot : IDisposable
     }
 
     /// <summary>The name a checkpoint stores the device generator's state under, beside the CPU generator's
-    /// <paramref name="cpuName"/> (only for runs on a GPU, so CPU checkpoints keep their format).</summary>
+    /// <paramref name="cpuName"/>.</summary>
     public static string DeviceEntry(string cpuName) => cpuName + ".device";
-
-    /// <summary>The device generator's state for a checkpoint of a run on <paramref name="device"/>; null on the CPU,
-    /// whose one generator the checkpoint already stores.</summary>
-    public static Tensor? DeviceState(Device device) => device.Type == DeviceType.Cpu ? null : Tensors.GetRngState(device);
 
     /// <summary>Restores a checkpoint's generators for a run on <paramref name="device"/>: the CPU's, and the device's when
     /// the checkpoint holds one (made on a GPU) and the run is on a GPU again.</summary>

@@ -158,6 +158,7 @@ public static class DeviceSelfTest
     /// other convolution algorithms), while a wrong op is off by the size of the value itself.</summary>
     internal static double DeviceFloat32Tolerance(double cpuFloat32Error) => Float32Slack * cpuFloat32Error;
 
+    /// <summary>The largest |a − b| over the elements; NaN when either side holds a NaN (Math.Max propagates it).</summary>
     private static double MaxAbsDiff(double[] a, double[] b)
     {
         double d = 0;
@@ -170,14 +171,8 @@ public static class DeviceSelfTest
     {
         if (actual.Length != expected.Length)
             return new SelfTestCheck(name, against, double.NaN, 0, 0, $"{actual.Length} elements against {expected.Length}");
-        double scale = 0, diff = 0;
-        for (int i = 0; i < actual.Length; i++)
-        {
-            scale = Math.Max(scale, Math.Abs(expected[i]));
-            double d = Math.Abs(actual[i] - expected[i]);
-            diff = double.IsNaN(d) ? double.NaN : Math.Max(diff, d);
-            if (double.IsNaN(diff)) break;
-        }
+        double scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
+        double diff = MaxAbsDiff(actual, expected);
         // A tiny absolute floor for quantities that are exactly zero (Hessian-vector products of piecewise-linear ops).
         double tolerance = Math.Max(rtol * scale, floor) + 1e-9;
         return new SelfTestCheck(name, against, diff, scale, tolerance);

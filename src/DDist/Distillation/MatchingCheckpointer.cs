@@ -28,7 +28,8 @@ public sealed class MatchingCheckpointer : IDisposable
     private readonly double _priorSeconds;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     // The state as the current iteration began (kept only while checkpointing).
-    private Tensor? _images, _momentum, _rng, _deviceRng;
+    private Tensor? _images, _momentum;
+    private RngSnapshot? _rng;
     private int _begunAt, _curveCount;
     private double _begunSeconds;
 
@@ -108,8 +109,7 @@ public sealed class MatchingCheckpointer : IDisposable
         using var noGrad = Tensors.NoGrad();
         _images = _syn.Images.Detach().Clone().DetachFromScope();
         _momentum = _opt.MomentumBuffer?.Clone().DetachFromScope();
-        _rng = Tensors.GetRngState().DetachFromScope();
-        _deviceRng = RngSnapshot.DeviceState(_syn.Images.Device)?.DetachFromScope();
+        _rng = RngSnapshot.Take(_syn.Images.Device);
         (_begunAt, _curveCount, _begunSeconds) = (it, _curve.Count, _priorSeconds + _clock.Elapsed.TotalSeconds);
     }
 
@@ -117,7 +117,7 @@ public sealed class MatchingCheckpointer : IDisposable
     public void SaveBegun()
     {
         if (_where is null || _images is null) return;
-        Write(_begunAt, _images, _momentum, _rng!, _deviceRng, _curve.Take(_curveCount).ToList(), _begunSeconds);
+        Write(_begunAt, _images, _momentum, _rng!, _curve.Take(_curveCount).ToList(), _begunSeconds);
     }
 
     /// <summary>After an iteration: saves every <see cref="MatchingCheckpoints.Every"/> iterations (the end has its own save).</summary>
@@ -135,21 +135,19 @@ public sealed class MatchingCheckpointer : IDisposable
 
     private void SaveNow(int next)
     {
-        using var rng = Tensors.GetRngState();
-        using var deviceRng = RngSnapshot.DeviceState(_syn.Images.Device);
-        Write(next, _syn.Images, _opt.MomentumBuffer, rng, deviceRng, _curve, _priorSeconds + _clock.Elapsed.TotalSeconds);
+        using var rng = RngSnapshot.Take(_syn.Images.Device);
+        Write(next, _syn.Images, _opt.MomentumBuffer, rng, _curve, _priorSeconds + _clock.Elapsed.TotalSeconds);
     }
 
-    private void Write(int next, Tensor images, Tensor? momentum, Tensor rng, Tensor? deviceRng, IReadOnlyList<LossPoint> curve, double seconds)
+    private void Write(int next, Tensor images, Tensor? momentum, RngSnapshot rng, IReadOnlyList<LossPoint> curve, double seconds)
     {
         using var scope = new TensorScope();
         Directory.CreateDirectory(_where!.Dir);
         var t = new List<KeyValuePair<string, Tensor>>
         {
             new("images", images.Detach().To(Device.Cpu).Contiguous()),
-            new("torch_rng", rng),
         };
-        if (deviceRng is not null) t.Add(new(RngSnapshot.DeviceEntry("torch_rng"), deviceRng));
+        t.AddRange(rng.Entries("torch_rng"));
         if (momentum is not null) t.Add(new("image_momentum", momentum.To(Device.Cpu).Contiguous()));
         if (curve.Count > 0)
         {
@@ -172,8 +170,7 @@ public sealed class MatchingCheckpointer : IDisposable
         _images?.Dispose();
         _momentum?.Dispose();
         _rng?.Dispose();
-        _deviceRng?.Dispose();
-        (_images, _momentum, _rng, _deviceRng) = (null, null, null, null);
+        (_images, _momentum, _rng) = (null, null, null);
     }
 
     public void Dispose() => DropBegun();

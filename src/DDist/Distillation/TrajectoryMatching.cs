@@ -170,6 +170,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                                 List<LossPoint> curve, Best best)
     {
         using var scope = new TensorScope();
+        using var rng = RngSnapshot.Take(synthetic.Distilled.Device);
         // Before the first step a momentum buffer does not exist yet; zeros are equivalent (buf = μ·0 + d = d).
         var imageMomentum = imageOpt.MomentumBuffer ?? Tensors.Zeros(synthetic.Distilled.Shape, synthetic.Distilled.DType);
         var lrMomentum = lrOpt.MomentumBuffer ?? Tensors.Zeros([], lrParam.DType);
@@ -177,7 +178,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var ck = new DistillCheckpoint
         {
             NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
-            LrMomentum = lrMomentum, TorchRng = Tensors.GetRngState(), DeviceRng = RngSnapshot.DeviceState(synthetic.Distilled.Device), BestDistilled = best.Images, BestLrParam = best.LrParam,
+            LrMomentum = lrMomentum, TorchRng = rng.Cpu, DeviceRng = rng.OnDevice, BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
             Curve = curve, Fingerprint = Fingerprint(o),
         };

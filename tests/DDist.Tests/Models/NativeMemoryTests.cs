@@ -9,14 +9,6 @@ namespace DDist.Tests.Models;
 [Collection(SerialRngCollection.Name)]
 public class NativeMemoryTests
 {
-    /// <summary>The live count once garbage from earlier tests has been finalized.</summary>
-    private static long Settled()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        return Tensor.NativeLiveCount;
-    }
-
     [Fact]
     public void ForwardBackwardAndAugmentationReleaseEverythingWithTheScope()
     {
@@ -25,7 +17,7 @@ public class NativeMemoryTests
         using var state = net.CreateState();
         using var x = Tensors.Randn([4, 1, 28, 28]);
         using var y = Tensors.FromArray(new long[] { 0, 1, 2, 3 });
-        long before = Settled();
+        long before = LiveTensors.SettledNative();
         for (int i = 0; i < 3; i++)
         {
             using var scope = new TensorScope();

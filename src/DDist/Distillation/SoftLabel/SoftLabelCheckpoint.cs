@@ -16,15 +16,15 @@ internal static class SoftLabelCheckpoint
                             Tensor images, Tensor lr, Tensor logits, Sgd imageOpt, Sgd lrOpt, Sgd labelOpt)
     {
         using var scope = new TensorScope();
+        using var rng = RngSnapshot.Take(images.Device);
         // A momentum buffer that does not exist yet is equivalent to zeros (buf = μ·0 + d = d).
         Tensor Buf(Sgd o, Tensor like) => o.MomentumBuffer ?? Tensors.Zeros(like.Shape, like.DType, like.Device);
         var t = new Dictionary<string, Tensor>
         {
             ["images"] = images.Detach(), ["lr"] = lr.Detach(), ["logits"] = logits.Detach(),
             ["momentum.images"] = Buf(imageOpt, images), ["momentum.lr"] = Buf(lrOpt, lr), ["momentum.logits"] = Buf(labelOpt, logits),
-            ["rng"] = Tensors.GetRngState(),
         };
-        if (RngSnapshot.DeviceState(images.Device) is { } deviceRng) t[RngSnapshot.DeviceEntry("rng")] = deviceRng;
+        foreach (var (name, state) in rng.Entries("rng")) t[name] = state;
         SafeTensors.Save(FileIn(dir), t, new Dictionary<string, string>
         {
             ["fingerprint"] = fingerprint, ["next"] = next.ToString(CultureInfo.InvariantCulture),

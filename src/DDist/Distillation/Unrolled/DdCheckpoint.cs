@@ -24,8 +24,8 @@ internal static class DdCheckpoint
             t.Add(new($"adam.v.{i}", adam.Moments[i].V));
         }
         t.Add(new("perm", s.Perm));
-        t.Add(new("rng", Tensors.GetRngState()));
-        if (RngSnapshot.DeviceState(learned[0].Device) is { } deviceRng) t.Add(new(RngSnapshot.DeviceEntry("rng"), deviceRng));
+        using var rng = RngSnapshot.Take(learned[0].Device);
+        t.AddRange(rng.Entries("rng"));
         var meta = new Dictionary<string, string>
         {
             ["fingerprint"] = fingerprint, ["iteration"] = Inv(s.Iteration), ["pass"] = Inv(s.Pass), ["offset"] = Inv(s.Offset),

@@ -22,7 +22,6 @@ public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
         return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json"));
     }
 
-
     public void Run(StageContext context) => context.Timed("experts", () => Train(context, ShardSpec.All));
 
     public void RunTask(StageContext context, int task) => Train(context, new ShardSpec(task, Tasks));

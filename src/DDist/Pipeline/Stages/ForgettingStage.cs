@@ -19,7 +19,6 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     public bool IsTaskDone(RunFolder folder, int task) =>
         ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task));
 
-
     public void Run(StageContext context) => context.Timed("forgetting runs", () =>
     {
         for (int run = 0; run < Tasks; run++)

@@ -21,7 +21,6 @@ public sealed class HalvingStage(Recipe recipe, int round, int betas, string aft
         SuccessiveHalvingSearch.Alive(recipe.Window.Betas, folder.Halving, round) is { } alive &&
         File.Exists(WindowSearch.PointFile(SuccessiveHalvingSearch.PointDirOf(folder.Halving, round), alive[task]));
 
-
     public void Run(StageContext context) => context.Timed($"successive halving round {round}", () =>
     {
         for (int task = 0; task < Tasks; task++)

@@ -37,8 +37,8 @@ internal sealed class ExpertCheckpoint
     public void Save(int epochsDone, TrainingState state, ExpertConfig config, ExpertHistory history)
     {
         using var scope = new TensorScope();
-        var tensors = new List<KeyValuePair<string, Tensor>> { new("rng", Tensors.GetRngState()) };
-        if (RngSnapshot.DeviceState(state.Parameters.Device) is { } deviceRng) tensors.Add(new(RngSnapshot.DeviceEntry("rng"), deviceRng));
+        using var rng = RngSnapshot.Take(state.Parameters.Device);
+        var tensors = rng.Entries("rng").ToList();
         if (state.Optimizer.MomentumBuffer is { } buf) tensors.Add(new("momentum", buf.To(Device.Cpu)));
         for (int i = 0; i < state.NetState.Buffers.Count; i++)
         {
