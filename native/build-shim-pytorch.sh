@@ -51,11 +51,11 @@ EOF
 )"
 echo "libtorch $torch_version at $torch_dir (C++ ABI $abi, -std=$std, CUDA ${cuda:-none}, CUDA headers ${cuda_include:-none})"
 
-# -O3 and the fused kernels' floating-point switches as in CMakeLists.txt (keep the two in step): without them the
-# kernels' reductions are not vectorised and a trajectory-matching iteration on the CPU took twice as long.
+# -O3 (CMake's Release) and the fused kernels' floating-point switches (fast-kernels.flags, as CMakeLists.txt reads
+# them): without them the kernels' reductions are not vectorised and an MTT iteration on the CPU took twice as long.
 flags=(-std="$std" -O3 -DNDEBUG -fPIC -fvisibility=hidden -Wall -Wno-unused-variable -D_GLIBCXX_USE_CXX11_ABI="$abi"
        -I"$here/include" -I"$here/src" -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include")
-fast_math=(-fno-math-errno -fassociative-math -fno-signed-zeros -fno-trapping-math)
+mapfile -t fast_math < <(grep '^-' "$here/fast-kernels.flags")
 libs=(-L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" -lc10 -ltorch_cpu -ltorch)
 if [ -f "$torch_dir/lib/libtorch_cuda.so" ]; then
   libs+=(-Wl,--no-as-needed -ltorch_cuda -lc10_cuda -Wl,--as-needed)
