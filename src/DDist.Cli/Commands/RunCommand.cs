@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DDist.Pipeline;
+using DDist.Pipeline.Executors;
 using DDist.Recipes;
 using DDist.Selection;
 
@@ -26,14 +27,13 @@ public static class RunCommand
             var path = parse.GetValue(recipe)!;
             if (ComparisonRecipe.IsComparison(path))
             {
-                // Comparisons are stage units too, but not submitted to Slurm (the embedding network herding,
-                // k-center and coverage share is trained per process, not kept): refuse rather than silently run
-                // hours of work on the login node.
-                if (slurm.Selected(parse)) throw new CliException($"--executor slurm: {path} is a comparison recipe; comparisons run with --executor local only");
-                return CompareCommand.RunRecipe(ctx, path);
+                if (parse.GetValue(unroll) is not null) throw new CliException($"--unroll: {path} is a comparison recipe; its methods (DC, DSA, DM, coresets) unroll nothing");
+                return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, StagePlan.Load(path, SlurmSubmit.OutDir(ctx, ComparisonRecipe.Load(path).Name)))
+                                             : CompareCommand.RunRecipe(ctx, path);
             }
             var r = WithUnroll(LoadRecipe(path), parse.GetValue(unroll));
-            return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, r) : Run(ctx, r, PipelineStop.Report);
+            return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, new StagePlan(r, SlurmSubmit.OutDir(ctx, r.Name)), parse.GetValue(unroll))
+                                         : Run(ctx, r, PipelineStop.Report);
         });
         return cmd;
     }

@@ -1,12 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using DDist.Pipeline.Executors;
-using DDist.Recipes;
 
 namespace DDist.Cli.Commands;
 
-/// <summary>The options of `ddist run RECIPE --executor slurm` and the submission itself: the recipe's stages become
-/// job arrays with dependencies (<see cref="SlurmExecutor"/>); the command prints the job ids and returns.</summary>
+/// <summary>The options of `ddist run RECIPE --executor slurm` and the submission itself: the stages of the recipe (a
+/// SelMatch recipe or a comparison) become job arrays with dependencies (<see cref="SlurmExecutor"/>); the command prints the job ids and returns.</summary>
 internal sealed class SlurmSubmit
 {
     public Option<string> Executor { get; } = new("--executor")
@@ -38,18 +37,22 @@ internal sealed class SlurmSubmit
         var e => throw new CliException($"--executor '{e}': expected local or slurm"),
     };
 
-    public int Run(ParseResult parse, CliContext ctx, string recipePath, Recipe recipe)
+    /// <summary>Where the run goes: --out, else runs/NAME (absolute: the tasks start in other working folders).</summary>
+    public static string OutDir(CliContext ctx, string recipeName) => Path.GetFullPath(ctx.Out ?? Path.Combine("runs", recipeName));
+
+    /// <param name="unroll">--unroll as given to `ddist run`, passed on to every task (which reads the recipe file).</param>
+    public int Run(ParseResult parse, CliContext ctx, string recipePath, StagePlan plan, string? unroll = null)
     {
-        var outDir = Path.GetFullPath(ctx.Out ?? Path.Combine("runs", recipe.Name));
+        var outDir = plan.OutDir;
         var options = new SlurmOptions
         {
             Partition = parse.GetValue(_partition), GpusPerTask = parse.GetValue(_gpus), Time = parse.GetValue(_time),
             Account = parse.GetValue(_account), MaxParallel = parse.GetValue(_maxParallel), CpusPerTask = parse.GetValue(_cpus),
             ExtraArguments = parse.GetValue(_sbatch) ?? [],
             // With GPUs the tasks run on CUDA: the login node that submits often has none, so --device is not required there.
-            TaskArguments = ["--seed", ctx.Seed.ToString(CultureInfo.InvariantCulture), "--device", parse.GetValue(_gpus) is > 0 ? "cuda" : ctx.Device.ToString()],
+            TaskArguments = ["--seed", ctx.Seed.ToString(CultureInfo.InvariantCulture), "--device", parse.GetValue(_gpus) is > 0 ? "cuda" : ctx.Device.ToString(),
+                             .. unroll is null ? Array.Empty<string>() : ["--unroll", unroll]],
         };
-        var plan = new StagePlan(recipe, outDir);
         var executor = new SlurmExecutor(new SlurmClient(), options, DdistCommandLine(), Directory.GetCurrentDirectory());
         var result = executor.Submit(plan, recipePath);
         ctx.WriteResult(new

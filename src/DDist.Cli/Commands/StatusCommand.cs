@@ -19,7 +19,7 @@ public static class StatusCommand
             var jobs = SlurmJobs.TryLoad(d);
             var recipePath = jobs?.RecipePath is { Length: > 0 } p && File.Exists(p) ? p : Path.Combine(d, "recipe.json");
             if (!File.Exists(recipePath)) throw new CliException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?");
-            var plan = new StagePlan(Recipe.Load(recipePath), d);
+            var plan = StagePlan.Load(recipePath, d);
             RunProgress progress;
             try { progress = RunProgress.Read(plan, jobs, jobs is null ? null : new SlurmClient()); }
             catch (InvalidOperationException e) when (jobs is not null)
@@ -36,7 +36,7 @@ public static class StatusCommand
                 foreach (var u in progress.Units)
                     w.WriteLine($"  {u.Name,-16} {u.Done}/{u.Tasks} done" + (u.JobId is null ? "" : $"   job {u.JobId}: " +
                                 (u.Scheduler.Count == 0 ? "no longer listed by squeue" : string.Join(", ", u.Scheduler.Select(s => $"{s.Value} {s.Key}")))));
-                w.WriteLine(progress.Complete ? $"complete: {Path.GetFullPath(Path.Combine(d, "report.md"))}"
+                w.WriteLine(progress.Complete ? $"complete: {Path.GetFullPath(Path.Combine(d, plan.Report))}"
                     : progress.Active ? "running"
                     : jobs is null ? "not finished (run `ddist run` on the recipe to continue)"
                     : "stopped: some tasks failed or were cancelled; run the same `ddist run … --executor slurm` command again to submit what is missing");

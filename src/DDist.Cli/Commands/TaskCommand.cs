@@ -2,36 +2,50 @@ using System.CommandLine;
 using DDist.Pipeline;
 using DDist.Pipeline.Executors;
 using DDist.Pipeline.Stages;
+using DDist.Recipes;
 
 namespace DDist.Cli.Commands;
 
-/// <summary>`ddist task UNIT RECIPE --out DIR --task i`: one task of one stage unit (what a Slurm array task runs).
-/// It is the recipe runner restricted to that piece of work, so it writes exactly what `ddist run` writes for it.</summary>
+/// <summary>`ddist task UNIT RECIPE --out DIR --task i`: one task of one stage unit (what a Slurm array task runs), of a
+/// SelMatch recipe or a comparison. It is the local runner restricted to that piece of work, so it writes exactly what
+/// `ddist run` writes for it.</summary>
 public static class TaskCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var unit = new Argument<string>("unit") { Description = "experts, forgetting, scores, window, halving-R, choose-beta, distill-mtt, distill-selmatch, evaluate, report" };
+        var unit = new Argument<string>("unit")
+        {
+            Description = "a recipe's experts, forgetting, scores, window, halving-R, choose-beta, distill-mtt, distill-selmatch, evaluate, report; " +
+                          "a comparison's forgetting, embedding, sets, evaluate, table",
+        };
         var recipe = RunCommand.RecipeArgument();
         var task = new Option<int>("--task") { Description = "Task number within the unit (the array index)", Required = true };
-        var cmd = new Command("task", "Run one task of one stage of a recipe (used by `ddist run --executor slurm`)") { unit, recipe, task };
+        var unroll = RunCommand.UnrollOption();
+        var cmd = new Command("task", "Run one task of one stage of a recipe (used by `ddist run --executor slurm`)") { unit, recipe, task, unroll };
         cmd.Hidden = true;
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var r = RunCommand.LoadRecipe(parse.GetValue(recipe)!);
+            var path = parse.GetValue(recipe)!;
+            if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
             var outDir = ctx.RequireOut("task", "DIR");
-            var plan = new StagePlan(r, outDir);
+            var comparison = ComparisonRecipe.IsComparison(path);
+            var r = comparison ? null : RunCommand.WithUnroll(RunCommand.LoadRecipe(path), parse.GetValue(unroll));
+            var plan = r is null ? StagePlan.Load(path, outDir) : new StagePlan(r, outDir);
             var name = parse.GetValue(unit)!;
             int i = parse.GetValue(task);
             var stage = plan.Unit(name);
             if (i < 0 || i >= stage.Tasks) throw new CliException($"--task {i}: stage unit '{name}' has tasks 0..{stage.Tasks - 1}");
-            ctx.Note($"{r.Name}: {name} task {i} of {stage.Tasks} ({stage.TaskName(i)}) → {Path.GetFullPath(outDir)}");
+            ctx.Note($"{plan.Name}: {name} task {i} of {stage.Tasks} ({stage.TaskName(i)}) → {Path.GetFullPath(outDir)}");
             // An interrupted expert (cancelled, killed, out of time) left its per-epoch checkpoint; the trainer resumes from it.
             var checkpoint = Path.Combine(outDir, "experts", ".partial", $"expert_{i:D4}");
-            if (name == RecipeStages.Experts && Directory.Exists(checkpoint))
+            if (r is not null && name == RecipeStages.Experts && Directory.Exists(checkpoint))
                 ctx.Note($"expert {i}: resuming from its checkpoint ({Directory.GetFiles(checkpoint, "epoch_*.safetensors").Length - 1} epoch(s) done)");
-            var options = new PipelineOptions { Device = ctx.Device };
-            ProgressView.Run(ctx, p => { new RecipeRunner(r, outDir, p, ctx.Note, options).RunTask(name, i, ctx.Cancel); return 0; });
+            ProgressView.Run(ctx, p =>
+            {
+                if (r is not null) new RecipeRunner(r, outDir, p, ctx.Note, new PipelineOptions { Device = ctx.Device }).RunTask(name, i, ctx.Cancel);
+                else new ComparisonRunner(ComparisonRecipe.Load(path), outDir, p, ctx.Note, ctx.Device).RunTask(name, i, ctx.Cancel);
+                return 0;
+            });
             if (!stage.IsTaskDone(i))
                 throw new InvalidOperationException($"{name} task {i} ({stage.TaskName(i)}): the runner returned but its outputs ({stage.Outputs}) are missing in {outDir}");
             ctx.WriteResult(new { unit = name, task = i, done = true }, w => w.WriteLine($"{name} task {i}: done"));

@@ -20,22 +20,37 @@ public sealed record ComparisonResult(string Dataset, IReadOnlyList<ComparisonRo
 /// small set (DC, DSA, DM distil; random, herding, k-center and forgetting select), each set is evaluated by the same
 /// protocol on the test set, and the table (JSON + markdown, with published numbers and their sources) and an
 /// accuracy-vs-IPC plot are written. Finished sets and evaluations are files in the output folder and are reused
-/// when the run is repeated.</summary>
+/// when the run is repeated; <see cref="RunTask"/> runs one piece, as a Slurm array task does.</summary>
 /// <param name="device">Where the data lives and every network trains (default the CPU).</param>
 public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null,
                                     Device? device = null)
 {
-    public const string JsonFile = "comparison.json", MarkdownFile = "comparison.md", PlotFile = "comparison.png";
+    public const string JsonFile = "comparison.json", MarkdownFile = "comparison.md", PlotFile = "comparison.png", RecipeFile = "recipe.json";
 
     /// <summary>The comparison's units in dependency order.</summary>
     public IReadOnlyList<IStage<ComparisonContext>> Stages { get; } = ComparisonStages.For(recipe);
 
-    /// <summary>Makes (or reuses) and evaluates every set, then writes the table and the plot.</summary>
+    /// <summary>Makes (or reuses) and evaluates every set, then writes the table and the plot (rebuilt from the saved
+    /// sets and evaluations even when an earlier or split run wrote it, so the caller can print it).</summary>
     public ComparisonResult Run(CancellationToken ct = default)
     {
         using var context = Open(ct);
-        StageSequence.RunMissing(Stages, context.Folder, context, log);
+        var table = StageSequence.Find(Stages, ComparisonStages.Table);
+        StageSequence.RunMissing(Stages.Where(s => s != table), context.Folder, context, log);
+        table.Run(context);
         return context.Result ?? throw new InvalidOperationException($"{outDir}: the table stage wrote no result");
+    }
+
+    /// <summary>Runs task <paramref name="task"/> of unit <paramref name="unit"/> only (what one Slurm array task does),
+    /// after whatever of its inputs is still missing.</summary>
+    public void RunTask(string unit, int task, CancellationToken ct = default)
+    {
+        var stage = StageSequence.Find(Stages, unit);
+        if (task < 0 || task >= stage.Tasks)
+            throw new ArgumentOutOfRangeException(nameof(task), task, $"stage unit '{unit}' has tasks 0..{stage.Tasks - 1}");
+        using var context = Open(ct);
+        StageSequence.RunMissing(StageSequence.Needed(Stages, stage.After), context.Folder, context, log);
+        stage.RunTask(context, task);
     }
 
     /// <summary>Makes (or reuses) one method's sets at every IPC without evaluating them (`ddist distill RECIPE
@@ -55,12 +70,18 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
     /// <summary>Checks the folder belongs to this recipe, records the recipe, and opens what the stages share.</summary>
     private ComparisonContext Open(CancellationToken ct)
     {
-        Directory.CreateDirectory(outDir);
-        var recipePath = Path.Combine(outDir, "recipe.json");
-        var json = recipe.ToJson();
-        if (File.Exists(recipePath) && File.ReadAllText(recipePath) != json && Directory.EnumerateDirectories(outDir, "ipc*").Any())
-            throw new InvalidOperationException($"{outDir}: holds the results of another recipe (recipe.json differs); use another --out");
-        AtomicFile.WriteAllText(recipePath, json);
+        Claim(recipe, outDir);
         return new ComparisonContext(recipe, new RunFolder(outDir), progress, log, device ?? Device.Cpu, ct);
+    }
+
+    /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json); refuses one that holds another recipe's sets.</summary>
+    public static void Claim(ComparisonRecipe recipe, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        var recipePath = Path.Combine(dir, RecipeFile);
+        var json = recipe.ToJson();
+        if (File.Exists(recipePath) && File.ReadAllText(recipePath) != json && Directory.EnumerateDirectories(dir, "ipc*").Any())
+            throw new InvalidOperationException($"{dir}: holds the results of another recipe (recipe.json differs); use another --out");
+        if (!File.Exists(recipePath) || File.ReadAllText(recipePath) != json) AtomicFile.WriteAllText(recipePath, json);
     }
 }

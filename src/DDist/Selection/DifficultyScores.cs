@@ -8,7 +8,7 @@ namespace DDist.Selection;
 /// The same file format holds imported C-scores and computed forgetting scores: safetensors with
 /// <c>scores</c> (float64), optional <c>labels</c> (int64) and optional <c>tiebreak</c> (float64), and string
 /// metadata <c>kind</c>, <c>direction</c> (the hard end), <c>dataset</c>, <c>source</c>, <c>tiebreak_name</c>,
-/// <c>tiebreak_direction</c>.</summary>
+/// <c>tiebreak_direction</c>, and <c>seconds</c> when the cost of computing them is known.</summary>
 public sealed record DifficultyScores
 {
     public const string Format = "ddist.scores.v1";
@@ -25,6 +25,8 @@ public sealed record DifficultyScores
     public required string Dataset { get; init; }
     /// <summary>Where the numbers came from: an imported file's path, or a description of the computing run.</summary>
     public required string Source { get; init; }
+    /// <summary>What computing the scores took, when this process or the file records it (metadata <c>seconds</c>).</summary>
+    public double? Seconds { get; init; }
 
     public int Count => Scores.Length;
 
@@ -62,6 +64,7 @@ public sealed record DifficultyScores
             ["dataset"] = Dataset,
             ["source"] = Source,
         };
+        if (Seconds is double seconds) meta["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture);
         if (TieBreak is not null)
         {
             meta["tiebreak_name"] = TieBreakName ?? "tiebreak";
@@ -105,6 +108,10 @@ public sealed record DifficultyScores
             TieBreakDirection = hasTie ? ScoreKindExtensions.ParseHardEnd(Need("tiebreak_direction"), $"{path}: metadata field 'tiebreak_direction'") : HardEnd.High,
             Dataset = Need("dataset"),
             Source = Need("source"),
+            Seconds = meta.TryGetValue("seconds", out var sec)
+                ? double.TryParse(sec, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+                    : throw new InvalidDataException($"{path}: metadata field 'seconds' is '{sec}', expected a number")
+                : null,
         };
     }
 

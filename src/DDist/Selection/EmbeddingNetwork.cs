@@ -1,6 +1,8 @@
+using System.Globalization;
 using DDist.Data;
 using DDist.Models;
 using DDist.Torch;
+using DDist.Torch.IO;
 using DDist.Training;
 
 namespace DDist.Selection;
@@ -21,9 +23,11 @@ public sealed record EmbeddingOptions : EmbeddingSettings
 }
 
 /// <summary>A network trained on the full training set, used for its penultimate features (the input of the last
-/// Linear layer, recorded in eval mode as DeepCore's EmbeddingRecorder does).</summary>
+/// Linear layer, recorded in eval mode as DeepCore's EmbeddingRecorder does). Kept on disk (<see cref="Save"/>) so that
+/// the processes of a split run (herding, k-center and coverage tasks) read one network instead of each training its own.</summary>
 public sealed class EmbeddingNetwork : IDisposable
 {
+    private const string Format = "ddist.embedding.v1";
     private readonly TrainingState _state;
 
     public INetwork Network { get; }
@@ -49,6 +53,70 @@ public sealed class EmbeddingNetwork : IDisposable
         {
             var history = new Trainer(net, options).Train(state, TrainingSet.From(train), progress, ct);
             return new EmbeddingNetwork(net, state, o, history.Count > 0 ? history[^1].Accuracy : double.NaN);
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes the trained weights and BN running statistics (safetensors: <c>params</c>, <c>bn.I.mean</c>,
+    /// <c>bn.I.var</c>) with the options, the training accuracy and <paramref name="seconds"/> (what training took) as
+    /// metadata, atomically.</summary>
+    public void Save(string path, double seconds)
+    {
+        using var scope = new TensorScope();
+        var tensors = new List<KeyValuePair<string, Tensor>> { new("params", _state.Parameters.Detach().To(Device.Cpu)) };
+        for (int i = 0; i < _state.NetState.Buffers.Count; i++)
+        {
+            var (mean, var) = _state.NetState.Buffers[i];
+            tensors.Add(new($"bn.{i}.mean", mean.To(Device.Cpu)));
+            tensors.Add(new($"bn.{i}.var", var.To(Device.Cpu)));
+        }
+        SafeTensors.Save(path, tensors, new Dictionary<string, string>
+        {
+            ["format"] = Format, ["options"] = Options.ToString(), ["model"] = Options.Model,
+            ["train_accuracy"] = TrainAccuracy.ToString("R", CultureInfo.InvariantCulture),
+            ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>Reads a network <see cref="Save"/> wrote, onto <paramref name="train"/>'s device, and what training it
+    /// took. Throws, naming the file and field, when it was trained with other options or for another input shape.</summary>
+    public static (EmbeddingNetwork Network, double Seconds) Load(string path, ImageDataset train, EmbeddingOptions expected)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
+            : throw new InvalidDataException($"{path}: metadata field '{key}' missing; not a DDist embedding network ({Format})");
+        if (Meta("format") != Format)
+            throw new InvalidDataException($"{path}: metadata field 'format' is '{Meta("format")}', expected '{Format}'");
+        if (Meta("options") != expected.ToString())
+            throw new InvalidDataException($"{path}: metadata field 'options' is '{Meta("options")}', this run trains '{expected}'; " +
+                                           "delete the file to train it again");
+        Tensor Read(string name) => file.Contains(name) ? file.Read(name) : throw new InvalidDataException($"{path}: tensor '{name}' missing");
+
+        var net = ModelZoo.Create(expected.Model, train.Channels, train.NumClasses, train.Height, train.Width);
+        var device = train.Images.Device;
+        var state = new TrainingState(net.InitParameters(device), net.CreateState(device), new Sgd(expected.Momentum, expected.WeightDecay, expected.Nesterov));
+        try
+        {
+            using var scope = new TensorScope();
+            using var noGrad = Tensors.NoGrad();
+            var weights = Read("params");
+            if (weights.Shape.Length != 1 || weights.Size(0) != net.ParameterCount)
+                throw new InvalidDataException($"{path}: tensor 'params' has shape [{string.Join(", ", weights.Shape)}], " +
+                                               $"expected [{net.ParameterCount}] ({expected.Model} on {train.Channels}×{train.Height}×{train.Width} images)");
+            state.Parameters.CopyFrom(weights.To(device));
+            for (int i = 0; i < state.NetState.Buffers.Count; i++)
+            {
+                var (mean, var) = state.NetState.Buffers[i];
+                mean.CopyFrom(Read($"bn.{i}.mean").To(device));
+                var.CopyFrom(Read($"bn.{i}.var").To(device));
+            }
+            double Number(string key) => double.TryParse(Meta(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
+                : throw new InvalidDataException($"{path}: metadata field '{key}' is '{Meta(key)}', expected a number");
+            return (new EmbeddingNetwork(net, state, expected, Number("train_accuracy")), Number("seconds"));
         }
         catch
         {

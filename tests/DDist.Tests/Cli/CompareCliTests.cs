@@ -74,11 +74,22 @@ public sealed class CompareCliTests : IDisposable
         using (var herd = SmallSet.Load(Path.Combine(outDir, "ipc2", "herding", "selected.safetensors")))
             Assert.Equal(0, herd.DistilledCount);
 
-        // A second run reuses every set and evaluation: the same numbers.
+        // The shared steps are kept with what they cost.
+        Assert.True(File.Exists(Path.Combine(outDir, "embedding.safetensors")));
+        Assert.Contains("- shared: embedding network", md);
+        Assert.Contains("- shared: forgetting scores", md);
+
+        // A second run reuses every set and evaluation, and the kept embedding and scores: the same numbers, coverage
+        // included, and the same recorded costs.
         var again = Run("compare", recipe, "--out", outDir, "--json");
         Assert.True(again.Code == 0, again.Err);
+        Assert.DoesNotContain("embedding network…", again.Err);
+        Assert.DoesNotContain("forgetting scores…", again.Err);
         var rows2 = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
         Assert.Equal(rows.Select(x => x!["mean"]!.GetValue<double>()), rows2.Select(x => x!["mean"]!.GetValue<double>()));
+        Assert.Equal(rows.Select(x => x!["coverage"]!.GetValue<double>()), rows2.Select(x => x!["coverage"]!.GetValue<double>()));
+        string Shared(string table) => string.Join("\n", table.Split('\n').Where(l => l.StartsWith("- shared: embedding network") || l.StartsWith("- shared: forgetting")).Order());
+        Assert.Equal(Shared(md), Shared(File.ReadAllText(Path.Combine(outDir, "comparison.md"))));
     }
 
     [RealDataFact("mnist")]

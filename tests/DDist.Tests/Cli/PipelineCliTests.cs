@@ -125,15 +125,19 @@ public sealed class PipelineCliTests : IDisposable
     }
 
     [Fact]
-    public void SlurmExecutorRefusesAComparisonRecipeInsteadOfRunningItHere()
+    public void AComparisonRecipeRefusesUnrollBeforeAnyWork()
     {
+        // Comparisons run under Slurm too (SlurmRunTests); --unroll, which only unrolling methods read, is refused.
         var comparison = Path.Combine(Path.GetDirectoryName(DemoRecipe())!, "mnist-dm-ipc1-small.json");
         var outDir = Path.Combine(_dir, "cmp");
-        var r = Run("run", comparison, "--executor", "slurm", "--out", outDir);
-        Assert.Equal(DDist.Cli.ExitCodes.UsageError, r.Code);
-        Assert.Contains("--executor slurm", r.Err);
-        Assert.Contains("comparison", r.Err);
-        Assert.False(Directory.Exists(outDir), "nothing may run on a refused executor");
+        foreach (var executor in new[] { "local", "slurm" })
+        {
+            var r = Run("run", comparison, "--unroll", "exact", "--executor", executor, "--out", outDir);
+            Assert.Equal(DDist.Cli.ExitCodes.UsageError, r.Code);
+            Assert.Contains("--unroll", r.Err);
+            Assert.Contains("comparison", r.Err);
+        }
+        Assert.False(Directory.Exists(outDir), "nothing may run on a refused flag");
     }
 
     [Fact]

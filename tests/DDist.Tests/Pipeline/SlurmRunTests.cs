@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using DDist.Artifacts;
 using DDist.Tests.Data;
 
 namespace DDist.Tests.Pipeline;
@@ -152,6 +153,77 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
             Assert.Equal(a["Accuracies"]!.AsArray().Select(x => (double)x!), b["Accuracies"]!.AsArray().Select(x => (double)x!));
         }
         Assert.True(File.Exists(Path.Combine(slurm, "report.md")));
+    }
+
+    /// <summary>A comparison split across the cluster (one task per set and per evaluation) gives the local run's table:
+    /// the same sets, accuracies and coverage, with the embedding network trained once, by its own task, and read by
+    /// the herding, k-center and table tasks.</summary>
+    [SlurmFact]
+    public void AComparisonSplitIntoTasksGivesTheLocalTableAndTrainsTheEmbeddingOnce()
+    {
+        const string net = "ConvNet(width=8,depth=2)";
+        var recipe = _dir.WriteText("slurm-compare.json", $$"""
+        {
+          "kind": "comparison", "name": "slurm-compare", "dataset": "fashion-mnist", "ipcs": [1, 2], "seed": 4,
+          "methods": ["random", "herding", "kcenter", "forgetting", "dm"], "trainPerClass": 12, "testPerClass": 5,
+          "dm": { "model": "{{net}}", "iterations": 2, "batchReal": 8 },
+          "coreset": { "model": "{{net}}", "epochs": 1 },
+          "forgetting": { "model": "{{net}}", "epochs": 2 },
+          "coverage": { "referencePerClass": 4 },
+          "evaluation": { "model": "{{net}}", "epochs": 2, "nets": 2 }
+        }
+        """);
+        var (local, slurm) = (_dir.Combine("local"), _dir.Combine("slurm"));
+        var (code, output) = Ddist("run", recipe, "--out", slurm, "--executor", "slurm", "--json");
+        Assert.True(code == 0, output);
+        var jobs = JsonNode.Parse(output[output.IndexOf('{')..])!["jobs"]!.AsArray();
+        Assert.Equal(["forgetting", "embedding", "sets", "evaluate", "table"], jobs.Select(j => (string)j!["unit"]!));
+        Assert.Equal(10, jobs[2]!["tasks"]!.AsArray().Count);
+        var localRun = Ddist("run", recipe, "--out", local, "--threads", "1");
+        Assert.True(localRun.Code == 0, localRun.Output);
+        var done = WaitFor(slurm, st => (bool)st["complete"]!, "the comparison completing");
+        Assert.All(done["units"]!.AsArray(), u => Assert.Equal((int)u!["tasks"]!, (int)u["done"]!));
+
+        JsonArray Rows(string dir) => JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "comparison.json")))!["rows"]!.AsArray();
+        static string Row(JsonNode? r) => $"{r!["method"]} {r["ipc"]} {(double)r["mean"]!:R} {(double)r["std"]!:R} {(double)r["coverage"]!:R}";
+        Assert.Equal(Rows(local).Select(Row), Rows(slurm).Select(Row));
+        foreach (var set in new[] { "ipc2/herding/selected.safetensors", "ipc2/kcenter/selected.safetensors", "ipc1/forgetting/selected.safetensors" })
+        {
+            using var a = SmallSet.Load(Path.Combine(local, set));
+            using var b = SmallSet.Load(Path.Combine(slurm, set));
+            Assert.Equal(a.SourceIndex, b.SourceIndex);
+            Assert.Equal(a.Images.ToArray<float>(), b.Images.ToArray<float>());
+        }
+
+        var logs = Directory.GetFiles(Path.Combine(slurm, "slurm", "logs"));
+        Assert.Contains(logs, f => Path.GetFileName(f).StartsWith("embedding-") && File.ReadAllText(f).Contains("embedding network…"));
+        Assert.DoesNotContain(logs, f => !Path.GetFileName(f).StartsWith("embedding-") && File.ReadAllText(f).Contains("embedding network…"));
+        Assert.Contains("- shared: embedding network", File.ReadAllText(Path.Combine(slurm, "comparison.md")));
+        var (_, status) = Ddist("status", slurm);
+        Assert.Contains("complete: " + Path.Combine(slurm, "comparison.md"), status);
+    }
+
+    /// <summary>`--unroll` given to `ddist run --executor slurm` reaches every task's command line (the tasks read the
+    /// recipe file, which does not hold it). Submitted held (`--hold`), so nothing runs, then cancelled.</summary>
+    [SlurmFact]
+    public void UnrollGivenToTheSubmissionReachesEveryTask()
+    {
+        var recipe = WriteRecipe();
+        var dir = _dir.Combine("held");
+        var (code, output) = Ddist("run", recipe, "--out", dir, "--executor", "slurm", "--unroll", "exact", "--sbatch-arg=--hold", "--json");
+        Assert.True(code == 0, output);
+        var ids = JsonNode.Parse(output[output.IndexOf('{')..])!["jobs"]!.AsArray().Select(j => (string)j!["jobId"]!).ToList();
+        try
+        {
+            var scripts = Directory.GetFiles(Path.Combine(dir, "slurm"), "*.sbatch");
+            Assert.Equal(ids.Count, scripts.Length);
+            Assert.All(scripts, s => Assert.Contains(" --unroll exact ", File.ReadAllText(s)));
+            // The task command takes it (and checks it) as `ddist run` does.
+            var bad = Ddist("task", "distill-mtt", recipe, "--out", dir, "--task", "0", "--unroll", "tesly");
+            Assert.NotEqual(0, bad.Code);
+            Assert.Contains("--unroll 'tesly'", bad.Output);
+        }
+        finally { Shell.Run("scancel", ids, TimeSpan.FromSeconds(30), Env); }
     }
 
     private static JsonObject State(string dir) => JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "pipeline.json")))!.AsObject();

@@ -77,10 +77,10 @@ public sealed class StageUnitsTests : IDisposable
     {
         var recipe = ComparisonRecipe.Load(Path.Combine(SlurmCluster.RepoRoot, "recipes", "mnist-family-cpu.json"));
         var stages = new ComparisonRunner(recipe, _dir.Path).Stages;
-        Assert.Equal(["forgetting", "sets", "evaluate", "table"], stages.Select(s => s.Name));
-        Assert.Equal([[], ["forgetting"], ["sets"], ["evaluate"]], stages.Select(s => s.After.ToArray()));
+        Assert.Equal(["forgetting", "embedding", "sets", "evaluate", "table"], stages.Select(s => s.Name));
+        Assert.Equal([[], [], ["forgetting", "embedding"], ["sets"], ["evaluate", "embedding"]], stages.Select(s => s.After.ToArray()));
         int cells = recipe.Ipcs.Length * recipe.Methods.Length;
-        Assert.Equal([1, cells, cells, 1], stages.Select(s => s.Tasks));
+        Assert.Equal([1, 1, cells, cells, 1], stages.Select(s => s.Tasks));
         var sets = StageSequence.Find(stages, "sets");
         // IPC-major, as the table's rows: task k is method k % M at the (k / M)-th IPC.
         Assert.Equal($"{recipe.Methods[1]} at IPC {recipe.Ipcs[0]}", sets.TaskName(1));
@@ -97,7 +97,26 @@ public sealed class StageUnitsTests : IDisposable
         var evaluate = StageSequence.Find(stages, "evaluate");
         _dir.WriteText($"ipc{recipe.Ipcs[0]}/dm/eval.json", "{}");
         Assert.Equal(Enumerable.Range(0, cells).Where(t => t != dm), Enumerable.Range(0, cells).Where(t => !evaluate.IsTaskDone(folder, t)));
-        Assert.False(StageSequence.Find(stages, "table").IsDone(folder));  // rebuilt on every run
+        // The table is done once comparison.json is newer than every evaluation.
+        var table = StageSequence.Find(stages, "table");
+        for (int t = 0; t < cells; t++) _dir.WriteText(Path.GetRelativePath(_dir.Path, ComparisonCell.Of(recipe)[t].EvalPath(folder)), "{}");
+        Assert.False(table.IsDone(folder));
+        _dir.WriteText(ComparisonRunner.JsonFile, "{}");
+        Assert.True(table.IsDone(folder));
+        File.SetLastWriteTimeUtc(ComparisonCell.Of(recipe)[dm].EvalPath(folder), DateTime.UtcNow.AddMinutes(1));   // re-evaluated since
+        Assert.False(table.IsDone(folder));
+    }
+
+    [Fact]
+    public void AComparisonTrainsTheEmbeddingOnlyWhenAMethodOrCoverageReadsIt()
+    {
+        var recipe = ComparisonRecipe.Load(Path.Combine(SlurmCluster.RepoRoot, "recipes", "mnist-family-cpu.json"));
+        string Names(ComparisonRecipe r) => string.Join(" ", ComparisonStages.For(r).Select(s => $"{s.Name}[{string.Join(",", s.After)}]"));
+        var none = recipe with { Methods = ["random", "dm"], Coverage = new CoverageRecipe { ReferencePerClass = 0 } };
+        Assert.Equal("sets[] evaluate[sets] table[evaluate]", Names(none));
+        // Coverage alone: the table waits for the embedding, the sets do not.
+        Assert.Equal("embedding[] sets[] evaluate[sets] table[evaluate,embedding]", Names(none with { Coverage = new CoverageRecipe { ReferencePerClass = 5 } }));
+        Assert.Equal("embedding[] sets[embedding] evaluate[sets] table[evaluate,embedding]", Names(none with { Methods = ["kcenter"] }));
     }
 
     /// <summary>3 experts of a 1-layer, 4-channel ConvNet for 1 epoch on 30 Fashion-MNIST images, imported scores.</summary>

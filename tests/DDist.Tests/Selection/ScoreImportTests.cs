@@ -74,6 +74,9 @@ public class ScoreImportTests : IDisposable
         Assert.Equal(s.Labels, r.Labels);
         Assert.Equal(s.TieBreak, r.TieBreak);
         Assert.Equal(("mean_loss", ScoreKind.Forgetting, HardEnd.High, "toy", "unit test"), (r.TieBreakName, r.Kind, r.Direction, r.Dataset, r.Source));
+        Assert.Null(r.Seconds);
+        (s with { Seconds = 12.5 }).Save(path);
+        Assert.Equal(12.5, DifficultyScores.Load(path).Seconds);
         // The same file can be imported like a published one.
         Assert.Equal(s.Scores, ScoreImport.Load(path, ScoreKind.Forgetting, "toy", [0, 1, 0]).Scores);
     }

@@ -22,7 +22,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
         Directory.CreateDirectory(Path.Combine(slurmDir, "logs"));
         using var submitting = LockOrRefuse(Path.Combine(slurmDir, "submit.lock"), plan.OutDir);
         // A folder holds one recipe: this throws, naming the field, when the folder was started with another.
-        PipelineState.LoadOrCreate(plan.OutDir, plan.Recipe.ToJsonNode());
+        plan.ClaimFolder();
 
         var jobs = SlurmJobs.TryLoad(plan.OutDir) ?? new SlurmJobs();
         var states = SlurmStates.Read(client, jobs);
@@ -63,7 +63,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
     {
         var args = new List<string>
         {
-            $"--job-name=ddist-{plan.Recipe.Name}-{unit.Name}",
+            $"--job-name=ddist-{plan.Name}-{unit.Name}",
             $"--array={ArrayRanges(tasks)}" + (options.MaxParallel is int k ? $"%{k}" : ""),
             $"--output={Path.Combine(slurmDir, "logs", unit.Name + "-%A_%a.out")}",
             $"--chdir={workingDirectory}",
@@ -100,7 +100,7 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
         var task = new[] { "task", unit.Name, recipePath, "--out", Path.GetFullPath(plan.OutDir) }.Concat(options.TaskArguments);
         var text = new StringBuilder()
             .AppendLine("#!/bin/bash")
-            .AppendLine($"# ddist run --executor slurm: {unit.Description} of recipe {plan.Recipe.Name} ({unit.Outputs}); array index = task number.")
+            .AppendLine($"# ddist run --executor slurm: {unit.Description} of recipe {plan.Name} ({unit.Outputs}); array index = task number.")
             .AppendLine("set -eu")
             .AppendLine($"exec {command} {string.Join(' ', task.Select(Quote))} --task \"$SLURM_ARRAY_TASK_ID\" --threads \"${{SLURM_CPUS_PER_TASK:-1}}\"")
             .ToString();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
 using DDist.Data;
@@ -7,16 +8,19 @@ using DDist.Models;
 using DDist.Recipes;
 using DDist.Selection;
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Pipeline.Stages.Comparison;
 
 /// <summary>What the stages of one comparison share within one process: the recipe, the folder, the data, the
-/// embedding network herding, k-center and coverage read (trained once per process; it is not kept on disk), the
-/// forgetting scores, the sets made here, and the time of each shared step for the table.</summary>
+/// embedding network herding, k-center and coverage read and the forgetting scores (each made once per run and kept
+/// in the folder, so every process of a split run reads the same ones), the sets made here, and the time of each
+/// shared step for the table.</summary>
 public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder, IProgress<ProgressReport>? progress, Action<string>? log,
                                       Device device, CancellationToken cancel) : IDisposable
 {
-    public const string ForgettingFile = "forgetting-scores.safetensors";
+    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors";
+    private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores";
 
     private ComparisonData? _data;
     private EmbeddingNetwork? _embedding;
@@ -28,7 +32,8 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     public RunFolder Folder { get; } = folder;
     public IProgress<ProgressReport>? Progress { get; } = progress;
     public CancellationToken Cancel { get; } = cancel;
-    /// <summary>Seconds of each shared step done in this process (embedding network, forgetting scores, coverage radius).</summary>
+    /// <summary>Seconds of each shared step: the embedding network and forgetting scores as their files record them,
+    /// the embedding features and coverage radius as computed in this process.</summary>
     public Dictionary<string, double> SharedSeconds { get; } = new();
     /// <summary>The table, once the table stage has built it.</summary>
     public ComparisonResult? Result { get; set; }
@@ -60,8 +65,23 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
 
     public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
 
-    public EmbeddingNetwork Embedding =>
-        _embedding ??= Timed("embedding network", () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel));
+    /// <summary>The network whose penultimate features herding, k-center and coverage use: read back, or trained and kept.</summary>
+    public EmbeddingNetwork Embedding
+    {
+        get
+        {
+            if (_embedding is not null) return _embedding;
+            var path = Folder.Combine(EmbeddingFile);
+            if (File.Exists(path))
+            {
+                (_embedding, SharedSeconds[EmbeddingStep]) = EmbeddingNetwork.Load(path, Data.Train, Recipe.ToEmbeddingOptions());
+                return _embedding;
+            }
+            _embedding = Timed(EmbeddingStep, () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel));
+            _embedding.Save(path, SharedSeconds[EmbeddingStep]);
+            return _embedding;
+        }
+    }
 
     public Tensor TrainFeatures => _trainFeatures ??= Timed("embedding features", () => Embedding.Embed(Data.Train.Images));
 
@@ -72,12 +92,32 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         {
             if (_forgetting is not null) return _forgetting;
             var path = Folder.Combine(ForgettingFile);
-            if (File.Exists(path)) return _forgetting = DifficultyScores.Load(path);
-            var model = Recipe.Forgetting.Model ?? Recipe.Coreset.Model;
-            _forgetting = Timed("forgetting scores", () => new ForgettingScoreTrainer(() => Net(model), Data.Train).Run(Recipe.ToForgettingOptions(), Progress, Cancel));
-            _forgetting.Save(path);
+            if (File.Exists(path)) _forgetting = DifficultyScores.Load(path);
+            else
+            {
+                var model = Recipe.Forgetting.Model ?? Recipe.Coreset.Model;
+                var scores = Timed(ForgettingStep, () => new ForgettingScoreTrainer(() => Net(model), Data.Train).Run(Recipe.ToForgettingOptions(), Progress, Cancel));
+                _forgetting = scores with { Seconds = SharedSeconds[ForgettingStep] };
+                _forgetting.Save(path);
+            }
+            if (_forgetting.Seconds is double seconds) SharedSeconds[ForgettingStep] = seconds;
             return _forgetting;
         }
+    }
+
+    /// <summary><see cref="SharedSeconds"/> with the costs the shared files record added, for steps another process of a
+    /// split run did (or an earlier run: a resumed run reads the files without timing anything).</summary>
+    public IReadOnlyDictionary<string, double> SharedCosts()
+    {
+        foreach (var (step, file) in new[] { (ForgettingStep, ForgettingFile), (EmbeddingStep, EmbeddingFile) })
+        {
+            var path = Folder.Combine(file);
+            if (SharedSeconds.ContainsKey(step) || !File.Exists(path)) continue;
+            using var f = SafeTensorsFile.Open(path);
+            if (f.Metadata.TryGetValue("seconds", out var v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
+                SharedSeconds[step] = seconds;
+        }
+        return SharedSeconds;
     }
 
     /// <summary>A cell's set and what making it cost: the one made in this process, or read back from its folder.</summary>

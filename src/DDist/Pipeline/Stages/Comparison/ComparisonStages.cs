@@ -2,20 +2,27 @@ using DDist.Recipes;
 
 namespace DDist.Pipeline.Stages.Comparison;
 
-/// <summary>The stages of a comparison run: forgetting scores (when a method selects by them) → every method's set at
-/// every IPC (one task per set) → their evaluations (one task per set) → the table.</summary>
+/// <summary>The stages of a comparison run: forgetting scores (when a method selects by them) and the embedding network
+/// (when herding, k-center or coverage read its features) → every method's set at every IPC (one task per set) →
+/// their evaluations (one task per set) → the table.</summary>
 public static class ComparisonStages
 {
-    public const string Forgetting = "forgetting", Sets = "sets", Evaluate = "evaluate", Table = "table";
+    public const string Forgetting = "forgetting", Embedding = "embedding", Sets = "sets", Evaluate = "evaluate", Table = "table";
 
     public static IReadOnlyList<IStage<ComparisonContext>> For(ComparisonRecipe recipe)
     {
         var cells = ComparisonCell.Of(recipe);
-        var stages = new List<IStage<ComparisonContext>>();
-        if (recipe.Methods.Contains("forgetting")) stages.Add(new ForgettingScoresStage());
-        stages.Add(new MakeSetsStage(cells, stages.Select(s => s.Name).ToArray()));
-        stages.Add(new EvaluateSetsStage(cells));
-        stages.Add(new ComparisonTableStage(cells));
-        return stages;
+        var shared = new List<IStage<ComparisonContext>>();
+        if (recipe.Methods.Contains("forgetting")) shared.Add(new ForgettingScoresStage());
+        if (NeedsEmbedding(recipe)) shared.Add(new EmbeddingStage());
+        var setsAfter = shared.Where(s => s is not EmbeddingStage || recipe.Methods.Any(SelectsByEmbedding)).Select(s => s.Name).ToArray();
+        // The table reads the embedding for coverage even when no method selects by it.
+        string[] tableAfter = [Evaluate, .. shared.OfType<EmbeddingStage>().Select(s => s.Name)];
+        return [.. shared, new MakeSetsStage(cells, setsAfter), new EvaluateSetsStage(cells), new ComparisonTableStage(cells, tableAfter)];
     }
+
+    /// <summary>True when a method selects by the embedding's features or the table measures coverage with them.</summary>
+    public static bool NeedsEmbedding(ComparisonRecipe recipe) => recipe.Methods.Any(SelectsByEmbedding) || recipe.Coverage.ReferencePerClass > 0;
+
+    private static bool SelectsByEmbedding(string method) => method is "herding" or "herding-argmax" or "kcenter";
 }

@@ -8,18 +8,25 @@ namespace DDist.Pipeline.Stages.Comparison;
 
 /// <summary>The comparison's answer: each cell's accuracy beside the published number and its source, SelMatch's
 /// r-coverage of the test set (Lee et al. 2024) when the recipe asks for it, and the costs — comparison.json,
-/// comparison.md, comparison.png. Rebuilt on every run from the saved sets and evaluations (coverage needs the
-/// embedding network, which is not kept), so it is never "done".</summary>
-public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells) : IStage<ComparisonContext>
+/// comparison.md, comparison.png, built from the saved sets and evaluations. Done when comparison.json is newer than
+/// every evaluation (what a split run's status reads); `ddist compare` rebuilds it on every run to print it.</summary>
+public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IReadOnlyList<string> after) : IStage<ComparisonContext>
 {
     public string Name => ComparisonStages.Table;
     public string Description => "the table, coverage and plot";
     public string Outputs => $"{ComparisonRunner.JsonFile}, {ComparisonRunner.MarkdownFile}, {ComparisonRunner.PlotFile}";
-    public IReadOnlyList<string> After => [ComparisonStages.Evaluate];
+    public IReadOnlyList<string> After => after;
     public int Tasks => 1;
     public string TaskName(int task) => "table";
-    public bool IsTaskDone(RunFolder folder, int task) => false;
-    public bool IsDone(RunFolder folder) => false;
+
+    public bool IsTaskDone(RunFolder folder, int task)
+    {
+        var table = folder.Combine(ComparisonRunner.JsonFile);
+        if (!File.Exists(table)) return false;
+        var written = File.GetLastWriteTimeUtc(table);
+        return cells.All(c => File.Exists(c.EvalPath(folder)) && File.GetLastWriteTimeUtc(c.EvalPath(folder)) <= written);
+    }
+
     public void RunTask(ComparisonContext context, int task) => Run(context);
 
     public void Run(ComparisonContext context)
@@ -53,7 +60,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells) : 
         string evaluation = $"{protocol.Name} protocol: {protocol.Model}, epochs {string.Join(" / ", recipe.Ipcs.Select(i => $"{recipe.EvalEpochs(i)}+1 (IPC {i})"))}, " +
                             $"{protocol.Networks} networks, aug {Training.Augmentation.Name(protocol.Augmentation)}" +
                             (recipe.TestPerClass is int tp ? $", {tp} test images per class" : ", full test set");
-        var result = new ComparisonResult(recipe.Dataset, rows, context.SharedSeconds, evaluation, folder.Combine(ComparisonRunner.JsonFile),
+        var result = new ComparisonResult(recipe.Dataset, rows, context.SharedCosts(), evaluation, folder.Combine(ComparisonRunner.JsonFile),
                                           folder.Combine(ComparisonRunner.MarkdownFile), folder.Combine(ComparisonRunner.PlotFile));
         ComparisonReport.Write(recipe, result);
         context.Result = result;
