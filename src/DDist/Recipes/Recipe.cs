@@ -107,7 +107,7 @@ public sealed record Recipe
     };
 
     public WindowSearchOptions ToWindowSearchOptions(string outputDir, string normalization) =>
-        new(ToWindowGrid(normalization)) { Budget = Window.Budget, OutputDir = outputDir };
+        new(ToWindowGrid(normalization), Window.Budget, outputDir);
 
     /// <summary>The protocol of the networks that score a window: the evaluation's model, optimiser, schedule and
     /// batch, with the window search's own augmentation (DSA, as SelMatch's sliding-window scripts).</summary>
@@ -120,7 +120,7 @@ public sealed record Recipe
         $"{p.Name}/{p.Model}/lr={p.LearningRate}/{p.Schedule}/batch={p.BatchSize}/aug={Augmentation.Name(p.Augmentation)}:{p.AugmentOptions.DsaStrategy}:flip={p.AugmentOptions.SimpleFlip}");
 
     public SuccessiveHalvingOptions? ToHalvingOptions(string outputPath, string normalization) => Window.HalvingStartEpochs is int start
-        ? new SuccessiveHalvingOptions(ToWindowGrid(normalization)) { StartBudget = new EvalBudget(start, 1), FullGridBudget = Window.Budget, OutputPath = outputPath }
+        ? new SuccessiveHalvingOptions(ToWindowGrid(normalization), new EvalBudget(start, 1), Window.Budget) { OutputPath = outputPath }
         : null;
 
     /// <summary>The distill section's settings, whole, plus the run's seed, folder and method and the parsed forms of

@@ -11,9 +11,13 @@ public sealed record SuccessiveHalvingOptions : WindowGrid
 {
     public SuccessiveHalvingOptions() { }
 
-    /// <summary>The grid, copied whole; the caller's initializer sets both budgets (checked when the search runs).</summary>
+    /// <summary>The grid, copied whole, with both budgets.</summary>
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
-    public SuccessiveHalvingOptions(WindowGrid grid) : base(grid) { }
+    public SuccessiveHalvingOptions(WindowGrid grid, EvalBudget startBudget, EvalBudget fullGridBudget) : base(grid)
+    {
+        StartBudget = startBudget;
+        FullGridBudget = fullGridBudget;
+    }
 
     /// <summary>The first round's budget (typically few epochs, one net); epochs double each round.</summary>
     public required EvalBudget StartBudget { get; init; }
@@ -96,13 +100,13 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
         var search = new WindowSearch(train, ranking, scores, evaluate);
         int images = options.Ipc * ranking.NumClasses;
         var alive = options.Betas.ToList();
-        var budget = options.StartBudget;
+        var budget = options.StartBudget!;    // both budgets checked above (options read from JSON may lack them)
         var rounds = new List<HalvingRound>();
         long cost = 0;
         int totalEvals = TotalEvaluations(alive.Count), done = 0;
         while (true)
         {
-            var asWindow = new WindowSearchOptions(options) { Betas = alive, Budget = budget, OutputDir = "" };
+            var asWindow = new WindowSearchOptions(options, budget, outputDir: "") { Betas = alive };
             var fingerprint = asWindow.Fingerprint(scores.Source, train.Name);
             int round = rounds.Count + 1;
             var dir = options.PointDir is null ? null : PointDirOf(options.PointDir, round);
@@ -141,7 +145,7 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
             budget = budget with { Epochs = budget.Epochs * 2 };
         }
         double best = rounds[^1].Kept[0];
-        long full = options.Betas.Count * options.FullGridBudget.Cost(images);
+        long full = options.Betas.Count * options.FullGridBudget!.Cost(images);
         double? fullBest = fullGrid is { Complete: true } ? fullGrid.BestBeta : null;
         var result = new SuccessiveHalvingResult(rounds, best, cost, full, fullBest, fullBest is null ? null : fullBest == best, options.EvaluatedOn);
         if (options.OutputPath is not null)

@@ -14,10 +14,13 @@ public sealed record WindowSearchOptions : WindowGrid
 {
     public WindowSearchOptions() { }
 
-    /// <summary>The grid, copied whole; the caller's initializer sets <see cref="Budget"/> and <see cref="OutputDir"/>
-    /// (checked when the search runs).</summary>
+    /// <summary>The grid, copied whole, with the scoring budget and the output folder.</summary>
     [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
-    public WindowSearchOptions(WindowGrid grid) : base(grid) { }
+    public WindowSearchOptions(WindowGrid grid, EvalBudget budget, string outputDir) : base(grid)
+    {
+        Budget = budget;
+        OutputDir = outputDir;
+    }
 
     public required EvalBudget Budget { get; init; }
     /// <summary>Directory for one result file per β (beta-*.json) and the summary window.json.</summary>
