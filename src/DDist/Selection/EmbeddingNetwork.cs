@@ -98,7 +98,9 @@ public sealed class EmbeddingNetwork : IDisposable
 
         var net = ModelZoo.Create(expected.Model, train.Channels, train.NumClasses, train.Height, train.Width);
         var device = train.Images.Device;
-        var state = new TrainingState(net.InitParameters(device), net.CreateState(device), new Sgd(expected.Momentum, expected.WeightDecay, expected.Nesterov));
+        // Zeros, not InitParameters: reading a kept network must not draw from the generator the methods after it use.
+        var state = new TrainingState(Tensors.Zeros([net.ParameterCount], DType.Float32, device), net.CreateState(device),
+                                      new Sgd(expected.Momentum, expected.WeightDecay, expected.Nesterov));
         try
         {
             using var scope = new TensorScope();
