@@ -41,17 +41,10 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         return context.Result ?? throw new InvalidOperationException($"{outDir}: the table stage wrote no result");
     }
 
-    /// <summary>Runs task <paramref name="task"/> of unit <paramref name="unit"/> only (what one Slurm array task does),
-    /// after whatever of its inputs is still missing.</summary>
-    public void RunTask(string unit, int task, CancellationToken ct = default)
-    {
-        var stage = StageSequence.Find(Stages, unit);
-        if (task < 0 || task >= stage.Tasks)
-            throw new ArgumentOutOfRangeException(nameof(task), task, $"stage unit '{unit}' has tasks 0..{stage.Tasks - 1}");
-        using var context = Open(ct);
-        StageSequence.RunMissing(StageSequence.Needed(Stages, stage.After), context.Folder, context, log);
-        stage.RunTask(context, task);
-    }
+    /// <summary>Task <paramref name="task"/> of unit <paramref name="unit"/> alone (one Slurm array task), after whatever
+    /// of its inputs is still missing (<see cref="StageSequence.RunTask"/>).</summary>
+    public void RunTask(string unit, int task, CancellationToken ct = default) =>
+        StageSequence.RunTask(Stages, unit, task, new RunFolder(outDir), () => Open(ct), log);
 
     /// <summary>Makes (or reuses) one method's sets at every IPC without evaluating them (`ddist distill RECIPE
     /// --method dc|dsa|dm`, `ddist select` from a recipe): that method's tasks of the sets unit. Returns the set files.</summary>

@@ -56,18 +56,10 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             : new PipelineResult([], beta, null, state.Stages, state.ChosenOn);
     }
 
-    /// <summary>Task <paramref name="task"/> of unit <paramref name="unit"/> alone (one Slurm array task). Its inputs'
-    /// tasks are finished (the scheduler starts it after them); what combines them (the window summary, the assembled
-    /// rows) is made here when missing, as the local run makes it.</summary>
-    public void RunTask(string unit, int task, CancellationToken ct = default)
-    {
-        var stage = StageSequence.Find(Stages, unit);
-        if (task < 0 || task >= stage.Tasks)
-            throw new ArgumentOutOfRangeException(nameof(task), task, $"stage unit '{unit}' has tasks 0..{stage.Tasks - 1}");
-        using var context = Open(ct);
-        StageSequence.RunMissing(StageSequence.Needed(Stages, stage.After), context.Folder, context, log);
-        stage.RunTask(context, task);
-    }
+    /// <summary>Task <paramref name="task"/> of unit <paramref name="unit"/> alone (one Slurm array task), after what
+    /// combines its inputs when that is still missing (<see cref="StageSequence.RunTask"/>).</summary>
+    public void RunTask(string unit, int task, CancellationToken ct = default) =>
+        StageSequence.RunTask(Stages, unit, task, new RunFolder(outDir), () => Open(ct), log);
 
     /// <summary>The units the options ask for; the runner runs them and everything they need.</summary>
     private IEnumerable<string> Targets() => _options.StopAfter switch
