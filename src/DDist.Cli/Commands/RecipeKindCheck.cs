@@ -8,18 +8,23 @@ internal static class RecipeKindCheck
 {
     public static void Require(string path, string method)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe file", path);
         var needed = method switch
         {
             "dd" or "sld" => RecipeKind.Unrolled,
             "datm" or "tesla" => RecipeKind.SoftLabel,
             _ => RecipeKind.Pipeline,
         };
-        RecipeKind actual;
-        try { actual = RecipeKinds.Of(path); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e); }
+        var actual = Of(path);
         if (actual != needed)
             throw new CliException($"--method {method} needs {Describe(needed)}; {path} is {Describe(actual)}");
+    }
+
+    /// <summary>The recipe's schema, from its sections; a missing file or invalid JSON is an error naming the file.</summary>
+    public static RecipeKind Of(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe file", path);
+        try { return RecipeKinds.Of(path); }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e); }
     }
 
     private static string Describe(RecipeKind k) => k switch

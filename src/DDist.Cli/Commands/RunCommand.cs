@@ -18,13 +18,26 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var unroll = UnrollOption();
-        var cmd = new Command("run", "Run a recipe end to end: data → experts → scores → window → distill → evaluate → report (resumes); " +
+        var cmd = new Command("run", "Run a recipe end to end (resumes): a SelMatch/MTT recipe data → experts → scores → window → distill → " +
+                                     "evaluate → report, a comparison every method at every IPC, a DD/SLD or DATM/TESLA recipe its distillation; " +
                                      "--executor slurm submits the stages as Slurm job arrays instead") { recipe, unroll };
         var slurm = new SlurmSubmit();
         slurm.AddTo(cmd);
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
+            // DD / SLD and DATM / TESLA recipes are one distillation each, with its own checkpoints: `run` is `distill`
+            // with the recipe's method.
+            switch (RecipeKindCheck.Of(path))
+            {
+                case RecipeKind.Unrolled or RecipeKind.SoftLabel when slurm.Selected(parse):
+                    throw new CliException($"--executor slurm: {path} is one distillation, not a run of stages; submit it as one job " +
+                                           $"(e.g. sbatch --gpus=1 --wrap './ddist run {path} --device cuda')");
+                case RecipeKind.Unrolled:
+                    return UnrolledDistillCommand.Run(ctx, path, UnrolledRecipe.Load(path).Method, parse.GetValue(unroll));
+                case RecipeKind.SoftLabel:
+                    return SoftLabelDistillCommand.Run(ctx, path, SoftLabelRecipe.Load(path).Method, parse.GetValue(unroll));
+            }
             if (ComparisonRecipe.IsComparison(path))
             {
                 if (parse.GetValue(unroll) is not null) throw new CliException($"--unroll: {path} is a comparison recipe; its methods (DC, DSA, DM, coresets) unroll nothing");

@@ -1,7 +1,10 @@
+using DDist.Tests.Data;
+
 namespace DDist.Tests.Unrolled;
 
 /// <summary>`ddist distill --unroll` reaches DD / SLD and DATM / TESLA recipes; a mode a method does not take is refused
 /// by the flag's name before any data is loaded.</summary>
+[Collection(SerialRngCollection.Name)]
 public class UnrollCliTests
 {
     private static (int Code, string Err) Run(params string[] args)
@@ -12,6 +15,24 @@ public class UnrollCliTests
     }
 
     private static string Recipe(string name) => Path.Combine(DDist.Data.DatasetLocator.FindRepoRoot(AppContext.BaseDirectory)!, "recipes", name);
+
+    /// <summary>`ddist run` on a DD / SLD or DATM / TESLA recipe is `ddist distill` with the recipe's own method (the
+    /// README's one command for every recipe), takes --unroll the same way, and refuses the Slurm executor by name.</summary>
+    [RealDataFact("mnist")]
+    public void RunOnAnUnrolledOrSoftLabelRecipeDistilsWithItsMethod()
+    {
+        using var dir = new TempDir();
+        var r = Run("run", Recipe("mnist-dd-gpu-check.json"), "--out", dir.Path);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.True(File.Exists(dir.Combine("synthetic.safetensors")) && File.Exists(dir.Combine("distill.json")));
+        Assert.Contains("[dd]", r.Err);
+        Assert.Contains("--unroll 'tesla'", Run("run", Recipe("mnist-ipc1-dd-cpu.json"), "--unroll", "tesla").Err);
+        Assert.Contains("--unroll 'partly'", Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--unroll", "partly").Err);
+        var slurm = Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--executor", "slurm", "--out", dir.Combine("s"));
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, slurm.Code);
+        Assert.Contains("one distillation", slurm.Err);
+        Assert.False(Directory.Exists(dir.Combine("s")));
+    }
 
     [Theory]
     [InlineData("mnist-ipc1-dd-cpu.json", "dd", "tesla")]
