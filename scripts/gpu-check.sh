@@ -2,7 +2,7 @@
 # The GPU path in one run: builds the shim against the local PyTorch's libtorch, then runs the published ddist for
 #   1. selftest: the engine's ops, first- and second-order gradients and a trajectory-matching gradient on the
 #      device against CPU results (float32 and float64), and exact unrolling with DSA against full unrolling on the
-#      device (the GPU generator's replay);
+#      device (the GPU generator's replay), and (--deterministic) that a matching gradient repeats bit for bit;
 #   2. a larger matching-gradient check (ConvNet width 128, 50 MNIST-shaped images, 10 unrolled steps);
 #   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST,
 #      peak GPU memory;
@@ -130,6 +130,9 @@ for engine_pair in [("bench-ddist.json", "bench-pytorch.json")] + [(k, k.replace
                 ratio = m["value"] / o["value"] if m["higher_is_better"] else o["value"] / m["value"]
                 ratios[f"{engine_pair[0][:-5]}: {case}: {m['name']}"] = round(ratio, 3)
 doc["ddist_vs_pytorch"] = ratios
+# Whether the device repeats a matching gradient bit for bit in deterministic mode (the self-test's repeat checks).
+doc["deterministic_repeat"] = [{"check": c["name"], "passed": c["passed"], "max_abs_diff": c["maxAbsDiff"], "error": c.get("error")}
+                               for c in (doc["selftest"] or {}).get("results", []) if c["name"].startswith("deterministic mode repeats")]
 tmp = os.path.join(out, "gpu-check.json.tmp")
 with open(tmp, "w") as f:
     json.dump(doc, f, indent=2)
@@ -249,7 +252,8 @@ json_to() {
   if [ -s "$out/$file.tmp" ]; then mv "$out/$file.tmp" "$out/$file"; else rm -f "$out/$file.tmp"; fi
   return "$rc"
 }
-step selftest 120 json_to selftest.json "$ddist" selftest --device "$device" || true
+# --deterministic: the self-test also checks that a matching gradient repeats bit for bit with deterministic kernels.
+step selftest 120 json_to selftest.json "$ddist" selftest --deterministic --device "$device" || true
 step matching-gradient 150 json_to matching.json "$ddist" selftest --matching-only "${match_args[@]}" --device "$device" || true
 
 # 3. Benchmarks, DDist then PyTorch, same settings and device.

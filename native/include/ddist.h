@@ -53,6 +53,11 @@ DD_API int dd_cuda_reset_peak_memory(int64_t index);
    defaults are on for convolutions and off for matrix products. 0 gives full float32 precision. */
 DD_API int dd_set_allow_tf32(uint8_t convolutions, uint8_t matmul);
 DD_API int dd_get_allow_tf32(uint8_t* convolutions, uint8_t* matmul);
+/* Deterministic algorithms (torch.use_deterministic_algorithms(on, warn_only=True) and cudnn.deterministic, with
+   cudnn.benchmark off): cuDNN and CUDA ops take their deterministic kernels, ops that have none warn. Turning it on
+   also sets CUBLAS_WORKSPACE_CONFIG=:4096:8 unless set, which cuBLAS reads when its first handle is made. */
+DD_API int dd_set_deterministic(uint8_t on);
+DD_API int dd_get_deterministic(uint8_t* out);
 DD_API int dd_manual_seed(uint64_t seed);
 DD_API int dd_get_rng_state(dd_tensor* out);     /* CPU generator state as uint8 tensor */
 DD_API int dd_set_rng_state(dd_tensor state);

@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
+#include <cstdlib>
 #include <cstring>
 #include <c10/util/Logging.h>
 // The CUDA caching allocator's statistics (peak memory) and cache release. Three ways to reach it:
@@ -144,6 +145,21 @@ int dd_get_allow_tf32(uint8_t* convolutions, uint8_t* matmul) {
   DD_TRY
   *convolutions = at::globalContext().allowTF32CuDNN();
   *matmul = at::globalContext().allowTF32CuBLAS();
+  DD_CATCH
+}
+int dd_set_deterministic(uint8_t on) {
+  DD_TRY
+  // cuBLAS picks reduction orders per stream workspace; a fixed workspace makes them repeatable. It reads the
+  // variable once, when the first handle is created, so this must come before the first CUDA matrix product.
+  if (on != 0) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::globalContext().setDeterministicCuDNN(on != 0);
+  at::globalContext().setBenchmarkCuDNN(false);
+  at::globalContext().setDeterministicAlgorithms(on != 0, /*warn_only=*/true);
+  DD_CATCH
+}
+int dd_get_deterministic(uint8_t* out) {
+  DD_TRY
+  *out = at::globalContext().deterministicAlgorithms() && at::globalContext().deterministicCuDNN();
   DD_CATCH
 }
 int dd_manual_seed(uint64_t seed) { DD_TRY torch::manual_seed(seed); DD_CATCH }

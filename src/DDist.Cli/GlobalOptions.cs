@@ -11,6 +11,10 @@ public sealed class GlobalOptions
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu", Recursive = true };
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Output file or directory (meaning depends on the command)", Recursive = true };
     public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON on stdout (progress goes to stderr)", Recursive = true };
+    public Option<bool> Deterministic { get; } = new("--deterministic")
+    {
+        Description = "Deterministic GPU kernels (cuDNN, CUDA ops, cuBLAS workspace), slower; ops without one (DSA's grid_sample backward) warn", Recursive = true,
+    };
 
     public void AddTo(RootCommand root)
     {
@@ -19,9 +23,10 @@ public sealed class GlobalOptions
         root.Options.Add(Device);
         root.Options.Add(Out);
         root.Options.Add(Json);
+        root.Options.Add(Deterministic);
     }
 
-    /// <summary>Applies --threads and --device to libtorch and bundles them for the command.</summary>
+    /// <summary>Applies --threads, --device and --deterministic to libtorch and bundles them for the command.</summary>
     public CliContext Resolve(ParseResult parse, TextWriter output, TextWriter error, CancellationToken ct)
     {
         int threads = parse.GetValue(Threads) ?? Tensors.PhysicalCores();
@@ -32,6 +37,8 @@ public sealed class GlobalOptions
         if (device.Type == DeviceType.Cuda && (!Tensors.IsCudaAvailable || device.Index >= Tensors.CudaDeviceCount))
             throw new CliException($"--device {device}: CUDA device not available (this libtorch sees {(Tensors.IsCudaAvailable ? Tensors.CudaDeviceCount : 0)})");
         Tensors.SetNumThreads(threads);
+        // Before any CUDA work: cuBLAS reads its workspace setting when it makes its first handle.
+        if (parse.GetValue(Deterministic)) Tensors.Deterministic = true;
         return new CliContext(parse.GetValue(Seed), threads, device, parse.GetValue(Out), parse.GetValue(Json), output, error, ct);
     }
 }

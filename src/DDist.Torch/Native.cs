@@ -20,6 +20,8 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int dd_cuda_reset_peak_memory(long index);
     [LibraryImport(Lib)] internal static partial int dd_set_allow_tf32(byte convolutions, byte matmul);
     [LibraryImport(Lib)] internal static partial int dd_get_allow_tf32(out byte convolutions, out byte matmul);
+    [LibraryImport(Lib)] internal static partial int dd_set_deterministic(byte on);
+    [LibraryImport(Lib)] internal static partial int dd_get_deterministic(out byte on);
     [LibraryImport(Lib)] internal static partial int dd_manual_seed(ulong seed);
     [LibraryImport(Lib)] internal static partial int dd_get_rng_state(out nint r);
     [LibraryImport(Lib)] internal static partial int dd_set_rng_state(nint s);

@@ -34,6 +34,17 @@ public static unsafe class Tensors
         set => Check(Native.dd_set_allow_tf32(value.Convolutions ? (byte)1 : (byte)0, value.MatMul ? (byte)1 : (byte)0));
     }
 
+    /// <summary>Deterministic algorithms (torch.use_deterministic_algorithms with warn_only, cudnn.deterministic, cudnn
+    /// benchmark off, a fixed cuBLAS workspace): on a GPU, cuDNN and CUDA ops take kernels that give the same bits on
+    /// every run, at some cost in speed; ops that have none (e.g. grid_sample's backward, which DSA's rotate and scale
+    /// use) warn and stay as they are. Set it before the first CUDA computation. The CPU kernels DDist uses repeat
+    /// already.</summary>
+    public static bool Deterministic
+    {
+        get { Check(Native.dd_get_deterministic(out var on)); return on != 0; }
+        set => Check(Native.dd_set_deterministic(value ? (byte)1 : (byte)0));
+    }
+
     /// <summary>Starts a new peak for <see cref="CudaMemory"/> (torch.cuda.reset_peak_memory_stats).</summary>
     public static void CudaResetPeakMemory(int device = 0) => Check(Native.dd_cuda_reset_peak_memory(device));
 

@@ -1,7 +1,10 @@
+using System.Runtime.InteropServices;
+
 namespace DDist.Torch.Tests;
 
 /// <summary>The CUDA-related global state as the bindings expose it on any machine: the TF32 switches round-trip,
-/// and the caching allocator's statistics say when they cannot be read. Serial: TF32 is process-wide.</summary>
+/// deterministic mode round-trips, and the caching allocator's statistics say when they cannot be read. Serial: these
+/// switches are process-wide.</summary>
 [Collection(SerialCollection.Name)]
 public class CudaStateTests
 {
@@ -18,6 +21,25 @@ public class CudaStateTests
         }
         finally { Tensors.AllowTF32 = before; }
     }
+
+    [Fact]
+    public void DeterministicModeRoundTripsAndFixesTheCublasWorkspace()
+    {
+        Assert.False(Tensors.Deterministic);
+        var preset = Environment.GetEnvironmentVariable("CUBLAS_WORKSPACE_CONFIG");   // a value set by the user is kept
+        try
+        {
+            Tensors.Deterministic = true;
+            Assert.True(Tensors.Deterministic);
+            // Set in the native environment, where cuBLAS reads it (.NET's own copy of the environment does not see it).
+            Assert.Equal(preset ?? ":4096:8", Marshal.PtrToStringUTF8(getenv("CUBLAS_WORKSPACE_CONFIG")));
+        }
+        finally { Tensors.Deterministic = false; }
+        Assert.False(Tensors.Deterministic);
+    }
+
+    [DllImport("libc", CharSet = CharSet.Ansi)]
+    private static extern IntPtr getenv(string name);
 
     [Fact]
     public void MemoryStatisticsAreAbsentWithoutCuda()

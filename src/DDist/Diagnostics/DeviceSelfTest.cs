@@ -7,7 +7,8 @@ namespace DDist.Diagnostics;
 /// trajectory-matching gradient (<see cref="MatchingGradientCase"/>) is computed in float64 on the CPU (the
 /// reference), in float32 on the CPU, and in float32 on the device; values, first-order gradients and
 /// Hessian-vector products are compared. Then exact unrolling with DSA is checked against full unrolling on the device
-/// itself (<see cref="UnrollReplayCheck"/>). On a CUDA device the float32 results must equal the CPU's within float32
+/// itself (<see cref="UnrollReplayCheck"/>), and in deterministic mode that a gradient repeats bit for bit
+/// (<see cref="RepeatabilityCheck"/>). On a CUDA device the float32 results must equal the CPU's within float32
 /// tolerance (TF32 is switched off for the test: it rounds convolution inputs to 10-bit mantissas), where float32
 /// tolerance is the larger of a fixed relative one and a few times the CPU's own float32 error for the same computation
 /// (an unrolled matching gradient of a wide network is ill-conditioned enough for float32 to be off by percents on any
@@ -45,7 +46,8 @@ public static class DeviceSelfTest
         try
         {
             bool asDevice = compareAsDevice || device != Device.Cpu;
-            foreach (var check in cases.SelectMany(c => RunCase(c, device, seed, asDevice)).Concat(UnrollReplayCheck.Run(device)))
+            var repeat = Tensors.Deterministic ? RepeatabilityCheck.Run(device) : [];
+            foreach (var check in cases.SelectMany(c => RunCase(c, device, seed, asDevice)).Concat(UnrollReplayCheck.Run(device)).Concat(repeat))
             {
                 checks.Add(check);
                 onCheck?.Invoke(check);

@@ -35,28 +35,30 @@ public static class UnrollReplayCheck
     }
 
     /// <summary>One MTT iteration's gradient on the device: 12 images of 3 classes in batches of 5, so batches differ
-    /// and images repeat across steps, with non-Siamese DSA (every family) drawn per batch.</summary>
+    /// and images repeat across steps, with non-Siamese DSA (every family) drawn per batch unless <paramref name="dsa"/>
+    /// is false.</summary>
     /// <param name="skewReplay">For the tests: from the reverse walk on, each augmentation first draws one number,
     /// as if its generator had not been put back: what a replay that missed a generator gives.</param>
-    internal static UnrollGradients Gradient(Device device, UnrollMode mode, int steps, bool skewReplay = false)
+    internal static UnrollGradients Gradient(Device device, UnrollMode mode, int steps, bool skewReplay = false, DType dtype = DType.Float64,
+                                             bool dsa = true)
     {
         using var scope = new TensorScope();
         Tensors.ManualSeed(21);
         var net = ConvNet.Create(new ConvNetOptions(3, 3, 8, 8) { Width = 8 });
-        var theta0 = net.InitParameters().To(DType.Float64, device);
-        var target = theta0 + Tensors.Randn(theta0.Shape, DType.Float64).To(device) * 0.05;
-        var images = Tensors.Randn([12, 3, 8, 8], DType.Float64).To(device);
+        var theta0 = net.InitParameters().To(dtype, device);
+        var target = theta0 + Tensors.Randn(theta0.Shape, dtype).To(device) * 0.05;
+        var images = Tensors.Randn([12, 3, 8, 8], dtype).To(device);
         var labels = Tensors.FromArray(Enumerable.Range(0, 12).Select(i => (long)(i % 3)).ToArray()).To(device);
-        var lr = Tensors.Scalar(0.05, DType.Float64).To(device);
-        var dsa = DsaParams.Default with { Mode = DsaMode.Multiple };
+        var lr = Tensors.Scalar(0.05, dtype).To(device);
+        var dsaParams = DsaParams.Default with { Mode = DsaMode.Multiple };
         int calls = 0;
         Tensor Augment(Tensor x)
         {
             if (skewReplay && ++calls > steps) Tensors.Rand([1], DType.Float32, device).Dispose();
-            return Dsa.Augment(x, DsaStrategies.Default, dsa);
+            return Dsa.Augment(x, DsaStrategies.Default, dsaParams);
         }
         Tensors.ManualSeed(5);                                 // the same batches and draws for both modes
-        var problem = TrajectoryMatchingLoss.Problem(net, images, labels, lr, theta0, target, steps, 5, Augment, out var schedule);
+        var problem = TrajectoryMatchingLoss.Problem(net, images, labels, lr, theta0, target, steps, 5, dsa ? Augment : null, out var schedule);
         using var _ = schedule;
         return UnrolledGradient.Compute(problem, mode);
     }

@@ -121,6 +121,42 @@ public sealed class DeviceSelfTestTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void InDeterministicModeTheSelfTestChecksThatAGradientRepeatsBitForBit()
+    {
+        static int Repeats(SelfTestReport r) => r.Checks.Count(c => c.Name.StartsWith("deterministic mode repeats", StringComparison.Ordinal));
+        Assert.Equal(0, Repeats(DeviceSelfTest.Run(Device.Cpu, [SelfTestCase.Ops()[2]])));
+        try
+        {
+            Tensors.Deterministic = true;
+            var report = DeviceSelfTest.Run(Device.Cpu, [SelfTestCase.Ops()[2]]);
+            Assert.Equal(2, Repeats(report));
+            Assert.True(report.Passed, string.Join("\n", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Error ?? c.MaxAbsDiff.ToString("G3")}")));
+
+            var (code, json, error) = CliRun.Run("selftest", "--matching-only", "--syn-steps", "2", "--deterministic", "--json");
+            Assert.True(code == 0, error);
+            using var doc = JsonDocument.Parse(json);
+            Assert.Equal(7, doc.RootElement.GetProperty("checks").GetInt32());   // the 5 of the plain run and the 2 repeats
+        }
+        finally { Tensors.Deterministic = false; }
+    }
+
+    [Fact]
+    public void TheRepeatCheckCatchesOneBitOfDifference()
+    {
+        using var first = Tensors.FromArray(new float[] { 1f, -2f, 0f });
+        using var same = Tensors.FromArray(new float[] { 1f, -2f, 0f });
+        using var ulp = Tensors.FromArray(new float[] { 1f, MathF.BitIncrement(-2f), 0f });
+        using var negativeZero = Tensors.FromArray(new float[] { 1f, -2f, -0f });
+        Assert.True(RepeatabilityCheck.Compare("same", same, first).Passed);
+        var off = RepeatabilityCheck.Compare("one ulp", ulp, first);
+        Assert.False(off.Passed);
+        Assert.True(off.MaxAbsDiff > 0);
+        var zero = RepeatabilityCheck.Compare("signed zero", negativeZero, first);
+        Assert.False(zero.Passed);
+        Assert.Contains("1 of 3 elements differ in their bits", zero.Error);
+    }
+
+    [Fact]
     public void CliRejectsACudaDeviceThisLibtorchDoesNotHave()
     {
         if (Tensors.IsCudaAvailable) return;   // on a GPU machine --device cuda is valid
