@@ -40,7 +40,8 @@ internal sealed class SlurmSubmit
     /// <summary>Where the run goes: --out, else runs/NAME (absolute: the tasks start in other working folders).</summary>
     public static string OutDir(CliContext ctx, string recipeName) => Path.GetFullPath(ctx.Out ?? Path.Combine("runs", recipeName));
 
-    /// <param name="unroll">--unroll as given to `ddist run`, passed on to every task (which reads the recipe file).</param>
+    /// <param name="unroll">--unroll as given to `ddist run`, passed on to every task (which reads the recipe file), as
+    /// --deterministic is.</param>
     public int Run(ParseResult parse, CliContext ctx, string recipePath, StagePlan plan, string? unroll = null)
     {
         var outDir = plan.OutDir;
@@ -51,7 +52,8 @@ internal sealed class SlurmSubmit
             ExtraArguments = parse.GetValue(_sbatch) ?? [],
             // With GPUs the tasks run on CUDA: the login node that submits often has none, so --device is not required there.
             TaskArguments = ["--seed", ctx.Seed.ToString(CultureInfo.InvariantCulture), "--device", parse.GetValue(_gpus) is > 0 ? "cuda" : ctx.Device.ToString(),
-                             .. unroll is null ? Array.Empty<string>() : ["--unroll", unroll]],
+                             .. unroll is null ? Array.Empty<string>() : ["--unroll", unroll],
+                             .. Torch.Tensors.Deterministic ? ["--deterministic"] : Array.Empty<string>()],
         };
         var executor = new SlurmExecutor(new SlurmClient(), options, DdistCommandLine(), Directory.GetCurrentDirectory());
         var result = executor.Submit(plan, recipePath);

@@ -203,21 +203,21 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         Assert.Contains("complete: " + Path.Combine(slurm, "comparison.md"), status);
     }
 
-    /// <summary>`--unroll` given to `ddist run --executor slurm` reaches every task's command line (the tasks read the
-    /// recipe file, which does not hold it). Submitted held (`--hold`), so nothing runs, then cancelled.</summary>
+    /// <summary>`--unroll` and `--deterministic` given to `ddist run --executor slurm` reach every task's command line
+    /// (the tasks read the recipe file, which does not hold them). Submitted held (`--hold`), so nothing runs, then cancelled.</summary>
     [SlurmFact]
-    public void UnrollGivenToTheSubmissionReachesEveryTask()
+    public void UnrollAndDeterministicGivenToTheSubmissionReachEveryTask()
     {
         var recipe = WriteRecipe();
         var dir = _dir.Combine("held");
-        var (code, output) = Ddist("run", recipe, "--out", dir, "--executor", "slurm", "--unroll", "exact", "--sbatch-arg=--hold", "--json");
+        var (code, output) = Ddist("run", recipe, "--out", dir, "--executor", "slurm", "--unroll", "exact", "--deterministic", "--sbatch-arg=--hold", "--json");
         Assert.True(code == 0, output);
         var ids = JsonNode.Parse(output[output.IndexOf('{')..])!["jobs"]!.AsArray().Select(j => (string)j!["jobId"]!).ToList();
         try
         {
             var scripts = Directory.GetFiles(Path.Combine(dir, "slurm"), "*.sbatch");
             Assert.Equal(ids.Count, scripts.Length);
-            Assert.All(scripts, s => Assert.Contains(" --unroll exact ", File.ReadAllText(s)));
+            Assert.All(scripts, s => Assert.Contains(" --unroll exact --deterministic ", File.ReadAllText(s)));
             // The task command takes it (and checks it) as `ddist run` does.
             var bad = Ddist("task", "distill-mtt", recipe, "--out", dir, "--task", "0", "--unroll", "tesly");
             Assert.NotEqual(0, bad.Code);
