@@ -41,8 +41,9 @@ public static class RunCommand
             if (ComparisonRecipe.IsComparison(path))
             {
                 if (parse.GetValue(unroll) is not null) throw new CliException($"--unroll: {path} is a comparison recipe; its methods (DC, DSA, DM, coresets) unroll nothing");
-                return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, StagePlan.Load(path, SlurmSubmit.OutDir(ctx, ComparisonRecipe.Load(path).Name)))
-                                             : CompareCommand.RunRecipe(ctx, path);
+                if (!slurm.Selected(parse)) return CompareCommand.RunRecipe(ctx, path);
+                var c = ComparisonRecipe.Load(path);
+                return slurm.Run(parse, ctx, path, new StagePlan(c, SlurmSubmit.OutDir(ctx, c.Name)));
             }
             var r = WithUnroll(LoadRecipe(path), parse.GetValue(unroll));
             return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, new StagePlan(r, SlurmSubmit.OutDir(ctx, r.Name)), parse.GetValue(unroll))

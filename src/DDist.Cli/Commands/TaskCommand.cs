@@ -28,9 +28,9 @@ public static class TaskCommand
             var path = parse.GetValue(recipe)!;
             if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
             var outDir = ctx.RequireOut("task", "DIR");
-            var comparison = ComparisonRecipe.IsComparison(path);
-            var r = comparison ? null : RunCommand.WithUnroll(RunCommand.LoadRecipe(path), parse.GetValue(unroll));
-            var plan = r is null ? StagePlan.Load(path, outDir) : new StagePlan(r, outDir);
+            var c = ComparisonRecipe.IsComparison(path) ? ComparisonRecipe.Load(path) : null;
+            var r = c is null ? RunCommand.WithUnroll(RunCommand.LoadRecipe(path), parse.GetValue(unroll)) : null;
+            var plan = c is not null ? new StagePlan(c, outDir) : new StagePlan(r!, outDir);
             var name = parse.GetValue(unit)!;
             int i = parse.GetValue(task);
             var stage = plan.Unit(name);
@@ -43,7 +43,7 @@ public static class TaskCommand
             ProgressView.Run(ctx, p =>
             {
                 if (r is not null) new RecipeRunner(r, outDir, p, ctx.Note, new PipelineOptions { Device = ctx.Device }).RunTask(name, i, ctx.Cancel);
-                else new ComparisonRunner(ComparisonRecipe.Load(path), outDir, p, ctx.Note, ctx.Device).RunTask(name, i, ctx.Cancel);
+                else new ComparisonRunner(c!, outDir, p, ctx.Note, ctx.Device).RunTask(name, i, ctx.Cancel);
                 return 0;
             });
             if (!stage.IsTaskDone(i))

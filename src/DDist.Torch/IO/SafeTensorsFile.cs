@@ -150,6 +150,13 @@ public sealed class SafeTensorsFile : IDisposable
 
     public bool Contains(string name) => _entries.ContainsKey(name);
 
+    /// <summary>A number kept as metadata text: null when the field is absent, an error naming the file and field when
+    /// it is not a number.</summary>
+    public double? MetadataNumber(string key) =>
+        !Metadata.TryGetValue(key, out var text) ? null
+        : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
+        : throw new InvalidDataException($"{Path}: metadata field '{key}' is '{text}', expected a number");
+
     public Entry Info(string name) =>
         _entries.TryGetValue(name, out var e) ? e : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
 

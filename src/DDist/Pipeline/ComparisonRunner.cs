@@ -73,8 +73,10 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         Directory.CreateDirectory(dir);
         var recipePath = Path.Combine(dir, RecipeFile);
         var json = recipe.ToJson();
-        if (File.Exists(recipePath) && File.ReadAllText(recipePath) != json && Directory.EnumerateDirectories(dir, "ipc*").Any())
+        var kept = File.Exists(recipePath) ? File.ReadAllText(recipePath) : null;
+        if (kept == json) return;
+        if (kept is not null && Directory.EnumerateDirectories(dir, "ipc*").Any())
             throw new InvalidOperationException($"{dir}: holds the results of another recipe (recipe.json differs); use another --out");
-        if (!File.Exists(recipePath) || File.ReadAllText(recipePath) != json) AtomicFile.WriteAllText(recipePath, json);
+        AtomicFile.WriteAllText(recipePath, json);
     }
 }

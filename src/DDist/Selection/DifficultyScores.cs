@@ -108,10 +108,7 @@ public sealed record DifficultyScores
             TieBreakDirection = hasTie ? ScoreKindExtensions.ParseHardEnd(Need("tiebreak_direction"), $"{path}: metadata field 'tiebreak_direction'") : HardEnd.High,
             Dataset = Need("dataset"),
             Source = Need("source"),
-            Seconds = meta.TryGetValue("seconds", out var sec)
-                ? double.TryParse(sec, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
-                    : throw new InvalidDataException($"{path}: metadata field 'seconds' is '{sec}', expected a number")
-                : null,
+            Seconds = file.MetadataNumber("seconds"),
         };
     }
 

@@ -82,9 +82,10 @@ public sealed class EmbeddingNetwork : IDisposable
         });
     }
 
-    /// <summary>Reads a network <see cref="Save"/> wrote, onto <paramref name="train"/>'s device, and what training it
-    /// took. Throws, naming the file and field, when it was trained with other options or for another input shape.</summary>
-    public static (EmbeddingNetwork Network, double Seconds) Load(string path, ImageDataset train, EmbeddingOptions expected)
+    /// <summary>Reads a network <see cref="Save"/> wrote, onto <paramref name="train"/>'s device (what training it took
+    /// stays in the file's <c>seconds</c>). Throws, naming the file and field, when it was trained with other options or
+    /// for another input shape.</summary>
+    public static EmbeddingNetwork Load(string path, ImageDataset train, EmbeddingOptions expected)
     {
         using var file = SafeTensorsFile.Open(path);
         string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
@@ -116,9 +117,8 @@ public sealed class EmbeddingNetwork : IDisposable
                 mean.CopyFrom(Read($"bn.{i}.mean").To(device));
                 var.CopyFrom(Read($"bn.{i}.var").To(device));
             }
-            double Number(string key) => double.TryParse(Meta(key), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v
-                : throw new InvalidDataException($"{path}: metadata field '{key}' is '{Meta(key)}', expected a number");
-            return (new EmbeddingNetwork(net, state, expected, Number("train_accuracy")), Number("seconds"));
+            double accuracy = file.MetadataNumber("train_accuracy") ?? throw new InvalidDataException($"{path}: metadata field 'train_accuracy' missing");
+            return new EmbeddingNetwork(net, state, expected, accuracy);
         }
         catch
         {

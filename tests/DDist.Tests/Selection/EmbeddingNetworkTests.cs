@@ -32,7 +32,7 @@ public sealed class EmbeddingNetworkTests : IDisposable
             using var expected = trained.Embed(train.Images);
             // Reading it draws nothing from the generator the methods after it use.
             Tensors.ManualSeed(5);
-            var (loaded, seconds) = EmbeddingNetwork.Load(path, train, options);
+            var loaded = EmbeddingNetwork.Load(path, train, options);
             using (var drawn = Tensors.Randn([4]))
             {
                 Tensors.ManualSeed(5);
@@ -43,7 +43,8 @@ public sealed class EmbeddingNetworkTests : IDisposable
             {
                 using var features = loaded.Embed(train.Images);
                 Assert.Equal(expected.ToArray<float>(), features.ToArray<float>());
-                Assert.Equal((trained.TrainAccuracy, 1.5), (loaded.TrainAccuracy, seconds));
+                using var kept = SafeTensorsFile.Open(path);
+                Assert.Equal((trained.TrainAccuracy, 1.5), (loaded.TrainAccuracy, kept.MetadataNumber("seconds")));
             }
         }
         using var file = SafeTensorsFile.Open(path);

@@ -94,6 +94,23 @@ public class SafeTensorsRoundTripTests
     }
 
     [Fact]
+    public void MetadataNumbersReadBackOrAreRefusedByField()
+    {
+        using var dir = new TempDirectory();
+        using var scope = new TensorScope();
+        var path = dir.File("n.safetensors");
+        SafeTensors.Save(path, new Dictionary<string, Tensor> { ["x"] = Tensors.Ones([1]) },
+                         new Dictionary<string, string> { ["seconds"] = "12.5", ["accuracy"] = "NaN", ["bad"] = "twelve" });
+        using var file = SafeTensorsFile.Open(path);
+        Assert.Equal(12.5, file.MetadataNumber("seconds"));
+        Assert.True(double.IsNaN(file.MetadataNumber("accuracy")!.Value));
+        Assert.Null(file.MetadataNumber("absent"));
+        var e = Assert.Throws<InvalidDataException>(() => file.MetadataNumber("bad"));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("metadata field 'bad' is 'twelve'", e.Message);
+    }
+
+    [Fact]
     public void NamesKeepTheOrderTheyWereSavedIn()
     {
         using var dir = new TempDirectory();

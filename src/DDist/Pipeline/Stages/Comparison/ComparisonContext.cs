@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
 using DDist.Data;
@@ -32,8 +31,8 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     public RunFolder Folder { get; } = folder;
     public IProgress<ProgressReport>? Progress { get; } = progress;
     public CancellationToken Cancel { get; } = cancel;
-    /// <summary>Seconds of each shared step: the embedding network and forgetting scores as their files record them,
-    /// the embedding features and coverage radius as computed in this process.</summary>
+    /// <summary>Seconds of each shared step timed in this process (embedding network, forgetting scores, embedding
+    /// features, coverage radius); <see cref="SharedCosts"/> adds what the kept files record.</summary>
     public Dictionary<string, double> SharedSeconds { get; } = new();
     /// <summary>The table, once the table stage has built it.</summary>
     public ComparisonResult? Result { get; set; }
@@ -72,11 +71,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         {
             if (_embedding is not null) return _embedding;
             var path = Folder.Combine(EmbeddingFile);
-            if (File.Exists(path))
-            {
-                (_embedding, SharedSeconds[EmbeddingStep]) = EmbeddingNetwork.Load(path, Data.Train, Recipe.ToEmbeddingOptions());
-                return _embedding;
-            }
+            if (File.Exists(path)) return _embedding = EmbeddingNetwork.Load(path, Data.Train, Recipe.ToEmbeddingOptions());
             _embedding = Timed(EmbeddingStep, () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel));
             _embedding.Save(path, SharedSeconds[EmbeddingStep]);
             return _embedding;
@@ -92,15 +87,11 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         {
             if (_forgetting is not null) return _forgetting;
             var path = Folder.Combine(ForgettingFile);
-            if (File.Exists(path)) _forgetting = DifficultyScores.Load(path);
-            else
-            {
-                var model = Recipe.Forgetting.Model ?? Recipe.Coreset.Model;
-                var scores = Timed(ForgettingStep, () => new ForgettingScoreTrainer(() => Net(model), Data.Train).Run(Recipe.ToForgettingOptions(), Progress, Cancel));
-                _forgetting = scores with { Seconds = SharedSeconds[ForgettingStep] };
-                _forgetting.Save(path);
-            }
-            if (_forgetting.Seconds is double seconds) SharedSeconds[ForgettingStep] = seconds;
+            if (File.Exists(path)) return _forgetting = DifficultyScores.Load(path);
+            var model = Recipe.Forgetting.Model ?? Recipe.Coreset.Model;
+            var scores = Timed(ForgettingStep, () => new ForgettingScoreTrainer(() => Net(model), Data.Train).Run(Recipe.ToForgettingOptions(), Progress, Cancel));
+            _forgetting = scores with { Seconds = SharedSeconds[ForgettingStep] };
+            _forgetting.Save(path);
             return _forgetting;
         }
     }
@@ -114,8 +105,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             var path = Folder.Combine(file);
             if (SharedSeconds.ContainsKey(step) || !File.Exists(path)) continue;
             using var f = SafeTensorsFile.Open(path);
-            if (f.Metadata.TryGetValue("seconds", out var v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-                SharedSeconds[step] = seconds;
+            if (f.MetadataNumber("seconds") is double seconds) SharedSeconds[step] = seconds;
         }
         return SharedSeconds;
     }
