@@ -9,6 +9,9 @@ namespace DDist.Cli;
 /// Results go to <see cref="Output"/> (stdout), progress and messages to <see cref="Error"/> (stderr).</summary>
 public sealed record CliContext(ulong Seed, int Threads, Device Device, string? Out, bool Json, TextWriter Output, TextWriter Error, CancellationToken Cancel)
 {
+    /// <summary>--deterministic: deterministic GPU kernels (<see cref="Tensors.Deterministic"/>), passed on to Slurm tasks.</summary>
+    public bool Deterministic { get; init; }
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -37,8 +37,10 @@ public sealed class GlobalOptions
         if (device.Type == DeviceType.Cuda && (!Tensors.IsCudaAvailable || device.Index >= Tensors.CudaDeviceCount))
             throw new CliException($"--device {device}: CUDA device not available (this libtorch sees {(Tensors.IsCudaAvailable ? Tensors.CudaDeviceCount : 0)})");
         Tensors.SetNumThreads(threads);
-        // Before any CUDA work: cuBLAS reads its workspace setting when it makes its first handle.
-        if (parse.GetValue(Deterministic)) Tensors.Deterministic = true;
-        return new CliContext(parse.GetValue(Seed), threads, device, parse.GetValue(Out), parse.GetValue(Json), output, error, ct);
+        // Before any CUDA work: cuBLAS reads its workspace setting when it makes its first handle. Set either way, so a
+        // command run in the same process after one with the flag (tests, the self-test) does not inherit it.
+        bool deterministic = parse.GetValue(Deterministic);
+        if (deterministic != Tensors.Deterministic) Tensors.Deterministic = deterministic;
+        return new CliContext(parse.GetValue(Seed), threads, device, parse.GetValue(Out), parse.GetValue(Json), output, error, ct) { Deterministic = deterministic };
     }
 }

@@ -61,6 +61,15 @@ public sealed class RngSnapshot : IDisposable
         if (deviceState is not null && device.Type != DeviceType.Cpu) Tensors.SetRngState(deviceState, device);
     }
 
+    /// <summary><see cref="RestoreCheckpoint(Tensor, Tensor?, Device)"/> from a checkpoint file's entries <paramref name="name"/>
+    /// (which it must hold) and <see cref="DeviceEntry"/> (when it holds one).</summary>
+    public static void RestoreCheckpoint(IO.SafeTensorsFile file, string name, Device device)
+    {
+        using var scope = new TensorScope();
+        var deviceEntry = DeviceEntry(name);
+        RestoreCheckpoint(file.ReadRequired(name), file.Contains(deviceEntry) ? file.Read(deviceEntry) : null, device);
+    }
+
     public void Dispose()
     {
         _cpu.Dispose();

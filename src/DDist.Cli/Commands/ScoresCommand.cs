@@ -32,7 +32,8 @@ public static class ScoresCommand
             Description = "most-forgotten (Toneva et al.: counted as forgotten at every presentation) or zero (DeepCore)",
             DefaultValueFactory = _ => "most-forgotten",
         };
-        var cmd = new Command("forgetting", "Count forgetting events per training example over several runs (never-learned ranked hardest unless --never-learned zero); needs --out FILE")
+        var cmd = new Command("forgetting", "Count forgetting events per training example over several runs (never-learned ranked hardest unless --never-learned zero); needs --out FILE; " +
+                                               "resumes when run again after an interruption (FILE.partial/)")
             { dataset, model, runs, epochs, batch, lr, nesterov, neverLearned };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
@@ -49,9 +50,13 @@ public static class ScoresCommand
                 BatchSize = CommonOptions.Positive(parse.GetValue(batch), 128, "--batch"), Lr = CommonOptions.PositiveReal(parse.GetValue(lr), 0.01, "--lr"),
                 Nesterov = parse.GetValue(nesterov), NeverLearned = rule, Seed = (int)ctx.Seed,
             };
+            // Finished runs and the running one's epoch checkpoints wait beside the output, so running the same command
+            // again after an interruption resumes; they go once the scores are written.
+            var partial = outPath + ".partial";
             var scores = ProgressView.Run(ctx, p => new ForgettingScoreTrainer(() => ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width), train)
-                .Run(options, p, ctx.Cancel));
+                .Run(options, p, ctx.Cancel, runDir: partial));
             scores.Save(outPath);
+            Directory.Delete(partial, recursive: true);
             ctx.WriteResult(new { file = Path.GetFullPath(outPath), count = scores.Count, source = scores.Source },
                 w => w.WriteLine($"{Path.GetFullPath(outPath)}: forgetting scores of {scores.Count} examples ({scores.Source})"));
             return ExitCodes.Ok;

@@ -157,6 +157,16 @@ public sealed class SafeTensorsFile : IDisposable
         : double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
         : throw new InvalidDataException($"{Path}: metadata field '{key}' is '{text}', expected a number");
 
+    /// <summary>A metadata field the file must have: an error naming the file and the field when it is absent,
+    /// <paramref name="expectedFile"/> (e.g. "a DDist embedding network") saying what the file was taken for.</summary>
+    public string RequiredMetadata(string key, string? expectedFile = null) =>
+        Metadata.TryGetValue(key, out var v) ? v
+        : throw new InvalidDataException($"{Path}: metadata field '{key}' missing" + (expectedFile is null ? "" : $"; not {expectedFile}"));
+
+    /// <summary>Reads a tensor the file must hold: an error naming the file and the tensor when it does not.</summary>
+    public Tensor ReadRequired(string name) =>
+        Contains(name) ? Read(name) : throw new InvalidDataException($"{Path}: tensor '{name}' missing");
+
     public Entry Info(string name) =>
         _entries.TryGetValue(name, out var e) ? e : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'");
 

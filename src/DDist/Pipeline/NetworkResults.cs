@@ -1,42 +1,63 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DDist.Evaluation;
-using DDist.Selection;
 using DDist.Torch.IO;
 
 namespace DDist.Pipeline;
 
-/// <summary>Evaluation networks run one per scheduler task: network k of a row keeps its test accuracy in
-/// RUN/eval/ROW/net-K.json, and the row is assembled from those files with the same mean and std as one process
-/// evaluating every network (each network's seed depends only on its index).</summary>
+/// <summary>An evaluation kept network by network: network k of an evaluation keeps its test accuracy (and what training
+/// it took) in DIR/net-K.json as soon as it finishes, so an interrupted evaluation resumes at the network it was in and
+/// the networks can run as separate scheduler tasks. The evaluation is assembled from those files with the same mean
+/// and std as one process evaluating every network (each network's seed depends only on its index).</summary>
 public static class NetworkResults
 {
-    public static string FileFor(string outDir, string row, int network) =>
-        Path.Combine(outDir, "eval", row, $"net-{network.ToString(CultureInfo.InvariantCulture)}.json");
+    /// <summary>The folder of a SelMatch run's row: RUN/eval/ROW.</summary>
+    public static string RowDir(string outDir, string row) => Path.Combine(outDir, "eval", row);
 
-    /// <summary>Evaluates network <paramref name="network"/> of the row unless its file exists.</summary>
-    public static void EvaluateOne(string outDir, string row, int network, Func<double> evaluate)
+    public static string FileIn(string dir, int network) => Path.Combine(dir, $"net-{network.ToString(CultureInfo.InvariantCulture)}.json");
+
+    /// <summary>Evaluates network <paramref name="network"/> unless its file in <paramref name="dir"/> exists, and keeps it.</summary>
+    public static void EvaluateOne(string dir, string label, int network, Func<double> evaluate)
     {
-        var path = FileFor(outDir, row, network);
+        var path = FileIn(dir, network);
         if (File.Exists(path)) return;
+        var clock = Stopwatch.StartNew();
         double accuracy = evaluate();
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { row, network, accuracy }));
+        Directory.CreateDirectory(dir);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { row = label, network, accuracy, seconds = clock.Elapsed.TotalSeconds }));
     }
 
-    /// <summary>The row from its per-network files when all <paramref name="networks"/> are there; otherwise null.</summary>
-    public static EvalResult? TryAssemble(string outDir, string row, int networks)
+    /// <summary>Every network of the evaluation, one at a time (those already kept are read, not retrained), then the
+    /// whole evaluation; its time is what the networks took in all the processes that trained them.</summary>
+    public static EvalResult EvaluateEach(string dir, string label, int networks, Func<int, double> evaluate)
     {
-        var accuracies = new double[networks];
         for (int k = 0; k < networks; k++)
         {
-            var path = FileFor(outDir, row, k);
+            int network = k;
+            EvaluateOne(dir, label, network, () => evaluate(network));
+        }
+        return TryAssemble(dir, networks) ?? throw new InvalidOperationException($"{dir}: a network's result is missing after evaluating every network");
+    }
+
+    /// <summary>The evaluation from its per-network files when all <paramref name="networks"/> are there; otherwise null.
+    /// Its time is the networks' seconds summed (zero when a file from before they were kept lacks them).</summary>
+    public static EvalResult? TryAssemble(string dir, int networks)
+    {
+        var accuracies = new double[networks];
+        double seconds = 0;
+        bool timed = true;
+        for (int k = 0; k < networks; k++)
+        {
+            var path = FileIn(dir, k);
             if (!File.Exists(path)) return null;
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             if (!doc.RootElement.TryGetProperty("accuracy", out var a) || a.ValueKind != JsonValueKind.Number)
                 throw new InvalidDataException($"{path}: field 'accuracy' missing or not a number");
             accuracies[k] = a.GetDouble();
+            if (doc.RootElement.TryGetProperty("seconds", out var s) && s.ValueKind == JsonValueKind.Number) seconds += s.GetDouble();
+            else timed = false;
         }
-        return EvalResult.From(accuracies);
+        return EvalResult.From(accuracies, timed ? TimeSpan.FromSeconds(seconds) : TimeSpan.Zero);
     }
 }

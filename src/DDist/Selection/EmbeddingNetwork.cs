@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using DDist.Data;
 using DDist.Models;
@@ -24,7 +25,8 @@ public sealed record EmbeddingOptions : EmbeddingSettings
 
 /// <summary>A network trained on the full training set, used for its penultimate features (the input of the last
 /// Linear layer, recorded in eval mode as DeepCore's EmbeddingRecorder does). Kept on disk (<see cref="Save"/>) so that
-/// the processes of a split run (herding, k-center and coverage tasks) read one network instead of each training its own.</summary>
+/// the processes of a split run (herding, k-center and coverage tasks) read one network instead of each training its own;
+/// its training checkpoints every epoch, so an interrupted one resumes (DeepCore trains a ResNet-18 for tens of epochs).</summary>
 public sealed class EmbeddingNetwork : IDisposable
 {
     private const string Format = "ddist.embedding.v1";
@@ -33,13 +35,18 @@ public sealed class EmbeddingNetwork : IDisposable
     public INetwork Network { get; }
     public EmbeddingOptions Options { get; }
     public double TrainAccuracy { get; }
+    /// <summary>What training took, in all the processes that trained it.</summary>
+    public double Seconds { get; }
 
-    private EmbeddingNetwork(INetwork network, TrainingState state, EmbeddingOptions options, double accuracy)
+    private EmbeddingNetwork(INetwork network, TrainingState state, EmbeddingOptions options, double accuracy, double seconds)
     {
-        Network = network; _state = state; Options = options; TrainAccuracy = accuracy;
+        Network = network; _state = state; Options = options; TrainAccuracy = accuracy; Seconds = seconds;
     }
 
-    public static EmbeddingNetwork Train(ImageDataset train, EmbeddingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    /// <param name="checkpointPath">When given, the training is checkpointed there after every epoch and resumed from it
+    /// (bit for bit); the caller deletes it once the network is kept.</param>
+    public static EmbeddingNetwork Train(ImageDataset train, EmbeddingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default,
+                                         string? checkpointPath = null)
     {
         var net = ModelZoo.Create(o.Model, train.Channels, train.NumClasses, train.Height, train.Width);
         var options = new TrainOptions
@@ -51,8 +58,21 @@ public sealed class EmbeddingNetwork : IDisposable
         var state = TrainingState.Create(net, options, train.Images.Device);
         try
         {
-            var history = new Trainer(net, options).Train(state, TrainingSet.From(train), progress, ct);
-            return new EmbeddingNetwork(net, state, o, history.Count > 0 ? history[^1].Accuracy : double.NaN);
+            var checkpoint = checkpointPath is null ? null
+                : new TrainingCheckpoint(checkpointPath, $"{o}; {train.Name}, {train.Count} images of {train.Channels}×{train.Height}×{train.Width}");
+            double before = 0, accuracy = double.NaN;
+            if (checkpoint is { Exists: true })
+                before = checkpoint.Restore(state, file => accuracy = file.MetadataNumber("train_accuracy") ?? double.NaN);
+            var clock = Stopwatch.StartNew();
+            var trainer = new Trainer(net, options);
+            var data = TrainingSet.From(train);
+            while (state.NextEpoch < options.Epochs)
+            {
+                accuracy = trainer.RunEpoch(state, data, progress, ct).Accuracy;
+                checkpoint?.Save(state, before + clock.Elapsed.TotalSeconds,
+                                 metadata: new Dictionary<string, string> { ["train_accuracy"] = accuracy.ToString("R", CultureInfo.InvariantCulture) });
+            }
+            return new EmbeddingNetwork(net, state, o, accuracy, before + clock.Elapsed.TotalSeconds);
         }
         catch
         {
@@ -62,40 +82,29 @@ public sealed class EmbeddingNetwork : IDisposable
     }
 
     /// <summary>Writes the trained weights and BN running statistics (safetensors: <c>params</c>, <c>bn.I.mean</c>,
-    /// <c>bn.I.var</c>) with the options, the training accuracy and <paramref name="seconds"/> (what training took) as
-    /// metadata, atomically.</summary>
-    public void Save(string path, double seconds)
+    /// <c>bn.I.var</c>) with the options, the training accuracy and <see cref="Seconds"/> as metadata, atomically.</summary>
+    public void Save(string path)
     {
         using var scope = new TensorScope();
-        var tensors = new List<KeyValuePair<string, Tensor>> { new("params", _state.Parameters.Detach().To(Device.Cpu)) };
-        for (int i = 0; i < _state.NetState.Buffers.Count; i++)
-        {
-            var (mean, var) = _state.NetState.Buffers[i];
-            tensors.Add(new($"bn.{i}.mean", mean.To(Device.Cpu)));
-            tensors.Add(new($"bn.{i}.var", var.To(Device.Cpu)));
-        }
-        SafeTensors.Save(path, tensors, new Dictionary<string, string>
+        SafeTensors.Save(path, TrainingCheckpoint.StateTensors(_state, parameters: true, momentum: false), new Dictionary<string, string>
         {
             ["format"] = Format, ["options"] = Options.ToString(), ["model"] = Options.Model,
             ["train_accuracy"] = TrainAccuracy.ToString("R", CultureInfo.InvariantCulture),
-            ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
+            ["seconds"] = Seconds.ToString("R", CultureInfo.InvariantCulture),
         });
     }
 
-    /// <summary>Reads a network <see cref="Save"/> wrote, onto <paramref name="train"/>'s device (what training it took
-    /// stays in the file's <c>seconds</c>). Throws, naming the file and field, when it was trained with other options or
-    /// for another input shape.</summary>
+    /// <summary>Reads a network <see cref="Save"/> wrote, onto <paramref name="train"/>'s device. Throws, naming the file
+    /// and field, when it was trained with other options or for another input shape.</summary>
     public static EmbeddingNetwork Load(string path, ImageDataset train, EmbeddingOptions expected)
     {
         using var file = SafeTensorsFile.Open(path);
-        string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"{path}: metadata field '{key}' missing; not a DDist embedding network ({Format})");
+        string Meta(string key) => file.RequiredMetadata(key, $"a DDist embedding network ({Format})");
         if (Meta("format") != Format)
             throw new InvalidDataException($"{path}: metadata field 'format' is '{Meta("format")}', expected '{Format}'");
         if (Meta("options") != expected.ToString())
             throw new InvalidDataException($"{path}: metadata field 'options' is '{Meta("options")}', this run trains '{expected}'; " +
                                            "delete the file to train it again");
-        Tensor Read(string name) => file.Contains(name) ? file.Read(name) : throw new InvalidDataException($"{path}: tensor '{name}' missing");
 
         var net = ModelZoo.Create(expected.Model, train.Channels, train.NumClasses, train.Height, train.Width);
         var device = train.Images.Device;
@@ -106,19 +115,9 @@ public sealed class EmbeddingNetwork : IDisposable
         {
             using var scope = new TensorScope();
             using var noGrad = Tensors.NoGrad();
-            var weights = Read("params");
-            if (weights.Shape.Length != 1 || weights.Size(0) != net.ParameterCount)
-                throw new InvalidDataException($"{path}: tensor 'params' has shape [{string.Join(", ", weights.Shape)}], " +
-                                               $"expected [{net.ParameterCount}] ({expected.Model} on {train.Channels}×{train.Height}×{train.Width} images)");
-            state.Parameters.CopyFrom(weights.To(device));
-            for (int i = 0; i < state.NetState.Buffers.Count; i++)
-            {
-                var (mean, var) = state.NetState.Buffers[i];
-                mean.CopyFrom(Read($"bn.{i}.mean").To(device));
-                var.CopyFrom(Read($"bn.{i}.var").To(device));
-            }
+            TrainingCheckpoint.LoadState(state, file, parameters: true, $"{expected.Model} on {train.Channels}×{train.Height}×{train.Width} images");
             double accuracy = file.MetadataNumber("train_accuracy") ?? throw new InvalidDataException($"{path}: metadata field 'train_accuracy' missing");
-            return new EmbeddingNetwork(net, state, expected, accuracy);
+            return new EmbeddingNetwork(net, state, expected, accuracy, file.MetadataNumber("seconds") ?? double.NaN);
         }
         catch
         {
@@ -126,7 +125,6 @@ public sealed class EmbeddingNetwork : IDisposable
             throw;
         }
     }
-
     /// <summary>Penultimate features (N, D) of <paramref name="images"/>, eval mode, float32 on the CPU.</summary>
     public Tensor Embed(Tensor images, int batch = 512)
     {

@@ -1,4 +1,5 @@
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Selection;
 
@@ -76,13 +77,44 @@ public sealed class ForgettingRecorder
     /// <summary>Examples never classified correctly in this run.</summary>
     public bool[] NeverLearned() => _everLearned.Select(l => !l).ToArray();
 
-    /// <summary>This run's result, ready to combine with other runs.</summary>
-    public ForgettingRun ToRun() => new(ForgettingCounts(), MeanLoss(), NeverLearned());
+    /// <summary>This run's result, ready to combine with other runs; <paramref name="seconds"/> what training it took.</summary>
+    public ForgettingRun ToRun(double? seconds = null) => new(ForgettingCounts(), MeanLoss(), NeverLearned(), seconds);
+
+    /// <summary>Everything counted so far, as checkpoint tensors (<c>forgetting.*</c>); <see cref="LoadState"/> reads them
+    /// back so that a resumed run counts on from exactly here.</summary>
+    public IEnumerable<KeyValuePair<string, Tensor>> StateTensors() =>
+    [
+        new("forgetting.last", Tensors.FromArray(_last.Select(v => (byte)(v + 1)).ToArray())),   // 0 never presented, 1 wrong, 2 right
+        new("forgetting.forgotten", Tensors.FromArray(_forgotten)),
+        new("forgetting.presentations", Tensors.FromArray(_presentations)),
+        new("forgetting.ever_learned", Tensors.FromArray(_everLearned.Select(b => (byte)(b ? 1 : 0)).ToArray())),
+        new("forgetting.loss_sum", Tensors.FromArray(_lossSum)),
+    ];
+
+    /// <summary>Restores what <see cref="StateTensors"/> wrote into <paramref name="file"/>; an error naming the file and
+    /// the tensor when one is missing or counts another number of examples.</summary>
+    public void LoadState(SafeTensorsFile file)
+    {
+        T[] Read<T>(string name) where T : unmanaged
+        {
+            using var t = file.ReadRequired(name);
+            if (t.NumEl != Count) throw new InvalidDataException($"{file.Path}: tensor '{name}' counts {t.NumEl} examples, expected {Count}");
+            return t.ToArray<T>();
+        }
+        var last = Read<byte>("forgetting.last");
+        for (int i = 0; i < Count; i++) _last[i] = (sbyte)(last[i] - 1);
+        Read<int>("forgetting.forgotten").CopyTo(_forgotten, 0);
+        Read<int>("forgetting.presentations").CopyTo(_presentations, 0);
+        var learned = Read<byte>("forgetting.ever_learned");
+        for (int i = 0; i < Count; i++) _everLearned[i] = learned[i] != 0;
+        Read<double>("forgetting.loss_sum").CopyTo(_lossSum, 0);
+    }
 }
 
 /// <summary>The outcome of one training run: forgetting count (never-learned examples counted as forgotten at every
-/// presentation, Toneva et al.'s rule), mean loss and which examples were never learned, per example.</summary>
-public sealed record ForgettingRun(int[] Counts, double[] MeanLoss, bool[] NeverLearned)
+/// presentation, Toneva et al.'s rule), mean loss and which examples were never learned, per example, and the seconds the
+/// run took (null when not recorded).</summary>
+public sealed record ForgettingRun(int[] Counts, double[] MeanLoss, bool[] NeverLearned, double? Seconds = null)
 {
     /// <summary>The counts under <paramref name="rule"/>.</summary>
     public int[] CountsUnder(NeverLearnedRule rule) =>

@@ -48,6 +48,10 @@ public sealed class CompareCliTests : IDisposable
         Assert.True(r.Code == 0, r.Err);
         var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
         Assert.Equal(16, rows.Count);
+        // Each evaluation network is kept as it finishes (an interrupted evaluation resumes there); forgetting runs likewise.
+        Assert.True(File.Exists(Path.Combine(outDir, "ipc2", "dm", "eval", "net-0.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "forgetting", "run-0.safetensors")));
+        Assert.False(File.Exists(Path.Combine(outDir, "embedding.checkpoint.safetensors")));   // gone once the network is kept
         foreach (var row in rows)
         {
             double mean = row!["mean"]!.GetValue<double>(), coverage = row["coverage"]!.GetValue<double>();
@@ -137,6 +141,37 @@ public sealed class CoresetSelectCliTests : IDisposable
     {
         var r = Run("scores", "forgetting", "--dataset", "folder:/nonexistent", "--never-learned", "sometimes", "--out", Path.Combine(_dir, "s.safetensors"));
         AssertFails(r, "--never-learned sometimes", "most-forgotten or zero");
+    }
+
+    [Fact]
+    public void ForgettingScoresResumeFromTheRunsAnInterruptedCommandLeftBesideTheOutput()
+    {
+        using var images = new TempDir();
+        for (int c = 0; c < 2; c++)
+            for (int k = 0; k < 12; k++)
+                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 20 * c + k), 8, 8, 1));
+        var output = Path.Combine(_dir, "scores.safetensors");
+        string[] args = ["scores", "forgetting", "--dataset", $"folder:{images.Path}", "--model", "ConvNet(width=4,depth=1)",
+                         "--runs", "2", "--epochs", "2", "--batch", "8", "--out", output];
+
+        // What an interrupted command left: run 0 finished (with counts no 2-epoch run can have, to see it is read, not retrained).
+        var partial = output + ".partial";
+        var train = DDist.Data.ImageFolderReader.Read(images.Path).Train;
+        Directory.CreateDirectory(partial);
+        using (new DDist.Torch.TensorScope())
+            DDist.Torch.IO.SafeTensors.Save(DDist.Selection.ForgettingScoreTrainer.RunFile(partial, 0), new Dictionary<string, DDist.Torch.Tensor>
+            {
+                ["counts"] = DDist.Torch.Tensors.FromArray(Enumerable.Repeat(100, train.Count).ToArray()),
+                ["mean_loss"] = DDist.Torch.Tensors.FromArray(new double[train.Count]),
+                ["never_learned"] = DDist.Torch.Tensors.FromArray(new byte[train.Count]),
+            });
+
+        var r = Run(args);
+        Assert.True(r.Code == 0, r.Err);
+        var scores = DDist.Selection.DifficultyScores.Load(output);
+        Assert.Equal(train.Count, scores.Count);
+        Assert.All(scores.Scores, s => Assert.InRange(s, 50, 51));   // (100 + run 1's count ≤ 2) / 2
+        Assert.False(Directory.Exists(partial));                      // gone once the scores are written
     }
 
     [RealDataFact("mnist")]

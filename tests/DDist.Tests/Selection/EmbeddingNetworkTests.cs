@@ -1,12 +1,14 @@
 using DDist.Selection;
 using DDist.Tests.Data;
+using DDist.Tests.Training;
 using DDist.Torch;
 using DDist.Torch.IO;
 
 namespace DDist.Tests.Selection;
 
 /// <summary>The embedding network of herding, k-center and coverage, kept on disk: read back it gives the same
-/// features as the network that was trained, and a file trained otherwise is refused by name.</summary>
+/// features as the network that was trained, a file trained otherwise is refused by name, and an interrupted training
+/// resumes from its checkpoint to the same network.</summary>
 [Collection(SerialRngCollection.Name)]
 public sealed class EmbeddingNetworkTests : IDisposable
 {
@@ -28,7 +30,7 @@ public sealed class EmbeddingNetworkTests : IDisposable
         var path = _dir.Combine("embedding.safetensors");
         using (var trained = EmbeddingNetwork.Train(train, options))
         {
-            trained.Save(path, seconds: 1.5);
+            trained.Save(path);
             using var expected = trained.Embed(train.Images);
             // Reading it draws nothing from the generator the methods after it use.
             Tensors.ManualSeed(5);
@@ -44,7 +46,8 @@ public sealed class EmbeddingNetworkTests : IDisposable
                 using var features = loaded.Embed(train.Images);
                 Assert.Equal(expected.ToArray<float>(), features.ToArray<float>());
                 using var kept = SafeTensorsFile.Open(path);
-                Assert.Equal((trained.TrainAccuracy, 1.5), (loaded.TrainAccuracy, kept.MetadataNumber("seconds")));
+                Assert.True(trained.Seconds > 0);
+                Assert.Equal((trained.TrainAccuracy, trained.Seconds, trained.Seconds), (loaded.TrainAccuracy, loaded.Seconds, kept.MetadataNumber("seconds")));
             }
         }
         using var file = SafeTensorsFile.Open(path);
@@ -56,7 +59,7 @@ public sealed class EmbeddingNetworkTests : IDisposable
     {
         using var train = ToyData.Make(ToyData.Interleaved(4, 2), 2, h: 8, w: 8);
         var path = _dir.Combine("embedding.safetensors");
-        using (var trained = EmbeddingNetwork.Train(train, Options(epochs: 1))) trained.Save(path, 0.1);
+        using (var trained = EmbeddingNetwork.Train(train, Options(epochs: 1))) trained.Save(path);
 
         var other = Assert.Throws<InvalidDataException>(() => EmbeddingNetwork.Load(path, train, Options(epochs: 2)));
         Assert.Contains(path, other.Message);
@@ -70,5 +73,33 @@ public sealed class EmbeddingNetworkTests : IDisposable
 
         File.WriteAllText(path, "not a tensor file");
         Assert.Contains(path, Assert.ThrowsAny<Exception>(() => EmbeddingNetwork.Load(path, train, Options(epochs: 1))).Message);
+    }
+
+    [Fact]
+    public void AnInterruptedTrainingResumesFromItsCheckpointToTheSameNetwork()
+    {
+        using var train = ToyData.Make(ToyData.Interleaved(6, 3), 3, h: 8, w: 8);
+        var options = Options(epochs: 3) with { Model = "ConvNetBN(width=4,depth=1)" };   // momentum and BN statistics resume too
+        using var whole = EmbeddingNetwork.Train(train, options);
+        using var expected = whole.Embed(train.Images);
+
+        // Cancelled at the last step of the second of three epochs (always reported): the checkpoint holds two epochs and
+        // the third stops at its first mini-batch.
+        var checkpoint = _dir.Combine("embedding.checkpoint.safetensors");
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress<ProgressReport>(r => { if (r.Done * 3 == r.Total * 2) cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => EmbeddingNetwork.Train(train, options, progress, cts.Token, checkpoint));
+        using (var file = SafeTensorsFile.Open(checkpoint)) Assert.Equal("2", file.Metadata["epochs_done"]);
+
+        Tensors.ManualSeed(99);   // resuming restores the generator rather than relying on what it was left at
+        using var resumed = EmbeddingNetwork.Train(train, options, checkpointPath: checkpoint);
+        using var features = resumed.Embed(train.Images);
+        Assert.Equal(expected.ToArray<float>(), features.ToArray<float>());
+        Assert.Equal(whole.TrainAccuracy, resumed.TrainAccuracy);
+
+        // A checkpoint of another training is refused by name, not resumed into this one.
+        var other = Assert.Throws<InvalidDataException>(() => EmbeddingNetwork.Train(train, options with { Lr = 0.01 }, checkpointPath: checkpoint));
+        Assert.Contains(checkpoint, other.Message);
+        Assert.Contains("other settings", other.Message);
     }
 }

@@ -6,7 +6,8 @@ using DDist.Tests.Training;
 namespace DDist.Tests.Selection;
 
 /// <summary>Forgetting runs kept on disk (one scheduler task per run, or a resumed computation) combine into exactly
-/// the scores of one process training every run.</summary>
+/// the scores of one process training every run, and a run interrupted mid-way resumes from its checkpoint to the same
+/// counts.</summary>
 [Collection(SerialRngCollection.Name)]
 public sealed class ForgettingRunStoreTests
 {
@@ -58,5 +59,42 @@ public sealed class ForgettingRunStoreTests
         var deepCore = trainer.Run(options with { NeverLearned = "zero" }, runDir: dir.Path);
         Assert.All(Enumerable.Range(0, run.Counts.Length).Where(i => run.NeverLearned[i]), i => Assert.Equal(0.0, deepCore.Scores[i]));
         Assert.Contains("DeepCore", deepCore.Source);
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesFromItsCheckpointToTheSameCounts()
+    {
+        using var dir = new TempDir();
+        using var train = SyntheticData.Blobs(120, 3, seed: 5, size: 8);
+        INetwork Net() => ModelZoo.Create("ConvNetBN(width=4,depth=1)", train.Channels, train.NumClasses, train.Height, train.Width);
+        var options = new ForgettingOptions { Runs = 1, Epochs = 4, BatchSize = 16, Lr = 0.05, Momentum = 0.9, Seed = 7 };
+        var trainer = new ForgettingScoreTrainer(Net, train);
+        var whole = trainer.TrainOrLoad(0, options, runDir: null);
+
+        // Cancelled after the second epoch's checkpoint: the third epoch stops at its first mini-batch.
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress<DDist.ProgressReport>(r => { if (r.Done == 2) cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.TrainOrLoad(0, options, dir.Path, progress, cts.Token));
+        var checkpoint = ForgettingScoreTrainer.CheckpointFile(dir.Path, 0);
+        using (var file = DDist.Torch.IO.SafeTensorsFile.Open(checkpoint)) Assert.Equal("2", file.Metadata["epochs_done"]);
+        Assert.False(File.Exists(ForgettingScoreTrainer.RunFile(dir.Path, 0)));
+
+        DDist.Torch.Tensors.ManualSeed(99);
+        var resumed = trainer.TrainOrLoad(0, options, dir.Path);
+        Assert.Equal(whole.Counts, resumed.Counts);
+        Assert.Equal(whole.MeanLoss, resumed.MeanLoss);
+        Assert.Equal(whole.NeverLearned, resumed.NeverLearned);
+        Assert.False(File.Exists(checkpoint));   // done with once the run is kept
+        Assert.True(resumed.Seconds > 0);
+        Assert.Equal(resumed.Seconds, trainer.TrainOrLoad(0, options, dir.Path).Seconds);   // kept in the run file
+
+        // A checkpoint of another run's settings is refused by name.
+        using var other = new TempDir();
+        using var cts2 = new CancellationTokenSource();
+        var progress2 = new SyncProgress<DDist.ProgressReport>(r => { if (r.Done == 1) cts2.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => trainer.TrainOrLoad(0, options, other.Path, progress2, cts2.Token));
+        var refused = Assert.Throws<InvalidDataException>(() => trainer.TrainOrLoad(0, options with { Lr = 0.01 }, other.Path));
+        Assert.Contains(ForgettingScoreTrainer.CheckpointFile(other.Path, 0), refused.Message);
+        Assert.Contains("lr 0.05", refused.Message);
     }
 }

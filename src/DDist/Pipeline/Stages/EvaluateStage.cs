@@ -9,7 +9,8 @@ namespace DDist.Pipeline.Stages;
 
 /// <summary>The compared rows — Random, Window only, MTT, SelMatch — each evaluated by fresh networks tested on the
 /// test set, one task per network of each row (eval/ROW/net-K.json; each network's seed depends only on its index).
-/// The whole stage assembles each row (mean ± std) into pipeline.json, from those files when tasks made them.</summary>
+/// The whole stage evaluates the same way, network by network into those files (so an interrupted evaluation resumes at
+/// the network it was in), and assembles each row (mean ± std) into pipeline.json.</summary>
 public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillations) : IStage<StageContext>
 {
     /// <summary>The rows a recipe compares, in table order.</summary>
@@ -24,7 +25,8 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
     public string TaskName(int task) => $"network {task % Nets} of row {_rows[task / Nets]}";
 
     public bool IsTaskDone(RunFolder folder, int task) =>
-        folder.State()?.Rows.ContainsKey(_rows[task / Nets]) == true || File.Exists(NetworkResults.FileFor(folder.Path, _rows[task / Nets], task % Nets));
+        folder.State()?.Rows.ContainsKey(_rows[task / Nets]) == true ||
+        File.Exists(NetworkResults.FileIn(NetworkResults.RowDir(folder.Path, _rows[task / Nets]), task % Nets));
 
     public bool IsDone(RunFolder folder) => folder.State() is { } state && _rows.All(state.Rows.ContainsKey);
 
@@ -34,8 +36,8 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         foreach (var key in _rows.Where(k => !context.State.Rows.ContainsKey(k)))
         {
             var (method, set) = Row(context, key);
-            var acc = context.Timed($"evaluate {method}", () =>
-                NetworkResults.TryAssemble(context.Folder.Path, key, Nets) ?? context.OnTest(set, budget, recipe.Seed + 100, context.Cancel));
+            var acc = context.Timed($"evaluate {method}", () => NetworkResults.EvaluateEach(NetworkResults.RowDir(context.Folder.Path, key), key, Nets,
+                k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
             var (make, note) = Made(context, key);
             context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
             context.SaveState();
@@ -48,7 +50,8 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         var (key, k) = (_rows[task / Nets], task % Nets);
         var set = Row(context, key).Set;
         var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets, OnlyNetwork: k);
-        NetworkResults.EvaluateOne(context.Folder.Path, key, k, () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single());
+        NetworkResults.EvaluateOne(NetworkResults.RowDir(context.Folder.Path, key), key, k,
+                                   () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single());
     }
 
     /// <summary>The row's name in the table and its set.</summary>

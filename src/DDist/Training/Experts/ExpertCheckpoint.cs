@@ -38,14 +38,8 @@ internal sealed class ExpertCheckpoint
     {
         using var scope = new TensorScope();
         using var rng = RngSnapshot.Take(state.Parameters.Device);
-        var tensors = rng.Entries("rng").ToList();
-        if (state.Optimizer.MomentumBuffer is { } buf) tensors.Add(new("momentum", buf.To(Device.Cpu)));
-        for (int i = 0; i < state.NetState.Buffers.Count; i++)
-        {
-            var (mean, var) = state.NetState.Buffers[i];
-            tensors.Add(new($"bn.{i}.mean", mean.To(Device.Cpu)));
-            tensors.Add(new($"bn.{i}.var", var.To(Device.Cpu)));
-        }
+        // The parameters live in the epoch's snapshot, written before this file.
+        var tensors = rng.Entries("rng").Concat(TrainingCheckpoint.StateTensors(state, parameters: false, momentum: true));
         SafeTensors.Save(StatePath, tensors, new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -61,8 +55,7 @@ internal sealed class ExpertCheckpoint
     public (int EpochsDone, ExpertHistory History) Restore(TrainingState state, ExpertConfig expected)
     {
         using var file = SafeTensorsFile.Open(StatePath);
-        string Meta(string key) => file.Metadata.TryGetValue(key, out var v) ? v
-            : throw new InvalidDataException($"{StatePath}: metadata field '{key}' missing");
+        string Meta(string key) => file.RequiredMetadata(key);
         if (Meta("format") != Format)
             throw new InvalidDataException($"{StatePath}: metadata field 'format' is '{Meta("format")}', expected '{Format}'");
         var config = JsonSerializer.Deserialize<ExpertConfig>(Meta("config"), ExpertMetadata.Json)
@@ -78,21 +71,11 @@ internal sealed class ExpertCheckpoint
         using var noGrad = Tensors.NoGrad();
         var device = state.Parameters.Device;
         state.Parameters.CopyFrom(LoadSnapshot(done).To(device));
-        for (int i = 0; i < state.NetState.Buffers.Count; i++)
-        {
-            var (mean, var) = state.NetState.Buffers[i];
-            mean.CopyFrom(Read(file, $"bn.{i}.mean").To(device));
-            var.CopyFrom(Read(file, $"bn.{i}.var").To(device));
-        }
-        state.Optimizer.LoadMomentumBuffer(file.Contains("momentum") ? file.Read("momentum").To(device) : null);
-        var deviceEntry = RngSnapshot.DeviceEntry("rng");
-        RngSnapshot.RestoreCheckpoint(Read(file, "rng"), file.Contains(deviceEntry) ? file.Read(deviceEntry) : null, device);
+        TrainingCheckpoint.LoadState(state, file, parameters: false);
+        RngSnapshot.RestoreCheckpoint(file, "rng", device);
         state.NextEpoch = done;
         return (done, history);
     }
-
-    private Tensor Read(SafeTensorsFile file, string name) =>
-        file.Contains(name) ? file.Read(name) : throw new InvalidDataException($"{StatePath}: tensor '{name}' missing");
 
     public void Delete()
     {

@@ -18,7 +18,8 @@ namespace DDist.Pipeline.Stages.Comparison;
 public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder, IProgress<ProgressReport>? progress, Action<string>? log,
                                       Device device, CancellationToken cancel) : IDisposable
 {
-    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors";
+    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors",
+                        EmbeddingCheckpointFile = "embedding.checkpoint.safetensors";
     private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores";
 
     private ComparisonData? _data;
@@ -64,7 +65,8 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
 
     public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
 
-    /// <summary>The network whose penultimate features herding, k-center and coverage use: read back, or trained and kept.</summary>
+    /// <summary>The network whose penultimate features herding, k-center and coverage use: read back, or trained (resumed
+    /// from its checkpoint after an interruption) and kept.</summary>
     public EmbeddingNetwork Embedding
     {
         get
@@ -72,15 +74,19 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             if (_embedding is not null) return _embedding;
             var path = Folder.Combine(EmbeddingFile);
             if (File.Exists(path)) return _embedding = EmbeddingNetwork.Load(path, Data.Train, Recipe.ToEmbeddingOptions());
-            _embedding = Timed(EmbeddingStep, () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel));
-            _embedding.Save(path, SharedSeconds[EmbeddingStep]);
+            var checkpoint = Folder.Combine(EmbeddingCheckpointFile);
+            _embedding = Timed(EmbeddingStep, () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel, checkpoint));
+            _embedding.Save(path);
+            File.Delete(checkpoint);
+            SharedSeconds[EmbeddingStep] = _embedding.Seconds;   // with the time of the processes before a resume
             return _embedding;
         }
     }
 
     public Tensor TrainFeatures => _trainFeatures ??= Timed("embedding features", () => Embedding.Embed(Data.Train.Images));
 
-    /// <summary>Forgetting scores on the comparison's training set: read back, or trained (Toneva et al. 2019) and kept.</summary>
+    /// <summary>Forgetting scores on the comparison's training set: read back, or trained (Toneva et al. 2019; each run
+    /// kept in forgetting/ and checkpointed every epoch, so an interrupted computation resumes) and kept.</summary>
     public DifficultyScores Forgetting
     {
         get
@@ -89,8 +95,10 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             var path = Folder.Combine(ForgettingFile);
             if (File.Exists(path)) return _forgetting = DifficultyScores.Load(path);
             var model = Recipe.Forgetting.Model ?? Recipe.Coreset.Model;
-            var scores = Timed(ForgettingStep, () => new ForgettingScoreTrainer(() => Net(model), Data.Train).Run(Recipe.ToForgettingOptions(), Progress, Cancel));
-            _forgetting = scores with { Seconds = SharedSeconds[ForgettingStep] };
+            var scores = Timed(ForgettingStep, () => new ForgettingScoreTrainer(() => Net(model), Data.Train)
+                .Run(Recipe.ToForgettingOptions(), Progress, Cancel, runDir: Folder.Forgetting));
+            _forgetting = scores with { Seconds = scores.Seconds ?? SharedSeconds[ForgettingStep] };
+            SharedSeconds[ForgettingStep] = _forgetting.Seconds!.Value;
             _forgetting.Save(path);
             return _forgetting;
         }

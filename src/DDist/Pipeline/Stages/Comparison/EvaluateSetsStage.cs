@@ -5,7 +5,8 @@ using DDist.Torch.IO;
 namespace DDist.Pipeline.Stages.Comparison;
 
 /// <summary>Every set evaluated by the same protocol (the recipe's evaluation), tested on the test set, one task per
-/// set (ipcN/METHOD/eval.json). No method looks at the test set while it makes its set.</summary>
+/// set (ipcN/METHOD/eval.json). Each network is kept as it finishes (ipcN/METHOD/eval/net-K.json), so an interrupted
+/// evaluation resumes at the network it was in. No method looks at the test set while it makes its set.</summary>
 public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : IStage<ComparisonContext>
 {
     public string Name => ComparisonStages.Evaluate;
@@ -22,7 +23,10 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
         if (IsTaskDone(context.Folder, task)) return;
         var cell = cells[task];
         var protocol = context.Recipe.ToEvalProtocol(cell.Ipc);
-        var r = SmallSetEvaluator.Evaluate(context.Made(cell).Set, context.Data.Test, protocol, (ulong)context.Recipe.Seed, context.Progress, context.Cancel);
+        var set = context.Made(cell).Set;
+        var r = NetworkResults.EvaluateEach(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), protocol.Networks, k =>
+            SmallSetEvaluator.Evaluate(set, context.Data.Test, protocol with { OnlyNetwork = k }, (ulong)context.Recipe.Seed, context.Progress, context.Cancel)
+                .Accuracies.Single());
         AtomicFile.WriteAllText(cell.EvalPath(context.Folder), JsonSerializer.Serialize(
             new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks)));
     }
