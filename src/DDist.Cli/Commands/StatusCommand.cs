@@ -11,7 +11,8 @@ public static class StatusCommand
     public static Command Create(GlobalOptions globals)
     {
         var dir = new Argument<string>("dir") { Description = "Output folder of `ddist run`" };
-        var cmd = new Command("status", "Progress of a run: finished tasks per stage and, for --executor slurm, the scheduler's view") { dir };
+        var cmd = new Command("status", "Progress of a run: finished tasks per stage and, for --executor slurm, the scheduler's view; " +
+                                        "for a DD/SLD or DATM/TESLA folder, experts, the last checkpoint's iteration and evaluation networks") { dir };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var d = parse.GetValue(dir)!;
@@ -19,6 +20,8 @@ public static class StatusCommand
             var jobs = SlurmJobs.TryLoad(d);
             var recipePath = jobs?.RecipePath is { Length: > 0 } p && File.Exists(p) ? p : Path.Combine(d, "recipe.json");
             if (!File.Exists(recipePath)) throw new CliException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?");
+            if (RecipeKindCheck.Of(recipePath) is (RecipeKind.Unrolled or RecipeKind.SoftLabel) and var kind)
+                return OneDistillation(ctx, d, recipePath, kind);
             var plan = StagePlan.Load(recipePath, d);
             RunProgress progress;
             try { progress = RunProgress.Read(plan, jobs, jobs is null ? null : new SlurmClient()); }
@@ -44,5 +47,20 @@ public static class StatusCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    private static int OneDistillation(CliContext ctx, string dir, string recipePath, RecipeKind kind)
+    {
+        var p = DistillationStatus.Read(dir, recipePath, kind);
+        ctx.WriteResult(new
+        {
+            output = Path.GetFullPath(dir), complete = p.Complete, result = p.Complete ? Path.GetFullPath(p.Result) : null,
+            parts = p.Parts.Select(x => new { name = x.Name, done = x.Done, total = x.Total, unit = x.Unit }),
+        }, w =>
+        {
+            foreach (var x in p.Parts) w.WriteLine($"  {x.Name,-16} {DistillationStatus.Describe(x)}");
+            w.WriteLine(p.Complete ? $"complete: {Path.GetFullPath(p.Result)}" : "not finished (run the same `ddist run` or `ddist distill` command to continue)");
+        });
+        return ExitCodes.Ok;
     }
 }

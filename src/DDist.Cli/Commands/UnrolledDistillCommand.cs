@@ -26,6 +26,7 @@ internal static class UnrolledDistillCommand
             recipe = recipe with { Unrolled = recipe.Unrolled with { Unroll = UnrollModes.Name(mode) } };
         }
         var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name, method);
+        DistillationStatus.KeepRecipe(recipePath, outDir);
         if (ctx.Threads > 0) Tensors.SetNumThreads(ctx.Threads);
         var options = recipe.ToOptions(outDir, learnLabels: method == "sld");
         ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, {options.Model}, {options.DistillSteps}×{options.ImagesPerClassPerStep} images per class, " +

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DDist.Torch;
@@ -97,6 +98,22 @@ public sealed class SmallSet : IDisposable
         };
         set.Validate(path);
         return set;
+    }
+
+    /// <summary>A SHA-256 digest of what an evaluation trains on — images, labels, which images are distilled, the learned
+    /// lr, soft labels, learned steps — as hex: sets with the same digest train the same networks. Kept beside each
+    /// network's result so that a result of another set (remade in the same folder) is never taken for this one's.</summary>
+    public string Digest()
+    {
+        using var scope = new TensorScope();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Images.To(DType.Float32, Device.Cpu).Contiguous().ToBytes());
+        sha.AppendData(Labels.To(DType.Int64, Device.Cpu).Contiguous().ToBytes());
+        sha.AppendData(IsDistilled.Select(d => d ? (byte)1 : (byte)0).ToArray());
+        if (LearnedLr is double lr) sha.AppendData(BitConverter.GetBytes(lr));
+        if (SoftLabels is { } soft) sha.AppendData(soft.Values.To(DType.Float32, Device.Cpu).Contiguous().ToBytes());
+        if (Steps is { } steps) sha.AppendData(steps.Lrs.SelectMany(BitConverter.GetBytes).Concat(BitConverter.GetBytes(steps.ImageSteps)).ToArray());
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private void Validate(string path)

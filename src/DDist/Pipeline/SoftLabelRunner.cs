@@ -72,7 +72,9 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         // recipe states one: the protocol's own rule, resolved here only so that result.json records the lr used.
         var protocol = r.ToEvalProtocol().ForSet(set);
         log?.Invoke($"evaluate {r.Method}: {protocol.Networks} × {protocol.Model}, {protocol.Epochs}+1 epochs on the soft labels");
-        var acc = SmallSetEvaluator.Evaluate(set, test, protocol, (ulong)r.Seed + 100, progress, ct);
+        // Network by network into METHOD/eval/ (an interrupted evaluation resumes at the network it was in).
+        var acc = NetworkResults.EvaluateEach(Path.Combine(methodDir, "eval"), r.Method, protocol.Networks, set.Digest(), k =>
+            SmallSetEvaluator.Evaluate(set, test, protocol with { OnlyNetwork = k }, (ulong)r.Seed + 100, progress, ct).Accuracies.Single());
         var setPath = Path.Combine(methodDir, "synthetic.safetensors");
         AtomicFile.WriteAllText(Path.Combine(methodDir, "result.json"), JsonSerializer.Serialize(new
         {

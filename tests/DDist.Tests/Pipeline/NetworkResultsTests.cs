@@ -18,7 +18,7 @@ public sealed class NetworkResultsTests : IDisposable
     {
         var dir = _dir.Combine("eval", "mtt");
         var trained = new List<int>();
-        Assert.Throws<OperationCanceledException>(() => NetworkResults.EvaluateEach(dir, "mtt", 4, k =>
+        Assert.Throws<OperationCanceledException>(() => NetworkResults.EvaluateEach(dir, "mtt", 4, "set-a", k =>
         {
             if (k == 2) throw new OperationCanceledException();   // Ctrl+C while network 2 trains
             trained.Add(k);
@@ -26,9 +26,9 @@ public sealed class NetworkResultsTests : IDisposable
         }));
         Assert.True(File.Exists(NetworkResults.FileIn(dir, 1)));
         Assert.False(File.Exists(NetworkResults.FileIn(dir, 2)));
-        Assert.Null(NetworkResults.TryAssemble(dir, 4));
+        Assert.Null(NetworkResults.TryAssemble(dir, 4, "set-a"));
 
-        var result = NetworkResults.EvaluateEach(dir, "mtt", 4, k => { trained.Add(k); return Accuracy(k); });
+        var result = NetworkResults.EvaluateEach(dir, "mtt", 4, "set-a", k => { trained.Add(k); return Accuracy(k); });
         Assert.Equal([0, 1, 2, 3], trained);   // 0 and 1 once, before the interruption
         var whole = EvalResult.From([0.5, 0.6, 0.7, 0.8]);
         Assert.Equal((whole.Mean, whole.Std), (result.Mean, result.Std));
@@ -37,17 +37,20 @@ public sealed class NetworkResultsTests : IDisposable
     }
 
     [Fact]
-    public void FilesWithoutTimesAssembleUntimed_AndABadFileIsNamed()
+    public void AResultOfAnotherSetIsRedone_AndABadFileIsNamed()
     {
         var dir = _dir.Combine("eval", "random");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(NetworkResults.FileIn(dir, 0), """{"row":"random","network":0,"accuracy":0.25}""");   // kept before times were
-        File.WriteAllText(NetworkResults.FileIn(dir, 1), """{"row":"random","network":1,"accuracy":0.75,"seconds":3}""");
-        var r = NetworkResults.TryAssemble(dir, 2)!;
-        Assert.Equal((0.5, TimeSpan.Zero), (r.Mean, r.Elapsed));
+        NetworkResults.EvaluateEach(dir, "random", 2, "set-a", Accuracy);
+        // The set was remade in the same folder: its networks train again; a file from before sets were named too.
+        File.WriteAllText(NetworkResults.FileIn(dir, 0), """{"row":"random","network":0,"accuracy":0.25,"seconds":1}""");
+        var trained = new List<int>();
+        var r = NetworkResults.EvaluateEach(dir, "random", 2, "set-b", k => { trained.Add(k); return 0.9; });
+        Assert.Equal([0, 1], trained);
+        Assert.Equal(0.9, r.Mean);
+        Assert.Null(NetworkResults.TryAssemble(dir, 2, "set-a"));
 
-        File.WriteAllText(NetworkResults.FileIn(dir, 1), """{"row":"random","network":1}""");
-        var e = Assert.Throws<InvalidDataException>(() => NetworkResults.TryAssemble(dir, 2));
+        File.WriteAllText(NetworkResults.FileIn(dir, 1), """{"row":"random","network":1,"set":"set-b","seconds":1}""");
+        var e = Assert.Throws<InvalidDataException>(() => NetworkResults.TryAssemble(dir, 2, "set-b"));
         Assert.Contains(NetworkResults.FileIn(dir, 1), e.Message);
         Assert.Contains("'accuracy'", e.Message);
     }

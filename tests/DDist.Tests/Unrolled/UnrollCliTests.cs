@@ -14,6 +14,13 @@ public class UnrollCliTests
         return (code, error.ToString());
     }
 
+    private static System.Text.Json.Nodes.JsonNode Status(string dir)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        Assert.True(DDist.Cli.Program.Run(["status", dir, "--json"], output, error) == 0, error.ToString());
+        return System.Text.Json.Nodes.JsonNode.Parse(output.ToString())!;
+    }
+
     private static string Recipe(string name) => Path.Combine(DDist.Data.DatasetLocator.FindRepoRoot(AppContext.BaseDirectory)!, "recipes", name);
 
     /// <summary>`ddist run` on a DD / SLD or DATM / TESLA recipe is `ddist distill` with the recipe's own method (the
@@ -26,6 +33,24 @@ public class UnrollCliTests
         Assert.True(r.Code == 0, r.Err);
         Assert.True(File.Exists(dir.Combine("synthetic.safetensors")) && File.Exists(dir.Combine("distill.json")));
         Assert.Contains("[dd]", r.Err);
+
+        // `ddist status` reads the folder of one distillation from its files and the recipe kept beside them.
+        var done = Status(dir.Path);
+        Assert.True((bool)done["complete"]!);
+        var iterations = done["parts"]![0]!;
+        Assert.Equal(("distillation", (long)iterations["total"]!), ((string)iterations["name"]!, (long)iterations["done"]!));
+        File.Delete(dir.Combine("distill.json"));   // as if stopped after the last checkpoint
+        Assert.False((bool)Status(dir.Path)["complete"]!);
+        // The folder belongs to its recipe: another one is refused rather than mixed in.
+        var other = Run("run", Recipe("mnist-datm-gpu-check.json"), "--out", dir.Path);
+        Assert.NotEqual(0, other.Code);
+        Assert.Contains("another recipe", other.Err);
+
+        var datm = Run("run", Recipe("mnist-datm-gpu-check.json"), "--out", dir.Combine("datm"));
+        Assert.True(datm.Code == 0, datm.Err);
+        var parts = Status(dir.Combine("datm"))["parts"]!.AsArray();
+        Assert.Equal(["experts", "distillation", "evaluation"], parts.Select(p => (string)p!["name"]!));
+        Assert.All(parts, p => Assert.Equal((long)p!["total"]!, (long)p["done"]!));
         Assert.Contains("--unroll 'tesla'", Run("run", Recipe("mnist-ipc1-dd-cpu.json"), "--unroll", "tesla").Err);
         Assert.Contains("--unroll 'partly'", Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--unroll", "partly").Err);
         var slurm = Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--executor", "slurm", "--out", dir.Combine("s"));

@@ -12,7 +12,8 @@ internal static class SoftLabelCheckpoint
 {
     public static string FileIn(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
-    public static void Save(string dir, string fingerprint, int next, int skipped, IReadOnlyList<LossPoint> curve,
+    /// <param name="total">The iterations the whole run makes (kept for `ddist status`; resuming does not read it).</param>
+    public static void Save(string dir, string fingerprint, int next, int total, int skipped, IReadOnlyList<LossPoint> curve,
                             Tensor images, Tensor lr, Tensor logits, Sgd imageOpt, Sgd lrOpt, Sgd labelOpt)
     {
         using var scope = new TensorScope();
@@ -27,7 +28,7 @@ internal static class SoftLabelCheckpoint
         foreach (var (name, state) in rng.Entries("rng")) t[name] = state;
         SafeTensors.Save(FileIn(dir), t, new Dictionary<string, string>
         {
-            ["fingerprint"] = fingerprint, ["next"] = next.ToString(CultureInfo.InvariantCulture),
+            ["fingerprint"] = fingerprint, ["next"] = next.ToString(CultureInfo.InvariantCulture), ["iterations"] = total.ToString(CultureInfo.InvariantCulture),
             ["skipped"] = skipped.ToString(CultureInfo.InvariantCulture), ["curve"] = JsonSerializer.Serialize(curve),
         });
     }

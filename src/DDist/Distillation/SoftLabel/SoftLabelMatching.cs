@@ -91,9 +91,9 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
                 progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations,
                     new Dictionary<string, double> { ["loss"] = value, ["lr"] = curve[^1].Lr, ["skipped"] = skipped, ["start_bound"] = s.Range.UpperBound(it) }));
                 if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
-                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
             }
-            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
             var set = ToSmallSet(o, s, lrParam.Item(), labelLogits);
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));

@@ -13,7 +13,8 @@ internal static class DdCheckpoint
 
     public static string FileIn(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
-    public static void Save(string dir, string fingerprint, IReadOnlyList<Tensor> learned, Training.Adam adam, State s)
+    /// <param name="total">The iterations the whole run makes (kept for `ddist status`; resuming does not read it).</param>
+    public static void Save(string dir, string fingerprint, IReadOnlyList<Tensor> learned, Training.Adam adam, State s, long total)
     {
         using var scope = new TensorScope();
         var t = new List<KeyValuePair<string, Tensor>>();
@@ -28,7 +29,7 @@ internal static class DdCheckpoint
         t.AddRange(rng.Entries("rng"));
         var meta = new Dictionary<string, string>
         {
-            ["fingerprint"] = fingerprint, ["iteration"] = Inv(s.Iteration), ["pass"] = Inv(s.Pass), ["offset"] = Inv(s.Offset),
+            ["fingerprint"] = fingerprint, ["iteration"] = Inv(s.Iteration), ["iterations"] = Inv(total), ["pass"] = Inv(s.Pass), ["offset"] = Inv(s.Offset),
             ["adam_steps"] = Inv(s.AdamSteps), ["learned"] = Inv(learned.Count), ["curve"] = JsonSerializer.Serialize(s.Curve),
         };
         SafeTensors.Save(FileIn(dir), t, meta);

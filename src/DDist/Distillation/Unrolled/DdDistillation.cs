@@ -94,7 +94,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
                     if (it == totalIterations || (o.CheckpointEvery > 0 && it % o.CheckpointEvery == 0))
                         DdCheckpoint.Save(o.OutputDir, o.Fingerprint(), learned, adam,
                             passDone ? new DdCheckpoint.State(it, pass + 1, 0, perm, adam.StepCount, curve)
-                                     : new DdCheckpoint.State(it, pass, start + o.BatchSize, perm, adam.StepCount, curve));
+                                     : new DdCheckpoint.State(it, pass, start + o.BatchSize, perm, adam.StepCount, curve), totalIterations);
                 }
             }
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));

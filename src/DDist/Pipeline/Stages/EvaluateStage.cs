@@ -24,6 +24,8 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
     public int Tasks => _rows.Length * Nets;
     public string TaskName(int task) => $"network {task % Nets} of row {_rows[task / Nets]}";
 
+    // The file alone (reading the set to check its digest would cost a stage plan more than it is worth); the task
+    // itself redoes a network whose file names another set.
     public bool IsTaskDone(RunFolder folder, int task) =>
         folder.State()?.Rows.ContainsKey(_rows[task / Nets]) == true ||
         File.Exists(NetworkResults.FileIn(NetworkResults.RowDir(folder.Path, _rows[task / Nets]), task % Nets));
@@ -37,7 +39,7 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         {
             var (method, set) = Row(context, key);
             var acc = context.Timed($"evaluate {method}", () => NetworkResults.EvaluateEach(NetworkResults.RowDir(context.Folder.Path, key), key, Nets,
-                k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
+                set.Digest(), k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
             var (make, note) = Made(context, key);
             context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
             context.SaveState();
@@ -50,7 +52,7 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         var (key, k) = (_rows[task / Nets], task % Nets);
         var set = Row(context, key).Set;
         var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets, OnlyNetwork: k);
-        NetworkResults.EvaluateOne(NetworkResults.RowDir(context.Folder.Path, key), key, k,
+        NetworkResults.EvaluateOne(NetworkResults.RowDir(context.Folder.Path, key), key, k, set.Digest(),
                                    () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single());
     }
 

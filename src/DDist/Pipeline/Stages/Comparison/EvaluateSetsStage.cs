@@ -24,7 +24,7 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
         var cell = cells[task];
         var protocol = context.Recipe.ToEvalProtocol(cell.Ipc);
         var set = context.Made(cell).Set;
-        var r = NetworkResults.EvaluateEach(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), protocol.Networks, k =>
+        var r = NetworkResults.EvaluateEach(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), protocol.Networks, set.Digest(), k =>
             SmallSetEvaluator.Evaluate(set, context.Data.Test, protocol with { OnlyNetwork = k }, (ulong)context.Recipe.Seed, context.Progress, context.Cancel)
                 .Accuracies.Single());
         AtomicFile.WriteAllText(cell.EvalPath(context.Folder), JsonSerializer.Serialize(
