@@ -59,7 +59,12 @@ public static class CoresetSelectCommands
         var ipc = new Option<int>("--ipc") { Description = "Images per class", Required = true };
         var model = new Option<string>("--embed-model") { Description = "Network trained for the features (DeepCore: ResNet18)", DefaultValueFactory = _ => "ConvNet" };
         var epochs = new Option<int>("--embed-epochs") { Description = "Its training epochs (DeepCore: 40)", DefaultValueFactory = _ => 5 };
-        var cmd = new Command(name, description) { dataset, ipc, model, epochs };
+        var keep = new Option<string?>("--embedding")
+        {
+            Description = "Keep the trained embedding network in this file (.safetensors) and read it back on later calls with the same " +
+                          "--embed-model, --embed-epochs and --seed (another IPC, herding and k-center alike); its training resumes from FILE.checkpoint",
+        };
+        var cmd = new Command(name, description) { dataset, ipc, model, epochs, keep };
         if (extra is not null) cmd.Options.Add(extra);
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
@@ -70,8 +75,7 @@ public static class CoresetSelectCommands
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
             int smallest = data.Train.IndicesByClass().Min(c => c.Length);
             if (n > smallest) throw new CliException($"--ipc {n}: larger than the smallest class of {data.Name} ({smallest} images)");
-            ctx.Note($"training the embedding network: {options}");
-            using var net = ProgressView.Run(ctx, p => EmbeddingNetwork.Train(data.Train, options, p, ctx.Cancel));
+            using var net = Embedding(ctx, data.Train, options, parse.GetValue(keep));
             using var features = net.Embed(data.Train.Images);
             var info = CoresetSelection.Info(data.Train, name, n, (int)ctx.Seed, new() { ["embedding"] = options.ToString() });
             using var set = choose(data.Train, features, n, ctx.Seed, info);
@@ -81,5 +85,25 @@ public static class CoresetSelectCommands
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The embedding network: read from <paramref name="keep"/> when it holds one trained with these options,
+    /// otherwise trained (checkpointed beside it every epoch, so an interrupted training resumes) and kept there.</summary>
+    private static EmbeddingNetwork Embedding(CliContext ctx, DDist.Data.ImageDataset train, EmbeddingOptions options, string? keep)
+    {
+        if (keep is not null && File.Exists(keep))
+        {
+            ctx.Note($"embedding network read from {keep}");
+            return EmbeddingNetwork.Load(keep, train, options);
+        }
+        ctx.Note($"training the embedding network: {options}");
+        var checkpoint = keep is null ? null : keep + ".checkpoint";
+        var net = ProgressView.Run(ctx, p => EmbeddingNetwork.Train(train, options, p, ctx.Cancel, checkpoint));
+        if (keep is not null)
+        {
+            net.Save(keep);
+            File.Delete(checkpoint!);
+        }
+        return net;
     }
 }

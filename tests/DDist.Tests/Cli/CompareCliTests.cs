@@ -174,6 +174,29 @@ public sealed class CoresetSelectCliTests : IDisposable
         Assert.False(Directory.Exists(partial));                      // gone once the scores are written
     }
 
+    [Fact]
+    public void HerdingAndKCenterShareOneKeptEmbeddingNetwork()
+    {
+        using var images = new TempDir();
+        for (int c = 0; c < 2; c++)
+            for (int k = 0; k < 12; k++)
+                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 20 * c + k), 8, 8, 1));
+        var kept = Path.Combine(_dir, "embedding.safetensors");
+        string[] Args(string method, int ipc, int epochs) => ["select", method, "--dataset", $"folder:{images.Path}", "--ipc", ipc.ToString(),
+            "--embed-model", "ConvNet(width=4,depth=1)", "--embed-epochs", epochs.ToString(), "--embedding", kept, "--out", Path.Combine(_dir, $"{method}{ipc}.safetensors")];
+
+        var herding = Run(Args("herding", 2, 2));
+        Assert.True(herding.Code == 0, herding.Err);
+        Assert.Contains("training the embedding network", herding.Err);
+        Assert.True(File.Exists(kept));
+        Assert.False(File.Exists(kept + ".checkpoint"));   // done with once the network is kept
+
+        var kcenter = Run(Args("kcenter", 3, 2));
+        Assert.True(kcenter.Code == 0, kcenter.Err);
+        Assert.Contains($"embedding network read from {kept}", kcenter.Err);
+        AssertFails(Run(Args("kcenter", 3, 3)), kept, "'options'");   // trained otherwise: refused, not silently used
+    }
+
     [RealDataFact("mnist")]
     public void ForgettingTakesTheHighestCountsOfEachClass()
     {
