@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DDist.Evaluation;
 using DDist.Pipeline.Stages;
 using DDist.Pipeline.Stages.Comparison;
@@ -67,7 +68,10 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         return new ComparisonContext(recipe, new RunFolder(outDir), progress, log, device ?? Device.Cpu, ct);
     }
 
-    /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json); refuses one that holds another recipe's sets.</summary>
+    /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json, the recipe last run there); refuses one that
+    /// holds the sets of a recipe that differs in more than its IPCs and methods. Those only pick cells, each made and
+    /// evaluated on its own seeds, so a folder fills cell by cell: a few IPCs or methods first (`--ipc`, `--methods`),
+    /// the rest later.</summary>
     public static void Claim(ComparisonRecipe recipe, string dir)
     {
         Directory.CreateDirectory(dir);
@@ -75,8 +79,9 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         var json = recipe.ToJson();
         var kept = File.Exists(recipePath) ? File.ReadAllText(recipePath) : null;
         if (kept == json) return;
-        if (kept is not null && Directory.EnumerateDirectories(dir, "ipc*").Any())
-            throw new InvalidOperationException($"{dir}: holds the results of another recipe (recipe.json differs); use another --out");
+        if (kept is not null && Directory.EnumerateDirectories(dir, "ipc*").Any()
+            && RecipeDifference.First(JsonNode.Parse(kept), JsonNode.Parse(json), "ipcs", "methods") is { } difference)
+            throw new InvalidDataException($"{recipePath}: holds the results of another recipe ({difference}); use another --out");
         AtomicFile.WriteAllText(recipePath, json);
     }
 }

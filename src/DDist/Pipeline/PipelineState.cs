@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DDist.Evaluation;
+using DDist.Recipes;
 using DDist.Reporting;
 using DDist.Selection;
 using DDist.Torch.IO;
@@ -44,21 +45,9 @@ public sealed class PipelineState
             throw new InvalidDataException($"{path}: field 'Recipe' is missing (a folder made by an older DDist); use a new output folder " +
                                            "(or delete it to start over)");
         if (!JsonNode.DeepEquals(state.Recipe, recipe))
-            throw new InvalidDataException($"{path}: field 'Recipe' holds another recipe than this run's ({FirstDifference(state.Recipe, recipe, "")}); " +
+            throw new InvalidDataException($"{path}: field 'Recipe' holds another recipe than this run's ({RecipeDifference.First(state.Recipe, recipe)}); " +
                                            "use a new output folder (or delete it to start over)");
         return state;
-    }
-
-    /// <summary>The JSON path of the first field where two recipes differ, with both values, for the error message.</summary>
-    private static string FirstDifference(JsonNode? stored, JsonNode? wanted, string at)
-    {
-        if (stored is JsonObject a && wanted is JsonObject b)
-        {
-            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
-                if (!JsonNode.DeepEquals(a[key], b[key]))
-                    return FirstDifference(a[key], b[key], at.Length == 0 ? key : $"{at}.{key}");
-        }
-        return $"'{at}' is {stored?.ToJsonString() ?? "absent"} there, {wanted?.ToJsonString() ?? "absent"} here";
     }
 
     public static PipelineState Load(string dir)

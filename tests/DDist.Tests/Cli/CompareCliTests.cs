@@ -108,6 +108,29 @@ public sealed class CompareCliTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(outDir, "ipc1", "random")));
     }
 
+    [RealDataFact("mnist")]
+    public void AFolderFillsCellByCell_AndAnotherRecipeIsRefusedByItsField()
+    {
+        var recipe = TinyRecipe(j => j["methods"] = new JsonArray("random", "dm"));
+        var outDir = Path.Combine(_dir, "cells");
+        var first = Run("compare", recipe, "--ipc", "1", "--methods", "random", "--out", outDir);
+        Assert.True(first.Code == 0, first.Err);
+        var eval = Path.Combine(outDir, "ipc1", "random", "eval.json");
+        var kept = File.ReadAllBytes(eval);
+
+        // The rest of the recipe into the same folder: the finished cell is read, not redone.
+        var all = Run("compare", recipe, "--out", outDir, "--json");
+        Assert.True(all.Code == 0, all.Err);
+        Assert.Equal(4, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray().Count);
+        Assert.Equal(kept, File.ReadAllBytes(eval));
+
+        // A recipe that differs in more than its cells is refused, naming the field (a data error, not an internal one).
+        var other = Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["seed"] = 4; }), "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.DataError, other.Code);
+        Assert.Contains("'seed' is 3 there, 4 here", other.Err);
+        Assert.DoesNotContain("internal", other.Err);
+    }
+
     [Fact]
     public void BadInputIsRefusedBeforeAnyWork()
     {
