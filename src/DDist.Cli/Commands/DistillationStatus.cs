@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using DDist.Recipes;
 using DDist.Torch.IO;
 using DDist.Training.Experts;
@@ -19,16 +21,22 @@ internal static class DistillationStatus
     public const string RecipeFile = "recipe.json";
 
     /// <summary>Keeps the recipe beside the results it makes (OUT/recipe.json, which `ddist status OUT` reads); a folder
-    /// that holds another recipe's run is refused rather than mixed with it.</summary>
+    /// that holds the run of a recipe differing in more than its description is refused (naming the field) rather than
+    /// mixed with it.</summary>
     public static void KeepRecipe(string recipePath, string outDir)
     {
         Directory.CreateDirectory(outDir);
         var kept = Path.Combine(outDir, RecipeFile);
         var text = File.ReadAllText(recipePath);
-        if (File.Exists(kept) && File.ReadAllText(kept) != text)
-            throw new CliException($"{outDir}: holds the run of another recipe ({kept} differs from {recipePath}); use another --out");
+        if (File.Exists(kept) && File.ReadAllText(kept) is var old && old != text
+            && RecipeDifference.First(Parse(old), Parse(text), "description", "source") is { } difference)
+            throw new InvalidDataException($"{kept}: {outDir} holds the run of another recipe ({difference}); use another --out");
         AtomicFile.WriteAllText(kept, text);
     }
+
+    /// <summary>A recipe file as JSON, read as recipes are (comments and trailing commas allowed).</summary>
+    private static JsonNode? Parse(string text) =>
+        JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
 
     public static Progress Read(string dir, string recipePath, RecipeKind kind)
     {

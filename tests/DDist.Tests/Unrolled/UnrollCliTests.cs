@@ -43,8 +43,16 @@ public class UnrollCliTests
         Assert.False((bool)Status(dir.Path)["complete"]!);
         // The folder belongs to its recipe: another one is refused rather than mixed in.
         var other = Run("run", Recipe("mnist-datm-gpu-check.json"), "--out", dir.Path);
-        Assert.NotEqual(0, other.Code);
+        Assert.Equal(DDist.Cli.ExitCodes.DataError, other.Code);
         Assert.Contains("another recipe", other.Err);
+        Assert.Contains(" there, ", other.Err);   // names the first field that differs
+        // The same recipe with another description is the same run.
+        var described = dir.Combine("described.json");
+        File.WriteAllText(described, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(Recipe("mnist-dd-gpu-check.json")),
+                                                                                   "\"description\"\\s*:\\s*\"[^\"]*\"", "\"description\": \"edited\""));
+        var again = Run("run", described, "--out", dir.Path);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("\"edited\"", File.ReadAllText(dir.Combine("recipe.json")));
 
         var datm = Run("run", Recipe("mnist-datm-gpu-check.json"), "--out", dir.Combine("datm"));
         Assert.True(datm.Code == 0, datm.Err);
