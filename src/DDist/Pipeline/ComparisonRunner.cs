@@ -69,7 +69,7 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
     }
 
     /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json, the recipe last run there); refuses one that
-    /// holds the sets of a recipe that differs in more than its IPCs and methods. Those only pick cells, each made and
+    /// holds the sets of a recipe that differs in more than its IPCs and methods (or its description). Those pick cells, each made and
     /// evaluated on its own seeds, so a folder fills cell by cell: a few IPCs or methods first (`--ipc`, `--methods`),
     /// the rest later.</summary>
     public static void Claim(ComparisonRecipe recipe, string dir)
@@ -80,7 +80,7 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         var kept = File.Exists(recipePath) ? File.ReadAllText(recipePath) : null;
         if (kept == json) return;
         if (kept is not null && Directory.EnumerateDirectories(dir, "ipc*").Any()
-            && RecipeDifference.First(JsonNode.Parse(kept), JsonNode.Parse(json), "ipcs", "methods") is { } difference)
+            && RecipeDifference.First(JsonNode.Parse(kept), JsonNode.Parse(json), "ipcs", "methods", "description", "source") is { } difference)
             throw new InvalidDataException($"{recipePath}: holds the results of another recipe ({difference}); use another --out");
         AtomicFile.WriteAllText(recipePath, json);
     }

@@ -124,7 +124,10 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(4, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray().Count);
         Assert.Equal(kept, File.ReadAllBytes(eval));
 
-        // A recipe that differs in more than its cells is refused, naming the field (a data error, not an internal one).
+        // An edited description is the same recipe; one that differs in more than its cells is refused, naming the
+        // field (a data error, not an internal one).
+        var described = Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["description"] = "edited"; }), "--out", outDir);
+        Assert.True(described.Code == 0, described.Err);
         var other = Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["seed"] = 4; }), "--out", outDir);
         Assert.Equal(DDist.Cli.ExitCodes.DataError, other.Code);
         Assert.Contains("'seed' is 3 there, 4 here", other.Err);
