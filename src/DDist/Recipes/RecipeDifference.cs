@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+
+namespace DDist.Recipes;
+
+/// <summary>Where two recipes (as JSON) differ, for the message that refuses an output folder made by another recipe.</summary>
+public static class RecipeDifference
+{
+    /// <summary>The JSON path of the first field where <paramref name="stored"/> and <paramref name="wanted"/> differ, with
+    /// both values ("'distill.iterations' is 200 there, 400 here"); null when they are equal. Top-level fields named in
+    /// <paramref name="ignore"/> are not compared.</summary>
+    public static string? First(JsonNode? stored, JsonNode? wanted, params string[] ignore) => First(stored, wanted, "", ignore);
+
+    private static string? First(JsonNode? stored, JsonNode? wanted, string at, string[] ignore)
+    {
+        if (stored is JsonObject a && wanted is JsonObject b)
+        {
+            foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
+                if (!(at.Length == 0 && ignore.Contains(key)) && !JsonNode.DeepEquals(a[key], b[key]))
+                    return First(a[key], b[key], at.Length == 0 ? key : $"{at}.{key}", []);
+            return null;
+        }
+        return JsonNode.DeepEquals(stored, wanted) ? null
+            : $"'{at}' is {stored?.ToJsonString() ?? "absent"} there, {wanted?.ToJsonString() ?? "absent"} here";
+    }
+}
