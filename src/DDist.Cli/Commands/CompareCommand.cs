@@ -19,14 +19,23 @@ public static class CompareCommand
         var recipe = RunCommand.RecipeArgument();
         var ipc = new Option<int[]>("--ipc") { Description = "Only these IPCs of the recipe (repeatable)", AllowMultipleArgumentsPerToken = true };
         var methods = new Option<string?>("--methods") { Description = "Only these methods of the recipe, comma-separated (e.g. random,dm)" };
-        var cmd = new Command("compare", "Run a comparison recipe: every method at every IPC, evaluated alike; writes comparison.json, .md and .png (resumes)") { recipe, ipc, methods };
+        var cmd = new Command("compare", "Run a comparison recipe: every method at every IPC, evaluated alike; writes comparison.json, .md and .png (resumes); " +
+                                         "--executor slurm submits its units as job arrays instead") { recipe, ipc, methods };
+        var slurm = new SlurmSubmit();
+        slurm.AddTo(cmd);
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var r = Load(parse.GetValue(recipe)!);
-            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) r = r with { Ipcs = ipcs };
-            if (parse.GetValue(methods) is string m) r = r with { Methods = m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
+            var path = parse.GetValue(recipe)!;
+            var r = Load(path);
+            bool subset = false;
+            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) (r, subset) = (r with { Ipcs = ipcs }, true);
+            if (parse.GetValue(methods) is string m) (r, subset) = (r with { Methods = m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }, true);
             r.Validate("--ipc/--methods");
-            return Run(ctx, r);
+            if (!slurm.Selected(parse)) return Run(ctx, r);
+            // The tasks read their recipe from a file. A subset is not the file given here, but the submission keeps it as
+            // the folder's recipe.json before it writes any batch script, so the tasks read that.
+            var outDir = SlurmSubmit.OutDir(ctx, r.Name);
+            return slurm.Run(parse, ctx, subset ? Path.Combine(outDir, ComparisonRunner.RecipeFile) : path, new Pipeline.Executors.StagePlan(r, outDir));
         });
         return cmd;
     }

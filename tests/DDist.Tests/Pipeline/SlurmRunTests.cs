@@ -201,6 +201,16 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         Assert.Contains("- shared: embedding network", File.ReadAllText(Path.Combine(slurm, "comparison.md")));
         var (_, status) = Ddist("status", slurm);
         Assert.Contains("complete: " + Path.Combine(slurm, "comparison.md"), status);
+
+        // A few cells submitted by `ddist compare --ipc/--methods`: the tasks read the subset the folder keeps, and each
+        // cell comes out as in the whole run (cells have their own seeds).
+        var subset = _dir.Combine("subset");
+        (code, output) = Ddist("compare", recipe, "--ipc", "1", "--methods", "random,dm", "--out", subset, "--executor", "slurm");
+        Assert.True(code == 0, output);
+        Assert.All(Directory.GetFiles(Path.Combine(subset, "slurm"), "*.sbatch"), f => Assert.Contains(Path.Combine(subset, "recipe.json"), File.ReadAllText(f)));
+        WaitFor(subset, st => (bool)st["complete"]!, "the subset completing");
+        static string Cell(JsonNode? r) => $"{r!["method"]} {r["ipc"]} {(double)r["mean"]!:R} {(double)r["std"]!:R}";
+        Assert.Equal(Rows(local).Where(r => (int)r!["ipc"]! == 1 && (string)r["method"]! is "random" or "dm").Select(Cell), Rows(subset).Select(Cell));
     }
 
     /// <summary>`--unroll` and `--deterministic` given to `ddist run --executor slurm` reach every task's command line
