@@ -3,6 +3,7 @@ using DDist.Artifacts;
 using DDist.Augment;
 using DDist.Data;
 using DDist.Evaluation;
+using DDist.Pipeline;
 
 namespace DDist.Cli.Commands;
 
@@ -36,20 +37,37 @@ public static class EvalCommand
                 AugmentOptions = AugmentOptions.ForDataset(data.Name, preset.AugmentOptions.Dsa),
             }).ForSet(set);
             ctx.Note($"eval {path}: {set.Count} images ({set.DistilledCount} distilled) of {data.Name}; protocol {p.Name}: {EvalOptions.Summary(p)}");
-            var result = ProgressView.Run(ctx, pr => SmallSetEvaluator.Evaluate(set, data.Test, p, ctx.Seed, pr, ctx.Cancel));
+            var result = ProgressView.Run(ctx, pr => Evaluate(ctx, set, data.Test, p, pr));
             var json = new
             {
                 set = path, dataset = data.Name, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, distilled = set.DistilledCount,
                 seed = ctx.Seed, protocol = EvalOptions.Describe(p), mean = result.Mean, std = result.Std, accuracies = result.Accuracies,
                 seconds = result.Elapsed.TotalSeconds,
             };
-            if (ctx.Out is { } outPath) ctx.SaveJson(outPath, json);
+            if (ctx.Out is { } outPath)
+            {
+                ctx.SaveJson(outPath, json);
+                if (Directory.Exists(Partial(outPath))) Directory.Delete(Partial(outPath), recursive: true);
+            }
             ctx.WriteResult(json, o => o.WriteLine($"{path}: test accuracy {result.Mean:P2} ± {result.Std:P2} over {result.Accuracies.Length} network(s) " +
                                                    $"[{string.Join(", ", result.Accuracies.Select(a => a.ToString("P2")))}] in {result.Elapsed:hh\\:mm\\:ss}"));
             return ExitCodes.Ok;
         });
         return cmd;
     }
+
+    /// <summary>With --out, each network is kept beside it as it finishes (OUT.partial/net-K.json, named by the set, the
+    /// protocol and the seed), so the same command run again after an interruption resumes at the network it was in;
+    /// without, the networks run in one go.</summary>
+    private static EvalResult Evaluate(CliContext ctx, SmallSet set, DDist.Data.ImageDataset test, EvalProtocol p, IProgress<ProgressReport> progress)
+    {
+        if (ctx.Out is not { } outPath) return SmallSetEvaluator.Evaluate(set, test, p, ctx.Seed, progress, ctx.Cancel);
+        var trainedOn = $"{set.Digest()}; {System.Text.Json.JsonSerializer.Serialize(EvalOptions.Describe(p))}; seed {ctx.Seed}";
+        return NetworkResults.EvaluateEach(Partial(outPath), "eval", p.Networks, trainedOn,
+            k => SmallSetEvaluator.Evaluate(set, test, p with { OnlyNetwork = k }, ctx.Seed, progress, ctx.Cancel).Accuracies.Single());
+    }
+
+    private static string Partial(string outPath) => outPath + ".partial";
 
     /// <summary>The protocol preset; MTT evaluates with the set's learned step size when it has one (applied by
     /// <see cref="EvalProtocol.ForSet"/>, as everywhere else; --lr overrides it).</summary>

@@ -10,7 +10,8 @@ namespace DDist.Pipeline;
 /// it took) in DIR/net-K.json as soon as it finishes, so an interrupted evaluation resumes at the network it was in and
 /// the networks can run as separate scheduler tasks. The evaluation is assembled from those files with the same mean
 /// and std as one process evaluating every network (each network's seed depends only on its index). Each file names the
-/// set it trained on (<see cref="Artifacts.SmallSet.Digest"/>): one of another set counts as missing and is redone.</summary>
+/// set it trained on (<see cref="Artifacts.SmallSet.Digest"/>; where the folder does not fix the protocol, with the
+/// protocol and seed): one of another set counts as missing and is redone.</summary>
 public static class NetworkResults
 {
     /// <summary>The folder of a SelMatch run's row: RUN/eval/ROW.</summary>

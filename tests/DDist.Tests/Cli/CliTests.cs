@@ -76,5 +76,16 @@ public sealed class CliTests : IDisposable
         Assert.InRange(json.GetProperty("mean").GetDouble(), 0.0, 1.0);
         Assert.Equal("dc", json.GetProperty("protocol").GetProperty("name").GetString());
         Assert.Equal(2, json.GetProperty("protocol").GetProperty("trainedEpochs").GetInt32());
+
+        // With --out the networks are kept as they finish (OUT.partial/, gone at the end): the same accuracies, and a
+        // network kept for another set is not taken for this one's.
+        var output = Path.Combine(_dir, "eval.json");
+        Directory.CreateDirectory(output + ".partial");
+        File.WriteAllText(Path.Combine(output + ".partial", "net-0.json"), """{"network":0,"accuracy":0.999,"seconds":1,"set":"another set"}""");
+        var kept = Run("eval", set, "--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "2", "--out", output);
+        Assert.True(kept.Code == 0, kept.Err);
+        var accuracies = JsonDocument.Parse(File.ReadAllText(output)).RootElement.GetProperty("accuracies");
+        Assert.Equal(json.GetProperty("accuracies").EnumerateArray().Select(a => a.GetDouble()), accuracies.EnumerateArray().Select(a => a.GetDouble()));
+        Assert.False(Directory.Exists(output + ".partial"));
     }
 }
