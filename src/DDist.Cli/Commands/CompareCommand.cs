@@ -35,7 +35,7 @@ public static class CompareCommand
             // The tasks read their recipe from a file. A subset is not the file given here, but the submission keeps it as
             // the folder's recipe.json before it writes any batch script, so the tasks read that.
             var outDir = SlurmSubmit.OutDir(ctx, r.Name);
-            return slurm.Run(parse, ctx, subset ? Path.Combine(outDir, ComparisonRunner.RecipeFile) : path, new Pipeline.Executors.StagePlan(r, outDir));
+            return slurm.Run(parse, ctx, subset ? Path.Combine(outDir, FolderRecipe.FileName) : path, new Pipeline.Executors.StagePlan(r, outDir));
         });
         return cmd;
     }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using DDist.Recipes;
 using DDist.Torch.IO;
 using DDist.Training.Experts;
@@ -17,26 +15,6 @@ internal static class DistillationStatus
     public sealed record Part(string Name, long Done, long? Total, string Unit);
 
     public sealed record Progress(IReadOnlyList<Part> Parts, bool Complete, string Result);
-
-    public const string RecipeFile = "recipe.json";
-
-    /// <summary>Keeps the recipe beside the results it makes (OUT/recipe.json, which `ddist status OUT` reads); a folder
-    /// that holds the run of a recipe differing in more than its description is refused (naming the field) rather than
-    /// mixed with it.</summary>
-    public static void KeepRecipe(string recipePath, string outDir)
-    {
-        Directory.CreateDirectory(outDir);
-        var kept = Path.Combine(outDir, RecipeFile);
-        var text = File.ReadAllText(recipePath);
-        if (File.Exists(kept) && File.ReadAllText(kept) is var old && old != text
-            && RecipeDifference.First(Parse(old), Parse(text), "description", "source") is { } difference)
-            throw new InvalidDataException($"{kept}: {outDir} holds the run of another recipe ({difference}); use another --out");
-        AtomicFile.WriteAllText(kept, text);
-    }
-
-    /// <summary>A recipe file as JSON, read as recipes are (comments and trailing commas allowed).</summary>
-    private static JsonNode? Parse(string text) =>
-        JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
 
     public static Progress Read(string dir, string recipePath, RecipeKind kind)
     {

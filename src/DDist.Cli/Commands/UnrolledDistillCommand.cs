@@ -26,7 +26,8 @@ internal static class UnrolledDistillCommand
             recipe = recipe with { Unrolled = recipe.Unrolled with { Unroll = UnrollModes.Name(mode) } };
         }
         var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name, method);
-        DistillationStatus.KeepRecipe(recipePath, outDir);
+        // The recipe beside its results (`ddist status` reads it); a folder holding another recipe's results is refused.
+        Pipeline.FolderRecipe.Claim(outDir, File.ReadAllText(recipePath), "description", "source");
         if (ctx.Threads > 0) Tensors.SetNumThreads(ctx.Threads);
         var options = recipe.ToOptions(outDir, learnLabels: method == "sld");
         ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, {options.Model}, {options.DistillSteps}×{options.ImagesPerClassPerStep} images per class, " +

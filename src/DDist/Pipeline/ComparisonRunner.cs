@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using DDist.Evaluation;
 using DDist.Pipeline.Stages;
 using DDist.Pipeline.Stages.Comparison;
@@ -26,7 +25,7 @@ public sealed record ComparisonResult(string Dataset, IReadOnlyList<ComparisonRo
 public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null,
                                     Device? device = null)
 {
-    public const string JsonFile = "comparison.json", MarkdownFile = "comparison.md", PlotFile = "comparison.png", RecipeFile = "recipe.json";
+    public const string JsonFile = "comparison.json", MarkdownFile = "comparison.md", PlotFile = "comparison.png";
 
     /// <summary>The comparison's units in dependency order.</summary>
     public IReadOnlyList<IStage<ComparisonContext>> Stages { get; } = ComparisonStages.For(recipe);
@@ -69,19 +68,8 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
     }
 
     /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json, the recipe last run there); refuses one that
-    /// holds the sets of a recipe that differs in more than its IPCs and methods (or its description). Those pick cells, each made and
-    /// evaluated on its own seeds, so a folder fills cell by cell: a few IPCs or methods first (`--ipc`, `--methods`),
-    /// the rest later.</summary>
-    public static void Claim(ComparisonRecipe recipe, string dir)
-    {
-        Directory.CreateDirectory(dir);
-        var recipePath = Path.Combine(dir, RecipeFile);
-        var json = recipe.ToJson();
-        var kept = File.Exists(recipePath) ? File.ReadAllText(recipePath) : null;
-        if (kept == json) return;
-        if (kept is not null && Directory.EnumerateDirectories(dir, "ipc*").Any()
-            && RecipeDifference.First(JsonNode.Parse(kept), JsonNode.Parse(json), "ipcs", "methods", "description", "source") is { } difference)
-            throw new InvalidDataException($"{recipePath}: holds the results of another recipe ({difference}); use another --out");
-        AtomicFile.WriteAllText(recipePath, json);
-    }
+    /// holds another recipe. IPCs and methods may differ: they pick cells, each made and evaluated on its own seeds, so a
+    /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later).</summary>
+    public static void Claim(ComparisonRecipe recipe, string dir) =>
+        FolderRecipe.Claim(dir, recipe.ToJson(), "ipcs", "methods", "description", "source");
 }

@@ -76,7 +76,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
     {
         Directory.CreateDirectory(outDir);
         var state = PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
-        AtomicFile.WriteAllText(Path.Combine(outDir, "recipe.json"), recipe.ToJson());
+        FolderRecipe.Claim(outDir, recipe.ToJson(), "description", "source");
         return new StageContext(recipe, new RunFolder(outDir), state, _options, progress, log, ct);
     }
 }

@@ -135,6 +135,26 @@ public sealed class CompareCliTests : IDisposable
     }
 
     [Fact]
+    public void AFolderOfAnotherKindOfRecipeIsRefused_AndItsRecipeKept()
+    {
+        // A SelMatch run's folder takes no comparison, and a comparison's no SelMatch run: each would mix its files
+        // with the other's and overwrite the record of what made them.
+        var demo = Path.Combine(Recipes.ComparisonRecipeTests.RecipesDir(), "fashion-mnist-ipc10-demo.json");
+        var comparison = TinyRecipe();
+        foreach (var (kept, run) in new[] { (demo, new[] { "compare", comparison }), (comparison, new[] { "run", demo }) })
+        {
+            var outDir = Path.Combine(_dir, $"kind-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(outDir);
+            File.Copy(kept, Path.Combine(outDir, "recipe.json"));
+            var r = Run([.. run, "--out", outDir]);
+            Assert.Equal(DDist.Cli.ExitCodes.DataError, r.Code);
+            Assert.Contains("holds the results of another recipe", r.Err);
+            Assert.Equal(File.ReadAllText(kept), File.ReadAllText(Path.Combine(outDir, "recipe.json")));
+            Assert.Equal(["recipe.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName));
+        }
+    }
+
+    [Fact]
     public void BadInputIsRefusedBeforeAnyWork()
     {
         var outDir = Path.Combine(_dir, "bad");

@@ -23,7 +23,11 @@ public sealed class StagePlan
     }
 
     public StagePlan(Recipe recipe, string outDir)
-        : this(recipe.Name, outDir, RecipeStages.For(recipe), MarkdownReport.ReportFile, () => PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode())) { }
+        : this(recipe.Name, outDir, RecipeStages.For(recipe), MarkdownReport.ReportFile, () =>
+        {
+            PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
+            FolderRecipe.Claim(outDir, recipe.ToJson(), "description", "source");
+        }) { }
 
     public StagePlan(ComparisonRecipe recipe, string outDir)
         : this(recipe.Name, outDir, ComparisonStages.For(recipe), ComparisonRunner.MarkdownFile, () => ComparisonRunner.Claim(recipe, outDir)) { }

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DDist.Recipes;
+using DDist.Torch.IO;
+
+namespace DDist.Pipeline;
+
+/// <summary>recipe.json in an output folder: the recipe whose results the folder holds. A folder takes one recipe, of
+/// whatever kind (a SelMatch/MTT run, a comparison, DD/SLD, DATM/TESLA): running another into it is refused, naming the
+/// first field that differs, so no run mixes its files with another's or overwrites the record of what made them.</summary>
+public static class FolderRecipe
+{
+    public const string FileName = "recipe.json";
+
+    /// <summary>Keeps <paramref name="recipeJson"/> as the folder's recipe, unless the folder holds another one.</summary>
+    /// <param name="free">Top-level fields that may differ: they only describe the experiment (description, source) or
+    /// pick parts of it that are made independently (a comparison's ipcs and methods).</param>
+    public static void Claim(string dir, string recipeJson, params string[] free)
+    {
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, FileName);
+        if (File.Exists(path))
+        {
+            var kept = File.ReadAllText(path);
+            if (kept == recipeJson) return;
+            if (RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference)
+                throw new InvalidDataException($"{path}: {dir} holds the results of another recipe ({difference}); use another --out");
+        }
+        AtomicFile.WriteAllText(path, recipeJson);
+    }
+
+    /// <summary>Recipe text as JSON, read as recipes are (comments and trailing commas allowed).</summary>
+    private static JsonNode? Parse(string path, string text)
+    {
+        try { return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+    }
+}
