@@ -87,23 +87,14 @@ public static class CoresetSelectCommands
         return cmd;
     }
 
-    /// <summary>The embedding network: read from <paramref name="keep"/> when it holds one trained with these options,
-    /// otherwise trained (checkpointed beside it every epoch, so an interrupted training resumes) and kept there.</summary>
+    /// <summary>The embedding network: with <paramref name="keep"/>, read from there or trained (resumable) and kept there;
+    /// without, trained here and not kept.</summary>
     private static EmbeddingNetwork Embedding(CliContext ctx, DDist.Data.ImageDataset train, EmbeddingOptions options, string? keep)
     {
-        if (keep is not null && File.Exists(keep))
-        {
-            ctx.Note($"embedding network read from {keep}");
-            return EmbeddingNetwork.Load(keep, train, options);
-        }
-        ctx.Note($"training the embedding network: {options}");
-        var checkpoint = keep is null ? null : keep + ".checkpoint";
-        var net = ProgressView.Run(ctx, p => EmbeddingNetwork.Train(train, options, p, ctx.Cancel, checkpoint));
-        if (keep is not null)
-        {
-            net.Save(keep);
-            File.Delete(checkpoint!);
-        }
-        return net;
+        if (keep is not null && File.Exists(keep)) ctx.Note($"embedding network read from {keep}");
+        else ctx.Note($"training the embedding network: {options}");
+        return keep is null
+            ? ProgressView.Run(ctx, p => EmbeddingNetwork.Train(train, options, p, ctx.Cancel))
+            : ProgressView.Run(ctx, p => EmbeddingNetwork.LoadOrTrain(keep, train, options, out _, p, ctx.Cancel));
     }
 }

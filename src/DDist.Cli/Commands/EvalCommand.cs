@@ -63,8 +63,7 @@ public static class EvalCommand
     {
         if (ctx.Out is not { } outPath) return SmallSetEvaluator.Evaluate(set, test, p, ctx.Seed, progress, ctx.Cancel);
         var trainedOn = $"{set.Digest()}; {System.Text.Json.JsonSerializer.Serialize(EvalOptions.Describe(p))}; seed {ctx.Seed}";
-        return NetworkResults.EvaluateEach(Partial(outPath), "eval", p.Networks, trainedOn,
-            k => SmallSetEvaluator.Evaluate(set, test, p with { OnlyNetwork = k }, ctx.Seed, progress, ctx.Cancel).Accuracies.Single());
+        return NetworkResults.EvaluateSet(Partial(outPath), "eval", set, test, p, ctx.Seed, progress, ctx.Cancel, trainedOn);
     }
 
     private static string Partial(string outPath) => outPath + ".partial";

@@ -43,6 +43,14 @@ public static class NetworkResults
         return TryAssemble(dir, networks, setDigest) ?? throw new InvalidOperationException($"{dir}: a network's result is missing after evaluating every network");
     }
 
+    /// <summary><see cref="EvaluateEach"/> for a small set under <paramref name="protocol"/>: network k trains exactly as it
+    /// does among all N in <see cref="SmallSetEvaluator.Evaluate"/>. <paramref name="trainedOn"/> names what the networks
+    /// train on (default: the set's digest; add the protocol and seed where the folder does not fix them).</summary>
+    public static EvalResult EvaluateSet(string dir, string label, Artifacts.SmallSet set, Data.ImageDataset test, EvalProtocol protocol, ulong seed,
+                                         IProgress<ProgressReport>? progress, CancellationToken ct, string? trainedOn = null) =>
+        EvaluateEach(dir, label, protocol.Networks, trainedOn ?? set.Digest(),
+            k => SmallSetEvaluator.Evaluate(set, test, protocol with { OnlyNetwork = k }, seed, progress, ct).Accuracies.Single());
+
     /// <summary>The evaluation from its per-network files when all <paramref name="networks"/> are there for the set
     /// <paramref name="setDigest"/>; otherwise null. Its time is the networks' seconds summed.</summary>
     public static EvalResult? TryAssemble(string dir, int networks, string setDigest)

@@ -71,12 +71,20 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         _ => [RecipeStages.Report],
     };
 
+    /// <summary>Makes <paramref name="outDir"/> the recipe's folder: its state (pipeline.json, refused when made by another
+    /// recipe) and recipe.json (refused when it holds a recipe of another kind or fields).</summary>
+    public static PipelineState ClaimFolder(Recipe recipe, string outDir)
+    {
+        var state = PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
+        FolderRecipe.Claim(outDir, recipe.ToJson(), "description", "source");
+        return state;
+    }
+
     /// <summary>Opens the folder for this recipe (refusing one made by another recipe) and the run's shared inputs.</summary>
     private StageContext Open(CancellationToken ct)
     {
         Directory.CreateDirectory(outDir);
-        var state = PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
-        FolderRecipe.Claim(outDir, recipe.ToJson(), "description", "source");
+        var state = ClaimFolder(recipe, outDir);
         return new StageContext(recipe, new RunFolder(outDir), state, _options, progress, log, ct);
     }
 }

@@ -73,8 +73,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var protocol = r.ToEvalProtocol().ForSet(set);
         log?.Invoke($"evaluate {r.Method}: {protocol.Networks} × {protocol.Model}, {protocol.Epochs}+1 epochs on the soft labels");
         // Network by network into METHOD/eval/ (an interrupted evaluation resumes at the network it was in).
-        var acc = NetworkResults.EvaluateEach(Path.Combine(methodDir, "eval"), r.Method, protocol.Networks, set.Digest(), k =>
-            SmallSetEvaluator.Evaluate(set, test, protocol with { OnlyNetwork = k }, (ulong)r.Seed + 100, progress, ct).Accuracies.Single());
+        var acc = NetworkResults.EvaluateSet(Path.Combine(methodDir, "eval"), r.Method, set, test, protocol, (ulong)r.Seed + 100, progress, ct);
         var setPath = Path.Combine(methodDir, "synthetic.safetensors");
         AtomicFile.WriteAllText(Path.Combine(methodDir, "result.json"), JsonSerializer.Serialize(new
         {

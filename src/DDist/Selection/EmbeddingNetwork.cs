@@ -81,6 +81,22 @@ public sealed class EmbeddingNetwork : IDisposable
         }
     }
 
+    /// <summary>The network kept at <paramref name="path"/>: read back when the file is there (refused, naming the field,
+    /// when trained otherwise), else trained — checkpointed every epoch beside it (PATH.checkpoint), so an interrupted
+    /// training resumes — and kept there. <paramref name="trained"/> says which.</summary>
+    public static EmbeddingNetwork LoadOrTrain(string path, ImageDataset train, EmbeddingOptions o, out bool trained,
+                                               IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        trained = !File.Exists(path);
+        if (!trained) return Load(path, train, o);
+        var checkpoint = path + ".checkpoint";
+        var net = Train(train, o, progress, ct, checkpoint);
+        try { net.Save(path); }
+        catch { net.Dispose(); throw; }
+        File.Delete(checkpoint);
+        return net;
+    }
+
     /// <summary>Writes the trained weights and BN running statistics (safetensors: <c>params</c>, <c>bn.I.mean</c>,
     /// <c>bn.I.var</c>) with the options, the training accuracy and <see cref="Seconds"/> as metadata, atomically.</summary>
     public void Save(string path)

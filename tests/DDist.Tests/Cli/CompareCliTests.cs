@@ -51,7 +51,7 @@ public sealed class CompareCliTests : IDisposable
         // Each evaluation network is kept as it finishes (an interrupted evaluation resumes there); forgetting runs likewise.
         Assert.True(File.Exists(Path.Combine(outDir, "ipc2", "dm", "eval", "net-0.json")));
         Assert.True(File.Exists(Path.Combine(outDir, "forgetting", "run-0.safetensors")));
-        Assert.False(File.Exists(Path.Combine(outDir, "embedding.checkpoint.safetensors")));   // gone once the network is kept
+        Assert.False(File.Exists(Path.Combine(outDir, "embedding.safetensors.checkpoint")));   // gone once the network is kept
         foreach (var row in rows)
         {
             double mean = row!["mean"]!.GetValue<double>(), coverage = row["coverage"]!.GetValue<double>();
@@ -189,13 +189,20 @@ public sealed class CoresetSelectCliTests : IDisposable
         AssertFails(r, "--never-learned sometimes", "most-forgotten or zero");
     }
 
-    [Fact]
-    public void ForgettingScoresResumeFromTheRunsAnInterruptedCommandLeftBesideTheOutput()
+    /// <summary>A `folder:` dataset of two classes of twelve 8×8 grey images: seconds to train on.</summary>
+    private static TempDir TinyImageFolder()
     {
-        using var images = new TempDir();
+        var images = new TempDir();
         for (int c = 0; c < 2; c++)
             for (int k = 0; k < 12; k++)
                 images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 20 * c + k), 8, 8, 1));
+        return images;
+    }
+
+    [Fact]
+    public void ForgettingScoresResumeFromTheRunsAnInterruptedCommandLeftBesideTheOutput()
+    {
+        using var images = TinyImageFolder();
         var output = Path.Combine(_dir, "scores.safetensors");
         string[] args = ["scores", "forgetting", "--dataset", $"folder:{images.Path}", "--model", "ConvNet(width=4,depth=1)",
                          "--runs", "2", "--epochs", "2", "--batch", "8", "--out", output];
@@ -223,10 +230,7 @@ public sealed class CoresetSelectCliTests : IDisposable
     [Fact]
     public void HerdingAndKCenterShareOneKeptEmbeddingNetwork()
     {
-        using var images = new TempDir();
-        for (int c = 0; c < 2; c++)
-            for (int k = 0; k < 12; k++)
-                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 20 * c + k), 8, 8, 1));
+        using var images = TinyImageFolder();
         var kept = Path.Combine(_dir, "embedding.safetensors");
         string[] Args(string method, int ipc, int epochs) => ["select", method, "--dataset", $"folder:{images.Path}", "--ipc", ipc.ToString(),
             "--embed-model", "ConvNet(width=4,depth=1)", "--embed-epochs", epochs.ToString(), "--embedding", kept, "--out", Path.Combine(_dir, $"{method}{ipc}.safetensors")];

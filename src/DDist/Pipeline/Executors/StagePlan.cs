@@ -23,11 +23,7 @@ public sealed class StagePlan
     }
 
     public StagePlan(Recipe recipe, string outDir)
-        : this(recipe.Name, outDir, RecipeStages.For(recipe), MarkdownReport.ReportFile, () =>
-        {
-            PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
-            FolderRecipe.Claim(outDir, recipe.ToJson(), "description", "source");
-        }) { }
+        : this(recipe.Name, outDir, RecipeStages.For(recipe), MarkdownReport.ReportFile, () => RecipeRunner.ClaimFolder(recipe, outDir)) { }
 
     public StagePlan(ComparisonRecipe recipe, string outDir)
         : this(recipe.Name, outDir, ComparisonStages.For(recipe), ComparisonRunner.MarkdownFile, () => ComparisonRunner.Claim(recipe, outDir)) { }

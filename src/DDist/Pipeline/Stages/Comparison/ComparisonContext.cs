@@ -18,8 +18,7 @@ namespace DDist.Pipeline.Stages.Comparison;
 public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder, IProgress<ProgressReport>? progress, Action<string>? log,
                                       Device device, CancellationToken cancel) : IDisposable
 {
-    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors",
-                        EmbeddingCheckpointFile = "embedding.checkpoint.safetensors";
+    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors";
     private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores";
 
     private ComparisonData? _data;
@@ -73,12 +72,9 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         {
             if (_embedding is not null) return _embedding;
             var path = Folder.Combine(EmbeddingFile);
-            if (File.Exists(path)) return _embedding = EmbeddingNetwork.Load(path, Data.Train, Recipe.ToEmbeddingOptions());
-            var checkpoint = Folder.Combine(EmbeddingCheckpointFile);
-            _embedding = Timed(EmbeddingStep, () => EmbeddingNetwork.Train(Data.Train, Recipe.ToEmbeddingOptions(), Progress, Cancel, checkpoint));
-            _embedding.Save(path);
-            File.Delete(checkpoint);
-            SharedSeconds[EmbeddingStep] = _embedding.Seconds;   // with the time of the processes before a resume
+            if (!File.Exists(path)) Log($"{EmbeddingStep}…");
+            _embedding = EmbeddingNetwork.LoadOrTrain(path, Data.Train, Recipe.ToEmbeddingOptions(), out var trained, Progress, Cancel);
+            if (trained) SharedSeconds[EmbeddingStep] = _embedding.Seconds;   // with the time of the processes before a resume
             return _embedding;
         }
     }

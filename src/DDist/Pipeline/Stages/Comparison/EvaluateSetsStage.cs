@@ -23,10 +23,8 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
         if (IsTaskDone(context.Folder, task)) return;
         var cell = cells[task];
         var protocol = context.Recipe.ToEvalProtocol(cell.Ipc);
-        var set = context.Made(cell).Set;
-        var r = NetworkResults.EvaluateEach(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), protocol.Networks, set.Digest(), k =>
-            SmallSetEvaluator.Evaluate(set, context.Data.Test, protocol with { OnlyNetwork = k }, (ulong)context.Recipe.Seed, context.Progress, context.Cancel)
-                .Accuracies.Single());
+        var r = NetworkResults.EvaluateSet(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), context.Made(cell).Set, context.Data.Test,
+                                           protocol, (ulong)context.Recipe.Seed, context.Progress, context.Cancel);
         AtomicFile.WriteAllText(cell.EvalPath(context.Folder), JsonSerializer.Serialize(
             new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks)));
     }
