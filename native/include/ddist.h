@@ -209,6 +209,8 @@ DD_API int dd_mse_loss(dd_tensor a, dd_tensor b, int64_t reduction, dd_tensor* o
 DD_API int dd_affine_grid(dd_tensor theta, const int64_t* size, int64_t ndim, uint8_t align_corners, dd_tensor* out);
 /* mode 0 bilinear, 1 nearest; padding 0 zeros, 1 border, 2 reflection */
 DD_API int dd_grid_sample(dd_tensor x, dd_tensor grid, int64_t mode, int64_t padding, uint8_t align_corners, dd_tensor* out);
+/* Bilinear, zero padding, as gathers: what dd_grid_sample runs on CUDA in deterministic mode (exposed for tests) */
+DD_API int dd_grid_sample_gather(dd_tensor x, dd_tensor grid, uint8_t align_corners, dd_tensor* out);
 DD_API int dd_interpolate_bilinear(dd_tensor x, int64_t oh, int64_t ow, uint8_t align_corners, dd_tensor* out);
 
 /* ---- autograd ---- */

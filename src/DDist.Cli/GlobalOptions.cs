@@ -13,7 +13,7 @@ public sealed class GlobalOptions
     public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON on stdout (progress goes to stderr)", Recursive = true };
     public Option<bool> Deterministic { get; } = new("--deterministic")
     {
-        Description = "Deterministic GPU kernels (cuDNN, CUDA ops, cuBLAS workspace), slower; ops without one (DSA's grid_sample backward) warn", Recursive = true,
+        Description = "Deterministic GPU kernels (cuDNN, CUDA ops, cuBLAS workspace; DSA's warps as gathers), slower; ops without one warn", Recursive = true,
     };
 
     public void AddTo(RootCommand root)

@@ -129,8 +129,16 @@ public static unsafe class Functional
     public enum SampleMode { Bilinear = 0, Nearest = 1 }
     public enum PaddingMode { Zeros = 0, Border = 1, Reflection = 2 }
 
+    /// <summary>torch.nn.functional.grid_sample: x (N,C,H,W) sampled at grid (N,Ho,Wo,2) in [-1, 1]. On CUDA in
+    /// deterministic mode (<see cref="Tensors.Deterministic"/>) the bilinear, zero-padded case runs as
+    /// <see cref="GridSampleByGather"/>, whose backward repeats bit for bit where grid_sample's does not.</summary>
     public static Tensor GridSample(Tensor x, Tensor grid, bool alignCorners, SampleMode mode = SampleMode.Bilinear, PaddingMode padding = PaddingMode.Zeros) =>
         Done(Native.dd_grid_sample(x.Ptr, grid.Ptr, (long)mode, (long)padding, alignCorners ? (byte)1 : (byte)0, out var r), r, x, grid);
+
+    /// <summary>Bilinear grid sampling with zero padding written as four gathers (one per corner of each sampling
+    /// point's cell): the same values and derivatives as <see cref="GridSample"/>, differentiable twice.</summary>
+    public static Tensor GridSampleByGather(Tensor x, Tensor grid, bool alignCorners) =>
+        Done(Native.dd_grid_sample_gather(x.Ptr, grid.Ptr, alignCorners ? (byte)1 : (byte)0, out var r), r, x, grid);
 
     public static Tensor InterpolateBilinear(Tensor x, int outH, int outW, bool alignCorners) =>
         Done(Native.dd_interpolate_bilinear(x.Ptr, outH, outW, alignCorners ? (byte)1 : (byte)0, out var r), r, x);

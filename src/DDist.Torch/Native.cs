@@ -134,6 +134,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int dd_mse_loss(nint a, nint b, long reduction, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_affine_grid(nint theta, long* size, long n, byte align, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_grid_sample(nint x, nint grid, long mode, long padding, byte align, out nint r);
+    [LibraryImport(Lib)] internal static partial int dd_grid_sample_gather(nint x, nint grid, byte align, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_interpolate_bilinear(nint x, long oh, long ow, byte align, out nint r);
 
     [LibraryImport(Lib)] internal static partial int dd_backward(nint t, nint grad, byte retain, byte create);

@@ -36,8 +36,9 @@ public static unsafe class Tensors
 
     /// <summary>Deterministic algorithms (torch.use_deterministic_algorithms with warn_only, cudnn.deterministic, cudnn
     /// benchmark off, a fixed cuBLAS workspace): on a GPU, cuDNN and CUDA ops take kernels that give the same bits on
-    /// every run, at some cost in speed; ops that have none (e.g. grid_sample's backward, which DSA's rotate and scale
-    /// use) warn and stay as they are. Set it before the first CUDA computation. The CPU kernels DDist uses repeat
+    /// every run, at some cost in speed; <see cref="Functional.GridSample"/> (DSA's rotate and scale) then samples
+    /// bilinearly through gathers on CUDA, grid_sample's own backward having no deterministic kernel; other ops without
+    /// one warn and stay as they are. Set it before the first CUDA computation. The CPU kernels DDist uses repeat
     /// already.</summary>
     public static bool Deterministic
     {

@@ -4,19 +4,23 @@ using DDist.Torch;
 namespace DDist.Diagnostics;
 
 /// <summary>The self-test's check of deterministic mode (<see cref="Tensors.Deterministic"/>, `--deterministic`): one
-/// trajectory-matching gradient in float32 (the problem of <see cref="UnrollReplayCheck"/>, without DSA), computed
-/// twice on the device from the same seed, must come out bit for bit the same. Without DSA because its rotate and scale
-/// go through grid_sample, whose CUDA backward accumulates with atomics and has no deterministic kernel in libtorch.
-/// Run only in deterministic mode: outside it, cuDNN may pick a different algorithm each time.</summary>
+/// trajectory-matching gradient in float32 (the problem of <see cref="UnrollReplayCheck"/>), computed twice on the device
+/// from the same seed, must come out bit for bit the same, without DSA and with it. With DSA the rotate and scale warps
+/// run as gathers on CUDA in this mode (<see cref="Functional.GridSample"/>): grid_sample's own CUDA backward
+/// accumulates with atomics and has no deterministic kernel in libtorch. Run only in deterministic mode: outside it,
+/// cuDNN may pick a different algorithm each time.</summary>
 public static class RepeatabilityCheck
 {
-    public static IReadOnlyList<SelfTestCheck> Run(Device device, int steps = 4)
+    public static IReadOnlyList<SelfTestCheck> Run(Device device, int steps = 4) =>
+        [.. Repeat(device, steps, dsa: false), .. Repeat(device, steps, dsa: true)];
+
+    private static IReadOnlyList<SelfTestCheck> Repeat(Device device, int steps, bool dsa)
     {
-        string name = $"deterministic mode repeats a matching gradient on {device} (ConvNet width 8, 12 images, {steps} steps, float32, no DSA)";
+        string name = $"deterministic mode repeats a matching gradient on {device} (ConvNet width 8, 12 images, {steps} steps, float32, {(dsa ? "DSA" : "no DSA")})";
         try
         {
-            using var first = UnrollReplayCheck.Gradient(device, UnrollMode.Full, steps, dtype: DType.Float32, dsa: false);
-            using var second = UnrollReplayCheck.Gradient(device, UnrollMode.Full, steps, dtype: DType.Float32, dsa: false);
+            using var first = UnrollReplayCheck.Gradient(device, UnrollMode.Full, steps, dtype: DType.Float32, dsa: dsa);
+            using var second = UnrollReplayCheck.Gradient(device, UnrollMode.Full, steps, dtype: DType.Float32, dsa: dsa);
             return [Compare($"{name}: d/d images", second.Images, first.Images), Compare($"{name}: d/d step size", second.StepSize, first.StepSize)];
         }
         catch (Exception e) when (e is TorchException or InvalidOperationException or ArgumentException or NotSupportedException)

@@ -41,6 +41,8 @@ public sealed record SelfTestCase(string Name, SelfTestInput[] Inputs, Func<Tens
         new("affine grid + grid sample", [new([2, 3, 8, 8]), new([2, 2, 3])],
             t => Functional.GridSample(t[0], Functional.AffineGrid(t[1] * 0.2 + Identity(t[1]), [2, 3, 8, 8], alignCorners: true), alignCorners: true),
             SecondOrder: false),
+        new("grid sample as gathers (deterministic mode on CUDA)", [new([2, 3, 8, 8]), new([2, 6, 7, 2])],
+            t => Functional.GridSampleByGather(t[0], t[1] * 0.6, alignCorners: false)),
         new("bilinear resize", [new([2, 3, 6, 6])], t => Functional.InterpolateBilinear(t[0], 9, 9, alignCorners: false), SecondOrder: false),
         new("shape ops", [new([2, 3, 4, 4]), new([2, 3, 4, 4])],
             t => Tensors.Cat([t[0].Flip(3), t[1].Roll([1], [2])], 1).Pad([1, 1, 1, 1]).IndexSelect(1, Index(t[0], [5, 0, 2])), SecondOrder: false),

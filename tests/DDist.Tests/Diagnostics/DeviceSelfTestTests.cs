@@ -129,13 +129,13 @@ public sealed class DeviceSelfTestTests(ITestOutputHelper output)
         {
             Tensors.Deterministic = true;
             var report = DeviceSelfTest.Run(Device.Cpu, [SelfTestCase.Ops()[2]]);
-            Assert.Equal(2, Repeats(report));
+            Assert.Equal(4, Repeats(report));   // images and step size, without DSA and with it
             Assert.True(report.Passed, string.Join("\n", report.Checks.Where(c => !c.Passed).Select(c => $"{c.Name}: {c.Error ?? c.MaxAbsDiff.ToString("G3")}")));
 
             var (code, json, error) = CliRun.Run("selftest", "--matching-only", "--syn-steps", "2", "--deterministic", "--json");
             Assert.True(code == 0, error);
             using var doc = JsonDocument.Parse(json);
-            Assert.Equal(7, doc.RootElement.GetProperty("checks").GetInt32());   // the 5 of the plain run and the 2 repeats
+            Assert.Equal(9, doc.RootElement.GetProperty("checks").GetInt32());   // the 5 of the plain run and the 4 repeats
         }
         finally { Tensors.Deterministic = false; }
     }
