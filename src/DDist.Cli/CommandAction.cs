@@ -41,5 +41,7 @@ public static class CommandAction
         return code;
     }
 
-    private static string OneLine(Exception e) => string.Join("; ", e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>The message on one line: its lines joined by "; ", a heading's colon joining its first line.</summary>
+    private static string OneLine(Exception e) =>
+        string.Join("; ", e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Replace(":; ", ": ");
 }

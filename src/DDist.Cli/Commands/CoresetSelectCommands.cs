@@ -38,13 +38,15 @@ public static class CoresetSelectCommands
             var path = ctx.RequireOut("select forgetting", "FILE.safetensors");
             int n = CommonOptions.Positive(parse.GetValue(ipc), 0, "--ipc");
             var scoresPath = parse.GetValue(scores)!;
-            if (!File.Exists(scoresPath)) throw new CliException($"{scoresPath}: no such score file");
             var s = DifficultyScores.Load(scoresPath);
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
+            if (s.Dataset != data.Name)
+                throw new InvalidDataException($"{scoresPath}: metadata field 'dataset' is '{s.Dataset}', but the selection is from '{data.Name}'");
+            s.CheckAgainst(data.Train.Labels.To(Torch.DType.Int64, Torch.Device.Cpu).ToArray<long>(), scoresPath);
             using var set = CoresetSelection.Forgetting(data.Train, s, n, CoresetSelection.Info(data.Train, "forgetting", n, (int)ctx.Seed, new() { ["scores"] = s.Source }));
             set.Save(path);
             ctx.WriteResult(new { path, dataset = data.Name, method = "forgetting", ipc = n, images = set.Count },
-                o => o.WriteLine($"{path}: {set.Count} images ({n} per class) of {data.Name}, forgetting ({s.Source})"));
+                o => o.WriteLine($"{path}: {set.Count} images ({n} per class) of {data.Name}, forgetting ({scoresPath})"));
             return ExitCodes.Ok;
         });
         return cmd;

@@ -39,7 +39,7 @@ public static class ReportCommands
             if (n < 1) throw new CliException($"--per-class {n}: must be at least 1");
             using var s = SmallSet.Load(path);
             var normalization = NormalizationText.TryResolve(s.Info.Normalization);
-            using var canvas = ImageGrid.Render(s, new GridOptions { PerClass = n }, normalization);
+            using var canvas = Render(path, s, n, normalization);
             PngFile.Save(canvas, outPath);
             var top = SoftLabelText.TopLabels(s, 3);
             ctx.WriteResult(new { png = Path.GetFullPath(outPath), width = canvas.Width, height = canvas.Height,
@@ -53,5 +53,12 @@ public static class ReportCommands
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The grid; a set whose images do not fit the normalisation it names is bad data in its file.</summary>
+    private static SkiaSharp.SKBitmap Render(string path, SmallSet set, int perClass, DDist.Data.Normalization? normalization)
+    {
+        try { return ImageGrid.Render(set, new GridOptions { PerClass = perClass }, normalization); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}"); }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Win32.SafeHandles;
@@ -66,10 +67,15 @@ public sealed class SafeTensorsFile : IDisposable
         return new SafeTensorsFile(path, handle, dataStart, entries, metadata);
     }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static JsonObject ParseHeaderJson(string path, byte[] json)
     {
         if (json.Length == 0 || json[0] != (byte)'{')
             throw new InvalidDataException($"{path}: the JSON header must start with '{{'; not a safetensors file");
+        // The parser validates UTF-8 only where it decodes a string, late and as an InvalidOperationException.
+        try { StrictUtf8.GetCharCount(json); }
+        catch (DecoderFallbackException e) { throw new InvalidDataException($"{path}: safetensors header is not valid UTF-8 (byte {e.Index})"); }
         JsonNode? root;
         try { root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: safetensors header is not valid JSON ({e.Message})"); }

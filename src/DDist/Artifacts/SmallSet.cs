@@ -79,18 +79,32 @@ public sealed class SmallSet : IDisposable
         if (format != FormatV1 && format != FormatV2)
             throw new InvalidDataException($"{path}: metadata field 'format' is '{format}', expected '{FormatV1}' or '{FormatV2}'");
         Tensor Get(string name) => t.TryGetValue(name, out var v) ? v : throw new InvalidDataException($"{path}: tensor '{name}' missing");
-        var info = JsonSerializer.Deserialize<SmallSetInfo>(Need("ddist"), Json)
-                   ?? throw new InvalidDataException($"{path}: metadata field 'ddist' is empty");
+        Tensor Vector(string name, params DType[] dtypes)
+        {
+            var v = Get(name);
+            if (v.Dim != 1 || !dtypes.Contains(v.DType))
+                throw new InvalidDataException($"{path}: tensor '{name}' is {v.DType} [{string.Join(",", v.Shape)}], expected a vector (N) of {string.Join(" or ", dtypes)}");
+            return v;
+        }
+        SmallSetInfo info;
+        try
+        {
+            info = JsonSerializer.Deserialize<SmallSetInfo>(Need("ddist"), Json) ?? throw new InvalidDataException($"{path}: metadata field 'ddist' is empty");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: metadata field 'ddist' is not a small set's description: {e.Message}"); }
         Dictionary<string, Tensor>? zca = null;
         foreach (var (k, v) in t)
             if (k.StartsWith("zca.")) (zca ??= new())[k[4..]] = v;
+        var images = Get("images");
+        if (images.DType is not (DType.Float32 or DType.Float64))
+            throw new InvalidDataException($"{path}: tensor 'images' is {images.DType}, expected Float32 (or Float64)");
         var set = new SmallSet
         {
-            Images = Get("images"),
-            Labels = Get("labels"),
-            IsDistilled = Get("distilled").ToArray<byte>().Select(b => b != 0).ToArray(),
-            SourceIndex = Get("source_index").ToArray<long>(),
-            LearnedLr = t.TryGetValue("learned_lr", out var lr) ? lr.ToArray<double>()[0] : null,
+            Images = images.To(DType.Float32),
+            Labels = Vector("labels", DType.Int64, DType.Int32).To(DType.Int64),
+            IsDistilled = Vector("distilled", DType.UInt8, DType.Bool).To(DType.UInt8).ToArray<byte>().Select(b => b != 0).ToArray(),
+            SourceIndex = Vector("source_index", DType.Int64, DType.Int32).To(DType.Int64).ToArray<long>(),
+            LearnedLr = t.ContainsKey("learned_lr") ? LearnedStepSize(path, Get("learned_lr")) : null,
             Zca = zca,
             SoftLabels = Artifacts.SoftLabels.ReadFrom(path, t, meta),
             Steps = LearnedSteps.ReadFrom(path, t, meta),
@@ -116,10 +130,31 @@ public sealed class SmallSet : IDisposable
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    /// <summary>The learned step size: one positive, finite number (an evaluation would otherwise train with it silently).</summary>
+    private static double LearnedStepSize(string path, Tensor lr)
+    {
+        if (lr.NumEl != 1 || lr.DType is not (DType.Float64 or DType.Float32))
+            throw new InvalidDataException($"{path}: tensor 'learned_lr' is {lr.DType} [{string.Join(",", lr.Shape)}], expected one Float64");
+        double value = lr.To(DType.Float64).ToArray<double>()[0];
+        return double.IsFinite(value) && value > 0 ? value
+            : throw new InvalidDataException($"{path}: tensor 'learned_lr' is {value}, expected a positive finite step size");
+    }
+
     private void Validate(string path)
     {
         var n = Images.Size(0);
         if (Images.Dim != 4) throw new InvalidDataException($"{path}: 'images' must be (N,C,H,W), got [{string.Join(",", Images.Shape)}]");
+        if (Info.NumClasses < 1) throw new InvalidDataException($"{path}: metadata 'ddist' NumClasses is {Info.NumClasses}, expected at least 1");
+        if (n > 0)
+            using (new TensorScope())
+            {
+                var notFinite = Images.IsFinite().LogicalNot().To(DType.Float32).View(n, -1).Sum(1).To(Device.Cpu).ToArray<float>();
+                int bad = Array.FindIndex(notFinite, c => c > 0);
+                if (bad >= 0) throw new InvalidDataException($"{path}: 'images' holds NaN or infinite pixels (image {bad})");
+                var labels = Labels.To(DType.Int64, Device.Cpu).ToArray<long>();
+                if (labels.Min() < 0 || labels.Max() >= Info.NumClasses)
+                    throw new InvalidDataException($"{path}: 'labels' range over [{labels.Min()}, {labels.Max()}], expected classes in [0, {Info.NumClasses})");
+            }
         if (Labels.NumEl != n) throw new InvalidDataException($"{path}: 'labels' has {Labels.NumEl} entries, images has {n}");
         if (IsDistilled.Length != n) throw new InvalidDataException($"{path}: 'distilled' has {IsDistilled.Length} entries, images has {n}");
         if (SourceIndex.Length != n) throw new InvalidDataException($"{path}: 'source_index' has {SourceIndex.Length} entries, images has {n}");

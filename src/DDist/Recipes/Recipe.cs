@@ -39,6 +39,8 @@ public sealed record Recipe
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A null where the recipe's type has no null (a section, a list) fails here, naming the field.
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Reads and validates a recipe file. Unknown fields, missing required ones and bad values all fail here.</summary>

@@ -82,9 +82,17 @@ public sealed record DifficultyScores
             : throw new InvalidDataException($"{path}: metadata field '{key}' missing; not a DDist score file (format {Format})");
         if (Need("format") != Format)
             throw new InvalidDataException($"{path}: metadata field 'format' is '{meta["format"]}', expected '{Format}'");
+        Tensor Vector(string name)
+        {
+            var t = file.Read(name);
+            if (t.Dim == 1) return t;
+            var shape = string.Join(",", t.Shape);
+            t.Dispose();
+            throw new InvalidDataException($"{path}: tensor '{name}' has shape [{shape}], expected one entry per training example (a vector)");
+        }
         double[] ReadDoubles(string name)
         {
-            using var t = file.Read(name);
+            using var t = Vector(name);
             using var d = t.To(DType.Float64);
             return d.ToArray<double>();
         }
@@ -92,7 +100,7 @@ public sealed record DifficultyScores
         long[]? labels = null;
         if (file.Contains("labels"))
         {
-            using var t = file.Read("labels");
+            using var t = Vector("labels");
             using var l = t.To(DType.Int64);
             labels = l.ToArray<long>();
         }

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using DDist.Artifacts;
 using DDist.Models;
+using DDist.Torch;
 using DDist.Tests.Data;
 using static DDist.Tests.Cli.CliRun;
 
@@ -34,6 +36,27 @@ public sealed class CliTests : IDisposable
         var path = Path.Combine(_dir, "junk.safetensors");
         File.WriteAllText(path, "not a safetensors file");
         AssertFails(Run("eval", path), path);
+    }
+
+    /// <summary>A set that names no dataset, or does not fit the one it names, is bad data in its file: refused
+    /// before any network trains (exit 65), naming the file.</summary>
+    [Fact]
+    public void ASetThatDoesNotFitItsDatasetIsRefusedBeforeTraining()
+    {
+        foreach (var (dataset, size, expected) in new[] { ("nosuchset", 28L, "'nosuchset'"), ("fashion-mnist", 32L, "images are [2,1,32,32]") })
+        {
+            var path = Path.Combine(_dir, $"{dataset}-{size}.safetensors");
+            using (var set = new SmallSet
+            {
+                Images = Tensors.Zeros([2, 1, size, size]), Labels = Tensors.FromArray(new long[] { 0, 1 }), IsDistilled = [false, false], SourceIndex = [0, 1],
+                Info = new SmallSetInfo { Dataset = dataset, Normalization = "fashion-mnist-dc", Method = "random", Ipc = 1, NumClasses = 10 },
+            }) set.Save(path);
+            var r = Run("eval", path, "--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "1");
+            Assert.Equal(DDist.Cli.ExitCodes.DataError, r.Code);
+            Assert.Contains($"{path}: ", r.Err);
+            Assert.Contains(expected, r.Err);
+            Assert.DoesNotContain("networks]", r.Err);   // no training began
+        }
     }
 
     [Fact]

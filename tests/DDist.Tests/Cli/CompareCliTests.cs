@@ -272,6 +272,22 @@ public sealed class CoresetSelectCliTests : IDisposable
                                      .OrderByDescending(i => scores[i]).ThenBy(i => i).Take(3).Select(i => (long)i);
             Assert.Equal(expected, set.SourceIndex.Skip(3 * c).Take(3));
         }
+
+        // Scores of another dataset, or of too few examples, are refused as bad data naming the file given.
+        foreach (var (dataset, count, field) in new[] { ("fashion-mnist", labels.Length, "'dataset'"), ("mnist", 100, "'scores'") })
+        {
+            var other = Path.Combine(_dir, $"other-{dataset}-{count}.safetensors");
+            new DDist.Selection.DifficultyScores
+            {
+                Scores = scores[..count], Kind = DDist.Selection.ScoreKind.Forgetting, Direction = DDist.Selection.HardEnd.High,
+                Dataset = dataset, Source = "elsewhere.npy",
+            }.Save(other);
+            var refused = Run("select", "forgetting", "--dataset", "mnist", "--ipc", "3", "--scores", other, "--out", setPath + ".x");
+            Assert.Equal(DDist.Cli.ExitCodes.DataError, refused.Code);
+            Assert.Contains($"{other}: ", refused.Err);
+            Assert.Contains(field, refused.Err);
+            Assert.False(File.Exists(setPath + ".x"));
+        }
     }
 
     [RealDataFact("mnist")]
