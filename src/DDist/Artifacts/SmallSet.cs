@@ -79,12 +79,14 @@ public sealed class SmallSet : IDisposable
         if (format != FormatV1 && format != FormatV2)
             throw new InvalidDataException($"{path}: metadata field 'format' is '{format}', expected '{FormatV1}' or '{FormatV2}'");
         Tensor Get(string name) => t.TryGetValue(name, out var v) ? v : throw new InvalidDataException($"{path}: tensor '{name}' missing");
+        // Close types to the writer's (a set written from NumPy: float64 images, int32 labels) are converted; the writer's own pass as they are.
+        static Tensor As(Tensor v, DType dtype) => v.DType == dtype ? v : v.To(dtype);
         Tensor Vector(string name, params DType[] dtypes)
         {
             var v = Get(name);
             if (v.Dim != 1 || !dtypes.Contains(v.DType))
                 throw new InvalidDataException($"{path}: tensor '{name}' is {v.DType} [{string.Join(",", v.Shape)}], expected a vector (N) of {string.Join(" or ", dtypes)}");
-            return v;
+            return As(v, dtypes[0]);
         }
         SmallSetInfo info;
         try
@@ -100,10 +102,10 @@ public sealed class SmallSet : IDisposable
             throw new InvalidDataException($"{path}: tensor 'images' is {images.DType}, expected Float32 (or Float64)");
         var set = new SmallSet
         {
-            Images = images.To(DType.Float32),
-            Labels = Vector("labels", DType.Int64, DType.Int32).To(DType.Int64),
-            IsDistilled = Vector("distilled", DType.UInt8, DType.Bool).To(DType.UInt8).ToArray<byte>().Select(b => b != 0).ToArray(),
-            SourceIndex = Vector("source_index", DType.Int64, DType.Int32).To(DType.Int64).ToArray<long>(),
+            Images = As(images, DType.Float32),
+            Labels = Vector("labels", DType.Int64, DType.Int32),
+            IsDistilled = Vector("distilled", DType.UInt8, DType.Bool).ToArray<byte>().Select(b => b != 0).ToArray(),
+            SourceIndex = Vector("source_index", DType.Int64, DType.Int32).ToArray<long>(),
             LearnedLr = t.ContainsKey("learned_lr") ? LearnedStepSize(path, Get("learned_lr")) : null,
             Zca = zca,
             SoftLabels = Artifacts.SoftLabels.ReadFrom(path, t, meta),
@@ -135,7 +137,7 @@ public sealed class SmallSet : IDisposable
     {
         if (lr.NumEl != 1 || lr.DType is not (DType.Float64 or DType.Float32))
             throw new InvalidDataException($"{path}: tensor 'learned_lr' is {lr.DType} [{string.Join(",", lr.Shape)}], expected one Float64");
-        double value = lr.To(DType.Float64).ToArray<double>()[0];
+        double value = lr.DType == DType.Float64 ? lr.ToArray<double>()[0] : lr.ToArray<float>()[0];
         return double.IsFinite(value) && value > 0 ? value
             : throw new InvalidDataException($"{path}: tensor 'learned_lr' is {value}, expected a positive finite step size");
     }
