@@ -7,7 +7,8 @@ namespace DDist.Pipeline;
 
 /// <summary>recipe.json in an output folder: the recipe whose results the folder holds. A folder takes one recipe, of
 /// whatever kind (a SelMatch/MTT run, a comparison, DD/SLD, DATM/TESLA): running another into it is refused, naming the
-/// first field that differs, so no run mixes its files with another's or overwrites the record of what made them.</summary>
+/// first field that differs, so no run mixes its files with another's or overwrites the record of what made them. A
+/// folder holding nothing but the recipe (its run stopped before any result) takes another.</summary>
 public static class FolderRecipe
 {
     public const string FileName = "recipe.json";
@@ -23,11 +24,16 @@ public static class FolderRecipe
         {
             var kept = File.ReadAllText(path);
             if (kept == recipeJson) return;
-            if (RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference)
+            // A folder whose recipe stopped before making anything (a dataset not found, say) is free for the corrected one.
+            if (RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference && HoldsResults(dir, path))
                 throw new InvalidDataException($"{path}: {dir} holds the results of another recipe ({difference}); use another --out");
         }
         AtomicFile.WriteAllText(path, recipeJson);
     }
+
+    /// <summary>Whether anything but the recipe file was written into the folder (empty sub-folders do not count).</summary>
+    private static bool HoldsResults(string dir, string recipePath) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any(f => Path.GetFullPath(f) != Path.GetFullPath(recipePath));
 
     /// <summary>Recipe text as JSON, read as recipes are (comments and trailing commas allowed).</summary>
     private static JsonNode? Parse(string path, string text)

@@ -36,6 +36,8 @@ public sealed record ExpertRecipe
         e.Need(Count >= 1, "count", $"is {Count}, expected ≥ 1 (SelMatch, MTT, DATM and TESLA need expert trajectories)");
         e.Need(Epochs >= 1, "epochs", $"is {Epochs}, expected ≥ 1");
         e.Need(Lr > 0, "lr", $"is {Lr}, expected > 0");
+        e.Need(Momentum >= 0, "momentum", $"is {Momentum}, expected ≥ 0");
+        e.Need(WeightDecay >= 0, "weightDecay", $"is {WeightDecay}, expected ≥ 0");
         e.Need(BatchSize >= 1, "batchSize", $"is {BatchSize}, expected ≥ 1");
         e.Need(Augmentation is "none" or "dsa", "augmentation", $"is '{Augmentation}', expected 'none' or 'dsa'");
         if (TrainPerClass is int tpc && spec is not null)

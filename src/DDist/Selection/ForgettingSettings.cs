@@ -29,6 +29,8 @@ public record ForgettingSettings
         e.Need(Runs >= 1, "runs", $"is {Runs}, expected ≥ 1");
         e.Need(Epochs >= 2, "epochs", $"is {Epochs}, expected ≥ 2 (forgetting needs consecutive presentations)");
         e.Need(Lr > 0, "lr", $"is {Lr}, expected > 0");
+        e.Need(Momentum >= 0, "momentum", $"is {Momentum}, expected ≥ 0");
+        e.Need(WeightDecay >= 0, "weightDecay", $"is {WeightDecay}, expected ≥ 0");
         e.Need(BatchSize >= 1, "batchSize", $"is {BatchSize}, expected ≥ 1");
         e.Need(!Nesterov || Momentum > 0, "nesterov", $"is true while momentum is {Momentum} (Nesterov needs momentum > 0)");
         e.Try("neverLearned", () => NeverLearnedRules.Parse(NeverLearned, e.Path("neverLearned")));

@@ -146,12 +146,28 @@ public sealed class CompareCliTests : IDisposable
             var outDir = Path.Combine(_dir, $"kind-{Guid.NewGuid():N}");
             Directory.CreateDirectory(outDir);
             File.Copy(kept, Path.Combine(outDir, "recipe.json"));
+            File.WriteAllText(Path.Combine(outDir, "result-of-the-kept-recipe.json"), "{}");
             var r = Run([.. run, "--out", outDir]);
             Assert.Equal(DDist.Cli.ExitCodes.DataError, r.Code);
             Assert.Contains("holds the results of another recipe", r.Err);
             Assert.Equal(File.ReadAllText(kept), File.ReadAllText(Path.Combine(outDir, "recipe.json")));
-            Assert.Equal(["recipe.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName));
+            Assert.Equal(["recipe.json", "result-of-the-kept-recipe.json"], Directory.GetFileSystemEntries(outDir).Select(Path.GetFileName).Order());
         }
+    }
+
+    /// <summary>A run that stopped before making anything (its dataset not found, say) leaves only its recipe: the
+    /// corrected recipe takes the folder; once a result is there, another recipe is refused.</summary>
+    [Fact]
+    public void AFolderHoldingOnlyAnotherRecipeIsTakenByTheNext()
+    {
+        var dir = Path.Combine(_dir, "claim");
+        DDist.Pipeline.FolderRecipe.Claim(dir, """{"name":"a","seed":1}""");
+        Directory.CreateDirectory(Path.Combine(dir, "experts"));   // a stage that began and made nothing
+        DDist.Pipeline.FolderRecipe.Claim(dir, """{"name":"a","seed":2}""");
+        Assert.Equal("""{"name":"a","seed":2}""", File.ReadAllText(Path.Combine(dir, "recipe.json")));
+        File.WriteAllText(Path.Combine(dir, "experts", "expert-0.safetensors"), "");
+        var e = Assert.Throws<InvalidDataException>(() => DDist.Pipeline.FolderRecipe.Claim(dir, """{"name":"a","seed":3}"""));
+        Assert.Contains("'seed' is 2 there, 3 here", e.Message);
     }
 
     [Fact]

@@ -163,6 +163,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"ipc\": 300", "\"ipc\": 6001", "ipc", "smallest class")]
     [InlineData("\"offset\": \"fraction-of-class\"", "\"offset\": \"middle\"", "window.offset", "middle")]
     [InlineData("\"maxStartEpoch\": 3", "\"maxStartEpoch\": 9", "distill.maxStartEpoch", "experts.epochs is 6")]
+    [InlineData("\"lr\": 0.03,\n    \"momentum\": 0,", "\"lr\": 0.03,\n    \"momentum\": -0.5,", "experts.momentum", "-0.5")]
+    [InlineData("\"momentum\": 0.9,\n    \"weightDecay\": 0.0005", "\"momentum\": 0.9,\n    \"weightDecay\": -1", "scores.weightDecay", "-1")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     public void BadFieldFailsBeforeAnyWorkNamingTheField(string from, string to, string field, string detail)
