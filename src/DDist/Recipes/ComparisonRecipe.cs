@@ -45,7 +45,7 @@ public sealed record ComparisonRecipe
     {
         try
         {
-            var node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false });
             return node is JsonObject o && o["kind"] is JsonValue v && v.TryGetValue<string>(out var s) && s == KindName;
         }
         catch (JsonException) { return false; }
@@ -56,7 +56,7 @@ public sealed record ComparisonRecipe
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
         ComparisonRecipe recipe;
         try { recipe = JsonSerializer.Deserialize<ComparisonRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
-        catch (JsonException e) { throw new RecipeException(path, [e.Message]); }
+        catch (JsonException e) { throw RecipeException.FromJson(path, e); }
         recipe.Validate(path);
         return recipe;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using DDist.Augment;
 using DDist.Data;
 using DDist.Distillation;
@@ -39,8 +40,10 @@ public sealed record Recipe
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // A null where the recipe's type has no null (a section, a list) fails here, naming the field.
+        // A null where the recipe's type has no null (a section, a list) fails here, naming the field; so does a field
+        // given twice (the reader would keep the last).
         RespectNullableAnnotations = true,
+        AllowDuplicateProperties = false,
     };
 
     /// <summary>Reads and validates a recipe file. Unknown fields, missing required ones and bad values all fail here.</summary>
@@ -49,7 +52,7 @@ public sealed record Recipe
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
         Recipe recipe;
         try { recipe = JsonSerializer.Deserialize<Recipe>(File.ReadAllText(path), Json) ?? throw new RecipeException(path, ["the file is empty"]); }
-        catch (JsonException e) { throw new RecipeException(path, [e.Message]); }
+        catch (JsonException e) { throw RecipeException.FromJson(path, e); }
         recipe = recipe with { Directory = Path.GetDirectoryName(Path.GetFullPath(path)) };
         recipe.Validate(path);
         return recipe;
@@ -151,6 +154,38 @@ public sealed class RecipeException(string source, IReadOnlyList<string> errors)
     : Exception($"{source}: invalid recipe:\n  " + string.Join("\n  ", errors))
 {
     public IReadOnlyList<string> Errors { get; } = errors;
+
+    /// <summary>What the JSON reader refused, said in the recipe's terms (its field path and what the field takes)
+    /// rather than the reader's (.NET member and type names).</summary>
+    public static RecipeException FromJson(string source, JsonException e)
+    {
+        string path = e.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "";
+        string field = path == "" ? "the recipe" : $"field '{path}'";
+        string at = e.LineNumber is long line ? $" (line {line + 1})" : "";
+        string m = e.Message;
+        string text =
+            m.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) ? $"{field} is not a field of this recipe{at}"
+            : m.Contains("doesn't allow setting null values", StringComparison.Ordinal) ? $"{field} is null{at}, expected a value"
+            : m.Contains("missing required properties", StringComparison.Ordinal)
+                ? $"{(path == "" ? "the recipe" : $"section '{path}'")} lacks required field(s) {m[(m.IndexOf("including: ", StringComparison.Ordinal) + 11)..].TrimEnd('.')}"
+            : m.Contains("could not be converted to", StringComparison.Ordinal) ? $"{field}{at} is not {Expected(m)}"
+            : m.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"{field} appears twice{at}"
+            : $"not valid JSON{at}: {m}";
+        return new RecipeException(source, [text]);
+    }
+
+    /// <summary>The kind of value a "could not be converted to T" message asked for.</summary>
+    private static string Expected(string message) =>
+        Regex.Match(message, @"converted to ([\w.\[\]`]+)").Groups[1].Value.TrimEnd('.') switch
+        {
+            "System.Int32" or "System.Int64" or "System.UInt64" => "an integer",
+            "System.Double" or "System.Single" => "a number",
+            "System.String" => "a string",
+            "System.Boolean" => "true or false",
+            var t when t.EndsWith("[]", StringComparison.Ordinal) || t.Contains("List", StringComparison.Ordinal) => "a list",
+            var t when t.StartsWith("System.Nullable", StringComparison.Ordinal) => "a number or null",
+            _ => "an object",
+        };
 }
 
 /// <summary>How outputs name the data every choice of a run (β, successive halving, best iteration) was made on.</summary>

@@ -52,7 +52,7 @@ public sealed record UnrolledRecipe
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
         UnrolledRecipe r;
         try { r = JsonSerializer.Deserialize<UnrolledRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
-        catch (JsonException e) { throw new RecipeException(path, [e.Message]); }
+        catch (JsonException e) { throw RecipeException.FromJson(path, e); }
         var errors = r.Check();
         if (errors.Count > 0) throw new RecipeException(path, errors);
         return r;

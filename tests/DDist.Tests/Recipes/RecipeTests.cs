@@ -176,6 +176,23 @@ public class RecipeTests : IDisposable
         Assert.Contains(path, ex.Message);
     }
 
+    /// <summary>What the JSON reader refuses is said in the recipe's terms: the field's path and what it takes, not
+    /// the .NET member or type behind it.</summary>
+    [Theory]
+    [InlineData("\"seed\": 0,", "\"seed\": 0, \"sedd\": 1,", "field 'sedd' is not a field of this recipe")]
+    [InlineData("\"ipc\": 300,", "\"ipc\": \"300\",", "is not an integer")]
+    [InlineData("\"seed\": 0,", "\"seed\": 0, \"seed\": 1,", "field 'seed' appears twice")]
+    [InlineData("\"ipc\": 300,", "\"ipc\": 300, \"compare\": null,", "field 'compare' is null")]
+    public void JsonErrorsNameTheFieldInTheRecipesTerms(string from, string to, string expected)
+    {
+        var path = WriteVariant(t => t.Contains(from) ? t.Replace(from, to) : throw new InvalidOperationException($"test edit '{from}' not found"));
+        var message = Assert.Throws<RecipeException>(() => Recipe.Load(path)).Message;
+        Assert.Contains(expected, message);
+        Assert.StartsWith(path, message);
+        Assert.DoesNotContain("DDist.", message);
+        Assert.DoesNotContain("System.", message);
+    }
+
     [Fact]
     public void UnrollModeComesFromTheRecipeOrFromSynSteps()
     {
