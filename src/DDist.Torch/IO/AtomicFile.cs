@@ -8,10 +8,12 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
+        for (var up = dir; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
+            if (File.Exists(up)) throw new IOException($"{full}: cannot write: {up} is a file, not a folder");
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(dir);
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 write(fs);
@@ -19,10 +21,12 @@ public static class AtomicFile
             }
             File.Move(tmp, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
             // Best effort: the original exception is what the caller needs to see.
-            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            try { File.Delete(tmp); } catch (Exception d) when (d is IOException or UnauthorizedAccessException) { }
+            // Named by the file asked for, not the temporary sibling the system names (a read-only or virtual folder).
+            if (e is IOException or UnauthorizedAccessException) throw new IOException($"{full}: cannot write: {e.Message.Replace(tmp, full)}", e);
             throw;
         }
     }

@@ -56,6 +56,25 @@ public class AtomicFileTests
         Assert.Equal("x", File.ReadAllText(path));
     }
 
+    /// <summary>A target that cannot be written is named in the error, never the temporary sibling the system saw.</summary>
+    [Fact]
+    public void AnUnwritableTargetIsNamedAsGiven()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.File("a-file");
+        File.WriteAllText(file, "");
+        var under = Path.Combine(file, "sub", "out.json");
+        var e = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(under, "x"));
+        Assert.Equal($"{under}: cannot write: {file} is a file, not a folder", e.Message);
+
+        var folder = dir.File("as-folder");
+        Directory.CreateDirectory(folder);
+        var moved = Assert.Throws<IOException>(() => AtomicFile.WriteAllText(folder, "x"));   // a folder where the file goes
+        Assert.StartsWith($"{folder}: cannot write: ", moved.Message);
+        Assert.DoesNotContain(".tmp", moved.Message);
+        Assert.Equal(["a-file"], dir.FileNames());   // no temporary left behind
+    }
+
     [Fact]
     public void SafeTensorsSaveThatFailsKeepsThePreviousFile()
     {
