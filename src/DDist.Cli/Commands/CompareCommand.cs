@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using DDist.Pipeline;
 using DDist.Recipes;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -43,7 +44,7 @@ public static class CompareCommand
     /// <summary>`ddist distill RECIPE --method dc|dsa|dm`: makes the method's sets at the recipe's IPCs, no evaluation.</summary>
     public static int Distill(CliContext ctx, string path, string method)
     {
-        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        InputFile.Require(path, "recipe file");
         if (!ComparisonRecipe.IsComparison(path))
             throw new CliException($"{path}: --method {method} needs a comparison recipe (\"kind\": \"comparison\", e.g. recipes/mnist-family-cpu.json); this is a SelMatch recipe");
         var r = Load(path);
@@ -61,7 +62,7 @@ public static class CompareCommand
 
     private static ComparisonRecipe Load(string path)
     {
-        if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+        InputFile.Require(path, "recipe file");
         return ComparisonRecipe.Load(path);
     }
 

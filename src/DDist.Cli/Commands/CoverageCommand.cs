@@ -3,6 +3,7 @@ using DDist.Artifacts;
 using DDist.Data;
 using DDist.Selection;
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class CoverageCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var paths = parse.GetValue(sets)!;
-            foreach (var p in paths) if (!File.Exists(p)) throw new CliException($"{p}: no such small-set file");
+            foreach (var p in paths) InputFile.Require(p, "small-set file");
             var loaded = paths.Select(SmallSet.Load).ToList();
             try
             {

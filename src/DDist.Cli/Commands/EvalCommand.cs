@@ -4,6 +4,7 @@ using DDist.Augment;
 using DDist.Data;
 using DDist.Evaluation;
 using DDist.Pipeline;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -22,7 +23,7 @@ public static class EvalCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(setPath)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such small-set file", path);
+            InputFile.Require(path, "small-set file");
             using var set = SmallSet.Load(path);
             using var zca = set.Zca is null ? null : ZcaTransform.FromTensors(set.Zca, ctx.Device);
             using var data = DataOf(path, set, ctx, zca);

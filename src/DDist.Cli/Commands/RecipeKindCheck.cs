@@ -1,4 +1,5 @@
 using DDist.Recipes;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal static class RecipeKindCheck
     /// <summary>The recipe's schema, from its sections; a missing file or invalid JSON is an error naming the file.</summary>
     public static RecipeKind Of(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe file", path);
+        InputFile.Require(path, "recipe file");
         try { return RecipeKinds.Of(path); }
         catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e); }
     }

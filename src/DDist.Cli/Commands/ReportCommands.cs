@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DDist.Artifacts;
 using DDist.Reporting;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -33,7 +34,7 @@ public static class ReportCommands
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(set)!;
-            if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such small-set file", path);
+            InputFile.Require(path, "small-set file");
             var outPath = ctx.RequireOut("show", "FILE.png");
             int n = parse.GetValue(perClass);
             if (n < 1) throw new CliException($"--per-class {n}: must be at least 1");

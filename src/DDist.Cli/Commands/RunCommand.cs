@@ -4,6 +4,7 @@ using DDist.Pipeline;
 using DDist.Pipeline.Executors;
 using DDist.Recipes;
 using DDist.Selection;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -126,7 +127,7 @@ public static class RunCommand
 
     internal static Recipe LoadRecipe(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe file", path);
+        InputFile.Require(path, "recipe file");
         return Recipe.Load(path);
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DDist.Pipeline;
 using DDist.Recipes;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class SoftLabelDistillCommand
     /// <param name="unroll">--unroll: full, exact or tesla, overriding the recipe's matching.unroll; null keeps it.</param>
     public static int Run(CliContext ctx, string recipePath, string method, string? unroll = null)
     {
-        if (!File.Exists(recipePath)) throw new CliException($"{recipePath}: no such recipe file");
+        InputFile.Require(recipePath, "recipe file");
         var recipe = SoftLabelRecipe.Load(recipePath);
         if (unroll is not null)
         {

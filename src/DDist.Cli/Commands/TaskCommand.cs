@@ -3,6 +3,7 @@ using DDist.Pipeline;
 using DDist.Pipeline.Executors;
 using DDist.Pipeline.Stages;
 using DDist.Recipes;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -26,7 +27,7 @@ public static class TaskCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
-            if (!File.Exists(path)) throw new CliException($"{path}: no such recipe file");
+            InputFile.Require(path, "recipe file");
             var outDir = ctx.RequireOut("task", "DIR");
             var c = ComparisonRecipe.IsComparison(path) ? ComparisonRecipe.Load(path) : null;
             var r = c is null ? RunCommand.WithUnroll(RunCommand.LoadRecipe(path), parse.GetValue(unroll)) : null;

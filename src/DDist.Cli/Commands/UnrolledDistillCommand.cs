@@ -4,6 +4,7 @@ using DDist.Distillation.Unrolled;
 using DDist.Distillation.Unrolling;
 using DDist.Recipes;
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Cli.Commands;
 
@@ -17,7 +18,7 @@ internal static class UnrolledDistillCommand
     /// <param name="unroll">--unroll: full or exact, overriding the recipe's unrolled.unroll; null keeps it.</param>
     public static int Run(CliContext ctx, string recipePath, string method, string? unroll = null)
     {
-        if (!File.Exists(recipePath)) throw new CliException($"{recipePath}: no such recipe file");
+        InputFile.Require(recipePath, "recipe file");
         var recipe = UnrolledRecipe.Load(recipePath);
         if (unroll is not null)
         {

@@ -34,7 +34,7 @@ public sealed class SafeTensorsFile : IDisposable
 
     public static SafeTensorsFile Open(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such safetensors file", path);
+        InputFile.Require(path, "safetensors file");
         var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         try { return Parse(path, handle); }
         catch { handle.Dispose(); throw; }

@@ -6,6 +6,7 @@ using DDist.Data;
 using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Selection;
+using DDist.Torch.IO;
 
 namespace DDist.Recipes;
 
@@ -53,7 +54,7 @@ public sealed record ComparisonRecipe
 
     public static ComparisonRecipe Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
+        InputFile.Require(path, "recipe file");
         ComparisonRecipe recipe;
         try { recipe = JsonSerializer.Deserialize<ComparisonRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }

@@ -8,6 +8,7 @@ using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Models;
 using DDist.Selection;
+using DDist.Torch.IO;
 using DDist.Training;
 using DDist.Training.Experts;
 
@@ -49,7 +50,7 @@ public sealed record Recipe
     /// <summary>Reads and validates a recipe file. Unknown fields, missing required ones and bad values all fail here.</summary>
     public static Recipe Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
+        InputFile.Require(path, "recipe file");
         Recipe recipe;
         try { recipe = JsonSerializer.Deserialize<Recipe>(File.ReadAllText(path), Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }

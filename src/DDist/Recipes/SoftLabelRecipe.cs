@@ -7,6 +7,7 @@ using DDist.Distillation.Unrolling;
 using DDist.Evaluation;
 using DDist.Models;
 using DDist.Selection;
+using DDist.Torch.IO;
 using DDist.Training;
 using DDist.Training.Experts;
 
@@ -49,7 +50,7 @@ public sealed record SoftLabelRecipe
 
     public static SoftLabelRecipe Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
+        InputFile.Require(path, "recipe file");
         SoftLabelRecipe r;
         try { r = JsonSerializer.Deserialize<SoftLabelRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }

@@ -3,6 +3,7 @@ using DDist.Data;
 using DDist.Distillation.Unrolled;
 using DDist.Distillation.Unrolling;
 using DDist.Models;
+using DDist.Torch.IO;
 
 namespace DDist.Recipes;
 
@@ -49,7 +50,7 @@ public sealed record UnrolledRecipe
 
     public static UnrolledRecipe Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such recipe", path);
+        InputFile.Require(path, "recipe file");
         UnrolledRecipe r;
         try { r = JsonSerializer.Deserialize<UnrolledRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }

@@ -75,7 +75,7 @@ public sealed record DifficultyScores
 
     public static DifficultyScores Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such score file", path);
+        InputFile.Require(path, "score file");
         using var file = SafeTensorsFile.Open(path);
         var meta = file.Metadata;
         string Need(string key) => meta.TryGetValue(key, out var v) ? v
