@@ -19,6 +19,16 @@ struct Decoded {
   int64_t h = 0, w = 0;
 };
 
+// The header's size is checked before any buffer is made: a 150-byte PNG may claim 60000×60000 pixels, and the
+// decoder would allocate gigabytes before finding the data missing. Training images are far smaller than this.
+constexpr int64_t kMaxPixels = int64_t(1) << 26;
+
+void check_size(const char* format, int64_t h, int64_t w) {
+  if (h <= 0 || w <= 0 || h > kMaxPixels / w)
+    throw std::runtime_error(std::string(format) + ": the header gives " + std::to_string(w) + "×" + std::to_string(h) +
+                             " pixels; a dataset image may have at most " + std::to_string(kMaxPixels));
+}
+
 Decoded decode_png(const uint8_t* bytes, int64_t len, int channels) {
   png_image img;
   std::memset(&img, 0, sizeof img);
@@ -26,6 +36,8 @@ Decoded decode_png(const uint8_t* bytes, int64_t len, int channels) {
   if (!png_image_begin_read_from_memory(&img, bytes, static_cast<size_t>(len)))
     throw std::runtime_error(std::string("PNG: ") + img.message);
   img.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
+  try { check_size("PNG", img.height, img.width); }
+  catch (...) { png_image_free(&img); throw; }
   Decoded d;
   d.h = img.height;
   d.w = img.width;
@@ -98,6 +110,7 @@ Decoded decode_jpeg(const uint8_t* bytes, int64_t len, int channels) {
   }
   jpeg_destroy_decompress(&cinfo);
   if (!ok) throw std::runtime_error(std::string("JPEG: ") + err.message);
+  check_size("JPEG", h, w);
   Decoded d;
   d.pixels.resize(static_cast<size_t>(h * w * channels));
   char message[JMSG_LENGTH_MAX] = {0};

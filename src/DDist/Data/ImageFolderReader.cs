@@ -25,6 +25,8 @@ public static class ImageFolderReader
         var classNames = ClassFolders(classRoot);
         var trainFiles = ListFiles(classRoot, classNames);
         if (trainFiles.Count == 0) throw new InvalidDataException($"{classRoot}: no PNG or JPEG files in the class folders");
+        int emptyClass = Enumerable.Range(0, classNames.Length).FirstOrDefault(c => !trainFiles.Exists(f => f.Label == c), -1);
+        if (emptyClass >= 0) throw new InvalidDataException($"{Path.Combine(classRoot, classNames[emptyClass])}: the class folder holds no PNG or JPEG files");
         int channels = options.Channels ?? ImageFiles.SniffChannels(trainFiles[0].Path);
 
         if (split)
@@ -32,12 +34,17 @@ public static class ImageFolderReader
             var unknown = ClassFolders(testDir).FirstOrDefault(c => !classNames.Contains(c, StringComparer.Ordinal));
             if (unknown is not null)
                 throw new InvalidDataException($"{Path.Combine(testDir, unknown)}: test class folder has no counterpart in {trainDir}");
+            var testFiles = ListFiles(testDir, classNames);
+            if (testFiles.Count == 0) throw new InvalidDataException($"{testDir}: no PNG or JPEG files in the test class folders");
             var train = Decode(trainFiles, channels, classNames, null);
-            var test = Decode(ListFiles(testDir, classNames), channels, classNames, (train.Height, train.Width));
+            var test = Decode(testFiles, channels, classNames, (train.Height, train.Width));
             return new RawDataset($"folder:{root}", train, test, root);
         }
 
         var (trainPart, testPart) = HoldOut(trainFiles, options.HoldOutEvery);
+        if (testPart.Count == 0)
+            throw new InvalidDataException($"{root}: no test images: without train/ and test/ folders file k of each class is held out when " +
+                                           $"k % {options.HoldOutEvery} == {options.HoldOutEvery - 1}, so some class needs at least {options.HoldOutEvery} files (or give train/ and test/ folders)");
         var heldTrain = Decode(trainPart, channels, classNames, null);
         var heldTest = Decode(testPart, channels, classNames, (heldTrain.Height, heldTrain.Width));
         var note = $"no train/ and test/ folders: file k of each class (sorted by name) is a test image when k % {options.HoldOutEvery} == {options.HoldOutEvery - 1} (1/{options.HoldOutEvery} held out)";

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using DDist.Data;
 
 namespace DDist.Tests.Data;
@@ -59,10 +60,56 @@ public class ImageFolderReaderTests
         using var dir = new TempDir();
         WriteClass(dir, "a", 2, 3);
         var odd = dir.Write("a/zz.png", TestPng.Encode(TestPng.Pattern(9, 8, 3, 0), 9, 8, 3));
-        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path, new ImageFolderOptions(HoldOutEvery: 10)));
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path, new ImageFolderOptions(HoldOutEvery: 2)));
         Assert.Contains(odd, e.Message);
         Assert.Contains("9x8", e.Message);
         Assert.Contains("expected 8x8", e.Message);
+    }
+
+    [Fact]
+    public void AClassFolderWithoutImages_OrNoTestImages_IsNamedBeforeDecoding()
+    {
+        using var dir = new TempDir();
+        WriteClass(dir, "a", 6, 1);
+        Directory.CreateDirectory(Path.Combine(dir.Path, "b"));
+        var empty = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path));
+        Assert.Contains(Path.Combine(dir.Path, "b") + ": the class folder holds no PNG or JPEG files", empty.Message);
+
+        using var few = new TempDir();
+        WriteClass(few, "a", 5, 1);   // 1 in 6 held out: five files leave the test split empty
+        var none = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(few.Path));
+        Assert.Contains("no test images", none.Message);
+    }
+
+    /// <summary>A tiny PNG whose header claims 60000×60000 pixels is refused from its header, not after the decoder
+    /// has allocated gigabytes for it.</summary>
+    [Fact]
+    public void AHeaderClaimingAHugeImageIsRefusedFromTheHeader()
+    {
+        using var dir = new TempDir();
+        WriteClass(dir, "a", 6, 1);
+        var png = TestPng.Encode(TestPng.Pattern(8, 8, 1, 0), 8, 8, 1);
+        // IHDR follows the 8-byte signature and its length: type at 12, width and height at 16 and 20, CRC (of type
+        // and data) at 29.
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 60000);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 60000);
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), Crc32(png.AsSpan(12, 17)));
+        var huge = dir.Write("a/zz.png", png);
+        var e = Assert.Throws<InvalidDataException>(() => ImageFolderReader.Read(dir.Path));
+        Assert.Contains(huge, e.Message);
+        Assert.Contains("60000×60000 pixels", e.Message);
+    }
+
+    /// <summary>PNG's CRC-32 (ISO 3309, reflected, polynomial 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+        }
+        return ~crc;
     }
 
     [Fact]
