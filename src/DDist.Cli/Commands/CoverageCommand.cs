@@ -32,8 +32,12 @@ public static class CoverageCommand
                 if (perClass < 2) throw new CliException($"--reference-per-class {perClass}: must be at least 2");
                 var options = new EmbeddingOptions { Model = parse.GetValue(model)!, Epochs = CommonOptions.Positive(parse.GetValue(epochs), 0, "--embed-epochs"), Seed = (int)ctx.Seed };
                 using var data = CliData.Load(dataset, ctx.Device);
-                foreach (var s in loaded.Where(s => s.Info.Normalization != data.Normalization.Name))
-                    throw new CliException($"a set's images are in normalisation '{s.Info.Normalization}', {data.Name} loads as '{data.Normalization.Name}'");
+                foreach (var (s, path) in loaded.Zip(paths))
+                {
+                    if (s.Info.Normalization != data.Normalization.Name)
+                        throw new InvalidDataException($"{path}: images are in normalisation '{s.Info.Normalization}', but {data.Name} loads as '{data.Normalization.Name}'");
+                    s.CheckFits(path, data.Test);
+                }
                 ctx.Note($"training the embedding network: {options}");
                 using var net = ProgressView.Run(ctx, p => EmbeddingNetwork.Train(data.Train, options, p, ctx.Cancel));
                 using var labels = data.Train.Labels.To(DType.Int64, Device.Cpu);

@@ -29,7 +29,7 @@ public static class EvalCommand
             using var data = DataOf(path, set, ctx, zca);
             if (zca is null && set.Info.Normalization != data.Normalization.Name)
                 throw new InvalidDataException($"{path}: images are in normalisation '{set.Info.Normalization}', but {data.Name} loads as '{data.Normalization.Name}'");
-            FitsDataset(path, set, data.Test);
+            set.CheckFits(path, data.Test);
 
             if (parse.GetValue(protocol)!.Trim().Equals("steps", StringComparison.OrdinalIgnoreCase))
                 return LearnedStepsEval.Run(ctx, path, set, data.Test, parse.GetValue(eval.Model), parse.GetValue(eval.Nets));
@@ -75,16 +75,6 @@ public static class EvalCommand
     {
         try { return CliData.Load(set.Info.Dataset, ctx.Device, zca); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: the set's dataset '{set.Info.Dataset}': {e.Message}"); }
-    }
-
-    /// <summary>The set against its dataset before any network trains: images of another shape, or another number of
-    /// classes, are bad data in the set's file.</summary>
-    private static void FitsDataset(string path, SmallSet set, ImageDataset test)
-    {
-        try { NetworkEvaluation.CheckCompatible(path, set.Images, set.Labels, test); }
-        catch (ArgumentException e) { throw new InvalidDataException(e.Message); }
-        if (set.Info.NumClasses != test.NumClasses)
-            throw new InvalidDataException($"{path}: metadata 'ddist' NumClasses is {set.Info.NumClasses}, but '{test.Name}' has {test.NumClasses} classes");
     }
 
     /// <summary>The protocol preset; MTT evaluates with the set's learned step size when it has one (applied by

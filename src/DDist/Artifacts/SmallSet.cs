@@ -132,6 +132,16 @@ public sealed class SmallSet : IDisposable
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    /// <summary>Throws, as bad data in the set's file <paramref name="path"/>, unless its images have the dataset's shape
+    /// and its classes are the dataset's: checked before anything trains on it.</summary>
+    public void CheckFits(string path, Data.ImageDataset test)
+    {
+        try { Evaluation.NetworkEvaluation.CheckCompatible(path, Images, Labels, test); }
+        catch (ArgumentException e) { throw new InvalidDataException(e.Message); }
+        if (Info.NumClasses != test.NumClasses)
+            throw new InvalidDataException($"{path}: metadata 'ddist' NumClasses is {Info.NumClasses}, but '{test.Name}' has {test.NumClasses} classes");
+    }
+
     /// <summary>The learned step size: one positive, finite number (an evaluation would otherwise train with it silently).</summary>
     private static double LearnedStepSize(string path, Tensor lr)
     {

@@ -9,7 +9,7 @@ namespace DDist.Evaluation;
 /// <summary>The loop both evaluators share: N fresh networks trained on a training set and tested on the full
 /// test set. Network i starts libtorch's generator from a seed derived from (seed, i), so results do not depend
 /// on how many networks ran before.</summary>
-public static class NetworkEvaluation
+internal static class NetworkEvaluation
 {
     public static EvalResult Run(TrainingSet train, ImageDataset test, EvalProtocol protocol, ulong seed,
                                  IProgress<ProgressReport>? progress, CancellationToken ct)
