@@ -33,7 +33,9 @@ public static class ExpertsCommand
         {
             var dir = ctx.RequireOut("experts", "DIR");
             if (File.Exists(dir)) throw new CliException($"--out {dir}: is a file; experts need a directory");
-            var shardSpec = ShardSpec.Parse(parse.GetValue(shard)!);
+            ShardSpec shardSpec;
+            try { shardSpec = ShardSpec.Parse(parse.GetValue(shard)!); }
+            catch (FormatException e) { throw new CliException($"--shard: {e.Message}"); }
             var (c, k, h, w) = CliData.Shape(parse.GetValue(dataset)!);
             var p = ExpertOptions.Preset(parse.GetValue(preset)!, Math.Max(h, w));
             var augMode = parse.GetValue(aug) is { } a ? Augmentation.Parse(a) : p.Augmentation;

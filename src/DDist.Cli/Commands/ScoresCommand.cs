@@ -73,10 +73,13 @@ public static class ScoresCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var outPath = ctx.RequireOut("scores import", "FILE.safetensors");
+            ScoreKind scoreKind;
+            try { scoreKind = ScoreKindExtensions.ParseScoreKind(parse.GetValue(kind)!, "--kind"); }
+            catch (InvalidDataException e) { throw new CliException(e.Message); }   // an option, not a file's content
             var name = parse.GetValue(dataset)!;
             var raw = DatasetRegistry.Load(name);
             var labels = raw.Train.Labels.Select(l => (long)l).ToArray();
-            var scores = ScoreImport.Load(parse.GetValue(file)!, ScoreKindExtensions.ParseScoreKind(parse.GetValue(kind)!, "--kind"), raw.Name, labels);
+            var scores = ScoreImport.Load(parse.GetValue(file)!, scoreKind, raw.Name, labels);
             scores.Save(outPath);
             ctx.WriteResult(new { file = Path.GetFullPath(outPath), count = scores.Count, kind = scores.Kind.ToString() },
                 w => w.WriteLine($"{Path.GetFullPath(outPath)}: {scores.Count} {scores.Kind} scores for {raw.Name}"));

@@ -19,7 +19,7 @@ public static class StatusCommand
             if (!Directory.Exists(d)) throw new CliException($"{d}: no such run folder");
             var jobs = SlurmJobs.TryLoad(d);
             var recipePath = jobs?.RecipePath is { Length: > 0 } p && File.Exists(p) ? p : Path.Combine(d, DDist.Pipeline.FolderRecipe.FileName);
-            if (!File.Exists(recipePath)) throw new CliException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?");
+            if (!File.Exists(recipePath)) throw new FileNotFoundException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?", recipePath);
             if (RecipeKindCheck.Of(recipePath) is (RecipeKind.Unrolled or RecipeKind.SoftLabel) and var kind)
                 return OneDistillation(ctx, d, recipePath, kind);
             var plan = StagePlan.Load(recipePath, d);

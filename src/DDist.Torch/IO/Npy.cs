@@ -14,7 +14,7 @@ public sealed record NpyArray(string Descr, long[] Shape, byte[] Data, string So
     {
         "f4" => DType.Float32, "f8" => DType.Float64, "i8" => DType.Int64, "i4" => DType.Int32,
         "u1" => DType.UInt8, "b1" => DType.Bool,
-        _ => throw new NotSupportedException($"{Source}: field 'descr' is '{Descr}', a numpy dtype DDist does not read (f4, f8, i8, i4, u1, b1 are)"),
+        _ => throw new InvalidDataException($"{Source}: field 'descr' is '{Descr}', a numpy dtype DDist does not read (f4, f8, i8, i4, u1, b1 are)"),
     };
 
     public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);

@@ -62,7 +62,9 @@ public sealed class CliTests : IDisposable
     [Fact]
     public void InconsistentOptionsAreRejected()
     {
-        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--shard", "3/2", "--out", Path.Combine(_dir, "e")), "3/2");
+        var shard = Run("experts", "--dataset", "fashion-mnist", "--shard", "3/2", "--out", Path.Combine(_dir, "e"));
+        AssertFails(shard, "--shard: shard '3/2'");
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, shard.Code);   // an option, not a file's content
         AssertFails(Run("experts", "--dataset", "fashion-mnist"), "--out");
         AssertFails(Run("models", "--dataset", "fashion-mnist", "--device", "tpu"), "tpu");
         AssertFails(Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "0", "--out", Path.Combine(_dir, "s.safetensors")), "--ipc 0");
