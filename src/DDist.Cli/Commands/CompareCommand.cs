@@ -63,6 +63,8 @@ public static class CompareCommand
     private static ComparisonRecipe Load(string path)
     {
         InputFile.Require(path, "recipe file");
+        if (!ComparisonRecipe.IsComparison(path))
+            throw new CliException($"{path}: not a comparison recipe (no \"kind\": \"{ComparisonRecipe.KindName}\"); `ddist run {path}` runs a recipe of any kind");
         return ComparisonRecipe.Load(path);
     }
 

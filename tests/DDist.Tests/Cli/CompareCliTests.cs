@@ -184,6 +184,9 @@ public sealed class CompareCliTests : IDisposable
         var dcOnSelMatch = Run("distill", Path.Combine(Recipes.ComparisonRecipeTests.RecipesDir(), "fashion-mnist-ipc300-demo.json"), "--method", "dc", "--out", outDir);
         Assert.NotEqual(0, dcOnSelMatch.Code);
         Assert.Contains("comparison recipe", dcOnSelMatch.Err);
+        var compareOnSelMatch = Run("compare", Path.Combine(Recipes.ComparisonRecipeTests.RecipesDir(), "fashion-mnist-ipc300-demo.json"), "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, compareOnSelMatch.Code);
+        Assert.Contains("not a comparison recipe", compareOnSelMatch.Err);
         Assert.False(Directory.Exists(outDir), "no stage may start on bad input");
     }
 }
