@@ -23,12 +23,14 @@ public static class RecipeValidation
         r.Evaluation.Check(e.In("evaluation"), spec);
 
         var d = r.Distill;
-        if (spec is not null && d.SelectOn == "validation")
-            e.Need(r.Ipc + d.ValidationPerClass <= spec.SmallestTrainClass, "distill.validationPerClass",
+        bool splitFits = spec is null || d.SelectOn != "validation" || r.Ipc + d.ValidationPerClass <= spec.SmallestTrainClass;
+        if (spec is not null)
+            e.Need(splitFits, "distill.validationPerClass",
                    $"is {d.ValidationPerClass}: with IPC {r.Ipc} it needs more than the {spec.SmallestTrainClass} images of the smallest class");
 
-        // With a validation split, each class's windows are cut from what is left of it.
-        if (spec is not null && r.Window.Offset == "fraction-of-class" && r.Window.Overflow == "reject")
+        // With a validation split, each class's windows are cut from what is left of it (nothing to say of them when the
+        // split itself does not fit).
+        if (spec is not null && splitFits && r.Window.Offset == "fraction-of-class" && r.Window.Overflow == "reject")
         {
             int smallest = spec.SmallestTrainClass;
             int left = d.SelectOn == "validation" ? smallest - d.ValidationPerClass : smallest;
