@@ -66,8 +66,10 @@ public sealed class SmallSet : IDisposable
         var meta = new Dictionary<string, string> { ["ddist"] = info, ["format"] = SoftLabels is null && Steps is null ? FormatV1 : FormatV2 };
         SoftLabels?.AddTo(tensors, meta);
         Steps?.AddTo(tensors, meta);
-        SafeTensors.Save(path, tensors, meta);
+        // The description first: the tensors are what marks the set as made, so an interruption between the two writes
+        // leaves a set to make again, never one without its description.
         AtomicFile.WriteAllText(System.IO.Path.ChangeExtension(path, ".json"), info);
+        SafeTensors.Save(path, tensors, meta);
     }
 
     public static SmallSet Load(string path)

@@ -24,6 +24,8 @@ public sealed class DistillCheckpoint : IDisposable
     public int BestIteration { get; init; } = -1;
     public double BestMean { get; init; } = double.NaN;
     public double BestStd { get; init; } = double.NaN;
+    /// <summary>The best iteration's accuracy per network (absent in older checkpoints).</summary>
+    public double[] BestAccuracies { get; init; } = [];
     public required IReadOnlyList<LossPoint> Curve { get; init; }
     public required string Fingerprint { get; init; }
 
@@ -44,6 +46,7 @@ public sealed class DistillCheckpoint : IDisposable
         if (DeviceRng is not null) t.Add(new(RngSnapshot.DeviceEntry("torch_rng"), DeviceRng));
         if (BestDistilled is not null) t.Add(new("best_distilled", BestDistilled.Contiguous()));
         if (BestLrParam is not null) t.Add(new("best_lr_param", BestLrParam.Reshape(1)));
+        if (BestAccuracies.Length > 0) t.Add(new("best_accuracies", Tensors.FromArray(BestAccuracies)));
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -80,6 +83,7 @@ public sealed class DistillCheckpoint : IDisposable
             BestIteration = int.Parse(Meta("best_iteration"), CultureInfo.InvariantCulture),
             BestMean = double.Parse(Meta("best_mean"), CultureInfo.InvariantCulture),
             BestStd = double.Parse(Meta("best_std"), CultureInfo.InvariantCulture),
+            BestAccuracies = t.TryGetValue("best_accuracies", out var accuracies) ? accuracies.ToArray<double>() : [],
             Curve = iters.Select((it, i) => new LossPoint((int)it, losses[i], lrs[i])).ToList(),
             Fingerprint = Meta("fingerprint"),
         };

@@ -180,6 +180,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
             LrMomentum = lrMomentum, TorchRng = rng.Cpu, DeviceRng = rng.OnDevice, BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
+            BestAccuracies = best.Accuracy?.Accuracies ?? [],
             Curve = curve, Fingerprint = Fingerprint(o),
         };
         ck.Save(path);
@@ -204,7 +205,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                 best.Images = ck.BestDistilled.To(x.DType, x.Device).Clone().DetachFromScope();
                 best.LrParam = ck.BestLrParam.To(x.DType, x.Device).Clone().DetachFromScope();
                 best.Iteration = ck.BestIteration;
-                best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, []);
+                best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, ck.BestAccuracies);
             }
         }
         RngSnapshot.RestoreCheckpoint(ck.TorchRng, ck.DeviceRng, x.Device);

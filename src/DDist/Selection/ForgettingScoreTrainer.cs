@@ -57,7 +57,12 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         if (run < 0 || run >= options.Runs) throw new ArgumentOutOfRangeException(nameof(run), run, $"runs are 0..{options.Runs - 1}");
         if (runDir is null) return TrainOne(run, options, null, progress, ct);
         var path = RunFile(runDir, run);
-        if (File.Exists(path)) return LoadRun(path, options);
+        if (File.Exists(path))
+        {
+            // An interruption between keeping the run and dropping its checkpoint leaves the checkpoint behind.
+            File.Delete(CheckpointFile(runDir, run));
+            return LoadRun(path, options);
+        }
         Directory.CreateDirectory(runDir);
         var checkpoint = new TrainingCheckpoint(CheckpointFile(runDir, run), Settings(run, options));
         var result = TrainOne(run, options, checkpoint, progress, ct);

@@ -163,6 +163,26 @@ public class TrajectoryMatchingTests : IDisposable
         Assert.Equal(straight, resumed.Set.Images.ToArray<float>());
     }
 
+    /// <summary>A best iteration chosen before an interruption keeps its per-network accuracies through the resume
+    /// (distill.json's selection_accuracy listed none after one).</summary>
+    [Fact]
+    public void ABestChosenBeforeAnInterruptionKeepsItsNetworksAccuracies()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var dir = Path.Combine(_dir, "best-before");
+        var opts = Options(dir, 6) with { EvalIterations = [0, 3, 6] };
+        using var cts = new CancellationTokenSource();
+        var killer = new SyncProgress(p => { if (p.Done == 3) cts.Cancel(); });
+        using (var syn = Window().ToSyntheticSet(data))
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.9, 0.2, 0.3).Evaluate).Run(opts, killer, cts.Token));
+        using var syn2 = Window().ToSyntheticSet(data);
+        using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter, new ScriptedEvaluator(0.2, 0.3).Evaluate).Run(opts);
+        Assert.Equal(0, resumed.BestIteration);
+        Assert.Equal([0.9], resumed.SelectionAccuracy!.Accuracies);
+    }
+
     /// <summary>Exact recomputation is the same method as full unrolling: the same run (float64, with a random
     /// augmentation the recomputation must replay) ends at the same images and α up to round-off, and a full-unroll
     /// checkpoint resumes under exact recomputation; TESLA's approximation is a different method and may not resume it.</summary>

@@ -19,7 +19,9 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
 
     public static string ReportPath(RunFolder folder) => folder.Combine(MarkdownReport.ReportFile);
 
-    public bool IsTaskDone(RunFolder folder, int task) => File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(RunReport.HeaderFile));
+    // Every file the stage writes: an interruption between two of them leaves the stage to do again.
+    public bool IsTaskDone(RunFolder folder, int task) =>
+        File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(HtmlReport.ReportFile)) && File.Exists(folder.Combine(RunReport.HeaderFile));
     public bool IsDone(RunFolder folder) => IsTaskDone(folder, 0);
 
     public void Run(StageContext context)
