@@ -9,8 +9,12 @@ namespace DDist.Cli;
 /// Set DDIST_DEBUG=1 to see stack traces.</summary>
 public static class CommandAction
 {
+    /// <remarks>The body runs as a started task: System.CommandLine turns SIGINT/SIGTERM into a cancellation of the
+    /// action's token only once the action has handed back its task, so a body run inside the call (Task.FromResult)
+    /// was never told: Ctrl+C killed the process instead of letting the command stop, say so and exit 130.</remarks>
     public static void Set(Command command, GlobalOptions globals, Func<ParseResult, CliContext, int> body) =>
-        command.SetAction((parse, ct) => Task.FromResult(Run(parse, globals, body, ct)));
+        command.SetAction((parse, ct) => Task.Factory.StartNew(() => Run(parse, globals, body, ct), CancellationToken.None,
+                                                               TaskCreationOptions.LongRunning, TaskScheduler.Default));
 
     private static int Run(ParseResult parse, GlobalOptions globals, Func<ParseResult, CliContext, int> body, CancellationToken ct)
     {
