@@ -46,11 +46,7 @@ public static class Program
             error.WriteLine("run `ddist --help` (or `ddist COMMAND --help`) for the usage");
             return ExitCodes.UsageError;
         }
-        // ProcessTerminationTimeout turns SIGINT/SIGTERM into the action's cancellation (a configuration made here has
-        // none unless set): the command stops at its next step, says so and exits 130; one that has not stopped 2 s
-        // later exits 130 anyway (checkpoints and artefacts are written atomically, so nothing written is lost).
-        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false,
-                                                               ProcessTerminationTimeout = TimeSpan.FromSeconds(2) })
+        return parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false })
                     .GetAwaiter().GetResult();
     }
 }
