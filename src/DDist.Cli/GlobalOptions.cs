@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
 using DDist.Torch;
 
 namespace DDist.Cli;
@@ -6,7 +8,11 @@ namespace DDist.Cli;
 /// <summary>Options every command accepts (declared once on the root, recursive).</summary>
 public sealed class GlobalOptions
 {
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "Run seed; every random choice derives from it", DefaultValueFactory = _ => 0, Recursive = true };
+    public Option<ulong> Seed { get; } = new("--seed")
+    {
+        Description = "Run seed; every random choice derives from it (a negative one wraps to 64 bits, as a recipe's does)",
+        DefaultValueFactory = _ => 0, Recursive = true, CustomParser = ParseSeed,
+    };
     public Option<int?> Threads { get; } = new("--threads") { Description = "libtorch CPU threads (default: physical cores)", Recursive = true };
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu", Recursive = true };
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Output file or directory (meaning depends on the command)", Recursive = true };
@@ -15,6 +21,17 @@ public sealed class GlobalOptions
     {
         Description = "Deterministic GPU kernels (cuDNN, CUDA ops, cuBLAS workspace; DSA's warps as gathers), slower; ops without one warn", Recursive = true,
     };
+
+    /// <summary>Any 64-bit integer: a negative seed wraps to the same 64 bits (two's complement), as a recipe's int
+    /// seed does and as PyTorch's <c>manual_seed</c> does, so <c>--seed -1</c> and a recipe's <c>"seed": -1</c> agree.</summary>
+    static ulong ParseSeed(ArgumentResult result)
+    {
+        string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out ulong seed)) return seed;
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long signed)) return unchecked((ulong)signed);
+        result.AddError($"--seed {text}: expected an integer from {long.MinValue} to {ulong.MaxValue}");
+        return 0;
+    }
 
     public void AddTo(RootCommand root)
     {

@@ -72,6 +72,31 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void ANegativeSeedWrapsTo64BitsAsARecipesDoes()
+    {
+        // A recipe's "seed": -1 is the run seed 2^64 - 1; --seed -1 is the same seed, not a parse error.
+        string wrapped = Path.Combine(_dir, "wrapped.safetensors"), negative = Path.Combine(_dir, "negative.safetensors");
+        var a = Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--seed", "18446744073709551615", "--out", wrapped);
+        var b = Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--seed", "-1", "--out", negative);
+        Assert.True(a.Code == 0 && b.Code == 0, a.Err + b.Err);
+        (ulong Seed, long[] Picks) Picked(string path)
+        {
+            using var set = DDist.Artifacts.SmallSet.Load(path);
+            return (set.Info.Seed, set.SourceIndex);
+        }
+        Assert.Equal(ulong.MaxValue, Picked(negative).Seed);
+        Assert.Equal(Picked(wrapped).Picks, Picked(negative).Picks);
+        var other = Path.Combine(_dir, "other.safetensors");
+        Assert.Equal(0, Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--seed", "-2", "--out", other).Code);
+        Assert.NotEqual(Picked(wrapped).Picks, Picked(other).Picks);
+
+        var bad = Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--seed", "1.5", "--out", other);
+        AssertFails(bad, "--seed 1.5: expected an integer");
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, bad.Code);
+        AssertFails(Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--seed", "18446744073709551616", "--out", other), "--seed 18446744073709551616");
+    }
+
+    [Fact]
     public void ModelsListsParameterCountsAsJson()
     {
         var (code, output, _) = Run("models", "--dataset", "fashion-mnist", "--json");
