@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace DDist.Torch.IO;
 
 /// <summary>Writes a file so that readers see either the old content or the complete new one, never a torn file:
@@ -10,7 +13,7 @@ public static class AtomicFile
         var dir = Path.GetDirectoryName(full)!;
         for (var up = dir; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
             if (File.Exists(up)) throw new IOException($"{full}: cannot write: {up} is a file, not a folder");
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.{Environment.ProcessId}@{Environment.MachineName}.tmp");
         try
         {
             Directory.CreateDirectory(dir);
@@ -38,5 +41,47 @@ public static class AtomicFile
     {
         var copy = bytes.ToArray();
         Write(path, s => s.Write(copy));
+    }
+
+    /// <summary>A temporary sibling as <see cref="Write"/> names it: <c>.NAME.GUID.PID@HOST.tmp</c> (the writer's process and
+    /// host, so that only the machine that wrote it judges whether its writer is gone), or <c>.NAME.PID.GUID.tmp</c> as
+    /// versions before 2026-12 named it.</summary>
+    static readonly Regex Temporary = new(@"^\..+\.(?:[0-9a-f]{32}\.(?<pid>\d+)@(?<host>[^/@]+)|(?<pid>\d+)\.[0-9a-f]{32})\.tmp$", RegexOptions.CultureInvariant);
+
+    /// <summary>How long a temporary file of another machine (or of an unnamed one) must have stood unchanged before it
+    /// counts as abandoned: a writer streams into it, so a live one touches it far more often than this.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(24);
+
+    /// <summary>Deletes the temporary files under <paramref name="dir"/> that no write will finish: those a killed
+    /// process left behind (its rename never came). A file of this machine goes once its writer's process is gone; one
+    /// of another machine, which cannot be asked, once it has not changed for <see cref="AbandonedAfter"/>. Nothing
+    /// else is touched, and a file that cannot be deleted is left. Returns the paths deleted.</summary>
+    public static IReadOnlyList<string> RemoveAbandoned(string dir)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(dir)) return removed;
+        foreach (var path in Directory.EnumerateFiles(dir, ".*.tmp", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+        {
+            var m = Temporary.Match(Path.GetFileName(path));
+            if (!m.Success) continue;
+            bool ours = m.Groups["host"].Success && m.Groups["host"].Value == Environment.MachineName;
+            bool abandoned = ours && int.TryParse(m.Groups["pid"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
+                ? !ProcessIsAlive(pid)
+                : DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > AbandonedAfter;
+            if (!abandoned) continue;
+            try { File.Delete(path); removed.Add(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    /// <summary>Whether a process with this id runs on this machine (Linux: /proc; elsewhere the runtime's lookup).</summary>
+    static bool ProcessIsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        if (Directory.Exists("/proc/self")) return Directory.Exists($"/proc/{pid}");
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 }

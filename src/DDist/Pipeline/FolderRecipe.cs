@@ -8,7 +8,8 @@ namespace DDist.Pipeline;
 /// <summary>recipe.json in an output folder: the recipe whose results the folder holds. A folder takes one recipe, of
 /// whatever kind (a SelMatch/MTT run, a comparison, DD/SLD, DATM/TESLA): running another into it is refused, naming the
 /// first field that differs, so no run mixes its files with another's or overwrites the record of what made them. A
-/// folder holding nothing but the recipe (its run stopped before any result) takes another.</summary>
+/// folder holding nothing but the recipe (its run stopped before any result) takes another. Claiming also clears the
+/// temporary files a killed run left behind (<see cref="AtomicFile.RemoveAbandoned"/>).</summary>
 public static class FolderRecipe
 {
     public const string FileName = "recipe.json";
@@ -20,15 +21,14 @@ public static class FolderRecipe
     {
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, FileName);
-        if (File.Exists(path))
-        {
-            var kept = File.ReadAllText(path);
-            if (kept == recipeJson) return;
-            // A folder whose recipe stopped before making anything (a dataset not found, say) is free for the corrected one.
-            if (RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference && HoldsResults(dir, path))
-                throw new InvalidDataException($"{path}: {dir} holds the results of another recipe ({difference}); use another --out");
-        }
-        AtomicFile.WriteAllText(path, recipeJson);
+        string? kept = File.Exists(path) ? File.ReadAllText(path) : null;
+        // A folder whose recipe stopped before making anything (a dataset not found, say) is free for the corrected one.
+        if (kept is not null && kept != recipeJson
+            && RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference && HoldsResults(dir, path))
+            throw new InvalidDataException($"{path}: {dir} holds the results of another recipe ({difference}); use another --out");
+        if (kept != recipeJson) AtomicFile.WriteAllText(path, recipeJson);
+        // A run killed mid-write left a temporary sibling that no rename will take; the resumed run clears them.
+        AtomicFile.RemoveAbandoned(dir);
     }
 
     /// <summary>Whether anything but the recipe file was written into the folder (empty sub-folders do not count).</summary>

@@ -168,6 +168,13 @@ public sealed class CompareCliTests : IDisposable
         File.WriteAllText(Path.Combine(dir, "experts", "expert-0.safetensors"), "");
         var e = Assert.Throws<InvalidDataException>(() => DDist.Pipeline.FolderRecipe.Claim(dir, """{"name":"a","seed":3}"""));
         Assert.Contains("'seed' is 2 there, 3 here", e.Message);
+
+        // The same recipe again (a resumed run) clears what a killed writer of this machine left, and only that.
+        var abandoned = Path.Combine(dir, "experts", $".expert-1.safetensors.{Guid.NewGuid():N}.999999999@{Environment.MachineName}.tmp");
+        File.WriteAllText(abandoned, "partial");
+        DDist.Pipeline.FolderRecipe.Claim(dir, """{"name":"a","seed":2}""");
+        Assert.False(File.Exists(abandoned));
+        Assert.True(File.Exists(Path.Combine(dir, "experts", "expert-0.safetensors")));
     }
 
     [Fact]

@@ -75,6 +75,43 @@ public class AtomicFileTests
         Assert.Equal(["a-file"], dir.FileNames());   // no temporary left behind
     }
 
+    /// <summary>A write killed before its rename leaves its temporary sibling; the sweep a resumed run does removes it
+    /// once its writer is known gone, and nothing a live writer or anyone else may still need.</summary>
+    [Fact]
+    public void AbandonedTemporariesAreRemovedAndLiveOnesKept()
+    {
+        using var dir = new TempDirectory();
+        string host = Environment.MachineName, guid = Guid.NewGuid().ToString("N");
+        string? inFlight = null;
+        AtomicFile.Write(dir.File("probe.bin"), _ => inFlight = Directory.GetFiles(dir.Path, ".probe.bin.*").Single());
+        Assert.Matches($@"/\.probe\.bin\.[0-9a-f]{{32}}\.{Environment.ProcessId}@{System.Text.RegularExpressions.Regex.Escape(host)}\.tmp$", inFlight);
+
+        var sub = Path.Combine(dir.Path, "ipc10", "mtt");
+        Directory.CreateDirectory(sub);
+        string Make(string folder, string name, TimeSpan age)
+        {
+            var path = Path.Combine(folder, name);
+            File.WriteAllText(path, "partial");
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+            return path;
+        }
+        var old = AtomicFile.AbandonedAfter + TimeSpan.FromHours(1);
+        var deadHere = Make(sub, $".checkpoint.safetensors.{guid}.999999999@{host}.tmp", TimeSpan.Zero);   // above any pid_max
+        var liveHere = Make(dir.Path, $".report.md.{guid}.{Environment.ProcessId}@{host}.tmp", old);        // this process writes it
+        var otherFresh = Make(dir.Path, $".a.json.{guid}.12@node-7.cluster.tmp", TimeSpan.FromHours(1));     // another machine's, recent
+        var otherOld = Make(sub, $".b.json.{guid}.12@node-7.cluster.tmp", old);
+        var formerFresh = Make(dir.Path, $".c.json.999999999.{guid}.tmp", TimeSpan.Zero);                    // the earlier naming
+        var formerOld = Make(dir.Path, $".d.json.999999999.{guid}.tmp", old);
+        var notOurs = new[] { Make(dir.Path, ".cache.tmp", old), Make(dir.Path, "d.json", old), Make(sub, $".e.json.{guid}.tmp", old) };
+
+        var removed = AtomicFile.RemoveAbandoned(dir.Path);
+
+        Assert.Equal(new[] { deadHere, otherOld, formerOld }.Order(), removed.Order());
+        foreach (var gone in removed) Assert.False(File.Exists(gone), gone);
+        foreach (var kept in notOurs.Append(liveHere).Append(otherFresh).Append(formerFresh)) Assert.True(File.Exists(kept), kept);
+        Assert.Empty(AtomicFile.RemoveAbandoned(Path.Combine(dir.Path, "no-such-folder")));
+    }
+
     [Fact]
     public void SafeTensorsSaveThatFailsKeepsThePreviousFile()
     {
