@@ -12,7 +12,7 @@ Tensors.SetNumThreads(settings.Threads);
 var device = settings.TorchDevice;
 if (device.Type == DeviceType.Cuda && (!Tensors.IsCudaAvailable || device.Index >= Tensors.CudaDeviceCount))
     throw new ArgumentException($"--device {device}: this libtorch ({Tensors.Version}) sees no such CUDA device");
-Console.WriteLine($"ddist: libtorch {Tensors.Version}, threads {Tensors.NumThreads}, grad enabled {Tensors.IsGradEnabled}, device {device}");
+Console.WriteLine($"ddist: libtorch {Tensors.Version}, threads {Tensors.NumThreads}, fused CPU kernels {Tensors.FastKernelIsa}, grad enabled {Tensors.IsGradEnabled}, device {device}");
 
 var results = new JsonObject();
 foreach (var name in caseNames)
@@ -43,6 +43,7 @@ var doc = new JsonObject
     ["engine"] = "ddist",
     ["torch_version"] = Tensors.Version,
     ["threads"] = Tensors.NumThreads,
+    ["cpu_kernels"] = Tensors.FastKernelIsa.ToString(),
     ["device"] = device.ToString(),
     ["settings"] = JsonSerializer.SerializeToNode(settings),
     ["cases"] = results,

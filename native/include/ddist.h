@@ -199,6 +199,10 @@ DD_API int dd_fast_conv2d(dd_tensor x, dd_tensor w, dd_tensor b /*nullable*/, in
 DD_API int dd_fast_group_norm(dd_tensor x, int64_t groups, dd_tensor w, dd_tensor b, double eps, uint8_t relu,
                               dd_tensor* out);
 DD_API int dd_fast_avg_pool2d(dd_tensor x, int64_t kernel, dd_tensor* out);
+// The instruction set of the fast CPU kernels: 0 baseline x86-64, 1 AVX2, 2 AVX-512 (at load: the widest the CPU
+// has, capped by DDIST_MAX_CPU_ISA or DNNL_MAX_CPU_ISA). set >= 0 picks that one or the widest below it the CPU has;
+// set < 0 only reads. *now: the one in use afterwards.
+DD_API int dd_fast_kernel_isa(int32_t set, int32_t* now);
 // Records every op libtorch runs on this thread between start and stop; stop writes a Chrome trace to path.
 DD_API int dd_profiler_start(const char* path);
 DD_API int dd_profiler_stop(void);

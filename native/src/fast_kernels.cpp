@@ -1,19 +1,30 @@
 // CPU kernels of the fast group norm and 2×2 average pooling (see fast_kernels.h). Every kernel works on one
 // (sample, group) or one (sample, channel) plane at a time, in parallel over planes, with the per-element work
 // written as a few linear passes the compiler vectorises: this file is built with reassociation allowed
-// (CMakeLists.txt) and every per-plane kernel is cloned for AVX-512, AVX2 and baseline x86-64, picked at load time.
+// (CMakeLists.txt) and every per-plane kernel is compiled for AVX-512, AVX2 and baseline x86-64, one picked at run
+// time (kernel_isa: the widest the CPU has, capped as oneDNN's DNNL_MAX_CPU_ISA caps oneDNN, so that one variable
+// approximates an older machine for every kernel; GCC's target_clones would pick by the CPU alone).
 // Sums are accumulated in double for float inputs as well.
 #include "fast_kernels.h"
 #include <ATen/Parallel.h>
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <vector>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define DD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define DD_MULTI_ISA 1
+#define DD_TARGET_avx512 __attribute__((target("avx512f")))
+#define DD_TARGET_avx2 __attribute__((target("avx2")))
 #else
-#define DD_CLONES
+#define DD_MULTI_ISA 0
+#define DD_TARGET_avx512
+#define DD_TARGET_avx2
 #endif
+#define DD_TARGET_baseline
 #define DD_INLINE inline __attribute__((always_inline))
 
 namespace dd::fast {
@@ -192,42 +203,88 @@ DD_INLINE void pool_backward_plane(const T* gy, T* gx, int64_t H, int64_t W) {
   if (H % 2) for (int64_t w = 0; w < W; ++w) gx[(H - 1) * W + w] = 0;
 }
 
-// Non-template entry points, one per dtype, each cloned per instruction set.
-#define DD_INSTANTIATE(T)                                                                                         \
-  DD_CLONES void gn_forward_block_##T(const T* x, T* y, const T* g, const T* b, int64_t D, int64_t HW, double eps,    \
-                                      bool relu, double* m, double* r) {                                            \
+// Non-template entry points, one per dtype and instruction set: the same source compiled three times, the
+// templates above inlined into each (an ISA-less inline function may be inlined into a function of any target).
+#define DD_ENTRY_POINTS(T, ISA)                                                                                      \
+  DD_TARGET_##ISA void gn_forward_block_##T##_##ISA(const T* x, T* y, const T* g, const T* b, int64_t D, int64_t HW,  \
+                                                    double eps, bool relu, double* m, double* r) {                  \
     gn_forward_block<T>(x, y, g, b, D, HW, eps, relu, m, r);                                                         \
   }                                                                                                                  \
-  DD_CLONES void gn_backward_block_##T(const T* gy, const T* x, const T* ry, T* gx, const T* g, int64_t D,            \
-                                       int64_t HW, double m, double r, double* s1, double* s2, T* tmp) {              \
+  DD_TARGET_##ISA void gn_backward_block_##T##_##ISA(const T* gy, const T* x, const T* ry, T* gx, const T* g,         \
+                                                     int64_t D, int64_t HW, double m, double r, double* s1,          \
+                                                     double* s2, T* tmp) {                                           \
     gn_backward_block<T>(gy, x, ry, gx, g, D, HW, m, r, s1, s2, tmp);                                                \
   }                                                                                                                  \
-  DD_CLONES void gn_double_backward_block_##T(const T* gy, const T* x, const T* u, const T* ry, const T* g,          \
-                                              const T* e, const T* f, T* o1, T* o2, int64_t D, int64_t HW, double m,  \
-                                              double r, double* gg, double* s1, double* s2, double* s3, T* tmp) {     \
+  DD_TARGET_##ISA void gn_double_backward_block_##T##_##ISA(                                                         \
+      const T* gy, const T* x, const T* u, const T* ry, const T* g, const T* e, const T* f, T* o1, T* o2, int64_t D, \
+      int64_t HW, double m, double r, double* gg, double* s1, double* s2, double* s3, T* tmp) {                      \
     gn_double_backward_block<T>(gy, x, u, ry, g, e, f, o1, o2, D, HW, m, r, gg, s1, s2, s3, tmp);                     \
   }                                                                                                                  \
-  DD_CLONES void pool_forward_plane_##T(const T* x, T* y, int64_t H, int64_t W) { pool_forward_plane<T>(x, y, H, W); } \
-  DD_CLONES void pool_backward_plane_##T(const T* g, T* x, int64_t H, int64_t W) { pool_backward_plane<T>(g, x, H, W); }
-DD_INSTANTIATE(float)
-DD_INSTANTIATE(double)
-#undef DD_INSTANTIATE
+  DD_TARGET_##ISA void pool_forward_plane_##T##_##ISA(const T* x, T* y, int64_t H, int64_t W) {                       \
+    pool_forward_plane<T>(x, y, H, W);                                                                               \
+  }                                                                                                                  \
+  DD_TARGET_##ISA void pool_backward_plane_##T##_##ISA(const T* g, T* x, int64_t H, int64_t W) {                      \
+    pool_backward_plane<T>(g, x, H, W);                                                                              \
+  }
+#define DD_ALL_ISAS(T) DD_ENTRY_POINTS(T, baseline) DD_ENTRY_POINTS(T, avx2) DD_ENTRY_POINTS(T, avx512)
+DD_ALL_ISAS(float)
+DD_ALL_ISAS(double)
+#undef DD_ALL_ISAS
+#undef DD_ENTRY_POINTS
 
-template <typename T> struct K;
-template <> struct K<float> {
-  static constexpr auto fwd = gn_forward_block_float;
-  static constexpr auto bwd = gn_backward_block_float;
-  static constexpr auto dbl = gn_double_backward_block_float;
-  static constexpr auto pf = pool_forward_plane_float;
-  static constexpr auto pb = pool_backward_plane_float;
+// One instruction set's entry points for one dtype.
+template <typename T>
+struct Kernels {
+  decltype(&gn_forward_block<T>) fwd;
+  decltype(&gn_backward_block<T>) bwd;
+  decltype(&gn_double_backward_block<T>) dbl;
+  decltype(&pool_forward_plane<T>) pf;
+  decltype(&pool_backward_plane<T>) pb;
 };
-template <> struct K<double> {
-  static constexpr auto fwd = gn_forward_block_double;
-  static constexpr auto bwd = gn_backward_block_double;
-  static constexpr auto dbl = gn_double_backward_block_double;
-  static constexpr auto pf = pool_forward_plane_double;
-  static constexpr auto pb = pool_backward_plane_double;
-};
+#define DD_TABLE(T, ISA)                                                                                    \
+  Kernels<T> {                                                                                              \
+    gn_forward_block_##T##_##ISA, gn_backward_block_##T##_##ISA, gn_double_backward_block_##T##_##ISA,      \
+        pool_forward_plane_##T##_##ISA, pool_backward_plane_##T##_##ISA                                      \
+  }
+template <typename T> const Kernels<T>& kernels();
+template <> const Kernels<float>& kernels<float>() {
+  static const Kernels<float> table[] = {DD_TABLE(float, baseline), DD_TABLE(float, avx2), DD_TABLE(float, avx512)};
+  return table[static_cast<int>(kernel_isa())];
+}
+template <> const Kernels<double>& kernels<double>() {
+  static const Kernels<double> table[] = {DD_TABLE(double, baseline), DD_TABLE(double, avx2), DD_TABLE(double, avx512)};
+  return table[static_cast<int>(kernel_isa())];
+}
+#undef DD_TABLE
+
+// The widest instruction set this CPU runs the kernels with.
+Isa cpu_isa() {
+#if DD_MULTI_ISA
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return Isa::avx512;
+  if (__builtin_cpu_supports("avx2")) return Isa::avx2;
+#endif
+  return Isa::baseline;
+}
+
+// DDIST_MAX_CPU_ISA, else oneDNN's DNNL_MAX_CPU_ISA (names as oneDNN spells them: AVX512_CORE…, AVX2…, AVX, SSE41,
+// ALL; any case). Unset or unknown: no cap.
+Isa env_cap() {
+  const char* v = std::getenv("DDIST_MAX_CPU_ISA");
+  if (v == nullptr || *v == 0) v = std::getenv("DNNL_MAX_CPU_ISA");
+  if (v == nullptr) return Isa::avx512;
+  std::string name(v);
+  for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("AVX512", 0) == 0 || name.rfind("AVX10", 0) == 0 || name == "ALL") return Isa::avx512;
+  if (name.rfind("AVX2", 0) == 0) return Isa::avx2;
+  if (name == "AVX" || name.rfind("SSE", 0) == 0) return Isa::baseline;
+  return Isa::avx512;
+}
+
+std::atomic<int>& chosen_isa() {
+  static std::atomic<int> isa{static_cast<int>(std::min(cpu_isa(), env_cap()))};
+  return isa;
+}
 
 template <typename T>
 const T* ptr_or_null(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
@@ -236,6 +293,14 @@ const T* ptr_or_null(const at::Tensor& t) { return t.defined() ? t.data_ptr<T>()
 int64_t grain_for(int64_t plane) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, plane)); }
 
 }  // namespace
+
+Isa kernel_isa() { return static_cast<Isa>(chosen_isa().load(std::memory_order_relaxed)); }
+
+Isa set_kernel_isa(Isa wanted) {
+  const Isa isa = std::min(wanted, cpu_isa());
+  chosen_isa().store(static_cast<int>(isa), std::memory_order_relaxed);
+  return isa;
+}
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_forward(const at::Tensor& x, const at::Tensor& gamma,
                                                                   const at::Tensor& beta, int64_t G, double eps,
@@ -248,10 +313,11 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_forward(const at::Tens
     const scalar_t *xp = x.data_ptr<scalar_t>(), *gp = gamma.data_ptr<scalar_t>(), *bp = beta.data_ptr<scalar_t>();
     scalar_t* yp = y.data_ptr<scalar_t>();
     double *mp = mean.data_ptr<double>(), *rp = rstd.data_ptr<double>();
+    const auto& k = kernels<scalar_t>();
     at::parallel_for(0, N * G, grain_for(D * HW), [&](int64_t begin, int64_t end) {
       for (int64_t ng = begin; ng < end; ++ng) {
         const int64_t g = ng % G, off = ng * D * HW;
-        K<scalar_t>::fwd(xp + off, yp + off, gp + g * D, bp + g * D, D, HW, eps, relu, mp + ng, rp + ng);
+        k.fwd(xp + off, yp + off, gp + g * D, bp + g * D, D, HW, eps, relu, mp + ng, rp + ng);
       }
     });
   });
@@ -273,12 +339,13 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_backward(const at::Ten
     const double *mp = mean.data_ptr<double>(), *rp = rstd.data_ptr<double>();
     double *s1 = sum_gy.data_ptr<double>(), *s2 = sum_gy_xhat.data_ptr<double>();
     const scalar_t* ryp = ptr_or_null<scalar_t>(relu_y);
+    const auto& k = kernels<scalar_t>();
     at::parallel_for(0, N * G, grain_for(D * HW), [&](int64_t begin, int64_t end) {
       std::vector<scalar_t> masked(ryp ? D * HW : 0);  // one block of gy·[y > 0], reused while it is in cache
       scalar_t* tmp = ryp ? masked.data() : nullptr;
       for (int64_t ng = begin; ng < end; ++ng) {
         const int64_t g = ng % G, off = ng * D * HW, coff = ng * D;
-        K<scalar_t>::bwd(gyp + off, xp + off, ryp ? ryp + off : nullptr, gxp + off, gp + g * D, D, HW, mp[ng], rp[ng],
+        k.bwd(gyp + off, xp + off, ryp ? ryp + off : nullptr, gxp + off, gp + g * D, D, HW, mp[ng], rp[ng],
                          s1 + coff, s2 + coff, tmp);
       }
     });
@@ -306,13 +373,14 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_double_backward(
     const double *mp = mean.data_ptr<double>(), *rp = rstd.data_ptr<double>();
     double *ggp = g_gamma.data_ptr<double>(), *sp = scratch.data_ptr<double>();
     const scalar_t* ryp = ptr_or_null<scalar_t>(relu_y);
+    const auto& k = kernels<scalar_t>();
     at::parallel_for(0, N * G, grain_for(D * HW), [&](int64_t begin, int64_t end) {
       std::vector<scalar_t> masked(ryp ? D * HW : 0);  // one block of gy·[y > 0], reused while it is in cache
       scalar_t* tmp = ryp ? masked.data() : nullptr;
       for (int64_t ng = begin; ng < end; ++ng) {
         const int64_t n = ng / G, g = ng % G, off = ng * D * HW, coff = ng * D;
         double* s = sp + n * 3 * C + g * D;
-        K<scalar_t>::dbl(gyp + off, xp + off, up ? up + off : nullptr, ryp ? ryp + off : nullptr, gp + g * D,
+        k.dbl(gyp + off, xp + off, up ? up + off : nullptr, ryp ? ryp + off : nullptr, gp + g * D,
                          ep ? ep + g * D : nullptr, fp ? fp + g * D : nullptr, o1 + off, o2 + off, D, HW, mp[ng],
                          rp[ng], ggp + coff, s, s + C, s + 2 * C, tmp);
       }
@@ -331,8 +399,9 @@ at::Tensor avg_pool2x2_forward(const at::Tensor& x) {
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "dd_avg_pool2x2_forward", [&] {
     const scalar_t* xp = x.data_ptr<scalar_t>();
     scalar_t* yp = y.data_ptr<scalar_t>();
+    const auto& k = kernels<scalar_t>();
     at::parallel_for(0, planes, grain_for(H * W), [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p) K<scalar_t>::pf(xp + p * H * W, yp + p * out_plane, H, W);
+      for (int64_t p = begin; p < end; ++p) k.pf(xp + p * H * W, yp + p * out_plane, H, W);
     });
   });
   return y;
@@ -347,8 +416,9 @@ at::Tensor avg_pool2x2_backward(const at::Tensor& gy, int64_t H, int64_t W) {
   AT_DISPATCH_FLOATING_TYPES(gy.scalar_type(), "dd_avg_pool2x2_backward", [&] {
     const scalar_t* gp = gy.data_ptr<scalar_t>();
     scalar_t* xp = gx.data_ptr<scalar_t>();
+    const auto& k = kernels<scalar_t>();
     at::parallel_for(0, planes, grain_for(H * W), [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p) K<scalar_t>::pb(gp + p * out_plane, xp + p * H * W, H, W);
+      for (int64_t p = begin; p < end; ++p) k.pb(gp + p * out_plane, xp + p * H * W, H, W);
     });
   });
   return gx;

@@ -6,6 +6,15 @@
 
 namespace dd::fast {
 
+// The instruction set the kernels below run with (x86-64 GCC builds; elsewhere always baseline): at first use the
+// widest this CPU has, capped by DDIST_MAX_CPU_ISA or else oneDNN's DNNL_MAX_CPU_ISA (AVX2… caps at AVX2; AVX or
+// SSE41 at baseline), so that `DNNL_MAX_CPU_ISA=AVX2` makes oneDNN and these kernels alike run as on an AVX2-only
+// machine. The variants round alike only up to reassociation: a reduction's order follows the vector width.
+enum class Isa : int { baseline = 0, avx2 = 1, avx512 = 2 };
+Isa kernel_isa();
+// Runs the kernels with `wanted`, or the widest below it this CPU has; returns the one now in use.
+Isa set_kernel_isa(Isa wanted);
+
 // y = (x − μ)·rstd·γ + β per (sample, group), then max(y, 0) when relu; also returns μ and rstd, (N, G) float64.
 std::tuple<at::Tensor, at::Tensor, at::Tensor> group_norm_forward(const at::Tensor& x, const at::Tensor& gamma,
                                                                   const at::Tensor& beta, int64_t groups, double eps,

@@ -259,4 +259,12 @@ int dd_fast_avg_pool2d(dd_tensor x, int64_t kernel, dd_tensor* out) {
   DD_CATCH
 }
 
+int dd_fast_kernel_isa(int32_t set, int32_t* now) {
+  DD_TRY
+  TORCH_CHECK(set <= static_cast<int32_t>(dd::fast::Isa::avx512), "fast kernel instruction set ", set,
+              ": expected 0 (baseline), 1 (AVX2) or 2 (AVX-512)");
+  *now = static_cast<int32_t>(set < 0 ? dd::fast::kernel_isa() : dd::fast::set_kernel_isa(static_cast<dd::fast::Isa>(set)));
+  DD_CATCH
+}
+
 }  // extern "C"

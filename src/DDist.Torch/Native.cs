@@ -127,6 +127,7 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int dd_fast_conv2d(nint x, nint w, nint b, long sh, long sw, long ph, long pw, long dh, long dw, long groups, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_fast_group_norm(nint x, long groups, nint w, nint b, double eps, byte relu, out nint r);
     [LibraryImport(Lib)] internal static partial int dd_fast_avg_pool2d(nint x, long kernel, out nint r);
+    [LibraryImport(Lib)] internal static partial int dd_fast_kernel_isa(int set, out int now);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)] internal static partial int dd_profiler_start(string path);
     [LibraryImport(Lib)] internal static partial int dd_profiler_stop();
     [LibraryImport(Lib)] internal static partial int dd_layer_norm(nint x, long* ns, long n, nint w, nint b, double eps, out nint r);

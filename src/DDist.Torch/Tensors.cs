@@ -77,6 +77,16 @@ public static unsafe class Tensors
         Check(Native.dd_set_num_threads(n));
     }
 
+    /// <summary>The instruction set DDist's fused CPU kernels (group norm, 2×2 pooling) run with: at load the widest
+    /// the CPU has, capped by <c>DDIST_MAX_CPU_ISA</c> or oneDNN's <c>DNNL_MAX_CPU_ISA</c> (so
+    /// <c>DNNL_MAX_CPU_ISA=AVX2</c> approximates an AVX2-only machine for oneDNN and these kernels alike). Setting it
+    /// picks that set or the widest below it this CPU has.</summary>
+    public static KernelIsa FastKernelIsa
+    {
+        get { Check(Native.dd_fast_kernel_isa(-1, out var now)); return (KernelIsa)now; }
+        set { Check(Native.dd_fast_kernel_isa((int)value, out _)); }
+    }
+
     /// <summary>Physical cores where Linux tells them (hyper-threads share FPUs, so libtorch runs best on cores).</summary>
     public static int PhysicalCores()
     {

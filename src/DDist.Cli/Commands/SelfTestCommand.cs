@@ -31,14 +31,15 @@ public static class SelfTestCommand
             if (matching.ImagesPerClass < 1 || matching.SynSteps < 1 || matching.Width < 1 || matching.Depth < 1 || matching.ImageSize < 4)
                 throw new CliException("selftest: --matching-ipc, --syn-steps, --width and --depth must be at least 1, --image-size at least 4");
             var cases = (parse.GetValue(skipOps) ? [] : SelfTestCase.Ops()).Append(matching.Build());
-            ctx.Note($"selftest on {ctx.Device} (libtorch {Tensors.Version}{(ctx.Device.Type == DeviceType.Cuda ? ", TF32 off" : "")})");
+            ctx.Note($"selftest on {ctx.Device} (libtorch {Tensors.Version}{(ctx.Device.Type == DeviceType.Cuda ? ", TF32 off" : "")}; " +
+                     $"fused CPU kernels {Tensors.FastKernelIsa})");
             var report = DeviceSelfTest.Run(ctx.Device, cases, ctx.Seed, c => { if (!c.Passed) ctx.Note("FAILED " + Describe(c)); });
             CudaMemoryStats? memory = null;
             try { if (ctx.Device.Type == DeviceType.Cuda) memory = Tensors.CudaMemory(ctx.Device.Index); }
             catch (TorchException e) { ctx.Note($"peak GPU memory unavailable: {e.Message}"); }
             ctx.WriteResult(new
             {
-                device = report.Device, torch = report.TorchVersion, passed = report.Passed, checks = report.Checks.Count,
+                device = report.Device, torch = report.TorchVersion, cpuKernels = Tensors.FastKernelIsa.ToString(), passed = report.Passed, checks = report.Checks.Count,
                 failed = report.FailedCount, seconds = report.Seconds, peakCudaBytes = memory?.PeakAllocatedBytes,
                 results = report.Checks.Select(c => new { name = c.Name, against = c.Against, maxAbsDiff = c.MaxAbsDiff, scale = c.Scale, tolerance = c.Tolerance, passed = c.Passed, error = c.Error }),
             }, o =>
