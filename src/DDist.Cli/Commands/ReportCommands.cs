@@ -16,6 +16,7 @@ public static class ReportCommands
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var d = parse.GetValue(dir)!;
+            RequireSelMatchRun(d);
             // Only the saved files are read: no dataset, no stage is run.
             var report = RunReport.Rebuild(d);
             var html = Path.Combine(d, HtmlReport.ReportFile);
@@ -24,6 +25,23 @@ public static class ReportCommands
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>A folder of another kind of recipe has its own result files, which its own command writes: say which,
+    /// rather than that pipeline.json is missing.</summary>
+    private static void RequireSelMatchRun(string dir)
+    {
+        var recipe = Path.Combine(dir, DDist.Pipeline.FolderRecipe.FileName);
+        if (File.Exists(Path.Combine(dir, DDist.Pipeline.PipelineState.FileName)) || !File.Exists(recipe)) return;
+        string? results = DDist.Recipes.ComparisonRecipe.IsComparison(recipe)
+            ? $"a comparison, whose table is {Path.Combine(dir, DDist.Pipeline.ComparisonRunner.MarkdownFile)} (with .json and .png), written by `ddist compare` or `ddist run` on its recipe"
+            : RecipeKindCheck.Of(recipe) switch
+            {
+                DDist.Recipes.RecipeKind.Unrolled => $"a DD/SLD distillation, whose result is {Path.Combine(dir, "distill.json")}",
+                DDist.Recipes.RecipeKind.SoftLabel => $"a DATM/TESLA distillation, whose result is METHOD/result.json in {dir}",
+                _ => null,
+            };
+        if (results is not null) throw new CliException($"{dir} holds {results}; `ddist report` draws the report of a SelMatch/MTT run");
     }
 
     public static Command CreateShow(GlobalOptions globals)

@@ -16,9 +16,11 @@ public static class ComparisonReport
 
     public static void Write(ComparisonRecipe recipe, ComparisonResult result)
     {
-        WriteJson(recipe, result);
         AtomicFile.WriteAllText(result.MarkdownPath, Markdown(recipe, result));
         IpcPlot.Save(result.PlotPath, IpcPoints(result), $"{result.Dataset}: test accuracy against images per class");
+        // Last: comparison.json marks the table as made (ComparisonTableStage.IsTaskDone), so it may only stand once
+        // the table and plot beside it do.
+        WriteJson(recipe, result);
     }
 
     /// <summary>Test accuracy against IPC, one series per method, ± std bars (drawn by <see cref="IpcPlot"/>).</summary>

@@ -84,12 +84,20 @@ public sealed class EmbeddingNetwork : IDisposable
     /// <summary>The network kept at <paramref name="path"/>: read back when the file is there (refused, naming the field,
     /// when trained otherwise), else trained — checkpointed every epoch beside it (PATH.checkpoint), so an interrupted
     /// training resumes — and kept there. <paramref name="trained"/> says which.</summary>
+    /// <summary>Where <see cref="LoadOrTrain"/> checkpoints the network it trains for <paramref name="path"/>.</summary>
+    public static string CheckpointFile(string path) => path + ".checkpoint";
+
     public static EmbeddingNetwork LoadOrTrain(string path, ImageDataset train, EmbeddingOptions o, out bool trained,
                                                IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
+        var checkpoint = CheckpointFile(path);
         trained = !File.Exists(path);
-        if (!trained) return Load(path, train, o);
-        var checkpoint = path + ".checkpoint";
+        if (!trained)
+        {
+            // An interruption between keeping the network and dropping its checkpoint leaves the checkpoint behind.
+            File.Delete(checkpoint);
+            return Load(path, train, o);
+        }
         var net = Train(train, o, progress, ct, checkpoint);
         try { net.Save(path); }
         catch { net.Dispose(); throw; }

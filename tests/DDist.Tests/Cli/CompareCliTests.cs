@@ -84,7 +84,10 @@ public sealed class CompareCliTests : IDisposable
         Assert.Contains("- shared: forgetting scores", md);
 
         // A second run reuses every set and evaluation, and the kept embedding and scores: the same numbers, coverage
-        // included, and the same recorded costs.
+        // included, and the same recorded costs, listed in the same order. A checkpoint left beside the kept network
+        // (a kill between keeping it and dropping the checkpoint) is cleared.
+        var leftCheckpoint = Path.Combine(outDir, "embedding.safetensors.checkpoint");
+        File.WriteAllText(leftCheckpoint, "left by a killed run");
         var again = Run("compare", recipe, "--out", outDir, "--json");
         Assert.True(again.Code == 0, again.Err);
         Assert.DoesNotContain("embedding network…", again.Err);
@@ -93,7 +96,27 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(rows.Select(x => x!["mean"]!.GetValue<double>()), rows2.Select(x => x!["mean"]!.GetValue<double>()));
         Assert.Equal(rows.Select(x => x!["coverage"]!.GetValue<double>()), rows2.Select(x => x!["coverage"]!.GetValue<double>()));
         string Shared(string table) => string.Join("\n", table.Split('\n').Where(l => l.StartsWith("- shared: embedding network") || l.StartsWith("- shared: forgetting")).Order());
-        Assert.Equal(Shared(md), Shared(File.ReadAllText(Path.Combine(outDir, "comparison.md"))));
+        var md2 = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+        Assert.Equal(Shared(md), Shared(md2));
+        // (the features of the training set are only computed when a set is made, so the second run has no such line)
+        string[] Steps(string table) => table.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^- shared: (.+) \d+ s$"))
+                                             .Where(m => m.Success && m.Groups[1].Value != "embedding features").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(["forgetting scores", "embedding network", "coverage radius"], Steps(md));
+        Assert.Equal(Steps(md), Steps(md2));
+        Assert.False(File.Exists(leftCheckpoint));
+
+        // `ddist report` draws SelMatch/MTT reports; on a comparison it says where the comparison's table is.
+        var report = Run("report", outDir);
+        AssertFails(report, "holds a comparison", "comparison.md");
+
+        // comparison.json marks the table as made, so it is written after the table and the plot: a run that fails to
+        // write the plot (here a folder stands in its way) leaves no comparison.json, and the table stays to do.
+        File.Delete(Path.Combine(outDir, "comparison.json"));
+        File.Delete(Path.Combine(outDir, "comparison.png"));
+        Directory.CreateDirectory(Path.Combine(outDir, "comparison.png"));
+        Assert.NotEqual(0, Run("compare", recipe, "--out", outDir).Code);
+        Assert.False(File.Exists(Path.Combine(outDir, "comparison.json")));
+        Directory.Delete(Path.Combine(outDir, "comparison.png"));
     }
 
     [RealDataFact("mnist")]

@@ -19,7 +19,8 @@ public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
     public bool IsTaskDone(RunFolder folder, int task)
     {
         var tensors = Path.Combine(folder.Experts, ExpertTrainer.ExpertFileName(task));
-        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json"));
+        // A checkpoint still there after the expert was kept (killed in between) leaves the task to do again, which only drops it.
+        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json")) && !ExpertTrainer.HasCheckpoint(folder.Experts, task);
     }
 
     public void Run(StageContext context) => context.Timed("experts", () => Train(context, ShardSpec.All));

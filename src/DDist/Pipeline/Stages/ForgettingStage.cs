@@ -16,8 +16,11 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     public int Tasks => recipe.Scores.Runs;
     public string TaskName(int task) => $"forgetting run {task}";
 
+    // A run's checkpoint still there (killed between keeping the run and dropping it) leaves the task to do again,
+    // which only drops it.
     public bool IsTaskDone(RunFolder folder, int task) =>
-        ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task));
+        (ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task)))
+        && !File.Exists(ForgettingScoreTrainer.CheckpointFile(folder.Forgetting, task));
 
     public void Run(StageContext context) => context.Timed("forgetting runs", () =>
     {
@@ -25,8 +28,13 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
             if (!IsTaskDone(context.Folder, run)) RunTask(context, run);
     });
 
-    public void RunTask(StageContext context, int task) =>
-        Trainer(context).TrainOrLoad(task, recipe.ToForgettingOptions(), context.Folder.Forgetting, context.Progress, context.Cancel);
+    public void RunTask(StageContext context, int task)
+    {
+        if (ScoresStage.Finished(context.Folder) && !File.Exists(ForgettingScoreTrainer.RunFile(context.Folder.Forgetting, task)))
+            File.Delete(ForgettingScoreTrainer.CheckpointFile(context.Folder.Forgetting, task));   // the scores no longer need the run
+        else
+            Trainer(context).TrainOrLoad(task, recipe.ToForgettingOptions(), context.Folder.Forgetting, context.Progress, context.Cancel);
+    }
 
     internal static ForgettingScoreTrainer Trainer(StageContext context) =>
         new(() => context.Net(context.Recipe.ScoreModel), context.Data.Train);

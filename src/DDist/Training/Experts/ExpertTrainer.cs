@@ -57,7 +57,12 @@ public sealed class ExpertTrainer
         {
             ct.ThrowIfCancellationRequested();
             int k = mine[j];
-            if (IsFinished(directory, k)) skipped.Add(k);
+            if (IsFinished(directory, k))
+            {
+                // An interruption between keeping the expert and dropping its checkpoint leaves the checkpoint behind.
+                DropCheckpoint(directory, k);
+                skipped.Add(k);
+            }
             else
             {
                 TrainOne(directory, k, train, test, $"expert {k + 1}/{Options.NumExperts}", progress, ct);
@@ -84,7 +89,7 @@ public sealed class ExpertTrainer
                           IProgress<ProgressReport>? progress, CancellationToken ct)
     {
         var config = ConfigFor(k);
-        var checkpoint = new ExpertCheckpoint(Path.Combine(directory, ".partial", $"expert_{k:D4}"));
+        var checkpoint = CheckpointOf(directory, k);
         var options = Options.ToTrainOptions(stage, _augment);
         var trainer = new Trainer(Network, options);
         var device = train.Images.Device;
@@ -143,7 +148,19 @@ public sealed class ExpertTrainer
             foreach (var (_, t) in snapshots) t.Dispose();
         }
         AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), json);
-        checkpoint.Delete();
+        DropCheckpoint(directory, k);
+    }
+
+    /// <summary>True while expert k's checkpoint folder is there: it is being trained, was interrupted, or was kept
+    /// and then interrupted before the checkpoint was dropped (<see cref="Train"/> drops it then).</summary>
+    public static bool HasCheckpoint(string directory, int k) => System.IO.Directory.Exists(CheckpointOf(directory, k).Directory);
+
+    private static ExpertCheckpoint CheckpointOf(string directory, int k) => new(Path.Combine(directory, ".partial", $"expert_{k:D4}"));
+
+    /// <summary>Deletes expert k's checkpoint folder, and .partial with it once no other expert's is there.</summary>
+    private static void DropCheckpoint(string directory, int k)
+    {
+        CheckpointOf(directory, k).Delete();
         var partial = Path.Combine(directory, ".partial");
         try
         {

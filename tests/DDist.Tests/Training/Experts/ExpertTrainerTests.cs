@@ -112,10 +112,18 @@ public sealed class ExpertTrainerTests : IDisposable
     {
         Trainer(epochs: 1).Train(Dir("a"), _train, null, ShardSpec.All);
         var stamp = File.GetLastWriteTimeUtc(Path.Combine(Dir("a"), "expert_0000.safetensors"));
+        // A kill between keeping expert 1 and dropping its checkpoint leaves the checkpoint: the expert counts as
+        // unfinished until a rerun, which keeps the expert and only drops the checkpoint.
+        var left = Path.Combine(Dir("a"), ".partial", "expert_0001");
+        Directory.CreateDirectory(left);
+        File.WriteAllText(Path.Combine(left, "epoch_000.safetensors"), "left by a killed run");
+        Assert.True(ExpertTrainer.HasCheckpoint(Dir("a"), 1));
+        Assert.False(ExpertTrainer.HasCheckpoint(Dir("a"), 0));
         var again = Trainer(epochs: 1).Train(Dir("a"), _train, null, ShardSpec.All);
         Assert.Empty(again.Trained);
         Assert.Equal([0, 1], again.Skipped);
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(Dir("a"), "expert_0000.safetensors")));
+        Assert.False(Directory.Exists(Path.Combine(Dir("a"), ".partial")));
 
         var e = Assert.Throws<InvalidDataException>(() => Trainer(epochs: 2).Train(Dir("a"), _train, null, ShardSpec.All));
         Assert.Contains("expert_0000.json", e.Message);

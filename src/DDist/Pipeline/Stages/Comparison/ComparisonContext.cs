@@ -20,6 +20,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
 {
     public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors";
     private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores";
+    internal const string FeaturesStep = "embedding features", CoverageStep = "coverage radius";
 
     private ComparisonData? _data;
     private EmbeddingNetwork? _embedding;
@@ -79,7 +80,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         }
     }
 
-    public Tensor TrainFeatures => _trainFeatures ??= Timed("embedding features", () => Embedding.Embed(Data.Train.Images));
+    public Tensor TrainFeatures => _trainFeatures ??= Timed(FeaturesStep, () => Embedding.Embed(Data.Train.Images));
 
     /// <summary>Forgetting scores on the comparison's training set: read back, or trained (Toneva et al. 2019; each run
     /// kept in forgetting/ and checkpointed every epoch, so an interrupted computation resumes) and kept.</summary>
@@ -101,7 +102,8 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     }
 
     /// <summary><see cref="SharedSeconds"/> with the costs the shared files record added, for steps another process of a
-    /// split run did (or an earlier run: a resumed run reads the files without timing anything).</summary>
+    /// split run did (or an earlier run: a resumed run reads the files without timing anything), in the order the steps
+    /// run in, whichever process timed them.</summary>
     public IReadOnlyDictionary<string, double> SharedCosts()
     {
         foreach (var (step, file) in new[] { (ForgettingStep, ForgettingFile), (EmbeddingStep, EmbeddingFile) })
@@ -111,7 +113,9 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             using var f = SafeTensorsFile.Open(path);
             if (f.MetadataNumber("seconds") is double seconds) SharedSeconds[step] = seconds;
         }
-        return SharedSeconds;
+        string[] order = [ForgettingStep, EmbeddingStep, FeaturesStep, CoverageStep];
+        return SharedSeconds.OrderBy(kv => Array.IndexOf(order, kv.Key) is var i && i >= 0 ? i : order.Length)
+                            .ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 
     /// <summary>A cell's set and what making it cost: the one made in this process, or read back from its folder.</summary>

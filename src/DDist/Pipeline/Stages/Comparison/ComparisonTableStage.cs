@@ -45,7 +45,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                 double? coverage = null;
                 if (recipe.Coverage.ReferencePerClass > 0)
                 {
-                    radius ??= context.Timed("coverage radius", () => Coverage.Radius(ReferenceFeatures(context)));
+                    radius ??= context.Timed(ComparisonContext.CoverageStep, () => Coverage.Radius(ReferenceFeatures(context)));
                     testFeatures ??= context.Embedding.Embed(context.Data.Test.Images);
                     using var f = context.Embedding.Embed(set.Images.To(context.Data.Train.Images.Device));
                     coverage = Coverage.Of(f, testFeatures, radius.Value);

@@ -11,6 +11,9 @@ public sealed class EmbeddingStage : IStage<ComparisonContext>
     public IReadOnlyList<string> After => [];
     public int Tasks => 1;
     public string TaskName(int task) => "embedding network";
-    public bool IsTaskDone(RunFolder folder, int task) => File.Exists(folder.Combine(ComparisonContext.EmbeddingFile));
+    // A checkpoint still beside the network (killed between keeping it and dropping the checkpoint) is cleared by
+    // running the task again, which only loads the network.
+    public bool IsTaskDone(RunFolder folder, int task) => File.Exists(folder.Combine(ComparisonContext.EmbeddingFile)) &&
+                                                         !File.Exists(Selection.EmbeddingNetwork.CheckpointFile(folder.Combine(ComparisonContext.EmbeddingFile)));
     public void RunTask(ComparisonContext context, int task) => _ = context.Embedding;
 }
