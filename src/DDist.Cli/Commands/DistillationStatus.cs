@@ -1,4 +1,5 @@
 using System.Globalization;
+using DDist.Evaluation;
 using DDist.Recipes;
 using DDist.Torch.IO;
 using DDist.Training.Experts;
@@ -6,7 +7,7 @@ using DDist.Training.Experts;
 namespace DDist.Cli.Commands;
 
 /// <summary>`ddist status` of a folder that holds one distillation rather than a run of stages — DD / SLD (OUT:
-/// checkpoint.safetensors, distill.json) or DATM / TESLA labels (OUT/experts, OUT/METHOD: checkpoint.safetensors,
+/// checkpoint.safetensors, eval/{step0,learned}/net-K.json, distill.json) or DATM / TESLA labels (OUT/experts, OUT/METHOD: checkpoint.safetensors,
 /// eval/net-K.json, result.json) — read from its files alone: the recipe the command copied there, finished experts,
 /// the iteration of the last checkpoint, finished evaluation networks.</summary>
 internal static class DistillationStatus
@@ -20,15 +21,17 @@ internal static class DistillationStatus
     {
         if (kind == RecipeKind.Unrolled)
         {
-            UnrolledRecipe.Load(recipePath);   // a folder whose recipe no longer reads is an error naming it
+            var unrolled = UnrolledRecipe.Load(recipePath);   // a folder whose recipe no longer reads is an error naming it
             var result = Path.Combine(dir, "distill.json");
-            return new Progress([Iterations(Path.Combine(dir, "checkpoint.safetensors"), "iteration", null)], File.Exists(result), result);
+            int tested = Enumerable.Range(0, unrolled.Unrolled.TestNets).Count(k => File.Exists(NetworkResults.FileIn(Path.Combine(dir, "eval", "learned"), k)));
+            return new Progress([Iterations(Path.Combine(dir, "checkpoint.safetensors"), "iteration", null),
+                                 new Part("evaluation", tested, unrolled.Unrolled.TestNets, "networks")], File.Exists(result), result);
         }
         var r = SoftLabelRecipe.Load(recipePath);
         var methodDir = Path.Combine(dir, r.Method);
         var experts = Path.Combine(dir, "experts");
         int finished = Enumerable.Range(0, r.Experts.Count).Count(k => File.Exists(Path.Combine(experts, ExpertTrainer.ExpertFileName(k))));
-        int nets = Enumerable.Range(0, r.Evaluation.Nets).Count(k => File.Exists(Pipeline.NetworkResults.FileIn(Path.Combine(methodDir, "eval"), k)));
+        int nets = Enumerable.Range(0, r.Evaluation.Nets).Count(k => File.Exists(NetworkResults.FileIn(Path.Combine(methodDir, "eval"), k)));
         var done = Path.Combine(methodDir, "result.json");
         return new Progress(
         [

@@ -14,8 +14,11 @@ namespace DDist.Evaluation;
 /// step and after the last; the std is the unbiased one the DD paper reports.</summary>
 public static class LearnedStepsEvaluator
 {
+    /// <param name="keepIn">Where each network's two accuracies are kept as it finishes (KEEP/step0/net-K.json,
+    /// KEEP/learned/net-K.json, naming the set), so an interrupted or repeated evaluation reads them back instead of
+    /// training again; null keeps nothing.</param>
     public static (EvalResult Before, EvalResult After) Evaluate(SmallSet set, ImageDataset test, string model, int nets, double gain,
-                                                                 Tensor? fixedInit, ulong seed, CancellationToken ct = default)
+                                                                 Tensor? fixedInit, ulong seed, CancellationToken ct = default, string? keepIn = null)
     {
         var steps = set.Steps ?? throw new ArgumentException($"small set ({set.Info.Method}) has no learned steps ('step_lrs'); use a standard protocol");
         if (nets < 1) throw new ArgumentOutOfRangeException(nameof(nets), nets, "need at least one network");
@@ -30,18 +33,28 @@ public static class LearnedStepsEvaluator
         using (Tensors.NoGrad())
             targets = set.SoftLabels is { } soft ? SoftLabels.Targets(soft.Values, soft.Kind).To(DType.Float32, device)
                                                  : set.Labels.To(DType.Int64, device).OneHot(test.NumClasses).To(DType.Float32);
-        var before = new double[nets];
-        var after = new double[nets];
-        for (int i = 0; i < nets; i++)
+
+        // Network i's test accuracy at its initialisation (step 0) or after the learned steps: its weights depend on i alone.
+        double Accuracy(int i, bool learned)
         {
             ct.ThrowIfCancellationRequested();
             Tensors.ManualSeed(SeedSequence.Derive(seed, "learned-steps-net", i));
             using var netScope = new TensorScope();
             var w = fixedInit is null ? XavierInit.Draw(net, gain, device) : fixedInit.Detach().Clone();
-            before[i] = Trainer.Accuracy(net, w, null, test);
+            if (!learned) return Trainer.Accuracy(net, w, null, test);
             using var trained = Train(net, w, images, targets, steps);
-            after[i] = Trainer.Accuracy(net, trained, null, test);
+            return Trainer.Accuracy(net, trained, null, test);
         }
+
+        if (keepIn is not null)
+        {
+            var digest = set.Digest();
+            var kept0 = NetworkResults.EvaluateEach(Path.Combine(keepIn, "step0"), "step 0", nets, digest, i => Accuracy(i, learned: false));
+            var kept = NetworkResults.EvaluateEach(Path.Combine(keepIn, "learned"), "learned steps", nets, digest, i => Accuracy(i, learned: true));
+            return (Summarise(kept0.Accuracies, kept0.Elapsed), Summarise(kept.Accuracies, kept.Elapsed));   // DD's unbiased std
+        }
+        var before = Enumerable.Range(0, nets).Select(i => Accuracy(i, learned: false)).ToArray();
+        var after = Enumerable.Range(0, nets).Select(i => Accuracy(i, learned: true)).ToArray();
         return (Summarise(before, clock.Elapsed), Summarise(after, clock.Elapsed));
     }
 

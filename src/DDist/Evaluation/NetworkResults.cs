@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using DDist.Evaluation;
 using DDist.Torch.IO;
 
-namespace DDist.Pipeline;
+namespace DDist.Evaluation;
 
 /// <summary>An evaluation kept network by network: network k of an evaluation keeps its test accuracy (and what training
 /// it took) in DIR/net-K.json as soon as it finishes, so an interrupted evaluation resumes at the network it was in and

@@ -110,6 +110,22 @@ public class DdRunTests : IDisposable
         using var back = DDist.Artifacts.SmallSet.Load(Path.Combine(_dir, "synthetic.safetensors"));
         Assert.Equal(set.Steps.Lrs, back.Steps!.Lrs);
         Assert.True(File.Exists(Path.Combine(_dir, "distill.json")));
+
+        // Each test network's accuracies are kept as it finishes: a rerun of the finished folder trains none again
+        // (same numbers, files untouched), and one whose result is lost is the only one trained again.
+        var kept = Path.Combine(_dir, "eval", "learned", "net-1.json");
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(_dir, "eval", "step0", "net-0.json"));
+        File.Delete(kept);
+        var again = new DdDistillation(train, test, "toy").Run(o);
+        using var againSet = again.Set;
+        Assert.Equal(r.After.Accuracies, again.After.Accuracies);
+        Assert.Equal(r.Before.Accuracies, again.Before.Accuracies);
+        Assert.Equal(r.After.Std, again.After.Std);
+        Assert.True(File.Exists(kept));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(_dir, "eval", "step0", "net-0.json")));
+        // DD reports the unbiased std over its networks.
+        double mean = r.After.Accuracies.Average();
+        Assert.Equal(Math.Sqrt(r.After.Accuracies.Sum(a => (a - mean) * (a - mean)) / 1), r.After.Std, 12);
     }
 }
 

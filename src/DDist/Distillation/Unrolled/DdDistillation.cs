@@ -100,7 +100,8 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
             var set = ToSmallSet(o, images, targets, raw, classes);
             var fixedInit = o.Init == DdInit.Known ? fixedInits[0] : null;
-            var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, o.Model, o.TestNets, o.InitGain, fixedInit, (ulong)o.Seed + 1000, ct);
+            var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, o.Model, o.TestNets, o.InitGain, fixedInit, (ulong)o.Seed + 1000, ct,
+                                                                 keepIn: Path.Combine(o.OutputDir, "eval"));
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
             var result = new DdResult(set, curve, before, after, it, clock.Elapsed);
             WriteSummary(o, result);
