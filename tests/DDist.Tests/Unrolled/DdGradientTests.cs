@@ -149,10 +149,19 @@ public class DdResumeTests
                 LearnLabels = true, TestNets = 1, OutputDir = dir, Seed = 3, CheckpointEvery = 0,
             };
             using var once = new DdDistillation(train, test, "toy").Run(O(a, 7)).Set;
+            double Kept()   // the seconds the checkpoint says the run has taken, over every process so far
+            {
+                using var f = DDist.Torch.IO.SafeTensorsFile.Open(Path.Combine(b, "checkpoint.safetensors"));
+                return f.MetadataNumber("seconds") ?? throw new InvalidDataException("checkpoint without 'seconds'");
+            }
             new DdDistillation(train, test, "toy").Run(O(b, 2)).Set.Dispose();        // stops mid-pass (18 images, batches of 4)
+            double first = Kept();
             new DdDistillation(train, test, "toy").Run(O(b, 5)).Set.Dispose();        // stops at the end of pass 1
+            double second = Kept();
             var resumed = new DdDistillation(train, test, "toy").Run(O(b, 7));
             using var twice = resumed.Set;
+            // The time of the whole run adds up the processes that made it.
+            Assert.True(first > 0 && second > first && Kept() > second && resumed.Elapsed.TotalSeconds >= Kept(), $"{first} {second} {Kept()} {resumed.Elapsed}");
             Assert.Equal(7, resumed.Curve.Count);
             Assert.Equal(once.Images.ToArray<float>(), twice.Images.ToArray<float>());
             Assert.Equal(once.SoftLabels!.Values.ToArray<float>(), twice.SoftLabels!.Values.ToArray<float>());

@@ -181,8 +181,16 @@ public class SoftLabelMatchingTests : IDisposable
         try
         {
             using var once = RunTo(_dir, 4);
+            double Kept()   // the seconds the checkpoint says the run has taken, over every process so far
+            {
+                using var f = DDist.Torch.IO.SafeTensorsFile.Open(Path.Combine(other, "checkpoint.safetensors"));
+                return f.MetadataNumber("seconds") ?? throw new InvalidDataException("checkpoint without 'seconds'");
+            }
             RunTo(other, 2).Dispose();
+            double first = Kept();
             using var resumed = RunTo(other, 4);
+            double reported = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(other, "distill.json"))).RootElement.GetProperty("seconds").GetDouble();
+            Assert.True(first > 0 && Kept() > first && reported >= Kept(), $"{first} {Kept()} {reported}");   // both processes' time
             Assert.Equal(once.Images.ToArray<float>(), resumed.Images.ToArray<float>());
             Assert.Equal(once.SoftLabels!.Values.ToArray<float>(), resumed.SoftLabels!.Values.ToArray<float>());
             Assert.Equal(once.LearnedLr, resumed.LearnedLr);

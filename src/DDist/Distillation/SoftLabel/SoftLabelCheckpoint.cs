@@ -13,7 +13,8 @@ internal static class SoftLabelCheckpoint
     public static string FileIn(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
     /// <param name="total">The iterations the whole run makes (kept for `ddist status`; resuming does not read it).</param>
-    public static void Save(string dir, string fingerprint, int next, int total, int skipped, IReadOnlyList<LossPoint> curve,
+    /// <param name="seconds">The run's time so far, over every process that worked on it.</param>
+    public static void Save(string dir, string fingerprint, int next, int total, int skipped, IReadOnlyList<LossPoint> curve, double seconds,
                             Tensor images, Tensor lr, Tensor logits, Sgd imageOpt, Sgd lrOpt, Sgd labelOpt)
     {
         using var scope = new TensorScope();
@@ -30,11 +31,13 @@ internal static class SoftLabelCheckpoint
         {
             ["fingerprint"] = fingerprint, ["next"] = next.ToString(CultureInfo.InvariantCulture), ["iterations"] = total.ToString(CultureInfo.InvariantCulture),
             ["skipped"] = skipped.ToString(CultureInfo.InvariantCulture), ["curve"] = JsonSerializer.Serialize(curve),
+            ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
         });
     }
 
-    /// <summary>Restores the state in place; returns (next iteration, skipped, curve), or null without a checkpoint.</summary>
-    public static (int Next, int Skipped, List<LossPoint> Curve)? Restore(string dir, string fingerprint, Tensor images, Tensor lr, Tensor logits,
+    /// <summary>Restores the state in place; returns (next iteration, skipped, curve, seconds so far: 0 from a checkpoint
+    /// written before DDist kept them), or null without a checkpoint.</summary>
+    public static (int Next, int Skipped, List<LossPoint> Curve, double Seconds)? Restore(string dir, string fingerprint, Tensor images, Tensor lr, Tensor logits,
                                                                          Sgd imageOpt, Sgd lrOpt, Sgd labelOpt)
     {
         var path = FileIn(dir);
@@ -56,7 +59,8 @@ internal static class SoftLabelCheckpoint
             labelOpt.LoadMomentumBuffer(t["momentum.logits"].To(logits.DType, logits.Device));
             RngSnapshot.RestoreCheckpoint(t["rng"], t.GetValueOrDefault(RngSnapshot.DeviceEntry("rng")), images.Device);
             return (int.Parse(Need("next"), CultureInfo.InvariantCulture), int.Parse(Need("skipped"), CultureInfo.InvariantCulture),
-                    JsonSerializer.Deserialize<List<LossPoint>>(Need("curve")) ?? []);
+                    JsonSerializer.Deserialize<List<LossPoint>>(Need("curve")) ?? [],
+                    meta.TryGetValue("seconds", out var seconds) ? double.Parse(seconds, CultureInfo.InvariantCulture) : 0);
         }
         finally { foreach (var v in t.Values) v.Dispose(); }
     }

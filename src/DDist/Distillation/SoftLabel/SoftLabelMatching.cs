@@ -57,12 +57,14 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         using var labelOpt = new Sgd(s.MomentumY);
         var curve = new List<LossPoint>();
         int skipped = 0, start = 0;
+        double priorSeconds = 0;   // what the processes before a resume spent
         var fingerprint = Fingerprint(o, s);
         if (o.Resume && SoftLabelCheckpoint.Restore(o.OutputDir, fingerprint, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt) is { } saved)
         {
-            (start, skipped) = (saved.Next, saved.Skipped);
+            (start, skipped, priorSeconds) = (saved.Next, saved.Skipped, saved.Seconds);
             curve.AddRange(saved.Curve);
         }
+        double Seconds() => priorSeconds + clock.Elapsed.TotalSeconds;
         if (start > o.Iterations) throw new InvalidDataException($"{SoftLabelCheckpoint.FileIn(o.OutputDir)}: checkpoint is at iteration {start}, past this run's {o.Iterations}");
         try
         {
@@ -91,17 +93,17 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
                 progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations,
                     new Dictionary<string, double> { ["loss"] = value, ["lr"] = curve[^1].Lr, ["skipped"] = skipped, ["start_bound"] = s.Range.UpperBound(it) }));
                 if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
-                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, o.Iterations, skipped, curve, Seconds(), x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
             }
-            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, o.Iterations, skipped, curve, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, o.Iterations, skipped, curve, Seconds(), x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
             var set = ToSmallSet(o, s, lrParam.Item(), labelLogits);
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
-            var result = new SoftLabelMatchingResult(set, curve, o.Iterations - skipped, skipped, uncovered, clock.Elapsed);
+            var result = new SoftLabelMatchingResult(set, curve, o.Iterations - skipped, skipped, uncovered, TimeSpan.FromSeconds(Seconds()));
             AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(new
             {
                 method = o.Method, iterations = o.Iterations, updates = result.Updates, skipped_over_threshold = skipped,
-                labels_without_a_correct_expert = uncovered, learned_lr = lrParam.Item(), seconds = clock.Elapsed.TotalSeconds,
+                labels_without_a_correct_expert = uncovered, learned_lr = lrParam.Item(), seconds = result.Elapsed.TotalSeconds,
                 gradient = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
                 final_loss = curve.Count > 0 ? curve[^1].Loss : (double?)null,
             }, new JsonSerializerOptions { WriteIndented = true }));

@@ -9,7 +9,8 @@ namespace DDist.Distillation.Unrolled;
 /// real-data pass it stopped (pass, offset and that pass's permutation), the loss curve and libtorch's generator.</summary>
 internal static class DdCheckpoint
 {
-    public sealed record State(int Iteration, int Pass, long Offset, Tensor Perm, int AdamSteps, IReadOnlyList<LossPoint> Curve);
+    /// <param name="Seconds">The run's time up to this checkpoint, over every process that worked on it.</param>
+    public sealed record State(int Iteration, int Pass, long Offset, Tensor Perm, int AdamSteps, IReadOnlyList<LossPoint> Curve, double Seconds);
 
     public static string FileIn(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
@@ -31,6 +32,7 @@ internal static class DdCheckpoint
         {
             ["fingerprint"] = fingerprint, ["iteration"] = Inv(s.Iteration), ["iterations"] = Inv(total), ["pass"] = Inv(s.Pass), ["offset"] = Inv(s.Offset),
             ["adam_steps"] = Inv(s.AdamSteps), ["learned"] = Inv(learned.Count), ["curve"] = JsonSerializer.Serialize(s.Curve),
+            ["seconds"] = s.Seconds.ToString("R", CultureInfo.InvariantCulture),
         };
         SafeTensors.Save(FileIn(dir), t, meta);
     }
@@ -56,7 +58,9 @@ internal static class DdCheckpoint
         var curve = JsonSerializer.Deserialize<List<LossPoint>>(Need("curve")) ?? [];
         foreach (var (k, v) in t) if (k != "perm") v.Dispose();
         return new State(int.Parse(Need("iteration"), CultureInfo.InvariantCulture), int.Parse(Need("pass"), CultureInfo.InvariantCulture),
-                         long.Parse(Need("offset"), CultureInfo.InvariantCulture), t["perm"].DetachFromScope(), steps, curve);
+                         long.Parse(Need("offset"), CultureInfo.InvariantCulture), t["perm"].DetachFromScope(), steps, curve,
+                         // Checkpoints written before DDist kept the time have none: their processes' time is lost.
+                         meta.TryGetValue("seconds", out var seconds) ? double.Parse(seconds, CultureInfo.InvariantCulture) : 0);
     }
 
     private static string Inv(long v) => v.ToString(CultureInfo.InvariantCulture);

@@ -51,12 +51,14 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
         var curve = new List<LossPoint>();
         int it = 0, n = train.Count, startPass = 0;
         long startOffset = 0;
+        double priorSeconds = 0;   // what the processes before a resume spent
         Tensor? resumedPerm = null;
         if (o.Resume && DdCheckpoint.Restore(o.OutputDir, o.Fingerprint(), learned, adam) is { } saved)
         {
-            (it, startPass, startOffset, resumedPerm) = (saved.Iteration, saved.Pass, saved.Offset, saved.Perm);
+            (it, startPass, startOffset, resumedPerm, priorSeconds) = (saved.Iteration, saved.Pass, saved.Offset, saved.Perm, saved.Seconds);
             curve.AddRange(saved.Curve);
         }
+        double Seconds() => priorSeconds + clock.Elapsed.TotalSeconds;
         long totalIterations = Math.Min((long)o.Epochs * ((n + o.BatchSize - 1) / o.BatchSize), o.MaxIterations ?? long.MaxValue);
         try
         {
@@ -93,8 +95,8 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
                     bool passDone = start + o.BatchSize >= n;
                     if (it == totalIterations || (o.CheckpointEvery > 0 && it % o.CheckpointEvery == 0))
                         DdCheckpoint.Save(o.OutputDir, o.Fingerprint(), learned, adam,
-                            passDone ? new DdCheckpoint.State(it, pass + 1, 0, perm, adam.StepCount, curve)
-                                     : new DdCheckpoint.State(it, pass, start + o.BatchSize, perm, adam.StepCount, curve), totalIterations);
+                            passDone ? new DdCheckpoint.State(it, pass + 1, 0, perm, adam.StepCount, curve, Seconds())
+                                     : new DdCheckpoint.State(it, pass, start + o.BatchSize, perm, adam.StepCount, curve, Seconds()), totalIterations);
                 }
             }
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
@@ -103,7 +105,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
             var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, o.Model, o.TestNets, o.InitGain, fixedInit, (ulong)o.Seed + 1000, ct,
                                                                  keepIn: Path.Combine(o.OutputDir, "eval"));
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
-            var result = new DdResult(set, curve, before, after, it, clock.Elapsed);
+            var result = new DdResult(set, curve, before, after, it, TimeSpan.FromSeconds(Seconds()));
             WriteSummary(o, result);
             return result;
         }
