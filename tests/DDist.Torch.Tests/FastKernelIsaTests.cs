@@ -9,7 +9,7 @@ namespace DDist.Torch.Tests;
 public class FastKernelIsaTests
 {
     /// <summary>The widest set this CPU has, from the kernel's flags (what the shim reads through cpuid).</summary>
-    internal static KernelIsa CpuIsa()
+    private static KernelIsa CpuIsa()
     {
         if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64) return KernelIsa.Baseline;
         var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?.Split(' ') ?? [];
@@ -20,18 +20,6 @@ public class FastKernelIsaTests
     // ways) runs, on blocks large enough for the vectorised loops and their remainders (15×15 planes).
     private static Tensor Fast(Tensor[] t) => AvgPool2d(GroupNormRelu(t[0], 4, t[1], t[2]), 2).Square();
     private static Tensor Reference(Tensor[] t) => Libtorch.AvgPool2d(Libtorch.GroupNorm(t[0], 4, t[1], t[2]).Relu(), 2).Square();
-
-    /// <summary>Values, first and second derivatives of f at the inputs, flattened.</summary>
-    private static double[][] Derivatives(Func<Tensor[], Tensor> f, Tensor[] inputs)
-    {
-        var leaves = inputs.Select(t => t.Detach().Clone().RequiresGrad_()).ToArray();
-        var y = f(leaves);
-        var s = (y * TestData.Normal(90, y.Shape).To(y.DType)).Sum();
-        var first = Autograd.Grad([s], leaves, createGraph: true);
-        var inner = first.Select((g, i) => (g! * TestData.Normal(91 + i, g!.Shape).To(g.DType)).Sum()).Aggregate((p, q) => p + q);
-        var second = Autograd.Grad([inner], leaves);
-        return [y.To(DType.Float64).ToArray<double>(), .. first.Concat(second).Select(g => g!.To(DType.Float64).ToArray<double>())];
-    }
 
     [Theory]
     [InlineData(KernelIsa.Baseline)]
@@ -52,7 +40,7 @@ public class FastKernelIsaTests
             foreach (var (dtype, tol) in new[] { (DType.Float64, 1e-10), (DType.Float32, 2e-4) })
             {
                 Tensor[] inputs = [x.To(dtype), w.To(dtype), b.To(dtype)];
-                var (fast, reference) = (Derivatives(Fast, inputs), Derivatives(Reference, inputs));
+                var (fast, reference) = (FastOpsTests.Derivatives(Fast, inputs, 90), FastOpsTests.Derivatives(Reference, inputs, 90));
                 Assert.Equal(reference.Length, fast.Length);
                 for (int k = 0; k < fast.Length; k++)
                 {

@@ -8,7 +8,7 @@ namespace DDist.Torch.Tests;
 public class FastOpsTests
 {
     /// <summary>Values, ∂(Σ f·W)/∂inputs, and ∂(Σᵢ ∂(Σ f·W)/∂inputᵢ · vᵢ)/∂inputs of f at the inputs, flattened.</summary>
-    private static double[][] Derivatives(Func<Tensor[], Tensor> f, Tensor[] inputs, int seed)
+    internal static double[][] Derivatives(Func<Tensor[], Tensor> f, Tensor[] inputs, int seed)
     {
         var leaves = inputs.Select(t => t.Detach().Clone().RequiresGrad_()).ToArray();
         var y = f(leaves);
