@@ -13,7 +13,7 @@ public static class AtomicFile
         var dir = Path.GetDirectoryName(full)!;
         for (var up = dir; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
             if (File.Exists(up)) throw new IOException($"{full}: cannot write: {up} is a file, not a folder");
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.{Environment.ProcessId}@{Environment.MachineName}.tmp");
+        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.{Environment.ProcessId}@{Host}.tmp");
         try
         {
             Directory.CreateDirectory(dir);
@@ -48,6 +48,10 @@ public static class AtomicFile
     /// versions before 2026-12 named it.</summary>
     static readonly Regex Temporary = new(@"^\..+\.(?:[0-9a-f]{32}\.(?<pid>\d+)@(?<host>[^/@]+)|(?<pid>\d+)\.[0-9a-f]{32})\.tmp$", RegexOptions.CultureInvariant);
 
+    /// <summary>This machine in temporary names: its host name, cut to 32 characters so that the name stays within the
+    /// file system's 255.</summary>
+    public static string Host => Environment.MachineName.Length > 32 ? Environment.MachineName[..32] : Environment.MachineName;
+
     /// <summary>How long a temporary file of another machine (or of an unnamed one) must have stood unchanged before it
     /// counts as abandoned: a writer streams into it, so a live one touches it far more often than this.</summary>
     public static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(24);
@@ -64,7 +68,7 @@ public static class AtomicFile
         {
             var m = Temporary.Match(Path.GetFileName(path));
             if (!m.Success) continue;
-            bool ours = m.Groups["host"].Success && m.Groups["host"].Value == Environment.MachineName;
+            bool ours = m.Groups["host"].Success && m.Groups["host"].Value == Host;
             bool abandoned = ours && int.TryParse(m.Groups["pid"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int pid)
                 ? !ProcessIsAlive(pid)
                 : DateTime.UtcNow - File.GetLastWriteTimeUtc(path) > AbandonedAfter;

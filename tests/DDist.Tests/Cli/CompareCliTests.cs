@@ -193,7 +193,7 @@ public sealed class CompareCliTests : IDisposable
         Assert.Contains("'seed' is 2 there, 3 here", e.Message);
 
         // The same recipe again (a resumed run) clears what a killed writer of this machine left, and only that.
-        var abandoned = Path.Combine(dir, "experts", $".expert-1.safetensors.{Guid.NewGuid():N}.999999999@{Environment.MachineName}.tmp");
+        var abandoned = Path.Combine(dir, "experts", $".expert-1.safetensors.{Guid.NewGuid():N}.999999999@{DDist.Torch.IO.AtomicFile.Host}.tmp");
         File.WriteAllText(abandoned, "partial");
         DDist.Pipeline.FolderRecipe.Claim(dir, """{"name":"a","seed":2}""");
         Assert.False(File.Exists(abandoned));

@@ -81,7 +81,7 @@ public class AtomicFileTests
     public void AbandonedTemporariesAreRemovedAndLiveOnesKept()
     {
         using var dir = new TempDirectory();
-        string host = Environment.MachineName, guid = Guid.NewGuid().ToString("N");
+        string host = AtomicFile.Host, guid = Guid.NewGuid().ToString("N");
         string? inFlight = null;
         AtomicFile.Write(dir.File("probe.bin"), _ => inFlight = Directory.GetFiles(dir.Path, ".probe.bin.*").Single());
         Assert.Matches($@"/\.probe\.bin\.[0-9a-f]{{32}}\.{Environment.ProcessId}@{System.Text.RegularExpressions.Regex.Escape(host)}\.tmp$", inFlight);
