@@ -6,7 +6,8 @@ namespace DDist.Distillation;
 
 /// <summary>Everything a distillation run needs to continue bit-identically: the learnable images and step size,
 /// both optimisers' momentum buffers, libtorch's generator state (and the GPU generator's, for a run on a GPU), the next iteration (which is also the host RNG's
-/// state, see <see cref="IterationRandom"/>), the best set so far and the loss curve. One safetensors file, written atomically.</summary>
+/// state, see <see cref="IterationRandom"/>), the best set so far, the loss curve and the seconds spent to get here. One
+/// safetensors file, written atomically.</summary>
 public sealed class DistillCheckpoint : IDisposable
 {
     public const string Format = "ddist.distill-checkpoint.v1";
@@ -28,6 +29,8 @@ public sealed class DistillCheckpoint : IDisposable
     public double[] BestAccuracies { get; init; } = [];
     public required IReadOnlyList<LossPoint> Curve { get; init; }
     public required string Fingerprint { get; init; }
+    /// <summary>Wall time spent on the run up to this checkpoint, earlier sessions included (0 in older checkpoints).</summary>
+    public double Seconds { get; init; }
 
     public void Save(string path)
     {
@@ -55,6 +58,7 @@ public sealed class DistillCheckpoint : IDisposable
             ["best_mean"] = BestMean.ToString("R", CultureInfo.InvariantCulture),
             ["best_std"] = BestStd.ToString("R", CultureInfo.InvariantCulture),
             ["fingerprint"] = Fingerprint,
+            ["seconds"] = Seconds.ToString("R", CultureInfo.InvariantCulture),
         };
         SafeTensors.Save(path, t, meta);
     }
@@ -86,6 +90,7 @@ public sealed class DistillCheckpoint : IDisposable
             BestAccuracies = t.TryGetValue("best_accuracies", out var accuracies) ? accuracies.ToArray<double>() : [],
             Curve = iters.Select((it, i) => new LossPoint((int)it, losses[i], lrs[i])).ToList(),
             Fingerprint = Meta("fingerprint"),
+            Seconds = meta.TryGetValue("seconds", out var seconds) ? double.Parse(seconds, CultureInfo.InvariantCulture) : 0,
         };
     }
 

@@ -45,12 +45,13 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var curve = new List<LossPoint>();
         var best = new Best();
         int start = 0;
+        double priorSeconds = 0;   // spent by the sessions before a resume, as the checkpoint recorded it
         int? savedAt = null;
         Tensors.ManualSeed((ulong)o.Seed);
         var ckPath = CheckpointFile(o.OutputDir);
         if (o.Resume && File.Exists(ckPath))
         {
-            start = Restore(ckPath, o, lrParam, imageOpt, lrOpt, curve, best);
+            (start, priorSeconds) = Restore(ckPath, o, lrParam, imageOpt, lrOpt, curve, best);
             savedAt = start;
         }
         if (start > o.Iterations) throw new InvalidDataException($"{ckPath}: checkpoint is at iteration {start}, past this run's {o.Iterations} iterations");
@@ -70,11 +71,11 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                 new Dictionary<string, double> { ["loss"] = loss, ["lr"] = curve[^1].Lr }));
             if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
             {
-                SaveCheckpoint(ckPath, it + 1, o, lrParam, imageOpt, lrOpt, curve, best);
+                SaveCheckpoint(ckPath, it + 1, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, curve, best);
                 savedAt = it + 1;
             }
         }
-        SaveCheckpoint(ckPath, o.Iterations, o, lrParam, imageOpt, lrOpt, curve, best);
+        SaveCheckpoint(ckPath, o.Iterations, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, curve, best);
         LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
 
         var chosenImages = best.Images ?? x;
@@ -84,7 +85,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         best.Images?.Dispose();
         best.LrParam?.Dispose();
         var result = new DistillationResult(set, chosenLr, curve, best.Images is null ? o.Iterations : best.Iteration, best.Accuracy,
-                                            o.SelectOn, test, start, o.Iterations - start, total.Elapsed, stepTime.Elapsed);
+                                            o.SelectOn, test, start, o.Iterations - start, TimeSpan.FromSeconds(priorSeconds) + total.Elapsed, stepTime.Elapsed);
         Finish(result, o);
         return result;
     }
@@ -166,7 +167,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         best.Accuracy = acc;
     }
 
-    private void SaveCheckpoint(string path, int next, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
+    private void SaveCheckpoint(string path, int next, double seconds, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
                                 List<LossPoint> curve, Best best)
     {
         using var scope = new TensorScope();
@@ -181,13 +182,13 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             LrMomentum = lrMomentum, TorchRng = rng.Cpu, DeviceRng = rng.OnDevice, BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
             BestAccuracies = best.Accuracy?.Accuracies ?? [],
-            Curve = curve, Fingerprint = Fingerprint(o),
+            Curve = curve, Fingerprint = Fingerprint(o), Seconds = seconds,
         };
         ck.Save(path);
         LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
     }
 
-    private int Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
+    private (int Next, double Seconds) Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
                         List<LossPoint> curve, Best best)
     {
         using var ck = DistillCheckpoint.Load(path);
@@ -210,7 +211,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         }
         RngSnapshot.RestoreCheckpoint(ck.TorchRng, ck.DeviceRng, x.Device);
         curve.AddRange(ck.Curve);
-        return ck.NextIteration;
+        return (ck.NextIteration, ck.Seconds);
     }
 
     /// <summary>The run settings plus what the run starts from (the initial set's source indices and shape).</summary>

@@ -21,18 +21,35 @@ public sealed class PipelineState
     public JsonObject? Recipe { get; set; }
     /// <summary>What every choice was made on (<see cref="Recipes.SelectionLabels"/>).</summary>
     public string? ChosenOn { get; set; }
-    /// <summary>Wall time of each finished stage, in order of completion (a resumed stage keeps its first time).</summary>
+    /// <summary>Each finished stage, in order of completion, with its time when it finished (a stage recorded earlier
+    /// keeps its first record). What is done is read from these records; what a stage cost, from <see cref="Work"/>.</summary>
     public List<StageTime> Stages { get; set; } = new();
+    /// <summary>Every stretch of wall time a process spent on a stage (or on one scheduler task of it), added when the
+    /// process leaves it — finished, interrupted or failed — under an id of its own, so merged saves keep each once.
+    /// A stage's time is their sum: the processes before a resume count, and so do tasks on other machines.</summary>
+    public List<WorkTime> Work { get; set; } = new();
     /// <summary>The β the distillation used; the report (<see cref="RunReport"/>) marks it on the window plot.</summary>
     public double? ChosenBeta { get; set; }
     public SuccessiveHalvingResult? Halving { get; set; }
     public Dictionary<string, EvaluatedRow> Rows { get; set; } = new();
 
     public sealed record StageTime(string Stage, double Seconds);
+    public sealed record WorkTime(string Stage, double Seconds, string Id);
     public sealed record EvaluatedRow(string Method, double Mean, double Std, double[] Accuracies, double MakeSeconds, string Note);
 
     public bool Done(string stage) => Stages.Any(s => s.Stage == stage);
-    public TimeSpan TimeOf(string stage) => TimeSpan.FromSeconds(Stages.FirstOrDefault(s => s.Stage == stage)?.Seconds ?? 0);
+
+    /// <summary>What <paramref name="stage"/> cost: the sum of <see cref="Work"/>, or its finished record for a folder
+    /// written before work was recorded.</summary>
+    public TimeSpan TimeOf(string stage) => TimeSpan.FromSeconds(Work.Any(w => w.Stage == stage)
+        ? Work.Where(w => w.Stage == stage).Sum(w => w.Seconds)
+        : Stages.FirstOrDefault(s => s.Stage == stage)?.Seconds ?? 0);
+
+    /// <summary>Every stage worked on with what it cost: the finished ones in order of completion, then those only begun
+    /// (or run as scheduler tasks alone, which record no finish) in order of first work.</summary>
+    public IReadOnlyList<StageTime> StageTimes() =>
+        Stages.Select(s => s.Stage).Concat(Work.Select(w => w.Stage)).Distinct()
+              .Select(stage => new StageTime(stage, TimeOf(stage).TotalSeconds)).ToList();
 
     public static PipelineState LoadOrCreate(string dir, JsonObject recipe)
     {
@@ -67,6 +84,8 @@ public sealed class PipelineState
         if (File.Exists(path) && JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) is { } onDisk && JsonNode.DeepEquals(onDisk.Recipe, Recipe))
         {
             foreach (var stage in onDisk.Stages.Where(s => !Done(s.Stage))) Stages.Add(stage);
+            var mine = Work.Select(w => w.Id).ToHashSet();
+            Work.AddRange(onDisk.Work.Where(w => !mine.Contains(w.Id)));
             foreach (var (key, row) in onDisk.Rows) Rows.TryAdd(key, row);
             ChosenBeta ??= onDisk.ChosenBeta;
             Halving ??= onDisk.Halving;

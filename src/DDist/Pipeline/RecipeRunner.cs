@@ -52,8 +52,8 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var state = context.State;
         double? beta = stages.Any(s => s.Name == RecipeStages.ChooseBeta) ? state.ChosenBeta : null;
         return stages[^1].Name == RecipeStages.Report
-            ? new PipelineResult(state.MethodRows(RunReport.RowOrder), beta, ReportStage.ReportPath(context.Folder), state.Stages, state.ChosenOn)
-            : new PipelineResult([], beta, null, state.Stages, state.ChosenOn);
+            ? new PipelineResult(state.MethodRows(RunReport.RowOrder), beta, ReportStage.ReportPath(context.Folder), state.StageTimes(), state.ChosenOn)
+            : new PipelineResult([], beta, null, state.StageTimes(), state.ChosenOn);
     }
 
     /// <summary>Task <paramref name="task"/> of unit <paramref name="unit"/> alone (one Slurm array task), after what

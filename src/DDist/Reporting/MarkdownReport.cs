@@ -5,7 +5,7 @@ using DDist.Torch.IO;
 namespace DDist.Reporting;
 
 /// <summary>Writes report.md and report.html (the same content; the HTML self-contained) with the comparison table
-/// (Random / window-only / MTT / SelMatch), stage wall times, the accuracy-vs-β plot, the loss curves and the
+/// (Random / window-only / MTT / SelMatch), stage times, the accuracy-vs-β plot, the loss curves and the
 /// selected-vs-distilled image grids, all PNGs beside them.</summary>
 public static class MarkdownReport
 {
@@ -36,10 +36,13 @@ public static class MarkdownReport
         if (input.StageTimes.Count > 0)
         {
             StageTimesPlot.Save(Path.Combine(directory, "stages.png"), input.StageTimes);
-            blocks.Add(new ReportHeading(2, "Stage wall times"));
+            blocks.Add(new ReportHeading(2, "Stage times"));
+            blocks.Add(new ReportParagraph("Each stage's time adds up the wall time of every process that worked on it: the runs before a " +
+                                           "resume, and scheduler tasks, which count each even when they ran at the same time. A process killed " +
+                                           "with SIGKILL leaves its time uncounted."));
             blocks.Add(new ReportTable(["Stage", "Time"], input.StageTimes.Select(s => (IReadOnlyList<string>)[s.Stage, Duration(s.Time)]).ToList(),
                 ["total", Duration(TimeSpan.FromTicks(input.StageTimes.Sum(s => s.Time.Ticks)))]).Validated());
-            blocks.Add(new ReportFigure("stages.png", "wall time per stage"));
+            blocks.Add(new ReportFigure("stages.png", "time per stage"));
         }
 
         if (input.Window is { Points.Count: > 0 }) AddWindow(blocks, input, directory);

@@ -45,7 +45,7 @@ public static class RunReport
             Settings = header.Settings,
             EvaluatedOn = header.EvaluatedOn,
             Rows = state.MethodRows(RowOrder.Concat(state.Rows.Keys.Except(RowOrder))),
-            StageTimes = state.Stages.Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
+            StageTimes = state.StageTimes().Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
             Window = LoadJson<WindowSearchResult>(WindowSearch.SummaryFile(Path.Combine(runDir, "window"))),
             Halving = state.Halving,
             UsedBeta = state.ChosenBeta,

@@ -1,6 +1,6 @@
 namespace DDist.Reporting;
 
-/// <summary>Wall time of each pipeline stage as horizontal bars, in run order from the top, in the unit that
+/// <summary>The time of each pipeline stage (what every process spent on it) as horizontal bars, in run order from the top, in the unit that
 /// suits the longest stage (seconds, minutes or hours).</summary>
 public static class StageTimesPlot
 {
@@ -23,7 +23,7 @@ public static class StageTimesPlot
         foreach (var s in stages)
             if (s.Time < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(stages), $"stage '{s.Stage}' took {s.Time}, expected a non-negative time");
         var (unit, perUnit) = Unit(stages);
-        var plot = PlotRendering.NewPlot("Stage wall times", $"wall time ({unit})", "");
+        var plot = PlotRendering.NewPlot("Stage times", $"time ({unit})", "");
         // Top to bottom in run order: the first stage gets the highest position.
         var positions = Enumerable.Range(0, stages.Count).Select(i => (double)(stages.Count - 1 - i)).ToArray();
         var bars = stages.Select((s, i) => new ScottPlot.Bar

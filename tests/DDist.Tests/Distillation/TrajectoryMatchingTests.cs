@@ -151,8 +151,13 @@ public class TrajectoryMatchingTests : IDisposable
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.2, 0.3).Evaluate)
                     .Run(opts with { OutputDir = dirB }, killer, cts.Token));
+        double before;
         using (var ck = DistillCheckpoint.Load(TrajectoryMatching.CheckpointFile(dirB)))
+        {
             Assert.Equal(2, ck.NextIteration);
+            before = ck.Seconds;
+        }
+        Assert.True(before > 0, "the checkpoint records the seconds spent up to it");
 
         // A new process would rebuild the initial set from the window; the checkpoint supplies everything else.
         using var syn2 = Window().ToSyntheticSet(data);
@@ -161,6 +166,10 @@ public class TrajectoryMatchingTests : IDisposable
         Assert.Equal(2, resumed.ResumedAt);
         Assert.Equal(6, resumed.Curve.Count);
         Assert.Equal(straight, resumed.Set.Images.ToArray<float>());
+        // The run's time holds the session before the interruption (up to its checkpoint) and the resumed one.
+        Assert.True(resumed.Elapsed.TotalSeconds > before);
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dirB, "distill.json")));
+        Assert.Equal(resumed.Elapsed.TotalSeconds, summary.RootElement.GetProperty("seconds").GetDouble(), 1e-9);
     }
 
     /// <summary>A best iteration chosen before an interruption keeps its per-network accuracies through the resume

@@ -153,6 +153,14 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
             Assert.Equal(a["Accuracies"]!.AsArray().Select(x => (double)x!), b["Accuracies"]!.AsArray().Select(x => (double)x!));
         }
         Assert.True(File.Exists(Path.Combine(slurm, "report.md")));
+
+        // Stage times: the tasks record what they spent, so the Slurm run's report lists every stage the local run's
+        // does. The experts' time holds four processes: task 2, the resumed tasks 0 and 1, and the cancelled task 0
+        // (SIGTERM cancels, and the time spent is recorded on the way out); kill -9 left task 1's first part uncounted.
+        static IEnumerable<string> Times(JsonObject state) => state["Work"]!.AsArray().Select(w => (string)w!["Stage"]!).Distinct().Order();
+        Assert.Equal(Times(l), Times(s));
+        var expertWork = s["Work"]!.AsArray().Where(w => (string)w!["Stage"]! == "experts").Select(w => (double)w!["Seconds"]!).ToList();
+        Assert.True(expertWork.Count == 4 && expertWork.All(x => x > 0), $"experts' work: [{string.Join(", ", expertWork)}]\n{Logs(slurm)}");
     }
 
     /// <summary>A comparison split across the cluster (one task per set and per evaluation) gives the local run's table:

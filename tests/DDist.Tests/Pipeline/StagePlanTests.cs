@@ -76,9 +76,13 @@ public sealed class StagePlanTests : IDisposable
         {
             var s = PipelineState.LoadOrCreate(_dir.Path, recipe);
             s.Stages.Add(new PipelineState.StageTime($"stage {i}", i));
+            s.Work.Add(new PipelineState.WorkTime("experts", 1, $"task {i}"));   // eight tasks of one stage
             s.Save(_dir.Path);
         });
         Assert.All(Enumerable.Range(0, 8), i => Assert.True(PipelineState.Load(_dir.Path).Done($"stage {i}")));
+        // Each task's time is kept once, however often the states holding it were merged.
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"task {i}").Order(), PipelineState.Load(_dir.Path).Work.Select(w => w.Id).Order());
+        Assert.Equal(TimeSpan.FromSeconds(8), PipelineState.Load(_dir.Path).TimeOf("experts"));
     }
 
     [Theory]

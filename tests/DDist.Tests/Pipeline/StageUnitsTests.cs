@@ -73,6 +73,37 @@ public sealed class StageUnitsTests : IDisposable
     }
 
     [Fact]
+    public void AForgettingRunsLeftCheckpointKeepsItsTaskOpenUntilDropped()
+    {
+        var recipe = Published("fashion-mnist-ipc300-demo.json");
+        var folder = new RunFolder(_dir.Path);
+        IStage<StageContext> stage = new ForgettingStage(recipe);
+        string Run(int r) => DDist.Selection.ForgettingScoreTrainer.RunFile(folder.Forgetting, r);
+        string Checkpoint(int r) => DDist.Selection.ForgettingScoreTrainer.CheckpointFile(folder.Forgetting, r);
+        _dir.WriteText("forgetting/run-0.safetensors", "kept run");
+        _dir.WriteText("forgetting/run-1.safetensors", "kept run");
+        Assert.True(stage.IsDone(folder));
+        // Killed between keeping run 1 and dropping its checkpoint: the task is open again (its rerun only drops it).
+        _dir.WriteText("forgetting/run-1.checkpoint.safetensors", "left by a killed run");
+        Assert.Equal([true, false], Enumerable.Range(0, 2).Select(r => stage.IsTaskDone(folder, r)));
+        Assert.False(stage.IsDone(folder));
+
+        // Once the scores are made, the runs are no longer needed: a run file may be gone, but a left checkpoint still
+        // keeps its task open, and the task only deletes it (nothing is trained or loaded: the dataset is never read).
+        File.Delete(Run(1));
+        var state = PipelineState.LoadOrCreate(_dir.Path, recipe.ToJsonNode());
+        state.Stages.Add(new PipelineState.StageTime(ScoresStage.Label, 1));
+        state.Save(_dir.Path);
+        _dir.WriteText("scores.safetensors", "not read");
+        Assert.False(stage.IsTaskDone(folder, 1));
+        using (var context = new StageContext(recipe, folder, PipelineState.LoadOrCreate(_dir.Path, recipe.ToJsonNode()), new PipelineOptions(), null, null, default))
+            stage.RunTask(context, 1);
+        Assert.False(File.Exists(Checkpoint(1)));
+        Assert.True(stage.IsDone(folder));
+        Assert.Equal("kept run", File.ReadAllText(Run(0)));
+    }
+
+    [Fact]
     public void ComparisonUnitsCutTheTableIntoOneTaskPerSetAndReadTheFolder()
     {
         var recipe = ComparisonRecipe.Load(Path.Combine(SlurmCluster.RepoRoot, "recipes", "mnist-family-cpu.json"));

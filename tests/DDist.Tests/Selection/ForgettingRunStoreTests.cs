@@ -87,6 +87,10 @@ public sealed class ForgettingRunStoreTests
         Assert.False(File.Exists(checkpoint));   // done with once the run is kept
         Assert.True(resumed.Seconds > 0);
         Assert.Equal(resumed.Seconds, trainer.TrainOrLoad(0, options, dir.Path).Seconds);   // kept in the run file
+        // A checkpoint left beside the kept run (killed between keeping it and dropping the checkpoint) is dropped.
+        File.WriteAllText(checkpoint, "left by a killed run");
+        Assert.Equal(whole.Counts, trainer.TrainOrLoad(0, options, dir.Path).Counts);
+        Assert.False(File.Exists(checkpoint));
 
         // A checkpoint of another run's settings is refused by name.
         using var other = new TempDir();

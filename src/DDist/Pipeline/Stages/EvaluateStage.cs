@@ -38,7 +38,7 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         foreach (var key in _rows.Where(k => !context.State.Rows.ContainsKey(k)))
         {
             var (method, set) = Row(context, key);
-            var acc = context.Timed($"evaluate {method}", () => NetworkResults.EvaluateEach(NetworkResults.RowDir(context.Folder.Path, key), key, Nets,
+            var acc = context.Timed(Label(method), () => NetworkResults.EvaluateEach(NetworkResults.RowDir(context.Folder.Path, key), key, Nets,
                 set.Digest(), k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
             var (make, note) = Made(context, key);
             context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
@@ -50,11 +50,14 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
     public void RunTask(StageContext context, int task)
     {
         var (key, k) = (_rows[task / Nets], task % Nets);
-        var set = Row(context, key).Set;
+        var (method, set) = Row(context, key);
         var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets, OnlyNetwork: k);
-        NetworkResults.EvaluateOne(NetworkResults.RowDir(context.Folder.Path, key), key, k, set.Digest(),
-                                   () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single());
+        context.Worked(Label(method), () => NetworkResults.EvaluateOne(NetworkResults.RowDir(context.Folder.Path, key), key, k, set.Digest(),
+                                   () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
     }
+
+    /// <summary>The stage time a row's evaluation is recorded under.</summary>
+    private static string Label(string method) => $"evaluate {method}";
 
     /// <summary>The row's name in the table and its set.</summary>
     private static (string Method, SmallSet Set) Row(StageContext context, string key) => key switch

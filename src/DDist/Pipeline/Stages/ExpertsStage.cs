@@ -23,9 +23,11 @@ public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
         return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json")) && !ExpertTrainer.HasCheckpoint(folder.Experts, task);
     }
 
-    public void Run(StageContext context) => context.Timed("experts", () => Train(context, ShardSpec.All));
+    public const string Label = "experts";
 
-    public void RunTask(StageContext context, int task) => Train(context, new ShardSpec(task, Tasks));
+    public void Run(StageContext context) => context.Timed(Label, () => Train(context, ShardSpec.All));
+
+    public void RunTask(StageContext context, int task) => context.Worked(Label, () => Train(context, new ShardSpec(task, Tasks)));
 
     private static void Train(StageContext context, ShardSpec shard)
     {

@@ -22,19 +22,21 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
         (ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task)))
         && !File.Exists(ForgettingScoreTrainer.CheckpointFile(folder.Forgetting, task));
 
-    public void Run(StageContext context) => context.Timed("forgetting runs", () =>
+    public const string Label = "forgetting runs";
+
+    public void Run(StageContext context) => context.Timed(Label, () =>
     {
         for (int run = 0; run < Tasks; run++)
             if (!IsTaskDone(context.Folder, run)) RunTask(context, run);
     });
 
-    public void RunTask(StageContext context, int task)
+    public void RunTask(StageContext context, int task) => context.Worked(Label, () =>
     {
         if (ScoresStage.Finished(context.Folder) && !File.Exists(ForgettingScoreTrainer.RunFile(context.Folder.Forgetting, task)))
             File.Delete(ForgettingScoreTrainer.CheckpointFile(context.Folder.Forgetting, task));   // the scores no longer need the run
         else
             Trainer(context).TrainOrLoad(task, recipe.ToForgettingOptions(), context.Folder.Forgetting, context.Progress, context.Cancel);
-    }
+    });
 
     internal static ForgettingScoreTrainer Trainer(StageContext context) =>
         new(() => context.Net(context.Recipe.ScoreModel), context.Data.Train);

@@ -21,7 +21,9 @@ public sealed class HalvingStage(Recipe recipe, int round, int betas, string aft
         SuccessiveHalvingSearch.Alive(recipe.Window.Betas, folder.Halving, round) is { } alive &&
         File.Exists(WindowSearch.PointFile(SuccessiveHalvingSearch.PointDirOf(folder.Halving, round), alive[task]));
 
-    public void Run(StageContext context) => context.Timed($"successive halving round {round}", () =>
+    private string Label => $"successive halving round {round}";
+
+    public void Run(StageContext context) => context.Timed(Label, () =>
     {
         for (int task = 0; task < Tasks; task++)
         {
@@ -30,7 +32,8 @@ public sealed class HalvingStage(Recipe recipe, int round, int betas, string aft
         }
     });
 
-    public void RunTask(StageContext context, int task) => Search(context).RunTask(Options(context), round, task, context.Cancel);
+    public void RunTask(StageContext context, int task) =>
+        context.Worked(Label, () => Search(context).RunTask(Options(context), round, task, context.Cancel));
 
     internal static SuccessiveHalvingSearch Search(StageContext context) =>
         new(context.Data.Train, context.Ranking, context.Scores, context.OnChoiceSetForWindow);

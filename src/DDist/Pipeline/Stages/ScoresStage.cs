@@ -15,12 +15,14 @@ public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageConte
     public string TaskName(int task) => "scores";
 
     /// <summary>scores.safetensors is written before the stage is recorded, so both together mean finished.</summary>
-    public static bool Finished(RunFolder folder) => folder.Recorded("scores") && File.Exists(folder.Scores);
+    public static bool Finished(RunFolder folder) => folder.Recorded(Label) && File.Exists(folder.Scores);
+
+    public const string Label = "scores";
 
     public bool IsTaskDone(RunFolder folder, int task) => Finished(folder);
     public bool IsDone(RunFolder folder) => Finished(folder);
 
-    public void Run(StageContext context) => context.Timed("scores", () =>
+    public void Run(StageContext context) => context.Timed(Label, () =>
     {
         var r = context.Recipe;
         var scores = r.ResolveScoreFile() is string file

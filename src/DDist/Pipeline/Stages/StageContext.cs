@@ -26,6 +26,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     private WindowSearchResult? _window;
     private SmallSet? _randomSet, _windowSet;
     private readonly Dictionary<string, Distilled> _distilled = new();
+    private int _timing;   // depth of timed work running: only the outermost records its time
 
     public Recipe Recipe { get; } = recipe;
     public RunFolder Folder { get; } = folder;
@@ -39,14 +40,14 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     public void SaveState() => State.Save(Folder.Path);
 
-    /// <summary>Runs a stage's work, logs and records its wall time in pipeline.json (a stage recorded earlier keeps
-    /// its first time).</summary>
+    /// <summary>Runs a stage's work (<see cref="Worked{T}"/>) and records the stage as finished in pipeline.json, with
+    /// what it has cost so far, this process's part and the earlier ones' (a stage recorded earlier keeps its record).</summary>
     public T Timed<T>(string label, Func<T> work)
     {
-        var (result, seconds) = Clocked(label, work);
+        var result = Worked(label, work);
         if (!State.Done(label))
         {
-            State.Stages.Add(new PipelineState.StageTime(label, seconds));
+            State.Stages.Add(new PipelineState.StageTime(label, State.TimeOf(label).TotalSeconds));
             SaveState();
         }
         return result;
@@ -54,13 +55,50 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     public void Timed(string label, Action work) => Timed(label, () => { work(); return 0; });
 
-    private (T Result, double Seconds) Clocked<T>(string label, Func<T> work)
+    /// <summary>Runs work on stage <paramref name="label"/>, or on one scheduler task of it, and adds its wall time to
+    /// the stage's in pipeline.json when it ends, finished or not: a run interrupted and resumed, or split into tasks,
+    /// reports what every process spent. Work nested in other timed work (a task the whole stage runs) is counted once,
+    /// by the outer one.</summary>
+    public T Worked<T>(string label, Func<T> work)
+    {
+        if (_timing > 0) return work();
+        Log($"{label} ...");
+        var clock = Stopwatch.StartNew();
+        _timing++;
+        try
+        {
+            var result = work();
+            AddWork(label, clock.Elapsed);
+            Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
+            return result;
+        }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            try { AddWork(label, clock.Elapsed); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Log($"{label}: the time spent could not be recorded ({e.Message})");   // the work's own failure is what matters
+            }
+            throw;
+        }
+        finally { _timing--; }
+    }
+
+    public void Worked(string label, Action work) => Worked(label, () => { work(); return 0; });
+
+    private void AddWork(string label, TimeSpan spent)
+    {
+        State.Work.Add(new PipelineState.WorkTime(label, spent.TotalSeconds, Guid.NewGuid().ToString("N")));
+        SaveState();
+    }
+
+    private T Clocked<T>(string label, Func<T> work)
     {
         Log($"{label} ...");
         var clock = Stopwatch.StartNew();
         var result = work();
         Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
-        return (result, clock.Elapsed.TotalSeconds);
+        return result;
     }
 
     /// <summary>The dataset on the run's device (loaded once, on first use; not a recorded stage).</summary>
@@ -72,7 +110,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         var test = ImageDataset.FromRaw(raw.Test, norm, Options.Device, raw.Name);
         using var labels = train.Labels.To(Torch.DType.Int64, Torch.Device.Cpu);
         return new RunData(raw, train, test, train.Normalization!, labels.ToArray<long>());
-    }).Result;
+    });
 
     public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
 

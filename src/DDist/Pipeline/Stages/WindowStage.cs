@@ -31,13 +31,13 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
             return;
         }
         // A shard stops at its own β points, so shards finishing together never both go on to the later stages.
-        var partial = Search(context, index, count);
+        var partial = context.Worked(Label, () => Search(context, index, count));
         context.Log($"window search: {partial.Points.Count} of {Tasks} β points done (this is shard {index}/{count}); run the other " +
                     "shards into the same folder, then continue without --shard");
     }
 
     /// <summary>With one task per β, task i's shard is β number i alone.</summary>
-    public void RunTask(StageContext context, int task) => Search(context, task, Tasks);
+    public void RunTask(StageContext context, int task) => context.Worked(Label, () => Search(context, task, Tasks));
 
     /// <summary>Evaluates the β of shard <paramref name="index"/>/<paramref name="count"/> not evaluated yet and returns the grid
     /// as far as it is done (the summary is rewritten from the point files).</summary>

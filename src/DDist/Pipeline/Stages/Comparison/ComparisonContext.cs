@@ -18,7 +18,8 @@ namespace DDist.Pipeline.Stages.Comparison;
 public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder, IProgress<ProgressReport>? progress, Action<string>? log,
                                       Device device, CancellationToken cancel) : IDisposable
 {
-    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors";
+    public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors",
+                        FeaturesCostFile = "embedding-features.json";
     private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores";
     internal const string FeaturesStep = "embedding features", CoverageStep = "coverage radius";
 
@@ -80,7 +81,16 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         }
     }
 
-    public Tensor TrainFeatures => _trainFeatures ??= Timed(FeaturesStep, () => Embedding.Embed(Data.Train.Images));
+    /// <summary>The training set embedded. Every process that needs them embeds them again (a tensor the size of the
+    /// training set is not worth keeping); the cost is kept beside, so a resumed run that embeds nothing still reports it.</summary>
+    public Tensor TrainFeatures => _trainFeatures ??= EmbedTrainingSet();
+
+    private Tensor EmbedTrainingSet()
+    {
+        var features = Timed(FeaturesStep, () => Embedding.Embed(Data.Train.Images));
+        AtomicFile.WriteAllText(Folder.Combine(FeaturesCostFile), JsonSerializer.Serialize(new { seconds = SharedSeconds[FeaturesStep] }));
+        return features;
+    }
 
     /// <summary>Forgetting scores on the comparison's training set: read back, or trained (Toneva et al. 2019; each run
     /// kept in forgetting/ and checkpointed every epoch, so an interrupted computation resumes) and kept.</summary>
@@ -113,17 +123,30 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             using var f = SafeTensorsFile.Open(path);
             if (f.MetadataNumber("seconds") is double seconds) SharedSeconds[step] = seconds;
         }
+        var featuresCost = Folder.Combine(FeaturesCostFile);
+        if (!SharedSeconds.ContainsKey(FeaturesStep) && File.Exists(featuresCost))
+            SharedSeconds[FeaturesStep] = ReadSeconds(featuresCost);
         string[] order = [ForgettingStep, EmbeddingStep, FeaturesStep, CoverageStep];
         return SharedSeconds.OrderBy(kv => Array.IndexOf(order, kv.Key) is var i && i >= 0 ? i : order.Length)
                             .ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    private static double ReadSeconds(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("seconds", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetDouble()
+                : throw new InvalidDataException($"{path}: field 'seconds' is missing or not a number");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not JSON ({e.Message})", e); }
     }
 
     /// <summary>A cell's set and what making it cost: the one made in this process, or read back from its folder.</summary>
     public (SmallSet Set, double Seconds) Made(ComparisonCell cell)
     {
         if (_made.TryGetValue(cell, out var made)) return made;
-        using var doc = JsonDocument.Parse(File.ReadAllText(cell.MadePath(Folder)));
-        return _made[cell] = (SmallSet.Load(cell.SetPath(Folder)), doc.RootElement.GetProperty("seconds").GetDouble());
+        return _made[cell] = (SmallSet.Load(cell.SetPath(Folder)), ReadSeconds(cell.MadePath(Folder)));
     }
 
     public void Keep(ComparisonCell cell, SmallSet set, double seconds)
