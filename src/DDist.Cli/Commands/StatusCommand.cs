@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DDist.Pipeline;
 using DDist.Pipeline.Executors;
 using DDist.Recipes;
 
@@ -22,7 +23,7 @@ public static class StatusCommand
             if (!File.Exists(recipePath)) throw new FileNotFoundException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?", recipePath);
             if (RecipeKindCheck.Of(recipePath) is (RecipeKind.Unrolled or RecipeKind.SoftLabel) and var kind)
                 return OneDistillation(ctx, d, recipePath, kind);
-            var plan = StagePlan.Load(recipePath, d);
+            var plan = StagePlan.Load(recipePath, d, folderCopy: recipePath == Path.Combine(d, DDist.Pipeline.FolderRecipe.FileName));
             RunProgress progress;
             try { progress = RunProgress.Read(plan, jobs, jobs is null ? null : new SlurmClient()); }
             catch (InvalidOperationException e) when (jobs is not null)
@@ -30,15 +31,21 @@ public static class StatusCommand
                 ctx.Note($"scheduler not reachable ({e.Message}); showing the folder only");
                 progress = RunProgress.Read(plan, null, null);
             }
+            // What every process has spent on each stage so far (a SelMatch run's pipeline.json; a comparison keeps its costs in its table).
+            var spent = File.Exists(Path.Combine(d, PipelineState.FileName)) ? PipelineState.Load(d).StageTimes() : [];
             ctx.WriteResult(new
             {
                 output = Path.GetFullPath(d), complete = progress.Complete, active = progress.Active, stopped = progress.Stopped,
                 units = progress.Units.Select(u => new { name = u.Name, tasks = u.Tasks, done = u.Done, jobId = u.JobId, scheduler = u.Scheduler, failed = u.Failed }),
+                spent = spent.Select(t => new { stage = t.Stage, seconds = t.Seconds }),
             }, w =>
             {
                 foreach (var u in progress.Units)
                     w.WriteLine($"  {u.Name,-16} {u.Done}/{u.Tasks} done" + (u.JobId is null ? "" : $"   job {u.JobId}: " +
                                 (u.Scheduler.Count == 0 ? "no longer listed by squeue" : string.Join(", ", u.Scheduler.Select(s => $"{s.Value} {s.Key}")))));
+                if (spent.Count > 0)
+                    w.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"  time spent (every process): {string.Join(", ", spent.Select(t => $"{t.Stage} {t.Seconds:F0} s"))}; total {spent.Sum(t => t.Seconds):F0} s"));
                 w.WriteLine(progress.Complete ? $"complete: {Path.GetFullPath(Path.Combine(d, plan.Report))}"
                     : progress.Active ? "running"
                     : jobs is null ? "not finished (run `ddist run` on the recipe to continue)"

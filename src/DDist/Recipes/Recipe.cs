@@ -48,14 +48,16 @@ public sealed record Recipe
     };
 
     /// <summary>Reads and validates a recipe file. Unknown fields, missing required ones and bad values all fail here.</summary>
-    public static Recipe Load(string path)
+    /// <param name="scoreFileElsewhere">The recipe is a run folder's copy, read for its plan only: a relative score file
+    /// was found next to the original, which the copy no longer sits beside, so its absence is no error.</param>
+    public static Recipe Load(string path, bool scoreFileElsewhere = false)
     {
         InputFile.Require(path, "recipe file");
         Recipe recipe;
         try { recipe = JsonSerializer.Deserialize<Recipe>(File.ReadAllText(path), Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }
         recipe = recipe with { Directory = Path.GetDirectoryName(Path.GetFullPath(path)) };
-        recipe.Validate(path);
+        recipe.Validate(path, scoreFileElsewhere);
         return recipe;
     }
 
@@ -83,9 +85,9 @@ public sealed record Recipe
     public System.Text.Json.Nodes.JsonObject ToJsonNode() => JsonSerializer.SerializeToNode(this, Json)!.AsObject();
 
     /// <summary>Throws a <see cref="RecipeException"/> listing every invalid field (by its JSON path).</summary>
-    public void Validate(string? source = null)
+    public void Validate(string? source = null, bool scoreFileElsewhere = false)
     {
-        var errors = RecipeValidation.Check(this);
+        var errors = RecipeValidation.Check(this, scoreFileElsewhere);
         if (errors.Count > 0) throw new RecipeException(source ?? $"recipe '{Name}'", errors);
     }
 

@@ -8,7 +8,7 @@ namespace DDist.Recipes;
 /// compared rows.</summary>
 public static class RecipeValidation
 {
-    public static List<string> Check(Recipe r)
+    public static List<string> Check(Recipe r, bool scoreFileElsewhere = false)
     {
         var e = new FieldErrors();
         e.Need(!string.IsNullOrWhiteSpace(r.Name), "name", "is empty");
@@ -17,7 +17,7 @@ public static class RecipeValidation
         RecipeChecks.FitsSmallestClass(e, "ipc", r.Ipc, spec);
 
         r.Experts.Check(e.In("experts"), spec);
-        r.Scores.Check(e.In("scores"), spec, fileFound: r.Scores.File is null || r.ResolveScoreFile() is not null);
+        r.Scores.Check(e.In("scores"), spec, fileFound: r.Scores.File is null || scoreFileElsewhere || r.ResolveScoreFile() is not null);
         r.Window.Check(e.In("window"));
         r.Distill.Check(e.In("distill"), r.Experts.Epochs, spec);
         r.Evaluation.Check(e.In("evaluation"), spec);

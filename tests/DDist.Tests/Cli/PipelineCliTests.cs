@@ -140,6 +140,31 @@ public sealed class PipelineCliTests : IDisposable
         Assert.False(Directory.Exists(outDir), "nothing may run on a refused flag");
     }
 
+    /// <summary>`ddist status` on a local run's folder reads the folder's copy of the recipe, which no longer sits beside
+    /// a relative score file, and shows what every process spent on each stage.</summary>
+    [Fact]
+    public void StatusReadsAFolderWhoseRecipeImportedARelativeScoreFileAndShowsTheTimeSpent()
+    {
+        File.WriteAllText(Path.Combine(_dir, "scores.csv"), "score\n" + string.Concat(Enumerable.Range(0, 60000).Select(i => $"{i % 97}\n")));
+        var recipePath = RecipeWith(r => r["scores"] = new JsonObject { ["kind"] = "forgetting", ["file"] = "scores.csv" });
+        var recipe = DDist.Recipes.Recipe.Load(recipePath);
+        var outDir = Path.Combine(_dir, "out");
+        var state = DDist.Pipeline.RecipeRunner.ClaimFolder(recipe, outDir);
+        state.Stages.Add(new DDist.Pipeline.PipelineState.StageTime("experts", 12));
+        state.Work.Add(new DDist.Pipeline.PipelineState.WorkTime("experts", 12, "first"));
+        state.Work.Add(new DDist.Pipeline.PipelineState.WorkTime("window search", 30, "task 0"));
+        state.Work.Add(new DDist.Pipeline.PipelineState.WorkTime("window search", 40, "task 1"));
+        state.Save(outDir);
+
+        var status = Run("status", outDir);
+        Assert.True(status.Code == 0, status.Err);
+        Assert.Contains("time spent (every process): experts 12 s, window search 70 s; total 82 s", status.Out);
+        Assert.Matches(@"scores\s+0/1 done", status.Out);
+        Assert.DoesNotContain("forgetting", status.Out);   // imported scores: no forgetting runs to train
+        var json = JsonNode.Parse(Run("status", outDir, "--json").Out)!;
+        Assert.Equal(70, (double)json["spent"]![1]!["seconds"]!);
+    }
+
     [Fact]
     public void ReportOnAFolderThatIsNoRunIsAnError()
     {

@@ -29,9 +29,11 @@ public sealed class StagePlan
         : this(recipe.Name, outDir, ComparisonStages.For(recipe), ComparisonRunner.MarkdownFile, () => ComparisonRunner.Claim(recipe, outDir)) { }
 
     /// <summary>The plan of the recipe in <paramref name="recipePath"/>, a SelMatch recipe or a comparison ("kind": "comparison").</summary>
-    public static StagePlan Load(string recipePath, string outDir) => ComparisonRecipe.IsComparison(recipePath)
+    /// <param name="folderCopy">The recipe is the folder's recipe.json (<see cref="Recipe.Load"/>: a relative score file
+    /// need not be beside it).</param>
+    public static StagePlan Load(string recipePath, string outDir, bool folderCopy = false) => ComparisonRecipe.IsComparison(recipePath)
         ? new StagePlan(ComparisonRecipe.Load(recipePath), outDir)
-        : new StagePlan(Recipe.Load(recipePath), outDir);
+        : new StagePlan(Recipe.Load(recipePath, scoreFileElsewhere: folderCopy), outDir);
 
     /// <summary>The recipe's name (the Slurm job names).</summary>
     public string Name { get; }

@@ -24,7 +24,7 @@ public static class RecipeStages
     {
         methods ??= Methods(recipe);
         var stages = new List<IStage<StageContext>> { new ExpertsStage(recipe) };
-        if (recipe.ResolveScoreFile() is null) stages.Add(new ForgettingStage(recipe));
+        if (recipe.Scores.File is null) stages.Add(new ForgettingStage(recipe));
         stages.Add(new ScoresStage(recipe, stages[^1].Name));
         stages.Add(new WindowStage(recipe));
         if (recipe.Window.HalvingStartEpochs is not null)

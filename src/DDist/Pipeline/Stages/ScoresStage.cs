@@ -8,7 +8,7 @@ namespace DDist.Pipeline.Stages;
 public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageContext>
 {
     public string Name => RecipeStages.Scores;
-    public string Description => recipe.ResolveScoreFile() is null ? "difficulty scores from the forgetting runs" : "imported difficulty scores";
+    public string Description => recipe.Scores.File is null ? "difficulty scores from the forgetting runs" : "imported difficulty scores";
     public string Outputs => "scores.safetensors, recorded in pipeline.json";
     public IReadOnlyList<string> After => [input];
     public int Tasks => 1;
@@ -25,9 +25,11 @@ public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageConte
     public void Run(StageContext context) => context.Timed(Label, () =>
     {
         var r = context.Recipe;
-        var scores = r.ResolveScoreFile() is string file
-            ? ScoreImport.Load(file, r.ScoreKind, context.Data.Raw.Name, context.Data.Labels)
-            : ForgettingStage.Trainer(context).Run(r.ToForgettingOptions(), context.Progress, context.Cancel, context.Folder.Forgetting);
+        var scores = r.Scores.File is null
+            ? ForgettingStage.Trainer(context).Run(r.ToForgettingOptions(), context.Progress, context.Cancel, context.Folder.Forgetting)
+            : ScoreImport.Load(r.ResolveScoreFile() ?? throw new FileNotFoundException($"recipe '{r.Name}': field 'scores.file' '{r.Scores.File}' " +
+                                   $"was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})", r.Scores.File),
+                               r.ScoreKind, context.Data.Raw.Name, context.Data.Labels);
         scores.Save(context.Folder.Scores);
         context.Scores = scores;
     });
