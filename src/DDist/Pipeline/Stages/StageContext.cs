@@ -64,15 +64,10 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         if (_timing > 0) return work();
         Log($"{label} ...");
         var clock = Stopwatch.StartNew();
+        T result;
         _timing++;
-        try
-        {
-            var result = work();
-            AddWork(label, clock.Elapsed);
-            Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
-            return result;
-        }
-        catch (Exception failure) when (failure is not OutOfMemoryException)
+        try { result = work(); }
+        catch
         {
             try { AddWork(label, clock.Elapsed); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -82,6 +77,9 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
             throw;
         }
         finally { _timing--; }
+        AddWork(label, clock.Elapsed);
+        Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
+        return result;
     }
 
     public void Worked(string label, Action work) => Worked(label, () => { work(); return 0; });
