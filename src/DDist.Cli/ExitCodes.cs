@@ -16,7 +16,7 @@ public static class ExitCodes
     public const int UsageError = 2;
     /// <summary>An input's content is wrong: a recipe that is not valid JSON, lacks a field or holds a bad value; a
     /// tensor, score or state file that does not parse or does not fit; an output folder made by another recipe;
-    /// a distillation that diverged with the recipe's settings.</summary>
+    /// a distillation or an expert's training that diverged with the given settings.</summary>
     public const int DataError = 65;
     /// <summary>An input file or folder named on the command line (or by a recipe) does not exist.</summary>
     public const int NoInput = 66;
@@ -38,7 +38,8 @@ public static class ExitCodes
         CliException => (UsageError, false),
         DDist.Pipeline.Executors.SchedulerException => (Unavailable, false),
         DDist.Pipeline.Executors.RunFolderBusyException => (TempFail, false),
-        RecipeException or InvalidDataException or FormatException or JsonException or DistillationDivergedException => (DataError, false),
+        RecipeException or InvalidDataException or FormatException or JsonException or DistillationDivergedException
+            or Training.TrainingDivergedException => (DataError, false),
         FileNotFoundException or DirectoryNotFoundException => (NoInput, false),
         UnauthorizedAccessException or IOException or System.Net.Http.HttpRequestException => (IoError, false),
         ArgumentException or NotSupportedException => (UsageError, false),

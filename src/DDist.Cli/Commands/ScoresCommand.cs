@@ -66,15 +66,15 @@ public static class ScoresCommand
 
     private static Command Import(GlobalOptions globals)
     {
-        var file = new Argument<string>("file") { Description = ".npy, .npz (arrays 'scores' and optional 'labels') or CSV, in training-set order" };
+        var file = new Argument<string>("file") { Description = ".npy, .npz (arrays 'scores' and optional 'labels'), CSV, in training-set order, or a DDist score file (.safetensors)" };
         var dataset = CommonOptions.Dataset();
-        var kind = new Option<string>("--kind") { Description = "cscore (low = hard) or forgetting (high = hard)", DefaultValueFactory = _ => "cscore" };
+        var kind = new Option<string?>("--kind") { Description = "cscore (low = hard) or forgetting (high = hard); default: cscore, or the kind a DDist score file records (another is refused)" };
         var cmd = new Command("import", "Import published scores aligned to the training set; length and labels are checked; needs --out FILE") { file, dataset, kind };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var outPath = ctx.RequireOut("scores import", "FILE.safetensors");
-            ScoreKind scoreKind;
-            try { scoreKind = ScoreKindExtensions.ParseScoreKind(parse.GetValue(kind)!, "--kind"); }
+            ScoreKind? scoreKind;
+            try { scoreKind = parse.GetValue(kind) is string k ? ScoreKindExtensions.ParseScoreKind(k, "--kind") : null; }
             catch (InvalidDataException e) { throw new CliException(e.Message); }   // an option, not a file's content
             var name = parse.GetValue(dataset)!;
             var raw = DatasetRegistry.Load(name);

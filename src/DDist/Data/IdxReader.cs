@@ -53,7 +53,7 @@ public static class IdxReader
         int rows = ReadDimension(path, stream, 8, "rows");
         int cols = ReadDimension(path, stream, 12, "columns");
         const int header = 16;
-        var pixels = new byte[(long)count * rows * cols];
+        var pixels = new byte[Payload(path, stream, header, (long)count * rows * cols, $"{count} images of {rows}x{cols}")];
         DataFile.ReadExactly(path, stream, pixels, header, $"the pixels of {count} images of {rows}x{cols}");
         CheckNoTrailingBytes(path, stream, header + pixels.LongLength);
         return (pixels, count, rows, cols);
@@ -65,7 +65,7 @@ public static class IdxReader
         CheckMagic(path, stream, LabelsMagic, "labels");
         int count = ReadDimension(path, stream, 4, "label count");
         const int header = 8;
-        var bytes = new byte[count];
+        var bytes = new byte[Payload(path, stream, header, count, $"{count} labels")];
         DataFile.ReadExactly(path, stream, bytes, header, $"{count} labels");
         CheckNoTrailingBytes(path, stream, header + count);
         return Array.ConvertAll(bytes, b => (int)b);
@@ -84,6 +84,18 @@ public static class IdxReader
         int value = DataFile.ReadInt32BigEndian(path, stream, offset, field);
         if (value <= 0) throw new InvalidDataException($"{path}: header field '{field}' is {value}, expected a positive size");
         return value;
+    }
+
+    /// <summary>The size the header announces, checked before anything that large is allocated: a corrupt count must
+    /// fail by name, not as an overflow or out-of-memory error.</summary>
+    private static long Payload(string path, Stream stream, int header, long size, string what)
+    {
+        if (size > Array.MaxLength)
+            throw new InvalidDataException($"{path}: the header announces {what}, {size:N0} bytes, more than one array can hold; the header is corrupt");
+        if (stream.CanSeek && header + size > stream.Length)
+            throw new InvalidDataException($"{path}: truncated: content ends at byte {stream.Length} inside {what}, expected {header + size} bytes " +
+                                           "up to its end (or the header's count is corrupt)");
+        return size;
     }
 
     private static void CheckNoTrailingBytes(string path, Stream stream, long expected)

@@ -37,11 +37,16 @@ public sealed class EmbeddingNetwork : IDisposable
     public double TrainAccuracy { get; }
     /// <summary>What training took, in all the processes that trained it.</summary>
     public double Seconds { get; }
+    /// <summary>The data it was trained on (<see cref="DataOf"/>): features of another dataset's network mean nothing.</summary>
+    public string Data { get; }
 
-    private EmbeddingNetwork(INetwork network, TrainingState state, EmbeddingOptions options, double accuracy, double seconds)
+    private EmbeddingNetwork(INetwork network, TrainingState state, EmbeddingOptions options, double accuracy, double seconds, string data)
     {
-        Network = network; _state = state; Options = options; TrainAccuracy = accuracy; Seconds = seconds;
+        Network = network; _state = state; Options = options; TrainAccuracy = accuracy; Seconds = seconds; Data = data;
     }
+
+    /// <summary>The training set as a kept network and its checkpoint record it: name, size and image shape.</summary>
+    public static string DataOf(ImageDataset train) => $"{train.Name}, {train.Count} images of {train.Channels}×{train.Height}×{train.Width}";
 
     /// <param name="checkpointPath">When given, the training is checkpointed there after every epoch and resumed from it
     /// (bit for bit); the caller deletes it once the network is kept.</param>
@@ -59,7 +64,7 @@ public sealed class EmbeddingNetwork : IDisposable
         try
         {
             var checkpoint = checkpointPath is null ? null
-                : new TrainingCheckpoint(checkpointPath, $"{o}; {train.Name}, {train.Count} images of {train.Channels}×{train.Height}×{train.Width}");
+                : new TrainingCheckpoint(checkpointPath, $"{o}; {DataOf(train)}");
             double before = 0, accuracy = double.NaN;
             if (checkpoint is { Exists: true })
                 before = checkpoint.Restore(state, file => accuracy = file.MetadataNumber("train_accuracy") ?? double.NaN);
@@ -72,7 +77,7 @@ public sealed class EmbeddingNetwork : IDisposable
                 checkpoint?.Save(state, before + clock.Elapsed.TotalSeconds,
                                  metadata: new Dictionary<string, string> { ["train_accuracy"] = accuracy.ToString("R", CultureInfo.InvariantCulture) });
             }
-            return new EmbeddingNetwork(net, state, o, accuracy, before + clock.Elapsed.TotalSeconds);
+            return new EmbeddingNetwork(net, state, o, accuracy, before + clock.Elapsed.TotalSeconds, DataOf(train));
         }
         catch
         {
@@ -112,14 +117,15 @@ public sealed class EmbeddingNetwork : IDisposable
         using var scope = new TensorScope();
         SafeTensors.Save(path, TrainingCheckpoint.StateTensors(_state, parameters: true, momentum: false), new Dictionary<string, string>
         {
-            ["format"] = Format, ["options"] = Options.ToString(), ["model"] = Options.Model,
+            ["format"] = Format, ["options"] = Options.ToString(), ["model"] = Options.Model, ["data"] = Data,
             ["train_accuracy"] = TrainAccuracy.ToString("R", CultureInfo.InvariantCulture),
             ["seconds"] = Seconds.ToString("R", CultureInfo.InvariantCulture),
         });
     }
 
     /// <summary>Reads a network <see cref="Save"/> wrote, onto <paramref name="train"/>'s device. Throws, naming the file
-    /// and field, when it was trained with other options or for another input shape.</summary>
+    /// and field, when it was trained with other options, on other data or for another input shape (a file written
+    /// before the data was recorded is checked by its shape alone).</summary>
     public static EmbeddingNetwork Load(string path, ImageDataset train, EmbeddingOptions expected)
     {
         using var file = SafeTensorsFile.Open(path);
@@ -129,6 +135,9 @@ public sealed class EmbeddingNetwork : IDisposable
         if (Meta("options") != expected.ToString())
             throw new InvalidDataException($"{path}: metadata field 'options' is '{Meta("options")}', this run trains '{expected}'; " +
                                            "delete the file to train it again");
+        if (file.Metadata.TryGetValue("data", out var data) && data != DataOf(train))
+            throw new InvalidDataException($"{path}: metadata field 'data' is '{data}', this run's training set is '{DataOf(train)}'; " +
+                                           "use another file, or delete it to train it again");
 
         var net = ModelZoo.Create(expected.Model, train.Channels, train.NumClasses, train.Height, train.Width);
         var device = train.Images.Device;
@@ -141,7 +150,7 @@ public sealed class EmbeddingNetwork : IDisposable
             using var noGrad = Tensors.NoGrad();
             TrainingCheckpoint.LoadState(state, file, parameters: true, $"{expected.Model} on {train.Channels}×{train.Height}×{train.Width} images");
             double accuracy = file.MetadataNumber("train_accuracy") ?? throw new InvalidDataException($"{path}: metadata field 'train_accuracy' missing");
-            return new EmbeddingNetwork(net, state, expected, accuracy, file.MetadataNumber("seconds") ?? double.NaN);
+            return new EmbeddingNetwork(net, state, expected, accuracy, file.MetadataNumber("seconds") ?? double.NaN, DataOf(train));
         }
         catch
         {

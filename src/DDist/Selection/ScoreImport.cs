@@ -9,24 +9,28 @@ public static class ScoreImport
 {
     /// <summary>Reads a score file. <paramref name="datasetLabels"/>, when given, is the training set's labels in
     /// order: the length must match, and so must the file's own labels when it has them.</summary>
+    /// <param name="kind">What the numbers are; null: C-scores, or for a DDist score file (.safetensors) the kind it
+    /// records. A DDist file of another kind is refused: its numbers would be ranked the wrong way round.</param>
     /// <param name="direction">The hard end; defaults to the kind's natural one (C-score low, forgetting high).</param>
-    public static DifficultyScores Load(string path, ScoreKind kind, string dataset, IReadOnlyList<long>? datasetLabels = null, HardEnd? direction = null)
+    public static DifficultyScores Load(string path, ScoreKind? kind, string dataset, IReadOnlyList<long>? datasetLabels = null, HardEnd? direction = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: no such score file", path);
+        if (Path.GetExtension(path).Equals(".safetensors", StringComparison.OrdinalIgnoreCase))
+            return ReadOwn(path, kind, dataset, datasetLabels, direction);
         var (scores, labels) = Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".npy" => (Vector(Npy.Load(path), "scores"), (long[]?)null),
             ".npz" => ReadNpz(path),
             ".csv" => ReadCsv(path),
-            ".safetensors" => ReadOwn(path),
             var ext => throw new InvalidDataException($"{path}: extension '{ext}' not recognised; expected .npy, .npz, .csv or .safetensors"),
         };
+        var k = kind ?? ScoreKind.CScore;
         var result = new DifficultyScores
         {
             Scores = scores,
             Labels = labels,
-            Kind = kind,
-            Direction = direction ?? kind.DefaultHardEnd(),
+            Kind = k,
+            Direction = direction ?? k.DefaultHardEnd(),
             Dataset = dataset,
             Source = Path.GetFullPath(path),
         };
@@ -34,11 +38,24 @@ public static class ScoreImport
         return result;
     }
 
-    private static (double[], long[]?) ReadOwn(string path)
+    /// <summary>A DDist score file keeps what it is (kind, hard end, tie-break), so an import takes all of it and only
+    /// checks that it is what the caller asked for and belongs to this dataset.</summary>
+    private static DifficultyScores ReadOwn(string path, ScoreKind? kind, string dataset, IReadOnlyList<long>? datasetLabels, HardEnd? direction)
     {
         var s = DifficultyScores.Load(path);
-        return (s.Scores, s.Labels);
+        if (kind is { } k && k != s.Kind)
+            throw new InvalidDataException($"{path}: metadata field 'kind' is '{s.Kind.FileName()}', but '{k.FileName()}' scores were asked for " +
+                                           "(their hard ends differ, so the ranking would be reversed); give the file's kind");
+        if (direction is { } d && d != s.Direction)
+            throw new InvalidDataException($"{path}: metadata field 'direction' is '{Name(s.Direction)}', but '{Name(d)}' = hard was asked for");
+        if (s.Dataset != dataset)
+            throw new InvalidDataException($"{path}: metadata field 'dataset' is '{s.Dataset}', expected '{dataset}'");
+        var result = s with { Source = Path.GetFullPath(path) };
+        if (datasetLabels is not null) result.CheckAgainst(datasetLabels, path);
+        return result;
     }
+
+    private static string Name(HardEnd end) => end == HardEnd.Low ? "low" : "high";
 
     private static double[] Vector(NpyArray a, string field)
     {

@@ -71,6 +71,29 @@ public class IdxReaderTests
         Assert.Contains($"expected {images.Length}", e.Message);
     }
 
+    /// <summary>A corrupt count in the header is named before anything that large is allocated (it used to surface as an
+    /// internal overflow or out-of-memory error), raw or gzip.</summary>
+    [Theory]
+    [InlineData(0x7fffffff, false)]
+    [InlineData(3_000_000, false)]
+    [InlineData(3_000_000, true)]
+    [InlineData(50_000, false)]
+    public void AHugeCountInTheHeader_IsNamedBeforeAllocating(int count, bool gzip)
+    {
+        using var dir = new TempDir();
+        var images = Images(2, 28, 28, (i, p) => 1);
+        BinaryPrimitives.WriteInt32BigEndian(images.AsSpan(4), count);
+        var path = dir.Write("images", gzip ? Gzip(images) : images);
+        var e = Assert.Throws<InvalidDataException>(() => IdxReader.ReadImages(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains($"{count} images of 28x28", e.Message);
+
+        var labels = Labels([1, 2]);
+        BinaryPrimitives.WriteInt32BigEndian(labels.AsSpan(4), int.MaxValue);
+        var labelPath = dir.Write("labels", labels);
+        Assert.Contains($"{int.MaxValue} labels", Assert.Throws<InvalidDataException>(() => IdxReader.ReadLabels(labelPath)).Message);
+    }
+
     [Fact]
     public void TruncatedHeader_NamesField()
     {

@@ -66,10 +66,15 @@ public sealed class EmbeddingNetworkTests : IDisposable
         Assert.Contains("field 'options'", other.Message);
         Assert.Contains("1 epochs", other.Message);
 
+        // Other data — another training set, or other images — is named by the data the network was trained on.
         using var larger = ToyData.Make(ToyData.Interleaved(4, 2), 2, h: 12, w: 12);
         var shape = Assert.Throws<InvalidDataException>(() => EmbeddingNetwork.Load(path, larger, Options(epochs: 1)));
-        Assert.Contains("tensor 'params'", shape.Message);
+        Assert.Contains("field 'data'", shape.Message);
         Assert.Contains("12×12", shape.Message);
+        using var more = ToyData.Make(ToyData.Interleaved(6, 2), 2, h: 8, w: 8);
+        var otherSet = Assert.Throws<InvalidDataException>(() => EmbeddingNetwork.Load(path, more, Options(epochs: 1)));
+        Assert.Contains($"field 'data' is '{EmbeddingNetwork.DataOf(train)}'", otherSet.Message);
+        Assert.Contains(EmbeddingNetwork.DataOf(more), otherSet.Message);
 
         File.WriteAllText(path, "not a tensor file");
         Assert.Contains(path, Assert.ThrowsAny<Exception>(() => EmbeddingNetwork.Load(path, train, Options(epochs: 1))).Message);

@@ -77,7 +77,16 @@ public class ScoreImportTests : IDisposable
         Assert.Null(r.Seconds);
         (s with { Seconds = 12.5 }).Save(path);
         Assert.Equal(12.5, DifficultyScores.Load(path).Seconds);
-        // The same file can be imported like a published one.
+        // The same file can be imported like a published one, keeping what it is: kind, hard end and tie-break.
         Assert.Equal(s.Scores, ScoreImport.Load(path, ScoreKind.Forgetting, "toy", [0, 1, 0]).Scores);
+        var own = ScoreImport.Load(path, kind: null, "toy", [0, 1, 0]);
+        Assert.Equal((ScoreKind.Forgetting, HardEnd.High, "mean_loss", Path.GetFullPath(path)), (own.Kind, own.Direction, own.TieBreakName, own.Source));
+        Assert.Equal(s.TieBreak, own.TieBreak);
+        // Asked for as another kind, it is refused: C-scores are hard at the low end, forgetting scores at the high end.
+        var asCScore = Assert.Throws<InvalidDataException>(() => ScoreImport.Load(path, ScoreKind.CScore, "toy"));
+        Assert.Contains("metadata field 'kind' is 'forgetting'", asCScore.Message);
+        Assert.Contains(path, asCScore.Message);
+        Assert.Contains("'direction' is 'high'", Assert.Throws<InvalidDataException>(() => ScoreImport.Load(path, null, "toy", direction: HardEnd.Low)).Message);
+        Assert.Contains("'dataset' is 'toy', expected 'mnist'", Assert.Throws<InvalidDataException>(() => ScoreImport.Load(path, null, "mnist")).Message);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DDist.Augment;
 using DDist.Data;
 using DDist.Models;
@@ -108,6 +109,10 @@ public sealed class ExpertTrainer
         while (state.NextEpoch < Options.Epochs)
         {
             var stats = trainer.RunEpoch(state, data, progress, ct);
+            if (!double.IsFinite(stats.Loss))   // a trajectory of NaN would poison every distillation that matches it
+                throw new TrainingDivergedException(string.Create(CultureInfo.InvariantCulture,
+                    $"{stage}: training diverged in epoch {state.NextEpoch} (mean loss {stats.Loss}); lower the learning rate ({Options.LearningRate}) " +
+                    $"or the momentum ({Options.Momentum}); epochs before it are kept in {checkpoint.Directory}"));
             history.TrainLoss.Add(stats.Loss);
             history.TrainAccuracy.Add(stats.Accuracy);
             double testAcc = EndEpoch(checkpoint, state.NextEpoch, state, config, history, test);

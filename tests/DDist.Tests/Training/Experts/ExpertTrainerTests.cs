@@ -24,17 +24,28 @@ public sealed class ExpertTrainerTests : IDisposable
 
     private string Dir(string name) => Path.Combine(_root, name);
 
-    private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42, bool convNetWithDsa = false) =>
+    private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42, bool convNetWithDsa = false, double lr = 0.05) =>
         new(convNetWithDsa ? ModelZoo.Create("ConvNetBN(width=4,depth=1)", 1, 3, 6, 6) : Net,
             new ExpertOptions
             {
-                Model = Net.Name, NumExperts = experts, Epochs = epochs, BatchSize = 16, LearningRate = 0.05, Momentum = momentum, Seed = seed,
+                Model = Net.Name, NumExperts = experts, Epochs = epochs, BatchSize = 16, LearningRate = lr, Momentum = momentum, Seed = seed,
                 Augmentation = convNetWithDsa ? AugMode.Dsa : AugMode.None,
             },
             new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3));
 
     private static Dictionary<string, byte[]> Files(string dir) =>
         Directory.GetFiles(dir).ToDictionary(p => Path.GetFileName(p), File.ReadAllBytes);
+
+    /// <summary>A learning rate that makes the loss infinite stops the expert with a divergence error naming the expert,
+    /// the epoch and the settings (it used to fail on writing the infinite loss into the checkpoint's JSON).</summary>
+    [Fact]
+    public void ADivergingExpertStopsWithAnErrorNamingItsSettings()
+    {
+        var e = Assert.Throws<TrainingDivergedException>(() => Trainer(experts: 1, epochs: 2, lr: 1e12).Train(Dir("diverged"), _train, null, ShardSpec.All));
+        Assert.Contains("expert 1/1: training diverged in epoch 1", e.Message);
+        Assert.Contains("learning rate (1000000000000)", e.Message);
+        Assert.False(File.Exists(Path.Combine(Dir("diverged"), "expert_0000.safetensors")));
+    }
 
     [Fact]
     public void WritesOneSnapshotPerEpochAndMetadata()
