@@ -18,8 +18,8 @@ public static class CompareCommand
     public static Command Create(GlobalOptions globals)
     {
         var recipe = RunCommand.RecipeArgument();
-        var ipc = new Option<int[]>("--ipc") { Description = "Only these IPCs of the recipe (repeatable)", AllowMultipleArgumentsPerToken = true };
-        var methods = new Option<string?>("--methods") { Description = "Only these methods of the recipe, comma-separated (e.g. random,dm)" };
+        var ipc = new Option<int[]>("--ipc") { Description = "Only these IPCs of the recipe (repeatable; others are refused)", AllowMultipleArgumentsPerToken = true };
+        var methods = new Option<string?>("--methods") { Description = "Only these methods of the recipe, comma-separated (e.g. random,dm; others are refused)" };
         var cmd = new Command("compare", "Run a comparison recipe: every method at every IPC, evaluated alike; writes comparison.json, .md and .png (resumes); " +
                                          "--executor slurm submits its units as job arrays instead") { recipe, ipc, methods };
         var slurm = new SlurmSubmit();
@@ -29,8 +29,10 @@ public static class CompareCommand
             var path = parse.GetValue(recipe)!;
             var r = Load(path);
             bool subset = false;
-            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) (r, subset) = (r with { Ipcs = ipcs }, true);
-            if (parse.GetValue(methods) is string m) (r, subset) = (r with { Methods = m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) }, true);
+            // A few cells of the recipe, never others: the folder keeps the recipe it runs, and another one would take its place.
+            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) (r, subset) = (r with { Ipcs = Within("--ipc", ipcs, r.Ipcs, path) }, true);
+            if (parse.GetValue(methods) is string m)
+                (r, subset) = (r with { Methods = Within("--methods", m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.Methods, path) }, true);
             r.Validate("--ipc/--methods");
             if (!slurm.Selected(parse)) return Run(ctx, r);
             // The tasks read their recipe from a file. A subset is not the file given here, but the submission keeps it as
@@ -39,6 +41,15 @@ public static class CompareCommand
             return slurm.Run(parse, ctx, subset ? Path.Combine(outDir, FolderRecipe.FileName) : path, new Pipeline.Executors.StagePlan(r, outDir));
         });
         return cmd;
+    }
+
+    private static T[] Within<T>(string option, T[] chosen, IReadOnlyList<T> recipe, string path)
+    {
+        var outside = chosen.Except(recipe).ToArray();
+        if (outside.Length > 0)
+            throw new CliException($"{option} {string.Join(",", outside)}: not in {path} (it has {string.Join(",", recipe)}); {option} picks from the " +
+                                   "recipe's own, so add it to the recipe (another recipe means another output folder)");
+        return chosen;
     }
 
     /// <summary>`ddist distill RECIPE --method dc|dsa|dm`: makes the method's sets at the recipe's IPCs, no evaluation.</summary>

@@ -25,7 +25,7 @@ internal static class RecipeKindCheck
     {
         InputFile.Require(path, "recipe file");
         try { return RecipeKinds.Of(path); }
-        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e); }
+        catch (System.Text.Json.JsonException e) { throw RecipeException.FromJson(path, e); }
     }
 
     private static string Describe(RecipeKind k) => k switch

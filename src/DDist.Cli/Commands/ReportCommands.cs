@@ -54,6 +54,8 @@ public static class ReportCommands
             var path = parse.GetValue(set)!;
             InputFile.Require(path, "small-set file");
             var outPath = ctx.RequireOut("show", "FILE.png");
+            if (!Path.GetExtension(outPath).Equals(".png", StringComparison.OrdinalIgnoreCase))   // the bytes are PNG, whatever the name says
+                throw new CliException($"--out {outPath}: show writes a PNG; name the file FILE.png");
             int n = parse.GetValue(perClass);
             if (n < 1) throw new CliException($"--per-class {n}: must be at least 1");
             using var s = SmallSet.Load(path);

@@ -40,13 +40,16 @@ public static class ScoresCommand
             var outPath = ctx.RequireOut("scores forgetting", "FILE.safetensors");
             var rule = parse.GetValue(neverLearned);
             if (rule is not ("most-forgotten" or "zero")) throw new CliException($"--never-learned {rule}: must be most-forgotten or zero");
+            // As a recipe's forgetting.epochs: a forgetting event is a change between two consecutive presentations.
+            int epochCount = parse.GetValue(epochs) is var e && e >= 2 ? e
+                : throw new CliException($"--epochs {e}: must be at least 2 (forgetting counts changes between consecutive presentations)");
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
             var train = data.Train;
             var name = parse.GetValue(model) ?? "LeNet";
             _ = ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width);  // unknown names fail before any work
             var options = new ForgettingOptions
             {
-                Runs = CommonOptions.Positive(parse.GetValue(runs), 5, "--runs"), Epochs = CommonOptions.Positive(parse.GetValue(epochs), 20, "--epochs"),
+                Runs = CommonOptions.Positive(parse.GetValue(runs), 5, "--runs"), Epochs = epochCount,
                 BatchSize = CommonOptions.Positive(parse.GetValue(batch), 128, "--batch"), Lr = CommonOptions.PositiveReal(parse.GetValue(lr), 0.01, "--lr"),
                 Nesterov = parse.GetValue(nesterov), NeverLearned = rule, Seed = (int)ctx.Seed,
             };

@@ -17,7 +17,8 @@ public static class StatusCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var d = parse.GetValue(dir)!;
-            if (!Directory.Exists(d)) throw new CliException($"{d}: no such run folder");
+            if (!Directory.Exists(d))   // a missing input (66), as `ddist report` says it
+                throw new DirectoryNotFoundException(File.Exists(d) ? $"{d}: a file, not a run folder" : $"{d}: no such run folder");
             var jobs = SlurmJobs.TryLoad(d);
             var recipePath = jobs?.RecipePath is { Length: > 0 } p && File.Exists(p) ? p : Path.Combine(d, DDist.Pipeline.FolderRecipe.FileName);
             if (!File.Exists(recipePath)) throw new FileNotFoundException($"{d}: neither slurm/jobs.json nor recipe.json; is it the output folder of `ddist run`?", recipePath);

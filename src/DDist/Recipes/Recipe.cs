@@ -173,8 +173,16 @@ public sealed class RecipeException(string source, IReadOnlyList<string> errors)
                 ? $"{(path == "" ? "the recipe" : $"section '{path}'")} lacks required field(s) {m[(m.IndexOf("including: ", StringComparison.Ordinal) + 11)..].TrimEnd('.')}"
             : m.Contains("could not be converted to", StringComparison.Ordinal) ? $"{field}{at} is not {Expected(m)}"
             : m.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"{field} appears twice{at}"
-            : $"not valid JSON{at}: {m}";
+            : $"not valid JSON{(e.BytePositionInLine is long column && at != "" ? at[..^1] + $", column {column + 1})" : at)}: {WithoutPosition(m)}";
         return new RecipeException(source, [text]);
+    }
+
+    /// <summary>The reader's message without its own position suffix ("Path: $ | LineNumber: 2 | …"), which counts lines
+    /// from 0 where every message of ours counts them from 1.</summary>
+    private static string WithoutPosition(string message)
+    {
+        int cut = message.IndexOf(" Path: ", StringComparison.Ordinal) is var p && p >= 0 ? p : message.IndexOf(" LineNumber: ", StringComparison.Ordinal);
+        return cut >= 0 ? message[..cut] : message;
     }
 
     /// <summary>The kind of value a "could not be converted to T" message asked for.</summary>

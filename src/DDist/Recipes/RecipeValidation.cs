@@ -40,6 +40,7 @@ public static class RecipeValidation
         }
 
         string[] known = ["random", "window", "mtt", "selmatch"];
+        e.Need(r.Compare.Length > 0, "compare", $"is empty, expected some of {string.Join(", ", known)} (the rows of the table the run ends with)");
         foreach (var c in r.Compare)
             e.Need(known.Contains(c), "compare", $"holds '{c}', expected some of {string.Join(", ", known)}");
         return [.. e.All];

@@ -50,12 +50,15 @@ public static class ImageGrid
         using var font = o.RowLabels ? new SKFont(PlotFonts.Typeface, LabelSize) : null;
         int tileW = w * o.Scale + 2 * o.Frame, tileH = h * o.Scale + 2 * o.Frame;
         int labelW = font is null ? 0 : (int)Math.Ceiling(font.MeasureText((numClasses - 1).ToString())) + 8;
-        var bitmap = NewBitmap(labelW + o.Gap + o.PerClass * (tileW + o.Gap), o.Gap + numClasses * (tileH + o.Gap));
+        var shown = Shown(labels, isDistilled, numClasses, o).ToList();
+        // As wide as the fullest row: a grid asked for more images per class than the set has is not left mostly empty.
+        int columns = Math.Max(1, shown.GroupBy(i => labels[i]).Select(g => g.Count()).DefaultIfEmpty(0).Max());
+        var bitmap = NewBitmap(labelW + o.Gap + columns * (tileW + o.Gap), o.Gap + numClasses * (tileH + o.Gap));
         using var canvas = new SKCanvas(bitmap);
         canvas.Clear(Sk(o.Background));
         using var fill = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill };
         var column = new int[numClasses];
-        foreach (var i in Shown(labels, isDistilled, numClasses, o))
+        foreach (var i in shown)
         {
             int c = (int)labels[i];
             int x = labelW + o.Gap + column[c]++ * (tileW + o.Gap), y = o.Gap + c * (tileH + o.Gap);

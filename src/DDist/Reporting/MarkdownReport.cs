@@ -105,7 +105,8 @@ public static class MarkdownReport
             foreach (var g in grids) g.Dispose();
         }
         blocks.Add(new ReportHeading(2, "Images"));
-        blocks.Add(new ReportParagraph($"One row per class, {input.GridPerClass} images of each class (for SelMatch half distilled, half selected). Distilled images are framed in orange, real (selected) ones in grey."));
+        blocks.Add(new ReportParagraph($"One row per class, up to {input.GridPerClass} images of each (where a class has both, half distilled and " +
+                                       "half selected). Distilled images are framed in orange, real (selected) ones in grey."));
         blocks.Add(new ReportFigure("grids.png", "selected and distilled images"));
     }
 

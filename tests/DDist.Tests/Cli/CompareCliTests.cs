@@ -218,6 +218,14 @@ public sealed class CompareCliTests : IDisposable
         var compareOnSelMatch = Run("compare", Path.Combine(Recipes.ComparisonRecipeTests.RecipesDir(), "fashion-mnist-ipc300-demo.json"), "--out", outDir);
         Assert.Equal(DDist.Cli.ExitCodes.UsageError, compareOnSelMatch.Code);
         Assert.Contains("not a comparison recipe", compareOnSelMatch.Err);
+        // --ipc and --methods pick cells of the recipe; others would replace the folder's recipe with another.
+        var tiny = TinyRecipe(j => j["methods"] = new JsonArray("random", "dm"));
+        var otherIpc = Run("compare", tiny, "--ipc", "5", "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, otherIpc.Code);
+        Assert.Contains("--ipc 5: not in", otherIpc.Err);
+        var otherMethod = Run("compare", tiny, "--methods", "random,dsa", "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, otherMethod.Code);
+        Assert.Contains("--methods dsa: not in", otherMethod.Err);
         Assert.False(Directory.Exists(outDir), "no stage may start on bad input");
     }
 }
@@ -237,6 +245,10 @@ public sealed class CoresetSelectCliTests : IDisposable
     {
         var r = Run("scores", "forgetting", "--dataset", "folder:/nonexistent", "--never-learned", "sometimes", "--out", Path.Combine(_dir, "s.safetensors"));
         AssertFails(r, "--never-learned sometimes", "most-forgotten or zero");
+        // One epoch has no consecutive presentations to compare: refused as a recipe refuses it.
+        var once = Run("scores", "forgetting", "--dataset", "folder:/nonexistent", "--epochs", "1", "--out", Path.Combine(_dir, "s.safetensors"));
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, once.Code);
+        AssertFails(once, "--epochs 1: must be at least 2");
     }
 
     /// <summary>A `folder:` dataset of two classes of twelve 8×8 grey images: seconds to train on.</summary>

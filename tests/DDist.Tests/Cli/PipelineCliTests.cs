@@ -165,6 +165,23 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Equal(70, (double)json["spent"]![1]!["seconds"]!);
     }
 
+    /// <summary>A syntax error is placed by line and column counted from 1, as every other recipe error is (the JSON
+    /// reader's own suffix counts from 0 and is left out); `ddist status` on a missing folder is a missing input.</summary>
+    [Fact]
+    public void ARecipeSyntaxErrorIsPlacedFromOneAndAMissingFolderIsAMissingInput()
+    {
+        var path = Path.Combine(_dir, "broken.json");
+        File.WriteAllText(path, "{\n  \"name\": \"x\",\n  \"ipc\": 2,,\n}\n");
+        var r = Run("run", path, "--out", Path.Combine(_dir, "out"));
+        Assert.Equal(DDist.Cli.ExitCodes.DataError, r.Code);
+        Assert.Contains("(line 3, column 12)", r.Err);   // the second comma
+        Assert.DoesNotContain("LineNumber", r.Err);
+
+        AssertFails(Run("status", Path.Combine(_dir, "nowhere")), "nowhere: no such run folder");
+        Assert.Equal(DDist.Cli.ExitCodes.NoInput, Run("status", Path.Combine(_dir, "nowhere")).Code);
+        Assert.Equal(DDist.Cli.ExitCodes.NoInput, Run("status", path).Code);
+    }
+
     [Fact]
     public void ReportOnAFolderThatIsNoRunIsAnError()
     {
@@ -184,5 +201,8 @@ public sealed class PipelineCliTests : IDisposable
         var (pixels, h, w) = DDist.Torch.ImageCodec.Decode(File.ReadAllBytes(png), 3);
         Assert.True(h > 10 * 28 && w > 3 * 28, $"grid {w}×{h} too small for 10 rows of 3 images");
         Assert.Contains(pixels, p => p < 128);   // not blank
+        Assert.True(w < 5 * 28 * 2, $"grid {w}×{h}: as wide as 10 images where the set has 3 per class");
+        AssertFails(Run("show", set, "--out", Path.Combine(_dir, "grid.jpg")), "show writes a PNG");
+        Assert.False(File.Exists(Path.Combine(_dir, "grid.jpg")));
     }
 }

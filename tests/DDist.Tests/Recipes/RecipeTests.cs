@@ -167,6 +167,7 @@ public class RecipeTests : IDisposable
     [InlineData("\"momentum\": 0.9,\n    \"weightDecay\": 0.0005", "\"momentum\": 0.9,\n    \"weightDecay\": -1", "scores.weightDecay", "-1")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
+    [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report
     public void BadFieldFailsBeforeAnyWorkNamingTheField(string from, string to, string field, string detail)
     {
         var path = WriteVariant(t => t.Contains(from) ? t.Replace(from, to) : throw new InvalidOperationException($"test edit '{from}' not found"));

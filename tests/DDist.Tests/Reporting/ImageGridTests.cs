@@ -33,6 +33,8 @@ public class ImageGridTests
         Assert.Equal(ImageGrid.Sk(o.DistilledFrame), c.GetPixel(2, row1));
         Assert.Equal(SKColors.Black, c.GetPixel(2 + tile + 2 + 1, row1 + 1));                  // clamped to 0
         Assert.Equal(ImageGrid.Sk(o.SelectedFrame), c.GetPixel(2 + tile + 2, row1));
+        // Asked for more images per class than the set has, the grid is as wide as its fullest row, not PerClass.
+        using (var wide = ImageGrid.Render(set, o with { PerClass = 100 }, norm)) Assert.Equal((c.Width, c.Height), (wide.Width, wide.Height));
         // The PNG holds the same pixels (decoded by our libpng reader).
         var png = new RenderedPng(PngFile.Encode(c));
         Assert.Equal((c.Width, c.Height), (png.Width, png.Height));
