@@ -192,6 +192,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                         List<LossPoint> curve, Best best)
     {
         using var ck = DistillCheckpoint.Load(path);
+        if (o.LrForm == LrParameterization.Raw && ck.LrParam.Item() <= 0)
+            throw new InvalidDataException($"{path}: tensor 'lr_param' is {ck.LrParam.Item()}, not a positive step size; the checkpoint is damaged (delete it to start the run again)");
         if (ck.Fingerprint != Fingerprint(o))
             throw new InvalidDataException($"{path}: field 'fingerprint' is '{ck.Fingerprint}', this run is '{Fingerprint(o)}'; use another output directory or set Resume = false");
         var x = synthetic.Distilled;

@@ -172,6 +172,27 @@ public class TrajectoryMatchingTests : IDisposable
         Assert.Equal(resumed.Elapsed.TotalSeconds, summary.RootElement.GetProperty("seconds").GetDouble(), 1e-9);
     }
 
+    /// <summary>A checkpoint holding NaN (a damaged file: a run never saves one) is refused by name on load, instead of
+    /// resuming into a divergence that points back to the same checkpoint.</summary>
+    [Fact]
+    public void ACheckpointHoldingNanIsRefusedByName()
+    {
+        var path = Path.Combine(_dir, "damaged.safetensors");
+        using (var images = Tensors.FromArray(new float[] { 0.5f, float.NaN, 1, 2 }, 1, 1, 2, 2))
+        using (var lr = Tensors.Scalar(0.01, DType.Float32, Device.Cpu))
+        using (var zeros = Tensors.Zeros([1, 1, 2, 2], DType.Float32))
+        using (var lrMomentum = Tensors.Zeros([], DType.Float32))
+        using (var rng = Tensors.Zeros([16], DType.UInt8))
+            new DistillCheckpoint
+            {
+                NextIteration = 3, Distilled = images, LrParam = lr, ImageMomentum = zeros, LrMomentum = lrMomentum, TorchRng = rng,
+                Curve = [new LossPoint(0, 1.0, 0.01)], Fingerprint = "test",
+            }.Save(path);
+        var e = Assert.Throws<InvalidDataException>(() => DistillCheckpoint.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("tensor 'distilled' holds NaN or infinite values", e.Message);
+    }
+
     /// <summary>A best iteration chosen before an interruption keeps its per-network accuracies through the resume
     /// (distill.json's selection_accuracy listed none after one).</summary>
     [Fact]
