@@ -17,14 +17,17 @@ public static class FolderRecipe
     /// <summary>Keeps <paramref name="recipeJson"/> as the folder's recipe, unless the folder holds another one.</summary>
     /// <param name="free">Top-level fields that may differ: they only describe the experiment (description, source) or
     /// pick parts of it that are made independently (a comparison's ipcs and methods).</param>
-    public static void Claim(string dir, string recipeJson, params string[] free)
+    public static void Claim(string dir, string recipeJson, params string[] free) => Claim(dir, recipeJson, _ => false, free);
+
+    /// <param name="noResult">Files of the folder that are no results (a run's state that records nothing made).</param>
+    public static void Claim(string dir, string recipeJson, Func<string, bool> noResult, params string[] free)
     {
         Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, FileName);
         string? kept = File.Exists(path) ? File.ReadAllText(path) : null;
         // A folder whose recipe stopped before making anything (a dataset not found, say) is free for the corrected one.
         if (kept is not null && kept != recipeJson
-            && RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference && HoldsResults(dir, path))
+            && RecipeDifference.First(Parse(path, kept), Parse(path, recipeJson), free) is { } difference && HoldsResults(dir, path, noResult))
             throw new InvalidDataException($"{path}: {dir} holds the results of another recipe ({difference}); use another --out");
         if (kept != recipeJson) AtomicFile.WriteAllText(path, recipeJson);
         // A run killed mid-write left a temporary sibling that no rename will take; the resumed run clears them.
@@ -32,8 +35,9 @@ public static class FolderRecipe
     }
 
     /// <summary>Whether anything but the recipe file was written into the folder (empty sub-folders do not count).</summary>
-    private static bool HoldsResults(string dir, string recipePath) =>
-        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Any(f => Path.GetFullPath(f) != Path.GetFullPath(recipePath));
+    private static bool HoldsResults(string dir, string recipePath, Func<string, bool> noResult) =>
+        Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+                 .Any(f => Path.GetFullPath(f) != Path.GetFullPath(recipePath) && !noResult(f));
 
     /// <summary>Recipe text as JSON, read as recipes are (comments and trailing commas allowed).</summary>
     private static JsonNode? Parse(string path, string text)

@@ -13,6 +13,8 @@ namespace DDist.Pipeline;
 public sealed class PipelineState
 {
     public const string FileName = "pipeline.json";
+    /// <summary>Recipe fields that only describe the experiment: a folder's run continues under a recipe that changes them.</summary>
+    public static readonly string[] FreeFields = ["description", "source"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The recipe the run was started with, as a JSON object with every field spelled out. A folder accepts
@@ -51,19 +53,29 @@ public sealed class PipelineState
         Stages.Select(s => s.Stage).Concat(Work.Select(w => w.Stage)).Distinct()
               .Select(stage => new StageTime(stage, TimeOf(stage).TotalSeconds)).ToList();
 
+    /// <summary>True when the state records nothing made: no finished stage, row or chosen β (only the time of attempts,
+    /// such as a run that stopped on a dataset path typo).</summary>
+    public bool RecordsNothingMade => Stages.Count == 0 && Rows.Count == 0 && ChosenBeta is null && Halving is null;
+
+    /// <summary>The folder's state for <paramref name="recipe"/>, or a new one. A state made by another recipe is refused,
+    /// naming the first field that differs (the free fields aside), unless it records nothing made: then the folder is
+    /// free for the new recipe (<see cref="FolderRecipe.Claim"/> has checked that it holds nothing else).</summary>
     public static PipelineState LoadOrCreate(string dir, JsonObject recipe)
     {
         var path = Path.Combine(dir, FileName);
-        if (!File.Exists(path)) return new PipelineState { Recipe = (JsonObject)recipe.DeepClone() };
+        var fresh = new PipelineState { Recipe = (JsonObject)recipe.DeepClone() };
+        if (!File.Exists(path)) return fresh;
         PipelineState state;
         try { state = JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"{path}: empty pipeline state"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not a pipeline state ({e.Message})", e); }
         if (state.Recipe is null)
             throw new InvalidDataException($"{path}: field 'Recipe' is missing (a folder made by an older DDist); use a new output folder " +
                                            "(or delete it to start over)");
-        if (!JsonNode.DeepEquals(state.Recipe, recipe))
-            throw new InvalidDataException($"{path}: field 'Recipe' holds another recipe than this run's ({RecipeDifference.First(state.Recipe, recipe)}); " +
-                                           "use a new output folder (or delete it to start over)");
+        if (RecipeDifference.First(state.Recipe, recipe, FreeFields) is { } difference)
+            return state.RecordsNothingMade ? fresh
+                : throw new InvalidDataException($"{path}: field 'Recipe' holds another recipe than this run's ({difference}); " +
+                                                 "use a new output folder (or delete it to start over)");
+        state.Recipe = (JsonObject)recipe.DeepClone();   // the description and source as given now
         return state;
     }
 
@@ -81,7 +93,8 @@ public sealed class PipelineState
     {
         var path = Path.Combine(dir, FileName);
         using var _ = AcquireLock(path + ".lock");
-        if (File.Exists(path) && JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) is { } onDisk && JsonNode.DeepEquals(onDisk.Recipe, Recipe))
+        if (File.Exists(path) && JsonSerializer.Deserialize<PipelineState>(File.ReadAllText(path), Json) is { } onDisk
+            && RecipeDifference.First(onDisk.Recipe, Recipe, FreeFields) is null)
         {
             foreach (var stage in onDisk.Stages.Where(s => !Done(s.Stage))) Stages.Add(stage);
             var mine = Work.Select(w => w.Id).ToHashSet();

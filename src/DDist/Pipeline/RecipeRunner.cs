@@ -71,13 +71,15 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         _ => [RecipeStages.Report],
     };
 
-    /// <summary>Makes <paramref name="outDir"/> the recipe's folder: its state (pipeline.json, refused when made by another
-    /// recipe) and recipe.json (refused when it holds a recipe of another kind or fields).</summary>
+    /// <summary>Makes <paramref name="outDir"/> the recipe's folder: recipe.json (refused when the folder holds results of
+    /// a recipe of another kind or fields) and its state (pipeline.json). A folder whose run stopped before making
+    /// anything — its state records only the time of the attempt — takes a corrected recipe.</summary>
     public static PipelineState ClaimFolder(Recipe recipe, string outDir)
     {
-        var state = PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
-        FolderRecipe.Claim(outDir, recipe.ToJson(), "description", "source");
-        return state;
+        var statePath = Path.GetFullPath(Path.Combine(outDir, PipelineState.FileName));
+        bool NoResult(string file) => Path.GetFullPath(file) is var f && (f == statePath + ".lock" || f == statePath && PipelineState.Load(outDir).RecordsNothingMade);
+        FolderRecipe.Claim(outDir, recipe.ToJson(), NoResult, PipelineState.FreeFields);
+        return PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
     }
 
     /// <summary>Opens the folder for this recipe (refusing one made by another recipe) and the run's shared inputs.</summary>

@@ -165,6 +165,32 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Equal(70, (double)json["spent"]![1]!["seconds"]!);
     }
 
+    /// <summary>README, "Recipes": a folder whose run stopped before making anything (a dataset path typo) takes the
+    /// corrected recipe, although the failed attempt left its state (the time it spent); a folder with results takes a
+    /// recipe that changes only its description, and refuses one that changes more, naming the field.</summary>
+    [Fact]
+    public void AFolderWhoseRunMadeNothingTakesTheCorrectedRecipe()
+    {
+        var outDir = Path.Combine(_dir, "typo");
+        var typo = Run("run", RecipeWith(j => j["dataset"] = "folder:/nonexistent-typo"), "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.NoInput, typo.Code);
+        Assert.True(File.Exists(Path.Combine(outDir, DDist.Pipeline.PipelineState.FileName)), "the attempt records its time");
+        var corrected = Run("run", RecipeWith(j => j["dataset"] = "folder:/nonexistent-corrected"), "--out", outDir);
+        Assert.Equal(DDist.Cli.ExitCodes.NoInput, corrected.Code);   // taken: it got as far as reading its dataset
+        Assert.DoesNotContain("another recipe", corrected.Err);
+        Assert.Contains("nonexistent-corrected", File.ReadAllText(Path.Combine(outDir, "recipe.json")));
+
+        var recipe = DDist.Recipes.Recipe.Load(RecipeWith(j => j["dataset"] = "folder:/nonexistent-corrected"));
+        var state = DDist.Pipeline.RecipeRunner.ClaimFolder(recipe, outDir);
+        state.Stages.Add(new DDist.Pipeline.PipelineState.StageTime("experts", 1));   // a result from here on
+        state.Save(outDir);
+        var described = DDist.Pipeline.RecipeRunner.ClaimFolder(recipe with { Description = "described anew" }, outDir);
+        Assert.Equal("described anew", (string)described.Recipe!["description"]!);
+        Assert.True(described.Done("experts"));
+        var e = Assert.Throws<InvalidDataException>(() => DDist.Pipeline.RecipeRunner.ClaimFolder(recipe with { Seed = 5 }, outDir));
+        Assert.Contains("'seed' is 0 there, 5 here", e.Message);
+    }
+
     /// <summary>A syntax error is placed by line and column counted from 1, as every other recipe error is (the JSON
     /// reader's own suffix counts from 0 and is left out); `ddist status` on a missing folder is a missing input.</summary>
     [Fact]
