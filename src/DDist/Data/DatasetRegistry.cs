@@ -29,7 +29,8 @@ public static class DatasetRegistry
     };
 
     /// <summary>The canonical name (case-insensitive; reference-code spellings such as "FashionMNIST" or "Tiny" accepted);
-    /// "folder:PATH" keeps its path. Unknown names throw one error that lists the valid ones.</summary>
+    /// "folder:PATH" with its path made absolute (from the current folder), so a set or score file that records the name
+    /// still finds its images when read from elsewhere. Unknown names throw one error that lists the valid ones.</summary>
     public static string Canonical(string name)
     {
         var trimmed = name.Trim();
@@ -37,7 +38,7 @@ public static class DatasetRegistry
         {
             var path = trimmed[FolderPrefix.Length..];
             if (path.Length == 0) throw new ArgumentException($"dataset '{name}': folder: needs a path, e.g. folder:/data/my-images");
-            return FolderPrefix + path;
+            return FolderPrefix + Path.GetFullPath(path);
         }
         if (Specs.FirstOrDefault(s => string.Equals(s.Name, trimmed, StringComparison.OrdinalIgnoreCase)) is { } spec) return spec.Name;
         if (Aliases.TryGetValue(trimmed, out var canonical)) return canonical;

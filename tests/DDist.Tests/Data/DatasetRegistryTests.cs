@@ -23,6 +23,16 @@ public class DatasetRegistryTests
     public void Canonical_AcceptsReferenceSpellings(string name, string canonical) =>
         Assert.Equal(canonical, DatasetRegistry.Canonical(name));
 
+    /// <summary>A relative image folder is made absolute from the current folder, so the name a set records finds the same
+    /// images from anywhere (a set of "folder:." was read against whatever folder a later command ran in).</summary>
+    [Fact]
+    public void Canonical_MakesAFolderPathAbsolute()
+    {
+        Assert.Equal("folder:" + Path.GetFullPath("images/train"), DatasetRegistry.Canonical("folder:images/train"));
+        Assert.Equal("folder:" + Path.GetFullPath("."), DatasetRegistry.Canonical("folder:."));
+        Assert.True(Path.IsPathRooted(DatasetRegistry.Canonical("folder:../x")[7..]));
+    }
+
     [Fact]
     public void FolderWithoutPath_IsAnError() =>
         Assert.Throws<ArgumentException>(() => DatasetRegistry.Canonical("folder:"));
