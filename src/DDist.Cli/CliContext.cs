@@ -29,9 +29,36 @@ public sealed record CliContext(ulong Seed, int Threads, Device Device, string? 
     /// <summary>Writes a result as a JSON file (atomically), e.g. for --out.</summary>
     public void SaveJson(string path, object value) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(value, JsonOptions));
 
-    /// <summary>The value of --out, or an error naming the command that needs it.</summary>
+    /// <summary>The value of --out, or an error naming the command that needs it; checked up front as a folder when
+    /// <paramref name="what"/> is DIR, else as a file (<see cref="OutFile"/>, <see cref="OutFolder"/>).</summary>
     public string RequireOut(string command, string what) =>
-        string.IsNullOrWhiteSpace(Out) ? throw new CliException($"{command}: --out {what} is required") : Out;
+        string.IsNullOrWhiteSpace(Out) ? throw new CliException($"{command}: --out {what} is required")
+        : what == "DIR" ? OutFolder(Out) : OutFile()!;
+
+    /// <summary>--out as a file to write, or null without it: refused before any work when it is a folder or lies under a
+    /// file (an I/O error, 74, naming the path as given), rather than failing at the end of the work.</summary>
+    public string? OutFile()
+    {
+        if (Out is null) return null;
+        CheckParents(Out);
+        if (Directory.Exists(Out)) throw new IOException($"--out {Out}: cannot write: it is a folder, and this command writes a file");
+        return Out;
+    }
+
+    /// <summary>--out (or <paramref name="fallback"/>) as the folder a command writes into, checked before any work.</summary>
+    public string OutFolder(string fallback)
+    {
+        var dir = Out ?? fallback;
+        CheckParents(dir);
+        if (File.Exists(dir)) throw new IOException($"--out {dir}: cannot write: it is a file, and this command writes a folder");
+        return dir;
+    }
+
+    private static void CheckParents(string path)
+    {
+        for (var up = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
+            if (File.Exists(up)) throw new IOException($"--out {path}: cannot write: {up} is a file, not a folder");
+    }
 
     /// <summary>A note for the person at the terminal (stderr, so --json output stays clean).</summary>
     public void Note(string message) => Error.WriteLine(message);

@@ -61,7 +61,7 @@ public static class CompareCommand
         var r = Load(path);
         if (!r.Methods.Contains(method)) r = r with { Methods = [.. r.Methods, method] };
         r.Validate(path);
-        var outDir = ctx.Out ?? Path.Combine("runs", r.Name);
+        var outDir = ctx.OutFolder(Path.Combine("runs", r.Name));
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
         ctx.Note($"{method} on {r.Dataset}, IPC {string.Join("/", r.Ipcs)}; output {Path.GetFullPath(outDir)}");
         var paths = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note, ctx.Device).Make(method, ctx.Cancel));
@@ -81,7 +81,7 @@ public static class CompareCommand
 
     private static int Run(CliContext ctx, ComparisonRecipe r)
     {
-        var outDir = ctx.Out ?? Path.Combine("runs", r.Name);
+        var outDir = ctx.OutFolder(Path.Combine("runs", r.Name));
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
         ctx.Note($"{r.Name}: {r.Dataset}, IPC {string.Join("/", r.Ipcs)}, methods {string.Join(", ", r.Methods)}; output {Path.GetFullPath(outDir)}");
         var result = ProgressView.Run(ctx, p => new ComparisonRunner(r, outDir, p, ctx.Note, ctx.Device).Run(ctx.Cancel));

@@ -24,6 +24,7 @@ public static class EvalCommand
         {
             var path = parse.GetValue(setPath)!;
             InputFile.Require(path, "small-set file");
+            ctx.OutFile();   // a --out that cannot be written fails now, not after every network has trained
             using var set = SmallSet.Load(path);
             using var zca = set.Zca is null ? null : ZcaTransform.FromTensors(set.Zca, ctx.Device);
             using var data = DataOf(path, set, ctx, zca);

@@ -141,7 +141,7 @@ public static class RunCommand
 
     private static int Run(CliContext ctx, Recipe recipe, PipelineStop stop, PipelineOptions? options = null)
     {
-        var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name);
+        var outDir = ctx.OutFolder(Path.Combine("runs", recipe.Name));
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
         ctx.Note($"{recipe}; output {Path.GetFullPath(outDir)}");
         // Stage lines go to stderr only when no live progress display owns the terminal.

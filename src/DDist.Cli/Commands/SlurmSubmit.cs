@@ -38,7 +38,7 @@ internal sealed class SlurmSubmit
     };
 
     /// <summary>Where the run goes: --out, else runs/NAME (absolute: the tasks start in other working folders).</summary>
-    public static string OutDir(CliContext ctx, string recipeName) => Path.GetFullPath(ctx.Out ?? Path.Combine("runs", recipeName));
+    public static string OutDir(CliContext ctx, string recipeName) => Path.GetFullPath(ctx.OutFolder(Path.Combine("runs", recipeName)));
 
     /// <param name="unroll">--unroll as given to `ddist run`, passed on to every task (which reads the recipe file), as
     /// --deterministic is.</param>

@@ -24,7 +24,7 @@ internal static class SoftLabelDistillCommand
         }
         if (recipe.Method != method)
             throw new CliException($"--method '{method}': {recipePath} is a '{recipe.Method}' recipe (field 'method')");
-        var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name);
+        var outDir = ctx.OutFolder(Path.Combine("runs", recipe.Name));
         // The recipe beside its results (`ddist status` reads it); a folder holding another recipe's results is refused.
         Pipeline.FolderRecipe.Claim(outDir, File.ReadAllText(recipePath), "description", "source");
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);

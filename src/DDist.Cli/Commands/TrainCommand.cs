@@ -20,6 +20,7 @@ public static class TrainCommand
         eval.AddTo(cmd);
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
+            ctx.OutFile();   // a --out that cannot be written fails now, not after the training
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
             var protocol = eval.Apply(parse, EvalProtocol.WholeData() with { AugmentOptions = AugmentOptions.ForDataset(data.Name) });
             var train = data.Train;

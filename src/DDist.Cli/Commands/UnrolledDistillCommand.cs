@@ -26,7 +26,7 @@ internal static class UnrolledDistillCommand
                 throw new CliException($"--unroll '{unroll}': {method} takes full or exact");
             recipe = recipe with { Unrolled = recipe.Unrolled with { Unroll = UnrollModes.Name(mode) } };
         }
-        var outDir = ctx.Out ?? Path.Combine("runs", recipe.Name, method);
+        var outDir = ctx.OutFolder(Path.Combine("runs", recipe.Name, method));
         // The recipe beside its results (`ddist status` reads it); a folder holding another recipe's results is refused.
         Pipeline.FolderRecipe.Claim(outDir, File.ReadAllText(recipePath), "description", "source");
         if (ctx.Threads > 0) Tensors.SetNumThreads(ctx.Threads);

@@ -103,6 +103,36 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Equal((70, true), DDist.Cli.ExitCodes.For(new NullReferenceException()));
     }
 
+    /// <summary>An --out that cannot be written — under a file, a folder where a file goes, a file where a folder goes —
+    /// is an I/O error (74) naming the path as given, before any work (eval used to train every network first).</summary>
+    [Fact]
+    public void AnOutputThatCannotBeWrittenIsRefusedBeforeAnyWork()
+    {
+        var file = Path.Combine(_dir, "a-file.json");
+        File.WriteAllText(file, "{}");
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "a-folder")).FullName;
+        var set = Path.Combine(_dir, "s.safetensors");
+        Assert.Equal(0, Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "1", "--out", set).Code);
+        var cases = new (string[] Args, string Says)[]
+        {
+            (["eval", set, "--epochs", "1000", "--out", folder], "it is a folder"),
+            (["eval", set, "--epochs", "1000", "--out", Path.Combine(file, "x.json")], "a-file.json is a file, not a folder"),
+            (["select", "random", "--dataset", "fashion-mnist", "--ipc", "1", "--out", folder], "it is a folder"),
+            (["experts", "--dataset", "fashion-mnist", "--model", "ConvNet(width=8)", "--num", "1", "--epochs", "1", "--out", Path.Combine(file, "exp")], "is a file, not a folder"),
+            (["run", DemoRecipe(), "--out", file], "it is a file"),
+            (["run", DemoRecipe(), "--out", Path.Combine(file, "run")], "is a file, not a folder"),
+        };
+        foreach (var (args, says) in cases)
+        {
+            var r = Run(args);
+            Assert.True(r.Code == DDist.Cli.ExitCodes.IoError, $"{string.Join(" ", args)}: exit {r.Code}: {r.Err}");
+            Assert.Contains(says, r.Err);
+            Assert.Contains($"--out {args[^1]}", r.Err);
+        }
+        Assert.False(File.Exists(folder + ".json"), "select left a description beside a refused output");
+        Assert.Equal("{}", File.ReadAllText(file));
+    }
+
     [Fact]
     public void MissingRecipeAndBadShardAreNamed()
     {
