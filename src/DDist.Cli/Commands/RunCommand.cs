@@ -125,10 +125,22 @@ public static class RunCommand
 
     internal static Argument<string> RecipeArgument() => new("recipe") { Description = "Recipe JSON file (see recipes/)" };
 
+    /// <summary>A SelMatch/MTT recipe; one of another kind is refused by its kind and the command that runs it, not by the
+    /// first field this schema does not know.</summary>
     internal static Recipe LoadRecipe(string path)
     {
         InputFile.Require(path, "recipe file");
-        return Recipe.Load(path);
+        if (ComparisonRecipe.IsComparison(path))
+            throw new CliException($"{path} is a comparison recipe (\"kind\": \"comparison\"); this command reads a SelMatch/MTT recipe. " +
+                                   "Run it with `ddist run` or `ddist compare`, or `ddist distill --method dc|dsa|dm`");
+        return RecipeKindCheck.Of(path) switch
+        {
+            RecipeKind.Unrolled => throw new CliException($"{path} is a DD/SLD recipe (a section 'unrolled'); this command reads a SelMatch/MTT recipe. " +
+                                                          "Run it with `ddist run` or `ddist distill --method dd|sld`"),
+            RecipeKind.SoftLabel => throw new CliException($"{path} is a DATM/TESLA recipe (a section 'matching'); this command reads a SelMatch/MTT recipe. " +
+                                                           "Run it with `ddist run` or `ddist distill --method datm|tesla`"),
+            _ => Recipe.Load(path),
+        };
     }
 
     internal static (int Index, int Count) ParseShard(string? text)

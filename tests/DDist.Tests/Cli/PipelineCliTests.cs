@@ -133,6 +133,23 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Equal("{}", File.ReadAllText(file));
     }
 
+    /// <summary>A recipe of another kind given to a SelMatch/MTT command is refused by its kind, naming the command that
+    /// runs it (it was refused by the first field this schema does not know: "field 'kind' is not a field").</summary>
+    [Theory]
+    [InlineData("mnist-family-cpu.json", "window", "is a comparison recipe")]
+    [InlineData("mnist-family-cpu.json", "distill", "is a comparison recipe")]
+    [InlineData("mnist-ipc1-dd-cpu.json", "window", "is a DD/SLD recipe")]
+    [InlineData("fashion-mnist-ipc10-datm-cpu.json", "window", "is a DATM/TESLA recipe")]
+    public void ARecipeOfAnotherKindIsRefusedByItsKind(string recipe, string command, string says)
+    {
+        var path = Path.Combine(Path.GetDirectoryName(DemoRecipe())!, recipe);
+        var r = Run(command, path, "--out", Path.Combine(_dir, "k"));
+        Assert.Equal(DDist.Cli.ExitCodes.UsageError, r.Code);
+        Assert.Contains(says, r.Err);
+        Assert.DoesNotContain("is not a field", r.Err);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "k")));
+    }
+
     [Fact]
     public void MissingRecipeAndBadShardAreNamed()
     {
