@@ -83,6 +83,11 @@ public sealed class DatasetFetcher : IDisposable
                     staging, mode);
             return Commit(spec, staging, target);
         }
+        catch (InvalidDataException e) when (e.Message.Contains(staging, StringComparison.Ordinal))
+        {
+            // Named by the folder given and the file's place in it: the staging copy is gone once this returns.
+            throw new InvalidDataException($"{from}: " + e.Message.Replace(staging + Path.DirectorySeparatorChar, "").Replace(staging, "."), e);
+        }
         finally { DeleteStaging(staging); }
     }
 

@@ -134,6 +134,9 @@ public class DatasetFetcherTests
         using var fetcher = new DatasetFetcher(Locator(dir));
         var e = Assert.Throws<InvalidDataException>(() => fetcher.Import("cifar10", dir.Combine("downloads")));
         Assert.Contains("expected c32a1d4ab5d03f1284b67883e8d87530", e.Message);
+        // Named by the folder given and the file in it, not by the staging copy (gone by the time anyone reads it).
+        Assert.StartsWith($"{dir.Combine("downloads")}: cifar-10-binary.tar.gz", e.Message);
+        Assert.DoesNotContain(".staging-", e.Message);
     }
 
     [Fact]
