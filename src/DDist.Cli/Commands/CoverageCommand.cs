@@ -26,8 +26,9 @@ public static class CoverageCommand
             try
             {
                 var dataset = loaded[0].Info.Dataset;
-                if (loaded.FirstOrDefault(s => s.Info.Dataset != dataset) is { } other)
-                    throw new CliException($"the sets come from different datasets ({dataset}, {other.Info.Dataset})");
+                if (loaded.FindIndex(s => s.Info.Dataset != dataset) is var odd && odd >= 0)   // the files disagree: a data error, 65
+                    throw new InvalidDataException($"{paths[odd]}: field 'dataset' is '{loaded[odd].Info.Dataset}', but {paths[0]} is of '{dataset}'; " +
+                                                   "coverage compares sets of one dataset");
                 int perClass = parse.GetValue(reference);
                 if (perClass < 2) throw new CliException($"--reference-per-class {perClass}: must be at least 2");
                 var options = new EmbeddingOptions { Model = parse.GetValue(model)!, Epochs = CommonOptions.Positive(parse.GetValue(epochs), 0, "--embed-epochs"), Seed = (int)ctx.Seed };

@@ -240,6 +240,22 @@ public sealed class CoresetSelectCliTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    /// <summary>Coverage compares sets of one dataset; sets of two are a data error naming the file that differs.</summary>
+    [RealDataFact("mnist")]
+    public void CoverageOfSetsFromTwoDatasetsNamesTheOddOne()
+    {
+        string Set(string dataset)
+        {
+            var path = Path.Combine(_dir, dataset + ".safetensors");
+            Assert.Equal(0, Run("select", "random", "--dataset", dataset, "--ipc", "1", "--out", path).Code);
+            return path;
+        }
+        var (digits, clothes) = (Set("mnist"), Set("fashion-mnist"));
+        var r = Run("coverage", digits, clothes);
+        Assert.Equal(DDist.Cli.ExitCodes.DataError, r.Code);
+        AssertFails(r, $"{clothes}: field 'dataset' is 'fashion-mnist', but {digits} is of 'mnist'");
+    }
+
     [Fact]
     public void ForgettingScoresRefuseAnUnknownNeverLearnedRuleBeforeLoadingData()
     {
