@@ -59,6 +59,10 @@ public sealed class HeldOutSplitTests : IDisposable
     {
         var state = PipelineState.LoadOrCreate(_dir, Recipe(0.5));
         state.Save(_dir);
+        // A state that records nothing made (a run that stopped before making anything) gives way to another recipe.
+        Assert.Equal(0.25, (double)PipelineState.LoadOrCreate(_dir, Recipe(0.25)).Recipe!["distill"]!["alpha"]!);
+        state.Stages.Add(new PipelineState.StageTime("experts", 1));
+        state.Save(_dir);
         Assert.IsType<JsonObject>(JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, PipelineState.FileName)))!["Recipe"]);
 
         // The same content in another key order is the same recipe.
