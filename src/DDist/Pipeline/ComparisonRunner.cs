@@ -35,6 +35,7 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
     public ComparisonResult Run(CancellationToken ct = default)
     {
         using var context = Open(ct);
+        using var alone = LocalRunLock.Take(outDir);
         var table = StageSequence.Find(Stages, ComparisonStages.Table);
         StageSequence.RunMissing(Stages.Where(s => s != table), context.Folder, context, log);
         table.Run(context);
@@ -53,6 +54,7 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
         if (!recipe.Methods.Contains(method))
             throw new ArgumentException($"recipe '{recipe.Name}': field 'methods' does not list '{method}' (it lists {string.Join(", ", recipe.Methods)})");
         using var context = Open(ct);
+        using var alone = LocalRunLock.Take(outDir);
         var sets = StageSequence.Find(Stages, ComparisonStages.Sets);
         var cells = ComparisonCell.Of(recipe);
         for (int task = 0; task < cells.Count; task++)

@@ -37,7 +37,7 @@ public static class FolderRecipe
     /// <summary>Whether anything but the recipe file was written into the folder (empty sub-folders do not count).</summary>
     private static bool HoldsResults(string dir, string recipePath, Func<string, bool> noResult) =>
         Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-                 .Any(f => Path.GetFullPath(f) != Path.GetFullPath(recipePath) && !noResult(f));
+                 .Any(f => Path.GetFullPath(f) != Path.GetFullPath(recipePath) && Path.GetFileName(f) != LocalRunLock.FileName && !noResult(f));
 
     /// <summary>Recipe text as JSON, read as recipes are (comments and trailing commas allowed).</summary>
     private static JsonNode? Parse(string path, string text)

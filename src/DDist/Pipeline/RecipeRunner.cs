@@ -47,6 +47,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
     public PipelineResult Run(CancellationToken ct = default)
     {
         using var context = Open(ct);
+        using var alone = LocalRunLock.Take(outDir);
         var stages = StageSequence.Needed(Stages, Targets());
         StageSequence.RunMissing(stages, context.Folder, context, log);
         var state = context.State;

@@ -238,6 +238,22 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains("'seed' is 0 there, 5 here", e.Message);
     }
 
+    /// <summary>One local run at a time in a folder: a second `ddist run` (or `compare`) into a folder another process is
+    /// running in is refused as busy (75) instead of redoing the same work beside it; the lock goes with the process.</summary>
+    [Fact]
+    public void ASecondLocalRunIntoABusyFolderIsRefused()
+    {
+        var outDir = Path.Combine(_dir, "busy");
+        using (DDist.Pipeline.LocalRunLock.Take(outDir))
+        {
+            var second = Run("run", DemoRecipe(), "--out", outDir);
+            Assert.Equal(DDist.Cli.ExitCodes.TempFail, second.Code);
+            Assert.Contains("another ddist process is running in this folder", second.Err);
+            Assert.Throws<DDist.Pipeline.Executors.RunFolderBusyException>(() => DDist.Pipeline.LocalRunLock.Take(outDir));
+        }
+        using (DDist.Pipeline.LocalRunLock.Take(outDir)) { }   // released with its holder
+    }
+
     /// <summary>A syntax error is placed by line and column counted from 1, as every other recipe error is (the JSON
     /// reader's own suffix counts from 0 and is left out); `ddist status` on a missing folder is a missing input.</summary>
     [Fact]
