@@ -27,6 +27,7 @@ internal static class SoftLabelDistillCommand
         var outDir = ctx.OutFolder(Path.Combine("runs", recipe.Name));
         // The recipe beside its results (`ddist status` reads it); a folder holding another recipe's results is refused.
         Pipeline.FolderRecipe.Claim(outDir, File.ReadAllText(recipePath), "description", "source");
+        using var alone = Pipeline.LocalRunLock.Take(outDir);
         if (ctx.Threads > 0) Torch.Tensors.SetNumThreads(ctx.Threads);
         ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, IPC {recipe.Ipc}; output {Path.GetFullPath(outDir)}");
         Action<string>? log = Console.IsErrorRedirected || !ReferenceEquals(ctx.Error, Console.Error) ? ctx.Note : null;

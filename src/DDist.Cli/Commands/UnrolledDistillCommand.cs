@@ -29,6 +29,7 @@ internal static class UnrolledDistillCommand
         var outDir = ctx.OutFolder(Path.Combine("runs", recipe.Name, method));
         // The recipe beside its results (`ddist status` reads it); a folder holding another recipe's results is refused.
         Pipeline.FolderRecipe.Claim(outDir, File.ReadAllText(recipePath), "description", "source");
+        using var alone = Pipeline.LocalRunLock.Take(outDir);
         if (ctx.Threads > 0) Tensors.SetNumThreads(ctx.Threads);
         var options = recipe.ToOptions(outDir, learnLabels: method == "sld");
         ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, {options.Model}, {options.DistillSteps}×{options.ImagesPerClassPerStep} images per class, " +
