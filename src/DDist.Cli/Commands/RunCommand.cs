@@ -19,14 +19,19 @@ public static class RunCommand
     {
         var recipe = RecipeArgument();
         var unroll = UnrollOption();
+        var ipc = IpcOption();
         var cmd = new Command("run", "Run a recipe end to end (resumes): a SelMatch/MTT recipe data → experts → scores → window → distill → " +
                                      "evaluate → report, a comparison every method at every IPC, a DD/SLD or DATM/TESLA recipe its distillation; " +
-                                     "--executor slurm submits the stages as Slurm job arrays instead") { recipe, unroll };
+                                     "--executor slurm submits the stages as Slurm job arrays instead") { recipe, unroll, ipc };
         var slurm = new SlurmSubmit();
         slurm.AddTo(cmd);
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
+            if (parse.GetValue(ipc) is not null && (RecipeKindCheck.Of(path) != RecipeKind.Pipeline || ComparisonRecipe.IsComparison(path)))
+                throw new CliException($"--ipc: {path} is not a SelMatch/MTT recipe (a comparison takes `ddist compare --ipc`; the others set their own)");
+            if (parse.GetValue(ipc) is not null && slurm.Selected(parse))
+                throw new CliException("--ipc with --executor slurm: the tasks read the recipe file; set its field 'ipc' instead");
             // DD / SLD and DATM / TESLA recipes are one distillation each, with its own checkpoints: `run` is `distill`
             // with the recipe's method.
             switch (RecipeKindCheck.Of(path))
@@ -46,7 +51,7 @@ public static class RunCommand
                 var c = ComparisonRecipe.Load(path);
                 return slurm.Run(parse, ctx, path, new StagePlan(c, SlurmSubmit.OutDir(ctx, c.Name)));
             }
-            var r = WithUnroll(LoadRecipe(path), parse.GetValue(unroll));
+            var r = WithIpc(WithUnroll(LoadRecipe(path), parse.GetValue(unroll)), parse.GetValue(ipc));
             return slurm.Selected(parse) ? slurm.Run(parse, ctx, path, new StagePlan(r, SlurmSubmit.OutDir(ctx, r.Name)), parse.GetValue(unroll))
                                          : Run(ctx, r, PipelineStop.Report);
         });
@@ -68,15 +73,13 @@ public static class RunCommand
     public static Command CreateWindow(GlobalOptions globals)
     {
         var recipe = RecipeArgument();
-        var ipc = new Option<int?>("--ipc") { Description = "Images per class (overrides the recipe's)" };
+        var ipc = IpcOption();
         var shard = new Option<string?>("--shard") { Description = "i/n: evaluate only every n-th β of the grid, starting at i (split across machines)" };
         var cmd = new Command("window", "Sliding-window search over difficulty-ranked classes (runs the recipe's experts and scores first if missing); " +
                                         "writes window/ results and window.png") { recipe, ipc, shard };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var r = LoadRecipe(parse.GetValue(recipe)!);
-            if (parse.GetValue(ipc) is int n) r = r with { Ipc = n };
-            r.Validate("--ipc");
+            var r = WithIpc(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(ipc));
             var (index, count) = ParseShard(parse.GetValue(shard));
             return Run(ctx, r, PipelineStop.Window, new PipelineOptions { StopAfter = PipelineStop.Window, WindowShardIndex = index, WindowShardCount = count });
         });
@@ -90,10 +93,13 @@ public static class RunCommand
                                                                        "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe), datm or tesla (soft-label matching; a soft-label recipe), " +
                                                                        "dc, dsa or dm (with a comparison recipe)", DefaultValueFactory = _ => "selmatch" };
         var unroll = UnrollOption();
-        var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method, unroll };
+        var ipc = IpcOption();
+        var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method, unroll, ipc };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            if (parse.GetValue(ipc) is not null && m is not ("selmatch" or "mtt"))
+                throw new CliException($"--ipc: for --method {m} the recipe sets the images per class; --ipc applies to selmatch and mtt");
             if (CompareCommand.DistillMethods.Contains(m)) return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);
             RecipeKindCheck.Require(parse.GetValue(recipe)!, m);
             if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m, parse.GetValue(unroll));
@@ -101,7 +107,7 @@ public static class RunCommand
             if (m is not ("selmatch" or "mtt")) throw new CliException($"--method '{m}': expected selmatch, mtt, dd, sld, datm, tesla, dc, dsa or dm");
             // The recipe stays as written (so the folder `run`/`demo` made from it is the same experiment); only the
             // method to distil is this command's.
-            var r = WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll));
+            var r = WithIpc(WithUnroll(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(unroll)), parse.GetValue(ipc));
             return Run(ctx, r, PipelineStop.Distill, new PipelineOptions { StopAfter = PipelineStop.Distill, DistillMethods = [m] });
         });
         return cmd;
@@ -113,6 +119,20 @@ public static class RunCommand
                       "memory flat in the number of steps) or tesla (approximate; trajectory matching only); overrides the recipe's " +
                       "distill.unroll (SelMatch, MTT), matching.unroll (DATM, TESLA labels) or unrolled.unroll (DD, SLD)",
     };
+
+    /// <summary>--ipc of run, window and distill: the same override on each, so the three continue one folder (its
+    /// recipe.json records the IPC used).</summary>
+    internal static Option<int?> IpcOption() => new("--ipc") { Description = "Images per class (overrides the recipe's; give it to every command that continues the folder)" };
+
+    /// <summary>The recipe with --ipc applied, validated (an IPC its classes cannot hold names the flag).</summary>
+    internal static Recipe WithIpc(Recipe r, int? ipc)
+    {
+        if (ipc is not int n) return r;
+        if (n < 1) throw new CliException($"--ipc {n}: must be at least 1");
+        r = r with { Ipc = n };
+        r.Validate("--ipc");
+        return r;
+    }
 
     /// <summary>The recipe with --unroll applied (validated: a bad value names the flag).</summary>
     internal static Recipe WithUnroll(Recipe r, string? unroll)

@@ -11,14 +11,29 @@ public static class LocalRunLock
 {
     public const string FileName = ".ddist-run.lock";
 
-    public static IDisposable Take(string dir)
+    /// <summary>The lock, or <see cref="RunFolderBusyException"/> when another process holds it.</summary>
+    public static IDisposable Take(string dir) => TryTake(dir)
+        ?? throw new RunFolderBusyException($"{dir}: another ddist process is running in this folder; wait for it to finish " +
+                                            "(it resumes where it stops, so nothing is gained by a second one), or use another --out");
+
+    /// <summary>The lock, waiting (cancellably) while another process holds it: for work that must not run twice at once
+    /// but may run after the other (a window shard's inputs, which the first shard makes).</summary>
+    public static IDisposable Wait(string dir, Action<string>? log, CancellationToken ct)
+    {
+        for (bool said = false; ; said = true)
+        {
+            if (TryTake(dir) is { } held) return held;
+            if (!said) log?.Invoke($"{dir}: another ddist process is working in this folder; waiting for it to finish what this one needs first");
+            Task.Delay(TimeSpan.FromSeconds(1), ct).Wait(ct);
+        }
+    }
+
+    private static FileStream? TryTake(string dir)
     {
         Directory.CreateDirectory(dir);
         try { return new FileStream(Path.Combine(dir, FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException)
-        {
-            throw new RunFolderBusyException($"{dir}: another ddist process is running in this folder; wait for it to finish " +
-                                             "(it resumes where it stops, so nothing is gained by a second one), or use another --out");
-        }
+        // Held by another process: .NET reports flock's EWOULDBLOCK (11) on Linux, a sharing violation on Windows. Any
+        // other failure (permissions, a full disk) is an error to report, not a reason to wait.
+        catch (IOException e) when (e.GetType() == typeof(IOException) && e.HResult is 11 or unchecked((int)0x80070020)) { return null; }
     }
 }

@@ -47,9 +47,20 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
     public PipelineResult Run(CancellationToken ct = default)
     {
         using var context = Open(ct);
-        using var alone = LocalRunLock.Take(outDir);
         var stages = StageSequence.Needed(Stages, Targets());
-        StageSequence.RunMissing(stages, context.Folder, context, log);
+        if (_options.WindowShardCount > 1)
+        {
+            // Shards of the β grid run side by side on purpose, but what they all read first (experts, scores) is made
+            // once: by the first shard, while the others wait for it and then find it done.
+            using (LocalRunLock.Wait(outDir, log, ct))
+                StageSequence.RunMissing(stages.Where(s => s.Name != RecipeStages.Window), context.Folder, context, log);
+            StageSequence.RunMissing(stages.Where(s => s.Name == RecipeStages.Window), context.Folder, context, log);
+        }
+        else
+        {
+            using var alone = LocalRunLock.Take(outDir);
+            StageSequence.RunMissing(stages, context.Folder, context, log);
+        }
         var state = context.State;
         double? beta = stages.Any(s => s.Name == RecipeStages.ChooseBeta) ? state.ChosenBeta : null;
         return stages[^1].Name == RecipeStages.Report

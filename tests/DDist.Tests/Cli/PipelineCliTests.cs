@@ -254,6 +254,52 @@ public sealed class PipelineCliTests : IDisposable
         using (DDist.Pipeline.LocalRunLock.Take(outDir)) { }   // released with its holder
     }
 
+    /// <summary>Window shards started together on a fresh folder: the first makes the experts and scores while the
+    /// other waits for it, then both search their β (the second used to fail when the first deleted the checkpoint of
+    /// the expert both were training). Two processes, as two machines sharing the folder would be.</summary>
+    [RealDataFact("fashion-mnist")]
+    public void WindowShardsStartedTogetherMakeTheirInputsOnce()
+    {
+        File.WriteAllText(Path.Combine(_dir, "scores.csv"), "score\n" + string.Concat(Enumerable.Range(0, 60000).Select(i => $"{i * 7919 % 60000 / 60000.0}\n")));
+        var recipe = Path.Combine(_dir, "shards.json");
+        File.WriteAllText(recipe, """
+        { "name": "shards", "description": "", "source": "test", "dataset": "fashion-mnist", "ipc": 2, "seed": 0,
+          "experts": { "model": "ConvNet(width=8)", "count": 1, "epochs": 6, "lr": 0.03, "batchSize": 64, "trainPerClass": 100 },
+          "scores": { "kind": "forgetting", "file": "scores.csv" },
+          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
+          "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 2, "batchSyn": 10, "lrInit": 0.03,
+                       "validationPerClass": 5, "selectionEpochs": 1, "selectionNets": 1 },
+          "evaluation": { "protocol": "sel", "model": "ConvNet(width=8)", "epochs": 1, "nets": 1 }
+        }
+        """);
+        var outDir = Path.Combine(_dir, "sharded");
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+        var cli = Path.Combine(AppContext.BaseDirectory, "DDist.Cli.dll");
+        var shards = Enumerable.Range(0, 2).Select(i => Task.Run(() => Pipeline.Shell.Run(host,
+            [cli, "window", recipe, "--out", outDir, "--shard", $"{i}/2", "--threads", "1"], TimeSpan.FromMinutes(4)))).ToArray();
+        foreach (var shard in shards) Assert.True(shard.Result.Code == 0, shard.Result.Output);
+        Assert.Contains(shards, s => s.Result.Output.Contains("waiting for it to finish what this one needs first"));
+        Assert.True(File.Exists(Path.Combine(outDir, "window", "beta-0.json")) && File.Exists(Path.Combine(outDir, "window", "beta-0.5.json")));
+        Assert.False(Directory.Exists(Path.Combine(outDir, "experts", ".partial")), "an expert checkpoint was left beside the kept expert");
+        Assert.Single(Directory.GetFiles(Path.Combine(outDir, "experts"), "expert_*.safetensors"));
+    }
+
+    /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could
+    /// not be continued by the others); out of range it is a usage error, and where it cannot apply it is refused.</summary>
+    [Fact]
+    public void IpcOverridesTheRecipeAlikeOnRunWindowAndDistill()
+    {
+        var outDir = Path.Combine(_dir, "ipc");
+        foreach (var command in new[] { "run", "window", "distill" })
+            AssertFails(Run(command, DemoRecipe(), "--ipc", "0", "--out", outDir), "--ipc 0: must be at least 1");
+        Assert.Contains("'ipc'", Run("distill", DemoRecipe(), "--ipc", "7000", "--out", outDir).Err);
+        AssertFails(Run("distill", DemoRecipe(), "--method", "dd", "--ipc", "3", "--out", outDir), "--ipc: for --method dd");
+        AssertFails(Run("run", DemoRecipe(), "--ipc", "3", "--executor", "slurm", "--out", outDir), "--ipc with --executor slurm");
+        var comparison = Path.Combine(Path.GetDirectoryName(DemoRecipe())!, "mnist-family-cpu.json");
+        AssertFails(Run("run", comparison, "--ipc", "3", "--out", outDir), "is not a SelMatch/MTT recipe");
+        Assert.False(Directory.Exists(outDir), "nothing may run on a refused flag");
+    }
+
     /// <summary>A syntax error is placed by line and column counted from 1, as every other recipe error is (the JSON
     /// reader's own suffix counts from 0 and is left out); `ddist status` on a missing folder is a missing input.</summary>
     [Fact]
