@@ -11,6 +11,16 @@ public sealed record CliContext(ulong Seed, int Threads, Device Device, string? 
 {
     /// <summary>--deterministic: deterministic GPU kernels (<see cref="Tensors.Deterministic"/>), passed on to Slurm tasks.</summary>
     public bool Deterministic { get; init; }
+    /// <summary>--seed was given on the command line (not its default).</summary>
+    public bool SeedGiven { get; init; }
+
+    /// <summary>A recipe sets its own seed (recorded with the folder's recipe): a --seed beside it would be silently
+    /// ignored, so it is refused, naming the field to edit.</summary>
+    public void RefuseSeedBeside(string recipePath)
+    {
+        if (SeedGiven)
+            throw new CliException($"--seed: {recipePath} sets its own seed (field 'seed'); edit it there (another seed is another experiment, for another --out)");
+    }
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {

@@ -58,6 +58,9 @@ public sealed class GlobalOptions
         // command run in the same process after one with the flag (tests, the self-test) does not inherit it.
         bool deterministic = parse.GetValue(Deterministic);
         if (deterministic != Tensors.Deterministic) Tensors.Deterministic = deterministic;
-        return new CliContext(parse.GetValue(Seed), threads, device, parse.GetValue(Out), parse.GetValue(Json), output, error, ct) { Deterministic = deterministic };
+        return new CliContext(parse.GetValue(Seed), threads, device, parse.GetValue(Out), parse.GetValue(Json), output, error, ct)
+        {
+            Deterministic = deterministic, SeedGiven = parse.GetResult(Seed) is { Implicit: false },
+        };
     }
 }

@@ -27,6 +27,7 @@ public static class CompareCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
+            ctx.RefuseSeedBeside(path);
             var r = Load(path);
             bool subset = false;
             // A few cells of the recipe, never others: the folder keeps the recipe it runs, and another one would take its place.

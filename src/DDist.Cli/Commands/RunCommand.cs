@@ -28,6 +28,7 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(recipe)!;
+            ctx.RefuseSeedBeside(path);
             if (parse.GetValue(ipc) is not null && (RecipeKindCheck.Of(path) != RecipeKind.Pipeline || ComparisonRecipe.IsComparison(path)))
                 throw new CliException($"--ipc: {path} is not a SelMatch/MTT recipe (a comparison takes `ddist compare --ipc`; the others set their own)");
             if (parse.GetValue(ipc) is not null && slurm.Selected(parse))
@@ -64,6 +65,7 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var root = Environment.GetEnvironmentVariable("DDIST_ROOT") ?? Directory.GetCurrentDirectory();
+            ctx.RefuseSeedBeside(DemoRecipe);
             var r = LoadRecipe(Path.Combine(root, DemoRecipe));
             return Run(ctx with { Out = ctx.Out ?? Path.Combine(root, "runs", "demo") }, r, PipelineStop.Report);
         });
@@ -79,6 +81,7 @@ public static class RunCommand
                                         "writes window/ results and window.png") { recipe, ipc, shard };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
+            ctx.RefuseSeedBeside(parse.GetValue(recipe)!);
             var r = WithIpc(LoadRecipe(parse.GetValue(recipe)!), parse.GetValue(ipc));
             var (index, count) = ParseShard(parse.GetValue(shard));
             return Run(ctx, r, PipelineStop.Window, new PipelineOptions { StopAfter = PipelineStop.Window, WindowShardIndex = index, WindowShardCount = count });
@@ -98,6 +101,7 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var m = parse.GetValue(method)!.Trim().ToLowerInvariant();
+            ctx.RefuseSeedBeside(parse.GetValue(recipe)!);
             if (parse.GetValue(ipc) is not null && m is not ("selmatch" or "mtt"))
                 throw new CliException($"--ipc: for --method {m} the recipe sets the images per class; --ipc applies to selmatch and mtt");
             if (CompareCommand.DistillMethods.Contains(m)) return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);

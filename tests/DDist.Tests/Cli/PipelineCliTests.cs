@@ -285,7 +285,8 @@ public sealed class PipelineCliTests : IDisposable
     }
 
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could
-    /// not be continued by the others); out of range it is a usage error, and where it cannot apply it is refused.</summary>
+    /// not be continued by the others); out of range it is a usage error, and where it cannot apply it is refused.
+    /// --seed, which a recipe's own seed overrules, is refused beside one.</summary>
     [Fact]
     public void IpcOverridesTheRecipeAlikeOnRunWindowAndDistill()
     {
@@ -297,6 +298,12 @@ public sealed class PipelineCliTests : IDisposable
         AssertFails(Run("run", DemoRecipe(), "--ipc", "3", "--executor", "slurm", "--out", outDir), "--ipc with --executor slurm");
         var comparison = Path.Combine(Path.GetDirectoryName(DemoRecipe())!, "mnist-family-cpu.json");
         AssertFails(Run("run", comparison, "--ipc", "3", "--out", outDir), "is not a SelMatch/MTT recipe");
+        Assert.False(Directory.Exists(outDir), "nothing may run on a refused flag");
+
+        // --seed beside a recipe was silently ignored (the recipe's seed rules); it is refused, naming the field.
+        foreach (var command in new[] { "run", "window", "distill" })
+            AssertFails(Run(command, DemoRecipe(), "--seed", "5", "--out", outDir), "--seed: ", "field 'seed'");
+        AssertFails(Run("compare", comparison, "--seed", "5", "--out", outDir), "field 'seed'");
         Assert.False(Directory.Exists(outDir), "nothing may run on a refused flag");
     }
 
