@@ -21,7 +21,7 @@ public static class WindowPlot
         var mean = sorted.Select(p => 100 * p.Mean).ToArray();
         var std = sorted.Select(p => 100 * p.Std).ToArray();
 
-        var plot = PlotRendering.NewPlot("Window selection: accuracy vs β", "β (window offset in the easy-to-hard order)",
+        var plot = PlotRendering.NewPlot("Window selection: accuracy vs β", "β (window offset in the hardest-first order: β = 0 is the hardest)",
                                          $"accuracy on {evaluatedOn} (%)");
         var color = PlotRendering.Color(0);
         var errors = plot.Add.ErrorBar(beta, mean, std);
