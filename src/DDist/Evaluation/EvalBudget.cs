@@ -6,6 +6,7 @@ namespace DDist.Evaluation;
 /// the networks can run as separate scheduler tasks; null: all.</param>
 public sealed record EvalBudget(int Epochs, int Nets, int? OnlyNetwork = null)
 {
-    /// <summary>Training cost in image presentations: epochs × images × networks.</summary>
-    public long Cost(int images) => (long)Epochs * images * Nets;
+    /// <summary>Training cost in image presentations: (epochs + 1) × images × networks, as every evaluation network
+    /// trains Epochs+1 epochs (<see cref="EvalProtocol.ToTrainOptions"/>, the reference's loop).</summary>
+    public long Cost(int images) => (long)(Epochs + 1) * images * Nets;
 }

@@ -61,7 +61,7 @@ public class WindowSearchTests : IDisposable
         Assert.Equal([0, 1, 2, 3, 4], full.Points.Select(p => p.ClassStarts[0]));
         Assert.True(File.Exists(WindowSearch.PointFile(_dir, 0.5)));
         Assert.True(File.Exists(WindowSearch.SummaryFile(_dir)));
-        Assert.Equal(5L * 3 * 8 * 2, full.TrainingCost);
+        Assert.Equal(5L * (3 + 1) * 8 * 2, full.TrainingCost);   // every network trains epochs + 1
 
         // A different experiment in the same directory is refused rather than mixed in.
         var other = Options() with { Budget = new EvalBudget(4, 2) };
@@ -86,8 +86,8 @@ public class WindowSearchTests : IDisposable
         Assert.Equal([5, 3, 2], halving.Rounds.Select(r => r.Points.Count));
         Assert.Equal([1, 2, 4], halving.Rounds.Select(r => r.Budget.Epochs));
         Assert.Equal(1.0, halving.BestBeta);
-        Assert.Equal((5 * 1 + 3 * 2 + 2 * 4) * 8L, halving.TrainingCost);
-        Assert.Equal(5L * 3 * 8 * 2, halving.FullGridCost);
+        Assert.Equal((5 * (1 + 1) + 3 * (2 + 1) + 2 * (4 + 1)) * 8L, halving.TrainingCost);
+        Assert.Equal(5L * (3 + 1) * 8 * 2, halving.FullGridCost);
         Assert.True(halving.SameAsFullGrid);
         Assert.True(File.Exists(Path.Combine(_dir, "halving.json")));
     }
