@@ -15,11 +15,16 @@ internal static class LearnedStepsEval
             : throw new CliException($"{path}: the set does not record its model; pass --model"));
         double gain = set.Info.Parameters.TryGetValue("init_gain", out var g) && double.TryParse(g, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : 1.0;
         int n = nets ?? 10;
-        ctx.Note($"eval {path}: {set.Count} images, {set.Steps.StepCount} learned steps, {m}, {n} fresh xavier networks");
-        var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, m, n, gain, null, ctx.Seed, ctx.Cancel);
+        // A known-init set's steps were learned for one starting point, which it keeps: every network starts there.
+        using var initOnCpu = set.Steps.FixedInit is { } w ? Torch.Tensors.FromArray(w) : null;
+        using var fixedInit = initOnCpu?.To(test.Images.Device);
+        ctx.Note($"eval {path}: {set.Count} images, {set.Steps.StepCount} learned steps, {m}, {n} " +
+                 (fixedInit is null ? "fresh xavier networks" : "networks from the fixed initialisation the steps were learned for (known_init)"));
+        var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, m, n, gain, fixedInit, ctx.Seed, ctx.Cancel);
         var json = new
         {
-            set = path, method = set.Info.Method, protocol = "steps", model = m, mean = after.Mean, std = after.Std, accuracies = after.Accuracies,
+            set = path, method = set.Info.Method, protocol = "steps", model = m, init = fixedInit is null ? "fresh xavier" : "known (the set's step_init)",
+            mean = after.Mean, std = after.Std, accuracies = after.Accuracies,
             step0_mean = before.Mean, std_kind = "unbiased (as DD reports)",
         };
         if (ctx.Out is { } outPath) ctx.SaveJson(outPath, json);

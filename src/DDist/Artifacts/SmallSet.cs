@@ -130,7 +130,11 @@ public sealed class SmallSet : IDisposable
         sha.AppendData(IsDistilled.Select(d => d ? (byte)1 : (byte)0).ToArray());
         if (LearnedLr is double lr) sha.AppendData(BitConverter.GetBytes(lr));
         if (SoftLabels is { } soft) sha.AppendData(soft.Values.To(DType.Float32, Device.Cpu).Contiguous().ToBytes());
-        if (Steps is { } steps) sha.AppendData(steps.Lrs.SelectMany(BitConverter.GetBytes).Concat(BitConverter.GetBytes(steps.ImageSteps)).ToArray());
+        if (Steps is { } steps)
+        {
+            sha.AppendData(steps.Lrs.SelectMany(BitConverter.GetBytes).Concat(BitConverter.GetBytes(steps.ImageSteps)).ToArray());
+            if (steps.FixedInit is { } init) sha.AppendData(init.SelectMany(BitConverter.GetBytes).ToArray());
+        }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 

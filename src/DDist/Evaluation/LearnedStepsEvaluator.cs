@@ -26,6 +26,9 @@ public static class LearnedStepsEvaluator
         steps.Validate(set.Info.Method, set.Count);
         var clock = Stopwatch.StartNew();
         var net = ModelZoo.Create(model, test.Channels, test.NumClasses, test.Height, test.Width);
+        if (fixedInit is not null && fixedInit.Shape.Aggregate(1L, (a, b) => a * b) != net.ParameterCount)
+            throw new InvalidDataException($"small set ({set.Info.Method}): its fixed initialisation has {fixedInit.Shape.Aggregate(1L, (a, b) => a * b)} weights, {model} has {net.ParameterCount}; " +
+                                           "evaluate it with the model it was distilled with");
         var device = test.Images.Device;
         using var scope = new TensorScope();
         var images = set.Images.To(DType.Float32, device);

@@ -100,8 +100,8 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
                 }
             }
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
-            var set = ToSmallSet(o, images, targets, raw, classes);
             var fixedInit = o.Init == DdInit.Known ? fixedInits[0] : null;
+            var set = ToSmallSet(o, images, targets, raw, classes, fixedInit);
             var (before, after) = LearnedStepsEvaluator.Evaluate(set, test, o.Model, o.TestNets, o.InitGain, fixedInit, (ulong)o.Seed + 1000, ct,
                                                                  keepIn: Path.Combine(o.OutputDir, "eval"));
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
@@ -116,7 +116,8 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
         }
     }
 
-    private SmallSet ToSmallSet(DdOptions o, Tensor[] images, Tensor[] targets, Tensor raw, Tensor classes)
+    /// <param name="fixedInit">known_init's starting weights, kept in the set: its steps only work from them.</param>
+    private SmallSet ToSmallSet(DdOptions o, Tensor[] images, Tensor[] targets, Tensor raw, Tensor classes, Tensor? fixedInit)
     {
         using var scope = new TensorScope();
         using var noGrad = Tensors.NoGrad();
@@ -131,7 +132,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
             SoftLabels = o.LearnLabels
                 ? new SoftLabels(Tensors.Cat(targets.Select(t => t.Detach()).ToArray()).Contiguous().DetachFromScope(), SoftLabelKind.Targets, "sld")
                 : null,
-            Steps = new LearnedSteps(alphas, o.DistillSteps),
+            Steps = new LearnedSteps(alphas, o.DistillSteps, fixedInit?.Detach().To(DType.Float32, Device.Cpu).ToArray<float>()),
             Info = new SmallSetInfo
             {
                 Dataset = train.Name, Normalization = normalization, Method = o.Method, Ipc = o.DistillSteps * o.ImagesPerClassPerStep,
