@@ -66,6 +66,21 @@ public sealed class StageTimeTests : IDisposable
         Assert.InRange(state.TimeOf(ForgettingStage.Label).TotalSeconds, 0.2, 60);
     }
 
+    /// <summary>Loading the dataset is recorded apart from the stage that first needs it: every process loads it, and
+    /// counted in a stage it made whichever set a resumed process made first look dearer.</summary>
+    [RealDataFact("fashion-mnist")]
+    public void LoadingTheDataIsRecordedApartFromTheStage()
+    {
+        using (var run = Process(Demo()))
+            run.Timed(ExpertsStage.Label, () => { _ = run.Data; Thread.Sleep(200); });
+        var state = PipelineState.Load(_dir.Path);
+        var load = state.TimeOf(StageContext.LoadDataLabel).TotalSeconds;
+        var experts = state.TimeOf(ExpertsStage.Label).TotalSeconds;
+        Assert.InRange(load, 1e-3, 60);
+        Assert.InRange(experts, 0.2, 0.2 + 0.5);   // the sleep, not the load
+        Assert.Equal([ExpertsStage.Label, StageContext.LoadDataLabel], state.StageTimes().Select(t => t.Stage));
+    }
+
     [Fact]
     public void AFailedStageKeepsItsTimeAndItsError()
     {

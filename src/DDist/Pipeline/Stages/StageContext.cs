@@ -27,6 +27,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     private SmallSet? _randomSet, _windowSet;
     private readonly Dictionary<string, Distilled> _distilled = new();
     private int _timing;   // depth of timed work running: only the outermost records its time
+    private double _setAside;   // seconds of this process's own set-up (loading the data), recorded apart from any stage
 
     public Recipe Recipe { get; } = recipe;
     public RunFolder Folder { get; } = folder;
@@ -64,12 +65,14 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         if (_timing > 0) return work();
         Log($"{label} ...");
         var clock = Stopwatch.StartNew();
+        double setAsideBefore = _setAside;
+        TimeSpan Spent() => clock.Elapsed - TimeSpan.FromSeconds(_setAside - setAsideBefore);
         T result;
         _timing++;
         try { result = work(); }
         catch
         {
-            try { AddWork(label, clock.Elapsed); }
+            try { AddWork(label, Spent()); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Log($"{label}: the time spent could not be recorded ({e.Message})");   // the work's own failure is what matters
@@ -77,7 +80,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
             throw;
         }
         finally { _timing--; }
-        AddWork(label, clock.Elapsed);
+        AddWork(label, Spent());
         Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
         return result;
     }
@@ -99,8 +102,22 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         return result;
     }
 
-    /// <summary>The dataset on the run's device (loaded once, on first use; not a recorded stage).</summary>
-    public RunData Data => _data ??= Clocked("load data", () =>
+    /// <summary>The dataset on the run's device, loaded once, on first use. Its time is recorded as "load data", not in the
+    /// stage that happens to need it first: each process loads it, and it would make one method's set look dearer.</summary>
+    public RunData Data => _data ??= LoadData();
+
+    public const string LoadDataLabel = "load data";
+
+    private RunData LoadData()
+    {
+        var clock = Stopwatch.StartNew();
+        var data = Clocked(LoadDataLabel, ReadData);
+        _setAside += clock.Elapsed.TotalSeconds;
+        AddWork(LoadDataLabel, clock.Elapsed);
+        return data;
+    }
+
+    private RunData ReadData()
     {
         var raw = DatasetRegistry.Load(Recipe.Dataset);
         var norm = DatasetRegistry.GetSpec(Recipe.Dataset).DefaultNormalization;
@@ -108,7 +125,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         var test = ImageDataset.FromRaw(raw.Test, norm, Options.Device, raw.Name);
         using var labels = train.Labels.To(Torch.DType.Int64, Torch.Device.Cpu);
         return new RunData(raw, train, test, train.Normalization!, labels.ToArray<long>());
-    });
+    }
 
     public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
 
