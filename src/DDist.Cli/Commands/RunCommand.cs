@@ -211,6 +211,8 @@ public static class RunCommand
         if (result.Beta is double b)
             w.WriteLine(string.Format(inv, "window β: {0} ({1})", b, recipe.Distill.Beta is null ? $"chosen on the {result.ChosenOn}" : "fixed by the recipe"));
         if (result.ChosenOn is { } on) w.WriteLine($"choices (β, successive halving, best iteration) made on the {on}");
-        w.WriteLine(result.ReportPath is null ? $"stopped early; artefacts in {Path.GetFullPath(outDir)}" : $"report: {Path.GetFullPath(result.ReportPath)} (pictures beside it)");
+        w.WriteLine(result.ReportPath is null
+            ? $"done up to this command's stage; artefacts in {Path.GetFullPath(outDir)} (`ddist run` on the same recipe and folder continues to the report)"
+            : $"report: {Path.GetFullPath(result.ReportPath)} (pictures beside it)");
     }
 }

@@ -20,7 +20,7 @@ internal static class SoftLabelText
     {
         if (set.SoftLabels is not { } soft || top is null) return;
         w.WriteLine(soft.Kind == SoftLabelKind.Logits
-            ? $"soft labels ({soft.Source}): softmax of learned logits; top {top[0].Labels.Length} per image"
+            ? $"soft labels ({soft.Source}): softmax of {(soft.Source.Contains("tesla", StringComparison.OrdinalIgnoreCase) ? "the expert's (teacher's) logits" : "learned logits")}; top {top[0].Labels.Length} per image"
             : $"soft labels ({soft.Source}): raw learned targets; top {top[0].Labels.Length} per image");
         foreach (var t in top)
             w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  image {t.Image,4} (class {t.Class}): ") +

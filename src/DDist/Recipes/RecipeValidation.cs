@@ -43,6 +43,8 @@ public static class RecipeValidation
         e.Need(r.Compare.Length > 0, "compare", $"is empty, expected some of {string.Join(", ", known)} (the rows of the table the run ends with)");
         foreach (var c in r.Compare)
             e.Need(known.Contains(c), "compare", $"holds '{c}', expected some of {string.Join(", ", known)}");
+        foreach (var twice in r.Compare.GroupBy(c => c).Where(g => g.Count() > 1))
+            e.Need(false, "compare", $"holds '{twice.Key}' {twice.Count()} times; each row once");
         return [.. e.All];
     }
 }

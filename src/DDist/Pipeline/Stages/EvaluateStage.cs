@@ -77,12 +77,17 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         return key switch
         {
             "window" => (state.TimeOf(WindowStage.Label), Invariant($"β {context.Beta} ({r.Window.Offset}; {context.BetaNote})")),
-            "mtt" => (state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, best at {context.DistilledBy("mtt").BestIteration}")),
+            "mtt" => (state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, {Kept(context, "mtt")}")),
             "selmatch" => (state.TimeOf("distill selmatch"),
-                           Invariant($"α {r.Distill.DistilledFraction}, β {context.Beta}, {r.Distill.Iterations} it, best at {context.DistilledBy("selmatch").BestIteration}")),
+                           Invariant($"α {r.Distill.DistilledFraction}, β {context.Beta}, {r.Distill.Iterations} it, {Kept(context, "selmatch")}")),
             _ => (TimeSpan.Zero, ""),
         };
     }
+
+    /// <summary>Which iteration's set the row holds: the best one when the recipe evaluates any, else simply the last.</summary>
+    private string Kept(StageContext context, string method) => recipe.Distill.EvalIterations.Length == 0
+        ? "the final set (no iteration evaluated)"
+        : Invariant($"best at {context.DistilledBy(method).BestIteration}");
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
