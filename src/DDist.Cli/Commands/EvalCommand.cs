@@ -33,7 +33,13 @@ public static class EvalCommand
             set.CheckFits(path, data.Test);
 
             if (parse.GetValue(protocol)!.Trim().Equals("steps", StringComparison.OrdinalIgnoreCase))
+            {
+                // The learned steps are the whole training (their sizes, order and chunks): a training option would be ignored.
+                Option[] training = [eval.Epochs, eval.Lr, eval.Batch, eval.Aug, eval.Schedule];
+                if (training.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
+                    throw new CliException($"{given.Name}: --protocol steps trains exactly the set's learned steps; only --model and --nets apply");
                 return LearnedStepsEval.Run(ctx, path, set, data.Test, parse.GetValue(eval.Model), parse.GetValue(eval.Nets));
+            }
             var preset = Preset(parse.GetValue(protocol)!, set, ctx);
             var p = eval.Apply(parse, preset with
             {

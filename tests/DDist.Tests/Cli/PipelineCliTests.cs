@@ -345,6 +345,8 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains(pixels, p => p < 128);   // not blank
         Assert.True(w < 5 * 28 * 2, $"grid {w}×{h}: as wide as 10 images where the set has 3 per class");
         AssertFails(Run("show", set, "--out", Path.Combine(_dir, "grid.jpg")), "show writes a PNG");
+        // --protocol steps trains exactly a set's learned steps: a training option beside it would be silently ignored.
+        AssertFails(Run("eval", set, "--protocol", "steps", "--epochs", "5"), "--epochs: --protocol steps trains exactly the set's learned steps");
         Assert.False(File.Exists(Path.Combine(_dir, "grid.jpg")));
     }
 }
