@@ -82,17 +82,26 @@ public class DdRunTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("ddist-dd-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Three classes of six 4×4 images to distil, and a test set drawn alike.</summary>
+    private static (DDist.Data.ImageDataset Train, DDist.Data.ImageDataset Test) ToyData()
+    {
+        var labels = DDist.Tests.Selection.ToyData.Interleaved(6, 3);
+        return (DDist.Tests.Selection.ToyData.Make(labels, 3), DDist.Tests.Selection.ToyData.Make(labels, 3, seed: 2));
+    }
+
+    /// <summary>A seconds-long DD run of an MLP on <see cref="ToyData"/>.</summary>
+    private DdOptions Tiny() => new()
+    {
+        Model = "MLP", DistillSteps = 2, DistillEpochs = 2, DistillLr = 0.05, Lr = 0.05, Epochs = 10, MaxIterations = 6, BatchSize = 6,
+        TestNets = 2, OutputDir = _dir, Seed = 3,
+    };
+
     [Fact]
     public void SldRun_LearnsImagesLabelsAndSteps_AndSavesThem()
     {
-        var labels = DDist.Tests.Selection.ToyData.Interleaved(6, 3);
-        using var train = DDist.Tests.Selection.ToyData.Make(labels, 3);
-        using var test = DDist.Tests.Selection.ToyData.Make(labels, 3, seed: 2);
-        var o = new DdOptions
-        {
-            Model = "MLP", DistillSteps = 2, DistillEpochs = 2, DistillLr = 0.05, Lr = 0.05, Epochs = 10, MaxIterations = 6, BatchSize = 6,
-            LearnLabels = true, TestNets = 2, OutputDir = _dir, Seed = 3,
-        };
+        var (train, test) = ToyData();
+        using var _train = train; using var _test = test;
+        var o = Tiny() with { LearnLabels = true };
         var r = new DdDistillation(train, test, "toy").Run(o);
         using var set = r.Set;
         Assert.Equal(6, r.Curve.Count);
@@ -133,15 +142,9 @@ public class DdRunTests : IDisposable
     [Fact]
     public void AKnownInitSetKeepsItsStartingWeightsAndEvaluatesFromThem()
     {
-        var labels = DDist.Tests.Selection.ToyData.Interleaved(6, 3);
-        using var train = DDist.Tests.Selection.ToyData.Make(labels, 3);
-        using var test = DDist.Tests.Selection.ToyData.Make(labels, 3, seed: 2);
-        var o = new DdOptions
-        {
-            Model = "MLP", DistillSteps = 2, DistillEpochs = 2, DistillLr = 0.05, Lr = 0.05, Epochs = 10, MaxIterations = 6, BatchSize = 6,
-            Init = DdInit.Known, TestNets = 2, OutputDir = _dir, Seed = 3,
-        };
-        var r = new DdDistillation(train, test, "toy").Run(o);
+        var (train, test) = ToyData();
+        using var _train = train; using var _test = test;
+        var r = new DdDistillation(train, test, "toy").Run(Tiny() with { Init = DdInit.Known });
         using var set = r.Set;
         using var back = DDist.Artifacts.SmallSet.Load(Path.Combine(_dir, "synthetic.safetensors"));
         var init = back.Steps!.FixedInit;
