@@ -66,8 +66,7 @@ public sealed record CliContext(ulong Seed, int Threads, Device Device, string? 
 
     private static void CheckParents(string path)
     {
-        for (var up = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
-            if (File.Exists(up)) throw new IOException($"--out {path}: cannot write: {up} is a file, not a folder");
+        if (AtomicFile.FileAmongFolders(path) is { } up) throw new IOException($"--out {path}: cannot write: {up} is a file, not a folder");
     }
 
     /// <summary>A note for the person at the terminal (stderr, so --json output stays clean).</summary>

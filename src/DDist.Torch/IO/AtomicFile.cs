@@ -11,8 +11,7 @@ public static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
-        for (var up = dir; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
-            if (File.Exists(up)) throw new IOException($"{full}: cannot write: {up} is a file, not a folder");
+        if (FileAmongFolders(full) is { } up) throw new IOException($"{full}: cannot write: {up} is a file, not a folder");
         var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.{Environment.ProcessId}@{Host}.tmp");
         try
         {
@@ -32,6 +31,14 @@ public static class AtomicFile
             if (e is IOException or UnauthorizedAccessException) throw new IOException($"{full}: cannot write: {e.Message.Replace(tmp, full)}", e);
             throw;
         }
+    }
+
+    /// <summary>The first folder above <paramref name="path"/> that is a file instead (so nothing can be written there), or null.</summary>
+    public static string? FileAmongFolders(string path)
+    {
+        for (var up = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
+            if (File.Exists(up)) return up;
+        return null;
     }
 
     public static void WriteAllText(string path, string text) =>

@@ -93,15 +93,6 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         SaveState();
     }
 
-    private T Clocked<T>(string label, Func<T> work)
-    {
-        Log($"{label} ...");
-        var clock = Stopwatch.StartNew();
-        var result = work();
-        Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
-        return result;
-    }
-
     /// <summary>The dataset on the run's device, loaded once, on first use. Its time is recorded as "load data", not in the
     /// stage that happens to need it first: each process loads it, and it would make one method's set look dearer.</summary>
     public RunData Data => _data ??= LoadData();
@@ -110,8 +101,10 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     private RunData LoadData()
     {
+        Log($"{LoadDataLabel} ...");
         var clock = Stopwatch.StartNew();
-        var data = Clocked(LoadDataLabel, ReadData);
+        var data = ReadData();
+        Log(string.Create(CultureInfo.InvariantCulture, $"{LoadDataLabel}: {clock.Elapsed.TotalSeconds:F1} s"));
         _setAside += clock.Elapsed.TotalSeconds;
         AddWork(LoadDataLabel, clock.Elapsed);
         return data;
