@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DDist.Evaluation;
+using DDist.Pipeline.Executors;
 using DDist.Recipes;
 using DDist.Reporting;
 using DDist.Selection;
@@ -106,15 +107,11 @@ public sealed class PipelineState
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
     }
 
-    /// <summary>An exclusive lock through an open file (released on Dispose, or by the kernel when the process dies).</summary>
-    private static FileStream AcquireLock(string path)
-    {
-        for (var clock = System.Diagnostics.Stopwatch.StartNew(); ; Thread.Sleep(20))
-        {
-            try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(2)) { }
-        }
-    }
+    /// <summary>The merge lock: held for the few milliseconds of a read-merge-write, so a wait of minutes means a
+    /// process stuck while holding it.</summary>
+    private static FileStream AcquireLock(string path) =>
+        ExclusiveFileLock.Wait(path, TimeSpan.FromMilliseconds(20), patience: TimeSpan.FromMinutes(2))
+        ?? throw new RunFolderBusyException($"{path}: another ddist process has held this lock for 2 minutes; is one stuck?");
 
     public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) =>
         order.Where(Rows.ContainsKey).Select(m => Rows[m])

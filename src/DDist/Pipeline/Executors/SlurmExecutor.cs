@@ -113,12 +113,6 @@ public sealed class SlurmExecutor(SlurmClient client, SlurmOptions options, IRea
     private static string Describe(IEnumerable<SlurmTaskState> states) =>
         string.Join(", ", states.GroupBy(s => s.JobId).Select(g => $"job {g.Key}: " + string.Join(' ', g.GroupBy(s => s.State).Select(x => $"{x.Count()} {x.Key}"))));
 
-    private static FileStream LockOrRefuse(string path, string outDir)
-    {
-        try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-        catch (IOException)
-        {
-            throw new RunFolderBusyException($"{outDir}: another `ddist run --executor slurm` is submitting into this folder right now");
-        }
-    }
+    private static FileStream LockOrRefuse(string path, string outDir) => ExclusiveFileLock.TryTake(path)
+        ?? throw new RunFolderBusyException($"{outDir}: another `ddist run --executor slurm` is submitting into this folder right now");
 }
