@@ -9,10 +9,20 @@ public class UnrollCliTests
 {
     private static (int Code, string Err) Run(params string[] args)
     {
-        var error = new StringWriter();
-        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], new StringWriter(), error);
-        return (code, error.ToString());
+        var r = RunWithOutput(args);
+        return (r.Code, r.Err);
     }
+
+    private static (int Code, string Out, string Err) RunWithOutput(params string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
+        int code = DDist.Cli.Program.Run([.. args, "--threads", "2"], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static string AccuracyText(string output) =>
+        System.Text.RegularExpressions.Regex.Replace(
+            System.Text.RegularExpressions.Regex.Match(output, @"test accuracy .*% at step 0\)").Value, @"the \d+ learned", "the learned");
 
     private static System.Text.Json.Nodes.JsonNode Status(string dir)
     {
@@ -29,10 +39,16 @@ public class UnrollCliTests
     public void RunOnAnUnrolledOrSoftLabelRecipeDistilsWithItsMethod()
     {
         using var dir = new TempDir();
-        var r = Run("run", Recipe("mnist-dd-gpu-check.json"), "--out", dir.Path);
+        var r = RunWithOutput("run", Recipe("mnist-dd-gpu-check.json"), "--out", dir.Path);
         Assert.True(r.Code == 0, r.Err);
         Assert.True(File.Exists(dir.Combine("synthetic.safetensors")) && File.Exists(dir.Combine("distill.json")));
         Assert.Contains("[dd]", r.Err);
+        // `eval --protocol steps` on the set, with the run's evaluation seed (the recipe's seed 1 + 1000) and network
+        // count, prints the run's figures, rounded the same way (it once printed 11.32 where the run printed 11.31).
+        var eval = RunWithOutput("eval", dir.Combine("synthetic.safetensors"), "--protocol", "steps", "--nets", "1", "--seed", "1001");
+        Assert.True(eval.Code == 0, eval.Err);
+        Assert.NotEqual("", AccuracyText(r.Out));
+        Assert.Equal(AccuracyText(r.Out), AccuracyText(eval.Out));
 
         // `ddist status` reads the folder of one distillation from its files and the recipe kept beside them.
         var done = Status(dir.Path);
