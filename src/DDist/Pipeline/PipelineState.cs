@@ -34,6 +34,10 @@ public sealed class PipelineState
     /// <summary>The β the distillation used; the report (<see cref="RunReport"/>) marks it on the window plot.</summary>
     public double? ChosenBeta { get; set; }
     public SuccessiveHalvingResult? Halving { get; set; }
+    /// <summary>The random pick (random.safetensors) trained exactly as each β of the window search is — same split,
+    /// budget and seed — so the window's points can be read against it before anything is distilled. Null in folders
+    /// written before it was made.</summary>
+    public EvalResult? RandomOnChoice { get; set; }
     public Dictionary<string, EvaluatedRow> Rows { get; set; } = new();
 
     public sealed record StageTime(string Stage, double Seconds);
@@ -56,7 +60,7 @@ public sealed class PipelineState
 
     /// <summary>True when the state records nothing made: no finished stage, row or chosen β (only the time of attempts,
     /// such as a run that stopped on a dataset path typo).</summary>
-    public bool RecordsNothingMade => Stages.Count == 0 && Rows.Count == 0 && ChosenBeta is null && Halving is null;
+    public bool RecordsNothingMade => Stages.Count == 0 && Rows.Count == 0 && ChosenBeta is null && Halving is null && RandomOnChoice is null;
 
     /// <summary>The folder's state for <paramref name="recipe"/>, or a new one. A state made by another recipe is refused,
     /// naming the first field that differs (the free fields aside), unless it records nothing made: then the folder is
@@ -103,6 +107,7 @@ public sealed class PipelineState
             foreach (var (key, row) in onDisk.Rows) Rows.TryAdd(key, row);
             ChosenBeta ??= onDisk.ChosenBeta;
             Halving ??= onDisk.Halving;
+            RandomOnChoice ??= onDisk.RandomOnChoice;
         }
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
     }

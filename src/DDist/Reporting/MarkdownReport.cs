@@ -1,5 +1,6 @@
 using System.Globalization;
 using DDist.Artifacts;
+using DDist.Selection;
 using DDist.Torch.IO;
 
 namespace DDist.Reporting;
@@ -55,13 +56,20 @@ public static class MarkdownReport
     {
         var w = input.Window!;
         var pts = w.Points.OrderBy(p => p.Beta).ToList();
-        WindowPlot.Save(Path.Combine(dir, "window.png"), pts, w.EvaluatedOn, input.UsedBeta);
+        WindowPlot.Save(Path.Combine(dir, "window.png"), pts, w.EvaluatedOn, input.UsedBeta, input.RandomOnChoice);
         blocks.Add(new ReportHeading(2, "Sliding window"));
         var used = input.UsedBeta is double u && u != w.BestBeta ? Inv($" The distillation used β = {u:0.###}, set by the recipe.") : "";
         blocks.Add(new ReportParagraph(Inv($"Best β = {w.BestBeta:0.###} ({w.EvaluatedOn}); search cost {w.TrainingCost:N0} image presentations{(w.Complete ? "" : " (grid incomplete)")}.") + used));
         blocks.Add(new ReportFigure("window.png", "accuracy vs beta"));
-        blocks.Add(new ReportTable(["β", "Accuracy (%)", "Networks"],
-            pts.Select(p => (IReadOnlyList<string>)[Inv($"{p.Beta:0.###}"), Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}"), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture)]).ToList()).Validated());
+        var rows = pts.Select(p => (IReadOnlyList<string>)[Inv($"{p.Beta:0.###}"), Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}"), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture)]).ToList();
+        if (input.RandomOnChoice is { } r)
+            rows.Add(["random pick (reference)", Inv($"{100 * r.Mean:F2} ± {100 * r.Std:F2}"), r.Accuracies.Length.ToString(CultureInfo.InvariantCulture)]);
+        blocks.Add(new ReportTable(["β", "Accuracy (%)", "Networks"], rows).Validated());
+        if (input.RandomOnChoice is { } random)
+        {
+            blocks.Add(new ReportParagraph("The reference row is a random pick of the same size (the Random row's set) trained as each β was, " +
+                                           "on the same split with the same seeds: " + WindowAgainstRandom.Verdict(pts.MaxBy(p => p.Mean)!, random) + "."));
+        }
         if (input.Halving is { } h)
         {
             blocks.Add(new ReportParagraph(Inv($"Successive halving chose β = {h.BestBeta:0.###} for {h.TrainingCost:N0} image presentations, against {h.FullGridCost:N0} for the full grid ")

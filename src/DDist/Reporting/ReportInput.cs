@@ -25,6 +25,9 @@ public sealed record ReportInput
     /// <summary>The β the distillation used (the search's best unless the recipe fixed one); marked on the window plot.</summary>
     public double? UsedBeta { get; init; }
     public SuccessiveHalvingResult? Halving { get; init; }
+    /// <summary>A random pick of the same size trained as the window's points were: drawn across the window plot and
+    /// listed under its table.</summary>
+    public EvalResult? RandomOnChoice { get; init; }
     public IReadOnlyList<LossPoint>? SelMatchLoss { get; init; }
     public IReadOnlyList<LossPoint>? MttLoss { get; init; }
     /// <summary>The window selection (all real) shown beside the SelMatch set.</summary>

@@ -48,6 +48,7 @@ public static class RunReport
             StageTimes = state.StageTimes().Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
             Window = LoadJson<WindowSearchResult>(WindowSearch.SummaryFile(Path.Combine(runDir, "window"))),
             Halving = state.Halving,
+            RandomOnChoice = state.RandomOnChoice,
             UsedBeta = state.ChosenBeta,
             SelMatchLoss = LoadCurve(Path.Combine(runDir, "selmatch", "loss.json")),
             MttLoss = LoadCurve(Path.Combine(runDir, "mtt", "loss.json")),

@@ -1,19 +1,22 @@
+using DDist.Evaluation;
 using DDist.Selection;
 
 namespace DDist.Reporting;
 
 /// <summary>Accuracy of the pure window selection against β (Lee et al. 2024, SelMatch, Fig. 3): mean over the
-/// evaluation networks with ± one standard deviation as error bars, and the β the distillation used marked.</summary>
+/// evaluation networks with ± one standard deviation as error bars, the β the distillation used marked, and a random
+/// pick of the same size trained the same way as a horizontal reference.</summary>
 public static class WindowPlot
 {
-    public static byte[] Render(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, int width = 800, int height = 480) =>
-        PlotRendering.Png(Build(points, evaluatedOn, usedBeta), width, height);
+    public static byte[] Render(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, EvalResult? random = null,
+                                int width = 800, int height = 480) =>
+        PlotRendering.Png(Build(points, evaluatedOn, usedBeta, random), width, height);
 
-    public static void Save(string path, IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null) =>
-        PngFile.Save(Render(points, evaluatedOn, usedBeta), path);
+    public static void Save(string path, IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, EvalResult? random = null) =>
+        PngFile.Save(Render(points, evaluatedOn, usedBeta, random), path);
 
     /// <summary>The plot before rendering (tests map data coordinates to pixels through it).</summary>
-    internal static ScottPlot.Plot Build(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta)
+    internal static ScottPlot.Plot Build(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta, EvalResult? random = null)
     {
         if (points.Count == 0) throw new ArgumentException("no window points to plot", nameof(points));
         var sorted = points.OrderBy(p => p.Beta).ToArray();
@@ -35,6 +38,11 @@ public static class WindowPlot
         {
             var marker = plot.Add.VerticalLine(b, 1.5f, PlotRendering.ToColor(Rgb.Red), ScottPlot.LinePattern.Dashed);
             marker.LegendText = $"β = {b:0.###} used";
+        }
+        if (random is not null)
+        {
+            var reference = plot.Add.HorizontalLine(100 * random.Mean, 2f, PlotRendering.Color(1), ScottPlot.LinePattern.Dashed);
+            reference.LegendText = $"random pick: {100 * random.Mean:F2} %";
         }
         PlotRendering.LegendOutside(plot);
         return plot;

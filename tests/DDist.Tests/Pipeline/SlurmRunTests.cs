@@ -145,6 +145,10 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         var (l, s) = (State(local), State(slurm));
         Assert.Equal((double)l["ChosenBeta"]!, (double)s["ChosenBeta"]!);
         Assert.Equal((double)l["Halving"]!["BestBeta"]!, (double)s["Halving"]!["BestBeta"]!);
+        // The random pick trained as the window's points were: the same networks wherever it ran, one per window network.
+        Assert.Equal(l["RandomOnChoice"]!["Accuracies"]!.AsArray().Select(x => (double)x!), s["RandomOnChoice"]!["Accuracies"]!.AsArray().Select(x => (double)x!));
+        Assert.Single(l["RandomOnChoice"]!["Accuracies"]!.AsArray());
+        Assert.Contains("| random pick (reference) |", File.ReadAllText(Path.Combine(local, "report.md")));
         foreach (var row in new[] { "random", "window", "mtt", "selmatch" })
         {
             var (a, b) = (l["Rows"]![row]!, s["Rows"]![row]!);

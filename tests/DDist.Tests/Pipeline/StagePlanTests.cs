@@ -66,11 +66,13 @@ public sealed class StagePlanTests : IDisposable
         a.Rows["random"] = new PipelineState.EvaluatedRow("Random", 0.5, 0.1, [0.4, 0.6], 0, "");
         b.Stages.Add(new PipelineState.StageTime("distill selmatch", 12));
         b.ChosenBeta = 0.2;
+        b.RandomOnChoice = DDist.Evaluation.EvalResult.From([0.7, 0.8]);
         a.Save(_dir.Path);
         b.Save(_dir.Path);
         var merged = PipelineState.Load(_dir.Path);
         Assert.True(merged.Done("distill mtt") && merged.Done("distill selmatch"));
         Assert.Equal(0.2, merged.ChosenBeta);
+        Assert.Equal([0.7, 0.8], merged.RandomOnChoice!.Accuracies);
         Assert.True(merged.Rows.ContainsKey("random"));
         Parallel.For(0, 8, i =>
         {

@@ -150,6 +150,30 @@ public sealed class StageUnitsTests : IDisposable
         Assert.Equal("embedding[] sets[embedding] evaluate[sets] table[evaluate,embedding]", Names(none with { Methods = ["kcenter"] }));
     }
 
+    /// <summary>Choosing β also trains the random pick as the window's points were, once: kept in pipeline.json, timed as
+    /// its own stage, said in the log beside the best window, and not trained again when the run goes on.</summary>
+    [RealDataFact("fashion-mnist")]
+    public void ChoosingBetaTrainsTheRandomPickAsTheWindowsReferenceOnce()
+    {
+        var recipe = Tiny();
+        var run = _dir.Combine("run");
+        var log = new List<string>();
+        new RecipeRunner(recipe, run, log: log.Add, options: new PipelineOptions { StopAfter = PipelineStop.Window }).Run();
+        var state = PipelineState.Load(run);
+        var random = Assert.IsType<DDist.Evaluation.EvalResult>(state.RandomOnChoice);
+        Assert.Equal(recipe.Window.Nets, random.Accuracies.Length);
+        Assert.InRange(random.Mean, 0.0, 1.0);
+        Assert.Contains(state.StageTimes(), t => t.Stage == ChooseBetaStage.RandomReferenceLabel && t.Seconds > 0);
+        var said = Assert.Single(log, l => l.StartsWith("a random pick of the same size: "));
+        Assert.Contains("(β ", said);   // names the best window it was compared with
+        Assert.Equal(1, state.Work.Count(w => w.Stage == ChooseBetaStage.RandomReferenceLabel));
+
+        log.Clear();
+        new RecipeRunner(recipe, run, log: log.Add, options: new PipelineOptions { StopAfter = PipelineStop.Window }).Run();
+        Assert.DoesNotContain(log, l => l.StartsWith("a random pick"));
+        Assert.Equal(random.Accuracies, PipelineState.Load(run).RandomOnChoice!.Accuracies);
+    }
+
     /// <summary>3 experts of a 1-layer, 4-channel ConvNet for 1 epoch on 30 Fashion-MNIST images, imported scores.</summary>
     private Recipe Tiny()
     {

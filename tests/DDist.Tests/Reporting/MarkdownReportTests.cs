@@ -65,6 +65,28 @@ public class MarkdownReportTests : IDisposable
             Assert.Contains("data:image/png;base64," + Convert.ToBase64String(bytes), html);   // embedded, byte for byte
         }
         Assert.DoesNotContain("src=\"window.png\"", html);
+        Assert.DoesNotContain("random pick (reference)", md);   // a folder written before the reference existed
+    }
+
+    /// <summary>The random pick trained as the window's points were is a row under the β table, and the text says which
+    /// side of it the best window falls.</summary>
+    [Theory]
+    [InlineData(0.72, "the best window (β 1) beats it by 3.00 points.")]
+    [InlineData(0.74, "it and the best window (β 1) are 1.00 points apart, within their spread (2.00).")]
+    [InlineData(0.78, "it beats every window, the best (β 1) by 3.00 points: at this IPC")]
+    public void TheRandomPickIsTheWindowTablesReference(double random, string verdict)
+    {
+        var points = new[] { 0.0, 0.5, 1.0 }.Select((b, i) => new WindowPoint(b, 0.7 + 0.025 * i, 0.01, [0.69, 0.71], [0, 1], 1, "f")).ToList();
+        var input = new ReportInput
+        {
+            Title = "toy report",
+            Rows = [new MethodRow("Random", EvalResult.From([0.5, 0.6, 0.7]), TimeSpan.Zero)],
+            Window = new WindowSearchResult(points, 1.0, true, 1234, "validation split"),
+            RandomOnChoice = EvalResult.From([random - 0.01, random + 0.01]),
+        };
+        var md = File.ReadAllText(MarkdownReport.Write(input, _dir));
+        Assert.Contains(FormattableString.Invariant($"| random pick (reference) | {100 * random:F2} ± 1.00 | 2 |"), md);
+        Assert.Contains(verdict, md);
     }
 }
 

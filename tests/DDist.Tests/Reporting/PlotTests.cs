@@ -50,6 +50,27 @@ public class PlotTests
     }
 
     [Fact]
+    public void WindowPlotDrawsTheRandomPickAsAHorizontalReference()
+    {
+        var points = new[] { Point(0.0, 0.60, 0.05), Point(0.5, 0.70, 0.04), Point(1.0, 0.65, 0.01) };
+        var random = DDist.Evaluation.EvalResult.From([0.74, 0.76]);
+        var plot = WindowPlot.Build(points, "validation", usedBeta: null, random);
+        var png = new RenderedPng(plot.GetImageBytes(800, 480, ImageFormat.Png));
+        var data = plot.LastRender.DataRect;
+        Assert.True(data.Contains(plot.GetPixel(new Coordinates(0.5, 75))), "the reference lies outside the axis range");
+        // Dashed, across the whole width: along its row the second series' colour recurs from left to right.
+        int y = (int)Math.Round(plot.GetPixel(new Coordinates(0.5, 75)).Y);
+        int left = png.Count(Series1, (int)data.Left, y - 1, (int)data.HorizontalCenter, y + 2);
+        int right = png.Count(Series1, (int)data.HorizontalCenter, y - 1, (int)data.Right, y + 2);
+        Assert.True(left > data.Width / 10 && right > data.Width / 10, $"reference line: {left} + {right} pixels over a {data.Width}-pixel-wide data area");
+        // Without a reference nothing is drawn there.
+        var bare = WindowPlot.Build(points, "validation", usedBeta: null);
+        var barePng = new RenderedPng(bare.GetImageBytes(800, 480, ImageFormat.Png));
+        int bareY = (int)Math.Round(bare.GetPixel(new Coordinates(0.5, 75)).Y);
+        Assert.Equal(0, barePng.Count(Series1, (int)bare.LastRender.DataRect.Left, bareY - 1, (int)bare.LastRender.DataRect.Right, bareY + 2));
+    }
+
+    [Fact]
     public void LossPlotDrawsLossAndStepSizeOfEachMethodInTwoPanels()
     {
         var selmatch = Enumerable.Range(0, 50).Select(i => new LossPoint(i, 1.0 - 0.01 * i, 0.01 + 0.0002 * i)).ToList();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using DDist.Evaluation;
 using DDist.Recipes;
 
 namespace DDist.Pipeline.Stages;
@@ -6,12 +7,13 @@ namespace DDist.Pipeline.Stages;
 /// <summary>The β the small sets are cut at — the window search's best (chosen on the validation split, or on the test
 /// set under a reference protocol) unless the recipe fixes it — kept as ChosenBeta in pipeline.json, with the
 /// successive-halving summary when the recipe runs one, and the two real-image sets every later stage reads:
-/// random.safetensors (MTT's start, the Random row) and window.safetensors (the Window-only row).</summary>
+/// random.safetensors (MTT's start, the Random row) and window.safetensors (the Window-only row). The random pick is
+/// also trained as the window's points were (RandomOnChoice), the reference the grid is read against.</summary>
 public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageContext>
 {
     public string Name => RecipeStages.ChooseBeta;
     public string Description => "the chosen β (and the halving summary)";
-    public string Outputs => "ChosenBeta (and Halving) in pipeline.json, halving.json, random.safetensors, window.safetensors";
+    public string Outputs => "ChosenBeta, RandomOnChoice (and Halving) in pipeline.json, halving.json, random.safetensors, window.safetensors";
     public IReadOnlyList<string> After => [after];
     public int Tasks => 1;
     public string TaskName(int task) => "β";
@@ -29,8 +31,30 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
                            ?? throw new InvalidOperationException($"{context.Folder.Window}: the window search finished without a best β");
         _ = context.RandomSet;   // written now: every later stage reads them
         _ = context.WindowSet;
+        state.RandomOnChoice ??= context.Worked(RandomReferenceLabel, () => RandomReference(context));
         context.SaveState();
         context.Log(string.Create(CultureInfo.InvariantCulture, $"β = {context.Beta} ({context.BetaNote})"));
+        CompareWithRandom(context, window, state.RandomOnChoice);
+    }
+
+    public const string RandomReferenceLabel = "random pick on the choice split";
+
+    /// <summary>The random pick trained with the window search's split, budget and seed (the networks start as each
+    /// β's did), so the comparison with the grid is paired.</summary>
+    private static EvalResult RandomReference(StageContext context)
+    {
+        var options = context.Recipe.ToWindowSearchOptions(context.Folder.Window, context.Data.Normalization.Name);
+        return context.OnChoiceSetForWindow(context.RandomSet, options.Budget, options.Seed, context.Cancel);
+    }
+
+    /// <summary>Says, before anything is distilled, where the window stands against a random pick: where no window
+    /// beats it, starting SelMatch from a window is unlikely to help at this IPC (the test-set Random row will tell).</summary>
+    private static void CompareWithRandom(StageContext context, Selection.WindowSearchResult window, EvalResult random)
+    {
+        if (window.Points.Count == 0) return;
+        context.Log(string.Create(CultureInfo.InvariantCulture,
+            $"a random pick of the same size: {100 * random.Mean:F2} ± {100 * random.Std:F2} % on the {context.Split.ChosenOn}; ") +
+            Selection.WindowAgainstRandom.Verdict(window.Points.MaxBy(p => p.Mean)!, random));
     }
 
     public void RunTask(StageContext context, int task) => Run(context);
