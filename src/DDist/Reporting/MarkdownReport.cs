@@ -62,14 +62,13 @@ public static class MarkdownReport
         blocks.Add(new ReportParagraph(Inv($"Best β = {w.BestBeta:0.###} ({w.EvaluatedOn}); search cost {w.TrainingCost:N0} image presentations{(w.Complete ? "" : " (grid incomplete)")}.") + used));
         blocks.Add(new ReportFigure("window.png", "accuracy vs beta"));
         var rows = pts.Select(p => (IReadOnlyList<string>)[Inv($"{p.Beta:0.###}"), Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}"), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture)]).ToList();
-        if (input.RandomOnChoice is { } r)
-            rows.Add(["random pick (reference)", Inv($"{100 * r.Mean:F2} ± {100 * r.Std:F2}"), r.Accuracies.Length.ToString(CultureInfo.InvariantCulture)]);
+        var random = input.RandomOnChoice;
+        if (random is not null)
+            rows.Add(["random pick (reference)", Inv($"{100 * random.Mean:F2} ± {100 * random.Std:F2}"), random.Accuracies.Length.ToString(CultureInfo.InvariantCulture)]);
         blocks.Add(new ReportTable(["β", "Accuracy (%)", "Networks"], rows).Validated());
-        if (input.RandomOnChoice is { } random)
-        {
+        if (random is not null)
             blocks.Add(new ReportParagraph("The reference row is a random pick of the same size (the Random row's set) trained as each β was, " +
                                            "on the same split with the same seeds: " + WindowAgainstRandom.Verdict(pts.MaxBy(p => p.Mean)!, random) + "."));
-        }
         if (input.Halving is { } h)
         {
             blocks.Add(new ReportParagraph(Inv($"Successive halving chose β = {h.BestBeta:0.###} for {h.TrainingCost:N0} image presentations, against {h.FullGridCost:N0} for the full grid ")

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DDist.Evaluation;
 using DDist.Recipes;
+using DDist.Selection;
 
 namespace DDist.Pipeline.Stages;
 
@@ -12,7 +13,7 @@ namespace DDist.Pipeline.Stages;
 public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageContext>
 {
     public string Name => RecipeStages.ChooseBeta;
-    public string Description => "the chosen β (and the halving summary)";
+    public string Description => "the chosen β (and the halving summary), the random pick's reference accuracy";
     public string Outputs => "ChosenBeta, RandomOnChoice (and Halving) in pipeline.json, halving.json, random.safetensors, window.safetensors";
     public IReadOnlyList<string> After => [after];
     public int Tasks => 1;
@@ -49,12 +50,12 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
 
     /// <summary>Says, before anything is distilled, where the window stands against a random pick: where no window
     /// beats it, starting SelMatch from a window is unlikely to help at this IPC (the test-set Random row will tell).</summary>
-    private static void CompareWithRandom(StageContext context, Selection.WindowSearchResult window, EvalResult random)
+    private static void CompareWithRandom(StageContext context, WindowSearchResult window, EvalResult random)
     {
         if (window.Points.Count == 0) return;
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"a random pick of the same size: {100 * random.Mean:F2} ± {100 * random.Std:F2} % on the {context.Split.ChosenOn}; ") +
-            Selection.WindowAgainstRandom.Verdict(window.Points.MaxBy(p => p.Mean)!, random));
+            WindowAgainstRandom.Verdict(window.Points.MaxBy(p => p.Mean)!, random));
     }
 
     public void RunTask(StageContext context, int task) => Run(context);
