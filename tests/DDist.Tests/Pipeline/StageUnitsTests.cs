@@ -151,14 +151,27 @@ public sealed class StageUnitsTests : IDisposable
     }
 
     /// <summary>Choosing β also trains the random pick as the window's points were, once: kept in pipeline.json, timed as
-    /// its own stage, said in the log beside the best window, and not trained again when the run goes on.</summary>
+    /// its own stage, said in the log beside the best window, made again when interrupted, and not trained again once
+    /// made.</summary>
     [RealDataFact("fashion-mnist")]
     public void ChoosingBetaTrainsTheRandomPickAsTheWindowsReferenceOnce()
     {
         var recipe = Tiny();
         var run = _dir.Combine("run");
+        var window = new PipelineOptions { StopAfter = PipelineStop.Window };
+        // Interrupted while the reference trains: nothing marks the stage done, so the resumed run makes it.
+        using (var stop = new CancellationTokenSource())
+        {
+            Assert.ThrowsAny<OperationCanceledException>(() => new RecipeRunner(recipe, run, log: l =>
+            {
+                if (l.StartsWith(ChooseBetaStage.RandomReferenceLabel)) stop.Cancel();
+            }, options: window).Run(stop.Token));
+            var stopped = PipelineState.Load(run);
+            Assert.True(stopped.ChosenBeta is null && stopped.RandomOnChoice is null);
+            Assert.Contains(stopped.Work, w => w.Stage == ChooseBetaStage.RandomReferenceLabel);   // its time is kept
+        }
         var log = new List<string>();
-        new RecipeRunner(recipe, run, log: log.Add, options: new PipelineOptions { StopAfter = PipelineStop.Window }).Run();
+        new RecipeRunner(recipe, run, log: log.Add, options: window).Run();
         var state = PipelineState.Load(run);
         var random = Assert.IsType<DDist.Evaluation.EvalResult>(state.RandomOnChoice);
         Assert.Equal(recipe.Window.Nets, random.Accuracies.Length);
@@ -166,10 +179,10 @@ public sealed class StageUnitsTests : IDisposable
         Assert.Contains(state.StageTimes(), t => t.Stage == ChooseBetaStage.RandomReferenceLabel && t.Seconds > 0);
         var said = Assert.Single(log, l => l.StartsWith("a random pick of the same size: "));
         Assert.Contains("(β ", said);   // names the best window it was compared with
-        Assert.Equal(1, state.Work.Count(w => w.Stage == ChooseBetaStage.RandomReferenceLabel));
+        Assert.Equal(2, state.Work.Count(w => w.Stage == ChooseBetaStage.RandomReferenceLabel));   // the stopped try and this one
 
         log.Clear();
-        new RecipeRunner(recipe, run, log: log.Add, options: new PipelineOptions { StopAfter = PipelineStop.Window }).Run();
+        new RecipeRunner(recipe, run, log: log.Add, options: window).Run();
         Assert.DoesNotContain(log, l => l.StartsWith("a random pick"));
         Assert.Equal(random.Accuracies, PipelineState.Load(run).RandomOnChoice!.Accuracies);
     }

@@ -28,11 +28,12 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         var window = context.Window;
         if (recipe.Window.HalvingStartEpochs is not null && state.Halving is null)
             state.Halving = HalvingStage.Search(context).Run(HalvingStage.Options(context), window, context.Progress, context.Cancel);
+        // Before ChosenBeta, which marks the stage done: an interrupted reference is made again on resume, not lost.
+        state.RandomOnChoice ??= context.Worked(RandomReferenceLabel, () => RandomReference(context));
         state.ChosenBeta = recipe.Distill.Beta ?? window.BestBeta
                            ?? throw new InvalidOperationException($"{context.Folder.Window}: the window search finished without a best β");
         _ = context.RandomSet;   // written now: every later stage reads them
         _ = context.WindowSet;
-        state.RandomOnChoice ??= context.Worked(RandomReferenceLabel, () => RandomReference(context));
         context.SaveState();
         context.Log(string.Create(CultureInfo.InvariantCulture, $"β = {context.Beta} ({context.BetaNote})"));
         CompareWithRandom(context, window, state.RandomOnChoice);
