@@ -23,15 +23,10 @@ public sealed class LoadedData : IDisposable
 /// <summary>How commands find and load datasets (through the Data library's registry and locator).</summary>
 public static class CliData
 {
-    /// <summary>The normalisation for a dataset: the registry's reference constants, or the training split's own
-    /// statistics for an image folder.</summary>
-    public static Normalization NormalizationFor(RawDataset raw) =>
-        DatasetRegistry.TryGetSpec(raw.Name)?.DefaultNormalization ?? Normalization.FromData(raw.Train, $"computed:{raw.Name}");
-
     public static LoadedData Load(string name, Device device, ZcaTransform? zca = null)
     {
         var raw = DatasetRegistry.Load(name);
-        var norm = NormalizationFor(raw);
+        var norm = DatasetRegistry.NormalizationFor(raw);
         var train = zca is null ? ImageDataset.FromRaw(raw.Train, norm, device, raw.Name) : ImageDataset.FromRaw(raw.Train, zca, device, raw.Name);
         var test = zca is null ? ImageDataset.FromRaw(raw.Test, norm, device, raw.Name) : ImageDataset.FromRaw(raw.Test, zca, device, raw.Name);
         return new LoadedData { Raw = raw, Train = train, Test = test, Normalization = zca is null ? norm : Normalization.Identity(raw.Train.Channels) };

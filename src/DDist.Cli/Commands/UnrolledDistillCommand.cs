@@ -35,7 +35,7 @@ internal static class UnrolledDistillCommand
         ctx.Note($"{recipe.Name}: {method} on {recipe.Dataset}, {options.Model}, {options.DistillSteps}×{options.ImagesPerClassPerStep} images per class, " +
                  $"{options.StepCount} steps, gradient by {(options.UnrollUsed == UnrollMode.Full ? "full unrolling" : "exact recomputation")}; output {Path.GetFullPath(outDir)}");
         var raw = DatasetRegistry.Load(recipe.Dataset);
-        var norm = DatasetRegistry.GetSpec(recipe.Dataset).DefaultNormalization;
+        var norm = DatasetRegistry.NormalizationFor(raw);
         using var train = ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name);
         using var test = ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name);
         var result = ProgressView.Run(ctx, p => new DdDistillation(train, test, norm.Name).Run(options, p, ctx.Cancel));

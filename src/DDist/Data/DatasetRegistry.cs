@@ -57,6 +57,11 @@ public static class DatasetRegistry
     public static DatasetSpec GetSpec(string name) =>
         TryGetSpec(name) ?? throw new ArgumentException($"dataset '{name}' is an image folder; it has no fixed spec");
 
+    /// <summary>The normalisation a dataset is trained with: the registry's reference constants, or for an image folder
+    /// the training split's own per-channel statistics (named "computed:folder:PATH", so a set records what it used).</summary>
+    public static Normalization NormalizationFor(RawDataset raw) =>
+        TryGetSpec(raw.Name)?.DefaultNormalization ?? Normalization.FromData(raw.Train, $"computed:{raw.Name}");
+
     /// <summary>Locates (see <see cref="DatasetLocator"/>) and reads a dataset.</summary>
     public static RawDataset Load(string name, DatasetLocator? locator = null, ImageFolderOptions? folderOptions = null)
     {

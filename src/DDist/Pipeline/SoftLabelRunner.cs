@@ -24,7 +24,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
     {
         var r = recipe;
         var raw = DatasetRegistry.Load(r.Dataset);
-        var norm = DatasetRegistry.GetSpec(r.Dataset).DefaultNormalization;
+        var norm = DatasetRegistry.NormalizationFor(raw);
         using var train = ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name);
         using var test = ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name);
         var smallest = raw.Train.ClassCounts().Min();

@@ -113,7 +113,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     private RunData ReadData()
     {
         var raw = DatasetRegistry.Load(Recipe.Dataset);
-        var norm = DatasetRegistry.GetSpec(Recipe.Dataset).DefaultNormalization;
+        var norm = DatasetRegistry.NormalizationFor(raw);
         var train = ImageDataset.FromRaw(raw.Train, norm, Options.Device, raw.Name);
         var test = ImageDataset.FromRaw(raw.Test, norm, Options.Device, raw.Name);
         using var labels = train.Labels.To(Torch.DType.Int64, Torch.Device.Cpu);

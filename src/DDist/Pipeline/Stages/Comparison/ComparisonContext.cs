@@ -55,7 +55,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     private ComparisonData Load()
     {
         var raw = DatasetRegistry.Load(Recipe.Dataset);
-        var norm = DatasetRegistry.GetSpec(Recipe.Dataset).DefaultNormalization;
+        var norm = DatasetRegistry.NormalizationFor(raw);
         var train = ImageDataset.FromRaw(Subset(raw.Train, Recipe.TrainPerClass, Recipe.Seed), norm, device, raw.Name);
         var test = ImageDataset.FromRaw(Subset(raw.Test, Recipe.TestPerClass, Recipe.Seed + 1), norm, device, raw.Name);
         return new ComparisonData(train, test);
