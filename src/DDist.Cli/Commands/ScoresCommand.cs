@@ -6,19 +6,23 @@ using DDist.Torch;
 
 namespace DDist.Cli.Commands;
 
-/// <summary>`ddist scores forgetting` computes forgetting scores (Toneva et al.) by training networks;
-/// `ddist scores import FILE` takes published scores (.npy, .npz, CSV). Both write one score file format.</summary>
+/// <summary>`ddist scores forgetting` computes forgetting scores (Toneva et al.) by training networks, `ddist scores
+/// learning-speed` the C-score's learning-speed proxy from the same runs; `ddist scores import FILE` takes published
+/// scores (.npy, .npz, CSV). All write one score file format.</summary>
 public static class ScoresCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var cmd = new Command("scores", "Difficulty scores for the sliding window: compute forgetting scores or import published ones");
-        cmd.Subcommands.Add(Forgetting(globals));
+        var cmd = new Command("scores", "Difficulty scores for the sliding window: compute forgetting or learning-speed scores, or import published ones");
+        cmd.Subcommands.Add(Computed(globals, ScoreKind.Forgetting));
+        cmd.Subcommands.Add(Computed(globals, ScoreKind.LearningSpeed));
         cmd.Subcommands.Add(Import(globals));
         return cmd;
     }
 
-    private static Command Forgetting(GlobalOptions globals)
+    /// <summary>`scores forgetting` and `scores learning-speed`: the same training runs (Toneva et al.'s setup),
+    /// combined into forgetting counts or into the mean true-label confidence (Jiang et al. 2021's learning speed).</summary>
+    private static Command Computed(GlobalOptions globals, ScoreKind kind)
     {
         var dataset = CommonOptions.Dataset();
         var model = CommonOptions.Model("LeNet");
@@ -32,21 +36,27 @@ public static class ScoresCommand
             Description = "most-forgotten (Toneva et al.: counted as forgotten at every presentation) or zero (DeepCore)",
             DefaultValueFactory = _ => "most-forgotten",
         };
-        var cmd = new Command("forgetting", "Count forgetting events per training example over several runs (never-learned ranked hardest unless --never-learned zero); needs --out FILE; " +
-                                               "resumes when run again after an interruption (FILE.partial/)")
-            { dataset, model, runs, epochs, batch, lr, nesterov, neverLearned };
+        var name = kind.FileName();
+        var cmd = kind == ScoreKind.Forgetting
+            ? new Command(name, "Count forgetting events per training example over several runs (never-learned ranked hardest unless --never-learned zero); needs --out FILE; " +
+                                "resumes when run again after an interruption (FILE.partial/)")
+            : new Command(name, "Learning speed per training example, the C-score's training-statistics proxy (Jiang et al. 2021): the softmax probability " +
+                                "of its label averaged over every presentation of several runs (low = hard); needs --out FILE; resumes like `scores forgetting`");
+        foreach (var option in new Option[] { dataset, model, runs, epochs, batch, lr, nesterov }) cmd.Options.Add(option);
+        if (kind == ScoreKind.Forgetting) cmd.Options.Add(neverLearned);   // learning speed has no forgetting count to rule on
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
-            var outPath = ctx.RequireOut("scores forgetting", "FILE.safetensors");
-            var rule = parse.GetValue(neverLearned);
+            var outPath = ctx.RequireOut($"scores {name}", "FILE.safetensors");
+            var rule = kind == ScoreKind.Forgetting ? parse.GetValue(neverLearned) : "most-forgotten";
             if (rule is not ("most-forgotten" or "zero")) throw new CliException($"--never-learned {rule}: must be most-forgotten or zero");
-            // As a recipe's forgetting.epochs: a forgetting event is a change between two consecutive presentations.
+            // As a recipe's scores.epochs: a forgetting event is a change between two consecutive presentations (and the
+            // runs are shared, so learning speed keeps the same floor).
             int epochCount = parse.GetValue(epochs) is var e && e >= 2 ? e
                 : throw new CliException($"--epochs {e}: must be at least 2 (forgetting counts changes between consecutive presentations)");
             using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
             var train = data.Train;
-            var name = parse.GetValue(model) ?? "LeNet";
-            _ = ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width);  // unknown names fail before any work
+            var modelName = parse.GetValue(model) ?? "LeNet";
+            _ = ModelZoo.Create(modelName, train.Channels, train.NumClasses, train.Height, train.Width);  // unknown names fail before any work
             var options = new ForgettingOptions
             {
                 Runs = CommonOptions.Positive(parse.GetValue(runs), 5, "--runs"), Epochs = epochCount,
@@ -56,12 +66,12 @@ public static class ScoresCommand
             // Finished runs and the running one's epoch checkpoints wait beside the output, so running the same command
             // again after an interruption resumes; they go once the scores are written.
             var partial = outPath + ".partial";
-            var scores = ProgressView.Run(ctx, p => new ForgettingScoreTrainer(() => ModelZoo.Create(name, train.Channels, train.NumClasses, train.Height, train.Width), train)
-                .Run(options, p, ctx.Cancel, runDir: partial));
+            var scores = ProgressView.Run(ctx, p => new ForgettingScoreTrainer(() => ModelZoo.Create(modelName, train.Channels, train.NumClasses, train.Height, train.Width), train)
+                .Run(options, p, ctx.Cancel, runDir: partial, kind));
             scores.Save(outPath);
             Directory.Delete(partial, recursive: true);
-            ctx.WriteResult(new { file = Path.GetFullPath(outPath), count = scores.Count, source = scores.Source },
-                w => w.WriteLine($"{Path.GetFullPath(outPath)}: forgetting scores of {scores.Count} examples ({scores.Source})"));
+            ctx.WriteResult(new { file = Path.GetFullPath(outPath), count = scores.Count, kind = name, source = scores.Source },
+                w => w.WriteLine($"{Path.GetFullPath(outPath)}: {name} scores of {scores.Count} examples ({scores.Source})"));
             return ExitCodes.Ok;
         });
         return cmd;
@@ -71,7 +81,7 @@ public static class ScoresCommand
     {
         var file = new Argument<string>("file") { Description = ".npy, .npz (arrays 'scores' and optional 'labels'), CSV, in training-set order, or a DDist score file (.safetensors)" };
         var dataset = CommonOptions.Dataset();
-        var kind = new Option<string?>("--kind") { Description = "cscore (low = hard) or forgetting (high = hard); default: cscore, or the kind a DDist score file records (another is refused)" };
+        var kind = new Option<string?>("--kind") { Description = "cscore (low = hard), forgetting (high = hard) or learning-speed (low = hard); default: cscore, or the kind a DDist score file records (another is refused)" };
         var cmd = new Command("import", "Import published scores aligned to the training set; length and labels are checked; needs --out FILE") { file, dataset, kind };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {

@@ -51,15 +51,15 @@ public sealed record ExpertRecipe
     };
 }
 
-/// <summary>Difficulty scores: imported from <see cref="File"/>, or (forgetting only) computed by training with the
-/// <see cref="ForgettingSettings"/> this section derives from.</summary>
+/// <summary>Difficulty scores: imported from <see cref="File"/>, or (forgetting and learning speed) computed by training
+/// with the <see cref="ForgettingSettings"/> this section derives from.</summary>
 public sealed record ScoreRecipe : ForgettingSettings
 {
-    /// <summary>"cscore" or "forgetting".</summary>
+    /// <summary>"cscore", "forgetting" or "learning-speed".</summary>
     [JsonPropertyOrder(1)] public required string Kind { get; init; }
-    /// <summary>A published score file (.npz/.npy/.csv/.safetensors); null = compute forgetting scores.</summary>
+    /// <summary>A published score file (.npz/.npy/.csv/.safetensors); null = compute the scores (forgetting or learning speed).</summary>
     [JsonPropertyOrder(2)] public string? File { get; init; }
-    /// <summary>The network that computes forgetting scores; null = the experts' model.</summary>
+    /// <summary>The network whose training runs compute the scores; null = the experts' model.</summary>
     [JsonPropertyOrder(5)] public string? Model { get; init; }
 
     /// <param name="fileFound">Whether <see cref="File"/> resolves (next to the recipe or in $DDIST_SCORES).</param>
@@ -71,7 +71,11 @@ public sealed record ScoreRecipe : ForgettingSettings
             e.Need(fileFound, "file", $"'{file}' was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})");
             return;
         }
-        e.Need(Kind == "forgetting", "kind", $"is '{Kind}' without '{e.Path("file")}'; only forgetting scores can be computed (C-scores need thousands of trainings)");
+        ScoreKind? kind = null;
+        try { kind = ScoreKindExtensions.ParseScoreKind(Kind, ""); } catch (InvalidDataException) { }   // reported above
+        e.Need(kind is null || kind.Value.IsComputed(), "kind",
+               $"is '{Kind}' without '{e.Path("file")}'; C-scores need thousands of trainings and are imported: give '{e.Path("file")}', " +
+               "or compute 'forgetting' or 'learning-speed' (the C-score's learning-speed proxy) scores");
         if (Model is not null) RecipeChecks.Model(e, "model", Model, spec);
         Check(e);
     }

@@ -5,7 +5,9 @@ namespace DDist.Selection;
 
 /// <summary>Counts forgetting events (Toneva et al. 2019) while a training loop runs: for every presentation of an
 /// example in a mini-batch it is fed whether the pre-step prediction was correct and the example's loss. A forgetting
-/// event is a correct presentation followed by an incorrect one (1→0 between consecutive presentations).</summary>
+/// event is a correct presentation followed by an incorrect one (1→0 between consecutive presentations). The same
+/// presentations also give each example's learning speed (Jiang et al. 2021): the mean softmax probability of its true
+/// label, exp(−loss), over all of them.</summary>
 public sealed class ForgettingRecorder
 {
     private readonly sbyte[] _last;        // -1 never presented, else the last correctness (0/1)
@@ -13,6 +15,7 @@ public sealed class ForgettingRecorder
     private readonly int[] _presentations;
     private readonly bool[] _everLearned;
     private readonly double[] _lossSum;
+    private readonly double[] _confidenceSum;   // Σ exp(−loss): the true label's softmax probability per presentation
 
     public ForgettingRecorder(int exampleCount)
     {
@@ -23,6 +26,7 @@ public sealed class ForgettingRecorder
         _presentations = new int[exampleCount];
         _everLearned = new bool[exampleCount];
         _lossSum = new double[exampleCount];
+        _confidenceSum = new double[exampleCount];
     }
 
     public int Count => _last.Length;
@@ -42,6 +46,7 @@ public sealed class ForgettingRecorder
             _last[i] = now;
             _presentations[i]++;
             _lossSum[i] += losses[k];
+            _confidenceSum[i] += Math.Exp(-losses[k]);
         }
     }
 
@@ -74,11 +79,19 @@ public sealed class ForgettingRecorder
     /// <summary>Mean loss over this run's presentations of each example.</summary>
     public double[] MeanLoss() => _lossSum.Select((s, i) => _presentations[i] == 0 ? double.NaN : s / _presentations[i]).ToArray();
 
+    /// <summary>Mean softmax probability of the true label over this run's presentations of each example (NaN for an
+    /// example whose sums were restored from a checkpoint written before they were kept).</summary>
+    public double[] MeanConfidence() => _confidenceSum.Select((s, i) => _presentations[i] == 0 ? double.NaN : s / _presentations[i]).ToArray();
+
     /// <summary>Examples never classified correctly in this run.</summary>
     public bool[] NeverLearned() => _everLearned.Select(l => !l).ToArray();
 
     /// <summary>This run's result, ready to combine with other runs; <paramref name="seconds"/> what training it took.</summary>
-    public ForgettingRun ToRun(double? seconds = null) => new(ForgettingCounts(), MeanLoss(), NeverLearned(), seconds);
+    public ForgettingRun ToRun(double? seconds = null)
+    {
+        var confidence = MeanConfidence();
+        return new(ForgettingCounts(), MeanLoss(), NeverLearned(), seconds, confidence.Any(double.IsNaN) ? null : confidence);
+    }
 
     /// <summary>Everything counted so far, as checkpoint tensors (<c>forgetting.*</c>); <see cref="LoadState"/> reads them
     /// back so that a resumed run counts on from exactly here.</summary>
@@ -89,6 +102,7 @@ public sealed class ForgettingRecorder
         new("forgetting.presentations", Tensors.FromArray(_presentations)),
         new("forgetting.ever_learned", Tensors.FromArray(_everLearned.Select(b => (byte)(b ? 1 : 0)).ToArray())),
         new("forgetting.loss_sum", Tensors.FromArray(_lossSum)),
+        new("forgetting.confidence_sum", Tensors.FromArray(_confidenceSum)),
     ];
 
     /// <summary>Restores what <see cref="StateTensors"/> wrote into <paramref name="file"/>; an error naming the file and
@@ -108,13 +122,18 @@ public sealed class ForgettingRecorder
         var learned = Read<byte>("forgetting.ever_learned");
         for (int i = 0; i < Count; i++) _everLearned[i] = learned[i] != 0;
         Read<double>("forgetting.loss_sum").CopyTo(_lossSum, 0);
+        // A checkpoint from before the confidence was kept resumes the forgetting counts; the run then has no
+        // learning speed (NaN here, null in its ForgettingRun) and learning-speed scores ask for it to be retrained.
+        if (file.Contains("forgetting.confidence_sum")) Read<double>("forgetting.confidence_sum").CopyTo(_confidenceSum, 0);
+        else Array.Fill(_confidenceSum, double.NaN);
     }
 }
 
 /// <summary>The outcome of one training run: forgetting count (never-learned examples counted as forgotten at every
-/// presentation, Toneva et al.'s rule), mean loss and which examples were never learned, per example, and the seconds the
-/// run took (null when not recorded).</summary>
-public sealed record ForgettingRun(int[] Counts, double[] MeanLoss, bool[] NeverLearned, double? Seconds = null)
+/// presentation, Toneva et al.'s rule), mean loss and which examples were never learned, per example, the seconds the
+/// run took (null when not recorded) and the mean true-label confidence (the learning speed; null for a run kept by
+/// a version that did not record it).</summary>
+public sealed record ForgettingRun(int[] Counts, double[] MeanLoss, bool[] NeverLearned, double? Seconds = null, double[]? MeanConfidence = null)
 {
     /// <summary>The counts under <paramref name="rule"/>.</summary>
     public int[] CountsUnder(NeverLearnedRule rule) =>

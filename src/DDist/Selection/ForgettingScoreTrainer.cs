@@ -22,8 +22,8 @@ public sealed record ForgettingOptions : ForgettingSettings
     public int Seed { get; init; }
 }
 
-/// <summary>Computes forgetting scores by training networks and feeding a <see cref="ForgettingRecorder"/> per
-/// mini-batch with the pre-step predictions (train mode, as the official code).</summary>
+/// <summary>Computes forgetting scores (or, from the same runs, learning-speed scores) by training networks and feeding a
+/// <see cref="ForgettingRecorder"/> per mini-batch with the pre-step predictions (train mode, as the official code).</summary>
 /// <param name="createNetwork">A fresh network description (e.g. () => ModelZoo.Create(...)); parameters are initialised per run.</param>
 /// <param name="augment">Optional per-batch augmentation of the training images (null: none, as Toneva's MNIST setup).</param>
 public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDataset train, Func<Tensor, Tensor>? augment = null)
@@ -31,15 +31,23 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
     /// <param name="runDir">When given, each finished run is kept there (run-R.safetensors) and read back instead of
     /// retrained, and the run in training is checkpointed there every epoch (run-R.checkpoint.safetensors), so an
     /// interrupted computation resumes and the runs can be trained by separate processes.</param>
-    public DifficultyScores Run(ForgettingOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default, string? runDir = null)
+    /// <param name="kind">What the runs are combined into: forgetting counts (Toneva et al.) or learning speed, the
+    /// mean true-label confidence (Jiang et al. 2021); the same runs serve both.</param>
+    public DifficultyScores Run(ForgettingOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default, string? runDir = null,
+                                ScoreKind kind = ScoreKind.Forgetting)
     {
+        if (!kind.IsComputed()) throw new ArgumentException($"{kind.FileName()} scores are imported, not computed from training runs", nameof(kind));
         var runs = new List<ForgettingRun>();
         for (int r = 0; r < options.Runs; r++)
             runs.Add(TrainOrLoad(r, options, runDir, progress, ct));
         using var labelsCpu = train.Labels.To(DType.Int64, Device.Cpu);
-        var source = $"forgetting: {options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}{(options.Nesterov ? " (Nesterov)" : "")}, seed {options.Seed}"
-                     + (options.NeverLearnedRule == NeverLearnedRule.Zero ? ", never-learned examples scored 0 (DeepCore)" : "");
-        var scores = ForgettingScores.Combine(runs, train.Name, source, labelsCpu.ToArray<long>(), options.NeverLearnedRule);
+        var training = $"{options.Runs} runs × {options.Epochs} epochs, {createNetwork().Name}, batch {options.BatchSize}, lr {options.Lr}{(options.Nesterov ? " (Nesterov)" : "")}, seed {options.Seed}";
+        var scores = kind == ScoreKind.LearningSpeed
+            ? LearningSpeedScores.Combine(runs, train.Name, $"learning speed (mean true-label confidence): {training}", labelsCpu.ToArray<long>(),
+                                          r => runDir is null ? $"training run {r}" : RunFile(runDir, r))
+            : ForgettingScores.Combine(runs, train.Name,
+                                       $"forgetting: {training}" + (options.NeverLearnedRule == NeverLearnedRule.Zero ? ", never-learned examples scored 0 (DeepCore)" : ""),
+                                       labelsCpu.ToArray<long>(), options.NeverLearnedRule);
         return runs.All(r => r.Seconds is not null) ? scores with { Seconds = runs.Sum(r => r.Seconds!.Value) } : scores;
     }
 
@@ -68,11 +76,14 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         var result = TrainOne(run, options, checkpoint, progress, ct);
         using (new TensorScope())
         {
-            SafeTensors.Save(path, new Dictionary<string, Tensor>
+            var tensors = new Dictionary<string, Tensor>
             {
                 ["counts"] = Tensors.FromArray(result.Counts), ["mean_loss"] = Tensors.FromArray(result.MeanLoss),
                 ["never_learned"] = Tensors.FromArray(result.NeverLearned.Select(b => (byte)(b ? 1 : 0)).ToArray()),
-            }, new Dictionary<string, string> { ["seconds"] = result.Seconds!.Value.ToString("R", CultureInfo.InvariantCulture) });
+            };
+            // Missing only when the run resumed from a checkpoint written before the confidence was kept.
+            if (result.MeanConfidence is { } confidence) tensors["mean_confidence"] = Tensors.FromArray(confidence);
+            SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["seconds"] = result.Seconds!.Value.ToString("R", CultureInfo.InvariantCulture) });
         }
         checkpoint.Delete();
         return result;
@@ -90,7 +101,12 @@ public sealed class ForgettingScoreTrainer(Func<INetwork> createNetwork, ImageDa
         // Run files from before the flag was kept: every example is presented once per epoch, and a learned one
         // is forgotten at most epochs / 2 times, so a count equal to the epochs means never learned.
         var neverLearned = never is not null ? never.ToArray<byte>().Select(b => b != 0).ToArray() : c.Select(k => k == options.Epochs).ToArray();
-        return new ForgettingRun(c, loss.ToArray<double>(), neverLearned, file.MetadataNumber("seconds"));
+        // Run files from before the learning speed was kept have no confidence: fine for forgetting scores, refused
+        // (naming the file) when learning-speed scores are combined from them.
+        using var confidence = file.Contains("mean_confidence") ? file.Read("mean_confidence") : null;
+        if (confidence is not null && confidence.NumEl != train.Count)
+            throw new InvalidDataException($"{path}: tensor 'mean_confidence' holds {confidence.NumEl} examples, the training set has {train.Count}");
+        return new ForgettingRun(c, loss.ToArray<double>(), neverLearned, file.MetadataNumber("seconds"), confidence?.ToArray<double>());
     }
 
     /// <summary>What run <paramref name="run"/> depends on, for its checkpoint (the augmentation, code, is not in it).</summary>

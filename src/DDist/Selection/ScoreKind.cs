@@ -7,6 +7,10 @@ public enum ScoreKind
     CScore,
     /// <summary>Forgetting events (Toneva et al. 2019) per example; high = hard.</summary>
     Forgetting,
+    /// <summary>Learning speed, a training-statistics proxy of the C-score (Jiang et al. 2021, "learning speed" proxies): the softmax
+    /// probability of the true label averaged over every presentation of training, so examples learned early and kept
+    /// score high; low = hard, as the C-score it stands in for.</summary>
+    LearningSpeed,
 }
 
 /// <summary>Which end of a score's range holds the hard examples.</summary>
@@ -20,19 +24,20 @@ public enum HardEnd
 
 public static class ScoreKindExtensions
 {
-    /// <summary>The natural direction of a measure: C-score low is hard, forgetting high is hard.</summary>
+    /// <summary>The natural direction of a measure: C-score and learning speed low is hard, forgetting high is hard.</summary>
     public static HardEnd DefaultHardEnd(this ScoreKind kind) => kind switch
     {
-        ScoreKind.CScore => HardEnd.Low,
+        ScoreKind.CScore or ScoreKind.LearningSpeed => HardEnd.Low,
         ScoreKind.Forgetting => HardEnd.High,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
-    /// <summary>Lower-case name as written in score files and recipes ("cscore", "forgetting").</summary>
+    /// <summary>Lower-case name as written in score files and recipes ("cscore", "forgetting", "learning-speed").</summary>
     public static string FileName(this ScoreKind kind) => kind switch
     {
         ScoreKind.CScore => "cscore",
         ScoreKind.Forgetting => "forgetting",
+        ScoreKind.LearningSpeed => "learning-speed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -40,7 +45,8 @@ public static class ScoreKindExtensions
     {
         "cscore" or "c-score" or "c_score" => ScoreKind.CScore,
         "forgetting" => ScoreKind.Forgetting,
-        _ => throw new InvalidDataException($"{where}: score kind '{text}', expected 'cscore' or 'forgetting'"),
+        "learning-speed" or "learning_speed" => ScoreKind.LearningSpeed,
+        _ => throw new InvalidDataException($"{where}: score kind '{text}', expected 'cscore', 'forgetting' or 'learning-speed'"),
     };
 
     public static HardEnd ParseHardEnd(string text, string where) => text.Trim().ToLowerInvariant() switch
@@ -49,4 +55,8 @@ public static class ScoreKindExtensions
         "high" => HardEnd.High,
         _ => throw new InvalidDataException($"{where}: direction '{text}', expected 'low' or 'high' (the end that is hard)"),
     };
+
+    /// <summary>Whether DDist computes this kind itself from training runs (forgetting, learning speed); a C-score needs
+    /// thousands of trainings on held-out splits and is imported.</summary>
+    public static bool IsComputed(this ScoreKind kind) => kind is ScoreKind.Forgetting or ScoreKind.LearningSpeed;
 }

@@ -306,6 +306,29 @@ public sealed class CoresetSelectCliTests : IDisposable
     }
 
     [Fact]
+    public void LearningSpeedScoresComeFromTheSameCommandLineAndImportAsTheirKind()
+    {
+        using var images = TinyImageFolder();
+        var output = Path.Combine(_dir, "speed.safetensors");
+        var r = Run("scores", "learning-speed", "--dataset", $"folder:{images.Path}", "--model", "ConvNet(width=4,depth=1)",
+                    "--runs", "2", "--epochs", "2", "--batch", "8", "--out", output);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Matches(@"learning-speed scores of \d+ examples \(learning speed \(mean true-label confidence\): 2 runs × 2 epochs", r.Out);
+        var scores = DDist.Selection.DifficultyScores.Load(output);
+        Assert.Equal((DDist.Selection.ScoreKind.LearningSpeed, DDist.Selection.HardEnd.Low), (scores.Kind, scores.Direction));
+        Assert.All(scores.Scores, c => Assert.InRange(c, 0.0, 1.0));   // a mean softmax probability
+        Assert.False(Directory.Exists(output + ".partial"));
+
+        // Imported, a DDist file keeps its kind; asked for as forgetting scores it is refused (the hard ends differ).
+        var copy = Path.Combine(_dir, "imported.safetensors");
+        Assert.Equal(0, Run("scores", "import", output, "--dataset", $"folder:{images.Path}", "--kind", "learning-speed", "--out", copy).Code);
+        Assert.Equal(scores.Scores, DDist.Selection.DifficultyScores.Load(copy).Scores);
+        AssertFails(Run("scores", "import", output, "--dataset", $"folder:{images.Path}", "--kind", "forgetting", "--out", copy), "'learning-speed'");
+        // No forgetting counts, so no rule on never-learned examples to give.
+        Assert.NotEqual(0, Run("scores", "learning-speed", "--dataset", $"folder:{images.Path}", "--never-learned", "zero", "--out", output).Code);
+    }
+
+    [Fact]
     public void HerdingAndKCenterShareOneKeptEmbeddingNetwork()
     {
         using var images = TinyImageFolder();

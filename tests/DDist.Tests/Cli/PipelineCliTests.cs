@@ -284,6 +284,39 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Single(Directory.GetFiles(Path.Combine(outDir, "experts"), "expert_*.safetensors"));
     }
 
+    /// <summary>A recipe may compute learning-speed scores (the C-score's proxy) instead of forgetting scores: the same
+    /// training runs, combined into the mean true-label confidence, and the window is cut by it (low = hard). On an
+    /// image folder, which recipes used to refuse at the first stage for want of a registered spec.</summary>
+    [Fact]
+    public void ARecipeOnAnImageFolderCutsItsWindowByComputedLearningSpeedScores()
+    {
+        using var images = new TempDir();
+        for (int c = 0; c < 2; c++)
+            for (int k = 0; k < 36; k++)
+                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 40 * c + k), 8, 8, 1));
+        var recipe = Path.Combine(_dir, "speed.json");
+        File.WriteAllText(recipe, $$"""
+        { "name": "speed", "description": "", "source": "test", "dataset": "folder:{{images.Path}}", "ipc": 2, "seed": 0,
+          "experts": { "model": "ConvNet(width=4,depth=1)", "count": 1, "epochs": 2, "lr": 0.03, "batchSize": 16 },
+          "scores": { "kind": "learning-speed", "runs": 2, "epochs": 2, "batchSize": 16 },
+          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
+          "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
+                       "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
+          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 }
+        }
+        """);
+        var outDir = Path.Combine(_dir, "speed");
+        var r = Run("run", recipe, "--out", outDir);   // the whole recipe: an image folder has no registered spec
+        Assert.True(r.Code == 0, r.Err);
+        Assert.True(File.Exists(Path.Combine(outDir, "report.md")));
+        var scores = DDist.Selection.DifficultyScores.Load(Path.Combine(outDir, "scores.safetensors"));
+        Assert.Equal((DDist.Selection.ScoreKind.LearningSpeed, DDist.Selection.HardEnd.Low), (scores.Kind, scores.Direction));
+        Assert.StartsWith("learning speed (mean true-label confidence): 2 runs × 2 epochs", scores.Source);
+        Assert.All(scores.Scores, c => Assert.InRange(c, 0.0, 1.0));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(outDir, "forgetting"), "run-*.safetensors").Length);
+        Assert.True(File.Exists(Path.Combine(outDir, "window", "beta-0.5.json")));
+    }
+
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could
     /// not be continued by the others); out of range it is a usage error, and where it cannot apply it is refused.
     /// --seed, which a recipe's own seed overrules, is refused beside one.</summary>

@@ -165,6 +165,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"maxStartEpoch\": 3", "\"maxStartEpoch\": 9", "distill.maxStartEpoch", "experts.epochs is 6")]
     [InlineData("\"lr\": 0.03,\n    \"momentum\": 0,", "\"lr\": 0.03,\n    \"momentum\": -0.5,", "experts.momentum", "-0.5")]
     [InlineData("\"momentum\": 0.9,\n    \"weightDecay\": 0.0005", "\"momentum\": 0.9,\n    \"weightDecay\": -1", "scores.weightDecay", "-1")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": \"cscore\"", "scores.kind", "C-scores need thousands of trainings")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": \"speed\"", "scores.kind", "'learning-speed'")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report
@@ -193,6 +195,16 @@ public class RecipeTests : IDisposable
         Assert.StartsWith(path, message);
         Assert.DoesNotContain("DDist.", message);
         Assert.DoesNotContain("System.", message);
+    }
+
+    [Fact]
+    public void LearningSpeedScoresAreComputedFromTheSameRunsAsForgetting()
+    {
+        var r = Recipe.Load(WriteVariant(t => t.Replace("\"kind\": \"forgetting\"", "\"kind\": \"learning-speed\"")));
+        Assert.Equal(ScoreKind.LearningSpeed, r.ScoreKind);
+        Assert.Null(r.Scores.File);
+        Assert.Equal(Demo().ToForgettingOptions(), r.ToForgettingOptions());   // the runs themselves do not change
+        Assert.Contains(DDist.Pipeline.Stages.RecipeStages.For(r), s => s.Name == DDist.Pipeline.Stages.RecipeStages.Forgetting);
     }
 
     [Fact]

@@ -31,6 +31,40 @@ public sealed class ForgettingRunStoreTests
         Assert.Equal(together.TieBreak, split.TieBreak);
         Assert.Equal(alone.Counts, trainer.TrainOrLoad(1, options, dir.Path).Counts);
         Assert.Throws<ArgumentOutOfRangeException>(() => trainer.TrainOrLoad(2, options, dir.Path));
+
+        // The same kept runs give learning-speed scores, equal to one process computing them.
+        var speed = trainer.Run(options, runDir: dir.Path, kind: ScoreKind.LearningSpeed);
+        Assert.Equal(trainer.Run(options, kind: ScoreKind.LearningSpeed).Scores, speed.Scores);
+        Assert.Equal(alone.MeanConfidence, trainer.TrainOrLoad(1, options, dir.Path).MeanConfidence);
+        Assert.Equal((ScoreKind.LearningSpeed, HardEnd.Low), (speed.Kind, speed.Direction));
+        Assert.StartsWith("learning speed", speed.Source);
+        Assert.All(speed.Scores, c => Assert.InRange(c, 0.0, 1.0));
+        Assert.Throws<ArgumentException>(() => trainer.Run(options, kind: ScoreKind.CScore));
+    }
+
+    [Fact]
+    public void LearningSpeedRanksMislabelledExamplesHardest()
+    {
+        // Well-separated blobs with every tenth label moved to the next class: a network learns the rule early and
+        // fits the exceptions late if at all, so their true-label confidence stays low (Jiang et al. 2021 find the
+        // mislabelled at the low end of the C-score, which learning speed stands in for).
+        using var clean = SyntheticData.Blobs(120, 3, seed: 5, size: 8);
+        var labels = clean.Labels.ToArray<long>();
+        var flipped = Enumerable.Range(0, labels.Length).Where(i => i % 10 == 0).ToArray();
+        foreach (var i in flipped) labels[i] = (labels[i] + 1) % 3;
+        using var noisy = new DDist.Data.ImageDataset
+        {
+            Name = clean.Name, Images = clean.Images.Clone(), Labels = DDist.Torch.Tensors.FromArray(labels),
+            NumClasses = 3, ClassNames = clean.ClassNames,
+        };
+        INetwork Net() => ModelZoo.Create("ConvNet(width=8,depth=1)", noisy.Channels, noisy.NumClasses, noisy.Height, noisy.Width);
+        var options = new ForgettingOptions { Runs = 2, Epochs = 6, BatchSize = 16, Lr = 0.05, Seed = 7 };
+        var speed = new ForgettingScoreTrainer(Net, noisy).Run(options, kind: ScoreKind.LearningSpeed);
+
+        // The hardest 10 % by learning speed are (nearly) the flipped examples.
+        var hardest = Enumerable.Range(0, labels.Length).OrderBy(i => speed.Scores[i]).Take(flipped.Length).ToHashSet();
+        Assert.True(flipped.Count(hardest.Contains) >= flipped.Length * 0.8,
+                    $"{flipped.Count(hardest.Contains)} of {flipped.Length} flipped examples among the {flipped.Length} least confident");
     }
 
     [Fact]
@@ -54,6 +88,11 @@ public sealed class ForgettingRunStoreTests
                 ["counts"] = DDist.Torch.Tensors.FromArray(run.Counts), ["mean_loss"] = DDist.Torch.Tensors.FromArray(run.MeanLoss),
             });
         Assert.Equal(run.NeverLearned, trainer.TrainOrLoad(0, options, dir.Path).NeverLearned);
+        // Such a run has no learning speed: forgetting scores still combine, learning-speed scores name the file.
+        Assert.Null(trainer.TrainOrLoad(0, options, dir.Path).MeanConfidence);
+        var refused = Assert.Throws<InvalidDataException>(() => trainer.Run(options, runDir: dir.Path, kind: ScoreKind.LearningSpeed));
+        Assert.Contains(path, refused.Message);
+        Assert.Contains("delete the file", refused.Message);
 
         // DeepCore's rule scores them 0: no never-learned example is among the most forgotten.
         var deepCore = trainer.Run(options with { NeverLearned = "zero" }, runDir: dir.Path);

@@ -1,4 +1,5 @@
 using DDist.Selection;
+using DDist.Tests.Data;
 using DDist.Torch;
 
 namespace DDist.Tests.Selection;
@@ -107,5 +108,72 @@ public class ForgettingTests
         Assert.Equal([2, 0, 1], r.ForgettingCounts()); // example 0 never learned → 2; example 2 forgotten once
         double expected = (Math.Log(1 + Math.Exp(-2)) + Math.Log(1 + Math.Exp(2))) / 2; // CE of [2,0] then [0,2] for class 0
         Assert.Equal(expected, r.MeanLoss()[2], 5);
+        // Learning speed: the softmax probability of class 0 at each presentation, averaged.
+        static double P0(double a, double b) => Math.Exp(a) / (Math.Exp(a) + Math.Exp(b));
+        Assert.Equal((P0(2, 0) + P0(0, 2)) / 2, r.MeanConfidence()[2], 5);
+        Assert.Equal(P0(0, 3), r.MeanConfidence()[0], 5);   // rows [0,3] twice
+        Assert.Equal(P0(1, 0), r.MeanConfidence()[1], 5);   // rows [1,0] twice
+    }
+
+    [Fact]
+    public void LearningSpeedIsTheMeanTrueLabelConfidenceOverRuns_LowestRankedHardest()
+    {
+        // Per-example losses: confidence exp(−loss) is 0.5 / 0.1 / 0.9 / 0.3 / 0.6 in run 1; run 2 moves example 4 to 0.2.
+        double[] Loss(params double[] confidence) => confidence.Select(c => -Math.Log(c)).ToArray();
+        var run1 = Feed(Flags, Loss(0.5, 0.1, 0.9, 0.3, 0.6), seed: 2).ToRun();
+        var run2 = Feed(Flags, Loss(0.5, 0.1, 0.9, 0.3, 0.2), seed: 3).ToRun();
+        Assert.Equal([0.5, 0.1, 0.9, 0.3, 0.6], run1.MeanConfidence!.Select(c => Math.Round(c, 12)));
+
+        var scores = LearningSpeedScores.Combine([run1, run2], "toy", "test", [0, 0, 0, 0, 0]);
+        Assert.Equal(ScoreKind.LearningSpeed, scores.Kind);
+        Assert.Equal(HardEnd.Low, scores.Direction);
+        Assert.Null(scores.TieBreak);
+        Assert.Equal([0.5, 0.1, 0.9, 0.3, 0.4], scores.Scores.Select(c => Math.Round(c, 12)));
+        // Hardest first is least confident first; forgetting counts play no part (example 1, never learned, is hardest
+        // here because its confidence is lowest, example 2, never forgotten, easiest because its is highest).
+        Assert.Equal([1, 3, 4, 0, 2], DifficultyRanking.Build(scores, [0, 0, 0, 0, 0], 1).Class(0));
+    }
+
+    [Fact]
+    public void ACheckpointWithoutConfidenceResumesTheCountsAndLeavesTheRunWithoutLearningSpeed()
+    {
+        using var dir = new TempDir();
+        var before = Feed(Flags, [1, 2, 3, 4, 5], seed: 1);
+        var path = Path.Combine(dir.Path, "state.safetensors");
+        using (var scope = new TensorScope())
+        {
+            var tensors = before.StateTensors().ToDictionary();
+            DDist.Torch.IO.SafeTensors.Save(path, tensors);
+            using var file = DDist.Torch.IO.SafeTensorsFile.Open(path);
+            var restored = new ForgettingRecorder(5);
+            restored.LoadState(file);
+            Assert.Equal(before.MeanConfidence(), restored.MeanConfidence());   // kept, exactly
+
+            tensors.Remove("forgetting.confidence_sum");                      // as a checkpoint of an earlier version
+            DDist.Torch.IO.SafeTensors.Save(path, tensors);
+        }
+        var old = new ForgettingRecorder(5);
+        using (var file = DDist.Torch.IO.SafeTensorsFile.Open(path)) old.LoadState(file);
+        var run = old.ToRun();
+        Assert.Equal(HandCount, run.Counts);
+        Assert.Null(run.MeanConfidence);
+        var refused = Assert.Throws<InvalidDataException>(() => LearningSpeedScores.Combine([run], "toy", "test", runFile: r => $"runs/run-{r}.safetensors"));
+        Assert.Contains("runs/run-0.safetensors", refused.Message);
+        Assert.Contains("'mean_confidence'", refused.Message);
+    }
+
+    [Theory]
+    [InlineData("learning-speed", ScoreKind.LearningSpeed, HardEnd.Low)]
+    [InlineData("Learning_Speed", ScoreKind.LearningSpeed, HardEnd.Low)]
+    [InlineData("forgetting", ScoreKind.Forgetting, HardEnd.High)]
+    [InlineData("c-score", ScoreKind.CScore, HardEnd.Low)]
+    public void ScoreKindsParseAndKnowTheirHardEnd(string text, ScoreKind kind, HardEnd hard)
+    {
+        Assert.Equal(kind, ScoreKindExtensions.ParseScoreKind(text, "kind"));
+        Assert.Equal(hard, kind.DefaultHardEnd());
+        Assert.Equal(kind, ScoreKindExtensions.ParseScoreKind(kind.FileName(), "kind"));
+        Assert.Equal(kind != ScoreKind.CScore, kind.IsComputed());
+        var e = Assert.Throws<InvalidDataException>(() => ScoreKindExtensions.ParseScoreKind("speed", "scores.kind"));
+        Assert.Contains("'learning-speed'", e.Message);
     }
 }

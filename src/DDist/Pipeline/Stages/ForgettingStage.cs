@@ -4,7 +4,8 @@ using DDist.Selection;
 namespace DDist.Pipeline.Stages;
 
 /// <summary>The training runs forgetting scores are counted over (Toneva et al. 2019), one task per run
-/// (forgetting/run-R.safetensors); only for recipes that compute their scores rather than import them. A run
+/// (forgetting/run-R.safetensors; each also keeps the learning speed, Jiang et al. 2021); only for recipes that compute
+/// their scores rather than import them. A run
 /// depends only on its seed, so the scores stage combines them exactly as one process training every run.</summary>
 public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
 {
