@@ -228,6 +228,27 @@ public sealed class CompareCliTests : IDisposable
         Assert.Contains("--methods dsa: not in", otherMethod.Err);
         Assert.False(Directory.Exists(outDir), "no stage may start on bad input");
     }
+
+    /// <summary>A comparison on the user's own images (folder:PATH), which used to stop at loading the data for want of a
+    /// registered spec to normalise by: it normalises by the folder's training split, as the standalone commands do.</summary>
+    [Fact]
+    public void AComparisonRunsOnAnImageFolder()
+    {
+        using var images = CoresetSelectCliTests.TinyImageFolder();
+        var recipe = TinyRecipe(j =>
+        {
+            j["dataset"] = $"folder:{images.Path}";
+            j["methods"] = new JsonArray("random", "herding", "dm");
+            j["trainPerClass"] = 8;
+            j["testPerClass"] = 2;
+        });
+        var outDir = Path.Combine(_dir, "folder-cmp");
+        var r = Run("compare", recipe, "--out", outDir, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(6, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray().Count);
+        using var set = SmallSet.Load(Path.Combine(outDir, "ipc1", "dm", "synthetic.safetensors"));
+        Assert.StartsWith("computed:folder:", set.Info.Normalization);
+    }
 }
 
 /// <summary>`ddist select forgetting` picks the most forgotten examples of each class; herding and k-center refuse an
@@ -268,7 +289,7 @@ public sealed class CoresetSelectCliTests : IDisposable
     }
 
     /// <summary>A `folder:` dataset of two classes of twelve 8×8 grey images: seconds to train on.</summary>
-    private static TempDir TinyImageFolder()
+    internal static TempDir TinyImageFolder()
     {
         var images = new TempDir();
         for (int c = 0; c < 2; c++)
