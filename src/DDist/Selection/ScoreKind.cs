@@ -7,9 +7,9 @@ public enum ScoreKind
     CScore,
     /// <summary>Forgetting events (Toneva et al. 2019) per example; high = hard.</summary>
     Forgetting,
-    /// <summary>Learning speed, a training-statistics proxy of the C-score (Jiang et al. 2021, "learning speed" proxies): the softmax
-    /// probability of the true label averaged over every presentation of training, so examples learned early and kept
-    /// score high; low = hard, as the C-score it stands in for.</summary>
+    /// <summary>Learning speed, a training-statistics proxy of the C-score (Jiang et al. 2021): the softmax probability
+    /// of the true label averaged over every presentation of training, so examples learned early and kept score high;
+    /// low = hard, as the C-score it stands in for.</summary>
     LearningSpeed,
 }
 
