@@ -47,8 +47,8 @@ public static class ScoresCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var outPath = ctx.RequireOut($"scores {name}", "FILE.safetensors");
-            var rule = kind == ScoreKind.Forgetting ? parse.GetValue(neverLearned) : "most-forgotten";
-            if (rule is not ("most-forgotten" or "zero")) throw new CliException($"--never-learned {rule}: must be most-forgotten or zero");
+            var rule = kind == ScoreKind.Forgetting ? parse.GetValue(neverLearned) : null;   // null: the default rule, unused by learning speed
+            if (rule is not (null or "most-forgotten" or "zero")) throw new CliException($"--never-learned {rule}: must be most-forgotten or zero");
             // As a recipe's scores.epochs: a forgetting event is a change between two consecutive presentations (and the
             // runs are shared, so learning speed keeps the same floor).
             int epochCount = parse.GetValue(epochs) is var e && e >= 2 ? e

@@ -65,14 +65,13 @@ public sealed record ScoreRecipe : ForgettingSettings
     /// <param name="fileFound">Whether <see cref="File"/> resolves (next to the recipe or in $DDIST_SCORES).</param>
     public void Check(FieldErrors e, DatasetSpec? spec, bool fileFound)
     {
-        e.Try("kind", () => ScoreKindExtensions.ParseScoreKind(Kind, e.Path("kind")));
+        ScoreKind? kind = null;   // stays null when unreadable (reported once, by Try)
+        e.Try("kind", () => kind = ScoreKindExtensions.ParseScoreKind(Kind, e.Path("kind")));
         if (File is string file)
         {
             e.Need(fileFound, "file", $"'{file}' was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})");
             return;
         }
-        ScoreKind? kind = null;
-        try { kind = ScoreKindExtensions.ParseScoreKind(Kind, ""); } catch (InvalidDataException) { }   // reported above
         e.Need(kind is null || kind.Value.IsComputed(), "kind",
                $"is '{Kind}' without '{e.Path("file")}'; C-scores need thousands of trainings and are imported: give '{e.Path("file")}', " +
                "or compute 'forgetting' or 'learning-speed' (the C-score's learning-speed proxy) scores");
