@@ -61,7 +61,7 @@ public static class RunCommand
 
     public static Command CreateDemo(GlobalOptions globals)
     {
-        var cmd = new Command("demo", $"The main job: MTT and SelMatch against Random on Fashion-MNIST at IPC 10, end to end ({DemoRecipe}), about 10 min on 2 cores");
+        var cmd = new Command("demo", $"The main job: MTT and SelMatch against Random on Fashion-MNIST at IPC 10, end to end ({DemoRecipe}), about 11 min on 2 cores");
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var root = Environment.GetEnvironmentVariable("DDIST_ROOT") ?? Directory.GetCurrentDirectory();
@@ -186,7 +186,7 @@ public static class RunCommand
         var result = ProgressView.Run(ctx, p => new RecipeRunner(recipe, outDir, p, log, pipelineOptions).Run(ctx.Cancel));
         var json = new
         {
-            recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta,
+            recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta, scoreKind = result.ScoreKind,
             betaSource = recipe.Distill.Beta is null ? "window search" : "recipe", chosenOn = result.ChosenOn, report = result.ReportPath,
             rows = result.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, seconds = row.MakeTime.TotalSeconds, note = row.Note }),
             stages = result.Stages.Select(s => new { stage = s.Stage, seconds = s.Seconds }),
@@ -209,8 +209,10 @@ public static class RunCommand
         w.WriteLine();
         w.WriteLine("stage times: " + string.Join(", ", result.Stages.Select(s => string.Format(inv, "{0} {1:F0}s", s.Stage, s.Seconds))));
         if (result.Beta is double b)
-            w.WriteLine(string.Format(inv, "window β: {0} ({1})", b, recipe.Distill.Beta is null ? $"chosen on the {result.ChosenOn}" : "fixed by the recipe"));
-        if (result.ChosenOn is { } on) w.WriteLine($"choices (β, successive halving, best iteration) made on the {on}");
+            w.WriteLine(string.Format(inv, "window β: {0}{1} ({2})", b, result.ScoreKind is { } kind ? $" by {kind} scores" : "",
+                                      recipe.Distill.Beta is null ? $"chosen on the {result.ChosenOn}" : "fixed by the recipe"));
+        if (result.ChosenOn is { } on)
+            w.WriteLine($"choices ({(result.ScoreKind is null ? "" : "score kind, ")}β, successive halving, best iteration) made on the {on}");
         w.WriteLine(result.ReportPath is null
             ? $"done up to this command's stage; artefacts in {Path.GetFullPath(outDir)} (`ddist run` on the same recipe and folder continues to the report)"
             : $"report: {Path.GetFullPath(result.ReportPath)} (pictures beside it)");

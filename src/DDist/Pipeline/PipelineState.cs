@@ -33,6 +33,9 @@ public sealed class PipelineState
     public List<WorkTime> Work { get; set; } = new();
     /// <summary>The β the distillation used; the report (<see cref="RunReport"/>) marks it on the window plot.</summary>
     public double? ChosenBeta { get; set; }
+    /// <summary>The score kind the window was cut by, when the recipe lists several for the window search to choose
+    /// among ("forgetting", "learning-speed"); null when it names one. Set with <see cref="ChosenBeta"/>.</summary>
+    public string? ChosenScoreKind { get; set; }
     public SuccessiveHalvingResult? Halving { get; set; }
     /// <summary>The random pick (random.safetensors) trained exactly as each β of the window search is — same split,
     /// budget and seed — so the window's points can be read against it before anything is distilled. Null in folders
@@ -60,7 +63,7 @@ public sealed class PipelineState
 
     /// <summary>True when the state records nothing made: no finished stage, row or chosen β (only the time of attempts,
     /// such as a run that stopped on a dataset path typo).</summary>
-    public bool RecordsNothingMade => Stages.Count == 0 && Rows.Count == 0 && ChosenBeta is null && Halving is null && RandomOnChoice is null;
+    public bool RecordsNothingMade => Stages.Count == 0 && Rows.Count == 0 && ChosenBeta is null && ChosenScoreKind is null && Halving is null && RandomOnChoice is null;
 
     /// <summary>The folder's state for <paramref name="recipe"/>, or a new one. A state made by another recipe is refused,
     /// naming the first field that differs (the free fields aside), unless it records nothing made: then the folder is
@@ -106,6 +109,7 @@ public sealed class PipelineState
             Work.AddRange(onDisk.Work.Where(w => !mine.Contains(w.Id)));
             foreach (var (key, row) in onDisk.Rows) Rows.TryAdd(key, row);
             ChosenBeta ??= onDisk.ChosenBeta;
+            ChosenScoreKind ??= onDisk.ChosenScoreKind;
             Halving ??= onDisk.Halving;
             RandomOnChoice ??= onDisk.RandomOnChoice;
         }

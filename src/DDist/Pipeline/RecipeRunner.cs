@@ -8,9 +8,10 @@ namespace DDist.Pipeline;
 
 /// <summary>The result of a recipe run: the comparison rows and where the report is (null when the run stopped
 /// before the report: <see cref="PipelineOptions.StopAfter"/>).
-/// <paramref name="ChosenOn"/> says what β (and every other choice) was chosen on, for every output to show.</summary>
+/// <paramref name="ChosenOn"/> says what β (and every other choice) was chosen on, for every output to show;
+/// <paramref name="ScoreKind"/> is the score kind chosen with β where the recipe lists several.</summary>
 public sealed record PipelineResult(IReadOnlyList<MethodRow> Rows, double? Beta, string? ReportPath, IReadOnlyList<PipelineState.StageTime> Stages,
-                                    string? ChosenOn = null);
+                                    string? ChosenOn = null, string? ScoreKind = null);
 
 /// <summary>The last stage a run goes through; the single-stage commands (`ddist experts/scores/window/distill`
 /// with a recipe) are runs that stop early, so every stage shares one folder layout and resumes the same way.</summary>
@@ -62,10 +63,11 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
             StageSequence.RunMissing(stages, context.Folder, context, log);
         }
         var state = context.State;
-        double? beta = stages.Any(s => s.Name == RecipeStages.ChooseBeta) ? state.ChosenBeta : null;
+        bool chosen = stages.Any(s => s.Name == RecipeStages.ChooseBeta);
+        var (beta, kind) = chosen ? (state.ChosenBeta, state.ChosenScoreKind) : (null, null);
         return stages[^1].Name == RecipeStages.Report
-            ? new PipelineResult(state.MethodRows(RunReport.RowOrder), beta, ReportStage.ReportPath(context.Folder), state.StageTimes(), state.ChosenOn)
-            : new PipelineResult([], beta, null, state.StageTimes(), state.ChosenOn);
+            ? new PipelineResult(state.MethodRows(RunReport.RowOrder), beta, ReportStage.ReportPath(context.Folder), state.StageTimes(), state.ChosenOn, kind)
+            : new PipelineResult([], beta, null, state.StageTimes(), state.ChosenOn, kind);
     }
 
     /// <summary>Task <paramref name="task"/> of unit <paramref name="unit"/> alone (one Slurm array task), after what

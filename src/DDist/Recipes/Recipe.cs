@@ -93,7 +93,12 @@ public sealed record Recipe
 
     // ---- the stage options this recipe describes ----
 
-    public ScoreKind ScoreKind => ScoreKindExtensions.ParseScoreKind(Scores.Kind, "scores.kind");
+    /// <summary>The score kinds the window is cut by: one, or several that the window search chooses among with β.</summary>
+    [JsonIgnore] public IReadOnlyList<ScoreKind> ScoreKinds => Scores.Kinds;
+
+    /// <summary>The first listed kind, derived and never read back: the spelled-out recipe that a run folder compares has
+    /// carried it since the recipe named one kind, so it stays, or every existing folder would belong to another recipe.</summary>
+    [JsonInclude, JsonPropertyName("scoreKind")] private ScoreKind FirstScoreKind => ScoreKinds[0];
     public WindowOffset WindowOffset => Window.OffsetMode;
     public WindowOverflow WindowOverflow => Window.OverflowMode;
     public FrozenPart FrozenPart => Distill.FrozenPartMode;
@@ -173,6 +178,7 @@ public sealed class RecipeException(string source, IReadOnlyList<string> errors)
                 ? $"{(path == "" ? "the recipe" : $"section '{path}'")} lacks required field(s) {m[(m.IndexOf("including: ", StringComparison.Ordinal) + 11)..].TrimEnd('.')}"
             : m.Contains("could not be converted to", StringComparison.Ordinal) ? $"{field}{at} is not {Expected(m)}"
             : m.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"{field} appears twice{at}"
+            : m.StartsWith(OneOrManyConverter.Expected, StringComparison.Ordinal) ? $"{field}{at} is not {OneOrManyConverter.Expected}"
             : $"not valid JSON{(e.BytePositionInLine is long column && at != "" ? at[..^1] + $", column {column + 1})" : at)}: {WithoutPosition(m)}";
         return new RecipeException(source, [text]);
     }

@@ -55,26 +55,39 @@ public sealed record ExpertRecipe
 /// with the <see cref="ForgettingSettings"/> this section derives from.</summary>
 public sealed record ScoreRecipe : ForgettingSettings
 {
-    /// <summary>"cscore", "forgetting" or "learning-speed".</summary>
-    [JsonPropertyOrder(1)] public required string Kind { get; init; }
+    /// <summary>"cscore", "forgetting" or "learning-speed"; or a list of the computed kinds, which the window search
+    /// then searches with β (every kind from the same training runs), choosing both on the choice split.</summary>
+    [JsonPropertyOrder(1), JsonConverter(typeof(OneOrManyConverter))] public required string[] Kind { get; init; }
     /// <summary>A published score file (.npz/.npy/.csv/.safetensors); null = compute the scores (forgetting or learning speed).</summary>
     [JsonPropertyOrder(2)] public string? File { get; init; }
     /// <summary>The network whose training runs compute the scores; null = the experts' model.</summary>
     [JsonPropertyOrder(5)] public string? Model { get; init; }
 
+    /// <summary>The kinds, parsed (<see cref="Check"/> has refused any that does not parse).</summary>
+    [JsonIgnore] public IReadOnlyList<ScoreKind> Kinds => Kind.Select((k, i) => ScoreKindExtensions.ParseScoreKind(k, Kind.Length == 1 ? "scores.kind" : $"scores.kind[{i}]")).ToArray();
+
     /// <param name="fileFound">Whether <see cref="File"/> resolves (next to the recipe or in $DDIST_SCORES).</param>
     public void Check(FieldErrors e, DatasetSpec? spec, bool fileFound)
     {
-        ScoreKind? kind = null;   // stays null when unreadable (reported once, by Try)
-        e.Try("kind", () => kind = ScoreKindExtensions.ParseScoreKind(Kind, e.Path("kind")));
+        var kinds = new List<ScoreKind>();   // the readable ones (each unreadable one is reported once, by Try)
+        for (int i = 0; i < Kind.Length; i++)
+        {
+            string field = Kind.Length == 1 ? "kind" : $"kind[{i}]", value = Kind[i];
+            e.Try(field, () => kinds.Add(ScoreKindExtensions.ParseScoreKind(value, $"field '{e.Path(field)}'")));
+        }
+        e.Need(Kind.Length > 0, "kind", "is an empty list, expected a score kind ('forgetting', 'learning-speed' or 'cscore') or a list of the computed ones");
+        foreach (var twice in kinds.GroupBy(k => k).Where(g => g.Count() > 1))
+            e.Need(false, "kind", $"names '{twice.Key.FileName()}' {twice.Count()} times; each kind once");
         if (File is string file)
         {
+            e.Need(Kind.Length <= 1, "kind", $"lists {Kind.Length} kinds with '{e.Path("file")}': an imported file holds one kind; " +
+                                            "searching kinds is for computed scores ('forgetting', 'learning-speed')");
             e.Need(fileFound, "file", $"'{file}' was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})");
             return;
         }
-        e.Need(kind is null || kind.Value.IsComputed(), "kind",
-               $"is '{Kind}' without '{e.Path("file")}'; C-scores need thousands of trainings and are imported: give '{e.Path("file")}', " +
-               "or compute 'forgetting' or 'learning-speed' (the C-score's learning-speed proxy) scores");
+        foreach (var kind in kinds.Where(k => !k.IsComputed()))
+            e.Need(false, "kind", $"holds '{kind.FileName()}' without '{e.Path("file")}'; C-scores need thousands of trainings and are imported: give '{e.Path("file")}', " +
+                                  "or compute 'forgetting' or 'learning-speed' (the C-score's learning-speed proxy) scores");
         if (Model is not null) RecipeChecks.Model(e, "model", Model, spec);
         Check(e);
     }

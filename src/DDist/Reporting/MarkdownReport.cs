@@ -55,20 +55,27 @@ public static class MarkdownReport
     private static void AddWindow(List<ReportBlock> blocks, ReportInput input, string dir)
     {
         var w = input.Window!;
-        var pts = w.Points.OrderBy(p => p.Beta).ToList();
+        // Several score kinds searched with β: a column says which ranking cut each window.
+        // (A grid resumed across versions mixes points that name their kind with older ones that do not: one kind.)
+        var kinds = w.Points.Select(p => p.ScoreKind).Distinct().ToList();
+        bool byKind = kinds.OfType<string>().Count() > 1;
+        var pts = w.Points.OrderBy(p => kinds.IndexOf(p.ScoreKind)).ThenBy(p => p.Beta).ToList();
         WindowPlot.Save(Path.Combine(dir, "window.png"), pts, w.EvaluatedOn, input.UsedBeta, input.RandomOnChoice);
         blocks.Add(new ReportHeading(2, "Sliding window"));
-        var used = input.UsedBeta is double u && u != w.BestBeta ? Inv($" The distillation used β = {u:0.###}, set by the recipe.") : "";
-        blocks.Add(new ReportParagraph(Inv($"Best β = {w.BestBeta:0.###} ({w.EvaluatedOn}); search cost {w.TrainingCost:N0} image presentations{(w.Complete ? "" : " (grid incomplete)")}.") + used));
+        string by = byKind ? $" by {w.BestScoreKind} scores" : "";
+        var used = input.UsedBeta is double u && (u != w.BestBeta || byKind && input.UsedScoreKind != w.BestScoreKind)
+            ? Inv($" The distillation used β = {u:0.###}{(byKind ? $" by {input.UsedScoreKind} scores" : "")}, set by the recipe.") : "";
+        blocks.Add(new ReportParagraph(Inv($"Best β = {w.BestBeta:0.###}{by} ({w.EvaluatedOn}); search cost {w.TrainingCost:N0} image presentations{(w.Complete ? "" : " (grid incomplete)")}.") + used));
         blocks.Add(new ReportFigure("window.png", "accuracy vs beta"));
-        var rows = pts.Select(p => (IReadOnlyList<string>)[Inv($"{p.Beta:0.###}"), Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}"), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture)]).ToList();
+        IReadOnlyList<string> Row(string? kind, string beta, string accuracy, string nets) => byKind ? [kind ?? "", beta, accuracy, nets] : [beta, accuracy, nets];
+        var rows = pts.Select(p => Row(p.ScoreKind, Inv($"{p.Beta:0.###}"), Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}"), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture))).ToList();
         var random = input.RandomOnChoice;
         if (random is not null)
-            rows.Add(["random pick (reference)", Inv($"{100 * random.Mean:F2} ± {100 * random.Std:F2}"), random.Accuracies.Length.ToString(CultureInfo.InvariantCulture)]);
-        blocks.Add(new ReportTable(["β", "Accuracy (%)", "Networks"], rows).Validated());
+            rows.Add(Row("random pick (reference)", byKind ? "" : "random pick (reference)", Inv($"{100 * random.Mean:F2} ± {100 * random.Std:F2}"), random.Accuracies.Length.ToString(CultureInfo.InvariantCulture)));
+        blocks.Add(new ReportTable(byKind ? ["Scores", "β", "Accuracy (%)", "Networks"] : ["β", "Accuracy (%)", "Networks"], rows).Validated());
         if (random is not null)
             blocks.Add(new ReportParagraph("The reference row is a random pick of the same size (the Random row's set) trained as each β was, " +
-                                           "on the same split with the same seeds: " + WindowAgainstRandom.Verdict(pts.MaxBy(p => p.Mean)!, random) + "."));
+                                           "on the same split with the same seeds: " + WindowAgainstRandom.Verdict(w.Best()!, random, byKind) + "."));
         if (input.Halving is { } h)
         {
             blocks.Add(new ReportParagraph(Inv($"Successive halving chose β = {h.BestBeta:0.###} for {h.TrainingCost:N0} image presentations, against {h.FullGridCost:N0} for the full grid ")

@@ -24,6 +24,8 @@ public sealed record ReportInput
     public WindowSearchResult? Window { get; init; }
     /// <summary>The β the distillation used (the search's best unless the recipe fixed one); marked on the window plot.</summary>
     public double? UsedBeta { get; init; }
+    /// <summary>The score kind the window was cut by, when the search chose it among several.</summary>
+    public string? UsedScoreKind { get; init; }
     public SuccessiveHalvingResult? Halving { get; init; }
     /// <summary>A random pick of the same size trained as the window's points were: drawn across the window plot and
     /// listed under its table.</summary>

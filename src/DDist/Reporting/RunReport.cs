@@ -50,6 +50,7 @@ public static class RunReport
             Halving = state.Halving,
             RandomOnChoice = state.RandomOnChoice,
             UsedBeta = state.ChosenBeta,
+            UsedScoreKind = state.ChosenScoreKind,
             SelMatchLoss = LoadCurve(Path.Combine(runDir, "selmatch", "loss.json")),
             MttLoss = LoadCurve(Path.Combine(runDir, "mtt", "loss.json")),
             Selected = selected,

@@ -5,7 +5,8 @@ namespace DDist.Reporting;
 
 /// <summary>Accuracy of the pure window selection against β (Lee et al. 2024, SelMatch, Fig. 3): mean over the
 /// evaluation networks with ± one standard deviation as error bars, the β the distillation used marked, and a random
-/// pick of the same size trained the same way as a horizontal reference.</summary>
+/// pick of the same size trained the same way as a horizontal reference. Points of several score kinds (a search that
+/// chose the kind with β) are drawn as one line per kind.</summary>
 public static class WindowPlot
 {
     public static byte[] Render(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, EvalResult? random = null,
@@ -19,21 +20,24 @@ public static class WindowPlot
     internal static ScottPlot.Plot Build(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta, EvalResult? random = null)
     {
         if (points.Count == 0) throw new ArgumentException("no window points to plot", nameof(points));
-        var sorted = points.OrderBy(p => p.Beta).ToArray();
-        var beta = sorted.Select(p => p.Beta).ToArray();
-        var mean = sorted.Select(p => 100 * p.Mean).ToArray();
-        var std = sorted.Select(p => 100 * p.Std).ToArray();
-
         var plot = PlotRendering.NewPlot("Window selection: accuracy vs β", "β (window offset in the hardest-first order: β = 0 is the hardest)",
                                          $"accuracy on {evaluatedOn} (%)");
-        var color = PlotRendering.Color(0);
-        var errors = plot.Add.ErrorBar(beta, mean, std);
-        errors.Color = color;
-        errors.LineWidth = 2;
-        var line = plot.Add.Scatter(beta, mean, color);
-        line.LineWidth = 2;
-        line.MarkerSize = 8;
-        line.LegendText = $"mean ± std ({sorted.Max(p => p.Accuracies.Count)} nets)";
+        bool byKind = points.Select(p => p.ScoreKind).OfType<string>().Distinct().Count() > 1;   // older points name no kind
+        var kinds = points.GroupBy(p => byKind ? p.ScoreKind : null).ToList();
+        for (int k = 0; k < kinds.Count; k++)
+        {
+            var sorted = kinds[k].OrderBy(p => p.Beta).ToArray();
+            var beta = sorted.Select(p => p.Beta).ToArray();
+            var mean = sorted.Select(p => 100 * p.Mean).ToArray();
+            var color = PlotRendering.Color(k == 0 ? 0 : k + 1);   // colour 1 is the random pick's
+            var errors = plot.Add.ErrorBar(beta, mean, sorted.Select(p => 100 * p.Std).ToArray());
+            errors.Color = color;
+            errors.LineWidth = 2;
+            var line = plot.Add.Scatter(beta, mean, color);
+            line.LineWidth = 2;
+            line.MarkerSize = 8;
+            line.LegendText = (kinds.Count > 1 ? $"{kinds[k].Key} scores: " : "") + $"mean ± std ({sorted.Max(p => p.Accuracies.Count)} nets)";
+        }
         if (usedBeta is double b)
         {
             var marker = plot.Add.VerticalLine(b, 1.5f, PlotRendering.ToColor(Rgb.Red), ScottPlot.LinePattern.Dashed);

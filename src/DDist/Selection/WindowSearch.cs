@@ -28,18 +28,37 @@ public sealed record WindowSearchOptions : WindowGrid
     /// <summary>This process evaluates the grid points with index ≡ ShardIndex (mod ShardCount).</summary>
     public int ShardIndex { get; init; }
     public int ShardCount { get; init; } = 1;
+    /// <summary>The stage progress reports name (a search per score kind names its kind).</summary>
+    public string ProgressStage { get; init; } = "window";
 
     /// <summary>Identifies the experiment; a result file made under a different one is never reused.</summary>
     public string Fingerprint(string scoresSource, string dataset) => string.Create(CultureInfo.InvariantCulture,
         $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|with={EvaluatedWith}|scores={scoresSource}");
 }
 
-/// <summary>Accuracy of the pure selection at one β.</summary>
+/// <summary>Accuracy of the pure selection at one β, cut by the ranking of one score kind (null in files written
+/// before points named it).</summary>
 public sealed record WindowPoint(double Beta, double Mean, double Std, IReadOnlyList<double> Accuracies, IReadOnlyList<int> ClassStarts,
-                                 double Seconds, string Fingerprint);
+                                 double Seconds, string Fingerprint, string? ScoreKind = null);
 
-/// <summary>All β evaluated so far (by any shard) and the best one.</summary>
-public sealed record WindowSearchResult(IReadOnlyList<WindowPoint> Points, double? BestBeta, bool Complete, long TrainingCost, string EvaluatedOn);
+/// <summary>All β evaluated so far (by any shard) and the best one; where several score kinds were searched, every
+/// kind's points and the best over all (<see cref="BestScoreKind"/> its kind).</summary>
+public sealed record WindowSearchResult(IReadOnlyList<WindowPoint> Points, double? BestBeta, bool Complete, long TrainingCost, string EvaluatedOn,
+                                        string? BestScoreKind = null)
+{
+    /// <summary>The most accurate point (at <paramref name="beta"/> only, when given); ties go to the lower β, then to
+    /// the kind listed first.</summary>
+    public WindowPoint? Best(double? beta = null) => Points.Where(p => beta is null || p.Beta == beta)
+        .OrderByDescending(p => p.Mean).ThenBy(p => p.Beta).FirstOrDefault();
+
+    /// <summary>Several score kinds' grids, in the recipe's order, as one result.</summary>
+    public static WindowSearchResult Combine(IReadOnlyList<WindowSearchResult> perKind)
+    {
+        var all = new WindowSearchResult(perKind.SelectMany(r => r.Points).ToList(), null, perKind.All(r => r.Complete),
+                                         perKind.Sum(r => r.TrainingCost), perKind[0].EvaluatedOn);
+        return all.Best() is { } best ? all with { BestBeta = best.Beta, BestScoreKind = best.ScoreKind } : all;
+    }
+}
 
 /// <summary>Evaluates pure window selections over a β grid and picks the best β. Each β's result is saved
 /// atomically as it finishes; a re-run skips the β already done, and shards split the grid.</summary>
@@ -66,7 +85,7 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
                 var point = Evaluate(beta, options, fingerprint, ct);
                 AtomicFile.WriteAllText(PointFile(options.OutputDir, beta), JsonSerializer.Serialize(point, Json));
             }
-            progress?.Report(new ProgressReport("window", ++done, mine.Length, new Dictionary<string, double> { ["beta"] = beta }));
+            progress?.Report(new ProgressReport(options.ProgressStage, ++done, mine.Length, new Dictionary<string, double> { ["beta"] = beta }));
         }
         var result = Collect(options, fingerprint);
         AtomicFile.WriteAllText(SummaryFile(options.OutputDir), JsonSerializer.Serialize(result, Json));
@@ -96,7 +115,7 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
         };
         using var set = RealSubset.FromWindow(train, window, info);
         var acc = evaluate(set, options.Budget, options.Seed, ct);
-        return new WindowPoint(beta, acc.Mean, acc.Std, acc.Accuracies, window.Start, sw.Elapsed.TotalSeconds, fingerprint);
+        return new WindowPoint(beta, acc.Mean, acc.Std, acc.Accuracies, window.Start, sw.Elapsed.TotalSeconds, fingerprint, scores.Kind.FileName());
     }
 
     internal static WindowPoint? TryLoadPoint(string dir, double beta, string fingerprint)
@@ -114,10 +133,10 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
     private WindowSearchResult Collect(WindowSearchOptions options, string fingerprint)
     {
         var points = options.Betas.Select(b => TryLoadPoint(options.OutputDir, b, fingerprint)).OfType<WindowPoint>().ToList();
-        var best = points.Count == 0 ? null : (double?)points.OrderByDescending(p => p.Mean).ThenBy(p => p.Beta).First().Beta;
         int images = options.Ipc * ranking.NumClasses;
         long cost = points.Count * options.Budget.Cost(images);
-        return new WindowSearchResult(points, best, points.Count == options.Betas.Count, cost, options.EvaluatedOn);
+        var result = new WindowSearchResult(points, null, points.Count == options.Betas.Count, cost, options.EvaluatedOn);
+        return result with { BestBeta = result.Best()?.Beta };
     }
 
     private void Validate(WindowSearchOptions o)

@@ -317,6 +317,58 @@ public sealed class PipelineCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(outDir, "window", "beta-0.5.json")));
     }
 
+    /// <summary>A recipe listing two computed score kinds searches the window grid once per kind, from the same runs,
+    /// and chooses kind and β together on the validation split: the chosen kind is recorded, cuts the small sets, and
+    /// the report shows both grids.</summary>
+    [Fact]
+    public void ARecipeListingTwoScoreKindsChoosesTheKindWithBeta()
+    {
+        using var images = new TempDir();
+        for (int c = 0; c < 2; c++)
+            for (int k = 0; k < 36; k++)
+                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 40 * c + k), 8, 8, 1));
+        var recipe = Path.Combine(_dir, "kinds.json");
+        File.WriteAllText(recipe, $$"""
+        { "name": "kinds", "description": "", "source": "test", "dataset": "folder:{{images.Path}}", "ipc": 2, "seed": 0,
+          "experts": { "model": "ConvNet(width=4,depth=1)", "count": 1, "epochs": 2, "lr": 0.03, "batchSize": 16 },
+          "scores": { "kind": ["forgetting", "learning-speed"], "runs": 2, "epochs": 2, "batchSize": 16 },
+          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
+          "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
+                       "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
+          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 },
+          "compare": ["random", "window"]
+        }
+        """);
+        var outDir = Path.Combine(_dir, "kinds");
+        var r = Run("run", recipe, "--out", outDir);
+        Assert.True(r.Code == 0, r.Err);
+
+        Assert.False(File.Exists(Path.Combine(outDir, "scores.safetensors")));
+        foreach (var kind in new[] { DDist.Selection.ScoreKind.Forgetting, DDist.Selection.ScoreKind.LearningSpeed })
+        {
+            var scores = DDist.Selection.DifficultyScores.Load(Path.Combine(outDir, $"scores-{DDist.Selection.ScoreKindExtensions.FileName(kind)}.safetensors"));
+            Assert.Equal(kind, scores.Kind);
+        }
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(outDir, "forgetting"), "run-*.safetensors").Length);   // one set of runs serves both
+        var window = System.Text.Json.JsonSerializer.Deserialize<DDist.Selection.WindowSearchResult>(
+            File.ReadAllText(Path.Combine(outDir, "window", "window.json")))!;
+        Assert.Equal(4, window.Points.Count);
+        foreach (var kind in new[] { "forgetting", "learning-speed" })
+            foreach (var beta in new[] { "0", "0.5" })
+                Assert.True(File.Exists(Path.Combine(outDir, "window", kind, $"beta-{beta}.json")), $"{kind} β {beta}");
+        var best = window.Points.OrderByDescending(p => p.Mean).ThenBy(p => p.Beta).First();
+        Assert.Equal((best.Beta, best.ScoreKind), (window.BestBeta, window.BestScoreKind));
+
+        var state = DDist.Pipeline.PipelineState.Load(outDir);
+        Assert.Equal((best.Beta, best.ScoreKind), (state.ChosenBeta, state.ChosenScoreKind));
+        using (var set = DDist.Artifacts.SmallSet.Load(Path.Combine(outDir, "window.safetensors")))
+            Assert.Equal(best.ScoreKind, set.Info.Parameters["score_kind"]);
+        var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("| Scores | β |", md);
+        Assert.Contains($"Best β = {best.Beta:0.###} by {best.ScoreKind} scores", md);
+        Assert.Contains($"by {best.ScoreKind} scores", state.Rows["window"].Note);
+    }
+
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could
     /// not be continued by the others); out of range it is a usage error, and where it cannot apply it is refused.
     /// --seed, which a recipe's own seed overrules, is refused beside one.</summary>

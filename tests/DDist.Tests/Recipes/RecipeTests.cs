@@ -39,7 +39,7 @@ public class RecipeTests : IDisposable
         Environment.SetEnvironmentVariable(Recipe.ScoresEnvironmentVariable, "/work/shared/scores");
         var r = Recipe.Load(Path.Combine(RecipesDir(), "cifar10-ipc250-selmatch.json"));
         Assert.Equal((150, 100), r.SplitPerClass);
-        Assert.Equal(ScoreKind.CScore, r.ScoreKind);
+        Assert.Equal([ScoreKind.CScore], r.ScoreKinds);
         Assert.EndsWith("cscores_CIFAR10.npz", r.ResolveScoreFile());
         var tm = r.ToTrajectoryMatchingOptions("out");
         Assert.Equal((10000, 55, 2, 80, 125, 1000.0, 1e-5, 0.001), (tm.Iterations, tm.SynSteps, tm.ExpertEpochs, tm.MaxStartEpoch, tm.BatchSyn!.Value, tm.LrImg, tm.LrLr, tm.LrInit));
@@ -75,7 +75,7 @@ public class RecipeTests : IDisposable
         var r = System.Text.Json.JsonSerializer.Deserialize<Recipe>(File.ReadAllText(Path.Combine(RecipesDir(), name + ".json")), Recipe.Json)!;
         Assert.DoesNotContain(RecipeValidation.Check(r), e => !e.Contains("'scores.file'"));
         Assert.Equal((name, dataset, ipc), (r.Name, r.Dataset, r.Ipc));
-        Assert.Equal((score, scoreFile), (r.Scores.Kind, r.Scores.File));
+        Assert.Equal((score, scoreFile), (r.Scores.Kind.Single(), r.Scores.File));
         Assert.Equal((cpc, spc), r.SplitPerClass);
         Assert.Equal((alpha, (double?)beta), (r.Distill.DistilledFraction, r.Distill.Beta));
         Assert.Equal(ths, WindowOffsetMath.Start(r.WindowOffset, beta, ipc, classSize: 5000));
@@ -167,6 +167,11 @@ public class RecipeTests : IDisposable
     [InlineData("\"momentum\": 0.9,\n    \"weightDecay\": 0.0005", "\"momentum\": 0.9,\n    \"weightDecay\": -1", "scores.weightDecay", "-1")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": \"cscore\"", "scores.kind", "C-scores need thousands of trainings")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": \"speed\"", "scores.kind", "'learning-speed'")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"cscore\"]", "scores.kind", "C-scores need thousands of trainings")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"speed\"]", "scores.kind[1]", "'speed'")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"forgetting\"]", "scores.kind", "'forgetting' 2 times")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": []", "scores.kind", "empty list")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"learning-speed\"]", "window.halvingStartEpochs", "searches β for one score kind")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report
@@ -187,6 +192,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"ipc\": 300,", "\"ipc\": \"300\",", "is not an integer")]
     [InlineData("\"seed\": 0,", "\"seed\": 0, \"seed\": 1,", "field 'seed' appears twice")]
     [InlineData("\"ipc\": 300,", "\"ipc\": 300, \"compare\": null,", "field 'compare' is null")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": 3", "field 'scores.kind' (line 20) is not a string or a list of strings")]
+    [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", 3]", "field 'scores.kind' (line 20) is not a string or a list of strings")]
     public void JsonErrorsNameTheFieldInTheRecipesTerms(string from, string to, string expected)
     {
         var path = WriteVariant(t => t.Contains(from) ? t.Replace(from, to) : throw new InvalidOperationException($"test edit '{from}' not found"));
@@ -201,10 +208,33 @@ public class RecipeTests : IDisposable
     public void LearningSpeedScoresAreComputedFromTheSameRunsAsForgetting()
     {
         var r = Recipe.Load(WriteVariant(t => t.Replace("\"kind\": \"forgetting\"", "\"kind\": \"learning-speed\"")));
-        Assert.Equal(ScoreKind.LearningSpeed, r.ScoreKind);
+        Assert.Equal([ScoreKind.LearningSpeed], r.ScoreKinds);
         Assert.Null(r.Scores.File);
         Assert.Equal(Demo().ToForgettingOptions(), r.ToForgettingOptions());   // the runs themselves do not change
         Assert.Contains(DDist.Pipeline.Stages.RecipeStages.For(r), s => s.Name == DDist.Pipeline.Stages.RecipeStages.Forgetting);
+    }
+
+    /// <summary>A list of computed kinds is searched with β: one score file and one window grid per kind. One kind is
+    /// written back as the plain string it always was, so recipes naming one keep their JSON and their folders.</summary>
+    [Fact]
+    public void ScoreKindsListedTogetherAreSearchedWithBetaAndOneKindKeepsItsJson()
+    {
+        var path = WriteVariant(t => t.Replace("\"kind\": \"forgetting\"", "\"kind\": [\"learning-speed\", \"forgetting\"]")
+                                      .Replace(",\n    \"halvingStartEpochs\": 2", ""));
+        var r = Recipe.Load(path);
+        Assert.Equal([ScoreKind.LearningSpeed, ScoreKind.Forgetting], r.ScoreKinds);
+        Assert.Contains("\"kind\": [", r.ToJson());
+        var window = DDist.Pipeline.Stages.RecipeStages.For(r).Single(s => s.Name == DDist.Pipeline.Stages.RecipeStages.Window);
+        Assert.Equal(2 * r.Window.Betas.Length, window.Tasks);
+        Assert.Equal("forgetting β 0", window.TaskName(r.Window.Betas.Length));
+        var folder = new DDist.Pipeline.Stages.RunFolder("/run");
+        Assert.Equal("/run/scores-forgetting.safetensors", folder.ScoresFor(r, ScoreKind.Forgetting));
+        Assert.Equal("/run/window/learning-speed", folder.WindowFor(r, ScoreKind.LearningSpeed));
+
+        var one = Demo();
+        Assert.Contains("\"kind\": \"forgetting\"", one.ToJson());
+        Assert.Equal("/run/scores.safetensors", folder.ScoresFor(one, ScoreKind.Forgetting));
+        Assert.Equal("/run/window", folder.WindowFor(one, ScoreKind.Forgetting));
     }
 
     [Fact]

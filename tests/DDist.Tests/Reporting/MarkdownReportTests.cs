@@ -88,6 +88,36 @@ public class MarkdownReportTests : IDisposable
         Assert.Contains(FormattableString.Invariant($"| random pick (reference) | {100 * random:F2} ± 1.00 | 2 |"), md);
         Assert.Contains(verdict, md);
     }
+
+    /// <summary>A search over two score kinds gets a column naming each point's kind, one plot line per kind, and the
+    /// verdict names the best window's kind; a grid whose older points name no kind stays one kind.</summary>
+    [Fact]
+    public void PointsOfTwoScoreKindsAreTabledAndDrawnByKind()
+    {
+        WindowPoint P(double beta, double mean, string? kind) => new(beta, mean, 0.01, [mean - 0.01, mean + 0.01], [0, 1], 1, "f", kind);
+        var twoKinds = WindowSearchResult.Combine([
+            new([P(0, 0.70, "learning-speed"), P(0.5, 0.76, "learning-speed")], 0.5, true, 10, "validation split"),
+            new([P(0, 0.72, "forgetting"), P(0.5, 0.71, "forgetting")], 0, true, 10, "validation split")]);
+        var input = new ReportInput
+        {
+            Title = "kinds", Rows = [new MethodRow("Random", EvalResult.From([0.5, 0.6]), TimeSpan.Zero)],
+            Window = twoKinds, UsedBeta = 0.5, UsedScoreKind = "learning-speed", RandomOnChoice = EvalResult.From([0.71, 0.73]),
+        };
+        var md = File.ReadAllText(MarkdownReport.Write(input, _dir));
+        Assert.Contains("| Scores | β | Accuracy (%) | Networks |", md);
+        Assert.Contains("| forgetting | 0.5 | 71.00 ± 1.00 | 2 |", md);
+        Assert.Contains("| random pick (reference) |  | 72.00 ± 1.00 | 2 |", md);
+        Assert.Contains("Best β = 0.5 by learning-speed scores (validation split)", md);
+        Assert.Contains("the best window (β 0.5, learning-speed scores) beats it by 4.00 points", md);
+        Assert.DoesNotContain("The distillation used", md);
+        Assert.Equal(2, WindowPlot.Build(twoKinds.Points, "validation split", 0.5).GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Count());
+
+        var mixed = new WindowSearchResult([P(0, 0.70, null), P(0.5, 0.76, "learning-speed")], 0.5, true, 10, "validation split");
+        md = File.ReadAllText(MarkdownReport.Write(input with { Window = mixed, UsedScoreKind = null }, _dir));
+        Assert.Contains("| β | Accuracy (%) | Networks |", md);
+        Assert.Contains("Best β = 0.5 (validation split)", md);
+        Assert.Single(WindowPlot.Build(mixed.Points, "validation split", 0.5).GetPlottables().OfType<ScottPlot.Plottables.Scatter>());
+    }
 }
 
 public class ReportTextTests

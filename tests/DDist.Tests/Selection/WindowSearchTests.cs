@@ -69,6 +69,44 @@ public class WindowSearchTests : IDisposable
         Assert.Contains("Fingerprint", ex.Message);
     }
 
+    /// <summary>Two score kinds searched into their own folders combine into one choice: every point names its kind, the
+    /// best over both grids wins, and a fixed β takes the kind that is best there.</summary>
+    [Fact]
+    public void TwoScoreKindsCombineIntoOneChoiceOfKindAndBeta()
+    {
+        using var train = ToyData.Make(Labels, 2);
+        // A second ranking that starts each class at index 10 or 11 (then wraps round), nearer the evaluator's peak.
+        var shifted = new DifficultyScores
+        {
+            Scores = Enumerable.Range(0, 40).Select(i => (double)((i + 30) % 40)).ToArray(), Kind = ScoreKind.LearningSpeed,
+            Direction = HardEnd.Low, Dataset = "toy", Source = "shifted",
+        };
+        var fake = new FakeEvaluator();
+        var results = new[] { Scores, shifted }.Select(scores =>
+        {
+            var dir = Path.Combine(_dir, scores.Kind.FileName());
+            return new WindowSearch(train, DifficultyRanking.Build(scores, Labels, 2), scores, fake.Evaluate).Run(Options() with { OutputDir = dir });
+        }).ToList();
+        var all = WindowSearchResult.Combine(results);
+
+        Assert.Equal(10, all.Points.Count);
+        Assert.Equal(["cscore", "learning-speed"], all.Points.Select(p => p.ScoreKind).Distinct());
+        Assert.Equal(results.Sum(r => r.TrainingCost), all.TrainingCost);
+        Assert.True(all.Complete);
+        // Shifted, the windows' mean index runs 13.5, 15.5, … 21.5 (the C-score order's 3.5 … 11.5): β = 0.25 of the
+        // shifted ranking is nearest the peak at 16 over both grids; β = 1 is the C-score order's best, β = 0 the shifted one's.
+        Assert.Equal((0.25, "learning-speed"), (all.BestBeta, all.BestScoreKind));
+        Assert.Equal("cscore", all.Best(1.0)!.ScoreKind);
+        Assert.Equal("learning-speed", all.Best(0.0)!.ScoreKind);
+
+        // Ties: the lower β first, then the kind listed first.
+        WindowPoint P(double beta, double mean, string kind) => new(beta, mean, 0, [mean], [0, 0], 1, "f", kind);
+        var tied = WindowSearchResult.Combine([
+            new([P(0.5, 0.8, "forgetting"), P(0.2, 0.8, "forgetting")], 0.2, true, 1, "validation"),
+            new([P(0.2, 0.8, "learning-speed")], 0.2, true, 1, "validation")]);
+        Assert.Equal((0.2, "forgetting"), (tied.BestBeta, tied.BestScoreKind));
+    }
+
     [Fact]
     public void SuccessiveHalvingKeepsTheBetterHalfAndReportsCost()
     {

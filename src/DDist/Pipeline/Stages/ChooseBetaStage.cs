@@ -6,7 +6,8 @@ using DDist.Selection;
 namespace DDist.Pipeline.Stages;
 
 /// <summary>The β the small sets are cut at — the window search's best (chosen on the validation split, or on the test
-/// set under a reference protocol) unless the recipe fixes it — kept as ChosenBeta in pipeline.json, with the
+/// set under a reference protocol) unless the recipe fixes it — kept as ChosenBeta in pipeline.json (and, where the
+/// recipe lists several score kinds, the kind of the best point as ChosenScoreKind: at the fixed β when there is one), with the
 /// successive-halving summary when the recipe runs one, and the two real-image sets every later stage reads:
 /// random.safetensors (MTT's start, the Random row) and window.safetensors (the Window-only row). The random pick is
 /// also trained as the window's points were (RandomOnChoice), the reference the grid is read against.</summary>
@@ -30,12 +31,17 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
             state.Halving = HalvingStage.Search(context).Run(HalvingStage.Options(context), window, context.Progress, context.Cancel);
         // Before ChosenBeta, which marks the stage done: an interrupted reference is made again on resume, not lost.
         state.RandomOnChoice ??= context.Worked(RandomReferenceLabel, () => RandomReference(context));
-        state.ChosenBeta = recipe.Distill.Beta ?? window.BestBeta
+        var best = window.Best(recipe.Distill.Beta) ?? window.Best();
+        // The kind before the β, which marks the stage done.
+        if (recipe.ScoreKinds.Count > 1)
+            state.ChosenScoreKind = best?.ScoreKind
+                ?? throw new InvalidOperationException($"{context.Folder.Window}: the window search finished without a best score kind");
+        state.ChosenBeta = recipe.Distill.Beta ?? best?.Beta
                            ?? throw new InvalidOperationException($"{context.Folder.Window}: the window search finished without a best β");
         _ = context.RandomSet;   // written now: every later stage reads them
         _ = context.WindowSet;
         context.SaveState();
-        context.Log(string.Create(CultureInfo.InvariantCulture, $"β = {context.Beta} ({context.BetaNote})"));
+        context.Log($"window at {context.WindowAt} ({context.BetaNote})");
         CompareWithRandom(context, window, state.RandomOnChoice);
     }
 
@@ -56,7 +62,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         if (window.Points.Count == 0) return;
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"a random pick of the same size: {100 * random.Mean:F2} ± {100 * random.Std:F2} % on the {context.Split.ChosenOn}; ") +
-            WindowAgainstRandom.Verdict(window.Points.MaxBy(p => p.Mean)!, random));
+            WindowAgainstRandom.Verdict(window.Best()!, random, nameKind: context.Recipe.ScoreKinds.Count > 1));
     }
 
     public void RunTask(StageContext context, int task) => Run(context);

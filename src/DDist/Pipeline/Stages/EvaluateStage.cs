@@ -76,10 +76,10 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         var state = context.State;
         return key switch
         {
-            "window" => (state.TimeOf(WindowStage.Label), Invariant($"β {context.Beta} ({r.Window.Offset}; {context.BetaNote})")),
+            "window" => (state.TimeOf(WindowStage.Label), Invariant($"{context.WindowAt} ({r.Window.Offset}; {context.BetaNote})")),
             "mtt" => (state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, {Kept(context, "mtt")}")),
             "selmatch" => (state.TimeOf("distill selmatch"),
-                           Invariant($"α {r.Distill.DistilledFraction}, β {context.Beta}, {r.Distill.Iterations} it, {Kept(context, "selmatch")}")),
+                           Invariant($"α {r.Distill.DistilledFraction}, {context.WindowAt}, {r.Distill.Iterations} it, {Kept(context, "selmatch")}")),
             _ => (TimeSpan.Zero, ""),
         };
     }

@@ -20,7 +20,7 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     // A run's checkpoint still there (killed between keeping the run and dropping it) leaves the task to do again,
     // which only drops it.
     public bool IsTaskDone(RunFolder folder, int task) =>
-        (ScoresStage.Finished(folder) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task)))
+        (ScoresStage.Finished(folder, recipe) || File.Exists(ForgettingScoreTrainer.RunFile(folder.Forgetting, task)))
         && !File.Exists(ForgettingScoreTrainer.CheckpointFile(folder.Forgetting, task));
 
     public const string Label = "forgetting runs";
@@ -33,7 +33,7 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
 
     public void RunTask(StageContext context, int task) => context.Worked(Label, () =>
     {
-        if (ScoresStage.Finished(context.Folder) && !File.Exists(ForgettingScoreTrainer.RunFile(context.Folder.Forgetting, task)))
+        if (ScoresStage.Finished(context.Folder, recipe) && !File.Exists(ForgettingScoreTrainer.RunFile(context.Folder.Forgetting, task)))
             File.Delete(ForgettingScoreTrainer.CheckpointFile(context.Folder.Forgetting, task));   // the scores no longer need the run
         else
             Trainer(context).TrainOrLoad(task, recipe.ToForgettingOptions(), context.Folder.Forgetting, context.Progress, context.Cancel);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DDist.Recipes;
 using DDist.Reporting;
+using DDist.Selection;
 using DDist.Torch;
 
 namespace DDist.Pipeline.Stages;
@@ -27,13 +28,13 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
     public void Run(StageContext context)
     {
         var r = recipe;
-        var (data, beta, chosenOn, protocol) = (context.Data, context.Beta, context.Split.ChosenOn, r.ToEvalProtocol());
+        var (data, chosenOn, protocol) = (context.Data, context.Split.ChosenOn, r.ToEvalProtocol());
         RunReport.Write(context.Folder.Path, new ReportHeader(r.Name,
             [
-                Invariant($"dataset {data.Raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), β {beta} ({r.Window.Offset})"),
+                Invariant($"dataset {data.Raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), {context.WindowAt} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {context.Scores.Source}"),
-                Invariant($"every choice (β, successive halving, best iteration) made on the {chosenOn}; β {beta} {context.BetaNote}"),
-                Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β, augmentation {r.Window.Augmentation}"),
+                Invariant($"every choice ({(r.ScoreKinds.Count > 1 ? "score kind, " : "")}β, successive halving, best iteration) made on the {chosenOn}; {context.WindowAt} {context.BetaNote}"),
+                Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β{(r.ScoreKinds.Count > 1 ? $" and score kind ({string.Join(", ", r.ScoreKinds.Select(k => k.FileName()))})" : "")}, augmentation {r.Window.Augmentation}"),
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],

@@ -1,3 +1,6 @@
+using DDist.Recipes;
+using DDist.Selection;
+
 namespace DDist.Pipeline.Stages;
 
 /// <summary>The output folder of a recipe run and where each stage keeps its artefacts in it. The layout is the one
@@ -10,6 +13,12 @@ public sealed class RunFolder(string path)
     public string Forgetting => Combine("forgetting");
     public string Scores => Combine("scores.safetensors");
     public string Window => Combine("window");
+    /// <summary>A score kind's scores: scores.safetensors when the recipe names one kind; scores-KIND.safetensors each
+    /// when it lists several for the window search to choose among.</summary>
+    public string ScoresFor(Recipe recipe, ScoreKind kind) => recipe.ScoreKinds.Count > 1 ? Combine($"scores-{kind.FileName()}.safetensors") : Scores;
+    /// <summary>A score kind's window points: window/ for one kind, window/KIND/ each for several (window/window.json
+    /// then sums up every kind's).</summary>
+    public string WindowFor(Recipe recipe, ScoreKind kind) => recipe.ScoreKinds.Count > 1 ? Combine("window", kind.FileName()) : Window;
     public string Halving => Combine("halving");
     public string HalvingSummary => Combine("halving.json");
     public string RandomSet => Combine("random.safetensors");

@@ -20,9 +20,9 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
                                  IProgress<ProgressReport>? progress, Action<string>? log, CancellationToken cancel) : IDisposable
 {
     private RunData? _data;
-    private DifficultyScores? _scores;
+    private readonly Dictionary<ScoreKind, DifficultyScores> _scores = new();
     private SelectionSplit? _split;
-    private DifficultyRanking? _ranking;
+    private readonly Dictionary<ScoreKind, DifficultyRanking> _rankings = new();
     private WindowSearchResult? _window;
     private SmallSet? _randomSet, _windowSet;
     private readonly Dictionary<string, Distilled> _distilled = new();
@@ -122,12 +122,24 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
 
-    /// <summary>The difficulty scores: those the scores stage just made, or scores.safetensors.</summary>
-    public DifficultyScores Scores
+    /// <summary>The scores of one kind: those the scores stage just made, or read back from the folder.</summary>
+    public DifficultyScores ScoresOf(ScoreKind kind) =>
+        _scores.TryGetValue(kind, out var s) ? s : _scores[kind] = DifficultyScores.Load(Folder.ScoresFor(Recipe, kind));
+
+    public void Keep(ScoreKind kind, DifficultyScores scores)
     {
-        get => _scores ??= DifficultyScores.Load(Folder.Scores);
-        set => _scores = value;
+        _scores[kind] = scores;
+        _rankings.Remove(kind);
     }
+
+    /// <summary>The score kind the small sets are cut by: the recipe's one, or, where it lists several, the one chosen
+    /// with β (by the choose-beta stage).</summary>
+    public ScoreKind ScoreKind => Recipe.ScoreKinds.Count == 1 ? Recipe.ScoreKinds[0]
+        : State.ChosenScoreKind is string chosen ? ScoreKindExtensions.ParseScoreKind(chosen, $"{Folder.Combine(PipelineState.FileName)}: field 'ChosenScoreKind'")
+        : throw new InvalidOperationException($"{Folder.Combine(PipelineState.FileName)}: field 'ChosenScoreKind' is missing; stage '{RecipeStages.ChooseBeta}' has not run");
+
+    /// <summary>The difficulty scores the small sets are cut by (<see cref="ScoreKind"/>).</summary>
+    public DifficultyScores Scores => ScoresOf(ScoreKind);
 
     /// <summary>Every choice (β, successive halving, the best iteration) is made on a validation split carved before
     /// anything is chosen and held out of every small set: windows are cut from the rest of each class, and the
@@ -152,8 +164,12 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         return new SelectionSplit(validation, heldOut, chosenOn);
     }
 
-    /// <summary>The training set ranked by difficulty per class, without the validation images.</summary>
-    public DifficultyRanking Ranking => _ranking ??= DifficultyRanking.Build(Scores, Data.Labels, Data.Train.NumClasses).Without(Split.HeldOut);
+    /// <summary>The training set ranked by one kind's difficulty per class, without the validation images.</summary>
+    public DifficultyRanking RankingOf(ScoreKind kind) => _rankings.TryGetValue(kind, out var r) ? r
+        : _rankings[kind] = DifficultyRanking.Build(ScoresOf(kind), Data.Labels, Data.Train.NumClasses).Without(Split.HeldOut);
+
+    /// <summary>The ranking the small sets are cut by (<see cref="ScoreKind"/>).</summary>
+    public DifficultyRanking Ranking => RankingOf(ScoreKind);
 
     /// <summary>Fresh networks trained on a small set, tested on the test set: what the table reports.</summary>
     public SmallSetEvaluation OnTest => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol());
@@ -177,6 +193,11 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     public string BetaNote => Recipe.Distill.Beta is null ? $"chosen on the {Split.ChosenOn}" : "fixed by the recipe";
 
+    /// <summary>Where the window was cut, for notes and logs: "β 0.6", and the score kind when the recipe lists several
+    /// ("β 0.6 by learning-speed scores").</summary>
+    public string WindowAt => string.Create(CultureInfo.InvariantCulture,
+        $"β {Beta}{(Recipe.ScoreKinds.Count > 1 ? $" by {ScoreKind.FileName()} scores" : "")}");
+
     /// <summary>Random real images (MTT's starting point and the Random row), drawn outside the validation split.</summary>
     public SmallSet RandomSet => _randomSet ??= Kept(
         RandomSelection.Select(Data.Train, Recipe.Ipc, (ulong)Recipe.Seed, Data.Normalization.Name, Split.HeldOut), Folder.RandomSet);
@@ -186,6 +207,12 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     {
         Dataset = Data.Raw.Name, Normalization = Data.Normalization.Name, Method = "window", Ipc = Recipe.Ipc,
         NumClasses = Data.Train.NumClasses, Seed = (ulong)Recipe.Seed,
+        // What cut it, as each window point of the search records it.
+        Parameters = new()
+        {
+            ["beta"] = Beta.ToString("R", CultureInfo.InvariantCulture), ["offset"] = Recipe.WindowOffset.Name(),
+            ["scores"] = Scores.Source, ["score_kind"] = ScoreKind.FileName(),
+        },
     }), Folder.WindowSet);
 
     /// <summary>The window at the chosen β with the fraction <paramref name="alpha"/> of each class to distil.</summary>

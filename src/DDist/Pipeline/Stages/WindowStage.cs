@@ -1,3 +1,4 @@
+using DDist.Torch.IO;
 using DDist.Recipes;
 using DDist.Selection;
 
@@ -5,21 +6,38 @@ namespace DDist.Pipeline.Stages;
 
 /// <summary>The sliding-window search (SelMatch, Lee et al. 2024): the accuracy of the all-real window at every β of
 /// the grid, one task per β (window/beta-B.json), and the grid's summary (window/window.json). `ddist window --shard
-/// i/n` runs every n-th β from i instead (<see cref="PipelineOptions.WindowShardCount"/>).</summary>
+/// i/n` runs every n-th β from i instead (<see cref="PipelineOptions.WindowShardCount"/>). A recipe that lists several
+/// score kinds searches the grid once per kind (window/KIND/beta-B.json, one task per kind and β), and the summary
+/// holds every kind's points, so the kind is chosen with β, on the same split.</summary>
 public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
 {
     public const string Label = "window search";
 
     public string Name => RecipeStages.Window;
-    public string Description => "sliding-window search, one task per β";
-    public string Outputs => "window/beta-B.json, window/window.json, recorded in pipeline.json";
+    public string Description => recipe.ScoreKinds.Count > 1 ? "sliding-window search, one task per score kind and β" : "sliding-window search, one task per β";
+    public string Outputs => recipe.ScoreKinds.Count > 1
+        ? "window/KIND/beta-B.json, window/window.json, recorded in pipeline.json"
+        : "window/beta-B.json, window/window.json, recorded in pipeline.json";
     public IReadOnlyList<string> After => [RecipeStages.Scores];
-    public int Tasks => recipe.Window.Betas.Length;
-    public string TaskName(int task) => $"β {recipe.Window.Betas[task]}";
+    public int Tasks => recipe.ScoreKinds.Count * recipe.Window.Betas.Length;
 
-    public bool IsTaskDone(RunFolder folder, int task) => File.Exists(WindowSearch.PointFile(folder.Window, recipe.Window.Betas[task]));
+    public string TaskName(int task)
+    {
+        var (kind, beta) = TaskAt(task);
+        return recipe.ScoreKinds.Count > 1 ? $"{kind.FileName()} β {beta}" : $"β {beta}";
+    }
 
-    /// <summary>Every β's point, and the summary written after them (recorded as the stage's time).</summary>
+    /// <summary>Task t is β number t mod |grid| of kind number t div |grid|.</summary>
+    private (ScoreKind Kind, double Beta) TaskAt(int task) =>
+        (recipe.ScoreKinds[task / recipe.Window.Betas.Length], recipe.Window.Betas[task % recipe.Window.Betas.Length]);
+
+    public bool IsTaskDone(RunFolder folder, int task)
+    {
+        var (kind, beta) = TaskAt(task);
+        return File.Exists(WindowSearch.PointFile(folder.WindowFor(recipe, kind), beta));
+    }
+
+    /// <summary>Every point, and the summary written after them (recorded as the stage's time).</summary>
     public bool IsDone(RunFolder folder) => Enumerable.Range(0, Tasks).All(i => IsTaskDone(folder, i)) && folder.Recorded(Label);
 
     public void Run(StageContext context)
@@ -32,17 +50,33 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
         }
         // A shard stops at its own β points, so shards finishing together never both go on to the later stages.
         var partial = context.Worked(Label, () => Search(context, index, count));
-        context.Log($"window search: {partial.Points.Count} of {Tasks} β points done (this is shard {index}/{count}); run the other " +
+        context.Log($"window search: {partial.Points.Count} of {Tasks} points done (this is shard {index}/{count}); run the other " +
                     "shards into the same folder, then continue without --shard");
     }
 
-    /// <summary>With one task per β, task i's shard is β number i alone.</summary>
-    public void RunTask(StageContext context, int task) => context.Worked(Label, () => Search(context, task, Tasks));
+    /// <summary>Task t is one kind's β number t mod |grid|, its shard of a grid split in |grid|.</summary>
+    public void RunTask(StageContext context, int task)
+    {
+        int betas = recipe.Window.Betas.Length;
+        context.Worked(Label, () => SearchKind(context, recipe.ScoreKinds[task / betas], task % betas, betas));
+    }
 
-    /// <summary>Evaluates the β of shard <paramref name="index"/>/<paramref name="count"/> not evaluated yet and returns the grid
-    /// as far as it is done (the summary is rewritten from the point files).</summary>
-    internal static WindowSearchResult Search(StageContext context, int index, int count) =>
-        new WindowSearch(context.Data.Train, context.Ranking, context.Scores, context.OnChoiceSetForWindow)
-            .Run(context.Recipe.ToWindowSearchOptions(context.Folder.Window, context.Data.Normalization.Name) with
-                { ShardIndex = index, ShardCount = count }, context.Progress, context.Cancel);
+    /// <summary>Evaluates the β of shard <paramref name="index"/>/<paramref name="count"/> not evaluated yet, for every
+    /// score kind, and returns the grid as far as it is done (the summaries are rewritten from the point files).</summary>
+    internal static WindowSearchResult Search(StageContext context, int index, int count)
+    {
+        var kinds = context.Recipe.ScoreKinds;
+        if (kinds.Count == 1) return SearchKind(context, kinds[0], index, count);
+        var all = WindowSearchResult.Combine(kinds.Select(kind => SearchKind(context, kind, index, count)).ToList());
+        AtomicFile.WriteAllText(WindowSearch.SummaryFile(context.Folder.Window), System.Text.Json.JsonSerializer.Serialize(all, WindowSearch.Json));
+        return all;
+    }
+
+    private static WindowSearchResult SearchKind(StageContext context, ScoreKind kind, int index, int count) =>
+        new WindowSearch(context.Data.Train, context.RankingOf(kind), context.ScoresOf(kind), context.OnChoiceSetForWindow)
+            .Run(context.Recipe.ToWindowSearchOptions(context.Folder.WindowFor(context.Recipe, kind), context.Data.Normalization.Name) with
+                {
+                    ShardIndex = index, ShardCount = count,
+                    ProgressStage = context.Recipe.ScoreKinds.Count > 1 ? $"window ({kind.FileName()})" : "window",
+                }, context.Progress, context.Cancel);
 }
