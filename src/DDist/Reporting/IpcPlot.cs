@@ -32,15 +32,8 @@ public static class IpcPlot
             if (mine.Select(p => p.Ipc).Distinct().Count() != mine.Length)
                 throw new ArgumentException($"method '{methods[m]}' has more than one point at the same IPC", nameof(points));
             var x = mine.Select(p => Array.IndexOf(ipcs, p.Ipc) + Shift(m, methods.Length)).ToArray();
-            var y = mine.Select(p => 100 * p.Mean).ToArray();
-            var color = PlotRendering.Color(m);
-            var errors = plot.Add.ErrorBar(x, y, mine.Select(p => 100 * p.Std).ToArray());
-            errors.Color = color;
-            errors.LineWidth = 2;
-            var line = plot.Add.Scatter(x, y, color);
-            line.LineWidth = 2;
-            line.MarkerSize = 8;
-            line.LegendText = methods[m];
+            PlotRendering.MeanWithErrorBars(plot, x, mine.Select(p => 100 * p.Mean).ToArray(), mine.Select(p => 100 * p.Std).ToArray(),
+                                            PlotRendering.Color(m), methods[m]);
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, ipcs.Length).Select(i => (double)i).ToArray(), ipcs.Select(i => i.ToString()).ToArray());
         plot.Axes.SetLimitsX(-0.5, ipcs.Length - 0.5);

@@ -19,6 +19,18 @@ internal static class PlotRendering
     /// <summary>Legends go outside the data area, so they never cover a point.</summary>
     public static void LegendOutside(Plot plot) => plot.ShowLegend(Edge.Right);
 
+    /// <summary>One series of means with ± one standard deviation as error bars, markers joined by a line.</summary>
+    public static void MeanWithErrorBars(Plot plot, double[] x, double[] mean, double[] std, Color color, string legend)
+    {
+        var errors = plot.Add.ErrorBar(x, mean, std);
+        errors.Color = color;
+        errors.LineWidth = 2;
+        var line = plot.Add.Scatter(x, mean, color);
+        line.LineWidth = 2;
+        line.MarkerSize = 8;
+        line.LegendText = legend;
+    }
+
     public static Color Color(int seriesIndex) => ToColor(Rgb.Palette[seriesIndex % Rgb.Palette.Count]);
 
     public static Color ToColor(Rgb c) => new(c.R, c.G, c.B);

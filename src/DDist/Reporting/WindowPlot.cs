@@ -27,16 +27,9 @@ public static class WindowPlot
         for (int k = 0; k < kinds.Count; k++)
         {
             var sorted = kinds[k].OrderBy(p => p.Beta).ToArray();
-            var beta = sorted.Select(p => p.Beta).ToArray();
-            var mean = sorted.Select(p => 100 * p.Mean).ToArray();
-            var color = PlotRendering.Color(k == 0 ? 0 : k + 1);   // colour 1 is the random pick's
-            var errors = plot.Add.ErrorBar(beta, mean, sorted.Select(p => 100 * p.Std).ToArray());
-            errors.Color = color;
-            errors.LineWidth = 2;
-            var line = plot.Add.Scatter(beta, mean, color);
-            line.LineWidth = 2;
-            line.MarkerSize = 8;
-            line.LegendText = (kinds.Count > 1 ? $"{kinds[k].Key} scores: " : "") + $"mean ± std ({sorted.Max(p => p.Accuracies.Count)} nets)";
+            PlotRendering.MeanWithErrorBars(plot, sorted.Select(p => p.Beta).ToArray(), sorted.Select(p => 100 * p.Mean).ToArray(),
+                sorted.Select(p => 100 * p.Std).ToArray(), PlotRendering.Color(k == 0 ? 0 : k + 1),   // colour 1 is the random pick's
+                (kinds.Count > 1 ? $"{kinds[k].Key} scores: " : "") + $"mean ± std ({sorted.Max(p => p.Accuracies.Count)} nets)");
         }
         if (usedBeta is double b)
         {

@@ -291,20 +291,7 @@ public sealed class PipelineCliTests : IDisposable
     public void ARecipeOnAnImageFolderCutsItsWindowByComputedLearningSpeedScores()
     {
         using var images = new TempDir();
-        for (int c = 0; c < 2; c++)
-            for (int k = 0; k < 36; k++)
-                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 40 * c + k), 8, 8, 1));
-        var recipe = Path.Combine(_dir, "speed.json");
-        File.WriteAllText(recipe, $$"""
-        { "name": "speed", "description": "", "source": "test", "dataset": "folder:{{images.Path}}", "ipc": 2, "seed": 0,
-          "experts": { "model": "ConvNet(width=4,depth=1)", "count": 1, "epochs": 2, "lr": 0.03, "batchSize": 16 },
-          "scores": { "kind": "learning-speed", "runs": 2, "epochs": 2, "batchSize": 16 },
-          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
-          "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
-                       "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
-          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 }
-        }
-        """);
+        var recipe = TinyFolderRecipe(images, "speed", "\"learning-speed\"");
         var outDir = Path.Combine(_dir, "speed");
         var r = Run("run", recipe, "--out", outDir);   // the whole recipe: an image folder has no registered spec
         Assert.True(r.Code == 0, r.Err);
@@ -317,6 +304,27 @@ public sealed class PipelineCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(outDir, "window", "beta-0.5.json")));
     }
 
+    /// <summary>A two-class image folder of 36 tiny PNGs each in <paramref name="images"/>, and a recipe on it that trains
+    /// for seconds, with the given scores.kind (JSON) and compared rows (JSON; null: the default four).</summary>
+    private string TinyFolderRecipe(TempDir images, string name, string scoreKind, string? compare = null)
+    {
+        for (int c = 0; c < 2; c++)
+            for (int k = 0; k < 36; k++)
+                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 40 * c + k), 8, 8, 1));
+        var recipe = Path.Combine(_dir, name + ".json");
+        File.WriteAllText(recipe, $$"""
+        { "name": "{{name}}", "description": "", "source": "test", "dataset": "folder:{{images.Path}}", "ipc": 2, "seed": 0,
+          "experts": { "model": "ConvNet(width=4,depth=1)", "count": 1, "epochs": 2, "lr": 0.03, "batchSize": 16 },
+          "scores": { "kind": {{scoreKind}}, "runs": 2, "epochs": 2, "batchSize": 16 },
+          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
+          "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
+                       "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
+          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 }{{(compare is null ? "" : $", \"compare\": {compare}")}}
+        }
+        """);
+        return recipe;
+    }
+
     /// <summary>A recipe listing two computed score kinds searches the window grid once per kind, from the same runs,
     /// and chooses kind and β together on the validation split: the chosen kind is recorded, cuts the small sets, and
     /// the report shows both grids.</summary>
@@ -324,21 +332,7 @@ public sealed class PipelineCliTests : IDisposable
     public void ARecipeListingTwoScoreKindsChoosesTheKindWithBeta()
     {
         using var images = new TempDir();
-        for (int c = 0; c < 2; c++)
-            for (int k = 0; k < 36; k++)
-                images.Write($"class{c}/img{k:D2}.png", TestPng.Encode(TestPng.Pattern(8, 8, 1, 40 * c + k), 8, 8, 1));
-        var recipe = Path.Combine(_dir, "kinds.json");
-        File.WriteAllText(recipe, $$"""
-        { "name": "kinds", "description": "", "source": "test", "dataset": "folder:{{images.Path}}", "ipc": 2, "seed": 0,
-          "experts": { "model": "ConvNet(width=4,depth=1)", "count": 1, "epochs": 2, "lr": 0.03, "batchSize": 16 },
-          "scores": { "kind": ["forgetting", "learning-speed"], "runs": 2, "epochs": 2, "batchSize": 16 },
-          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
-          "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
-                       "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
-          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 },
-          "compare": ["random", "window"]
-        }
-        """);
+        var recipe = TinyFolderRecipe(images, "kinds", "[\"forgetting\", \"learning-speed\"]", compare: "[\"random\", \"window\"]");
         var outDir = Path.Combine(_dir, "kinds");
         var r = Run("run", recipe, "--out", outDir);
         Assert.True(r.Code == 0, r.Err);
