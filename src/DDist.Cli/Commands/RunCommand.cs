@@ -78,7 +78,7 @@ public static class RunCommand
         var ipc = IpcOption();
         var shard = new Option<string?>("--shard") { Description = "i/n: evaluate only every n-th β of the grid, starting at i (split across machines)" };
         var cmd = new Command("window", "Sliding-window search over difficulty-ranked classes (runs the recipe's experts and scores first if missing); " +
-                                        "writes window/ results and window.png") { recipe, ipc, shard };
+                                        "writes window/ (each β's result, window.json, window.png) and prints the grid") { recipe, ipc, shard };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             ctx.RefuseSeedBeside(parse.GetValue(recipe)!);
@@ -191,7 +191,11 @@ public static class RunCommand
             rows = result.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, seconds = row.MakeTime.TotalSeconds, note = row.Note }),
             stages = result.Stages.Select(s => new { stage = s.Stage, seconds = s.Seconds }),
         };
-        ctx.WriteResult(json, w => PrintTable(w, recipe, result, outDir));
+        ctx.WriteResult(json, w =>
+        {
+            if (stop == PipelineStop.Window) WindowGridText.Print(w, outDir);
+            PrintTable(w, recipe, result, outDir);
+        });
         return ExitCodes.Ok;
     }
 

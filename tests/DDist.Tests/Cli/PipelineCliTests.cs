@@ -361,6 +361,42 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains("| Scores | β |", md);
         Assert.Contains($"Best β = {best.Beta:0.###} by {best.ScoreKind} scores", md);
         Assert.Contains($"by {best.ScoreKind} scores", state.Rows["window"].Note);
+
+        // `ddist window` on the finished folder prints the grid by kind, the chosen point marked, and names its plot.
+        var grid = Run("window", recipe, "--out", outDir);
+        Assert.True(grid.Code == 0, grid.Err);
+        Assert.Contains(FormattableString.Invariant($"  {best.ScoreKind,-16}{best.Beta,-6}{100 * best.Mean,6:F2} ± {100 * best.Std:F2}  <- chosen"), grid.Out);
+        Assert.Single(grid.Out.Split('\n'), l => l.Contains("<- chosen"));
+        Assert.Contains("  random pick", grid.Out);
+        Assert.True(File.Exists(Path.Combine(outDir, "window", "window.png")));
+        Assert.Contains($"plot: {Path.Combine(outDir, "window", "window.png")}", grid.Out);
+    }
+
+    /// <summary>Under a scheduler each window task is one score kind at one β (task t: kind t div |grid|, β t mod |grid|);
+    /// a local run then evaluates only what the tasks left and chooses among all of them.</summary>
+    [Fact]
+    public void ScoreKindWindowTasksEachEvaluateOneKindAndBeta()
+    {
+        using var images = new TempDir();
+        var recipe = DDist.Recipes.Recipe.Load(TinyFolderRecipe(images, "tasks", "[\"forgetting\", \"learning-speed\"]"));
+        var run = Path.Combine(_dir, "tasks");
+        string Point(string kind, string beta) => Path.Combine(run, "window", kind, $"beta-{beta}.json");
+        string[] all = [Point("forgetting", "0"), Point("forgetting", "0.5"), Point("learning-speed", "0"), Point("learning-speed", "0.5")];
+
+        new DDist.Pipeline.RecipeRunner(recipe, run).RunTask(DDist.Pipeline.Stages.RecipeStages.Window, 3);   // its inputs first
+        Assert.Equal([false, false, false, true], all.Select(File.Exists));
+        new DDist.Pipeline.RecipeRunner(recipe, run).RunTask(DDist.Pipeline.Stages.RecipeStages.Window, 0);
+        Assert.Equal([true, false, false, true], all.Select(File.Exists));
+        var point = System.Text.Json.JsonSerializer.Deserialize<DDist.Selection.WindowPoint>(File.ReadAllText(all[3]))!;
+        Assert.Equal((0.5, "learning-speed"), (point.Beta, point.ScoreKind));
+        var written = new[] { all[0], all[3] }.Select(File.GetLastWriteTimeUtc).ToArray();
+
+        var result = new DDist.Pipeline.RecipeRunner(recipe, run, options: new DDist.Pipeline.PipelineOptions { StopAfter = DDist.Pipeline.PipelineStop.Window }).Run();
+        Assert.All(all, f => Assert.True(File.Exists(f), f));
+        Assert.Equal(written, new[] { all[0], all[3] }.Select(File.GetLastWriteTimeUtc));   // the tasks' points are not evaluated again
+        var window = System.Text.Json.JsonSerializer.Deserialize<DDist.Selection.WindowSearchResult>(File.ReadAllText(Path.Combine(run, "window", "window.json")))!;
+        Assert.NotNull(result.ScoreKind);
+        Assert.Equal((window.BestBeta, window.BestScoreKind), (result.Beta, result.ScoreKind));
     }
 
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could

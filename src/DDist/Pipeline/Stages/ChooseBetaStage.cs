@@ -1,6 +1,7 @@
 using System.Globalization;
 using DDist.Evaluation;
 using DDist.Recipes;
+using DDist.Reporting;
 using DDist.Selection;
 
 namespace DDist.Pipeline.Stages;
@@ -15,7 +16,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
 {
     public string Name => RecipeStages.ChooseBeta;
     public string Description => "the chosen β (and the halving summary), the random pick's reference accuracy";
-    public string Outputs => "ChosenBeta, RandomOnChoice (and Halving) in pipeline.json, halving.json, random.safetensors, window.safetensors";
+    public string Outputs => "ChosenBeta, RandomOnChoice (and Halving) in pipeline.json, halving.json, random.safetensors, window.safetensors, window/window.png";
     public IReadOnlyList<string> After => [after];
     public int Tasks => 1;
     public string TaskName(int task) => "β";
@@ -43,7 +44,13 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         context.SaveState();
         context.Log($"window at {context.WindowAt} ({context.BetaNote})");
         CompareWithRandom(context, window, state.RandomOnChoice);
+        // `ddist window` stops here, long before the report draws it: the grid's picture now, beside its points.
+        if (window.Points.Count > 0)
+            WindowPlot.Save(PlotFile(context.Folder), window.Points, window.EvaluatedOn, context.Beta, state.RandomOnChoice);
     }
+
+    /// <summary>The accuracy-against-β plot of the grid (window/window.png), with the chosen β and the random reference.</summary>
+    public static string PlotFile(RunFolder folder) => Path.Combine(folder.Window, "window.png");
 
     public const string RandomReferenceLabel = "random pick on the choice split";
 

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json;
+using DDist.Pipeline;
+using DDist.Pipeline.Stages;
+using DDist.Selection;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>The window search's grid as `ddist window` prints it: every point (by score kind where several were
+/// searched), the random pick trained the same way, the chosen point marked, and where the plot is — what the report
+/// shows, before there is one.</summary>
+internal static class WindowGridText
+{
+    public static void Print(TextWriter w, string outDir)
+    {
+        var folder = new RunFolder(outDir);
+        var summary = WindowSearch.SummaryFile(folder.Window);
+        if (!File.Exists(summary)) return;
+        var grid = JsonSerializer.Deserialize<WindowSearchResult>(File.ReadAllText(summary))
+                   ?? throw new InvalidDataException($"{summary}: empty result file");
+        var state = PipelineState.Load(outDir);
+        var kinds = grid.Points.Select(p => p.ScoreKind).Distinct().ToList();
+        bool byKind = kinds.OfType<string>().Count() > 1;   // older points name no kind
+        var inv = CultureInfo.InvariantCulture;
+        w.WriteLine();
+        w.WriteLine($"window search on the {grid.EvaluatedOn}: each all-real window's accuracy, mean ± std over its networks");
+        int width = byKind ? 22 : 6;
+        string Label(string? kind, string beta) => (byKind ? $"{kind,-16}{beta}" : beta).PadRight(width);
+        w.WriteLine($"  {Label("scores", "β")}accuracy (%)");
+        foreach (var p in grid.Points.OrderBy(p => kinds.IndexOf(p.ScoreKind)).ThenBy(p => p.Beta))
+        {
+            bool chosen = p.Beta == state.ChosenBeta && (!byKind || p.ScoreKind == state.ChosenScoreKind);
+            w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}{3}", Label(p.ScoreKind, p.Beta.ToString("0.###", inv)), 100 * p.Mean, 100 * p.Std,
+                                      chosen ? "  <- chosen" : ""));
+        }
+        if (state.RandomOnChoice is { } random)   // trained as every point was: the reference the grid is read against
+            w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}", (byKind ? "random pick" : "random").PadRight(width), 100 * random.Mean, 100 * random.Std));
+        if (File.Exists(ChooseBetaStage.PlotFile(folder))) w.WriteLine($"plot: {Path.GetFullPath(ChooseBetaStage.PlotFile(folder))}");
+    }
+}
