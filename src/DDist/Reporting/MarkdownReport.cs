@@ -60,7 +60,7 @@ public static class MarkdownReport
         var kinds = w.Points.Select(p => p.ScoreKind).Distinct().ToList();
         bool byKind = kinds.OfType<string>().Count() > 1;
         var pts = w.Points.OrderBy(p => kinds.IndexOf(p.ScoreKind)).ThenBy(p => p.Beta).ToList();
-        WindowPlot.Save(Path.Combine(dir, "window.png"), pts, w.EvaluatedOn, input.UsedBeta, input.RandomOnChoice);
+        WindowPlot.Save(Path.Combine(dir, "window.png"), pts, w.EvaluatedOn, input.UsedBeta, input.RandomOnChoice, input.UsedScoreKind);
         blocks.Add(new ReportHeading(2, "Sliding window"));
         string by = byKind ? $" by {w.BestScoreKind} scores" : "";
         var used = input.UsedBeta is double u && (u != w.BestBeta || byKind && input.UsedScoreKind != w.BestScoreKind)

@@ -9,15 +9,18 @@ namespace DDist.Reporting;
 /// chose the kind with β) are drawn as one line per kind.</summary>
 public static class WindowPlot
 {
+    /// <param name="usedScoreKind">The kind the used β is of, named beside it where several kinds were searched.</param>
     public static byte[] Render(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, EvalResult? random = null,
-                                int width = 800, int height = 480) =>
-        PlotRendering.Png(Build(points, evaluatedOn, usedBeta, random), width, height);
+                                int width = 800, int height = 480, string? usedScoreKind = null) =>
+        PlotRendering.Png(Build(points, evaluatedOn, usedBeta, random, usedScoreKind), width, height);
 
-    public static void Save(string path, IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, EvalResult? random = null) =>
-        PngFile.Save(Render(points, evaluatedOn, usedBeta, random), path);
+    public static void Save(string path, IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta = null, EvalResult? random = null,
+                            string? usedScoreKind = null) =>
+        PngFile.Save(Render(points, evaluatedOn, usedBeta, random, usedScoreKind: usedScoreKind), path);
 
     /// <summary>The plot before rendering (tests map data coordinates to pixels through it).</summary>
-    internal static ScottPlot.Plot Build(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta, EvalResult? random = null)
+    internal static ScottPlot.Plot Build(IReadOnlyList<WindowPoint> points, string evaluatedOn, double? usedBeta, EvalResult? random = null,
+                                         string? usedScoreKind = null)
     {
         if (points.Count == 0) throw new ArgumentException("no window points to plot", nameof(points));
         var plot = PlotRendering.NewPlot("Window selection: accuracy vs β", "β (window offset in the hardest-first order: β = 0 is the hardest)",
@@ -34,7 +37,7 @@ public static class WindowPlot
         if (usedBeta is double b)
         {
             var marker = plot.Add.VerticalLine(b, 1.5f, PlotRendering.ToColor(Rgb.Red), ScottPlot.LinePattern.Dashed);
-            marker.LegendText = $"β = {b:0.###} used";
+            marker.LegendText = $"β = {b:0.###} used" + (kinds.Count > 1 && usedScoreKind is not null ? $" ({usedScoreKind})" : "");
         }
         if (random is not null)
         {

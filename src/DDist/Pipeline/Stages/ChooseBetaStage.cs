@@ -46,7 +46,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         CompareWithRandom(context, window, state.RandomOnChoice);
         // `ddist window` stops here, long before the report draws it: the grid's picture now, beside its points.
         if (window.Points.Count > 0)
-            WindowPlot.Save(PlotFile(context.Folder), window.Points, window.EvaluatedOn, context.Beta, state.RandomOnChoice);
+            WindowPlot.Save(PlotFile(context.Folder), window.Points, window.EvaluatedOn, context.Beta, state.RandomOnChoice, state.ChosenScoreKind);
     }
 
     /// <summary>The accuracy-against-β plot of the grid (window/window.png), with the chosen β and the random reference.</summary>
