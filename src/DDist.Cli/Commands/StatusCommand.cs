@@ -33,17 +33,25 @@ public static class StatusCommand
                 progress = RunProgress.Read(plan, null, null);
             }
             // What every process has spent on each stage so far (a SelMatch run's pipeline.json; a comparison keeps its costs in its table).
-            var spent = File.Exists(Path.Combine(d, PipelineState.FileName)) ? PipelineState.Load(d).StageTimes() : [];
+            var state = File.Exists(Path.Combine(d, PipelineState.FileName)) ? PipelineState.Load(d) : null;
+            var spent = state?.StageTimes() ?? [];
+            // Once chosen, where the window was cut (β, and the score kind where the recipe lists several).
+            string? chosen = state?.ChosenBeta is double beta
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"β {beta}") +
+                  (state.ChosenScoreKind is { } scoreKind ? $" by {scoreKind} scores" : "")
+                : null;
             ctx.WriteResult(new
             {
                 output = Path.GetFullPath(d), complete = progress.Complete, active = progress.Active, stopped = progress.Stopped,
                 units = progress.Units.Select(u => new { name = u.Name, tasks = u.Tasks, done = u.Done, jobId = u.JobId, scheduler = u.Scheduler, failed = u.Failed }),
                 spent = spent.Select(t => new { stage = t.Stage, seconds = t.Seconds }),
+                beta = state?.ChosenBeta, scoreKind = state?.ChosenScoreKind,
             }, w =>
             {
                 foreach (var u in progress.Units)
                     w.WriteLine($"  {u.Name,-16} {u.Done}/{u.Tasks} done" + (u.JobId is null ? "" : $"   job {u.JobId}: " +
                                 (u.Scheduler.Count == 0 ? "no longer listed by squeue" : string.Join(", ", u.Scheduler.Select(s => $"{s.Value} {s.Key}")))));
+                if (chosen is not null) w.WriteLine($"  window at {chosen}");
                 if (spent.Count > 0)
                     w.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                         $"  time spent (every process): {string.Join(", ", spent.Select(t => $"{t.Stage} {t.Seconds:F0} s"))}; total {spent.Sum(t => t.Seconds):F0} s"));

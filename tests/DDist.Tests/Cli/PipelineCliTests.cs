@@ -370,6 +370,10 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains("  random pick", grid.Out);
         Assert.True(File.Exists(Path.Combine(outDir, "window", "window.png")));
         Assert.Contains($"plot: {Path.Combine(outDir, "window", "window.png")}", grid.Out);
+
+        var status = Run("status", outDir);   // one window task per kind and β, and where the window was cut
+        Assert.Matches(@"window\s+4/4 done", status.Out);
+        Assert.Contains(FormattableString.Invariant($"window at β {best.Beta} by {best.ScoreKind} scores"), status.Out);
     }
 
     /// <summary>Under a scheduler each window task is one score kind at one β (task t: kind t div |grid|, β t mod |grid|);
