@@ -360,6 +360,7 @@ public sealed class PipelineCliTests : IDisposable
         var md = File.ReadAllText(Path.Combine(outDir, "report.md"));
         Assert.Contains("| Scores | β |", md);
         Assert.Contains($"Best β = {best.Beta:0.###} by {best.ScoreKind} scores", md);
+        Assert.Matches(@"score kinds searched with β: forgetting and learning-speed: Spearman ρ -?\d\.\d\d within classes \(mean over 2\)", md);
         Assert.Contains($"by {best.ScoreKind} scores", state.Rows["window"].Note);
 
         // `ddist window` on the finished folder prints the grid by kind, the chosen point marked, and names its plot.

@@ -83,11 +83,10 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
                      first.Select(j => (string)j!["unit"]!));
         var expertsJob = (string)first[0]!["jobId"]!;
 
-        // A second submission while the first is queued is refused, naming the jobs.
-        var again = Ddist("run", recipe, "--out", slurm, "--executor", "slurm");
-        Assert.Equal(75, again.Code);     // EX_TEMPFAIL: the folder is busy, try again later
-        Assert.Contains("still queued or running", again.Output);
-        Assert.Contains(expertsJob, again.Output);
+        // A second submission while the first is queued is refused, naming the jobs. Checked beside the fault injection
+        // below, not before it: the experts train meanwhile, and on a loaded machine this command's seconds were enough
+        // for expert 0 to finish before its fault.
+        var again = Task.Run(() => Ddist("run", recipe, "--out", slurm, "--executor", "slurm"));
 
         // Faults mid-run, each once the expert has checkpointed its first epoch: scancel task 0, kill -9 task 1.
         var partial = Path.Combine(slurm, "experts", ".partial");
@@ -116,6 +115,10 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
 
         var cancel = scancel!.Result;
         Assert.True(cancel.Code == 0, cancel.Output);
+        var refused = again.Result;
+        Assert.Equal(75, refused.Code);     // EX_TEMPFAIL: the folder is busy, try again later
+        Assert.Contains("still queued or running", refused.Output);
+        Assert.Contains(expertsJob, refused.Output);
 
         // The run stops: expert 2 finishes, the rest waits on inputs that failed.
         var stopped = WaitFor(slurm, s => (bool)s["stopped"]!, "the run stopping after the faults");

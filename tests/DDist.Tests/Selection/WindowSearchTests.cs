@@ -99,6 +99,13 @@ public class WindowSearchTests : IDisposable
         Assert.Equal("cscore", all.Best(1.0)!.ScoreKind);
         Assert.Equal("learning-speed", all.Best(0.0)!.ScoreKind);
 
+        // How alike the two orders are: each against itself 1, against its reverse −1, and the shifted order in between.
+        var cscore = DifficultyRanking.Build(Scores, Labels, 2);
+        Assert.Equal(1.0, cscore.MeanSpearman(cscore), 12);
+        Assert.Equal(-1.0, cscore.MeanSpearman(DifficultyRanking.Build(Scores with { Direction = HardEnd.High }, Labels, 2)), 12);
+        // Per class of 20, the shift moves 15 examples 5 places down and 5 examples 15 places up: Σd² = 1500, ρ = 1 − 9000/7980.
+        Assert.Equal(1 - 9000.0 / 7980, cscore.MeanSpearman(DifficultyRanking.Build(shifted, Labels, 2)), 12);
+
         // Ties: the lower β first, then the kind listed first.
         WindowPoint P(double beta, double mean, string kind) => new(beta, mean, 0, [mean], [0, 0], 1, "f", kind);
         var tied = WindowSearchResult.Combine([

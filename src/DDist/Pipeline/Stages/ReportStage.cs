@@ -33,6 +33,7 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
             [
                 Invariant($"dataset {data.Raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), {context.WindowAt} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {context.Scores.Source}"),
+                .. context.ScoreKindAgreement() is { } agreement ? [Invariant($"score kinds searched with β: {agreement}")] : Array.Empty<string>(),
                 Invariant($"every choice ({(r.ScoreKinds.Count > 1 ? "score kind, " : "")}β, successive halving, best iteration) made on the {chosenOn}; {context.WindowAt} {context.BetaNote}"),
                 Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β{(r.ScoreKinds.Count > 1 ? $" and score kind ({string.Join(", ", r.ScoreKinds.Select(k => k.FileName()))})" : "")}, augmentation {r.Window.Augmentation}"),
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),

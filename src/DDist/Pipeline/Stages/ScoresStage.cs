@@ -39,6 +39,7 @@ public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageConte
             scores.Save(context.Folder.ScoresFor(r, kind));
             context.Keep(kind, scores);
         }
+        if (context.ScoreKindAgreement() is { } agreement) context.Log($"score kinds' rankings: {agreement}");
     });
 
     public void RunTask(StageContext context, int task) => Run(context);

@@ -138,6 +138,19 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         : State.ChosenScoreKind is string chosen ? ScoreKindExtensions.ParseScoreKind(chosen, $"{Folder.Combine(PipelineState.FileName)}: field 'ChosenScoreKind'")
         : throw new InvalidOperationException($"{Folder.Combine(PipelineState.FileName)}: field 'ChosenScoreKind' is missing; stage '{RecipeStages.ChooseBeta}' has not run");
 
+    /// <summary>How alike the listed score kinds order each class, pair by pair ("learning-speed and forgetting:
+    /// Spearman ρ 0.52 within classes"), for the log and the report; null with one kind.</summary>
+    public string? ScoreKindAgreement()
+    {
+        var kinds = Recipe.ScoreKinds;
+        if (kinds.Count < 2) return null;
+        var rankings = kinds.Select(k => DifficultyRanking.Build(ScoresOf(k), Data.Labels, Data.Train.NumClasses)).ToList();
+        var pairs = from i in Enumerable.Range(0, kinds.Count) from j in Enumerable.Range(i + 1, kinds.Count - i - 1)
+                    select string.Create(CultureInfo.InvariantCulture,
+                        $"{kinds[i].FileName()} and {kinds[j].FileName()}: Spearman ρ {rankings[i].MeanSpearman(rankings[j]):F2} within classes (mean over {Data.Train.NumClasses})");
+        return string.Join("; ", pairs);
+    }
+
     /// <summary>The difficulty scores the small sets are cut by (<see cref="ScoreKind"/>).</summary>
     public DifficultyScores Scores => ScoresOf(ScoreKind);
 
