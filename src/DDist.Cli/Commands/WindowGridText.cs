@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using DDist.Pipeline;
 using DDist.Pipeline.Stages;
 using DDist.Selection;
@@ -14,10 +13,7 @@ internal static class WindowGridText
     public static void Print(TextWriter w, string outDir)
     {
         var folder = new RunFolder(outDir);
-        var summary = WindowSearch.SummaryFile(folder.Window);
-        if (!File.Exists(summary)) return;
-        var grid = JsonSerializer.Deserialize<WindowSearchResult>(File.ReadAllText(summary))
-                   ?? throw new InvalidDataException($"{summary}: empty result file");
+        if (WindowSearch.LoadSummary(folder.Window) is not { } grid) return;
         var state = PipelineState.Load(outDir);
         var kinds = grid.Points.Select(p => p.ScoreKind).Distinct().ToList();
         bool byKind = kinds.OfType<string>().Count() > 1;   // older points name no kind

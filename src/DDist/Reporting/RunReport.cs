@@ -46,7 +46,7 @@ public static class RunReport
             EvaluatedOn = header.EvaluatedOn,
             Rows = state.MethodRows(RowOrder.Concat(state.Rows.Keys.Except(RowOrder))),
             StageTimes = state.StageTimes().Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
-            Window = LoadJson<WindowSearchResult>(WindowSearch.SummaryFile(Path.Combine(runDir, "window"))),
+            Window = WindowSearch.LoadSummary(Path.Combine(runDir, "window")),
             Halving = state.Halving,
             RandomOnChoice = state.RandomOnChoice,
             UsedBeta = state.ChosenBeta,

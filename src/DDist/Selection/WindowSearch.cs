@@ -71,6 +71,19 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
 
     public static string SummaryFile(string dir) => Path.Combine(dir, "window.json");
 
+    /// <summary>The grid's summary as a search last wrote it (window.json in <paramref name="dir"/>); null when there is none.</summary>
+    public static WindowSearchResult? LoadSummary(string dir)
+    {
+        var path = SummaryFile(dir);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<WindowSearchResult>(File.ReadAllText(path), Json)
+                   ?? throw new InvalidDataException($"{path}: empty file, expected a window search summary");
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not a valid window search summary: {e.Message}", e); }
+    }
+
     public WindowSearchResult Run(WindowSearchOptions options, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         Validate(options);
