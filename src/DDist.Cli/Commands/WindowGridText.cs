@@ -15,15 +15,14 @@ internal static class WindowGridText
         var folder = new RunFolder(outDir);
         if (WindowSearch.LoadSummary(folder.Window) is not { } grid) return;
         var state = PipelineState.Load(outDir);
-        var kinds = grid.Points.Select(p => p.ScoreKind).Distinct().ToList();
-        bool byKind = kinds.OfType<string>().Count() > 1;   // older points name no kind
+        bool byKind = WindowPointKinds.Several(grid.Points);
         var inv = CultureInfo.InvariantCulture;
         w.WriteLine();
         w.WriteLine($"window search on the {grid.EvaluatedOn}: each all-real window's accuracy, mean ± std over its networks");
         int width = byKind ? 22 : 6;
         string Label(string? kind, string beta) => (byKind ? $"{kind,-16}{beta}" : beta).PadRight(width);
         w.WriteLine($"  {Label("scores", "β")}accuracy (%)");
-        foreach (var p in grid.Points.OrderBy(p => kinds.IndexOf(p.ScoreKind)).ThenBy(p => p.Beta))
+        foreach (var p in WindowPointKinds.InOrder(grid.Points))
         {
             bool chosen = p.Beta == state.ChosenBeta && (!byKind || p.ScoreKind == state.ChosenScoreKind);
             w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}{3}", Label(p.ScoreKind, p.Beta.ToString("0.###", inv)), 100 * p.Mean, 100 * p.Std,

@@ -96,6 +96,10 @@ public sealed record Recipe
     /// <summary>The score kinds the window is cut by: one, or several that the window search chooses among with β.</summary>
     [JsonIgnore] public IReadOnlyList<ScoreKind> ScoreKinds => Scores.Kinds;
 
+    /// <summary>Whether the recipe lists several score kinds: each gets its own score file and window grid, and the kind
+    /// is chosen with β. [JsonIgnore]: derived, and the spelled-out recipe a folder compares must not change.</summary>
+    [JsonIgnore] public bool SearchesScoreKinds => Scores.Kind.Length > 1;
+
     /// <summary>The first listed kind, derived and never read back: the spelled-out recipe that a run folder compares has
     /// carried it since the recipe named one kind, so it stays, or every existing folder would belong to another recipe.</summary>
     [JsonInclude, JsonPropertyName("scoreKind")] private ScoreKind FirstScoreKind => ScoreKinds[0];

@@ -56,10 +56,8 @@ public static class MarkdownReport
     {
         var w = input.Window!;
         // Several score kinds searched with β: a column says which ranking cut each window.
-        // (A grid resumed across versions mixes points that name their kind with older ones that do not: one kind.)
-        var kinds = w.Points.Select(p => p.ScoreKind).Distinct().ToList();
-        bool byKind = kinds.OfType<string>().Count() > 1;
-        var pts = w.Points.OrderBy(p => kinds.IndexOf(p.ScoreKind)).ThenBy(p => p.Beta).ToList();
+        bool byKind = WindowPointKinds.Several(w.Points);
+        var pts = WindowPointKinds.InOrder(w.Points);
         WindowPlot.Save(Path.Combine(dir, "window.png"), pts, w.EvaluatedOn, input.UsedBeta, input.RandomOnChoice, input.UsedScoreKind);
         blocks.Add(new ReportHeading(2, "Sliding window"));
         string by = byKind ? $" by {w.BestScoreKind} scores" : "";

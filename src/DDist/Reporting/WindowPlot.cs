@@ -25,7 +25,7 @@ public static class WindowPlot
         if (points.Count == 0) throw new ArgumentException("no window points to plot", nameof(points));
         var plot = PlotRendering.NewPlot("Window selection: accuracy vs β", "β (window offset in the hardest-first order: β = 0 is the hardest)",
                                          $"accuracy on {evaluatedOn} (%)");
-        bool byKind = points.Select(p => p.ScoreKind).OfType<string>().Distinct().Count() > 1;   // older points name no kind
+        bool byKind = WindowPointKinds.Several(points);
         var kinds = points.GroupBy(p => byKind ? p.ScoreKind : null).ToList();
         for (int k = 0; k < kinds.Count; k++)
         {

@@ -117,6 +117,10 @@ public class MarkdownReportTests : IDisposable
         Assert.Contains("| β | Accuracy (%) | Networks |", md);
         Assert.Contains("Best β = 0.5 (validation split)", md);
         Assert.Single(WindowPlot.Build(mixed.Points, "validation split", 0.5).GetPlottables().OfType<ScottPlot.Plottables.Scatter>());
+        // One kind is listed by β alone, whichever points name it.
+        var resumed = new WindowSearchResult([P(0.5, 0.76, null), P(0, 0.70, "learning-speed")], 0.5, true, 10, "validation split");
+        md = File.ReadAllText(MarkdownReport.Write(input with { Window = resumed, UsedScoreKind = null }, _dir));
+        Assert.True(md.IndexOf("| 0 | 70.00", StringComparison.Ordinal) < md.IndexOf("| 0.5 | 76.00", StringComparison.Ordinal), "rows out of β order");
     }
 }
 

@@ -34,7 +34,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         state.RandomOnChoice ??= context.Worked(RandomReferenceLabel, () => RandomReference(context));
         var best = window.Best(recipe.Distill.Beta) ?? window.Best();
         // The kind before the β, which marks the stage done.
-        if (recipe.ScoreKinds.Count > 1)
+        if (recipe.SearchesScoreKinds)
             state.ChosenScoreKind = best?.ScoreKind
                 ?? throw new InvalidOperationException($"{context.Folder.Window}: the window search finished without a best score kind");
         state.ChosenBeta = recipe.Distill.Beta ?? best?.Beta
@@ -69,7 +69,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         if (window.Points.Count == 0) return;
         context.Log(string.Create(CultureInfo.InvariantCulture,
             $"a random pick of the same size: {100 * random.Mean:F2} ± {100 * random.Std:F2} % on the {context.Split.ChosenOn}; ") +
-            WindowAgainstRandom.Verdict(window.Best()!, random, nameKind: context.Recipe.ScoreKinds.Count > 1));
+            WindowAgainstRandom.Verdict(window.Best()!, random, nameKind: context.Recipe.SearchesScoreKinds));
     }
 
     public void RunTask(StageContext context, int task) => Run(context);

@@ -15,10 +15,10 @@ public sealed class RunFolder(string path)
     public string Window => Combine("window");
     /// <summary>A score kind's scores: scores.safetensors when the recipe names one kind; scores-KIND.safetensors each
     /// when it lists several for the window search to choose among.</summary>
-    public string ScoresFor(Recipe recipe, ScoreKind kind) => recipe.ScoreKinds.Count > 1 ? Combine($"scores-{kind.FileName()}.safetensors") : Scores;
+    public string ScoresFor(Recipe recipe, ScoreKind kind) => recipe.SearchesScoreKinds ? Combine($"scores-{kind.FileName()}.safetensors") : Scores;
     /// <summary>A score kind's window points: window/ for one kind, window/KIND/ each for several (window/window.json
     /// then sums up every kind's).</summary>
-    public string WindowFor(Recipe recipe, ScoreKind kind) => recipe.ScoreKinds.Count > 1 ? Combine("window", kind.FileName()) : Window;
+    public string WindowFor(Recipe recipe, ScoreKind kind) => recipe.SearchesScoreKinds ? Combine("window", kind.FileName()) : Window;
     public string Halving => Combine("halving");
     public string HalvingSummary => Combine("halving.json");
     public string RandomSet => Combine("random.safetensors");

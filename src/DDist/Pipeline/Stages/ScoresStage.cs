@@ -12,7 +12,7 @@ public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageConte
     public string Name => RecipeStages.Scores;
     public string Description => recipe.Scores.File is null
         ? $"{string.Join(" and ", recipe.ScoreKinds.Select(k => k.FileName()))} scores from the training runs" : "imported difficulty scores";
-    public string Outputs => recipe.ScoreKinds.Count > 1 ? "scores-KIND.safetensors, recorded in pipeline.json" : "scores.safetensors, recorded in pipeline.json";
+    public string Outputs => recipe.SearchesScoreKinds ? "scores-KIND.safetensors, recorded in pipeline.json" : "scores.safetensors, recorded in pipeline.json";
     public IReadOnlyList<string> After => [input];
     public int Tasks => 1;
     public string TaskName(int task) => "scores";

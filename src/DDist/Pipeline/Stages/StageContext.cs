@@ -134,7 +134,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     /// <summary>The score kind the small sets are cut by: the recipe's one, or, where it lists several, the one chosen
     /// with β (by the choose-beta stage).</summary>
-    public ScoreKind ScoreKind => Recipe.ScoreKinds.Count == 1 ? Recipe.ScoreKinds[0]
+    public ScoreKind ScoreKind => !Recipe.SearchesScoreKinds ? Recipe.ScoreKinds[0]
         : State.ChosenScoreKind is string chosen ? ScoreKindExtensions.ParseScoreKind(chosen, $"{Folder.Combine(PipelineState.FileName)}: field 'ChosenScoreKind'")
         : throw new InvalidOperationException($"{Folder.Combine(PipelineState.FileName)}: field 'ChosenScoreKind' is missing; stage '{RecipeStages.ChooseBeta}' has not run");
 
@@ -209,7 +209,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     /// <summary>Where the window was cut, for notes and logs: "β 0.6", and the score kind when the recipe lists several
     /// ("β 0.6 by learning-speed scores").</summary>
     public string WindowAt => string.Create(CultureInfo.InvariantCulture,
-        $"β {Beta}{(Recipe.ScoreKinds.Count > 1 ? $" by {ScoreKind.FileName()} scores" : "")}");
+        $"β {Beta}{(Recipe.SearchesScoreKinds ? $" by {ScoreKind.FileName()} scores" : "")}");
 
     /// <summary>Random real images (MTT's starting point and the Random row), drawn outside the validation split.</summary>
     public SmallSet RandomSet => _randomSet ??= Kept(

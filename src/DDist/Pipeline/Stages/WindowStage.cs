@@ -14,8 +14,8 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
     public const string Label = "window search";
 
     public string Name => RecipeStages.Window;
-    public string Description => recipe.ScoreKinds.Count > 1 ? "sliding-window search, one task per score kind and β" : "sliding-window search, one task per β";
-    public string Outputs => recipe.ScoreKinds.Count > 1
+    public string Description => recipe.SearchesScoreKinds ? "sliding-window search, one task per score kind and β" : "sliding-window search, one task per β";
+    public string Outputs => recipe.SearchesScoreKinds
         ? "window/KIND/beta-B.json, window/window.json, recorded in pipeline.json"
         : "window/beta-B.json, window/window.json, recorded in pipeline.json";
     public IReadOnlyList<string> After => [RecipeStages.Scores];
@@ -24,7 +24,7 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
     public string TaskName(int task)
     {
         var (kind, beta) = TaskAt(task);
-        return recipe.ScoreKinds.Count > 1 ? $"{kind.FileName()} β {beta}" : $"β {beta}";
+        return recipe.SearchesScoreKinds ? $"{kind.FileName()} β {beta}" : $"β {beta}";
     }
 
     /// <summary>Task t is β number t mod |grid| of kind number t div |grid|.</summary>
@@ -77,6 +77,6 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
             .Run(context.Recipe.ToWindowSearchOptions(context.Folder.WindowFor(context.Recipe, kind), context.Data.Normalization.Name) with
                 {
                     ShardIndex = index, ShardCount = count,
-                    ProgressStage = context.Recipe.ScoreKinds.Count > 1 ? $"window ({kind.FileName()})" : "window",
+                    ProgressStage = context.Recipe.SearchesScoreKinds ? $"window ({kind.FileName()})" : "window",
                 }, context.Progress, context.Cancel);
 }
