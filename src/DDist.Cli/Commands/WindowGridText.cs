@@ -6,8 +6,8 @@ using DDist.Selection;
 namespace DDist.Cli.Commands;
 
 /// <summary>The window search's grid as `ddist window` prints it: every point (by score kind where several were
-/// searched), the random pick trained the same way, the chosen point marked, and where the plot is — what the report
-/// shows, before there is one.</summary>
+/// searched), the random pick trained the same way, the chosen point marked, what successive halving chose where the
+/// recipe runs it, and where the plot is — what the report shows, before there is one.</summary>
 internal static class WindowGridText
 {
     public static void Print(TextWriter w, string outDir)
@@ -30,6 +30,7 @@ internal static class WindowGridText
         }
         if (state.RandomOnChoice is { } random)   // trained as every point was: the reference the grid is read against
             w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}", (byKind ? "random pick" : "random").PadRight(width), 100 * random.Mean, 100 * random.Std));
+        if (state.Halving is { } halving) w.WriteLine(halving.Summary());
         if (File.Exists(ChooseBetaStage.PlotFile(folder))) w.WriteLine($"plot: {Path.GetFullPath(ChooseBetaStage.PlotFile(folder))}");
     }
 }

@@ -19,10 +19,6 @@ public static class RecipeValidation
         r.Experts.Check(e.In("experts"), spec);
         r.Scores.Check(e.In("scores"), spec, fileFound: r.Scores.File is null || scoreFileElsewhere || r.ResolveScoreFile() is not null);
         r.Window.Check(e.In("window"));
-        // Successive halving ranks β alone; searching score kinds beside it is not built: refused rather than half done.
-        e.Need(r.Scores.Kind.Length <= 1 || r.Window.HalvingStartEpochs is null, "window.halvingStartEpochs",
-               $"is set while 'scores.kind' lists {r.Scores.Kind.Length} kinds: successive halving searches β for one score kind; " +
-               "give one kind, or drop halvingStartEpochs to search the kinds on the full grid");
         r.Distill.Check(e.In("distill"), r.Experts.Epochs, spec);
         r.Evaluation.Check(e.In("evaluation"), spec);
 

@@ -74,15 +74,19 @@ public static class MarkdownReport
         if (random is not null)
             blocks.Add(new ReportParagraph("The reference row is a random pick of the same size (the Random row's set) trained as each β was, " +
                                            "on the same split with the same seeds: " + WindowAgainstRandom.Verdict(w.Best()!, random, byKind) + "."));
-        if (input.Halving is { } h)
-        {
-            blocks.Add(new ReportParagraph(Inv($"Successive halving chose β = {h.BestBeta:0.###} for {h.TrainingCost:N0} image presentations, against {h.FullGridCost:N0} for the full grid ")
-                + (h.SameAsFullGrid is bool same ? (same ? "(same β as the full grid)." : Inv($"(the full grid chose β = {h.FullGridBestBeta:0.###}).")) : "(full grid not complete).")));
-            blocks.Add(new ReportTable(["Round", "Epochs", "β evaluated", "Kept"],
-                h.Rounds.Select(r => (IReadOnlyList<string>)[r.Round.ToString(CultureInfo.InvariantCulture), r.Budget.Epochs.ToString(CultureInfo.InvariantCulture),
-                    string.Join(", ", r.Points.Select(p => Inv($"{p.Beta:0.###}: {100 * p.Mean:F1}"))),
-                    string.Join(", ", r.Kept.Select(b => b.ToString("0.###", CultureInfo.InvariantCulture)))]).ToList()).Validated());
-        }
+        if (input.Halving is { } h) AddHalving(blocks, h);
+    }
+
+    /// <summary>The successive-halving rounds beside the full grid; where it searched several score kinds, each
+    /// candidate is named by its kind and β.</summary>
+    private static void AddHalving(List<ReportBlock> blocks, SuccessiveHalvingResult h)
+    {
+        static string Candidate(string? kind, double beta) => kind is null ? Inv($"{beta:0.###}") : Inv($"{kind} {beta:0.###}");
+        blocks.Add(new ReportParagraph(h.Summary()));
+        blocks.Add(new ReportTable(["Round", "Epochs", h.BestScoreKind is null ? "β evaluated" : "Score kind and β evaluated", "Kept"],
+            h.Rounds.Select(r => (IReadOnlyList<string>)[r.Round.ToString(CultureInfo.InvariantCulture), r.Budget.Epochs.ToString(CultureInfo.InvariantCulture),
+                string.Join(", ", r.Points.Select(p => Candidate(r.KeptScoreKinds is null ? null : p.ScoreKind, p.Beta) + Inv($": {100 * p.Mean:F1}"))),
+                string.Join(", ", r.Kept.Select((b, i) => Candidate(r.KeptScoreKinds?[i], b)))]).ToList()).Validated());
     }
 
     private static void AddLoss(List<ReportBlock> blocks, ReportInput input, string dir)

@@ -30,61 +30,106 @@ public sealed record SuccessiveHalvingOptions : WindowGrid
     public string? PointDir { get; init; }
 }
 
-public sealed record HalvingRound(int Round, EvalBudget Budget, IReadOnlyList<WindowPoint> Points, IReadOnlyList<double> Kept);
+/// <summary>One round: its budget, the points it evaluated and the candidates it kept, as β (<see cref="Kept"/>) and,
+/// where several score kinds were searched, the kind of each (<see cref="KeptScoreKinds"/>, in the same order).</summary>
+public sealed record HalvingRound(int Round, EvalBudget Budget, IReadOnlyList<WindowPoint> Points, IReadOnlyList<double> Kept,
+                                  IReadOnlyList<string>? KeptScoreKinds = null);
 
 /// <summary>The halving search's winner and what it cost, beside the cost of the full grid and (when a full grid
-/// result is supplied) whether both chose the same β.</summary>
+/// result is supplied) whether both chose the same β (and, where several score kinds were searched, the same kind).</summary>
 public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds, double BestBeta, long TrainingCost,
-                                             long FullGridCost, double? FullGridBestBeta, bool? SameAsFullGrid, string EvaluatedOn = "test");
-
-public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRanking ranking, DifficultyScores scores, SmallSetEvaluation evaluate)
+                                             long FullGridCost, double? FullGridBestBeta, bool? SameAsFullGrid, string EvaluatedOn = "test",
+                                             string? BestScoreKind = null, string? FullGridBestScoreKind = null)
 {
+    /// <summary>What it chose and cost against the full grid, as the report, the log and `ddist window` say it.</summary>
+    public string Summary()
+    {
+        static string Chosen(string? kind, double? beta) =>
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"β = {beta:0.###}") + (kind is null ? "" : $" by {kind} scores");
+        string what = BestScoreKind is null ? "β" : "score kind and β";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                   $"Successive halving chose {Chosen(BestScoreKind, BestBeta)} for {TrainingCost:N0} image presentations, against {FullGridCost:N0} for the full grid ")
+               + (SameAsFullGrid is bool same ? (same ? $"(same {what} as the full grid)." : $"(the full grid chose {Chosen(FullGridBestScoreKind, FullGridBestBeta)}).")
+                                              : "(full grid not complete).");
+    }
+}
+
+/// <summary>A ranking the windows can be cut by: one score kind's scores and the class ranking they give.</summary>
+public sealed record RankedScores(DifficultyRanking Ranking, DifficultyScores Scores)
+{
+    public string Kind => Scores.Kind.FileName();
+}
+
+/// <summary>One window the halving can keep: a β of the grid, cut by one score kind's ranking.</summary>
+public sealed record HalvingCandidate(string Kind, double Beta);
+
+/// <summary>Successive halving over the window grid: over its β, or, given several score kinds' rankings, over every
+/// (kind, β) pair, so the kind is chosen with β as in the full grid search. A kind's points of round R are kept in
+/// round-R/KIND/ (round-R/ when there is one kind).</summary>
+public sealed class SuccessiveHalvingSearch(ImageDataset train, IReadOnlyList<RankedScores> rankings, SmallSetEvaluation evaluate)
+{
+    public SuccessiveHalvingSearch(ImageDataset train, DifficultyRanking ranking, DifficultyScores scores, SmallSetEvaluation evaluate)
+        : this(train, [new RankedScores(ranking, scores)], evaluate) { }
+
     public SuccessiveHalvingResult Run(SuccessiveHalvingOptions options, WindowSearchResult? fullGrid = null,
                                        IProgress<ProgressReport>? progress = null, CancellationToken ct = default) =>
         Search(options, fullGrid, progress, ct, only: null)!;
 
-    /// <summary>One task of round <paramref name="round"/> (1-based): evaluates the <paramref name="index"/>-th surviving β
-    /// (in grid order) into <see cref="SuccessiveHalvingOptions.PointDir"/>. The earlier rounds must be there already.</summary>
+    /// <summary>One task of round <paramref name="round"/> (1-based): evaluates the <paramref name="index"/>-th surviving
+    /// candidate (in <see cref="Candidates"/> order) into <see cref="SuccessiveHalvingOptions.PointDir"/>. The earlier
+    /// rounds must be there already.</summary>
     public void RunTask(SuccessiveHalvingOptions options, int round, int index, CancellationToken ct = default)
     {
         if (options.PointDir is null) throw new ArgumentException("field 'PointDir' is needed to split the search into tasks", nameof(options));
-        var sizes = RoundSizes(options.Betas.Count);
+        var sizes = RoundSizes(rankings.Count * options.Betas.Count);
         if (round < 1 || round > sizes.Count || index < 0 || index >= sizes[round - 1])
-            throw new ArgumentOutOfRangeException(nameof(round), $"round {round} task {index}: the rounds have {string.Join(", ", sizes)} β");
+            throw new ArgumentOutOfRangeException(nameof(round), $"round {round} task {index}: the rounds have {string.Join(", ", sizes)} candidates");
         Search(options, null, null, ct, (round, index));
     }
 
-    /// <summary>How many β each round evaluates: the grid, then the surviving half (rounded up) until one is left.</summary>
-    public static IReadOnlyList<int> RoundSizes(int betas)
+    /// <summary>How many candidates each round evaluates: all of them, then the surviving half (rounded up) until one is left.</summary>
+    public static IReadOnlyList<int> RoundSizes(int candidates)
     {
-        var sizes = new List<int> { betas };
-        for (int n = betas; n > 1 && (n + 1) / 2 > 1;) sizes.Add(n = (n + 1) / 2);
+        var sizes = new List<int> { candidates };
+        for (int n = candidates; n > 1 && (n + 1) / 2 > 1;) sizes.Add(n = (n + 1) / 2);
         return sizes;
     }
 
+    /// <summary>Every (kind, β) pair, kind by kind in the order given, β in grid order.</summary>
+    public static IReadOnlyList<HalvingCandidate> Candidates(IReadOnlyList<string> kinds, IReadOnlyList<double> betas) =>
+        kinds.SelectMany(kind => betas.Select(beta => new HalvingCandidate(kind, beta))).ToList();
+
     public static string PointDirOf(string pointDir, int round) => Path.Combine(pointDir, $"round-{round}");
 
-    /// <summary>The better half (rounded up) of a round; ties go to the smaller β so the outcome is deterministic.</summary>
-    private static List<double> Keep(IReadOnlyList<WindowPoint> points) =>
-        points.OrderByDescending(p => p.Mean).ThenBy(p => p.Beta).Take(points.Count == 1 ? 1 : (points.Count + 1) / 2).Select(p => p.Beta).ToList();
+    /// <summary>Where round <paramref name="round"/> keeps a candidate's point; <paramref name="byKind"/>: several kinds
+    /// are searched, each in a folder of its own.</summary>
+    public static string PointFile(string pointDir, int round, HalvingCandidate candidate, bool byKind) =>
+        WindowSearch.PointFile(byKind ? Path.Combine(PointDirOf(pointDir, round), candidate.Kind) : PointDirOf(pointDir, round), candidate.Beta);
 
-    /// <summary>The β round <paramref name="round"/> evaluates, in grid order, read from the earlier rounds' results in
-    /// <paramref name="pointDir"/>; null while one of those rounds is unfinished.</summary>
-    public static IReadOnlyList<double>? Alive(IReadOnlyList<double> betas, string pointDir, int round)
+    /// <summary>The better half (rounded up) of a round; ties go to the smaller β, then to the kind listed first
+    /// (as the full grid's <see cref="WindowSearchResult.Best"/>), so the outcome is deterministic.</summary>
+    private static List<HalvingCandidate> Keep(IReadOnlyList<HalvingCandidate> alive, IReadOnlyList<WindowPoint> points) =>
+        alive.Zip(points).OrderByDescending(cp => cp.Second.Mean).ThenBy(cp => cp.First.Beta)
+             .Take(points.Count == 1 ? 1 : (points.Count + 1) / 2).Select(cp => cp.First).ToList();
+
+    /// <summary>The candidates round <paramref name="round"/> evaluates, in <paramref name="candidates"/> order, read from
+    /// the earlier rounds' results in <paramref name="pointDir"/>; null while one of those rounds is unfinished.</summary>
+    public static IReadOnlyList<HalvingCandidate>? Alive(IReadOnlyList<HalvingCandidate> candidates, string pointDir, int round)
     {
-        var alive = betas.ToList();
+        bool byKind = candidates.Select(c => c.Kind).Distinct().Count() > 1;
+        var alive = candidates.ToList();
         for (int r = 1; r < round; r++)
         {
             var points = new List<WindowPoint>();
-            foreach (var beta in alive)
+            foreach (var candidate in alive)
             {
-                var path = WindowSearch.PointFile(PointDirOf(pointDir, r), beta);
+                var path = PointFile(pointDir, r, candidate, byKind);
                 if (!File.Exists(path)) return null;
                 points.Add(JsonSerializer.Deserialize<WindowPoint>(File.ReadAllText(path), WindowSearch.Json)
                            ?? throw new InvalidDataException($"{path}: empty result file"));
             }
-            var kept = Keep(points);
-            alive = betas.Where(kept.Contains).ToList();
+            var kept = Keep(alive, points);
+            alive = candidates.Where(kept.Contains).ToList();
         }
         return alive;
     }
@@ -96,30 +141,35 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
         options.Check(e);
         e.Need(options.StartBudget is { Epochs: >= 1, Nets: >= 1 }, "startBudget", $"is {options.StartBudget?.ToString() ?? "missing"}, expected at least 1 epoch and 1 net");
         e.Need(options.FullGridBudget is not null, "fullGridBudget", "is missing");
+        e.Need(rankings.Count > 0 && rankings.Select(r => r.Kind).Distinct().Count() == rankings.Count, "rankings",
+               $"are [{string.Join(", ", rankings.Select(r => r.Kind))}], expected at least one, each kind once");
         e.ThrowIfAny("successive-halving options");
-        var search = new WindowSearch(train, ranking, scores, evaluate);
-        int images = options.Ipc * ranking.NumClasses;
-        var alive = options.Betas.ToList();
+        bool byKind = rankings.Count > 1;
+        var searches = rankings.ToDictionary(r => r.Kind, r => (Search: new WindowSearch(train, r.Ranking, r.Scores, evaluate), r.Scores.Source));
+        var candidates = Candidates(rankings.Select(r => r.Kind).ToList(), options.Betas);
+        int images = options.Ipc * rankings[0].Ranking.NumClasses;
+        var alive = candidates.ToList();
         var budget = options.StartBudget!;    // both budgets checked above (options read from JSON may lack them)
         var rounds = new List<HalvingRound>();
         long cost = 0;
         int totalEvals = TotalEvaluations(alive.Count), done = 0;
         while (true)
         {
-            var asWindow = new WindowSearchOptions(options, budget, outputDir: "") { Betas = alive };
-            var fingerprint = asWindow.Fingerprint(scores.Source, train.Name);
+            var asWindow = new WindowSearchOptions(options, budget, outputDir: "");
             int round = rounds.Count + 1;
-            var dir = options.PointDir is null ? null : PointDirOf(options.PointDir, round);
-            WindowPoint PointOf(double beta)
+            WindowPoint PointOf(HalvingCandidate candidate)
             {
-                if (dir is not null && WindowSearch.TryLoadPoint(dir, beta, fingerprint) is { } kept) return kept;
+                var (search, source) = searches[candidate.Kind];
+                var fingerprint = asWindow.Fingerprint(source, train.Name);
+                var file = options.PointDir is null ? null : PointFile(options.PointDir, round, candidate, byKind);
+                if (file is not null && WindowSearch.TryLoadPoint(Path.GetDirectoryName(file)!, candidate.Beta, fingerprint) is { } kept) return kept;
                 if (only is { } task && task.Round != round)
-                    throw new InvalidOperationException($"{dir}: round {round} of the successive halving has no result for β {beta}; run its tasks first");
-                var point = search.Evaluate(beta, asWindow, fingerprint, ct);
-                if (dir is not null)
+                    throw new InvalidOperationException($"{file}: round {round} of the successive halving has no result for {Name(candidate, byKind)}; run its tasks first");
+                var point = search.Evaluate(candidate.Beta, asWindow, fingerprint, ct);
+                if (file is not null)
                 {
-                    Directory.CreateDirectory(dir);
-                    AtomicFile.WriteAllText(WindowSearch.PointFile(dir, beta), JsonSerializer.Serialize(point, WindowSearch.Json));
+                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+                    AtomicFile.WriteAllText(file, JsonSerializer.Serialize(point, WindowSearch.Json));
                 }
                 return point;
             }
@@ -129,29 +179,34 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, DifficultyRankin
                 return null;
             }
             var points = new List<WindowPoint>();
-            foreach (var beta in alive)
+            foreach (var candidate in alive)
             {
                 ct.ThrowIfCancellationRequested();
-                points.Add(PointOf(beta));
+                points.Add(PointOf(candidate));
                 cost += budget.Cost(images);
-                progress?.Report(new ProgressReport($"halving round {rounds.Count + 1}", ++done, totalEvals,
-                    new Dictionary<string, double> { ["beta"] = beta, ["epochs"] = budget.Epochs }));
+                progress?.Report(new ProgressReport($"halving round {round}", ++done, totalEvals,
+                    new Dictionary<string, double> { ["beta"] = candidate.Beta, ["epochs"] = budget.Epochs }));
             }
-            var kept = Keep(points);
-            rounds.Add(new HalvingRound(rounds.Count + 1, budget, points, kept));
+            var kept = Keep(alive, points);
+            rounds.Add(new HalvingRound(round, budget, points, kept.Select(c => c.Beta).ToList(), byKind ? kept.Select(c => c.Kind).ToList() : null));
             if (alive.Count == 1) break;
-            alive = options.Betas.Where(kept.Contains).ToList();
+            alive = candidates.Where(kept.Contains).ToList();
             if (alive.Count == 1) break;
             budget = budget with { Epochs = budget.Epochs * 2 };
         }
-        double best = rounds[^1].Kept[0];
-        long full = options.Betas.Count * options.FullGridBudget!.Cost(images);
-        double? fullBest = fullGrid is { Complete: true } ? fullGrid.BestBeta : null;
-        var result = new SuccessiveHalvingResult(rounds, best, cost, full, fullBest, fullBest is null ? null : fullBest == best, options.EvaluatedOn);
+        var best = new HalvingCandidate(rounds[^1].KeptScoreKinds?[0] ?? candidates[0].Kind, rounds[^1].Kept[0]);
+        long full = candidates.Count * options.FullGridBudget!.Cost(images);
+        var fullBest = fullGrid is { Complete: true } ? fullGrid.Best() : null;
+        bool? same = fullBest is null ? null : fullBest.Beta == best.Beta && (!byKind || fullBest.ScoreKind == best.Kind);
+        var result = new SuccessiveHalvingResult(rounds, best.Beta, cost, full, fullBest?.Beta, same, options.EvaluatedOn,
+                                                 byKind ? best.Kind : null, byKind ? fullBest?.ScoreKind : null);
         if (options.OutputPath is not null)
             AtomicFile.WriteAllText(options.OutputPath, JsonSerializer.Serialize(result, WindowSearch.Json));
         return result;
     }
+
+    private static string Name(HalvingCandidate candidate, bool byKind) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"β {candidate.Beta}{(byKind ? $" by {candidate.Kind} scores" : "")}");
 
     private static int TotalEvaluations(int n)
     {

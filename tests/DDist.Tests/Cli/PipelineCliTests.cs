@@ -305,8 +305,9 @@ public sealed class PipelineCliTests : IDisposable
     }
 
     /// <summary>A two-class image folder of 36 tiny PNGs each in <paramref name="images"/>, and a recipe on it that trains
-    /// for seconds, with the given scores.kind (JSON) and compared rows (JSON; null: the default four).</summary>
-    private string TinyFolderRecipe(TempDir images, string name, string scoreKind, string? compare = null)
+    /// for seconds, with the given scores.kind (JSON) and compared rows (JSON; null: the default four), and successive
+    /// halving from 1 epoch when <paramref name="halving"/>.</summary>
+    private string TinyFolderRecipe(TempDir images, string name, string scoreKind, string? compare = null, bool halving = false)
     {
         for (int c = 0; c < 2; c++)
             for (int k = 0; k < 36; k++)
@@ -316,7 +317,7 @@ public sealed class PipelineCliTests : IDisposable
         { "name": "{{name}}", "description": "", "source": "test", "dataset": "folder:{{images.Path}}", "ipc": 2, "seed": 0,
           "experts": { "model": "ConvNet(width=4,depth=1)", "count": 1, "epochs": 2, "lr": 0.03, "batchSize": 16 },
           "scores": { "kind": {{scoreKind}}, "runs": 2, "epochs": 2, "batchSize": 16 },
-          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1 },
+          "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1{{(halving ? ", \"halvingStartEpochs\": 1" : "")}} },
           "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
                        "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
           "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 }{{(compare is null ? "" : $", \"compare\": {compare}")}}
@@ -402,6 +403,40 @@ public sealed class PipelineCliTests : IDisposable
         var window = System.Text.Json.JsonSerializer.Deserialize<DDist.Selection.WindowSearchResult>(File.ReadAllText(Path.Combine(run, "window", "window.json")))!;
         Assert.NotNull(result.ScoreKind);
         Assert.Equal((window.BestBeta, window.BestScoreKind), (result.Beta, result.ScoreKind));
+    }
+
+    /// <summary>Successive halving beside a list of score kinds halves the (kind, β) pairs: a scheduler task is one pair
+    /// (halving/round-R/KIND/beta-B.json), and the summary, pipeline.json and the report name the kind it chose.</summary>
+    [Fact]
+    public void SuccessiveHalvingOverScoreKindsHalvesKindAndBetaPairs()
+    {
+        using var images = new TempDir();
+        var path = TinyFolderRecipe(images, "halving", "[\"forgetting\", \"learning-speed\"]", compare: "[\"random\", \"window\"]", halving: true);
+        var recipe = DDist.Recipes.Recipe.Load(path);
+        var run = Path.Combine(_dir, "halving");
+        var halvings = DDist.Pipeline.Stages.RecipeStages.For(recipe).Where(s => s.Name.StartsWith("halving-")).ToList();
+        Assert.Equal([4, 2], halvings.Select(s => s.Tasks));   // 2 kinds × 2 β, then the better half
+        Assert.Equal("surviving candidate 1 of round 2", halvings[1].TaskName(1));
+
+        new DDist.Pipeline.RecipeRunner(recipe, run).RunTask(DDist.Pipeline.Stages.RecipeStages.Halving(1), 2);   // its inputs first
+        string RoundOne(string kind, string beta) => Path.Combine(run, "halving", "round-1", kind, $"beta-{beta}.json");
+        Assert.Equal([false, false, true, false],
+            new[] { RoundOne("forgetting", "0"), RoundOne("forgetting", "0.5"), RoundOne("learning-speed", "0"), RoundOne("learning-speed", "0.5") }.Select(File.Exists));
+
+        var r = Run("run", path, "--out", run);
+        Assert.True(r.Code == 0, r.Err);
+        var halving = DDist.Pipeline.PipelineState.Load(run).Halving!;
+        Assert.Equal([4, 2], halving.Rounds.Select(x => x.Points.Count));
+        Assert.Equal(["forgetting", "forgetting", "learning-speed", "learning-speed"], halving.Rounds[0].Points.Select(p => p.ScoreKind));
+        Assert.Equal((halving.Rounds[^1].Kept[0], halving.Rounds[^1].KeptScoreKinds![0]), (halving.BestBeta, halving.BestScoreKind));
+        var window = DDist.Selection.WindowSearch.LoadSummary(Path.Combine(run, "window"))!;
+        Assert.Equal((window.BestBeta, window.BestScoreKind), (halving.FullGridBestBeta, halving.FullGridBestScoreKind));
+        Assert.Equal((halving.BestBeta, halving.BestScoreKind) == (window.BestBeta, window.BestScoreKind), halving.SameAsFullGrid);
+        var md = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains(FormattableString.Invariant($"Successive halving chose β = {halving.BestBeta:0.###} by {halving.BestScoreKind} scores for "), md);
+        Assert.Contains("| Round | Epochs | Score kind and β evaluated | Kept |", md);
+        Assert.Contains(halving.Summary(), r.Out + r.Err);   // logged when β is chosen
+        Assert.Contains(halving.Summary(), Run("window", path, "--out", run).Out);   // and printed under the grid
     }
 
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could

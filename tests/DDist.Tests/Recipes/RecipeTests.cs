@@ -171,7 +171,6 @@ public class RecipeTests : IDisposable
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"speed\"]", "scores.kind[1]", "'speed'")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"forgetting\"]", "scores.kind", "'forgetting' 2 times")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": []", "scores.kind", "empty list")]
-    [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"learning-speed\"]", "window.halvingStartEpochs", "searches β for one score kind")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report

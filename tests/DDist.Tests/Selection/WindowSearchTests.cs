@@ -18,6 +18,13 @@ public class WindowSearchTests : IDisposable
         Dataset = "toy", Source = "test",
     };
 
+    /// <summary>A second ranking that starts each class at index 10 or 11 (then wraps round), nearer the evaluator's peak.</summary>
+    private static readonly DifficultyScores Shifted = new()
+    {
+        Scores = Enumerable.Range(0, 40).Select(i => (double)((i + 30) % 40)).ToArray(), Kind = ScoreKind.LearningSpeed,
+        Direction = HardEnd.Low, Dataset = "toy", Source = "shifted",
+    };
+
     /// <summary>A stand-in for training: accuracy peaks when the window's mean index is 16, plus a budget-dependent bias.</summary>
     private sealed class FakeEvaluator
     {
@@ -75,12 +82,7 @@ public class WindowSearchTests : IDisposable
     public void TwoScoreKindsCombineIntoOneChoiceOfKindAndBeta()
     {
         using var train = ToyData.Make(Labels, 2);
-        // A second ranking that starts each class at index 10 or 11 (then wraps round), nearer the evaluator's peak.
-        var shifted = new DifficultyScores
-        {
-            Scores = Enumerable.Range(0, 40).Select(i => (double)((i + 30) % 40)).ToArray(), Kind = ScoreKind.LearningSpeed,
-            Direction = HardEnd.Low, Dataset = "toy", Source = "shifted",
-        };
+        var shifted = Shifted;
         var fake = new FakeEvaluator();
         var results = new[] { Scores, shifted }.Select(scores =>
         {
@@ -154,17 +156,69 @@ public class WindowSearchTests : IDisposable
         var fake = new FakeEvaluator();
         var search = new SuccessiveHalvingSearch(train, ranking, Scores, fake.Evaluate);
         // Round 2 cannot start before round 1 is finished.
-        Assert.Null(SuccessiveHalvingSearch.Alive(options.Betas, options.PointDir!, 2));
+        var candidates = SuccessiveHalvingSearch.Candidates(["cscore"], options.Betas);
+        Assert.Null(SuccessiveHalvingSearch.Alive(candidates, options.PointDir!, 2));
         Assert.Throws<InvalidOperationException>(() => search.RunTask(options, 2, 0));
         for (int round = 1; round <= 3; round++)
             for (int task = SuccessiveHalvingSearch.RoundSizes(5)[round - 1] - 1; task >= 0; task--)   // any order within a round
                 search.RunTask(options, round, task);
         Assert.Equal(5 + 3 + 2, fake.Calls.Count);
-        Assert.Equal(together.Rounds[1].Points.Select(p => p.Beta), SuccessiveHalvingSearch.Alive(options.Betas, options.PointDir!, 2));
+        Assert.Equal(together.Rounds[1].Points.Select(p => p.Beta), SuccessiveHalvingSearch.Alive(candidates, options.PointDir!, 2)!.Select(c => c.Beta));
         var assembled = search.Run(options);
         Assert.Equal(10, fake.Calls.Count);   // read back, not evaluated again
         Assert.Equal(together.BestBeta, assembled.BestBeta);
         Assert.Equal(together.Rounds.Select(r => r.Kept), assembled.Rounds.Select(r => r.Kept));
         Assert.Throws<ArgumentOutOfRangeException>(() => search.RunTask(options, 3, 2));
+    }
+
+    /// <summary>Given two score kinds, successive halving halves the (kind, β) pairs and lands where the full grid over
+    /// both kinds does; run round by round as tasks it keeps each kind's points in a folder of its own and gives the same
+    /// search.</summary>
+    [Fact]
+    public void SuccessiveHalvingOverTwoScoreKindsChoosesTheKindWithBeta()
+    {
+        using var train = ToyData.Make(Labels, 2);
+        var rankings = new[] { Scores, Shifted }.Select(s => new RankedScores(DifficultyRanking.Build(s, Labels, 2), s)).ToList();
+        var full = WindowSearchResult.Combine(rankings.Select(r => new WindowSearch(train, r.Ranking, r.Scores, new FakeEvaluator().Evaluate)
+            .Run(Options() with { OutputDir = Path.Combine(_dir, "window", r.Kind) })).ToList());
+        var options = new SuccessiveHalvingOptions
+        {
+            Betas = [0, 0.25, 0.5, 0.75, 1.0], Ipc = 4, StartBudget = new EvalBudget(1, 1), FullGridBudget = new EvalBudget(3, 2),
+            Normalization = "none", PointDir = Path.Combine(_dir, "halving"),
+        };
+        var together = new SuccessiveHalvingSearch(train, rankings, new FakeEvaluator().Evaluate).Run(options with { PointDir = null }, full);
+
+        // 10 candidates → 5 → 3 → 2 → 1, and the winner is the full grid's: β 0.25 of the shifted (learning-speed) ranking.
+        Assert.Equal([10, 5, 3, 2], together.Rounds.Select(r => r.Points.Count));
+        Assert.Equal((0.25, "learning-speed"), (together.BestBeta, together.BestScoreKind));
+        Assert.Equal((0.25, "learning-speed"), (together.FullGridBestBeta, together.FullGridBestScoreKind));
+        Assert.True(together.SameAsFullGrid);
+        Assert.Equal(10L * (3 + 1) * 8 * 2, together.FullGridCost);
+        Assert.All(together.Rounds, r => Assert.Equal(r.Kept.Count, r.KeptScoreKinds!.Count));
+        // Round 1 keeps the five windows whose mean index is nearest 16, best first, of both kinds: the shifted ranking's
+        // β 0.25, 0.5, 0, 0.75 (15.5, 17.5, 13.5, 19.5) and the C-score order's β 1 (11.5).
+        Assert.Equal(["learning-speed", "learning-speed", "learning-speed", "learning-speed", "cscore"], together.Rounds[0].KeptScoreKinds!);
+        Assert.Equal([0.25, 0.5, 0, 0.75, 1.0], together.Rounds[0].Kept);
+        // One kind alone is what it always was: its β, no kinds named.
+        var alone = new SuccessiveHalvingSearch(train, rankings[0].Ranking, rankings[0].Scores, new FakeEvaluator().Evaluate).Run(options with { PointDir = null });
+        Assert.Null(alone.BestScoreKind);
+        Assert.All(alone.Rounds, r => Assert.Null(r.KeptScoreKinds));
+
+        var fake = new FakeEvaluator();
+        var search = new SuccessiveHalvingSearch(train, rankings, fake.Evaluate);
+        var candidates = SuccessiveHalvingSearch.Candidates(["cscore", "learning-speed"], options.Betas);
+        for (int round = 1; round <= 4; round++)
+            for (int task = SuccessiveHalvingSearch.RoundSizes(10)[round - 1] - 1; task >= 0; task--)
+                search.RunTask(options, round, task);
+        Assert.Equal(10 + 5 + 3 + 2, fake.Calls.Count);
+        Assert.True(File.Exists(SuccessiveHalvingSearch.PointFile(options.PointDir!, 1, new HalvingCandidate("cscore", 0), byKind: true)));
+        Assert.True(File.Exists(Path.Combine(_dir, "halving", "round-2", "learning-speed", "beta-0.25.json")));
+        Assert.Equal(together.Rounds[3].Points.Select(p => (p.ScoreKind, p.Beta)),
+                     SuccessiveHalvingSearch.Alive(candidates, options.PointDir!, 4)!.Select(c => ((string?)c.Kind, c.Beta)));
+        var assembled = search.Run(options, full);
+        Assert.Equal(20, fake.Calls.Count);   // read back, not evaluated again
+        Assert.Equal((together.BestBeta, together.BestScoreKind), (assembled.BestBeta, assembled.BestScoreKind));
+        var twice = Assert.Throws<ArgumentException>(() => new SuccessiveHalvingSearch(train, [rankings[0], rankings[0]], fake.Evaluate).Run(options));
+        Assert.Contains("[cscore, cscore], expected at least one, each kind once", twice.Message);
     }
 }

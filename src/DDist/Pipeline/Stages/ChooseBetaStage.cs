@@ -29,7 +29,11 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
         var state = context.State;
         var window = context.Window;
         if (recipe.Window.HalvingStartEpochs is not null && state.Halving is null)
-            state.Halving = HalvingStage.Search(context).Run(HalvingStage.Options(context), window, context.Progress, context.Cancel);
+        {
+            // The halving stages have evaluated every round by now: this reads their points back (no progress to show).
+            state.Halving = HalvingStage.Search(context).Run(HalvingStage.Options(context), window, progress: null, context.Cancel);
+            context.Log(state.Halving.Summary());
+        }
         // Before ChosenBeta, which marks the stage done: an interrupted reference is made again on resume, not lost.
         state.RandomOnChoice ??= context.Worked(RandomReferenceLabel, () => RandomReference(context));
         var best = window.Best(recipe.Distill.Beta) ?? window.Best();

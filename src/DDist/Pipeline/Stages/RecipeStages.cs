@@ -29,7 +29,7 @@ public static class RecipeStages
         stages.Add(new WindowStage(recipe));
         if (recipe.Window.HalvingStartEpochs is not null)
         {
-            var sizes = SuccessiveHalvingSearch.RoundSizes(recipe.Window.Betas.Length);
+            var sizes = SuccessiveHalvingSearch.RoundSizes(HalvingStage.Candidates(recipe).Count);
             for (int round = 1; round <= sizes.Count; round++)
                 stages.Add(new HalvingStage(recipe, round, sizes[round - 1], stages[^1].Name));
         }
