@@ -38,6 +38,7 @@ public static class Program
         var root = new RootCommand("DDist: dataset distillation and selection (SelMatch, MTT, DC family) on libtorch");
         globals.AddTo(root);
         foreach (var create in Commands) root.Subcommands.Add(create(globals));
+        EmptyValues.RefuseIn(root);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -71,6 +71,28 @@ public sealed class CliTests : IDisposable
         Assert.NotEqual(0, Run("eval").Code);   // missing SET argument: a parse error
     }
 
+    /// <summary>An empty value (an unset shell variable) is a usage error naming the option or argument, on every
+    /// command: it used to reach .NET as an empty path ("The value cannot be an empty string") or be looked for as a file
+    /// named "".</summary>
+    [Fact]
+    public void AnEmptyValueIsRefusedNamingTheOption()
+    {
+        foreach (var (args, named) in new (string[], string)[]
+                 {
+                     (["run", "recipes/fashion-mnist-ipc10-demo.json", "--out", ""], "--out: the value is empty"),
+                     (["select", "random", "--dataset", "mnist", "--ipc", "1", "-o", ""], "--out: the value is empty"),
+                     (["eval", ""], "SET: the value is empty"),
+                     (["models", "--dataset", "mnist", "--device", ""], "--device: the value is empty"),
+                     (["data", "fetch", "mnist", "--from", ""], "--from: the value is empty"),
+                 })
+        {
+            var r = Run(args);
+            Assert.Equal(DDist.Cli.ExitCodes.UsageError, r.Code);
+            Assert.Contains(named, r.Err);
+            Assert.DoesNotContain("Parameter 'path'", r.Err);
+        }
+    }
+
     [Fact]
     public void ANegativeSeedWrapsTo64BitsAsARecipesDoes()
     {
