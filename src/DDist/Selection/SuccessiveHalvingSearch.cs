@@ -39,7 +39,8 @@ public sealed record HalvingRound(int Round, EvalBudget Budget, IReadOnlyList<Wi
 /// result is supplied) whether both chose the same β (and, where several score kinds were searched, the same kind).</summary>
 public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds, double BestBeta, long TrainingCost,
                                              long FullGridCost, double? FullGridBestBeta, bool? SameAsFullGrid, string EvaluatedOn = "test",
-                                             string? BestScoreKind = null, string? FullGridBestScoreKind = null)
+                                             string? BestScoreKind = null, string? FullGridBestScoreKind = null,
+                                             double? FullGridBestMean = null, double? FullGridMeanOfChoice = null)
 {
     /// <summary>What it chose and cost against the full grid, as the report, the log and `ddist window` say it.</summary>
     public string Summary()
@@ -49,9 +50,14 @@ public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds,
         string what = BestScoreKind is null ? "β" : "score kind and β";
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
                    $"Successive halving chose {Chosen(BestScoreKind, BestBeta)} for {TrainingCost:N0} image presentations, against {FullGridCost:N0} for the full grid ")
-               + (SameAsFullGrid is bool same ? (same ? $"(same {what} as the full grid)." : $"(the full grid chose {Chosen(FullGridBestScoreKind, FullGridBestBeta)}).")
+               + (SameAsFullGrid is bool same ? (same ? $"(same {what} as the full grid)." : $"(the full grid chose {Chosen(FullGridBestScoreKind, FullGridBestBeta)}{Cost()}).")
                                               : "(full grid not complete).");
     }
+
+    /// <summary>What choosing by halving lost, read on the full grid: its best point's accuracy against that of halving's choice.</summary>
+    private string Cost() => FullGridBestMean is double best && FullGridMeanOfChoice is double choice
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {100 * best:F2} % there, where halving's choice scores {100 * choice:F2} %")
+        : "";
 }
 
 /// <summary>A ranking the windows can be cut by: one score kind's scores and the class ranking they give.</summary>
@@ -198,8 +204,10 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, IReadOnlyList<Ra
         long full = candidates.Count * options.FullGridBudget!.Cost(images);
         var fullBest = fullGrid is { Complete: true } ? fullGrid.Best() : null;
         bool? same = fullBest is null ? null : fullBest.Beta == best.Beta && (!byKind || fullBest.ScoreKind == best.Kind);
+        var choiceOnGrid = fullBest is null ? null
+            : fullGrid!.Points.FirstOrDefault(p => p.Beta == best.Beta && (!byKind || p.ScoreKind == best.Kind));
         var result = new SuccessiveHalvingResult(rounds, best.Beta, cost, full, fullBest?.Beta, same, options.EvaluatedOn,
-                                                 byKind ? best.Kind : null, byKind ? fullBest?.ScoreKind : null);
+                                                 byKind ? best.Kind : null, byKind ? fullBest?.ScoreKind : null, fullBest?.Mean, choiceOnGrid?.Mean);
         if (options.OutputPath is not null)
             AtomicFile.WriteAllText(options.OutputPath, JsonSerializer.Serialize(result, WindowSearch.Json));
         return result;

@@ -193,7 +193,13 @@ public class WindowSearchTests : IDisposable
         Assert.Equal((0.25, "learning-speed"), (together.BestBeta, together.BestScoreKind));
         Assert.Equal((0.25, "learning-speed"), (together.FullGridBestBeta, together.FullGridBestScoreKind));
         Assert.True(together.SameAsFullGrid);
+        Assert.Equal((full.Best()!.Mean, full.Best()!.Mean), (together.FullGridBestMean!.Value, together.FullGridMeanOfChoice!.Value));
         Assert.Equal(10L * (3 + 1) * 8 * 2, together.FullGridCost);
+        // Where halving lands elsewhere, the summary says what that costs, read on the full grid (the best window's 98.75 %, plus 0.05 from the fake's second network).
+        var elsewhere = together with { BestBeta = 0.5, SameAsFullGrid = false, FullGridMeanOfChoice = 0.9625 };
+        Assert.Equal($"Successive halving chose β = 0.5 by learning-speed scores for {together.TrainingCost:N0} image presentations, against " +
+                     $"{together.FullGridCost:N0} for the full grid (the full grid chose β = 0.25 by learning-speed scores, 98.80 % there, " +
+                     "where halving's choice scores 96.25 %).", elsewhere.Summary());
         Assert.All(together.Rounds, r => Assert.Equal(r.Kept.Count, r.KeptScoreKinds!.Count));
         // Round 1 keeps the five windows whose mean index is nearest 16, best first, of both kinds: the shifted ranking's
         // β 0.25, 0.5, 0, 0.75 (15.5, 17.5, 13.5, 19.5) and the C-score order's β 1 (11.5).
