@@ -143,15 +143,7 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, IReadOnlyList<Ra
     private SuccessiveHalvingResult? Search(SuccessiveHalvingOptions options, WindowSearchResult? fullGrid,
                                             IProgress<ProgressReport>? progress, CancellationToken ct, (int Round, int Index)? only)
     {
-        var e = new FieldErrors();
-        options.Check(e);
-        e.Need(options.StartBudget is { Epochs: >= 1, Nets: >= 1 }, "startBudget", $"is {options.StartBudget?.ToString() ?? "missing"}, expected at least 1 epoch and 1 net");
-        e.Need(options.FullGridBudget is not null, "fullGridBudget", "is missing");
-        e.Need(rankings.Count > 0 && rankings.Select(r => r.Kind).Distinct().Count() == rankings.Count, "rankings",
-               $"are [{string.Join(", ", rankings.Select(r => r.Kind))}], expected at least one, each kind once");
-        e.ThrowIfAny("successive-halving options");
-        bool byKind = rankings.Count > 1;
-        var searches = rankings.ToDictionary(r => r.Kind, r => (Search: new WindowSearch(train, r.Ranking, r.Scores, evaluate), r.Scores.Source));
+        Validate(options);
         var candidates = Candidates(rankings.Select(r => r.Kind).ToList(), options.Betas);
         int images = options.Ipc * rankings[0].Ranking.NumClasses;
         var alive = candidates.ToList();
@@ -161,56 +153,78 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, IReadOnlyList<Ra
         int totalEvals = TotalEvaluations(alive.Count), done = 0;
         while (true)
         {
-            var asWindow = new WindowSearchOptions(options, budget, outputDir: "");
             int round = rounds.Count + 1;
-            WindowPoint PointOf(HalvingCandidate candidate)
-            {
-                var (search, source) = searches[candidate.Kind];
-                var fingerprint = asWindow.Fingerprint(source, train.Name);
-                var file = options.PointDir is null ? null : PointFile(options.PointDir, round, candidate, byKind);
-                if (file is not null && WindowSearch.TryLoadPoint(Path.GetDirectoryName(file)!, candidate.Beta, fingerprint) is { } kept) return kept;
-                if (only is { } task && task.Round != round)
-                    throw new InvalidOperationException($"{file}: round {round} of the successive halving has no result for {Name(candidate, byKind)}; run its tasks first");
-                var point = search.Evaluate(candidate.Beta, asWindow, fingerprint, ct);
-                if (file is not null)
-                {
-                    Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-                    AtomicFile.WriteAllText(file, JsonSerializer.Serialize(point, WindowSearch.Json));
-                }
-                return point;
-            }
             if (only is { } mine && mine.Round == round)
             {
-                PointOf(alive[mine.Index]);
+                PointOf(options, round, budget, alive[mine.Index], mayEvaluate: true, ct);
                 return null;
             }
             var points = new List<WindowPoint>();
             foreach (var candidate in alive)
             {
                 ct.ThrowIfCancellationRequested();
-                points.Add(PointOf(candidate));
+                points.Add(PointOf(options, round, budget, candidate, mayEvaluate: only is null, ct));
                 cost += budget.Cost(images);
                 progress?.Report(new ProgressReport($"halving round {round}", ++done, totalEvals,
                     new Dictionary<string, double> { ["beta"] = candidate.Beta, ["epochs"] = budget.Epochs }));
             }
             var kept = Keep(alive, points);
-            rounds.Add(new HalvingRound(round, budget, points, kept.Select(c => c.Beta).ToList(), byKind ? kept.Select(c => c.Kind).ToList() : null));
+            rounds.Add(new HalvingRound(round, budget, points, kept.Select(c => c.Beta).ToList(), ByKind ? kept.Select(c => c.Kind).ToList() : null));
             if (alive.Count == 1) break;
             alive = candidates.Where(kept.Contains).ToList();
             if (alive.Count == 1) break;
             budget = budget with { Epochs = budget.Epochs * 2 };
         }
-        var best = new HalvingCandidate(rounds[^1].KeptScoreKinds?[0] ?? candidates[0].Kind, rounds[^1].Kept[0]);
-        long full = candidates.Count * options.FullGridBudget!.Cost(images);
-        var fullBest = fullGrid is { Complete: true } ? fullGrid.Best() : null;
-        bool? same = fullBest is null ? null : fullBest.Beta == best.Beta && (!byKind || fullBest.ScoreKind == best.Kind);
-        var choiceOnGrid = fullBest is null ? null
-            : fullGrid!.Points.FirstOrDefault(p => p.Beta == best.Beta && (!byKind || p.ScoreKind == best.Kind));
-        var result = new SuccessiveHalvingResult(rounds, best.Beta, cost, full, fullBest?.Beta, same, options.EvaluatedOn,
-                                                 byKind ? best.Kind : null, byKind ? fullBest?.ScoreKind : null, fullBest?.Mean, choiceOnGrid?.Mean);
+        var result = Result(options, rounds, cost, candidates.Count * options.FullGridBudget!.Cost(images), fullGrid);
         if (options.OutputPath is not null)
             AtomicFile.WriteAllText(options.OutputPath, JsonSerializer.Serialize(result, WindowSearch.Json));
         return result;
+    }
+
+    private bool ByKind => rankings.Count > 1;
+
+    private void Validate(SuccessiveHalvingOptions options)
+    {
+        var e = new FieldErrors();
+        options.Check(e);
+        e.Need(options.StartBudget is { Epochs: >= 1, Nets: >= 1 }, "startBudget", $"is {options.StartBudget?.ToString() ?? "missing"}, expected at least 1 epoch and 1 net");
+        e.Need(options.FullGridBudget is not null, "fullGridBudget", "is missing");
+        e.Need(rankings.Count > 0 && rankings.Select(r => r.Kind).Distinct().Count() == rankings.Count, "rankings",
+               $"are [{string.Join(", ", rankings.Select(r => r.Kind))}], expected at least one, each kind once");
+        e.ThrowIfAny("successive-halving options");
+    }
+
+    /// <summary>A candidate's point in round <paramref name="round"/>: read back from PointDir when it is there, else
+    /// evaluated with the round's budget (and kept there) unless <paramref name="mayEvaluate"/> is false (a task of a
+    /// later round, which must find the earlier rounds done).</summary>
+    private WindowPoint PointOf(SuccessiveHalvingOptions options, int round, EvalBudget budget, HalvingCandidate candidate, bool mayEvaluate, CancellationToken ct)
+    {
+        var ranked = rankings.First(r => r.Kind == candidate.Kind);
+        var asWindow = new WindowSearchOptions(options, budget, outputDir: "");
+        var fingerprint = asWindow.Fingerprint(ranked.Scores.Source, train.Name);
+        var file = options.PointDir is null ? null : PointFile(options.PointDir, round, candidate, ByKind);
+        if (file is not null && WindowSearch.TryLoadPoint(Path.GetDirectoryName(file)!, candidate.Beta, fingerprint) is { } kept) return kept;
+        if (!mayEvaluate)
+            throw new InvalidOperationException($"{file}: round {round} of the successive halving has no result for {Name(candidate, ByKind)}; run its tasks first");
+        var point = new WindowSearch(train, ranked.Ranking, ranked.Scores, evaluate).Evaluate(candidate.Beta, asWindow, fingerprint, ct);
+        if (file is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            AtomicFile.WriteAllText(file, JsonSerializer.Serialize(point, WindowSearch.Json));
+        }
+        return point;
+    }
+
+    /// <summary>The last round's survivor, beside the full grid's choice when the grid is complete.</summary>
+    private SuccessiveHalvingResult Result(SuccessiveHalvingOptions options, List<HalvingRound> rounds, long cost, long fullGridCost, WindowSearchResult? fullGrid)
+    {
+        var best = new HalvingCandidate(rounds[^1].KeptScoreKinds?[0] ?? rankings[0].Kind, rounds[^1].Kept[0]);
+        bool IsChoice(WindowPoint p) => p.Beta == best.Beta && (!ByKind || p.ScoreKind == best.Kind);
+        var fullBest = fullGrid is { Complete: true } ? fullGrid.Best() : null;
+        var choiceOnGrid = fullBest is null ? null : fullGrid!.Points.FirstOrDefault(IsChoice);
+        return new SuccessiveHalvingResult(rounds, best.Beta, cost, fullGridCost, fullBest?.Beta, fullBest is null ? null : IsChoice(fullBest),
+                                           options.EvaluatedOn, ByKind ? best.Kind : null, ByKind ? fullBest?.ScoreKind : null,
+                                           fullBest?.Mean, choiceOnGrid?.Mean);
     }
 
     private static string Name(HalvingCandidate candidate, bool byKind) =>
