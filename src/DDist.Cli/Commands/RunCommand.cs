@@ -189,6 +189,10 @@ public static class RunCommand
             recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta, scoreKind = result.ScoreKind,
             betaSource = recipe.Distill.Beta is null ? "window search" : "recipe", chosenOn = result.ChosenOn, report = result.ReportPath,
             rows = result.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, seconds = row.MakeTime.TotalSeconds, note = row.Note }),
+            crossArchitectures = result.CrossArchitectures.Select(c => new
+            {
+                model = c.Model, rows = c.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies }),
+            }),
             stages = result.Stages.Select(s => new { stage = s.Stage, seconds = s.Seconds }),
         };
         ctx.WriteResult(json, w =>
@@ -197,6 +201,22 @@ public static class RunCommand
             PrintTable(w, recipe, result, outDir);
         });
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Each row's accuracy with the evaluation's model and every other architecture, a column each.</summary>
+    private static void PrintCrossArchitectures(TextWriter w, Recipe recipe, PipelineResult result)
+    {
+        var models = result.CrossArchitectures.Select(c => c.Model).Prepend(recipe.Evaluation.Model).ToList();
+        int width = Math.Max(15, models.Max(m => m.Length) + 2);
+        w.WriteLine();
+        w.WriteLine("across architectures (same sets, protocol and seeds), test accuracy (%):");
+        w.WriteLine($"  {"method",-12} " + string.Concat(models.Select(m => m.PadRight(width))));
+        foreach (var row in result.Rows)
+        {
+            var cells = result.CrossArchitectures.Select(c => c.Rows.FirstOrDefault(r => r.Method == row.Method)).Prepend(row)
+                .Select(r => (r is null ? "–" : string.Format(CultureInfo.InvariantCulture, "{0:F2} ± {1:F2}", 100 * r.Accuracy.Mean, 100 * r.Accuracy.Std)).PadRight(width));
+            w.WriteLine($"  {row.Method,-12} " + string.Concat(cells));
+        }
     }
 
     private static void PrintTable(TextWriter w, Recipe recipe, PipelineResult result, string outDir)
@@ -210,6 +230,7 @@ public static class RunCommand
             foreach (var row in result.Rows)
                 w.WriteLine(string.Format(inv, "  {0,-12} {1,6:F2} ± {2,-6:F2}  {3,8:F0}s  {4}", row.Method, 100 * row.Accuracy.Mean, 100 * row.Accuracy.Std, row.MakeTime.TotalSeconds, row.Note));
         }
+        if (result.CrossArchitectures.Count > 0) PrintCrossArchitectures(w, recipe, result);
         w.WriteLine();
         w.WriteLine("stage times: " + string.Join(", ", result.Stages.Select(s => string.Format(inv, "{0} {1:F0}s", s.Stage, s.Seconds))));
         if (result.Beta is double b)

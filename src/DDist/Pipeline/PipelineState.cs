@@ -14,8 +14,10 @@ namespace DDist.Pipeline;
 public sealed class PipelineState
 {
     public const string FileName = "pipeline.json";
-    /// <summary>Recipe fields that only describe the experiment: a folder's run continues under a recipe that changes them.</summary>
-    public static readonly string[] FreeFields = ["description", "source"];
+    /// <summary>Recipe fields a folder's run continues under when they change: those that only describe the experiment,
+    /// and the architectures the finished sets are also evaluated with, which change nothing made before that last
+    /// evaluation (a folder takes a list added later; the report follows the list as it is now).</summary>
+    public static readonly string[] FreeFields = ["description", "source", "evaluation.crossArchitectures"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The recipe the run was started with, as a JSON object with every field spelled out. A folder accepts
@@ -42,6 +44,9 @@ public sealed class PipelineState
     /// written before it was made.</summary>
     public EvalResult? RandomOnChoice { get; set; }
     public Dictionary<string, EvaluatedRow> Rows { get; set; } = new();
+    /// <summary>The compared rows evaluated with each other architecture the recipe lists (evaluation.crossArchitectures),
+    /// by model, then by row as in <see cref="Rows"/>.</summary>
+    public Dictionary<string, Dictionary<string, EvaluatedRow>> CrossArchitectureRows { get; set; } = new();
 
     public sealed record StageTime(string Stage, double Seconds);
     public sealed record WorkTime(string Stage, double Seconds, string Id);
@@ -108,6 +113,8 @@ public sealed class PipelineState
             var mine = Work.Select(w => w.Id).ToHashSet();
             Work.AddRange(onDisk.Work.Where(w => !mine.Contains(w.Id)));
             foreach (var (key, row) in onDisk.Rows) Rows.TryAdd(key, row);
+            foreach (var (model, rows) in onDisk.CrossArchitectureRows)
+                foreach (var (key, row) in rows) RowsOf(model).TryAdd(key, row);
             ChosenBeta ??= onDisk.ChosenBeta;
             ChosenScoreKind ??= onDisk.ChosenScoreKind;
             Halving ??= onDisk.Halving;
@@ -122,8 +129,15 @@ public sealed class PipelineState
         ExclusiveFileLock.Wait(path, TimeSpan.FromMilliseconds(20), patience: TimeSpan.FromMinutes(2))
         ?? throw new RunFolderBusyException($"{path}: another ddist process has held this lock for 2 minutes; is one stuck?");
 
-    public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) =>
-        order.Where(Rows.ContainsKey).Select(m => Rows[m])
+    /// <summary>The rows evaluated with <paramref name="model"/> (one of the recipe's crossArchitectures), made on first use.</summary>
+    public Dictionary<string, EvaluatedRow> RowsOf(string model) =>
+        CrossArchitectureRows.TryGetValue(model, out var rows) ? rows : CrossArchitectureRows[model] = new();
+
+    public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) => MethodRows(Rows, order);
+
+    /// <summary><paramref name="rows"/> (<see cref="Rows"/>, or one architecture's) as table rows, in <paramref name="order"/>.</summary>
+    public static IReadOnlyList<MethodRow> MethodRows(IReadOnlyDictionary<string, EvaluatedRow> rows, IEnumerable<string> order) =>
+        order.Where(rows.ContainsKey).Select(m => rows[m])
              .Select(r => new MethodRow(r.Method, new EvalResult(r.Mean, r.Std, r.Accuracies), TimeSpan.FromSeconds(r.MakeSeconds), r.Note))
              .ToList();
 }

@@ -11,7 +11,11 @@ namespace DDist.Pipeline;
 /// <paramref name="ChosenOn"/> says what β (and every other choice) was chosen on, for every output to show;
 /// <paramref name="ScoreKind"/> is the score kind chosen with β where the recipe lists several.</summary>
 public sealed record PipelineResult(IReadOnlyList<MethodRow> Rows, double? Beta, string? ReportPath, IReadOnlyList<PipelineState.StageTime> Stages,
-                                    string? ChosenOn = null, string? ScoreKind = null);
+                                    string? ChosenOn = null, string? ScoreKind = null)
+{
+    /// <summary>The rows evaluated with each other architecture the recipe lists, in its order.</summary>
+    public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectures { get; init; } = [];
+}
 
 /// <summary>The last stage a run goes through; the single-stage commands (`ddist experts/scores/window/distill`
 /// with a recipe) are runs that stop early, so every stage shares one folder layout and resumes the same way.</summary>
@@ -67,6 +71,10 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var (beta, kind) = chosen ? (state.ChosenBeta, state.ChosenScoreKind) : (null, null);
         return stages[^1].Name == RecipeStages.Report
             ? new PipelineResult(state.MethodRows(RunReport.RowOrder), beta, ReportStage.ReportPath(context.Folder), state.StageTimes(), state.ChosenOn, kind)
+            {
+                CrossArchitectures = (recipe.Evaluation.CrossArchitectures ?? [])
+                    .Select(m => (m, PipelineState.MethodRows(state.RowsOf(m), RunReport.RowOrder))).ToList(),
+            }
             : new PipelineResult([], beta, null, state.StageTimes(), state.ChosenOn, kind);
     }
 

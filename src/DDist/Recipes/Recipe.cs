@@ -154,6 +154,9 @@ public sealed record Recipe
 
     public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Distill.DsaStrategy);
 
+    /// <summary>The evaluation's protocol with another architecture (one of evaluation.crossArchitectures).</summary>
+    public EvalProtocol ToEvalProtocol(string model) => ToEvalProtocol() with { Model = model };
+
     /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction).</summary>
     public (int Distilled, int Selected) SplitPerClass =>
         (WindowSelection.DistilledPerClass(Ipc, Distill.DistilledFraction), WindowSelection.FrozenPerClass(Ipc, Distill.DistilledFraction));

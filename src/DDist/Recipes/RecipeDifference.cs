@@ -6,8 +6,8 @@ namespace DDist.Recipes;
 public static class RecipeDifference
 {
     /// <summary>The JSON path of the first field where <paramref name="stored"/> and <paramref name="wanted"/> differ, with
-    /// both values ("'distill.iterations' is 200 there, 400 here"); null when they are equal. Top-level fields named in
-    /// <paramref name="ignore"/> are not compared.</summary>
+    /// both values ("'distill.iterations' is 200 there, 400 here"); null when they are equal. Fields whose path is named
+    /// in <paramref name="ignore"/> ("description", "evaluation.crossArchitectures") are not compared.</summary>
     public static string? First(JsonNode? stored, JsonNode? wanted, params string[] ignore) => First(stored, wanted, "", ignore);
 
     private static string? First(JsonNode? stored, JsonNode? wanted, string at, string[] ignore)
@@ -15,8 +15,10 @@ public static class RecipeDifference
         if (stored is JsonObject a && wanted is JsonObject b)
         {
             foreach (var key in a.Select(p => p.Key).Union(b.Select(p => p.Key)))
-                if (!(at.Length == 0 && ignore.Contains(key)) && !JsonNode.DeepEquals(a[key], b[key]))
-                    return First(a[key], b[key], at.Length == 0 ? key : $"{at}.{key}", []);
+            {
+                var path = at.Length == 0 ? key : $"{at}.{key}";
+                if (!ignore.Contains(path) && First(a[key], b[key], path, ignore) is { } difference) return difference;
+            }
             return null;
         }
         return JsonNode.DeepEquals(stored, wanted) ? null

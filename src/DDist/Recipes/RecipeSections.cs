@@ -232,4 +232,23 @@ public sealed record DistillRecipe : TrajectoryMatchingSettings
 public sealed record EvalRecipe : EvalSettings
 {
     [JsonPropertyOrder(2)] public override required string Model { get; init; }
+
+    /// <summary>Other architectures every compared set is also evaluated with, the protocol otherwise the same
+    /// (cross-architecture generalisation: MTT, Cazenavette et al. 2022, Table 3; SelMatch, Lee et al. 2024). Null (the
+    /// field left out): none, and a recipe written before the field existed keeps its meaning.</summary>
+    [JsonPropertyOrder(9)] public string[]? CrossArchitectures { get; init; }
+
+    /// <summary>The architectures listed: each one a model the dataset can take, listed once, none the evaluation's own.</summary>
+    public void CheckCrossArchitectures(FieldErrors e, DatasetSpec? spec)
+    {
+        if (CrossArchitectures is not { } models) return;
+        e.Need(models.Length > 0, "crossArchitectures", "is an empty list; leave the field out for none");
+        for (int i = 0; i < models.Length; i++)
+        {
+            RecipeChecks.Model(e, $"crossArchitectures[{i}]", models[i], spec);
+            e.Need(models[i] != Model, $"crossArchitectures[{i}]", $"is '{models[i]}', the evaluation's own model (field 'model')");
+        }
+        foreach (var twice in models.GroupBy(m => m).Where(g => g.Count() > 1))
+            e.Add("crossArchitectures", $"lists '{twice.Key}' {twice.Count()} times");
+    }
 }

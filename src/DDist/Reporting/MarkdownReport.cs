@@ -34,6 +34,8 @@ public static class MarkdownReport
             input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}"),
                 r.Accuracy.Accuracies.Length.ToString(CultureInfo.InvariantCulture), Duration(r.MakeTime), r.Note]).ToList()).Validated());
 
+        if (input.CrossArchitectures.Count > 0) AddCrossArchitectures(blocks, input);
+
         if (input.StageTimes.Count > 0)
         {
             StageTimesPlot.Save(Path.Combine(directory, "stages.png"), input.StageTimes);
@@ -50,6 +52,19 @@ public static class MarkdownReport
         AddLoss(blocks, input, directory);
         AddGrids(blocks, input, directory);
         return blocks;
+    }
+
+    /// <summary>Each compared set's accuracy with the evaluation's model and with every other architecture listed.</summary>
+    private static void AddCrossArchitectures(List<ReportBlock> blocks, ReportInput input)
+    {
+        blocks.Add(new ReportHeading(2, "Across architectures"));
+        blocks.Add(new ReportParagraph("The same sets trained with other networks, the protocol, epochs and network seeds otherwise the " +
+                                       Inv($"evaluation's (accuracy in %, mean ± std over {input.Rows.FirstOrDefault()?.Accuracy.Accuracies.Length ?? 0} networks).")));
+        static string Cell(MethodRow? r) => r is null ? "–" : Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}");
+        blocks.Add(new ReportTable(
+            ["Method", input.EvaluationModel ?? "evaluation model", .. input.CrossArchitectures.Select(c => c.Model)],
+            input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Cell(r), .. input.CrossArchitectures.Select(c => Cell(c.Rows.FirstOrDefault(x => x.Method == r.Method)))])
+                 .ToList()).Validated());
     }
 
     private static void AddWindow(List<ReportBlock> blocks, ReportInput input, string dir)

@@ -17,6 +17,10 @@ public sealed record ReportInput
     /// <summary>Free lines under the title (dataset, IPC, α, β, models, protocol...).</summary>
     public IReadOnlyList<string> Settings { get; init; } = [];
     public required IReadOnlyList<MethodRow> Rows { get; init; }
+    /// <summary>The evaluation's model, heading the cross-architecture table's first column.</summary>
+    public string? EvaluationModel { get; init; }
+    /// <summary>The same rows evaluated with each other architecture (evaluation.crossArchitectures), in the recipe's order.</summary>
+    public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectures { get; init; } = [];
     /// <summary>Wall time of every pipeline stage, in run order.</summary>
     public IReadOnlyList<(string Stage, TimeSpan Time)> StageTimes { get; init; } = [];
     /// <summary>What the accuracies were measured on, e.g. "test set (10000 images)".</summary>

@@ -9,7 +9,9 @@ namespace DDist.Reporting;
 
 /// <summary>What only the running pipeline knows (dataset size, score source, thread count...): the report's title,
 /// settings lines and what the accuracies were measured on. Saved in RUN/report.json at the report stage.</summary>
-public sealed record ReportHeader(string Title, IReadOnlyList<string> Settings, string EvaluatedOn);
+/// <param name="CrossArchitectures">The architectures the report tables besides the evaluation's own (null: none), so a
+/// report drawn before the recipe listed others is known to be out of date.</param>
+public sealed record ReportHeader(string Title, IReadOnlyList<string> Settings, string EvaluatedOn, IReadOnlyList<string>? CrossArchitectures = null);
 
 /// <summary>Builds a run's report.md / report.html from the files saved in its folder alone — pipeline.json (rows,
 /// stage times, halving, the β used), report.json, window/window.json, the sets (window.safetensors,
@@ -45,6 +47,9 @@ public static class RunReport
             Settings = header.Settings,
             EvaluatedOn = header.EvaluatedOn,
             Rows = state.MethodRows(RowOrder.Concat(state.Rows.Keys.Except(RowOrder))),
+            EvaluationModel = state.Recipe?["evaluation"]?["model"]?.GetValue<string>(),
+            CrossArchitectures = CrossArchitectureModels(state)
+                .Select(m => (m, PipelineState.MethodRows(state.CrossArchitectureRows.GetValueOrDefault(m) ?? new(), RowOrder))).ToList(),
             StageTimes = state.StageTimes().Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
             Window = WindowSearch.LoadSummary(Path.Combine(runDir, "window")),
             Halving = state.Halving,
@@ -59,13 +64,22 @@ public static class RunReport
         return MarkdownReport.Write(input, runDir);
     }
 
-    private static ReportHeader LoadHeader(string runDir, PipelineState state)
+    /// <summary>The architectures the recipe lists (in its order), or those the state holds rows for.</summary>
+    private static IEnumerable<string> CrossArchitectureModels(PipelineState state) =>
+        state.Recipe?["evaluation"]?["crossArchitectures"] is System.Text.Json.Nodes.JsonArray listed
+            ? listed.Select(m => m!.GetValue<string>())
+            : state.CrossArchitectureRows.Keys;
+
+    private static ReportHeader LoadHeader(string runDir, PipelineState state) => ReadHeader(runDir)
+        ?? throw new FileNotFoundException($"{Path.Combine(runDir, HeaderFile)}: not found; the run has not reached its report stage (done: " +
+                                           $"{string.Join(", ", state.Stages.Select(s => s.Stage))}); finish it with `ddist run` on its recipe",
+                                           Path.Combine(runDir, HeaderFile));
+
+    /// <summary>The header the report stage saved (report.json), checked; null when there is none yet.</summary>
+    public static ReportHeader? ReadHeader(string runDir)
     {
         var path = Path.Combine(runDir, HeaderFile);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: not found; the run has not reached its report stage (done: " +
-                                            $"{string.Join(", ", state.Stages.Select(s => s.Stage))}); finish it with `ddist run` on its recipe", path);
-        var header = LoadJson<ReportHeader>(path)!;
+        if (LoadJson<ReportHeader>(path) is not { } header) return null;
         if (string.IsNullOrWhiteSpace(header.Title)) throw new InvalidDataException($"{path}: field 'Title' is empty");
         if (header.Settings is null || header.EvaluatedOn is null)
             throw new InvalidDataException($"{path}: fields 'Settings' and 'EvaluatedOn' are required");

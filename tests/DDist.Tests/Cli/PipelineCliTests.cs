@@ -306,8 +306,8 @@ public sealed class PipelineCliTests : IDisposable
 
     /// <summary>A two-class image folder of 36 tiny PNGs each in <paramref name="images"/>, and a recipe on it that trains
     /// for seconds, with the given scores.kind (JSON) and compared rows (JSON; null: the default four), and successive
-    /// halving from 1 epoch when <paramref name="halving"/>.</summary>
-    private string TinyFolderRecipe(TempDir images, string name, string scoreKind, string? compare = null, bool halving = false)
+    /// halving from 1 epoch when <paramref name="halving"/>, and the other architectures <paramref name="cross"/> (JSON) evaluate with.</summary>
+    private string TinyFolderRecipe(TempDir images, string name, string scoreKind, string? compare = null, bool halving = false, string? cross = null)
     {
         for (int c = 0; c < 2; c++)
             for (int k = 0; k < 36; k++)
@@ -320,7 +320,7 @@ public sealed class PipelineCliTests : IDisposable
           "window": { "betas": [0, 0.5], "offset": "fraction-of-class", "epochs": 1, "nets": 1{{(halving ? ", \"halvingStartEpochs\": 1" : "")}} },
           "distill": { "alpha": 0.5, "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 1, "batchSyn": 4, "lrInit": 0.03,
                        "validationPerClass": 3, "selectionEpochs": 1, "selectionNets": 1 },
-          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1 }{{(compare is null ? "" : $", \"compare\": {compare}")}}
+          "evaluation": { "protocol": "sel", "model": "ConvNet(width=4,depth=1)", "epochs": 1, "nets": 1{{(cross is null ? "" : $", \"crossArchitectures\": {cross}")}} }{{(compare is null ? "" : $", \"compare\": {compare}")}}
         }
         """);
         return recipe;
@@ -437,6 +437,63 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains("| Round | Epochs | Score kind and β evaluated | Kept |", md);
         Assert.Contains(halving.Summary(), r.Out + r.Err);   // logged when β is chosen
         Assert.Contains(halving.Summary(), Run("window", path, "--out", run).Out);   // and printed under the grid
+    }
+
+    /// <summary>evaluation.crossArchitectures evaluates every compared row again with each listed model (same sets,
+    /// protocol and seeds): one task per model, row and network, kept in eval-arch/MODEL/ROW/, tabled by model in
+    /// pipeline.json, the report and the printed result.</summary>
+    [Fact]
+    public void CrossArchitecturesEvaluateEveryRowWithEachListedModel()
+    {
+        using var images = new TempDir();
+        var path = TinyFolderRecipe(images, "cross", "\"forgetting\"", compare: "[\"random\", \"window\"]", cross: "[\"MLP\", \"ConvNet(width=8,depth=1)\"]");
+        var recipe = DDist.Recipes.Recipe.Load(path);
+        var run = Path.Combine(_dir, "cross");
+        var plan = DDist.Pipeline.Stages.RecipeStages.For(recipe);
+        var cross = plan.Single(s => s.Name == DDist.Pipeline.Stages.RecipeStages.CrossArchitecture);
+        Assert.Equal(2 * 2 * 1, cross.Tasks);
+        Assert.Equal("network 0 of row window on ConvNet(width=8,depth=1)", cross.TaskName(3));
+        Assert.Equal([DDist.Pipeline.Stages.RecipeStages.CrossArchitecture], plan[^1].After);   // the report waits for it
+
+        new DDist.Pipeline.RecipeRunner(recipe, run).RunTask(DDist.Pipeline.Stages.RecipeStages.CrossArchitecture, 1);   // its inputs first
+        var mlpWindow = Path.Combine(run, "eval-arch", "MLP", "window", "net-0.json");
+        Assert.True(File.Exists(mlpWindow));
+        Assert.False(File.Exists(Path.Combine(run, "eval-arch", "MLP", "random", "net-0.json")));
+        var written = File.GetLastWriteTimeUtc(mlpWindow);
+
+        var r = Run("run", path, "--out", run);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(mlpWindow));   // the task's network is read, not trained again
+        var state = DDist.Pipeline.PipelineState.Load(run);
+        Assert.Equal(["ConvNet(width=8,depth=1)", "MLP"], state.CrossArchitectureRows.Keys.Order());
+        foreach (var rows in state.CrossArchitectureRows.Values)
+        {
+            Assert.Equal(["random", "window"], rows.Keys.Order());
+            Assert.All(rows.Values, row => Assert.InRange(row.Mean, 0.0, 1.0));
+        }
+        // Other networks train the same sets: their accuracies are their own, not copies of the evaluation's.
+        Assert.Equal(("MLP", recipe.ToEvalProtocol().Epochs), (recipe.ToEvalProtocol("MLP").Model, recipe.ToEvalProtocol("MLP").Epochs));
+        Assert.Contains(state.CrossArchitectureRows.Values.SelectMany(rows => rows), kv => kv.Value.Mean != state.Rows[kv.Key].Mean);
+        var md = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("## Across architectures", md);
+        Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP | ConvNet(width=8,depth=1) |", md);
+        Assert.Contains(FormattableString.Invariant($"| Window only | {100 * state.Rows["window"].Mean:F2} ± {100 * state.Rows["window"].Std:F2} | {100 * state.CrossArchitectureRows["MLP"]["window"].Mean:F2} ± "), md);
+        Assert.Contains("across architectures (same sets, protocol and seeds)", r.Out);
+        Assert.Matches(@"cross-architecture\s+4/4 done", Run("status", run).Out);
+
+        // A finished folder takes another list: only the new architecture's networks train, and the report is redrawn with it.
+        // Any other change to the evaluation is still another recipe.
+        var more = path.Replace(".json", "-more.json");
+        File.WriteAllText(more, File.ReadAllText(path).Replace("\"MLP\", ", "\"MLP\", \"ConvNet(width=4,depth=2)\", "));
+        var again = Run("run", more, "--out", run);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(mlpWindow));
+        Assert.True(File.Exists(Path.Combine(run, "eval-arch", "ConvNet(width=4,depth=2)", "random", "net-0.json")));
+        Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP | ConvNet(width=4,depth=2) | ConvNet(width=8,depth=1) |",
+                        File.ReadAllText(Path.Combine(run, "report.md")));
+        var epochs = path.Replace(".json", "-epochs.json");
+        File.WriteAllText(epochs, File.ReadAllText(path).Replace("\"epochs\": 1, \"nets\": 1, \"crossArch", "\"epochs\": 2, \"nets\": 1, \"crossArch"));
+        AssertFails(Run("run", epochs, "--out", run), "'evaluation.epochs' is 1 there, 2 here");
     }
 
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could

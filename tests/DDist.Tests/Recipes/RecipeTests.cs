@@ -171,6 +171,10 @@ public class RecipeTests : IDisposable
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"speed\"]", "scores.kind[1]", "'speed'")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", \"forgetting\"]", "scores.kind", "'forgetting' 2 times")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": []", "scores.kind", "empty list")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"ConvNetW32\"]", "evaluation.crossArchitectures[0]", "the evaluation's own model")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\", \"NoSuchNet\"]", "evaluation.crossArchitectures[1]", "NoSuchNet")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\", \"MLP\"]", "evaluation.crossArchitectures", "'MLP' 2 times")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": []", "evaluation.crossArchitectures", "empty list")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report

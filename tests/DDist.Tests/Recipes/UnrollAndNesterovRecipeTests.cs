@@ -39,6 +39,10 @@ public class UnrollAndNesterovRecipeTests
         var bad = dir.WriteText("c.json", text.Replace("\"synSteps\": 80,", "\"synSteps\": 80, \"unroll\": \"partly\","));
         var e = Assert.Throws<RecipeException>(() => SoftLabelRecipe.Load(bad));
         Assert.Contains(e.Errors, m => m.Contains("'matching.unroll'"));
+        // Cross-architecture evaluation is built for SelMatch/MTT runs only: a DATM recipe listing architectures is refused, not ignored.
+        var cross = dir.WriteText("d.json", text.Replace("\"protocol\": \"mtt\"", "\"protocol\": \"mtt\", \"crossArchitectures\": [\"ResNet18\"]"));
+        var crossError = Assert.Throws<RecipeException>(() => SoftLabelRecipe.Load(cross));
+        Assert.Contains(crossError.Errors, m => m.Contains("'evaluation.crossArchitectures'") && m.Contains("not DATM/TESLA"));
     }
 
     [Fact]

@@ -13,8 +13,7 @@ namespace DDist.Pipeline.Stages;
 /// the network it was in), and assembles each row (mean ± std) into pipeline.json.</summary>
 public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillations) : IStage<StageContext>
 {
-    /// <summary>The rows a recipe compares, in table order.</summary>
-    private readonly string[] _rows = RunReport.RowOrder.Where(recipe.Compare.Contains).ToArray();
+    private readonly string[] _rows = RowsOf(recipe);
     private int Nets => recipe.Evaluation.Nets;
 
     public string Name => RecipeStages.Evaluate;
@@ -59,8 +58,11 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
     /// <summary>The stage time a row's evaluation is recorded under.</summary>
     private static string Label(string method) => $"evaluate {method}";
 
+    /// <summary>The rows a recipe compares, in table order.</summary>
+    internal static string[] RowsOf(Recipe recipe) => RunReport.RowOrder.Where(recipe.Compare.Contains).ToArray();
+
     /// <summary>The row's name in the table and its set.</summary>
-    private static (string Method, SmallSet Set) Row(StageContext context, string key) => key switch
+    internal static (string Method, SmallSet Set) Row(StageContext context, string key) => key switch
     {
         "random" => ("Random", context.RandomSet),
         "window" => ("Window only", context.WindowSet),

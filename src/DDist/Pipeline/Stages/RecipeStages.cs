@@ -6,12 +6,13 @@ namespace DDist.Pipeline.Stages;
 /// <summary>The stages of a SelMatch recipe run, in an order that respects every <see cref="IStage.After"/>: experts
 /// → forgetting runs (when the recipe computes forgetting scores) → scores → window search (one task per β) →
 /// successive halving rounds (when the recipe asks for them) → the chosen β → one distillation per method →
-/// evaluation (one task per network of each compared row) → report. The local runner and the Slurm plan both take
+/// evaluation (one task per network of each compared row) → the same with other architectures (when the recipe lists
+/// them) → report. The local runner and the Slurm plan both take
 /// this list, so they run the same units.</summary>
 public static class RecipeStages
 {
     public const string Experts = "experts", Forgetting = "forgetting", Scores = "scores", Window = "window", ChooseBeta = "choose-beta",
-                        Evaluate = "evaluate", Report = "report";
+                        Evaluate = "evaluate", CrossArchitecture = "cross-architecture", Report = "report";
     public static string Distill(string method) => "distill-" + method;
     public static string Halving(int round) => "halving-" + round;
 
@@ -36,6 +37,7 @@ public static class RecipeStages
         stages.Add(new ChooseBetaStage(recipe, stages[^1].Name));
         stages.AddRange(methods.Select(m => new DistillStage(recipe, m)));
         stages.Add(new EvaluateStage(recipe, methods.Select(Distill).ToArray()));
+        if (recipe.Evaluation.CrossArchitectures is not null) stages.Add(new CrossArchitectureStage(recipe));
         stages.Add(new ReportStage(recipe));
         return stages;
     }

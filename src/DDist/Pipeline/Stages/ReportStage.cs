@@ -14,15 +14,17 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
     public string Name => RecipeStages.Report;
     public string Description => "the table (rows assembled from the networks' results) and report.md";
     public string Outputs => "report.md, report.html, report.json and their pictures";
-    public IReadOnlyList<string> After => [RecipeStages.Evaluate];
+    public IReadOnlyList<string> After => recipe.Evaluation.CrossArchitectures is null ? [RecipeStages.Evaluate] : [RecipeStages.CrossArchitecture];
     public int Tasks => 1;
     public string TaskName(int task) => "report";
 
     public static string ReportPath(RunFolder folder) => folder.Combine(MarkdownReport.ReportFile);
 
-    // Every file the stage writes: an interruption between two of them leaves the stage to do again.
+    // Every file the stage writes (an interruption between two of them leaves the stage to do again), drawn with the
+    // architectures the recipe lists now: a list added to a finished run's recipe redraws the report.
     public bool IsTaskDone(RunFolder folder, int task) =>
-        File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(HtmlReport.ReportFile)) && File.Exists(folder.Combine(RunReport.HeaderFile));
+        File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(HtmlReport.ReportFile)) && RunReport.ReadHeader(folder.Path) is { } header
+        && (header.CrossArchitectures ?? []).SequenceEqual(recipe.Evaluation.CrossArchitectures ?? []);
     public bool IsDone(RunFolder folder) => IsTaskDone(folder, 0);
 
     public void Run(StageContext context)
@@ -37,9 +39,9 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
                 Invariant($"every choice ({(r.SearchesScoreKinds ? "score kind, " : "")}β, successive halving, best iteration) made on the {chosenOn}; {context.WindowAt} {context.BetaNote}"),
                 Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β{(r.SearchesScoreKinds ? $" and score kind ({string.Join(", ", r.ScoreKinds.Select(k => k.FileName()))})" : "")}, augmentation {r.Window.Augmentation}"),
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
-                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
+                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross)})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],
-            $"test set, {data.Test.Count} images"));
+            $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures));
     }
 
     public void RunTask(StageContext context, int task) => Run(context);

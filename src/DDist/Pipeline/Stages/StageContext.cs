@@ -187,6 +187,9 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     /// <summary>Fresh networks trained on a small set, tested on the test set: what the table reports.</summary>
     public SmallSetEvaluation OnTest => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol());
 
+    /// <summary><see cref="OnTest"/> with another architecture (one of evaluation.crossArchitectures).</summary>
+    public SmallSetEvaluation OnTestWith(string model) => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol(model));
+
     /// <summary>The same, scored on the split choices are made on (the best distillation iteration).</summary>
     public SmallSetEvaluation OnChoiceSet => EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToEvalProtocol());
 
