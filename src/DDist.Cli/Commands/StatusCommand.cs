@@ -48,8 +48,9 @@ public static class StatusCommand
                 beta = state?.ChosenBeta, scoreKind = state?.ChosenScoreKind,
             }, w =>
             {
+                int width = progress.Units.Select(u => u.Name.Length).Append(16).Max();
                 foreach (var u in progress.Units)
-                    w.WriteLine($"  {u.Name,-16} {u.Done}/{u.Tasks} done" + (u.JobId is null ? "" : $"   job {u.JobId}: " +
+                    w.WriteLine($"  {u.Name.PadRight(width)} {u.Done}/{u.Tasks} done" + (u.JobId is null ? "" : $"   job {u.JobId}: " +
                                 (u.Scheduler.Count == 0 ? "no longer listed by squeue" : string.Join(", ", u.Scheduler.Select(s => $"{s.Value} {s.Key}")))));
                 if (chosen is not null) w.WriteLine($"  window at {chosen}");
                 if (spent.Count > 0)

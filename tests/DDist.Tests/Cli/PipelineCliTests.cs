@@ -479,7 +479,10 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP | ConvNet(width=8,depth=1) |", md);
         Assert.Contains(FormattableString.Invariant($"| Window only | {100 * state.Rows["window"].Mean:F2} ± {100 * state.Rows["window"].Std:F2} | {100 * state.CrossArchitectureRows["MLP"]["window"].Mean:F2} ± "), md);
         Assert.Contains("across architectures (same sets, protocol and seeds)", r.Out);
-        Assert.Matches(@"cross-architecture\s+4/4 done", Run("status", run).Out);
+        var status = Run("status", run).Out;
+        Assert.Matches(@"cross-architecture\s+4/4 done", status);
+        var counts = System.Text.RegularExpressions.Regex.Matches(status, @"(?m)^  \S+ +(?=\d+/\d+ done)").Select(m => m.Length).Distinct();
+        Assert.Single(counts);   // the counts line up under the longest unit name
 
         // A finished folder takes another list: only the new architecture's networks train, and the report is redrawn with it.
         // Any other change to the evaluation is still another recipe.
