@@ -68,6 +68,7 @@ public sealed class PipelineState
 
     /// <summary>True when the state records nothing made: no finished stage, row or chosen β (only the time of attempts,
     /// such as a run that stopped on a dataset path typo).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool RecordsNothingMade => Stages.Count == 0 && Rows.Count == 0 && ChosenBeta is null && ChosenScoreKind is null && Halving is null && RandomOnChoice is null;
 
     /// <summary>The folder's state for <paramref name="recipe"/>, or a new one. A state made by another recipe is refused,
