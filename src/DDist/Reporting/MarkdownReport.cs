@@ -34,7 +34,7 @@ public static class MarkdownReport
             input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}"),
                 r.Accuracy.Accuracies.Length.ToString(CultureInfo.InvariantCulture), Duration(r.MakeTime), r.Note]).ToList()).Validated());
 
-        if (input.CrossArchitectures.Count > 0) AddCrossArchitectures(blocks, input);
+        if (input.CrossArchitectures.Count > 0) AddCrossArchitectures(blocks, input, directory);
 
         if (input.StageTimes.Count > 0)
         {
@@ -55,16 +55,20 @@ public static class MarkdownReport
     }
 
     /// <summary>Each compared set's accuracy with the evaluation's model and with every other architecture listed.</summary>
-    private static void AddCrossArchitectures(List<ReportBlock> blocks, ReportInput input)
+    private static void AddCrossArchitectures(List<ReportBlock> blocks, ReportInput input, string dir)
     {
+        string[] models = [input.EvaluationModel ?? "evaluation model", .. input.CrossArchitectures.Select(c => c.Model)];
+        CrossArchitecturePlot.Save(Path.Combine(dir, "architectures.png"), models, input.Rows.Select(r =>
+            (r.Method, (IReadOnlyList<Evaluation.EvalResult?>)[r.Accuracy, .. input.CrossArchitectures.Select(c => c.Rows.FirstOrDefault(x => x.Method == r.Method)?.Accuracy)])).ToList());
         blocks.Add(new ReportHeading(2, "Across architectures"));
         blocks.Add(new ReportParagraph("The same sets trained with other networks, the protocol, epochs and network seeds otherwise the " +
                                        Inv($"evaluation's (accuracy in %, mean ± std over {input.Rows.FirstOrDefault()?.Accuracy.Accuracies.Length ?? 0} networks).")));
         static string Cell(MethodRow? r) => r is null ? "–" : Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}");
         blocks.Add(new ReportTable(
-            ["Method", input.EvaluationModel ?? "evaluation model", .. input.CrossArchitectures.Select(c => c.Model)],
+            ["Method", .. models],
             input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Cell(r), .. input.CrossArchitectures.Select(c => Cell(c.Rows.FirstOrDefault(x => x.Method == r.Method)))])
                  .ToList()).Validated());
+        blocks.Add(new ReportFigure("architectures.png", "accuracy by architecture"));
     }
 
     private static void AddWindow(List<ReportBlock> blocks, ReportInput input, string dir)

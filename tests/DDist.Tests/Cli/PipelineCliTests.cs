@@ -477,6 +477,8 @@ public sealed class PipelineCliTests : IDisposable
         var md = File.ReadAllText(Path.Combine(run, "report.md"));
         Assert.Contains("## Across architectures", md);
         Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP | ConvNet(width=8,depth=1) |", md);
+        Assert.Contains("(architectures.png)", md);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(Path.Combine(run, "architectures.png"))[..4]);
         Assert.Contains(FormattableString.Invariant($"| Window only | {100 * state.Rows["window"].Mean:F2} ± {100 * state.Rows["window"].Std:F2} | {100 * state.CrossArchitectureRows["MLP"]["window"].Mean:F2} ± "), md);
         Assert.Contains("across architectures (same sets, protocol and seeds)", r.Out);
         var status = Run("status", run).Out;
