@@ -136,6 +136,16 @@ public sealed class PipelineState
 
     public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) => MethodRows(Rows, order);
 
+    /// <summary>The rows evaluated with each other architecture, as table rows in <paramref name="order"/>, by model in the
+    /// order the recipe lists them (evaluation.crossArchitectures; the models rows are kept for, when it lists none).</summary>
+    public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectureTable(IEnumerable<string> order)
+    {
+        var models = Recipe?["evaluation"]?["crossArchitectures"] is JsonArray listed
+            ? listed.Select(m => m!.GetValue<string>()).ToList()
+            : CrossArchitectureRows.Keys.ToList();
+        return models.Select(m => (m, MethodRows(CrossArchitectureRows.GetValueOrDefault(m) ?? new(), order))).ToList();
+    }
+
     /// <summary><paramref name="rows"/> (<see cref="Rows"/>, or one architecture's) as table rows, in <paramref name="order"/>.</summary>
     public static IReadOnlyList<MethodRow> MethodRows(IReadOnlyDictionary<string, EvaluatedRow> rows, IEnumerable<string> order) =>
         order.Where(rows.ContainsKey).Select(m => rows[m])

@@ -71,10 +71,7 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         var (beta, kind) = chosen ? (state.ChosenBeta, state.ChosenScoreKind) : (null, null);
         return stages[^1].Name == RecipeStages.Report
             ? new PipelineResult(state.MethodRows(RunReport.RowOrder), beta, ReportStage.ReportPath(context.Folder), state.StageTimes(), state.ChosenOn, kind)
-            {
-                CrossArchitectures = (recipe.Evaluation.CrossArchitectures ?? [])
-                    .Select(m => (m, PipelineState.MethodRows(state.RowsOf(m), RunReport.RowOrder))).ToList(),
-            }
+            { CrossArchitectures = state.CrossArchitectureTable(RunReport.RowOrder) }
             : new PipelineResult([], beta, null, state.StageTimes(), state.ChosenOn, kind);
     }
 

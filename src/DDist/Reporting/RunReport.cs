@@ -48,8 +48,7 @@ public static class RunReport
             EvaluatedOn = header.EvaluatedOn,
             Rows = state.MethodRows(RowOrder.Concat(state.Rows.Keys.Except(RowOrder))),
             EvaluationModel = state.Recipe?["evaluation"]?["model"]?.GetValue<string>(),
-            CrossArchitectures = CrossArchitectureModels(state)
-                .Select(m => (m, PipelineState.MethodRows(state.CrossArchitectureRows.GetValueOrDefault(m) ?? new(), RowOrder))).ToList(),
+            CrossArchitectures = state.CrossArchitectureTable(RowOrder),
             StageTimes = state.StageTimes().Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
             Window = WindowSearch.LoadSummary(Path.Combine(runDir, "window")),
             Halving = state.Halving,
@@ -63,12 +62,6 @@ public static class RunReport
         };
         return MarkdownReport.Write(input, runDir);
     }
-
-    /// <summary>The architectures the recipe lists (in its order), or those the state holds rows for.</summary>
-    private static IEnumerable<string> CrossArchitectureModels(PipelineState state) =>
-        state.Recipe?["evaluation"]?["crossArchitectures"] is System.Text.Json.Nodes.JsonArray listed
-            ? listed.Select(m => m!.GetValue<string>())
-            : state.CrossArchitectureRows.Keys;
 
     private static ReportHeader LoadHeader(string runDir, PipelineState state) => ReadHeader(runDir)
         ?? throw new FileNotFoundException($"{Path.Combine(runDir, HeaderFile)}: not found; the run has not reached its report stage (done: " +

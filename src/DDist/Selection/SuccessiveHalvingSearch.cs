@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using DDist.Data;
 using DDist.Evaluation;
@@ -46,9 +47,9 @@ public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds,
     public string Summary()
     {
         static string Chosen(string? kind, double? beta) =>
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"β = {beta:0.###}") + (kind is null ? "" : $" by {kind} scores");
+            string.Create(CultureInfo.InvariantCulture, $"β = {beta:0.###}") + (kind is null ? "" : $" by {kind} scores");
         string what = BestScoreKind is null ? "β" : "score kind and β";
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        return string.Create(CultureInfo.InvariantCulture,
                    $"Successive halving chose {Chosen(BestScoreKind, BestBeta)} for {TrainingCost:N0} image presentations, against {FullGridCost:N0} for the full grid ")
                + (SameAsFullGrid is bool same ? (same ? $"(same {what} as the full grid)." : $"(the full grid chose {Chosen(FullGridBestScoreKind, FullGridBestBeta)}{Cost()}).")
                                               : "(full grid not complete).");
@@ -56,7 +57,7 @@ public sealed record SuccessiveHalvingResult(IReadOnlyList<HalvingRound> Rounds,
 
     /// <summary>What choosing by halving lost, read on the full grid: its best point's accuracy against that of halving's choice.</summary>
     private string Cost() => FullGridBestMean is double best && FullGridMeanOfChoice is double choice
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {100 * best:F2} % there, where halving's choice scores {100 * choice:F2} %")
+        ? string.Create(CultureInfo.InvariantCulture, $", {100 * best:F2} % there, where halving's choice scores {100 * choice:F2} %")
         : "";
 }
 
@@ -228,7 +229,7 @@ public sealed class SuccessiveHalvingSearch(ImageDataset train, IReadOnlyList<Ra
     }
 
     private static string Name(HalvingCandidate candidate, bool byKind) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"β {candidate.Beta}{(byKind ? $" by {candidate.Kind} scores" : "")}");
+        string.Create(CultureInfo.InvariantCulture, $"β {candidate.Beta}{(byKind ? $" by {candidate.Kind} scores" : "")}");
 
     private static int TotalEvaluations(int n)
     {
