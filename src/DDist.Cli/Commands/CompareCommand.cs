@@ -91,7 +91,7 @@ public static class CompareCommand
             recipe = r.Name, dataset = r.Dataset, evaluation = result.Evaluation, table = result.MarkdownPath, plot = result.PlotPath,
             rows = result.Rows.Select(row => new
             {
-                method = row.Method, ipc = row.Ipc, mean = row.Accuracy.Mean, std = row.Accuracy.Std, coverage = row.Coverage,
+                method = row.Method, ipc = row.Ipc, mean = row.Accuracy.Mean, std = row.Accuracy.Std, diverged = row.Accuracy.Diverged, coverage = row.Coverage,
                 published = row.Published?.Mean / 100, source = row.Published?.Source, seconds = row.MakeSeconds,
             }),
         };
@@ -103,7 +103,7 @@ public static class CompareCommand
             w.WriteLine($"  {"method",-15} {"IPC",4}  {"ours",-15} {"published",-12} {"made in",8}");
             foreach (var row in result.Rows)
                 w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,6:F2} ± {3,-6:F2} {4,-12} {5,7:F0}s", row.Method, row.Ipc, 100 * row.Accuracy.Mean,
-                                          100 * row.Accuracy.Std, row.Published is { } p ? p.Mean.ToString("F1", inv) : "n/a", row.MakeSeconds));
+                                          100 * row.Accuracy.Std, row.Published is { } p ? p.Mean.ToString("F1", inv) : "n/a", row.MakeSeconds) + row.Accuracy.DivergedNote());
             w.WriteLine($"table: {Path.GetFullPath(result.MarkdownPath)}; plot: {Path.GetFullPath(result.PlotPath)}");
         });
         return ExitCodes.Ok;

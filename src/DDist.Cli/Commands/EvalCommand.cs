@@ -51,7 +51,7 @@ public static class EvalCommand
             {
                 set = path, dataset = data.Name, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, distilled = set.DistilledCount,
                 seed = ctx.Seed, protocol = EvalOptions.Describe(p), mean = result.Mean, std = result.Std, accuracies = result.Accuracies,
-                seconds = result.Elapsed.TotalSeconds,
+                diverged = result.Diverged, seconds = result.Elapsed.TotalSeconds,
             };
             if (ctx.Out is { } outPath)
             {
@@ -59,7 +59,8 @@ public static class EvalCommand
                 if (Directory.Exists(Partial(outPath))) Directory.Delete(Partial(outPath), recursive: true);
             }
             ctx.WriteResult(json, o => o.WriteLine($"{path}: test accuracy {result.Mean:P2} ± {result.Std:P2} over {result.Accuracies.Length} network(s) " +
-                                                   $"[{string.Join(", ", result.Accuracies.Select(a => a.ToString("P2")))}] in {result.Elapsed:hh\\:mm\\:ss}"));
+                                                   $"[{string.Join(", ", result.Accuracies.Select(a => a.ToString("P2")))}] in {result.Elapsed:hh\\:mm\\:ss}" +
+                                                   (result.Diverged == 0 ? "" : $"; {result.Diverged} diverged (non-finite training loss): try a smaller --lr")));
             return ExitCodes.Ok;
         });
         return cmd;

@@ -188,10 +188,15 @@ public static class RunCommand
         {
             recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta, scoreKind = result.ScoreKind,
             betaSource = recipe.Distill.Beta is null ? "window search" : "recipe", chosenOn = result.ChosenOn, report = result.ReportPath,
-            rows = result.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, seconds = row.MakeTime.TotalSeconds, note = row.Note }),
+            rows = result.Rows.Select(row => new
+            {
+                method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, diverged = row.Accuracy.Diverged,
+                seconds = row.MakeTime.TotalSeconds, note = row.Note,
+            }),
             crossArchitectures = result.CrossArchitectures.Select(c => new
             {
-                model = c.Model, rows = c.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies }),
+                model = c.Model,
+                rows = c.Rows.Select(row => new { method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, diverged = row.Accuracy.Diverged }),
             }),
             stages = result.Stages.Select(s => new { stage = s.Stage, seconds = s.Seconds }),
         };
@@ -207,16 +212,14 @@ public static class RunCommand
     private static void PrintCrossArchitectures(TextWriter w, Recipe recipe, PipelineResult result)
     {
         var models = result.CrossArchitectures.Select(c => c.Model).Prepend(recipe.Evaluation.Model).ToList();
-        int width = Math.Max(15, models.Max(m => m.Length) + 2);
+        var cells = result.Rows.Select(row => result.CrossArchitectures.Select(c => c.Rows.FirstOrDefault(r => r.Method == row.Method)).Prepend(row)
+            .Select(r => r is null ? "–" : r.Accuracy.Percent()).ToList()).ToList();
+        int width = Math.Max(15, Math.Max(models.Max(m => m.Length), cells.SelectMany(c => c).Max(c => c.Length)) + 2);
         w.WriteLine();
         w.WriteLine("across architectures (same sets, protocol and seeds), test accuracy (%):");
         w.WriteLine($"  {"method",-12} " + string.Concat(models.Select(m => m.PadRight(width))));
-        foreach (var row in result.Rows)
-        {
-            var cells = result.CrossArchitectures.Select(c => c.Rows.FirstOrDefault(r => r.Method == row.Method)).Prepend(row)
-                .Select(r => (r is null ? "–" : string.Format(CultureInfo.InvariantCulture, "{0:F2} ± {1:F2}", 100 * r.Accuracy.Mean, 100 * r.Accuracy.Std)).PadRight(width));
-            w.WriteLine($"  {row.Method,-12} " + string.Concat(cells));
-        }
+        for (int i = 0; i < result.Rows.Count; i++)
+            w.WriteLine($"  {result.Rows[i].Method,-12} " + string.Concat(cells[i].Select(c => c.PadRight(width))));
     }
 
     private static void PrintTable(TextWriter w, Recipe recipe, PipelineResult result, string outDir)
@@ -228,7 +231,8 @@ public static class RunCommand
             w.WriteLine($"{recipe.Dataset}, IPC {recipe.Ipc}: test accuracy over {recipe.Evaluation.Nets} networks ({recipe.Evaluation.Model}, {recipe.Evaluation.Epochs}+1 epochs)");
             w.WriteLine($"  {"method",-12} {"accuracy (%)",-16} {"made in",9}  note");
             foreach (var row in result.Rows)
-                w.WriteLine(string.Format(inv, "  {0,-12} {1,6:F2} ± {2,-6:F2}  {3,8:F0}s  {4}", row.Method, 100 * row.Accuracy.Mean, 100 * row.Accuracy.Std, row.MakeTime.TotalSeconds, row.Note));
+                w.WriteLine(string.Format(inv, "  {0,-12} {1,6:F2} ± {2,-6:F2}  {3,8:F0}s  {4}", row.Method, 100 * row.Accuracy.Mean, 100 * row.Accuracy.Std, row.MakeTime.TotalSeconds,
+                                          row.Accuracy.Diverged == 0 ? row.Note : $"{row.Accuracy.DivergedNote().Trim(' ', '(', ')')}; {row.Note}"));
         }
         if (result.CrossArchitectures.Count > 0) PrintCrossArchitectures(w, recipe, result);
         w.WriteLine();

@@ -34,11 +34,11 @@ internal static class SoftLabelDistillCommand
         var outcome = ProgressView.Run(ctx, p => new SoftLabelRunner(recipe, outDir, p, log).Run(ctx.Cancel));
         ctx.WriteResult(new
         {
-            recipe = recipe.Name, method, set = Path.GetFullPath(outcome.SetPath), mean = outcome.Test.Mean, std = outcome.Test.Std,
+            recipe = recipe.Name, method, set = Path.GetFullPath(outcome.SetPath), mean = outcome.Test.Mean, std = outcome.Test.Std, diverged = outcome.Test.Diverged,
             updates = outcome.Distilled.Updates, skipped = outcome.Distilled.Skipped,
         }, w => w.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1} IPC {2}: test accuracy {3:F2} ± {4:F2} % ({5} updates, {6} skipped over the threshold); {7}",
             method, recipe.Dataset, recipe.Ipc, 100 * outcome.Test.Mean, 100 * outcome.Test.Std, outcome.Distilled.Updates, outcome.Distilled.Skipped,
-            Path.GetFullPath(outcome.SetPath))));
+            Path.GetFullPath(outcome.SetPath)) + outcome.Test.DivergedNote()));
         return ExitCodes.Ok;
     }
 }

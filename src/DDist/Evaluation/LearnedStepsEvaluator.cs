@@ -52,8 +52,8 @@ public static class LearnedStepsEvaluator
         if (keepIn is not null)
         {
             var digest = set.Digest();
-            var kept0 = NetworkResults.EvaluateEach(Path.Combine(keepIn, "step0"), "step 0", nets, digest, i => Accuracy(i, learned: false));
-            var kept = NetworkResults.EvaluateEach(Path.Combine(keepIn, "learned"), "learned steps", nets, digest, i => Accuracy(i, learned: true));
+            var kept0 = NetworkResults.EvaluateEach(Path.Combine(keepIn, "step0"), "step 0", nets, digest, i => EvalResult.From([Accuracy(i, learned: false)]));
+            var kept = NetworkResults.EvaluateEach(Path.Combine(keepIn, "learned"), "learned steps", nets, digest, i => EvalResult.From([Accuracy(i, learned: true)]));
             return (Summarise(kept0.Accuracies, kept0.Elapsed), Summarise(kept.Accuracies, kept.Elapsed));   // DD's unbiased std
         }
         var before = Enumerable.Range(0, nets).Select(i => Accuracy(i, learned: false)).ToArray();

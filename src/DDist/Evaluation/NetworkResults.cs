@@ -19,20 +19,25 @@ public static class NetworkResults
     public static string FileIn(string dir, int network) => Path.Combine(dir, $"net-{network.ToString(CultureInfo.InvariantCulture)}.json");
 
     /// <summary>Evaluates network <paramref name="network"/> on the set <paramref name="setDigest"/> unless
-    /// <paramref name="dir"/> holds its result, and keeps it.</summary>
-    public static void EvaluateOne(string dir, string label, int network, string setDigest, Func<double> evaluate)
+    /// <paramref name="dir"/> holds its result, and keeps it (whether it diverged too). <paramref name="evaluate"/>
+    /// returns that one network's evaluation.</summary>
+    public static void EvaluateOne(string dir, string label, int network, string setDigest, Func<EvalResult> evaluate)
     {
         var path = FileIn(dir, network);
         if (Read(path, setDigest) is not null) return;
         var clock = Stopwatch.StartNew();
-        double accuracy = evaluate();
+        var one = evaluate();
+        if (one.Accuracies.Length != 1) throw new InvalidOperationException($"{path}: expected one network's evaluation, got {one.Accuracies.Length}");
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { row = label, network, accuracy, seconds = clock.Elapsed.TotalSeconds, set = setDigest }));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new
+        {
+            row = label, network, accuracy = one.Accuracies[0], diverged = one.Diverged > 0, seconds = clock.Elapsed.TotalSeconds, set = setDigest,
+        }));
     }
 
     /// <summary>Every network of the evaluation, one at a time (those already kept are read, not retrained), then the
     /// whole evaluation; its time is what the networks took in all the processes that trained them.</summary>
-    public static EvalResult EvaluateEach(string dir, string label, int networks, string setDigest, Func<int, double> evaluate)
+    public static EvalResult EvaluateEach(string dir, string label, int networks, string setDigest, Func<int, EvalResult> evaluate)
     {
         for (int k = 0; k < networks; k++)
         {
@@ -48,7 +53,7 @@ public static class NetworkResults
     public static EvalResult EvaluateSet(string dir, string label, Artifacts.SmallSet set, Data.ImageDataset test, EvalProtocol protocol, ulong seed,
                                          IProgress<ProgressReport>? progress, CancellationToken ct, string? trainedOn = null) =>
         EvaluateEach(dir, label, protocol.Networks, trainedOn ?? set.Digest(),
-            k => SmallSetEvaluator.Evaluate(set, test, protocol with { OnlyNetwork = k }, seed, progress, ct).Accuracies.Single());
+            k => SmallSetEvaluator.Evaluate(set, test, protocol with { OnlyNetwork = k }, seed, progress, ct));
 
     /// <summary>The evaluation from its per-network files when all <paramref name="networks"/> are there for the set
     /// <paramref name="setDigest"/>; otherwise null. Its time is the networks' seconds summed.</summary>
@@ -56,16 +61,19 @@ public static class NetworkResults
     {
         var accuracies = new double[networks];
         double seconds = 0;
+        int diverged = 0;
         for (int k = 0; k < networks; k++)
         {
             if (Read(FileIn(dir, k), setDigest) is not { } kept) return null;
             (accuracies[k], seconds) = (kept.Accuracy, seconds + kept.Seconds);
+            if (kept.Diverged) diverged++;
         }
-        return EvalResult.From(accuracies, TimeSpan.FromSeconds(seconds));
+        return EvalResult.From(accuracies, TimeSpan.FromSeconds(seconds), diverged);
     }
 
-    /// <summary>A network's kept result when its file is there and names the set <paramref name="setDigest"/>.</summary>
-    private static (double Accuracy, double Seconds)? Read(string path, string setDigest)
+    /// <summary>A network's kept result when its file is there and names the set <paramref name="setDigest"/>. Files
+    /// written before divergence was recorded have no 'diverged' field: read as not diverged.</summary>
+    private static (double Accuracy, double Seconds, bool Diverged)? Read(string path, string setDigest)
     {
         if (!File.Exists(path)) return null;
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
@@ -73,6 +81,8 @@ public static class NetworkResults
         if (!root.TryGetProperty("set", out var set) || set.ValueKind != JsonValueKind.String || set.GetString() != setDigest) return null;
         double Number(string field) => root.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble()
             : throw new InvalidDataException($"{path}: field '{field}' missing or not a number");
-        return (Number("accuracy"), Number("seconds"));
+        bool diverged = root.TryGetProperty("diverged", out var d) && (d.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? d.GetBoolean() : throw new InvalidDataException($"{path}: field 'diverged' is not true or false"));
+        return (Number("accuracy"), Number("seconds"), diverged);
     }
 }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using DDist.Evaluation;
 using DDist.Pipeline.Executors;
 using DDist.Recipes;
@@ -17,7 +19,7 @@ public sealed class PipelineState
     /// <summary>Recipe fields a folder's run continues under when they change: those that only describe the experiment,
     /// and the architectures the finished sets are also evaluated with, which change nothing made before that last
     /// evaluation (a folder takes a list added later; the report follows the list as it is now).</summary>
-    public static readonly string[] FreeFields = ["description", "source", "evaluation.crossArchitectures"];
+    public static readonly string[] FreeFields = ["description", "source", "evaluation.crossArchitectures", "evaluation.crossArchitectureLr"];
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The recipe the run was started with, as a JSON object with every field spelled out. A folder accepts
@@ -50,7 +52,10 @@ public sealed class PipelineState
 
     public sealed record StageTime(string Stage, double Seconds);
     public sealed record WorkTime(string Stage, double Seconds, string Id);
-    public sealed record EvaluatedRow(string Method, double Mean, double Std, double[] Accuracies, double MakeSeconds, string Note);
+    /// <summary>A compared row's evaluation; <paramref name="Diverged"/> networks of it trained to a non-finite loss
+    /// (written only when there are any, so folders from before it read the same).</summary>
+    public sealed record EvaluatedRow(string Method, double Mean, double Std, double[] Accuracies, double MakeSeconds, string Note,
+                                      [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Diverged = 0);
 
     public bool Done(string stage) => Stages.Any(s => s.Stage == stage);
 
@@ -137,18 +142,23 @@ public sealed class PipelineState
     public IReadOnlyList<MethodRow> MethodRows(IEnumerable<string> order) => MethodRows(Rows, order);
 
     /// <summary>The rows evaluated with each other architecture, as table rows in <paramref name="order"/>, by model in the
-    /// order the recipe lists them (evaluation.crossArchitectures; the models rows are kept for, when it lists none).</summary>
+    /// order the recipe lists them (evaluation.crossArchitectures, at evaluation.crossArchitectureLr: the rows kept under
+    /// <see cref="EvalRecipe.CrossArchitectureKey(string)"/>, named "AlexNet (lr 0.01)" when the step size is fixed; the
+    /// keys rows are kept under, when it lists none).</summary>
     public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectureTable(IEnumerable<string> order)
     {
+        double? lr = Recipe?["evaluation"]?["crossArchitectureLr"] is JsonValue v ? v.GetValue<double>() : null;
         var models = Recipe?["evaluation"]?["crossArchitectures"] is JsonArray listed
-            ? listed.Select(m => m!.GetValue<string>()).ToList()
-            : CrossArchitectureRows.Keys.ToList();
-        return models.Select(m => (m, MethodRows(CrossArchitectureRows.GetValueOrDefault(m) ?? new(), order))).ToList();
+            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalRecipe.CrossArchitectureKey(m, lr), Label: Label(m))).ToList()
+            : CrossArchitectureRows.Keys.Select(k => (Key: k, Label: k)).ToList();
+        return models.Select(m => (m.Label, MethodRows(CrossArchitectureRows.GetValueOrDefault(m.Key) ?? new(), order))).ToList();
+
+        string Label(string model) => lr is double fixedLr ? string.Create(CultureInfo.InvariantCulture, $"{model} (lr {fixedLr:R})") : model;
     }
 
     /// <summary><paramref name="rows"/> (<see cref="Rows"/>, or one architecture's) as table rows, in <paramref name="order"/>.</summary>
     public static IReadOnlyList<MethodRow> MethodRows(IReadOnlyDictionary<string, EvaluatedRow> rows, IEnumerable<string> order) =>
         order.Where(rows.ContainsKey).Select(m => rows[m])
-             .Select(r => new MethodRow(r.Method, new EvalResult(r.Mean, r.Std, r.Accuracies), TimeSpan.FromSeconds(r.MakeSeconds), r.Note))
+             .Select(r => new MethodRow(r.Method, new EvalResult(r.Mean, r.Std, r.Accuracies, Diverged: r.Diverged), TimeSpan.FromSeconds(r.MakeSeconds), r.Note))
              .ToList();
 }

@@ -77,7 +77,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var setPath = Path.Combine(methodDir, "synthetic.safetensors");
         AtomicFile.WriteAllText(Path.Combine(methodDir, "result.json"), JsonSerializer.Serialize(new
         {
-            recipe = r.Name, method = r.Method, set = setPath, test_mean = acc.Mean, test_std = acc.Std, accuracies = acc.Accuracies,
+            recipe = r.Name, method = r.Method, set = setPath, test_mean = acc.Mean, test_std = acc.Std, accuracies = acc.Accuracies, diverged = acc.Diverged,
             protocol = protocol.Name, lr = protocol.LearningRate, updates = distilled.Updates, skipped = distilled.Skipped,
             labels_without_a_correct_expert = distilled.UncoveredLabels, note = "test accuracy, reported only (nothing was chosen on it)",
         }, new JsonSerializerOptions { WriteIndented = true }));

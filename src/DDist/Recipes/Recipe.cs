@@ -154,8 +154,11 @@ public sealed record Recipe
 
     public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Distill.DsaStrategy);
 
-    /// <summary>The evaluation's protocol with another architecture (one of evaluation.crossArchitectures).</summary>
-    public EvalProtocol ToEvalProtocol(string model) => ToEvalProtocol() with { Model = model };
+    /// <summary>The evaluation's protocol with another architecture (one of evaluation.crossArchitectures), at
+    /// evaluation.crossArchitectureLr when the recipe fixes one (then no set's learned step size replaces it).</summary>
+    public EvalProtocol ToEvalProtocol(string model) => Evaluation.CrossArchitectureLr is double lr
+        ? ToEvalProtocol() with { Model = model, LearningRate = lr, UseLearnedLr = false }
+        : ToEvalProtocol() with { Model = model };
 
     /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction).</summary>
     public (int Distilled, int Selected) SplitPerClass =>

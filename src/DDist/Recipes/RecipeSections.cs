@@ -238,6 +238,20 @@ public sealed record EvalRecipe : EvalSettings
     /// field left out): none, and a recipe written before the field existed keeps its meaning.</summary>
     [JsonPropertyOrder(9)] public string[]? CrossArchitectures { get; init; }
 
+    /// <summary>The step size every architecture of <see cref="CrossArchitectures"/> trains with. Null (left out): the
+    /// evaluation's own, which for the mtt protocol is each distilled set's learned step size, as MTT's own
+    /// cross-architecture evaluation uses it. That step size was learned through the distilling network and can make
+    /// another diverge (AlexNet on the Fashion-MNIST demo's sets at 0.043), hence one fixed value here.</summary>
+    [JsonPropertyOrder(10)] public double? CrossArchitectureLr { get; init; }
+
+    /// <summary>What <paramref name="model"/>'s evaluation is kept and tabled under: the model, with the step size when
+    /// <see cref="CrossArchitectureLr"/> fixes one ("AlexNet@lr0.01"), so results at another step size are never read
+    /// as these (eval-arch/KEY/ROW, the rows in pipeline.json, the report's column).</summary>
+    public string CrossArchitectureKey(string model) => CrossArchitectureKey(model, CrossArchitectureLr);
+
+    public static string CrossArchitectureKey(string model, double? lr) =>
+        lr is double v ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{model}@lr{v:R}") : model;
+
     /// <summary>The architectures listed: each one a model the dataset can take, listed once, none the evaluation's own.</summary>
     public void CheckCrossArchitectures(FieldErrors e, DatasetSpec? spec)
     {
@@ -250,5 +264,13 @@ public sealed record EvalRecipe : EvalSettings
         }
         foreach (var twice in models.GroupBy(m => m).Where(g => g.Count() > 1))
             e.Add("crossArchitectures", $"lists '{twice.Key}' {twice.Count()} times");
+    }
+
+    /// <summary>A fixed step size for the other architectures: a positive number, and only beside a list of them.</summary>
+    public void CheckCrossArchitectureLr(FieldErrors e)
+    {
+        if (CrossArchitectureLr is not double lr) return;
+        e.Need(double.IsFinite(lr) && lr > 0, "crossArchitectureLr", $"is {lr}, expected a number > 0");
+        e.Need(CrossArchitectures is not null, "crossArchitectureLr", "is set but field 'crossArchitectures' lists no architecture to train with it");
     }
 }

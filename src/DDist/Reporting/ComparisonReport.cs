@@ -34,7 +34,7 @@ public static class ComparisonReport
             recipe = recipe.Name, dataset = recipe.Dataset, evaluation = result.Evaluation, shared_seconds = result.SharedSeconds,
             rows = result.Rows.Select(r => new
             {
-                method = r.Method, ipc = r.Ipc, mean = r.Accuracy.Mean, std = r.Accuracy.Std, accuracies = r.Accuracy.Accuracies,
+                method = r.Method, ipc = r.Ipc, mean = r.Accuracy.Mean, std = r.Accuracy.Std, accuracies = r.Accuracy.Accuracies, diverged = r.Accuracy.Diverged,
                 coverage = r.Coverage, make_seconds = r.MakeSeconds, eval_seconds = r.EvalSeconds, set = r.SetPath,
                 published = r.Published is null ? null : new { mean = r.Published.Mean / 100, std = r.Published.Std / 100, source = r.Published.Source, verified = r.Published.Verified },
             }),
@@ -63,7 +63,7 @@ public static class ComparisonReport
             foreach (var ipc in ipcs)
             {
                 var r = Row(m, ipc);
-                md.Append(r is null ? " – |" : $" {Pct(r.Accuracy.Mean)} ± {Pct(r.Accuracy.Std)} ({Published(r)}) |");
+                md.Append(r is null ? " – |" : $" {Pct(r.Accuracy.Mean)} ± {Pct(r.Accuracy.Std)} ({Published(r)}){r.Accuracy.DivergedNote()} |");
             }
             md.AppendLine();
         }

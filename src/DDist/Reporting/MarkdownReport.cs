@@ -31,8 +31,9 @@ public static class MarkdownReport
 
         blocks.Add(new ReportHeading(2, $"Accuracy ({input.EvaluatedOn})"));
         blocks.Add(new ReportTable(["Method", "Accuracy (%)", "Networks", "Time to make the set", "Note"],
-            input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}"),
+            input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, r.Accuracy.Percent(),
                 r.Accuracy.Accuracies.Length.ToString(CultureInfo.InvariantCulture), Duration(r.MakeTime), r.Note]).ToList()).Validated());
+        if (input.Rows.Any(r => r.Accuracy.Diverged > 0)) blocks.Add(new ReportParagraph(Diverged));
 
         if (input.CrossArchitectures.Count > 0) AddCrossArchitectures(blocks, input, directory);
 
@@ -63,13 +64,20 @@ public static class MarkdownReport
         blocks.Add(new ReportHeading(2, "Across architectures"));
         blocks.Add(new ReportParagraph("The same sets trained with other networks, the protocol, epochs and network seeds otherwise the " +
                                        Inv($"evaluation's (accuracy in %, mean ± std over {input.Rows.FirstOrDefault()?.Accuracy.Accuracies.Length ?? 0} networks).")));
-        static string Cell(MethodRow? r) => r is null ? "–" : Inv($"{100 * r.Accuracy.Mean:F2} ± {100 * r.Accuracy.Std:F2}");
+        static string Cell(MethodRow? r) => r is null ? "–" : r.Accuracy.Percent();
         blocks.Add(new ReportTable(
             ["Method", .. models],
             input.Rows.Select(r => (IReadOnlyList<string>)[r.Method, Cell(r), .. input.CrossArchitectures.Select(c => Cell(c.Rows.FirstOrDefault(x => x.Method == r.Method)))])
                  .ToList()).Validated());
+        if (input.CrossArchitectures.Any(c => c.Rows.Any(r => r.Accuracy.Diverged > 0))) blocks.Add(new ReportParagraph(Diverged));
         blocks.Add(new ReportFigure("architectures.png", "accuracy by architecture"));
     }
+
+    /// <summary>Said under a table where any network diverged, so its chance accuracy is not read as the set's.</summary>
+    private const string Diverged =
+        "A network marked diverged trained to a non-finite loss: its weights went NaN and it tests at chance (or near it), which " +
+        "says the step size was too large for that network, not that its set is poor. Its accuracy is counted in the mean as " +
+        "measured. A smaller step size (evaluation.lr; evaluation.crossArchitectureLr for the other architectures) trains it.";
 
     private static void AddWindow(List<ReportBlock> blocks, ReportInput input, string dir)
     {

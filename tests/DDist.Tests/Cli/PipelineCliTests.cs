@@ -499,6 +499,23 @@ public sealed class PipelineCliTests : IDisposable
         var epochs = path.Replace(".json", "-epochs.json");
         File.WriteAllText(epochs, File.ReadAllText(path).Replace("\"epochs\": 1, \"nets\": 1, \"crossArch", "\"epochs\": 2, \"nets\": 1, \"crossArch"));
         AssertFails(Run("run", epochs, "--out", run), "'evaluation.epochs' is 1 there, 2 here");
+
+        // A fixed step size for the other architectures: evaluated again under MODEL@lrX, the earlier results left where
+        // they are, the report's columns named with it; the evaluation's own model keeps its protocol.
+        var fixedLr = path.Replace(".json", "-lr.json");
+        File.WriteAllText(fixedLr, File.ReadAllText(path).Replace("\"crossArchitectures\": [\"MLP\", ", "\"crossArchitectureLr\": 0.002, \"crossArchitectures\": [\"MLP\", "));
+        var withLr = DDist.Recipes.Recipe.Load(fixedLr);
+        Assert.Equal((0.002, false), (withLr.ToEvalProtocol("MLP").LearningRate, withLr.ToEvalProtocol("MLP").UseLearnedLr));
+        Assert.Equal(recipe.ToEvalProtocol().LearningRate, withLr.ToEvalProtocol().LearningRate);
+        var atLr = Run("run", fixedLr, "--out", run);
+        Assert.True(atLr.Code == 0, atLr.Err);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(mlpWindow));
+        Assert.True(File.Exists(Path.Combine(run, "eval-arch", "MLP@lr0.002", "window", "net-0.json")));
+        state = DDist.Pipeline.PipelineState.Load(run);
+        Assert.Contains("MLP", state.CrossArchitectureRows.Keys);
+        Assert.NotEqual(state.CrossArchitectureRows["MLP"]["window"].Accuracies, state.CrossArchitectureRows["MLP@lr0.002"]["window"].Accuracies);
+        Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP (lr 0.002) | ConvNet(width=8,depth=1) (lr 0.002) |", File.ReadAllText(Path.Combine(run, "report.md")));
+        Assert.Contains("MLP (lr 0.002)", atLr.Out);
     }
 
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could

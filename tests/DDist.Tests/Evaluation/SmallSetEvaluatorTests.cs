@@ -51,6 +51,36 @@ public sealed class SmallSetEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void ANetworkWhoseLossGoesNonFiniteIsCountedAsDiverged_AndStopsEarlyWithTheAccuracyAFullRunGives()
+    {
+        using var set = RandomSelection.Select(_train, 10, seed: 1, "none");
+        var sane = SmallSetEvaluator.Evaluate(set, _test, Small(nets: 2), seed: 3);
+        Assert.Equal(0, sane.Diverged);
+        Assert.Equal("", sane.DivergedNote());
+
+        // A step size no network survives: every weight goes NaN within the first epochs.
+        var protocol = Small(nets: 2) with { Model = "ConvNet(width=8,depth=1)", LearningRate = 1e12, Epochs = 30 };
+        var epochsRun = new List<double>();
+        var progress = new SyncProgress<ProgressReport>(p => { if (p.Metrics?.TryGetValue("epoch", out var e) == true) epochsRun.Add(e); });
+        var blown = SmallSetEvaluator.Evaluate(set, _test, protocol, seed: 3, progress);
+        Assert.Equal(2, blown.Diverged);
+        Assert.Contains("(2 of 2 diverged)", blown.Percent());
+        Assert.True(epochsRun.Max() < 31, $"trained to epoch {epochsRun.Max()} of 31 after every weight went NaN");
+
+        // Stopping early changes nothing: network 0 trained all 31 epochs tests the same.
+        var p0 = protocol.ForSet(set) with { AugmentOptions = protocol.AugmentOptions.WithDatasetRules(_test.Name) };
+        var options = p0.ToTrainOptions("full");
+        var net = DDist.Models.ModelZoo.Create(p0.Model, _test.Channels, _test.NumClasses, _test.Height, _test.Width);
+        DDist.Torch.Tensors.ManualSeed(SeedSequence.Derive(3, "eval-net", 0));
+        using var state = TrainingState.Create(net, options, _test.Images.Device);
+        var train = new TrainingSet(set.Images.To(DDist.Torch.DType.Float32), set.Labels.To(DDist.Torch.DType.Int64));
+        var history = new Trainer(net, options).Train(state, train);
+        Assert.Equal(31, history.Count);
+        Assert.Contains(history, h => !double.IsFinite(h.Loss));
+        Assert.Equal(blown.Accuracies[0], Trainer.Accuracy(net, state.Parameters, state.NetState, _test, p0.TestBatchSize));
+    }
+
+    [Fact]
     public void EvalResultStdIsNumpyStd()
     {
         var r = EvalResult.From([0.5, 0.7, 0.9, 0.9], TimeSpan.Zero);

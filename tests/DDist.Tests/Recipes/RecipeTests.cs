@@ -175,6 +175,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\", \"NoSuchNet\"]", "evaluation.crossArchitectures[1]", "NoSuchNet")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\", \"MLP\"]", "evaluation.crossArchitectures", "'MLP' 2 times")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": []", "evaluation.crossArchitectures", "empty list")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectureLr\": 0.01", "evaluation.crossArchitectureLr", "lists no architecture")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": 0", "evaluation.crossArchitectureLr", "is 0, expected a number > 0")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report

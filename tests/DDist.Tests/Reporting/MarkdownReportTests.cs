@@ -68,6 +68,28 @@ public class MarkdownReportTests : IDisposable
         Assert.DoesNotContain("random pick (reference)", md);   // a folder written before the reference existed
     }
 
+    /// <summary>A row with diverged networks says so in its cell, in both tables, and the text under the table says why
+    /// its accuracy is chance; a report with none says nothing of it.</summary>
+    [Fact]
+    public void DivergedNetworksAreNamedBesideTheirRow()
+    {
+        var input = new ReportInput
+        {
+            Title = "toy report",
+            EvaluationModel = "ConvNetW32",
+            Rows = [new MethodRow("Random", EvalResult.From([0.7, 0.7]), TimeSpan.Zero), new MethodRow("MTT", EvalResult.From([0.8, 0.1], diverged: 1), TimeSpan.Zero)],
+            CrossArchitectures = [("AlexNet", [new MethodRow("Random", EvalResult.From([0.6, 0.6]), TimeSpan.Zero), new MethodRow("MTT", EvalResult.From([0.1, 0.1], diverged: 2), TimeSpan.Zero)])],
+        };
+        var md = File.ReadAllText(MarkdownReport.Write(input, _dir));
+        Assert.Contains("| MTT | 45.00 ± 35.00 (1 of 2 diverged) | 2 |", md);
+        Assert.Contains("| MTT | 45.00 ± 35.00 (1 of 2 diverged) | 10.00 ± 0.00 (2 of 2 diverged) |", md);
+        Assert.Contains("| Random | 70.00 ± 0.00 | 60.00 ± 0.00 |", md);
+        Assert.Equal(2, md.Split("trained to a non-finite loss").Length - 1);   // under each table
+
+        input = input with { Rows = [new MethodRow("Random", EvalResult.From([0.7, 0.7]), TimeSpan.Zero)], CrossArchitectures = [] };
+        Assert.DoesNotContain("diverged", File.ReadAllText(MarkdownReport.Write(input, _dir)));
+    }
+
     /// <summary>The random pick trained as the window's points were is a row under the β table, and the text says which
     /// side of it the best window falls.</summary>
     [Theory]

@@ -38,11 +38,11 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         {
             var (method, set) = Row(context, key);
             var acc = context.Timed(Label(method), () => NetworkResults.EvaluateEach(NetworkResults.RowDir(context.Folder.Path, key), key, Nets,
-                set.Digest(), k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
+                set.Digest(), k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel)));
             var (make, note) = Made(context, key);
-            context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note);
+            context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note, acc.Diverged);
             context.SaveState();
-            context.Log(string.Create(CultureInfo.InvariantCulture, $"{method}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %"));
+            context.Log($"{method}: {acc.Percent()} %");
         }
     }
 
@@ -52,7 +52,7 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         var (method, set) = Row(context, key);
         var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets, OnlyNetwork: k);
         context.Worked(Label(method), () => NetworkResults.EvaluateOne(NetworkResults.RowDir(context.Folder.Path, key), key, k, set.Digest(),
-                                   () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel).Accuracies.Single()));
+                                   () => context.OnTest(set, budget, recipe.Seed + 100, context.Cancel)));
     }
 
     /// <summary>The stage time a row's evaluation is recorded under.</summary>

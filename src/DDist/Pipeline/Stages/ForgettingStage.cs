@@ -10,7 +10,9 @@ namespace DDist.Pipeline.Stages;
 public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
 {
     public string Name => RecipeStages.Forgetting;
-    public string Description => "forgetting-score training runs, one task per run";
+    // The stage keeps its name and time label ("forgetting runs") from before learning speed was computed from the same
+    // runs: run folders record finished stages by them.
+    public string Description => "the training runs computed scores come from (forgetting events, learning speed), one task per run";
     public string Outputs => "forgetting/run-R.safetensors";
     // Not an input of the runs; kept so the scheduler starts them once the experts are trained, as it always has.
     public IReadOnlyList<string> After => [RecipeStages.Experts];

@@ -24,7 +24,11 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
     // architectures the recipe lists now: a list added to a finished run's recipe redraws the report.
     public bool IsTaskDone(RunFolder folder, int task) =>
         File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(HtmlReport.ReportFile)) && RunReport.ReadHeader(folder.Path) is { } header
-        && (header.CrossArchitectures ?? []).SequenceEqual(recipe.Evaluation.CrossArchitectures ?? []);
+        && (header.CrossArchitectures ?? []).SequenceEqual(CrossArchitectureKeys);
+
+    /// <summary>What the report's cross-architecture columns are drawn from: the keys the rows are kept under, so a
+    /// changed list or step size (evaluation.crossArchitectureLr) redraws it.</summary>
+    private string[] CrossArchitectureKeys => (recipe.Evaluation.CrossArchitectures ?? []).Select(recipe.Evaluation.CrossArchitectureKey).ToArray();
     public bool IsDone(RunFolder folder) => IsTaskDone(folder, 0);
 
     public void Run(StageContext context)
@@ -39,9 +43,9 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
                 Invariant($"every choice ({(r.SearchesScoreKinds ? "score kind, " : "")}β, successive halving, best iteration) made on the {chosenOn}; {context.WindowAt} {context.BetaNote}"),
                 Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β{(r.SearchesScoreKinds ? $" and score kind ({string.Join(", ", r.ScoreKinds.Select(k => k.FileName()))})" : "")}, augmentation {r.Window.Augmentation}"),
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
-                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross)})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
+                Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross)}{(r.Evaluation.CrossArchitectureLr is double lr ? $", at lr {lr}" : "")})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],
-            $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures));
+            $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures is null ? null : CrossArchitectureKeys));
     }
 
     public void RunTask(StageContext context, int task) => Run(context);

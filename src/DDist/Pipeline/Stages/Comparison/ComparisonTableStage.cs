@@ -41,7 +41,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
             {
                 var (set, makeSeconds) = context.Made(cell);
                 var saved = EvaluateSetsStage.Load(folder, cell);
-                var acc = EvalResult.From(saved.Accuracies);
+                var acc = EvalResult.From(saved.Accuracies, diverged: saved.Diverged);
                 double? coverage = null;
                 if (recipe.Coverage.ReferencePerClass > 0)
                 {
@@ -52,7 +52,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                 }
                 rows.Add(new ComparisonRow(cell.Method, cell.Ipc, acc, coverage, makeSeconds, saved.Seconds,
                                            PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder))));
-                context.Log($"{cell.Method} IPC {cell.Ipc}: {100 * acc.Mean:F2} ± {100 * acc.Std:F2} %");
+                context.Log($"{cell.Method} IPC {cell.Ipc}: {acc.Percent()} %");
             }
         }
         finally { testFeatures?.Dispose(); }

@@ -26,7 +26,7 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
         var r = NetworkResults.EvaluateSet(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), context.Made(cell).Set, context.Data.Test,
                                            protocol, (ulong)context.Recipe.Seed, context.Progress, context.Cancel);
         AtomicFile.WriteAllText(cell.EvalPath(context.Folder), JsonSerializer.Serialize(
-            new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks)));
+            new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks, r.Diverged)));
     }
 
     /// <summary>A cell's evaluation as eval.json keeps it.</summary>
