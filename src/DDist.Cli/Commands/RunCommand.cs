@@ -232,7 +232,7 @@ public static class RunCommand
             w.WriteLine($"  {"method",-12} {"accuracy (%)",-16} {"made in",9}  note");
             foreach (var row in result.Rows)
                 w.WriteLine(string.Format(inv, "  {0,-12} {1,6:F2} ± {2,-6:F2}  {3,8:F0}s  {4}", row.Method, 100 * row.Accuracy.Mean, 100 * row.Accuracy.Std, row.MakeTime.TotalSeconds,
-                                          row.Accuracy.Diverged == 0 ? row.Note : $"{row.Accuracy.DivergedNote().Trim(' ', '(', ')')}; {row.Note}"));
+                                          row.Accuracy.Diverged == 0 ? row.Note : $"{row.Accuracy.DivergedCount()}; {row.Note}"));
         }
         if (result.CrossArchitectures.Count > 0) PrintCrossArchitectures(w, recipe, result);
         w.WriteLine();

@@ -23,10 +23,10 @@ public sealed record EvalResult(double Mean, double Std, double[] Accuracies, Ti
 
     /// <summary>" (2 of 3 diverged)" after a cell when any network diverged, else empty: every table and log that
     /// shows the mean shows this beside it, so chance accuracy from a diverged network is never read as the set's.</summary>
-    public string DivergedNote() => DivergedNote(Diverged, Accuracies.Length);
+    public string DivergedNote() => Diverged == 0 ? "" : $" ({DivergedCount()})";
 
-    public static string DivergedNote(int diverged, int networks) =>
-        diverged == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({diverged} of {networks} diverged)");
+    /// <summary>"2 of 3 diverged".</summary>
+    public string DivergedCount() => string.Create(CultureInfo.InvariantCulture, $"{Diverged} of {Accuracies.Length} diverged");
 
     /// <summary>"80.04 ± 0.25" in percent, with <see cref="DivergedNote()"/>.</summary>
     public string Percent() => string.Create(CultureInfo.InvariantCulture, $"{100 * Mean:F2} ± {100 * Std:F2}") + DivergedNote();
