@@ -24,14 +24,14 @@ internal static class LearnedStepsEval
         var json = new
         {
             set = path, method = set.Info.Method, protocol = "steps", model = m, init = fixedInit is null ? "fresh xavier" : "known (the set's step_init)",
-            mean = after.Mean, std = after.Std, accuracies = after.Accuracies,
+            mean = after.Mean, std = after.Std, accuracies = after.Accuracies, diverged = after.Diverged,
             step0_mean = before.Mean, std_kind = "unbiased (as DD reports)",
         };
         if (ctx.Out is { } outPath) ctx.SaveJson(outPath, json);
         // The same figures, rounded the same way, as `ddist run` prints for this set (100·x to two places, not P2's own rounding).
         ctx.WriteResult(json, o => o.WriteLine(string.Format(System.Globalization.CultureInfo.InvariantCulture,
             "{0}: test accuracy {1:F2} ± {2:F2} % after the learned steps ({3:F2} ± {4:F2} % at step 0), {5} networks",
-            path, 100 * after.Mean, 100 * after.Std, 100 * before.Mean, 100 * before.Std, n)));
+            path, 100 * after.Mean, 100 * after.Std, 100 * before.Mean, 100 * before.Std, n) + after.DivergedNote()));
         return ExitCodes.Ok;
     }
 }

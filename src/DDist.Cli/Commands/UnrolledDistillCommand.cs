@@ -44,10 +44,10 @@ internal static class UnrolledDistillCommand
         ctx.WriteResult(new
         {
             recipe = recipe.Name, method, output = Path.GetFullPath(outDir), iterations = result.Iterations, seconds = result.Elapsed.TotalSeconds,
-            step0 = new { mean = result.Before.Mean, std = result.Before.Std }, learned_steps = new { mean = result.After.Mean, std = result.After.Std },
-        }, w => w.WriteLine(string.Format(inv, "{0} {1}: test accuracy {2:F2} ± {3:F2} % after the {4} learned steps ({5:F2} ± {6:F2} % at step 0), {7} networks; {8} iterations in {9:F0}s; {10}",
+            step0 = new { mean = result.Before.Mean, std = result.Before.Std }, learned_steps = new { mean = result.After.Mean, std = result.After.Std, diverged = result.After.Diverged },
+        }, w => w.WriteLine(string.Format(inv, "{0} {1}: test accuracy {2:F2} ± {3:F2} % after the {4} learned steps ({5:F2} ± {6:F2} % at step 0), {7} networks{11}; {8} iterations in {9:F0}s; {10}",
             method, recipe.Dataset, 100 * result.After.Mean, 100 * result.After.Std, options.StepCount, 100 * result.Before.Mean, 100 * result.Before.Std,
-            result.After.Accuracies.Length, result.Iterations, result.Elapsed.TotalSeconds, Path.GetFullPath(outDir))));
+            result.After.Accuracies.Length, result.Iterations, result.Elapsed.TotalSeconds, Path.GetFullPath(outDir), result.After.DivergedNote())));
         return ExitCodes.Ok;
     }
 }

@@ -11,7 +11,8 @@ namespace DDist.Evaluation;
 /// network (or the training run's fixed one) takes exactly the set's T learned steps, w ← w − α_t ∇ℓ(f(x_t; w), ỹ_t),
 /// each on its whole step batch, with no momentum, weight decay or augmentation; ℓ is soft cross-entropy on the
 /// set's soft labels (raw SLD rows as they are) or hard CE on its classes. Test accuracy is measured before the first
-/// step and after the last; the std is the unbiased one the DD paper reports.</summary>
+/// step and after the last; the std is the unbiased one the DD paper reports. A network whose weights end non-finite
+/// after the steps is counted as diverged (<see cref="EvalResult.Diverged"/>).</summary>
 public static class LearnedStepsEvaluator
 {
     /// <param name="keepIn">Where each network's two accuracies are kept as it finishes (KEEP/step0/net-K.json,
@@ -38,27 +39,29 @@ public static class LearnedStepsEvaluator
                                                  : set.Labels.To(DType.Int64, device).OneHot(test.NumClasses).To(DType.Float32);
 
         // Network i's test accuracy at its initialisation (step 0) or after the learned steps: its weights depend on i alone.
-        double Accuracy(int i, bool learned)
+        EvalResult Network(int i, bool learned)
         {
             ct.ThrowIfCancellationRequested();
             Tensors.ManualSeed(SeedSequence.Derive(seed, "learned-steps-net", i));
             using var netScope = new TensorScope();
             var w = fixedInit is null ? XavierInit.Draw(net, gain, device) : fixedInit.Detach().Clone();
-            if (!learned) return Trainer.Accuracy(net, w, null, test);
+            if (!learned) return EvalResult.From([Trainer.Accuracy(net, w, null, test)]);
             using var trained = Train(net, w, images, targets, steps);
-            return Trainer.Accuracy(net, trained, null, test);
+            bool diverged = trained.IsFinite().LogicalNot().Sum().ItemLong() > 0;
+            return EvalResult.From([Trainer.Accuracy(net, trained, null, test)], diverged: diverged ? 1 : 0);
         }
 
         if (keepIn is not null)
         {
             var digest = set.Digest();
-            var kept0 = NetworkResults.EvaluateEach(Path.Combine(keepIn, "step0"), "step 0", nets, digest, i => EvalResult.From([Accuracy(i, learned: false)]));
-            var kept = NetworkResults.EvaluateEach(Path.Combine(keepIn, "learned"), "learned steps", nets, digest, i => EvalResult.From([Accuracy(i, learned: true)]));
-            return (Summarise(kept0.Accuracies, kept0.Elapsed), Summarise(kept.Accuracies, kept.Elapsed));   // DD's unbiased std
+            var kept0 = NetworkResults.EvaluateEach(Path.Combine(keepIn, "step0"), "step 0", nets, digest, i => Network(i, learned: false));
+            var kept = NetworkResults.EvaluateEach(Path.Combine(keepIn, "learned"), "learned steps", nets, digest, i => Network(i, learned: true));
+            return (Summarise(kept0.Accuracies, kept0.Elapsed, 0), Summarise(kept.Accuracies, kept.Elapsed, kept.Diverged));   // DD's unbiased std
         }
-        var before = Enumerable.Range(0, nets).Select(i => Accuracy(i, learned: false)).ToArray();
-        var after = Enumerable.Range(0, nets).Select(i => Accuracy(i, learned: true)).ToArray();
-        return (Summarise(before, clock.Elapsed), Summarise(after, clock.Elapsed));
+        var before = Enumerable.Range(0, nets).Select(i => Network(i, learned: false)).ToArray();
+        var after = Enumerable.Range(0, nets).Select(i => Network(i, learned: true)).ToArray();
+        return (Summarise(before.Select(r => r.Accuracies[0]).ToArray(), clock.Elapsed, 0),
+                Summarise(after.Select(r => r.Accuracies[0]).ToArray(), clock.Elapsed, after.Sum(r => r.Diverged)));
     }
 
     /// <summary>The T plain GD steps; returns the final weights (detached, owned by the caller, in no scope).</summary>
@@ -81,10 +84,10 @@ public static class LearnedStepsEvaluator
         return w;
     }
 
-    private static EvalResult Summarise(double[] acc, TimeSpan elapsed)
+    private static EvalResult Summarise(double[] acc, TimeSpan elapsed, int diverged)
     {
         double mean = acc.Average();
         double std = acc.Length > 1 ? Math.Sqrt(acc.Sum(a => (a - mean) * (a - mean)) / (acc.Length - 1)) : 0;
-        return new EvalResult(mean, std, acc, elapsed);
+        return new EvalResult(mean, std, acc, elapsed, diverged);
     }
 }

@@ -154,6 +154,17 @@ public class DdRunTests : IDisposable
         var (before, after) = DDist.Evaluation.LearnedStepsEvaluator.Evaluate(back, test, "MLP", 2, 1.0, w, 1000);
         Assert.Equal(r.After.Accuracies, after.Accuracies);
         Assert.Equal(r.Before.Accuracies, before.Accuracies);
+        Assert.Equal(0, after.Diverged);
+
+        // The same images with step sizes no network survives: every network's weights end non-finite, and it is said.
+        using var blown = new DDist.Artifacts.SmallSet
+        {
+            Images = back.Images.Clone(), Labels = back.Labels.Clone(), IsDistilled = back.IsDistilled, SourceIndex = back.SourceIndex,
+            SoftLabels = back.SoftLabels, Info = back.Info, Steps = back.Steps with { Lrs = back.Steps.Lrs.Select(_ => 1e30).ToArray() },
+        };
+        var (_, wild) = DDist.Evaluation.LearnedStepsEvaluator.Evaluate(blown, test, "MLP", 2, 1.0, w, 1000);
+        Assert.Equal(2, wild.Diverged);
+        Assert.EndsWith("(2 of 2 diverged)", wild.Percent());
     }
 }
 

@@ -149,7 +149,7 @@ public sealed class DdDistillation(ImageDataset train, ImageDataset test, string
             gradient = o.UnrollUsed == Unrolling.UnrollMode.Full ? "full unrolling" : "exact recomputation (bounded memory)",
             evaluation = "fresh networks trained with exactly the learned steps (plain GD, learned α_t); unbiased std; test set",
             accuracy_step0 = new { mean = r.Before.Mean, std = r.Before.Std, nets = r.Before.Accuracies.Length },
-            accuracy = new { mean = r.After.Mean, std = r.After.Std, accuracies = r.After.Accuracies },
+            accuracy = new { mean = r.After.Mean, std = r.After.Std, accuracies = r.After.Accuracies, diverged = r.After.Diverged },
             step_sizes = r.Set.Steps!.Lrs, final_loss = r.Curve.Count > 0 ? r.Curve[^1].Loss : (double?)null,
         };
         AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
