@@ -50,6 +50,19 @@ public sealed partial class Tensor
     public Tensor IsNan() => Unary(U.IsNan);
     public Tensor IsInf() => Unary(U.IsInf);
     public Tensor IsFinite() => Unary(U.IsFinite);
+
+    /// <summary>Whether every element is finite (no NaN or ±inf): a no-grad reduction whose temporaries are freed here.</summary>
+    public bool AllFinite() => CountFinite() == NumEl;
+
+    /// <summary>Whether any element is finite (false when all are NaN or ±inf).</summary>
+    public bool AnyFinite() => CountFinite() > 0;
+
+    private long CountFinite()
+    {
+        using var scope = new TensorScope();
+        using var noGrad = Tensors.NoGrad();
+        return IsFinite().Sum().ItemLong();
+    }
     public Tensor LogicalNot() => Unary(U.LogicalNot);
 
     public Tensor Add(Tensor o) => Binary(B.Add, o);

@@ -17,6 +17,19 @@ public class SmokeTests
     }
 
     [Fact]
+    public void AllFiniteAndAnyFiniteLookAtEveryElement()
+    {
+        using var scope = new TensorScope();
+        var fine = Tensors.FromArray(new float[] { 1, -2, 0, 3 }, 2, 2);
+        var oneNan = Tensors.FromArray(new float[] { 1, float.NaN, 0, 3 }, 2, 2);
+        var allBad = Tensors.FromArray(new float[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity }, 3);
+        Assert.Equal((true, true), (fine.AllFinite(), fine.AnyFinite()));
+        Assert.Equal((false, true), (oneNan.AllFinite(), oneNan.AnyFinite()));
+        Assert.Equal((false, false), (allBad.AllFinite(), allBad.AnyFinite()));
+        Assert.Equal(3, scope.Count);   // the reductions' temporaries are freed inside
+    }
+
+    [Fact]
     public void ErrorsBecomeExceptions()
     {
         using var scope = new TensorScope();

@@ -73,7 +73,7 @@ public sealed class DistillCheckpoint : IDisposable
         // A run stops before it saves anything not finite, so such values mean a damaged file: resuming from it would
         // only report a divergence that points back to this same checkpoint.
         foreach (var name in new[] { "distilled", "lr_param", "image_momentum", "lr_momentum", "best_distilled", "best_lr_param" })
-            if (t.TryGetValue(name, out var v) && v.DType.IsFloatingPoint() && !AllFinite(v))
+            if (t.TryGetValue(name, out var v) && v.DType.IsFloatingPoint() && !v.AllFinite())
                 throw new InvalidDataException($"{path}: tensor '{name}' holds NaN or infinite values; the checkpoint is damaged (delete it to start the run again)");
         var iters = Need("curve_iteration").ToArray<long>();
         var losses = Need("curve_loss").ToArray<double>();
@@ -97,12 +97,6 @@ public sealed class DistillCheckpoint : IDisposable
             Fingerprint = Meta("fingerprint"),
             Seconds = meta.TryGetValue("seconds", out var seconds) ? double.Parse(seconds, CultureInfo.InvariantCulture) : 0,
         };
-    }
-
-    private static bool AllFinite(Tensor t)
-    {
-        using var scope = new TensorScope();
-        return t.IsFinite().LogicalNot().Sum().Item() == 0;
     }
 
     /// <summary>The stored 1-element vector as the 0-d tensor the run uses (the vector's alias is released).</summary>

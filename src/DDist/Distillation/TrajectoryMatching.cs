@@ -105,11 +105,11 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                                                          : EngineGradients(x, lrParam, lr, theta0, target, o);
         string ckFile = CheckpointFile(o.OutputDir);
         if (!double.IsFinite(value)) throw new DistillationDivergedException(it, $"the matching loss ({value})", savedAt is null ? null : ckFile, savedAt);
-        if (!AllFinite(grads[0]!) || !AllFinite(grads[1]!))
+        if (!grads[0]!.AllFinite() || !grads[1]!.AllFinite())
             throw new DistillationDivergedException(it, "the gradient of the loss", savedAt is null ? null : ckFile, savedAt);
         imageOpt.Step(x, grads[0]!, o.LrImg);
         lrOpt.Step(lrParam, grads[1]!, o.LrLr);
-        if (!AllFinite(x)) throw new DistillationDivergedException(it, "a distilled image", savedAt is null ? null : ckFile, savedAt);
+        if (!x.AllFinite()) throw new DistillationDivergedException(it, "a distilled image", savedAt is null ? null : ckFile, savedAt);
         return value;
     }
 
@@ -132,13 +132,6 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         schedule.Dispose();
         if (!double.IsFinite(g.Loss)) return (g.Loss, []);
         return (g.Loss, Autograd.Grad([images, lr], [x, lrParam], [g.Images, g.StepSize]));
-    }
-
-    private static bool AllFinite(Tensor t)
-    {
-        using var scope = new TensorScope();
-        using var noGrad = Tensors.NoGrad();
-        return t.IsFinite().LogicalNot().Sum().Item() == 0;
     }
 
     private static double LearnedLr(Tensor lrParam, TrajectoryMatchingOptions o)

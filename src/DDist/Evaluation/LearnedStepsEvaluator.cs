@@ -47,8 +47,7 @@ public static class LearnedStepsEvaluator
             var w = fixedInit is null ? XavierInit.Draw(net, gain, device) : fixedInit.Detach().Clone();
             if (!learned) return EvalResult.From([Trainer.Accuracy(net, w, null, test)]);
             using var trained = Train(net, w, images, targets, steps);
-            bool diverged = trained.IsFinite().LogicalNot().Sum().ItemLong() > 0;
-            return EvalResult.From([Trainer.Accuracy(net, trained, null, test)], diverged: diverged ? 1 : 0);
+            return EvalResult.From([Trainer.Accuracy(net, trained, null, test)], diverged: trained.AllFinite() ? 0 : 1);
         }
 
         if (keepIn is not null)

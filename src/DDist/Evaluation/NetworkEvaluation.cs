@@ -49,8 +49,7 @@ internal static class NetworkEvaluation
         {
             if (double.IsFinite(trainer.RunEpoch(state, train, progress, ct).Loss)) continue;
             diverged = true;
-            using var scope = new TensorScope();
-            if (state.Parameters.IsFinite().Sum().ItemLong() == 0) break;
+            if (!state.Parameters.AnyFinite()) break;
         }
         return diverged;
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -149,11 +148,9 @@ public sealed class PipelineState
     {
         double? lr = Recipe?["evaluation"]?["crossArchitectureLr"] is JsonValue v ? v.GetValue<double>() : null;
         var models = Recipe?["evaluation"]?["crossArchitectures"] is JsonArray listed
-            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalRecipe.CrossArchitectureKey(m, lr), Label: Label(m))).ToList()
+            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalRecipe.CrossArchitectureKey(m, lr), Label: EvalRecipe.CrossArchitectureLabel(m, lr))).ToList()
             : CrossArchitectureRows.Keys.Select(k => (Key: k, Label: k)).ToList();
         return models.Select(m => (m.Label, MethodRows(CrossArchitectureRows.GetValueOrDefault(m.Key) ?? new(), order))).ToList();
-
-        string Label(string model) => lr is double fixedLr ? string.Create(CultureInfo.InvariantCulture, $"{model} (lr {fixedLr:R})") : model;
     }
 
     /// <summary><paramref name="rows"/> (<see cref="Rows"/>, or one architecture's) as table rows, in <paramref name="order"/>.</summary>

@@ -252,6 +252,11 @@ public sealed record EvalRecipe : EvalSettings
     public static string CrossArchitectureKey(string model, double? lr) =>
         lr is double v ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{model}@lr{v:R}") : model;
 
+    /// <summary>The column the report and the printed table give <paramref name="model"/>: "AlexNet (lr 0.01)" when the
+    /// step size is fixed.</summary>
+    public static string CrossArchitectureLabel(string model, double? lr) =>
+        lr is double v ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{model} (lr {v:R})") : model;
+
     /// <summary>The architectures listed: each one a model the dataset can take, listed once, none the evaluation's own.</summary>
     public void CheckCrossArchitectures(FieldErrors e, DatasetSpec? spec)
     {
