@@ -146,9 +146,9 @@ public sealed class PipelineState
     /// keys rows are kept under, when it lists none).</summary>
     public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectureTable(IEnumerable<string> order)
     {
-        double? lr = Recipe?["evaluation"]?["crossArchitectureLr"] is JsonValue v ? v.GetValue<double>() : null;
+        var lr = CrossArchitectureLr.From(Recipe?["evaluation"]?["crossArchitectureLr"]);
         var models = Recipe?["evaluation"]?["crossArchitectures"] is JsonArray listed
-            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalRecipe.CrossArchitectureKey(m, lr), Label: EvalRecipe.CrossArchitectureLabel(m, lr))).ToList()
+            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalRecipe.CrossArchitectureKey(m, lr?.For(m)), Label: EvalRecipe.CrossArchitectureLabel(m, lr?.For(m)))).ToList()
             : CrossArchitectureRows.Keys.Select(k => (Key: k, Label: k)).ToList();
         return models.Select(m => (m.Label, MethodRows(CrossArchitectureRows.GetValueOrDefault(m.Key) ?? new(), order))).ToList();
     }

@@ -155,8 +155,8 @@ public sealed record Recipe
     public EvalProtocol ToEvalProtocol() => Evaluation.ToProtocol(Dataset, Distill.DsaStrategy);
 
     /// <summary>The evaluation's protocol with another architecture (one of evaluation.crossArchitectures), at
-    /// evaluation.crossArchitectureLr when the recipe fixes one (then no set's learned step size replaces it).</summary>
-    public EvalProtocol ToEvalProtocol(string model) => Evaluation.CrossArchitectureLr is double lr
+    /// evaluation.crossArchitectureLr when the recipe fixes one for it (then no set's learned step size replaces it).</summary>
+    public EvalProtocol ToEvalProtocol(string model) => Evaluation.CrossArchitectureLr?.For(model) is double lr
         ? ToEvalProtocol() with { Model = model, LearningRate = lr, UseLearnedLr = false }
         : ToEvalProtocol() with { Model = model };
 
@@ -189,6 +189,7 @@ public sealed class RecipeException(string source, IReadOnlyList<string> errors)
             : m.Contains("could not be converted to", StringComparison.Ordinal) ? $"{field}{at} is not {Expected(m)}"
             : m.Contains("Duplicate", StringComparison.OrdinalIgnoreCase) ? $"{field} appears twice{at}"
             : m.StartsWith(OneOrManyConverter.Expected, StringComparison.Ordinal) ? $"{field}{at} is not {OneOrManyConverter.Expected}"
+            : m.StartsWith(CrossArchitectureLrConverter.Expected, StringComparison.Ordinal) ? $"{field}{at} is not {WithoutPosition(m)}"
             : $"not valid JSON{(e.BytePositionInLine is long column && at != "" ? at[..^1] + $", column {column + 1})" : at)}: {WithoutPosition(m)}";
         return new RecipeException(source, [text]);
     }

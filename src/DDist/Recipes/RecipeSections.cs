@@ -238,16 +238,17 @@ public sealed record EvalRecipe : EvalSettings
     /// field left out): none, and a recipe written before the field existed keeps its meaning.</summary>
     [JsonPropertyOrder(9)] public string[]? CrossArchitectures { get; init; }
 
-    /// <summary>The step size every architecture of <see cref="CrossArchitectures"/> trains with. Null (left out): the
-    /// evaluation's own, which for the mtt protocol is each distilled set's learned step size, as MTT's own
-    /// cross-architecture evaluation uses it. That step size was learned through the distilling network and can make
-    /// another diverge (AlexNet on the Fashion-MNIST demo's sets at 0.043), hence one fixed value here.</summary>
-    [JsonPropertyOrder(10)] public double? CrossArchitectureLr { get; init; }
+    /// <summary>The step size the architectures of <see cref="CrossArchitectures"/> train with: one number for all, or
+    /// one per architecture (<see cref="Recipes.CrossArchitectureLr"/>). Null (left out): the evaluation's own, which for
+    /// the mtt protocol is each distilled set's learned step size, as MTT's own cross-architecture evaluation uses it.
+    /// That step size was learned through the distilling network and can make another diverge (AlexNet on the
+    /// Fashion-MNIST demo's sets at 0.043).</summary>
+    [JsonPropertyOrder(10)] public CrossArchitectureLr? CrossArchitectureLr { get; init; }
 
     /// <summary>What <paramref name="model"/>'s evaluation is kept and tabled under: the model, with the step size when
-    /// <see cref="CrossArchitectureLr"/> fixes one ("AlexNet@lr0.01"), so results at another step size are never read
-    /// as these (eval-arch/KEY/ROW, the rows in pipeline.json, the report's column).</summary>
-    public string CrossArchitectureKey(string model) => CrossArchitectureKey(model, CrossArchitectureLr);
+    /// <see cref="CrossArchitectureLr"/> fixes one for it ("AlexNet@lr0.01"), so results at another step size are never
+    /// read as these (eval-arch/KEY/ROW, the rows in pipeline.json, the report's column).</summary>
+    public string CrossArchitectureKey(string model) => CrossArchitectureKey(model, CrossArchitectureLr?.For(model));
 
     public static string CrossArchitectureKey(string model, double? lr) =>
         lr is double v ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{model}@lr{v:R}") : model;
@@ -271,11 +272,12 @@ public sealed record EvalRecipe : EvalSettings
             e.Add("crossArchitectures", $"lists '{twice.Key}' {twice.Count()} times");
     }
 
-    /// <summary>A fixed step size for the other architectures: a positive number, and only beside a list of them.</summary>
+    /// <summary>A fixed step size for the other architectures: positive numbers, only beside a list of them, and an
+    /// object naming only listed ones.</summary>
     public void CheckCrossArchitectureLr(FieldErrors e)
     {
-        if (CrossArchitectureLr is not double lr) return;
-        e.Need(double.IsFinite(lr) && lr > 0, "crossArchitectureLr", $"is {lr}, expected a number > 0");
+        if (CrossArchitectureLr is not { } lr) return;
+        lr.Check(e, "crossArchitectureLr", CrossArchitectures);
         e.Need(CrossArchitectures is not null, "crossArchitectureLr", "is set but field 'crossArchitectures' lists no architecture to train with it");
     }
 }

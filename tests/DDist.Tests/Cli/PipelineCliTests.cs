@@ -496,6 +496,7 @@ public sealed class PipelineCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(run, "eval-arch", "ConvNet(width=4,depth=2)", "random", "net-0.json")));
         Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP | ConvNet(width=4,depth=2) | ConvNet(width=8,depth=1) |",
                         File.ReadAllText(Path.Combine(run, "report.md")));
+        Assert.DoesNotContain("A column named with a step size", File.ReadAllText(Path.Combine(run, "report.md")));
         var epochs = path.Replace(".json", "-epochs.json");
         File.WriteAllText(epochs, File.ReadAllText(path).Replace("\"epochs\": 1, \"nets\": 1, \"crossArch", "\"epochs\": 2, \"nets\": 1, \"crossArch"));
         AssertFails(Run("run", epochs, "--out", run), "'evaluation.epochs' is 1 there, 2 here");
@@ -516,6 +517,18 @@ public sealed class PipelineCliTests : IDisposable
         Assert.NotEqual(state.CrossArchitectureRows["MLP"]["window"].Accuracies, state.CrossArchitectureRows["MLP@lr0.002"]["window"].Accuracies);
         Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP (lr 0.002) | ConvNet(width=8,depth=1) (lr 0.002) |", File.ReadAllText(Path.Combine(run, "report.md")));
         Assert.Contains("MLP (lr 0.002)", atLr.Out);
+
+        // One step size per architecture: MLP at 0.002, the other at the evaluation's own. Both were evaluated above
+        // under those keys, so nothing trains again; the report is redrawn with the columns named accordingly.
+        var perModel = path.Replace(".json", "-lr-map.json");
+        File.WriteAllText(perModel, File.ReadAllText(path).Replace("\"crossArchitectures\": [\"MLP\", ", "\"crossArchitectureLr\": {\"MLP\": 0.002}, \"crossArchitectures\": [\"MLP\", "));
+        var before = Directory.GetFiles(Path.Combine(run, "eval-arch"), "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+        var mapped = Run("run", perModel, "--out", run);
+        Assert.True(mapped.Code == 0, mapped.Err);
+        Assert.Equal(before, Directory.GetFiles(Path.Combine(run, "eval-arch"), "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc));
+        Assert.Contains("| Method | ConvNet(width=4,depth=1) | MLP (lr 0.002) | ConvNet(width=8,depth=1) |", File.ReadAllText(Path.Combine(run, "report.md")));
+        Assert.Contains("across architectures: MLP (lr 0.002), ConvNet(width=8,depth=1))", File.ReadAllText(Path.Combine(run, "report.md")));
+        Assert.Contains("A column named with a step size trained at that step size", File.ReadAllText(Path.Combine(run, "report.md")));
     }
 
     /// <summary>--ipc is the same override on run, window and distill (window alone had it, so a folder it started could

@@ -177,6 +177,10 @@ public class RecipeTests : IDisposable
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": []", "evaluation.crossArchitectures", "empty list")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectureLr\": 0.01", "evaluation.crossArchitectureLr", "lists no architecture")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": 0", "evaluation.crossArchitectureLr", "is 0, expected a number > 0")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {\"AlexNet\": 0.01}", "evaluation.crossArchitectureLr.AlexNet", "which field 'crossArchitectures' does not list")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {\"MLP\": -1}", "evaluation.crossArchitectureLr.MLP", "is -1, expected a number > 0")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {\"MLP\": 0.1, \"MLP\": 0.2}", "evaluation.crossArchitectureLr", "names 'MLP' 2 times")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {}", "evaluation.crossArchitectureLr", "empty object")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report
@@ -199,6 +203,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"ipc\": 300,", "\"ipc\": 300, \"compare\": null,", "field 'compare' is null")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": 3", "field 'scores.kind' (line 20) is not a string or a list of strings")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", 3]", "field 'scores.kind' (line 20) is not a string or a list of strings")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": \"0.01\"", "field 'evaluation.crossArchitectureLr' (line 67) is not a number, or an object of architecture name → number")]
+    [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {\"MLP\": \"fast\"}", "field 'evaluation.crossArchitectureLr' (line 67) is not a number, or an object of architecture name → number ('MLP' is not a number)")]
     public void JsonErrorsNameTheFieldInTheRecipesTerms(string from, string to, string expected)
     {
         var path = WriteVariant(t => t.Contains(from) ? t.Replace(from, to) : throw new InvalidOperationException($"test edit '{from}' not found"));
@@ -207,6 +213,29 @@ public class RecipeTests : IDisposable
         Assert.StartsWith(path, message);
         Assert.DoesNotContain("DDist.", message);
         Assert.DoesNotContain("System.", message);
+    }
+
+    /// <summary>crossArchitectureLr per architecture: a listed one it names trains at its value, kept under
+    /// MODEL@lrX; one it leaves out keeps the evaluation's protocol and plain key. The object is written back in the
+    /// recipe's order, and a number still fixes every architecture.</summary>
+    [Fact]
+    public void CrossArchitectureLrTakesOneStepSizeOrOnePerArchitecture()
+    {
+        var perModel = Recipe.Load(WriteVariant(t => t.Replace("\"protocol\": \"sel\"",
+            "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\", \"AlexNet\"], \"crossArchitectureLr\": {\"AlexNet\": 0.01}")));
+        var own = perModel.ToEvalProtocol();
+        Assert.Equal((0.01, false, "AlexNet"), (perModel.ToEvalProtocol("AlexNet").LearningRate, perModel.ToEvalProtocol("AlexNet").UseLearnedLr, perModel.ToEvalProtocol("AlexNet").Model));
+        Assert.Equal((own.LearningRate, own.UseLearnedLr, "MLP"), (perModel.ToEvalProtocol("MLP").LearningRate, perModel.ToEvalProtocol("MLP").UseLearnedLr, perModel.ToEvalProtocol("MLP").Model));
+        Assert.Equal(["MLP", "AlexNet@lr0.01"], perModel.Evaluation.CrossArchitectures!.Select(perModel.Evaluation.CrossArchitectureKey));
+        var written = System.Text.Json.Nodes.JsonNode.Parse(perModel.ToJson())!["evaluation"]!["crossArchitectureLr"]!;
+        Assert.Equal("{\"AlexNet\":0.01}", written.ToJsonString());
+        Assert.Equal(0.01, CrossArchitectureLr.From(written)!.For("AlexNet"));
+        Assert.Null(CrossArchitectureLr.From(written)!.For("MLP"));
+
+        var all = Recipe.Load(WriteVariant(t => t.Replace("\"protocol\": \"sel\"",
+            "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\", \"AlexNet\"], \"crossArchitectureLr\": 0.02")));
+        Assert.Equal(["MLP@lr0.02", "AlexNet@lr0.02"], all.Evaluation.CrossArchitectures!.Select(all.Evaluation.CrossArchitectureKey));
+        Assert.Equal("0.02", System.Text.Json.Nodes.JsonNode.Parse(all.ToJson())!["evaluation"]!["crossArchitectureLr"]!.ToJsonString());
     }
 
     [Fact]
