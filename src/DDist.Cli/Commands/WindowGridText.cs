@@ -25,11 +25,14 @@ internal static class WindowGridText
         foreach (var p in WindowPointKinds.InOrder(grid.Points))
         {
             bool chosen = p.Beta == state.ChosenBeta && (!byKind || p.ScoreKind == state.ChosenScoreKind);
-            w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}{3}", Label(p.ScoreKind, p.Beta.ToString("0.###", inv)), 100 * p.Mean, 100 * p.Std,
-                                      chosen ? "  <- chosen" : ""));
+            w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}{3}{4}", Label(p.ScoreKind, p.Beta.ToString("0.###", inv)), 100 * p.Mean, 100 * p.Std,
+                                      p.Result.DivergedNote(), chosen ? "  <- chosen" : ""));
         }
         if (state.RandomOnChoice is { } random)   // trained as every point was: the reference the grid is read against
-            w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}", (byKind ? "random pick" : "random").PadRight(width), 100 * random.Mean, 100 * random.Std));
+            w.WriteLine(string.Format(inv, "  {0}{1,6:F2} ± {2:F2}{3}", (byKind ? "random pick" : "random").PadRight(width), 100 * random.Mean, 100 * random.Std,
+                                      random.DivergedNote()));
+        if (grid.Points.Any(p => p.Diverged > 0))
+            w.WriteLine("  a diverged network trained to a non-finite loss and tests at chance: the step size is too large for it");
         if (state.Halving is { } halving) w.WriteLine(halving.Summary());
         if (File.Exists(ChooseBetaStage.PlotFile(folder))) w.WriteLine($"plot: {Path.GetFullPath(ChooseBetaStage.PlotFile(folder))}");
     }

@@ -27,6 +27,8 @@ public sealed class DistillCheckpoint : IDisposable
     public double BestStd { get; init; } = double.NaN;
     /// <summary>The best iteration's accuracy per network (absent in older checkpoints).</summary>
     public double[] BestAccuracies { get; init; } = [];
+    /// <summary>Every evaluation made so far (absent in older checkpoints: then empty).</summary>
+    public IReadOnlyList<SelectionPoint> Evaluations { get; init; } = [];
     public required IReadOnlyList<LossPoint> Curve { get; init; }
     public required string Fingerprint { get; init; }
     /// <summary>Wall time spent on the run up to this checkpoint, earlier sessions included (0 in older checkpoints).</summary>
@@ -50,6 +52,13 @@ public sealed class DistillCheckpoint : IDisposable
         if (BestDistilled is not null) t.Add(new("best_distilled", BestDistilled.Contiguous()));
         if (BestLrParam is not null) t.Add(new("best_lr_param", BestLrParam.Reshape(1)));
         if (BestAccuracies.Length > 0) t.Add(new("best_accuracies", Tensors.FromArray(BestAccuracies)));
+        if (Evaluations.Count > 0)
+        {
+            t.Add(new("eval_iteration", Tensors.FromArray(Evaluations.Select(p => (long)p.Iteration).ToArray())));
+            t.Add(new("eval_mean", Tensors.FromArray(Evaluations.Select(p => p.Mean).ToArray())));
+            t.Add(new("eval_std", Tensors.FromArray(Evaluations.Select(p => p.Std).ToArray())));
+            t.Add(new("eval_diverged", Tensors.FromArray(Evaluations.Select(p => (long)p.Diverged).ToArray())));
+        }
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -61,6 +70,18 @@ public sealed class DistillCheckpoint : IDisposable
             ["seconds"] = Seconds.ToString("R", CultureInfo.InvariantCulture),
         };
         SafeTensors.Save(path, t, meta);
+    }
+
+    /// <summary>The evaluations kept so far: four tensors of one length, or none (a checkpoint from before they were kept).</summary>
+    private static IReadOnlyList<SelectionPoint> LoadEvaluations(string path, IReadOnlyDictionary<string, Tensor> t)
+    {
+        string[] names = ["eval_iteration", "eval_mean", "eval_std", "eval_diverged"];
+        if (!names.Any(t.ContainsKey)) return [];
+        if (names.FirstOrDefault(n => !t.ContainsKey(n)) is { } missing) throw new InvalidDataException($"{path}: tensor '{missing}' missing beside the other eval_ tensors");
+        var (iterations, means, stds, diverged) = (t[names[0]].ToArray<long>(), t[names[1]].ToArray<double>(), t[names[2]].ToArray<double>(), t[names[3]].ToArray<long>());
+        if (means.Length != iterations.Length || stds.Length != iterations.Length || diverged.Length != iterations.Length)
+            throw new InvalidDataException($"{path}: tensors eval_iteration/eval_mean/eval_std/eval_diverged hold {iterations.Length}/{means.Length}/{stds.Length}/{diverged.Length} values, expected one length");
+        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i])).ToList();
     }
 
     /// <summary>Reads a checkpoint; tensors are CPU and owned by the result.</summary>
@@ -93,6 +114,7 @@ public sealed class DistillCheckpoint : IDisposable
             BestMean = double.Parse(Meta("best_mean"), CultureInfo.InvariantCulture),
             BestStd = double.Parse(Meta("best_std"), CultureInfo.InvariantCulture),
             BestAccuracies = t.TryGetValue("best_accuracies", out var accuracies) ? accuracies.ToArray<double>() : [],
+            Evaluations = LoadEvaluations(path, t),
             Curve = iters.Select((it, i) => new LossPoint((int)it, losses[i], lrs[i])).ToList(),
             Fingerprint = Meta("fingerprint"),
             Seconds = meta.TryGetValue("seconds", out var seconds) ? double.Parse(seconds, CultureInfo.InvariantCulture) : 0,

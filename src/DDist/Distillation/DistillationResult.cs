@@ -20,5 +20,8 @@ public sealed record DistillationResult(
 {
     /// <summary>Mean wall time of one outer iteration (matching and update only, without evaluations).</summary>
     public double SecondsPerIteration => IterationsRun == 0 ? 0 : StepTime.TotalSeconds / IterationsRun;
+
+    /// <summary>Every evaluation the best-iteration choice made, in iteration order (empty when none was made).</summary>
+    public IReadOnlyList<SelectionPoint> SelectionCurve { get; init; } = [];
     public void Dispose() => Set.Dispose();
 }

@@ -27,7 +27,12 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
 {
     public static string CheckpointFile(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
-    private sealed class Best { public Tensor? Images; public Tensor? LrParam; public int Iteration = -1; public EvalResult? Accuracy; }
+    /// <summary>The best set so far and every evaluation made to find it.</summary>
+    private sealed class Best
+    {
+        public Tensor? Images; public Tensor? LrParam; public int Iteration = -1; public EvalResult? Accuracy;
+        public readonly List<SelectionPoint> Evaluated = [];
+    }
 
     public DistillationResult Run(TrajectoryMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
@@ -60,15 +65,15 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var stepTime = new Stopwatch();
         for (int it = start; it <= o.Iterations; it++)
         {
-            if (evalAt.Contains(it) && selectionEval is not null) EvaluateForSelection(it, o, lrParam, best, ct);
+            // A checkpoint written after the last iteration holds that iteration's evaluation already.
+            if (evalAt.Contains(it) && selectionEval is not null && best.Evaluated.All(e => e.Iteration != it)) EvaluateForSelection(it, o, lrParam, best, ct);
             if (it == o.Iterations) break;
             ct.ThrowIfCancellationRequested();
             stepTime.Start();
             double loss = Step(it, o, lrParam, imageOpt, lrOpt, savedAt);
             stepTime.Stop();
             curve.Add(new LossPoint(it, loss, LearnedLr(lrParam, o)));
-            progress?.Report(new ProgressReport("distill", it + 1, o.Iterations,
-                new Dictionary<string, double> { ["loss"] = loss, ["lr"] = curve[^1].Lr }));
+            progress?.Report(new ProgressReport("distill", it + 1, o.Iterations, Metrics(loss, curve[^1].Lr, best)));
             if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
             {
                 SaveCheckpoint(ckPath, it + 1, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, curve, best);
@@ -85,7 +90,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         best.Images?.Dispose();
         best.LrParam?.Dispose();
         var result = new DistillationResult(set, chosenLr, curve, best.Images is null ? o.Iterations : best.Iteration, best.Accuracy,
-                                            o.SelectOn, test, start, o.Iterations - start, TimeSpan.FromSeconds(priorSeconds) + total.Elapsed, stepTime.Elapsed);
+                                            o.SelectOn, test, start, o.Iterations - start, TimeSpan.FromSeconds(priorSeconds) + total.Elapsed, stepTime.Elapsed)
+            { SelectionCurve = best.Evaluated };
         Finish(result, o);
         return result;
     }
@@ -134,6 +140,17 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return (g.Loss, Autograd.Grad([images, lr], [x, lrParam], [g.Images, g.StepSize]));
     }
 
+    /// <summary>What the progress line shows: the loss and step size, and the latest evaluation's accuracy (with its
+    /// diverged networks, if any) once one was made.</summary>
+    private static Dictionary<string, double> Metrics(double loss, double lr, Best best)
+    {
+        var m = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr };
+        if (best.Evaluated.Count == 0) return m;
+        m["acc"] = best.Evaluated[^1].Mean;
+        if (best.Evaluated[^1].Diverged > 0) m["diverged"] = best.Evaluated[^1].Diverged;
+        return m;
+    }
+
     private static double LearnedLr(Tensor lrParam, TrajectoryMatchingOptions o)
     {
         double v = lrParam.Item();
@@ -150,6 +167,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         using (var set = synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)))
             acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
         rngState.Restore();
+        best.Evaluated.Add(new SelectionPoint(it, acc.Mean, acc.Std, acc.Diverged));
         if (best.Accuracy is not null && acc.Mean <= best.Accuracy.Mean) return;
         using var noGrad = Tensors.NoGrad();
         best.Images?.Dispose();
@@ -174,7 +192,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
             LrMomentum = lrMomentum, TorchRng = rng.Cpu, DeviceRng = rng.OnDevice, BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
-            BestAccuracies = best.Accuracy?.Accuracies ?? [],
+            BestAccuracies = best.Accuracy?.Accuracies ?? [], Evaluations = best.Evaluated,
             Curve = curve, Fingerprint = Fingerprint(o), Seconds = seconds,
         };
         ck.Save(path);
@@ -201,11 +219,13 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                 best.Images = ck.BestDistilled.To(x.DType, x.Device).Clone().DetachFromScope();
                 best.LrParam = ck.BestLrParam.To(x.DType, x.Device).Clone().DetachFromScope();
                 best.Iteration = ck.BestIteration;
-                best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, ck.BestAccuracies);
+                best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, ck.BestAccuracies,
+                                               Diverged: ck.Evaluations.FirstOrDefault(e => e.Iteration == ck.BestIteration)?.Diverged ?? 0);
             }
         }
         RngSnapshot.RestoreCheckpoint(ck.TorchRng, ck.DeviceRng, x.Device);
         curve.AddRange(ck.Curve);
+        best.Evaluated.AddRange(ck.Evaluations);
         return (ck.NextIteration, ck.Seconds);
     }
 
@@ -258,7 +278,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     }
 
     /// <summary>An accuracy as distill.json has always held it (no wall time: it is the run's, reported beside).</summary>
-    private static object? Summary(EvalResult? r) => r is null ? null : new { r.Mean, r.Std, r.Accuracies };
+    private static object? Summary(EvalResult? r) =>
+        r is null ? null : r.Diverged > 0 ? new { r.Mean, r.Std, r.Accuracies, r.Diverged } : new { r.Mean, r.Std, r.Accuracies };
 
     private static void Finish(DistillationResult r, TrajectoryMatchingOptions o)
     {
@@ -272,6 +293,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             unroll = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
             selected_on = o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
             selection_accuracy = Summary(r.SelectionAccuracy),
+            selection_curve = r.SelectionCurve,
             test_accuracy = Summary(r.TestAccuracy),
             learned_lr = double.IsFinite(r.LearnedLr) ? r.LearnedLr : (double?)null,
             seconds = r.Elapsed.TotalSeconds,

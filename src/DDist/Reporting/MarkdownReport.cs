@@ -51,6 +51,7 @@ public static class MarkdownReport
 
         if (input.Window is { Points.Count: > 0 }) AddWindow(blocks, input, directory);
         AddLoss(blocks, input, directory);
+        AddSelections(blocks, input);
         AddGrids(blocks, input, directory);
         return blocks;
     }
@@ -97,11 +98,12 @@ public static class MarkdownReport
         blocks.Add(new ReportParagraph(Inv($"Best β = {w.BestBeta:0.###}{by} ({w.EvaluatedOn}); search cost {w.TrainingCost:N0} image presentations{(w.Complete ? "" : " (grid incomplete)")}.") + used));
         blocks.Add(new ReportFigure("window.png", "accuracy vs beta"));
         IReadOnlyList<string> Row(string? kind, string beta, string accuracy, string nets) => byKind ? [kind ?? "", beta, accuracy, nets] : [beta, accuracy, nets];
-        var rows = pts.Select(p => Row(p.ScoreKind, Inv($"{p.Beta:0.###}"), Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}"), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture))).ToList();
+        var rows = pts.Select(p => Row(p.ScoreKind, Inv($"{p.Beta:0.###}"), p.Result.Percent(), p.Accuracies.Count.ToString(CultureInfo.InvariantCulture))).ToList();
         var random = input.RandomOnChoice;
         if (random is not null)
-            rows.Add(Row("random pick (reference)", byKind ? "" : "random pick (reference)", Inv($"{100 * random.Mean:F2} ± {100 * random.Std:F2}"), random.Accuracies.Length.ToString(CultureInfo.InvariantCulture)));
+            rows.Add(Row("random pick (reference)", byKind ? "" : "random pick (reference)", random.Percent(), random.Accuracies.Length.ToString(CultureInfo.InvariantCulture)));
         blocks.Add(new ReportTable(byKind ? ["Scores", "β", "Accuracy (%)", "Networks"] : ["β", "Accuracy (%)", "Networks"], rows).Validated());
+        if (pts.Any(p => p.Diverged > 0) || random?.Diverged > 0) blocks.Add(new ReportParagraph(Diverged));
         if (random is not null)
             blocks.Add(new ReportParagraph("The reference row is a random pick of the same size (the Random row's set) trained as each β was, " +
                                            "on the same split with the same seeds: " + WindowAgainstRandom.Verdict(w.Best()!, random, byKind) + "."));
@@ -116,7 +118,8 @@ public static class MarkdownReport
         blocks.Add(new ReportParagraph(h.Summary()));
         blocks.Add(new ReportTable(["Round", "Epochs", h.BestScoreKind is null ? "β evaluated" : "Score kind and β evaluated", "Kept"],
             h.Rounds.Select(r => (IReadOnlyList<string>)[r.Round.ToString(CultureInfo.InvariantCulture), r.Budget.Epochs.ToString(CultureInfo.InvariantCulture),
-                string.Join(", ", r.Points.Select(p => Candidate(r.KeptScoreKinds is null ? null : p.ScoreKind, p.Beta) + Inv($": {100 * p.Mean:F1}"))),
+                string.Join(", ", r.Points.Select(p => Candidate(r.KeptScoreKinds is null ? null : p.ScoreKind, p.Beta) + Inv($": {100 * p.Mean:F1}") +
+                                                       (p.Diverged > 0 ? Inv($" ({p.Diverged} diverged)") : ""))),
                 string.Join(", ", r.Kept.Select((b, i) => Candidate(r.KeptScoreKinds?[i], b)))]).ToList()).Validated());
     }
 
@@ -131,6 +134,22 @@ public static class MarkdownReport
         blocks.Add(new ReportFigure("loss.png", "matching loss and learned step size"));
         blocks.Add(new ReportBullets(curves.Select(c => Inv(
             $"{c.Method}: loss {Mean(c.Curve.Take(10)):F4} over the first 10 iterations, {Mean(c.Curve.TakeLast(10)):F4} over the last 10; learned step size {c.Curve[^1].Lr:G4}.")).ToList()));
+    }
+
+    /// <summary>The accuracy each distillation's set reached at the iterations it was evaluated at, the kept one marked:
+    /// whether more iterations were still helping, and how far the kept set is from the start.</summary>
+    private static void AddSelections(List<ReportBlock> blocks, ReportInput input)
+    {
+        if (input.Selections.Count == 0) return;
+        var iterations = input.Selections.SelectMany(s => s.Points.Select(p => p.Iteration)).Distinct().Order().ToList();
+        string Cell(DistillSelection s, int it) => s.Points.FirstOrDefault(p => p.Iteration == it) is not { } p ? "–"
+            : Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}") + (p.Diverged > 0 ? Inv($" ({p.Diverged} diverged)") : "") + (it == s.BestIteration ? " (kept)" : "");
+        blocks.Add(new ReportHeading(2, "Accuracy during distillation"));
+        var on = input.Selections.Select(s => s.SelectedOn).Distinct().ToList();
+        blocks.Add(new ReportParagraph("Each set as it stood at the evaluated iterations (distill.evalIterations), trained as the best-iteration " +
+                                       $"choice trains it, on the {(on.Count == 1 ? on[0] : string.Join(" / ", on))}; the one marked kept is the set the final evaluation used."));
+        blocks.Add(new ReportTable(["Iteration", .. input.Selections.Select(s => s.Method)],
+            iterations.Select(it => (IReadOnlyList<string>)[it.ToString(CultureInfo.InvariantCulture), .. input.Selections.Select(s => Cell(s, it))]).ToList()).Validated());
     }
 
     private static void AddGrids(List<ReportBlock> blocks, ReportInput input, string dir)

@@ -36,6 +36,8 @@ public sealed record ReportInput
     public EvalResult? RandomOnChoice { get; init; }
     public IReadOnlyList<LossPoint>? SelMatchLoss { get; init; }
     public IReadOnlyList<LossPoint>? MttLoss { get; init; }
+    /// <summary>Each distillation's evaluations during its run (SelMatch, MTT), where it made any.</summary>
+    public IReadOnlyList<DistillSelection> Selections { get; init; } = [];
     /// <summary>The window selection (all real) shown beside the SelMatch set.</summary>
     public SmallSet? Selected { get; init; }
     public SmallSet? Distilled { get; init; }

@@ -57,6 +57,8 @@ public static class RunReport
             UsedScoreKind = state.ChosenScoreKind,
             SelMatchLoss = LoadCurve(Path.Combine(runDir, "selmatch", "loss.json")),
             MttLoss = LoadCurve(Path.Combine(runDir, "mtt", "loss.json")),
+            Selections = new[] { DistillSelection.Load("SelMatch", Path.Combine(runDir, "selmatch", "distill.json")),
+                                 DistillSelection.Load("MTT", Path.Combine(runDir, "mtt", "distill.json")) }.OfType<DistillSelection>().ToList(),
             Selected = selected,
             Distilled = distilled,
         };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Evaluation;
@@ -37,9 +38,14 @@ public sealed record WindowSearchOptions : WindowGrid
 }
 
 /// <summary>Accuracy of the pure selection at one β, cut by the ranking of one score kind (null in files written
-/// before points named it).</summary>
+/// before points named it), and how many of its networks diverged (written only when some did).</summary>
 public sealed record WindowPoint(double Beta, double Mean, double Std, IReadOnlyList<double> Accuracies, IReadOnlyList<int> ClassStarts,
-                                 double Seconds, string Fingerprint, string? ScoreKind = null);
+                                 double Seconds, string Fingerprint, string? ScoreKind = null,
+                                 [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Diverged = 0)
+{
+    /// <summary>The point's accuracy as an evaluation result ("82.70 ± 0.30 (1 of 2 diverged)" through Percent()).</summary>
+    [JsonIgnore] public EvalResult Result => new(Mean, Std, [.. Accuracies], Diverged: Diverged);
+}
 
 /// <summary>All β evaluated so far (by any shard) and the best one; where several score kinds were searched, every
 /// kind's points and the best over all (<see cref="BestScoreKind"/> its kind).</summary>
@@ -128,7 +134,7 @@ public sealed class WindowSearch(ImageDataset train, DifficultyRanking ranking, 
         };
         using var set = RealSubset.FromWindow(train, window, info);
         var acc = evaluate(set, options.Budget, options.Seed, ct);
-        return new WindowPoint(beta, acc.Mean, acc.Std, acc.Accuracies, window.Start, sw.Elapsed.TotalSeconds, fingerprint, scores.Kind.FileName());
+        return new WindowPoint(beta, acc.Mean, acc.Std, acc.Accuracies, window.Start, sw.Elapsed.TotalSeconds, fingerprint, scores.Kind.FileName(), acc.Diverged);
     }
 
     internal static WindowPoint? TryLoadPoint(string dir, double beta, string fingerprint)

@@ -124,11 +124,14 @@ public class TrajectoryMatchingTests : IDisposable
     private sealed class ScriptedEvaluator(params double[] means)
     {
         public int Calls;
+        /// <summary>Calls (counted from 0) whose one network is reported diverged.</summary>
+        public int[] DivergedAt { get; init; } = [];
         public EvalResult Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
         {
             Tensors.ManualSeed(999);
             using var noise = Tensors.Rand([100]);
-            return EvalResult.From([means[Calls++ % means.Length]]);
+            int call = Calls++;
+            return EvalResult.From([means[call % means.Length]], diverged: DivergedAt.Contains(call) ? 1 : 0);
         }
     }
 
@@ -208,9 +211,39 @@ public class TrajectoryMatchingTests : IDisposable
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.9, 0.2, 0.3).Evaluate).Run(opts, killer, cts.Token));
         using var syn2 = Window().ToSyntheticSet(data);
-        using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter, new ScriptedEvaluator(0.2, 0.3).Evaluate).Run(opts);
+        using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter, new ScriptedEvaluator(0.2, 0.3) { DivergedAt = [0] }.Evaluate).Run(opts);
         Assert.Equal(0, resumed.BestIteration);
         Assert.Equal([0.9], resumed.SelectionAccuracy!.Accuracies);
+
+        // Every evaluation is kept, those before the interruption included, with its diverged networks; distill.json
+        // lists them, and running the finished folder again evaluates nothing anew.
+        SelectionPoint[] expected = [new(0, 0.9, 0), new(3, 0.2, 0, Diverged: 1), new(6, 0.3, 0)];
+        Assert.Equal(expected, resumed.SelectionCurve);
+        using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "distill.json"))))
+            Assert.Equal(expected, System.Text.Json.JsonSerializer.Deserialize<SelectionPoint[]>(summary.RootElement.GetProperty("selection_curve")));
+        var none = new ScriptedEvaluator(0.99);
+        using var syn3 = Window().ToSyntheticSet(data);
+        using var again = new TrajectoryMatching(net, experts, syn3, "none", Jitter, none.Evaluate).Run(opts);
+        Assert.Equal((0, 0, 0.9), (none.Calls, again.BestIteration, again.SelectionAccuracy!.Mean));
+        Assert.Equal(expected, again.SelectionCurve);
+    }
+
+    /// <summary>The best iteration's networks that diverged are counted in distill.json's selection_accuracy, and the
+    /// progress line carries the latest evaluation's accuracy.</summary>
+    [Fact]
+    public void TheChosenIterationsDivergedNetworksAreRecordedAndTheProgressShowsTheLatestAccuracy()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var dir = Path.Combine(_dir, "diverged-best");
+        var reports = new List<ProgressReport>();
+        using var syn = Window().ToSyntheticSet(data);
+        using var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.6) { DivergedAt = [1] }.Evaluate)
+            .Run(Options(dir, 2) with { EvalIterations = [0, 2] }, new SyncProgress(reports.Add));
+        Assert.Equal((2, 1), (r.BestIteration, r.SelectionAccuracy!.Diverged));
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "distill.json")));
+        Assert.Equal(1, summary.RootElement.GetProperty("selection_accuracy").GetProperty("Diverged").GetInt32());
+        Assert.All(reports.Where(p => p.Stage == "distill"), p => Assert.Equal(0.1, p.Metrics!["acc"]));
     }
 
     /// <summary>Exact recomputation is the same method as full unrolling: the same run (float64, with a random

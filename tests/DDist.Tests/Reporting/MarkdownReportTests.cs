@@ -88,6 +88,15 @@ public class MarkdownReportTests : IDisposable
 
         input = input with { Rows = [new MethodRow("Random", EvalResult.From([0.7, 0.7]), TimeSpan.Zero)], CrossArchitectures = [] };
         Assert.DoesNotContain("diverged", File.ReadAllText(MarkdownReport.Write(input, _dir)));
+
+        // A window point whose networks diverged, and a halving candidate's: named in the β table and the rounds.
+        var points = new[] { 0.0, 0.5 }.Select((b, i) => new WindowPoint(b, 0.7 - 0.3 * i, 0.01, [0.7, 0.1], [0, 1], 1, "f", Diverged: i)).ToList();
+        var halving = new SuccessiveHalvingResult([new HalvingRound(1, new EvalBudget(2, 1), points, [0.0])], 0.0, 100, 200, 0.0, true, "validation split");
+        md = File.ReadAllText(MarkdownReport.Write(input with { Window = new WindowSearchResult(points, 0.0, true, 10, "validation split"), Halving = halving }, _dir));
+        Assert.Contains("| 0.5 | 40.00 ± 1.00 (1 of 2 diverged) | 2 |", md);
+        Assert.Contains("| 0 | 70.00 ± 1.00 | 2 |", md);
+        Assert.Contains("0.5: 40.0 (1 diverged)", md);
+        Assert.Equal(1, md.Split("trained to a non-finite loss").Length - 1);
     }
 
     /// <summary>The random pick trained as the window's points were is a row under the β table, and the text says which

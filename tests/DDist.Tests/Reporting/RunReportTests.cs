@@ -39,6 +39,45 @@ public sealed class RunReportTests : IDisposable
         Assert.True(grid.Count(Rgb.Orange) > 100, "no orange frames of distilled images in the grids");
     }
 
+    /// <summary>The evaluations each distillation made to choose its best iteration are tabled by iteration, the kept
+    /// one and any diverged networks named; a distill.json from before they were kept adds no table, and a damaged one
+    /// is named.</summary>
+    [Fact]
+    public void TheAccuracyDuringDistillationIsTabledByIteration()
+    {
+        SavedRunFolder.Write(_dir);
+        var selmatch = Path.Combine(_dir, "selmatch", "distill.json");
+        File.WriteAllText(selmatch, """{ "best_iteration": 100, "selected_on": "validation split" }""");
+        Assert.True(Cli("report", _dir).Code == 0);
+        Assert.DoesNotContain("## Accuracy during distillation", File.ReadAllText(Path.Combine(_dir, MarkdownReport.ReportFile)));
+
+        File.WriteAllText(selmatch, """
+            { "best_iteration": 50, "selected_on": "validation split", "selection_curve": [
+              { "Iteration": 0, "Mean": 0.7, "Std": 0.01, "Diverged": 0 }, { "Iteration": 50, "Mean": 0.8, "Std": 0.02, "Diverged": 1 },
+              { "Iteration": 100, "Mean": 0.75, "Std": 0, "Diverged": 0 } ] }
+            """);
+        Directory.CreateDirectory(Path.Combine(_dir, "mtt"));
+        File.WriteAllText(Path.Combine(_dir, "mtt", "distill.json"), """
+            { "best_iteration": 100, "selected_on": "validation split", "selection_curve": [
+              { "Iteration": 0, "Mean": 0.6, "Std": 0 }, { "Iteration": 100, "Mean": 0.65, "Std": 0.005 } ] }
+            """);
+        var r = Cli("report", _dir);
+        Assert.True(r.Code == 0, r.Err);
+        var md = File.ReadAllText(Path.Combine(_dir, MarkdownReport.ReportFile));
+        Assert.Contains("## Accuracy during distillation", md);
+        Assert.Contains("on the validation split", md);
+        Assert.Contains("| Iteration | SelMatch | MTT |", md);
+        Assert.Contains("| 0 | 70.00 ± 1.00 | 60.00 ± 0.00 |", md);
+        Assert.Contains("| 50 | 80.00 ± 2.00 (1 diverged) (kept) | – |", md);
+        Assert.Contains("| 100 | 75.00 ± 0.00 | 65.00 ± 0.50 (kept) |", md);
+
+        File.WriteAllText(selmatch, """{ "best_iteration": 50, "selection_curve": [ { "Iteration": "zero" } ] }""");
+        var bad = Cli("report", _dir);
+        Assert.NotEqual(0, bad.Code);
+        Assert.Contains(selmatch, bad.Err);
+        Assert.Contains("field 'selection_curve'", bad.Err);
+    }
+
     [Fact]
     public void ARunThatHasNotReachedItsReportIsNamed()
     {

@@ -76,6 +76,27 @@ public class WindowSearchTests : IDisposable
         Assert.Contains("Fingerprint", ex.Message);
     }
 
+    /// <summary>A point whose networks diverged keeps the count in its file (points with none write no field, so their
+    /// files are as before) and in the summary read back; it scores what they measured and is not chosen.</summary>
+    [Fact]
+    public void APointsDivergedNetworksAreCountedInItsFile()
+    {
+        using var train = ToyData.Make(Labels, 2);
+        var fake = new FakeEvaluator();
+        var search = new WindowSearch(train, DifficultyRanking.Build(Scores, Labels, 2), Scores, (set, budget, seed, ct) =>
+        {
+            var acc = fake.Evaluate(set, budget, seed, ct);
+            return set.SourceIndex.Average() < 6 ? EvalResult.From([acc.Accuracies[0], 0.1], diverged: 1) : acc;   // β 0 and 0.25
+        });
+        var result = search.Run(Options());
+        Assert.Equal([1, 1, 0, 0, 0], result.Points.Select(p => p.Diverged));
+        Assert.Contains("\"Diverged\": 1", File.ReadAllText(WindowSearch.PointFile(_dir, 0)));
+        Assert.DoesNotContain("Diverged", File.ReadAllText(WindowSearch.PointFile(_dir, 1.0)));
+        Assert.Equal([1, 1, 0, 0, 0], WindowSearch.LoadSummary(_dir)!.Points.Select(p => p.Diverged));
+        Assert.Equal(1.0, result.BestBeta);
+        Assert.Equal(" (1 of 2 diverged)", result.Points[0].Result.DivergedNote());
+    }
+
     /// <summary>Two score kinds searched into their own folders combine into one choice: every point names its kind, the
     /// best over both grids wins, and a fixed β takes the kind that is best there.</summary>
     [Fact]
