@@ -42,8 +42,15 @@ public static class ExitCodes
             or Training.TrainingDivergedException => (DataError, false),
         FileNotFoundException or DirectoryNotFoundException => (NoInput, false),
         UnauthorizedAccessException or IOException or System.Net.Http.HttpRequestException => (IoError, false),
-        ArgumentException or NotSupportedException => (UsageError, false),
+        ArgumentException or NotSupportedException when !ThrownByTheFramework(e) => (UsageError, false),
         TorchException => (InternalError, true),
         _ => (InternalError, true),
     };
+
+    /// <summary>DDist throws ArgumentException and NotSupportedException for values the user gave (an unknown model
+    /// name, an out-of-range option); .NET throws them when DDist misuses it (a duplicate dictionary key), which is a
+    /// bug, not a usage error. The method that threw tells them apart; an exception never thrown (no method) counts as
+    /// DDist's.</summary>
+    private static bool ThrownByTheFramework(Exception e) =>
+        e.TargetSite?.DeclaringType?.Assembly.GetName().Name is { } assembly && !assembly.StartsWith("DDist", StringComparison.Ordinal);
 }

@@ -30,9 +30,8 @@ public static class DataCommand
                 throw new FileNotFoundException($"--from {source}: no such file or folder", source);
             if (source is null && parse.GetValue(symlink)) throw new CliException("--symlink needs --from");
             using var fetcher = new DatasetFetcher(DatasetLocator.FromEnvironment());
-            string dir = source is null
-                ? ProgressView.Run(ctx, p => fetcher.FetchAsync(dataset, new FetchProgressAdapter(p), ctx.Cancel).GetAwaiter().GetResult())
-                : fetcher.Import(dataset, source, parse.GetValue(symlink) ? ImportMode.Symlink : ImportMode.Copy);
+            if (source is not null) return ImportUnlessInstalled(ctx, fetcher, dataset, source, parse.GetValue(symlink), replace: false);
+            string dir = ProgressView.Run(ctx, p => fetcher.FetchAsync(dataset, new FetchProgressAdapter(p), ctx.Cancel).GetAwaiter().GetResult());
             ctx.WriteResult(new { dataset, path = dir }, w => w.WriteLine($"{dataset}: ready in {dir}"));
             return ExitCodes.Ok;
         });
@@ -44,18 +43,32 @@ public static class DataCommand
         var name = new Argument<string>("NAME") { Description = "Dataset name" };
         var dir = new Argument<string>("DIR") { Description = "A folder or archive holding the official files" };
         var symlink = new Option<bool>("--symlink") { Description = "Link to the files instead of copying them" };
-        var cmd = new Command("import", "Install a dataset from a local copy (same as `data fetch NAME --from DIR`)") { name, dir, symlink };
+        var replace = new Option<bool>("--replace") { Description = "Put this copy in place of an installed one (checked before the old one is removed)" };
+        var cmd = new Command("import", "Install a dataset from a local copy (same as `data fetch NAME --from DIR`)") { name, dir, symlink, replace };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var dataset = DatasetRegistry.Canonical(parse.GetValue(name)!);
             var source = parse.GetValue(dir)!;
             if (!File.Exists(source) && !Directory.Exists(source)) throw new FileNotFoundException($"{source}: no such file or folder", source);
             using var fetcher = new DatasetFetcher(DatasetLocator.FromEnvironment());
-            var installed = fetcher.Import(dataset, source, parse.GetValue(symlink) ? ImportMode.Symlink : ImportMode.Copy);
-            ctx.WriteResult(new { dataset, path = installed }, w => w.WriteLine($"{dataset}: ready in {installed}"));
-            return ExitCodes.Ok;
+            return ImportUnlessInstalled(ctx, fetcher, dataset, source, parse.GetValue(symlink), parse.GetValue(replace));
         });
         return cmd;
+    }
+
+    /// <summary>Installing what is already installed is done, not an error (a set-up script may run twice): the copy
+    /// given is not read then, and the message says how to put it in place instead.</summary>
+    private static int ImportUnlessInstalled(CliContext ctx, DatasetFetcher fetcher, string dataset, string source, bool symlink, bool replace)
+    {
+        if (!replace && fetcher.Installed(dataset) is { } present)
+        {
+            ctx.WriteResult(new { dataset, path = present, imported = false },
+                            w => w.WriteLine($"{dataset}: already installed in {present}; nothing imported (`ddist data import {dataset} {source} --replace` puts that copy in its place)"));
+            return ExitCodes.Ok;
+        }
+        var installed = fetcher.Import(dataset, source, symlink ? ImportMode.Symlink : ImportMode.Copy, replace);
+        ctx.WriteResult(new { dataset, path = installed, imported = true }, w => w.WriteLine($"{dataset}: ready in {installed}"));
+        return ExitCodes.Ok;
     }
 
     private static Command Info(GlobalOptions globals)

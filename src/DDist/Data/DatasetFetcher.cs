@@ -56,15 +56,18 @@ public sealed class DatasetFetcher : IDisposable
 
     /// <summary>Installs a local copy from <paramref name="from"/>: the official archives (checksum-verified, then
     /// extracted) when they are there, otherwise the dataset's files (IDX files, an extracted CIFAR folder, a
-    /// tiny-imagenet-200 tree), copied or symlinked. Either way the result is read and checked before it is installed.</summary>
-    public string Import(string name, string from, ImportMode mode = ImportMode.Copy)
+    /// tiny-imagenet-200 tree), copied or symlinked. Either way the result is read and checked before it is installed.
+    /// A dataset already installed here is refused unless <paramref name="replace"/>: then the new copy is checked first
+    /// and takes the old one's place only once it has passed.</summary>
+    public string Import(string name, string from, ImportMode mode = ImportMode.Copy, bool replace = false)
     {
         var spec = SpecOf(name);
         if (!Directory.Exists(from)) throw new DirectoryNotFoundException($"{from}: folder not found (import {spec.Name})");
         var target = _locator.DatasetDir(spec.Name);
-        if (DatasetRegistry.FindLayout(spec.Name, target) is not null)
-            throw new IOException($"{target}: {spec.Name} is already installed here; remove the folder to import again");
-        EnsureAbsent(target);
+        bool installed = Installed(spec.Name) is not null;
+        if (installed && !replace)
+            throw new IOException($"{target}: {spec.Name} is already installed here; import with replace (`--replace`) to put this copy in its place");
+        if (!installed) EnsureAbsent(target);
         var staging = NewStaging(spec.Name);
         try
         {
@@ -81,7 +84,7 @@ public sealed class DatasetFetcher : IDisposable
                 Place(spec, DatasetRegistry.FindLayout(spec.Name, from) ?? throw new FileNotFoundException(
                     $"{from}: no {spec.Name} files here (expected the official archive {string.Join(", ", SourceOf(spec.Name).Files.Select(f => f.FileName))} or its extracted contents)"),
                     staging, mode);
-            return Commit(spec, staging, target);
+            return Commit(spec, staging, target, replace: installed);
         }
         catch (InvalidDataException e) when (e.Message.Contains(staging, StringComparison.Ordinal))
         {
@@ -90,6 +93,10 @@ public sealed class DatasetFetcher : IDisposable
         }
         finally { DeleteStaging(staging); }
     }
+
+    /// <summary>The folder holding <paramref name="name"/>'s files when it is installed in this data root (not one a
+    /// system package provides elsewhere); null when it is not.</summary>
+    public string? Installed(string name) => DatasetRegistry.FindLayout(SpecOf(name).Name, _locator.DatasetDir(SpecOf(name).Name));
 
     private static DatasetSpec SpecOf(string name) =>
         DatasetRegistry.IsFolder(name)
@@ -209,13 +216,23 @@ public sealed class DatasetFetcher : IDisposable
     }
 
     /// <summary>Reads the staged dataset in full (sizes checked against the spec), then renames it into place.</summary>
-    private static string Commit(DatasetSpec spec, string staging, string target)
+    /// <summary>Reads the staged files as the dataset, then renames them into place. Replacing, the old folder is moved
+    /// aside first and deleted only after the new one is in place (put back if that rename fails).</summary>
+    private static string Commit(DatasetSpec spec, string staging, string target, bool replace = false)
     {
         var layout = DatasetRegistry.FindLayout(spec.Name, staging)
             ?? throw new InvalidDataException($"{staging}: the installed files do not form the {spec.Name} layout (expected {(spec.LayoutFolder.Length > 0 ? spec.LayoutFolder + "/" : "the IDX files")})");
         DatasetRegistry.ReadFrom(spec.Name, layout);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        Directory.Move(staging, target);
+        string? old = replace ? $"{target}.replaced-{Guid.NewGuid():N}" : null;
+        if (old is not null) Directory.Move(target, old);
+        try { Directory.Move(staging, target); }
+        catch when (old is not null)
+        {
+            Directory.Move(old, target);
+            throw;
+        }
+        if (old is not null) Directory.Delete(old, recursive: true);
         return DatasetRegistry.FindLayout(spec.Name, target)!;
     }
 

@@ -97,6 +97,10 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Equal((74, false), DDist.Cli.ExitCodes.For(new IOException("disk full")));
         Assert.Equal((74, false), DDist.Cli.ExitCodes.For(new UnauthorizedAccessException("x")));
         Assert.Equal((2, false), DDist.Cli.ExitCodes.For(new ArgumentException("unknown dataset")));
+        // Thrown by DDist for a value the user gave: usage. Thrown by .NET because DDist misused it: a bug.
+        Assert.Equal((2, false), DDist.Cli.ExitCodes.For(Assert.ThrowsAny<ArgumentException>(() => DDist.Data.DatasetRegistry.GetSpec("no-such-dataset"))));
+        Assert.Equal((70, true), DDist.Cli.ExitCodes.For(Assert.ThrowsAny<ArgumentException>(() => new Dictionary<int, int> { [1] = 1 }.Add(1, 2))));
+        Assert.Equal((70, true), DDist.Cli.ExitCodes.For(Assert.ThrowsAny<NotSupportedException>(() => ((ICollection<int>)Array.Empty<int>()).Add(1))));
         Assert.Equal((2, false), DDist.Cli.ExitCodes.For(new DDist.Cli.CliException("--shard")));
         Assert.Equal((130, false), DDist.Cli.ExitCodes.For(new OperationCanceledException()));
         Assert.Equal((70, true), DDist.Cli.ExitCodes.For(new InvalidOperationException("a bug")));

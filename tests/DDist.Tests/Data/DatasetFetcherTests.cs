@@ -113,6 +113,14 @@ public class DatasetFetcherTests
         Assert.Equal(Path.Combine(DatasetLocator.DebianFashionMnist, "train-images-idx3-ubyte.gz"), link.LinkTarget);
         var e = Assert.Throws<IOException>(() => fetcher.Import("fashion-mnist", DatasetLocator.DebianFashionMnist));
         Assert.Contains("already installed", e.Message);
+        Assert.Equal(installed, fetcher.Installed("fashion-mnist"));
+
+        // Replacing: a copy that fails its checks leaves the installed one as it was; one that passes takes its place.
+        Assert.Throws<FileNotFoundException>(() => fetcher.Import("fashion-mnist", Directory.CreateDirectory(dir.Combine("empty")).FullName, replace: true));
+        Assert.NotNull(new FileInfo(Path.Combine(installed, "train-images-idx3-ubyte.gz")).LinkTarget);
+        Assert.Equal(installed, fetcher.Import("fashion-mnist", DatasetLocator.DebianFashionMnist, replace: true));
+        Assert.Null(new FileInfo(Path.Combine(installed, "train-images-idx3-ubyte.gz")).LinkTarget);
+        Assert.Equal([installed], Directory.GetDirectories(dir.Combine("data")));   // neither the old copy nor a staging folder is left
     }
 
     [RealDataFact("fashion-mnist")]
