@@ -215,9 +215,8 @@ public sealed class DatasetFetcher : IDisposable
         foreach (var dir in Directory.GetDirectories(from)) CopyTree(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 
-    /// <summary>Reads the staged dataset in full (sizes checked against the spec), then renames it into place.</summary>
-    /// <summary>Reads the staged files as the dataset, then renames them into place. Replacing, the old folder is moved
-    /// aside first and deleted only after the new one is in place (put back if that rename fails).</summary>
+    /// <summary>Reads the staged dataset in full (sizes checked against the spec), then renames it into place. Replacing,
+    /// the old folder is moved aside first and deleted only after the new one is in place (put back if that rename fails).</summary>
     private static string Commit(DatasetSpec spec, string staging, string target, bool replace = false)
     {
         var layout = DatasetRegistry.FindLayout(spec.Name, staging)
