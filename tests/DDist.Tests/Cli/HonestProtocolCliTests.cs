@@ -85,6 +85,9 @@ public sealed class HonestProtocolCliTests : IDisposable
         var spelledOut = DDist.Recipes.Recipe.Load(Path.Combine(_dir, "a.json")).ToJsonNode();
         var distill = Run("distill", Write(spelledOut, "b.json", indented: true), "--method", "selmatch", "--out", outDir);
         Assert.True(distill.Code == 0, distill.Err);
+        // The best-iteration choice's evaluations, in one line, the kept one marked.
+        Assert.Matches(@"selmatch on the validation split: \d+\.\d\d % at 1(?: \(kept\))?, \d+\.\d\d % at 2", distill.Out + distill.Err);
+        Assert.Contains("(kept)", distill.Out + distill.Err);
 
         // No set that is scored or reported ever holds a validation image.
         var validation = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "validation.json")))!["indices"]!.AsArray()

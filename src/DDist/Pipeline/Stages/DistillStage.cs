@@ -45,6 +45,8 @@ public sealed class DistillStage : IStage<StageContext>
         var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,
                                             context.Data.Normalization.Name, dsa, context.OnChoiceSet)
             .Run(r.ToTrajectoryMatchingOptions(context.Folder.Method(_method), _method), context.Progress, context.Cancel);
+        if (result.SelectionCurve.Count > 0)
+            context.Log($"{_method} on the {(result.SelectedOn == SelectOn.Test ? "test set" : "validation split")}: {result.SelectionSummary()}");
         context.Keep(_method, new Distilled(result.Set, result.Curve, result.BestIteration));
     });
 
