@@ -93,6 +93,7 @@ public static class CompareCommand
             {
                 method = row.Method, ipc = row.Ipc, mean = row.Accuracy.Mean, std = row.Accuracy.Std, diverged = row.Accuracy.Diverged, coverage = row.Coverage,
                 published = row.Published?.Mean / 100, source = row.Published?.Source, seconds = row.MakeSeconds,
+                across = result.Architectures.Skip(1).Zip(row.Across, (arch, a) => new { architecture = arch, mean = a?.Mean, std = a?.Std, diverged = a?.Diverged }),
             }),
         };
         ctx.WriteResult(json, w =>
@@ -104,6 +105,16 @@ public static class CompareCommand
             foreach (var row in result.Rows)
                 w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,6:F2} ± {3,-6:F2} {4,-12} {5,7:F0}s", row.Method, row.Ipc, 100 * row.Accuracy.Mean,
                                           100 * row.Accuracy.Std, row.Published is { } p ? p.Mean.ToString("F1", inv) : "n/a", row.MakeSeconds) + row.Accuracy.DivergedNote());
+            if (result.Architectures.Count > 1)
+            {
+                w.WriteLine();
+                w.WriteLine("across architectures (same sets, protocol and seeds), test accuracy (%):");
+                int width = Math.Max(14, result.Architectures.Max(a => a.Length) + 2);
+                w.WriteLine($"  {"method",-15} {"IPC",4}  " + string.Concat(result.Architectures.Select(a => a.PadRight(width))));
+                foreach (var row in result.Rows)
+                    w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  ", row.Method, row.Ipc) +
+                                string.Concat(new[] { row.Accuracy }.Concat(row.Across).Select(a => (a?.Percent() ?? "–").PadRight(width))).TrimEnd());
+            }
             w.WriteLine($"table: {Path.GetFullPath(result.MarkdownPath)}; plot: {Path.GetFullPath(result.PlotPath)}");
         });
         return ExitCodes.Ok;

@@ -10,11 +10,21 @@ namespace DDist.Pipeline;
 
 /// <summary>One cell of the comparison: a method's set at one IPC, its test accuracy, coverage and cost.</summary>
 public sealed record ComparisonRow(string Method, int Ipc, EvalResult Accuracy, double? Coverage, double MakeSeconds,
-                                   double EvalSeconds, PublishedResult? Published, string SetPath);
+                                   double EvalSeconds, PublishedResult? Published, string SetPath)
+{
+    /// <summary>The same set's accuracy with each other architecture the recipe lists, in its order, labelled as
+    /// <see cref="ComparisonResult.Architectures"/> (null: not evaluated yet).</summary>
+    public IReadOnlyList<EvalResult?> Across { get; init; } = [];
+}
 
 /// <summary>What a comparison produced: rows in recipe order (IPC-major), the shared costs and where the outputs are.</summary>
 public sealed record ComparisonResult(string Dataset, IReadOnlyList<ComparisonRow> Rows, IReadOnlyDictionary<string, double> SharedSeconds,
-                                      string Evaluation, string JsonPath, string MarkdownPath, string PlotPath);
+                                      string Evaluation, string JsonPath, string MarkdownPath, string PlotPath)
+{
+    /// <summary>The evaluation's own model, then the other architectures each row's <see cref="ComparisonRow.Across"/>
+    /// holds ("AlexNet (lr 0.01)" where the step size is fixed); only the own model when the recipe lists none.</summary>
+    public IReadOnlyList<string> Architectures { get; init; } = [];
+}
 
 /// <summary>Runs a comparison recipe as the units of <see cref="ComparisonStages"/>: every method at every IPC makes a
 /// small set (DC, DSA, DM distil; random, herding, k-center and forgetting select), each set is evaluated by the same
@@ -73,5 +83,5 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
     /// holds another recipe. IPCs and methods may differ: they pick cells, each made and evaluated on its own seeds, so a
     /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later).</summary>
     public static void Claim(ComparisonRecipe recipe, string dir) =>
-        FolderRecipe.Claim(dir, recipe.ToJson(), "ipcs", "methods", "description", "source");
+        FolderRecipe.Claim(dir, recipe.ToJson(), "ipcs", "methods", "description", "source", "evaluation.crossArchitectures", "evaluation.crossArchitectureLr");
 }

@@ -95,6 +95,9 @@ public sealed record ComparisonRecipe
     /// <summary>The evaluation of the sets at <paramref name="ipc"/> (the dataset's default DSA strategy).</summary>
     public EvalProtocol ToEvalProtocol(int ipc) => Evaluation.ToProtocol(Dataset, null, EvalEpochs(ipc));
 
+    /// <summary>The evaluation at <paramref name="ipc"/> with another architecture (one of evaluation.crossArchitectures).</summary>
+    public EvalProtocol ToEvalProtocol(int ipc, string model) => Evaluation.ForArchitecture(ToEvalProtocol(ipc), model);
+
     public int EvalEpochs(int ipc) => Evaluation.EpochsFor(ipc);
 }
 

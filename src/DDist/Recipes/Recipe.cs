@@ -156,9 +156,7 @@ public sealed record Recipe
 
     /// <summary>The evaluation's protocol with another architecture (one of evaluation.crossArchitectures), at
     /// evaluation.crossArchitectureLr when the recipe fixes one for it (then no set's learned step size replaces it).</summary>
-    public EvalProtocol ToEvalProtocol(string model) => Evaluation.CrossArchitectureLr?.For(model) is double lr
-        ? ToEvalProtocol() with { Model = model, LearningRate = lr, UseLearnedLr = false }
-        : ToEvalProtocol() with { Model = model };
+    public EvalProtocol ToEvalProtocol(string model) => Evaluation.ForArchitecture(ToEvalProtocol(), model);
 
     /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction).</summary>
     public (int Distilled, int Selected) SplitPerClass =>

@@ -21,8 +21,6 @@ public static class RecipeValidation
         r.Window.Check(e.In("window"));
         r.Distill.Check(e.In("distill"), r.Experts.Epochs, spec);
         r.Evaluation.Check(e.In("evaluation"), spec);
-        r.Evaluation.CheckCrossArchitectures(e.In("evaluation"), spec);
-        r.Evaluation.CheckCrossArchitectureLr(e.In("evaluation"));
 
         var d = r.Distill;
         bool splitFits = spec is null || d.SelectOn != "validation" || r.Ipc + d.ValidationPerClass <= spec.SmallestTrainClass;

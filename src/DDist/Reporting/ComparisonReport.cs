@@ -36,6 +36,10 @@ public static class ComparisonReport
             {
                 method = r.Method, ipc = r.Ipc, mean = r.Accuracy.Mean, std = r.Accuracy.Std, accuracies = r.Accuracy.Accuracies, diverged = r.Accuracy.Diverged,
                 coverage = r.Coverage, make_seconds = r.MakeSeconds, eval_seconds = r.EvalSeconds, set = r.SetPath,
+                across = result.Architectures.Skip(1).Zip(r.Across, (arch, a) => new
+                {
+                    architecture = arch, mean = a?.Mean, std = a?.Std, accuracies = a?.Accuracies, diverged = a?.Diverged,
+                }),
                 published = r.Published is null ? null : new { mean = r.Published.Mean / 100, std = r.Published.Std / 100, source = r.Published.Source, verified = r.Published.Verified },
             }),
         };
@@ -89,6 +93,8 @@ public static class ComparisonReport
             md.AppendLine();
         }
 
+        if (result.Architectures.Count > 1) AppendAcross(md, result, ipcs, methods);
+
         if (result.Rows.Any(r => r.Coverage is not null))
         {
             md.AppendLine("Coverage of the test set (r-coverage, Zheng et al. 2023, as SelMatch uses it; features of the embedding network, r = mean nearest-neighbour distance among the reference training images):").AppendLine();
@@ -114,6 +120,30 @@ public static class ComparisonReport
         }
         md.AppendLine(Inv, $"![accuracy against IPC]({ComparisonRunner.PlotFile})");
         return md.ToString();
+    }
+
+    /// <summary>Each set's accuracy with the evaluation's own model and with every other architecture listed, one
+    /// column per IPC and architecture.</summary>
+    private static void AppendAcross(StringBuilder md, ComparisonResult result, List<int> ipcs, List<string> methods)
+    {
+        var archs = result.Architectures;
+        md.AppendLine("Across architectures: the same sets trained with other networks, the protocol, epochs and network seeds otherwise the evaluation's (test accuracy in %):").AppendLine();
+        md.Append("| method |").AppendLine(string.Concat(ipcs.SelectMany(i => archs.Select(a => $" IPC {i} {a} |"))));
+        md.Append("|---|").AppendLine(string.Concat(ipcs.SelectMany(_ => archs.Select(_ => "---|"))));
+        foreach (var m in methods)
+        {
+            md.Append($"| {m} |");
+            foreach (var ipc in ipcs)
+            {
+                var r = result.Rows.FirstOrDefault(x => x.Method == m && x.Ipc == ipc);
+                IEnumerable<Evaluation.EvalResult?> cells = r is null ? archs.Select(_ => (Evaluation.EvalResult?)null) : [r.Accuracy, .. r.Across];
+                md.Append(string.Concat(cells.Select(a => a is null ? " – |" : $" {a.Percent()} |")));
+            }
+            md.AppendLine();
+        }
+        md.AppendLine();
+        if (archs.Any(a => a.Contains(" (lr ", StringComparison.Ordinal)))
+            md.AppendLine("A column named with a step size trained at that step size (evaluation.crossArchitectureLr), not the evaluation's.").AppendLine();
     }
 
     private static string Pct(double v) => (100 * v).ToString("F2", Inv);

@@ -132,6 +132,59 @@ public sealed class CompareCliTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(outDir, "ipc1", "random")));
     }
 
+    /// <summary>evaluation.crossArchitectures in a comparison: every set trained again with each listed network (the
+    /// same protocol and seeds), one task per architecture and set, tabled by IPC and architecture in comparison.md,
+    /// comparison.json and the printed result. A finished folder takes the list and a step size per architecture: only
+    /// the new evaluations run, and the table is rebuilt with them.</summary>
+    [RealDataFact("mnist")]
+    public void CrossArchitecturesEvaluateEverySetWithEachListedNetwork()
+    {
+        var outDir = Path.Combine(_dir, "across");
+        var plain = TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["ipcs"] = new JsonArray(1); });
+        Assert.Equal(0, Run("compare", plain, "--out", outDir).Code);
+        var own = File.ReadAllBytes(Path.Combine(outDir, "ipc1", "dm", "eval.json"));
+
+        var across = TinyRecipe(j =>
+        {
+            j["methods"] = new JsonArray("random", "dm"); j["ipcs"] = new JsonArray(1);
+            j["evaluation"]!["crossArchitectures"] = new JsonArray("MLP", "ConvNet(width=4,depth=1)");
+        });
+        var r = Run("compare", across, "--out", outDir);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(own, File.ReadAllBytes(Path.Combine(outDir, "ipc1", "dm", "eval.json")));          // not evaluated again
+        foreach (var method in new[] { "random", "dm" })
+            foreach (var arch in new[] { "MLP", "ConvNet(width=4,depth=1)" })
+                Assert.True(File.Exists(Path.Combine(outDir, "ipc1", method, "eval-arch", arch, "eval.json")), $"{method} on {arch}");
+        var mlp = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "ipc1", "dm", "eval-arch", "MLP", "eval.json")))!;
+        var md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+        Assert.Contains($"| method | IPC 1 {Tiny} | IPC 1 MLP | IPC 1 ConvNet(width=4,depth=1) |", md);
+        Assert.Contains(FormattableString.Invariant($" {100 * mlp["Mean"]!.GetValue<double>():F2} ± {100 * mlp["Std"]!.GetValue<double>():F2} |"), md);
+        Assert.Contains("across architectures (same sets, protocol and seeds)", r.Out);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!;
+        var dmAcross = json["rows"]!.AsArray().Single(x => x!["method"]!.GetValue<string>() == "dm")!["across"]!.AsArray();
+        Assert.Equal(["MLP", "ConvNet(width=4,depth=1)"], dmAcross.Select(a => a!["architecture"]!.GetValue<string>()));
+        Assert.Equal(mlp["Mean"]!.GetValue<double>(), dmAcross[0]!["mean"]!.GetValue<double>());
+
+        // A step size for the MLP only: its evaluations run again under MLP@lr0.002, the other architecture's are read.
+        var other = File.GetLastWriteTimeUtc(Path.Combine(outDir, "ipc1", "dm", "eval-arch", "ConvNet(width=4,depth=1)", "eval.json"));
+        var atLr = TinyRecipe(j =>
+        {
+            j["methods"] = new JsonArray("random", "dm"); j["ipcs"] = new JsonArray(1);
+            j["evaluation"]!["crossArchitectures"] = new JsonArray("MLP", "ConvNet(width=4,depth=1)");
+            j["evaluation"]!["crossArchitectureLr"] = new JsonObject { ["MLP"] = 0.002 };
+        });
+        var lr = Run("compare", atLr, "--out", outDir);
+        Assert.True(lr.Code == 0, lr.Err);
+        Assert.True(File.Exists(Path.Combine(outDir, "ipc1", "dm", "eval-arch", "MLP@lr0.002", "eval.json")));
+        Assert.Equal(other, File.GetLastWriteTimeUtc(Path.Combine(outDir, "ipc1", "dm", "eval-arch", "ConvNet(width=4,depth=1)", "eval.json")));
+        md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+        Assert.Contains("| IPC 1 MLP (lr 0.002) | IPC 1 ConvNet(width=4,depth=1) |", md);
+        Assert.Contains("A column named with a step size trained at that step size", md);
+
+        AssertFails(Run("compare", TinyRecipe(j => j["evaluation"]!["crossArchitectures"] = new JsonArray(Tiny)), "--out", Path.Combine(_dir, "own")),
+                    "evaluation.crossArchitectures[0]", "the evaluation's own model");
+    }
+
     [RealDataFact("mnist")]
     public void AFolderFillsCellByCell_AndAnotherRecipeIsRefusedByItsField()
     {

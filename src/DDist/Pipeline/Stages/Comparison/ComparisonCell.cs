@@ -17,6 +17,10 @@ public sealed record ComparisonCell(string Method, int Ipc)
     public string SetPath(RunFolder folder) => Path.Combine(Dir(folder), Distilled ? "synthetic.safetensors" : "selected.safetensors");
     public string MadePath(RunFolder folder) => Path.Combine(Dir(folder), "made.json");
     public string EvalPath(RunFolder folder) => Path.Combine(Dir(folder), "eval.json");
+    /// <summary>Where the set's evaluation with another architecture is kept: eval-arch/KEY/ (its networks) and
+    /// eval-arch/KEY/eval.json, KEY as <see cref="Recipes.EvalSettings.CrossArchitectureKey(string)"/> names it.</summary>
+    public string ArchDir(RunFolder folder, string key) => Path.Combine(Dir(folder), "eval-arch", key);
+    public string ArchEvalPath(RunFolder folder, string key) => Path.Combine(ArchDir(folder, key), "eval.json");
 
     public override string ToString() => $"{Method} at IPC {Ipc}";
 }

@@ -4,10 +4,12 @@ namespace DDist.Pipeline.Stages.Comparison;
 
 /// <summary>The stages of a comparison run: forgetting scores (when a method selects by them) and the embedding network
 /// (when herding, k-center or coverage read its features) → every method's set at every IPC (one task per set) →
-/// their evaluations (one task per set) → the table.</summary>
+/// their evaluations (one task per set) → their evaluations with other architectures, when the recipe lists any (one
+/// task per architecture and set) → the table.</summary>
 public static class ComparisonStages
 {
-    public const string Forgetting = "forgetting", Embedding = "embedding", Sets = "sets", Evaluate = "evaluate", Table = "table";
+    public const string Forgetting = "forgetting", Embedding = "embedding", Sets = "sets", Evaluate = "evaluate",
+                        CrossArchitecture = "cross-architecture", Table = "table";
 
     public static IReadOnlyList<IStage<ComparisonContext>> For(ComparisonRecipe recipe)
     {
@@ -16,9 +18,10 @@ public static class ComparisonStages
         if (recipe.Methods.Contains("forgetting")) shared.Add(new ForgettingScoresStage());
         if (NeedsEmbedding(recipe)) shared.Add(new EmbeddingStage());
         var setsAfter = shared.Where(s => s is not EmbeddingStage || recipe.Methods.Any(SelectsByEmbedding)).Select(s => s.Name).ToArray();
+        IStage<ComparisonContext>[] across = recipe.Evaluation.CrossArchitectures is null ? [] : [new CrossArchitectureSetsStage(cells, recipe)];
         // The table reads the embedding for coverage even when no method selects by it.
-        string[] tableAfter = [Evaluate, .. shared.OfType<EmbeddingStage>().Select(s => s.Name)];
-        return [.. shared, new MakeSetsStage(cells, setsAfter), new EvaluateSetsStage(cells), new ComparisonTableStage(cells, tableAfter)];
+        string[] tableAfter = [Evaluate, .. across.Select(s => s.Name), .. shared.OfType<EmbeddingStage>().Select(s => s.Name)];
+        return [.. shared, new MakeSetsStage(cells, setsAfter), new EvaluateSetsStage(cells), .. across, new ComparisonTableStage(cells, tableAfter, recipe)];
     }
 
     /// <summary>True when a method selects by the embedding's features or the table measures coverage with them.</summary>

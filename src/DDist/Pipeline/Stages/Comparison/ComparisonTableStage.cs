@@ -10,7 +10,7 @@ namespace DDist.Pipeline.Stages.Comparison;
 /// r-coverage of the test set (Lee et al. 2024) when the recipe asks for it, and the costs — comparison.json,
 /// comparison.md, comparison.png, built from the saved sets and evaluations. Done when comparison.json is newer than
 /// every evaluation (what a split run's status reads); `ddist compare` rebuilds it on every run to print it.</summary>
-public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IReadOnlyList<string> after) : IStage<ComparisonContext>
+public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IReadOnlyList<string> after, Recipes.ComparisonRecipe recipe) : IStage<ComparisonContext>
 {
     public string Name => ComparisonStages.Table;
     public string Description => "the table, coverage and plot";
@@ -24,14 +24,20 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
         var table = folder.Combine(ComparisonRunner.JsonFile);
         if (!File.Exists(table)) return false;
         var written = File.GetLastWriteTimeUtc(table);
-        return cells.All(c => File.Exists(c.EvalPath(folder)) && File.GetLastWriteTimeUtc(c.EvalPath(folder)) <= written);
+        return cells.All(c => Evaluations(folder, c).All(path => File.Exists(path) && File.GetLastWriteTimeUtc(path) <= written));
     }
+
+    /// <summary>Every evaluation file the table reads for <paramref name="cell"/>: its own, then one per other architecture.</summary>
+    private IEnumerable<string> Evaluations(RunFolder folder, ComparisonCell cell) =>
+        [cell.EvalPath(folder), .. Others.Select(m => cell.ArchEvalPath(folder, recipe.Evaluation.CrossArchitectureKey(m)))];
+
+    private string[] Others => recipe.Evaluation.CrossArchitectures ?? [];
 
     public void RunTask(ComparisonContext context, int task) => Run(context);
 
     public void Run(ComparisonContext context)
     {
-        var (recipe, folder) = (context.Recipe, context.Folder);
+        var folder = context.Folder;
         var rows = new List<ComparisonRow>();
         double? radius = null;
         Tensor? testFeatures = null;
@@ -50,8 +56,11 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                     using var f = context.Embedding.Embed(set.Images.To(context.Data.Train.Images.Device));
                     coverage = Coverage.Of(f, testFeatures, radius.Value);
                 }
+                var across = Others.Select(m => CrossArchitectureSetsStage.Load(folder, cell, recipe.Evaluation.CrossArchitectureKey(m)) is { } s
+                                                    ? EvalResult.From(s.Accuracies, diverged: s.Diverged) : null).ToList();
                 rows.Add(new ComparisonRow(cell.Method, cell.Ipc, acc, coverage, makeSeconds, saved.Seconds,
-                                           PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder))));
+                                           PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder)))
+                         { Across = across });
                 context.Log($"{cell.Method} IPC {cell.Ipc}: {acc.Percent()} %");
             }
         }
@@ -61,7 +70,10 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                             $"{protocol.Networks} networks, aug {Training.Augmentation.Name(protocol.Augmentation)}" +
                             (recipe.TestPerClass is int tp ? $", {tp} test images per class" : ", full test set");
         var result = new ComparisonResult(recipe.Dataset, rows, context.SharedCosts(), evaluation, folder.Combine(ComparisonRunner.JsonFile),
-                                          folder.Combine(ComparisonRunner.MarkdownFile), folder.Combine(ComparisonRunner.PlotFile));
+                                          folder.Combine(ComparisonRunner.MarkdownFile), folder.Combine(ComparisonRunner.PlotFile))
+        {
+            Architectures = [protocol.Model, .. Others.Select(m => Recipes.EvalSettings.CrossArchitectureLabel(m, recipe.Evaluation.CrossArchitectureLr?.For(m)))],
+        };
         ComparisonReport.Write(recipe, result);
         context.Result = result;
     }
