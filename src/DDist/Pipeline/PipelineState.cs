@@ -142,13 +142,13 @@ public sealed class PipelineState
 
     /// <summary>The rows evaluated with each other architecture, as table rows in <paramref name="order"/>, by model in the
     /// order the recipe lists them (evaluation.crossArchitectures, at evaluation.crossArchitectureLr: the rows kept under
-    /// <see cref="EvalRecipe.CrossArchitectureKey(string)"/>, named "AlexNet (lr 0.01)" when the step size is fixed; the
+    /// <see cref="EvalSettings.CrossArchitectureKey(string)"/>, named "AlexNet (lr 0.01)" when the step size is fixed; the
     /// keys rows are kept under, when it lists none).</summary>
     public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectureTable(IEnumerable<string> order)
     {
         var lr = CrossArchitectureLr.From(Recipe?["evaluation"]?["crossArchitectureLr"]);
         var models = Recipe?["evaluation"]?["crossArchitectures"] is JsonArray listed
-            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalRecipe.CrossArchitectureKey(m, lr?.For(m)), Label: EvalRecipe.CrossArchitectureLabel(m, lr?.For(m)))).ToList()
+            ? listed.Select(m => m!.GetValue<string>()).Select(m => (Key: EvalSettings.CrossArchitectureKey(m, lr?.For(m)), Label: EvalSettings.CrossArchitectureLabel(m, lr?.For(m)))).ToList()
             : CrossArchitectureRows.Keys.Select(k => (Key: k, Label: k)).ToList();
         return models.Select(m => (m.Label, MethodRows(CrossArchitectureRows.GetValueOrDefault(m.Key) ?? new(), order))).ToList();
     }

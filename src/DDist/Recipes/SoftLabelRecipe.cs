@@ -80,7 +80,7 @@ public sealed record SoftLabelRecipe
         foreach (var m in soft.All.Where(m => !e.All.Any(x => SameField(x, m))).ToList()) e.AddRaw(m);
         Evaluation.Check(e.In("evaluation"), spec);
         e.Need(Evaluation.CrossArchitectures is null, "evaluation.crossArchitectures",
-               "is set: cross-architecture evaluation is built for SelMatch/MTT recipes, not DATM/TESLA ones; evaluate the set with `ddist eval SET --model M`");
+               "is set: cross-architecture evaluation is built for SelMatch/MTT and comparison recipes, not DATM/TESLA ones; evaluate the set with `ddist eval SET --model M`");
         return [.. e.All];
     }
 

@@ -8,7 +8,7 @@ namespace DDist.Pipeline.Stages;
 /// whether a set distilled through one network trains others (MTT, Cazenavette et al. 2022, Table 3). One task per
 /// architecture, row and network (eval-arch/KEY/ROW/net-K.json), assembled into CrossArchitectureRows in
 /// pipeline.json; the report tables the rows by architecture. KEY is the model, or "MODEL@lrX" when
-/// evaluation.crossArchitectureLr fixes the step size (<see cref="EvalRecipe.CrossArchitectureKey(string)"/>): changing
+/// evaluation.crossArchitectureLr fixes the step size (<see cref="EvalSettings.CrossArchitectureKey(string)"/>): changing
 /// that field evaluates again under new keys and leaves the results at the other step size where they are.</summary>
 public sealed class CrossArchitectureStage(Recipe recipe) : IStage<StageContext>
 {
@@ -33,7 +33,7 @@ public sealed class CrossArchitectureStage(Recipe recipe) : IStage<StageContext>
     private (string Model, string Row, int Net) At(int task) => (_models[task / PerModel], _rows[task % PerModel / Nets], task % Nets);
 
     /// <summary>Where the networks of <paramref name="row"/> evaluated under <paramref name="archKey"/> (see
-    /// <see cref="EvalRecipe.CrossArchitectureKey(string)"/>) are kept.</summary>
+    /// <see cref="EvalSettings.CrossArchitectureKey(string)"/>) are kept.</summary>
     public static string RowDir(RunFolder folder, string archKey, string row) => Path.Combine(folder.Path, "eval-arch", archKey, row);
 
     private string KeyOf(string model) => recipe.Evaluation.CrossArchitectureKey(model);
