@@ -64,6 +64,10 @@ public abstract record EvalSettings
     public static string CrossArchitectureLabel(string model, double? lr) =>
         lr is double v ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{model} (lr {v:R})") : model;
 
+    /// <summary>Said under a table whose columns (<see cref="CrossArchitectureLabel"/>) name a fixed step size; null when none does.</summary>
+    public static string? FixedLrNote(IEnumerable<string> labels) => labels.Any(l => l.EndsWith(')') && l.Contains(" (lr ", StringComparison.Ordinal))
+        ? "A column named with a step size trained at that step size (evaluation.crossArchitectureLr), not the evaluation's." : null;
+
     /// <summary><paramref name="own"/> (this section's protocol) with <paramref name="model"/> instead of its network, at
     /// the step size <see cref="CrossArchitectureLr"/> fixes for it, if any (then no set's learned step size replaces it).</summary>
     public EvalProtocol ForArchitecture(EvalProtocol own, string model) => CrossArchitectureLr?.For(model) is double lr

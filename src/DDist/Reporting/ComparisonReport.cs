@@ -142,8 +142,7 @@ public static class ComparisonReport
             md.AppendLine();
         }
         md.AppendLine();
-        if (archs.Any(a => a.Contains(" (lr ", StringComparison.Ordinal)))
-            md.AppendLine("A column named with a step size trained at that step size (evaluation.crossArchitectureLr), not the evaluation's.").AppendLine();
+        if (EvalSettings.FixedLrNote(archs) is { } note) md.AppendLine(note).AppendLine();
     }
 
     private static string Pct(double v) => (100 * v).ToString("F2", Inv);

@@ -65,10 +65,7 @@ public static class MarkdownReport
         blocks.Add(new ReportHeading(2, "Across architectures"));
         blocks.Add(new ReportParagraph("The same sets trained with other networks, the protocol, epochs and network seeds otherwise the " +
                                        Inv($"evaluation's (accuracy in %, mean ± std over {input.Rows.FirstOrDefault()?.Accuracy.Accuracies.Length ?? 0} networks).") +
-                                       // EvalSettings.CrossArchitectureLabel names a fixed step size in the column: "AlexNet (lr 0.01)".
-                                       (input.CrossArchitectures.Any(c => c.Model.Contains(" (lr ", StringComparison.Ordinal))
-                                           ? " A column named with a step size trained at that step size (evaluation.crossArchitectureLr), not the evaluation's."
-                                           : "")));
+                                       (Recipes.EvalSettings.FixedLrNote(input.CrossArchitectures.Select(c => c.Model)) is { } note ? " " + note : "")));
         static string Cell(MethodRow? r) => r is null ? "–" : r.Accuracy.Percent();
         blocks.Add(new ReportTable(
             ["Method", .. models],

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DDist.Evaluation;
 using DDist.Recipes;
-using DDist.Torch.IO;
 
 namespace DDist.Pipeline.Stages.Comparison;
 
@@ -32,11 +31,7 @@ public sealed class CrossArchitectureSetsStage(IReadOnlyList<ComparisonCell> cel
         var key = recipe.Evaluation.CrossArchitectureKey(model);
         var path = cell.ArchEvalPath(context.Folder, key);
         if (File.Exists(path)) return;
-        var protocol = recipe.ToEvalProtocol(cell.Ipc, model);
-        var r = NetworkResults.EvaluateSet(cell.ArchDir(context.Folder, key), $"{cell} on {key}", context.Made(cell).Set, context.Data.Test,
-                                           protocol, (ulong)recipe.Seed, context.Progress, context.Cancel);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(
-            new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks, r.Diverged)));
+        var r = EvaluateSetsStage.Evaluate(context, cell, recipe.ToEvalProtocol(cell.Ipc, model), cell.ArchDir(context.Folder, key), path, $"{cell} on {key}");
         context.Log($"{cell} on {EvalSettings.CrossArchitectureLabel(model, recipe.Evaluation.CrossArchitectureLr?.For(model))}: {r.Percent()} %");
     }
 

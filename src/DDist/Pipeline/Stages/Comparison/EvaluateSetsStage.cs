@@ -22,11 +22,18 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
     {
         if (IsTaskDone(context.Folder, task)) return;
         var cell = cells[task];
-        var protocol = context.Recipe.ToEvalProtocol(cell.Ipc);
-        var r = NetworkResults.EvaluateSet(Path.Combine(cell.Dir(context.Folder), "eval"), cell.ToString(), context.Made(cell).Set, context.Data.Test,
-                                           protocol, (ulong)context.Recipe.Seed, context.Progress, context.Cancel);
-        AtomicFile.WriteAllText(cell.EvalPath(context.Folder), JsonSerializer.Serialize(
+        Evaluate(context, cell, context.Recipe.ToEvalProtocol(cell.Ipc), Path.Combine(cell.Dir(context.Folder), "eval"), cell.EvalPath(context.Folder), cell.ToString());
+    }
+
+    /// <summary>Trains <paramref name="protocol"/>'s networks on the cell's set, each kept in <paramref name="networks"/> as
+    /// it finishes, and writes the result to <paramref name="path"/> (this stage's and the cross-architecture stage's).</summary>
+    internal static EvalResult Evaluate(ComparisonContext context, ComparisonCell cell, EvalProtocol protocol, string networks, string path, string name)
+    {
+        var r = NetworkResults.EvaluateSet(networks, name, context.Made(cell).Set, context.Data.Test, protocol, (ulong)context.Recipe.Seed,
+                                           context.Progress, context.Cancel);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(
             new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks, r.Diverged)));
+        return r;
     }
 
     /// <summary>A cell's evaluation as eval.json keeps it.</summary>
