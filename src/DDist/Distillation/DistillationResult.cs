@@ -26,6 +26,6 @@ public sealed record DistillationResult(
 
     /// <summary>"80.60 % at 100, 81.80 % at 200 (kept)": the evaluations in one line, diverged networks named.</summary>
     public string SelectionSummary() => string.Join(", ", SelectionCurve.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{100 * p.Mean:F2} % at {p.Iteration}{(p.Diverged > 0 ? $" ({p.Diverged} diverged)" : "")}{(p.Iteration == BestIteration ? " (kept)" : "")}")));
+        $"{100 * p.Mean:F2} % at {p.Iteration}{p.Notes(BestIteration)}")));
     public void Dispose() => Set.Dispose();
 }

@@ -3,4 +3,10 @@ namespace DDist.Distillation;
 /// <summary>One evaluation of the set during a distillation (at distill.evalIterations, on the selection split): what
 /// the best-iteration choice compared, kept so a run shows how accuracy moved with the iterations (MTT logs the same
 /// evaluations to wandb), and how many of its networks diverged at the set's learned step size.</summary>
-public sealed record SelectionPoint(int Iteration, double Mean, double Std, int Diverged = 0);
+public sealed record SelectionPoint(int Iteration, double Mean, double Std, int Diverged = 0)
+{
+    /// <summary>What is said beside the accuracy: " (1 diverged)" when any network did, " (kept)" when the distillation
+    /// kept this iteration's set (<paramref name="keptIteration"/>).</summary>
+    public string Notes(int keptIteration) =>
+        (Diverged > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({Diverged} diverged)") : "") + (Iteration == keptIteration ? " (kept)" : "");
+}

@@ -140,7 +140,7 @@ public static class MarkdownReport
         if (input.Selections.Count == 0) return;
         var iterations = input.Selections.SelectMany(s => s.Points.Select(p => p.Iteration)).Distinct().Order().ToList();
         string Cell(DistillSelection s, int it) => s.Points.FirstOrDefault(p => p.Iteration == it) is not { } p ? "–"
-            : Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}") + (p.Diverged > 0 ? Inv($" ({p.Diverged} diverged)") : "") + (it == s.BestIteration ? " (kept)" : "");
+            : Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}") + p.Notes(s.BestIteration);
         blocks.Add(new ReportHeading(2, "Accuracy during distillation"));
         var on = input.Selections.Select(s => s.SelectedOn).Distinct().ToList();
         blocks.Add(new ReportParagraph("Each set as it stood at the evaluated iterations (distill.evalIterations), trained as the best-iteration " +
