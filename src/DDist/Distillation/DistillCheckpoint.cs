@@ -52,13 +52,7 @@ public sealed class DistillCheckpoint : IDisposable
         if (BestDistilled is not null) t.Add(new("best_distilled", BestDistilled.Contiguous()));
         if (BestLrParam is not null) t.Add(new("best_lr_param", BestLrParam.Reshape(1)));
         if (BestAccuracies.Length > 0) t.Add(new("best_accuracies", Tensors.FromArray(BestAccuracies)));
-        if (Evaluations.Count > 0)
-        {
-            t.Add(new("eval_iteration", Tensors.FromArray(Evaluations.Select(p => (long)p.Iteration).ToArray())));
-            t.Add(new("eval_mean", Tensors.FromArray(Evaluations.Select(p => p.Mean).ToArray())));
-            t.Add(new("eval_std", Tensors.FromArray(Evaluations.Select(p => p.Std).ToArray())));
-            t.Add(new("eval_diverged", Tensors.FromArray(Evaluations.Select(p => (long)p.Diverged).ToArray())));
-        }
+        Distillation.BestIteration.AddEvaluations(t, Evaluations);
         var meta = new Dictionary<string, string>
         {
             ["format"] = Format,
@@ -70,18 +64,6 @@ public sealed class DistillCheckpoint : IDisposable
             ["seconds"] = Seconds.ToString("R", CultureInfo.InvariantCulture),
         };
         SafeTensors.Save(path, t, meta);
-    }
-
-    /// <summary>The evaluations kept so far: four tensors of one length, or none (a checkpoint from before they were kept).</summary>
-    private static IReadOnlyList<SelectionPoint> LoadEvaluations(string path, IReadOnlyDictionary<string, Tensor> t)
-    {
-        string[] names = ["eval_iteration", "eval_mean", "eval_std", "eval_diverged"];
-        if (!names.Any(t.ContainsKey)) return [];
-        if (names.FirstOrDefault(n => !t.ContainsKey(n)) is { } missing) throw new InvalidDataException($"{path}: tensor '{missing}' missing beside the other eval_ tensors");
-        var (iterations, means, stds, diverged) = (t[names[0]].ToArray<long>(), t[names[1]].ToArray<double>(), t[names[2]].ToArray<double>(), t[names[3]].ToArray<long>());
-        if (means.Length != iterations.Length || stds.Length != iterations.Length || diverged.Length != iterations.Length)
-            throw new InvalidDataException($"{path}: tensors eval_iteration/eval_mean/eval_std/eval_diverged hold {iterations.Length}/{means.Length}/{stds.Length}/{diverged.Length} values, expected one length");
-        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i])).ToList();
     }
 
     /// <summary>Reads a checkpoint; tensors are CPU and owned by the result.</summary>
@@ -114,7 +96,7 @@ public sealed class DistillCheckpoint : IDisposable
             BestMean = double.Parse(Meta("best_mean"), CultureInfo.InvariantCulture),
             BestStd = double.Parse(Meta("best_std"), CultureInfo.InvariantCulture),
             BestAccuracies = t.TryGetValue("best_accuracies", out var accuracies) ? accuracies.ToArray<double>() : [],
-            Evaluations = LoadEvaluations(path, t),
+            Evaluations = Distillation.BestIteration.LoadEvaluations(path, t),
             Curve = iters.Select((it, i) => new LossPoint((int)it, losses[i], lrs[i])).ToList(),
             Fingerprint = Meta("fingerprint"),
             Seconds = meta.TryGetValue("seconds", out var seconds) ? double.Parse(seconds, CultureInfo.InvariantCulture) : 0,

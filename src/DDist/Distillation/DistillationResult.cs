@@ -25,7 +25,6 @@ public sealed record DistillationResult(
     public IReadOnlyList<SelectionPoint> SelectionCurve { get; init; } = [];
 
     /// <summary>"80.60 % at 100, 81.80 % at 200 (kept)": the evaluations in one line, diverged networks named.</summary>
-    public string SelectionSummary() => string.Join(", ", SelectionCurve.Select(p => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{100 * p.Mean:F2} % at {p.Iteration}{p.Notes(BestIteration)}")));
+    public string SelectionSummary() => SelectionPoint.Summary(SelectionCurve, BestIteration);
     public void Dispose() => Set.Dispose();
 }

@@ -9,4 +9,8 @@ public sealed record SelectionPoint(int Iteration, double Mean, double Std, int 
     /// kept this iteration's set (<paramref name="keptIteration"/>).</summary>
     public string Notes(int keptIteration) =>
         (Diverged > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" ({Diverged} diverged)") : "") + (Iteration == keptIteration ? " (kept)" : "");
+
+    /// <summary>The evaluations on one line, e.g. "80.60 % at 100, 81.80 % at 200 (kept)", for the run's log.</summary>
+    public static string Summary(IEnumerable<SelectionPoint> curve, int keptIteration) => string.Join(", ", curve.Select(p =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{100 * p.Mean:F2} % at {p.Iteration}{p.Notes(keptIteration)}")));
 }

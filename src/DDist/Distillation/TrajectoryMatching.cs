@@ -27,13 +27,6 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
 {
     public static string CheckpointFile(string dir) => Path.Combine(dir, "checkpoint.safetensors");
 
-    /// <summary>The best set so far and every evaluation made to find it.</summary>
-    private sealed class Best
-    {
-        public Tensor? Images; public Tensor? LrParam; public int Iteration = -1; public EvalResult? Accuracy;
-        public readonly List<SelectionPoint> Evaluated = [];
-    }
-
     public DistillationResult Run(TrajectoryMatchingOptions o, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         o.Validate(experts.EpochCount);
@@ -48,7 +41,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         using var imageOpt = new Sgd(o.Momentum);
         using var lrOpt = new Sgd(o.Momentum);
         var curve = new List<LossPoint>();
-        var best = new Best();
+        using var best = new BestIteration();
         int start = 0;
         double priorSeconds = 0;   // spent by the sessions before a resume, as the checkpoint recorded it
         int? savedAt = null;
@@ -66,14 +59,14 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         for (int it = start; it <= o.Iterations; it++)
         {
             // A checkpoint written after the last iteration holds that iteration's evaluation already.
-            if (evalAt.Contains(it) && selectionEval is not null && best.Evaluated.All(e => e.Iteration != it)) EvaluateForSelection(it, o, lrParam, best, ct);
+            if (evalAt.Contains(it) && selectionEval is not null && !best.Has(it)) EvaluateForSelection(it, o, lrParam, best, ct);
             if (it == o.Iterations) break;
             ct.ThrowIfCancellationRequested();
             stepTime.Start();
             double loss = Step(it, o, lrParam, imageOpt, lrOpt, savedAt);
             stepTime.Stop();
             curve.Add(new LossPoint(it, loss, LearnedLr(lrParam, o)));
-            progress?.Report(new ProgressReport("distill", it + 1, o.Iterations, Metrics(loss, curve[^1].Lr, best)));
+            progress?.Report(new ProgressReport("distill", it + 1, o.Iterations, best.AddLatest(new() { ["loss"] = loss, ["lr"] = curve[^1].Lr })));
             if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
             {
                 SaveCheckpoint(ckPath, it + 1, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, curve, best);
@@ -87,8 +80,6 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         double chosenLr = best.LrParam is null ? LearnedLr(lrParam, o) : LearnedLr(best.LrParam, o);
         var set = synthetic.ToSmallSet(chosenImages, chosenLr, Info(o));
         var test = testEval?.Invoke(set, o.EvalBudget, o.Seed, ct);
-        best.Images?.Dispose();
-        best.LrParam?.Dispose();
         var result = new DistillationResult(set, chosenLr, curve, best.Images is null ? o.Iterations : best.Iteration, best.Accuracy,
                                             o.SelectOn, test, start, o.Iterations - start, TimeSpan.FromSeconds(priorSeconds) + total.Elapsed, stepTime.Elapsed)
             { SelectionCurve = best.Evaluated };
@@ -140,17 +131,6 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return (g.Loss, Autograd.Grad([images, lr], [x, lrParam], [g.Images, g.StepSize]));
     }
 
-    /// <summary>What the progress line shows: the loss and step size, and the latest evaluation's accuracy (with its
-    /// diverged networks, if any) once one was made.</summary>
-    private static Dictionary<string, double> Metrics(double loss, double lr, Best best)
-    {
-        var m = new Dictionary<string, double> { ["loss"] = loss, ["lr"] = lr };
-        if (best.Evaluated.Count == 0) return m;
-        m["acc"] = best.Evaluated[^1].Mean;
-        if (best.Evaluated[^1].Diverged > 0) m["diverged"] = best.Evaluated[^1].Diverged;
-        return m;
-    }
-
     private static double LearnedLr(Tensor lrParam, TrajectoryMatchingOptions o)
     {
         double v = lrParam.Item();
@@ -160,26 +140,18 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     /// <summary>Scores the current set; keeps a copy when it beats the best so far. libtorch's generators (the CPU's and,
     /// on a GPU, the GPU's) are restored afterwards so evaluating (or not) never changes the distillation's random
     /// stream.</summary>
-    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, Best best, CancellationToken ct)
+    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, BestIteration best, CancellationToken ct)
     {
         using var rngState = RngSnapshot.Take(synthetic.Distilled.Device);
         EvalResult acc;
         using (var set = synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)))
             acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
         rngState.Restore();
-        best.Evaluated.Add(new SelectionPoint(it, acc.Mean, acc.Std, acc.Diverged));
-        if (best.Accuracy is not null && acc.Mean <= best.Accuracy.Mean) return;
-        using var noGrad = Tensors.NoGrad();
-        best.Images?.Dispose();
-        best.LrParam?.Dispose();
-        best.Images = synthetic.Distilled.Detach().Clone().DetachFromScope();
-        best.LrParam = lrParam.Detach().Clone().DetachFromScope();
-        best.Iteration = it;
-        best.Accuracy = acc;
+        best.Record(it, acc, synthetic.Distilled, lrParam);
     }
 
     private void SaveCheckpoint(string path, int next, double seconds, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
-                                List<LossPoint> curve, Best best)
+                                List<LossPoint> curve, BestIteration best)
     {
         using var scope = new TensorScope();
         using var rng = RngSnapshot.Take(synthetic.Distilled.Device);
@@ -200,7 +172,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     }
 
     private (int Next, double Seconds) Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
-                        List<LossPoint> curve, Best best)
+                        List<LossPoint> curve, BestIteration best)
     {
         using var ck = DistillCheckpoint.Load(path);
         if (o.LrForm == LrParameterization.Raw && ck.LrParam.Item() <= 0)
@@ -214,18 +186,10 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             lrParam.CopyFrom(ck.LrParam);
             imageOpt.LoadMomentumBuffer(ck.ImageMomentum.To(x.DType, x.Device));
             lrOpt.LoadMomentumBuffer(ck.LrMomentum.To(x.DType, x.Device));
-            if (ck.BestDistilled is not null && ck.BestLrParam is not null)
-            {
-                best.Images = ck.BestDistilled.To(x.DType, x.Device).Clone().DetachFromScope();
-                best.LrParam = ck.BestLrParam.To(x.DType, x.Device).Clone().DetachFromScope();
-                best.Iteration = ck.BestIteration;
-                best.Accuracy = new EvalResult(ck.BestMean, ck.BestStd, ck.BestAccuracies,
-                                               Diverged: ck.Evaluations.FirstOrDefault(e => e.Iteration == ck.BestIteration)?.Diverged ?? 0);
-            }
         }
+        best.Restore(ck.BestDistilled, ck.BestLrParam, null, ck.BestIteration, ck.BestMean, ck.BestStd, ck.BestAccuracies, ck.Evaluations, x);
         RngSnapshot.RestoreCheckpoint(ck.TorchRng, ck.DeviceRng, x.Device);
         curve.AddRange(ck.Curve);
-        best.Evaluated.AddRange(ck.Evaluations);
         return (ck.NextIteration, ck.Seconds);
     }
 

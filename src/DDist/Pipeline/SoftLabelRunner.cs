@@ -15,7 +15,9 @@ namespace DDist.Pipeline;
 
 /// <summary>DATM or TESLA-label distillation from a <see cref="SoftLabelRecipe"/>: data → experts (trained into
 /// OUT/experts when missing; resumes) → initial images (DATM: predicted correctly by the experts; or random real) →
-/// soft-label trajectory matching → evaluation of fresh networks trained on the soft labels (test set, reported only).</summary>
+/// soft-label trajectory matching, keeping the best of the sets evaluated at matching.evalIterations on a validation
+/// split held out of the initial images (or on the test set with selectOn "test", DATM's own protocol) → evaluation
+/// of fresh networks trained on the soft labels (test set, reported only).</summary>
 public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null)
 {
     public sealed record Outcome(SoftLabelMatchingResult Distilled, EvalResult Test, string SetPath);
@@ -45,16 +47,28 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var experts = ExpertStoreTrajectories.Open(expertDir);
         var student = Net(r.Experts.Model);
 
+        // Carved only when an iteration is chosen on it: a recipe without evaluations starts from the images it always did.
+        var (validation, heldOut) = r.CarvesValidation
+            ? ValidationSplit.Carve(train, r.Matching.ValidationPerClass, new HashSet<long>(), r.Seed + 1)
+            : ((ImageDataset?)null, Array.Empty<int>());
+        using var validationSet = validation;
+        var exclude = validation is null ? null : heldOut.ToHashSet();
+        if (validation is not null)   // which images were held out, so anyone can check the set holds none of them
+            AtomicFile.WriteAllText(Path.Combine(outDir, "validation.json"), JsonSerializer.Serialize(new
+            {
+                per_class = r.Matching.ValidationPerClass, seed = r.Seed + 1, indices = heldOut,
+            }));
+
         int[][] perClass;
         if (r.Matching.Init == "predicted-correctly")
         {
             var finals = Enumerable.Range(0, experts.ExpertCount).Select(e => experts.Read(e, experts.EpochCount).DetachFromScope()).ToList();
-            try { perClass = ExpertLabels.PredictedCorrectly(student, finals, train, r.Ipc, new Random(r.Seed)); }
+            try { perClass = ExpertLabels.PredictedCorrectly(student, finals, train, r.Ipc, new Random(r.Seed), exclude); }
             finally { foreach (var f in finals) f.Dispose(); }
         }
         else
         {
-            using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name);
+            using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name, exclude);
             var labels = train.Labels.ToArray<long>();
             perClass = Enumerable.Range(0, train.NumClasses)
                 .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
@@ -64,9 +78,14 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Matching.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
         log?.Invoke($"{r.Method}: {r.Matching.Iterations} iterations → {methodDir}");
-        var distilled = new SoftLabelMatching(student, experts, syn, norm.Name, dsa)
-            .Run(r.ToMatchingOptions(methodDir), r.ToSoftLabelOptions(), ct, progress);
+        var options = r.ToMatchingOptions(methodDir);
+        // The best iteration is judged with the final evaluation's protocol (model, optimiser, augmentation, the set's
+        // learned step size where the protocol trains with it) at the selection budget.
+        var choose = options.EvalIterations.Count == 0 ? null : EvaluatorBinding.Bind(validation ?? test, r.ToEvalProtocol());
+        var distilled = new SoftLabelMatching(student, experts, syn, norm.Name, dsa, choose).Run(options, r.ToSoftLabelOptions(), ct, progress);
         using var set = distilled.Set;
+        if (distilled.SelectionCurve.Count > 0)
+            log?.Invoke($"{r.Method} on the {(validation is null ? "test set (reference protocol)" : "validation split")}: {SelectionPoint.Summary(distilled.SelectionCurve, distilled.KeptIteration)}");
 
         // MTT / DATM / TESLA evaluate with the learned step size as the network lr (DATM `evaluate_synset`) unless the
         // recipe states one: the protocol's own rule, resolved here only so that result.json records the lr used.
@@ -79,7 +98,11 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         {
             recipe = r.Name, method = r.Method, set = setPath, test_mean = acc.Mean, test_std = acc.Std, accuracies = acc.Accuracies, diverged = acc.Diverged,
             protocol = protocol.Name, lr = protocol.LearningRate, updates = distilled.Updates, skipped = distilled.Skipped,
-            labels_without_a_correct_expert = distilled.UncoveredLabels, note = "test accuracy, reported only (nothing was chosen on it)",
+            labels_without_a_correct_expert = distilled.UncoveredLabels, kept_iteration = distilled.KeptIteration,
+            note = distilled.SelectionCurve.Count > 0 && validation is null
+                ? $"test accuracy; the iteration kept ({distilled.KeptIteration}) was also chosen on the test set (selectOn \"test\", DATM's reference protocol)"
+                : distilled.SelectionCurve.Count > 0 ? $"test accuracy, reported only (iteration {distilled.KeptIteration} was chosen on the validation split)"
+                : "test accuracy, reported only (nothing was chosen on it)",
         }, new JsonSerializerOptions { WriteIndented = true }));
         return new Outcome(distilled, acc, setPath);
     }

@@ -139,16 +139,16 @@ public sealed record WindowRecipe
 }
 
 /// <summary>Trajectory matching with SelMatch's partial update (MTT `distill.py`; SelMatch `distill.py`): the
-/// <see cref="TrajectoryMatchingSettings"/> this section derives from, handed whole to the stage, plus how SelMatch
-/// splits the window (distilled fraction, β, frozen part), the inner-loop augmentation and how the best iteration is
-/// chosen.</summary>
+/// <see cref="SelectingMatchingSettings"/> this section derives from (the matching settings, handed whole to the stage,
+/// and how the best iteration is chosen), plus how SelMatch splits the window (distilled fraction, β, frozen part)
+/// and the inner-loop augmentation.</summary>
 /// <remarks>The JSON property orders keep the spelled-out recipe (RUN/pipeline.json, RUN/recipe.json) exactly as it
 /// was before this section derived from the stage's settings, so existing run folders still match. frozenPart,
 /// selectOn and unroll stay text here and are parsed into the options' enums (<see cref="FrozenPartMode"/>,
 /// <see cref="SelectOnMode"/>, <see cref="UnrollMode"/>): read as text, a bad value is reported with every other bad
 /// field of the recipe instead of stopping the JSON reader at the first, and unroll's null means "chosen by synSteps".
 /// selectionEpochs and selectionNets together are the options' EvalBudget.</remarks>
-public sealed record DistillRecipe : TrajectoryMatchingSettings
+public sealed record DistillRecipe : SelectingMatchingSettings
 {
     /// <summary>SelMatch's α: the fraction of each class's window that is distilled (0 = pure selection, 1 = all
     /// learnable). Not the student's step size (<see cref="TrajectoryMatchingSettings.LrInit"/>, learned); the JSON
@@ -167,24 +167,12 @@ public sealed record DistillRecipe : TrajectoryMatchingSettings
     [JsonPropertyOrder(19)] public bool Dsa { get; init; } = true;
     /// <summary>DSA strategy; null = the dataset's default (no flip for digits).</summary>
     [JsonPropertyOrder(20)] public string? DsaStrategy { get; init; }
-    /// <summary>Iterations (0..iterations) at which the current set is evaluated to pick the best one.</summary>
-    [JsonPropertyOrder(23)] public int[] EvalIterations { get; init; } = [];
-    /// <summary>Where every choice of the run is made — the window search's β, successive halving, the best
-    /// iteration: "validation" (a split carved from the training set before anything is chosen and held out of every
-    /// small set) or "test" (the reference protocol: SelMatch and MTT choose on the test set; every output says so).</summary>
-    [JsonPropertyOrder(24)] public string SelectOn { get; init; } = "validation";
-    /// <summary>Validation images per class, drawn at random from the training set (with <see cref="SelectOn"/> = validation).</summary>
-    [JsonPropertyOrder(25)] public int ValidationPerClass { get; init; } = 100;
-    /// <summary>Budget of the evaluations that pick the best iteration.</summary>
-    [JsonPropertyOrder(26)] public int SelectionEpochs { get; init; } = 100;
-    [JsonPropertyOrder(27)] public int SelectionNets { get; init; } = 1;
-
     // The parsed forms; [JsonIgnore]: derived from the fields above, not fields of the recipe's JSON.
     [JsonIgnore] public Distillation.Unrolling.UnrollMode UnrollMode => Unroll is null
         ? Distillation.Unrolling.UnrollModes.DefaultFor(SynSteps)
         : Distillation.Unrolling.UnrollModes.Parse(Unroll, "distill.unroll");
     [JsonIgnore] public Selection.FrozenPart FrozenPartMode => ParseFrozenPart(FrozenPart);
-    [JsonIgnore] public Distillation.SelectOn SelectOnMode => ParseSelectOn(SelectOn);
+    protected override string SectionName => "distill";
 
     /// <param name="expertEpochs">experts.epochs: the matching segment must end within it.</param>
     /// <param name="spec">The dataset (null when unknown): digits must not be mirrored by the DSA strategy.</param>
@@ -193,7 +181,6 @@ public sealed record DistillRecipe : TrajectoryMatchingSettings
         e.Need(DistilledFraction is >= 0 and <= 1, "alpha", $"is {DistilledFraction}, expected a value in [0, 1] (the distilled fraction of each class's window)");
         e.Need(Beta is null or (>= 0 and <= 1), "beta", $"is {Beta}, expected a value in [0, 1] or null (searched)");
         e.Try("frozenPart", () => ParseFrozenPart(FrozenPart));
-        e.Try("selectOn", () => ParseSelectOn(SelectOn));
         if (DsaStrategy is string strategy)
         {
             e.Try("dsaStrategy", () => DsaStrategies.Parse(strategy));
@@ -202,9 +189,7 @@ public sealed record DistillRecipe : TrajectoryMatchingSettings
         }
         Check(e, expertEpochs, "experts.epochs");
         if (Unroll is not null) e.Try("unroll", () => Distillation.Unrolling.UnrollModes.Parse(Unroll, e.Path("unroll")));
-        e.Need(EvalIterations.All(i => i >= 0 && i <= Iterations), "evalIterations", $"holds values outside [0, {Iterations}]");
-        e.Need(ValidationPerClass >= 1, "validationPerClass", $"is {ValidationPerClass}, expected ≥ 1");
-        e.Need(SelectionEpochs >= 1 && SelectionNets >= 1, "selectionEpochs", $"epochs {SelectionEpochs} / nets {SelectionNets}: expected ≥ 1");
+        CheckSelection(e);
     }
 
     private static bool StrategyFlips(string strategy)
@@ -218,13 +203,6 @@ public sealed record DistillRecipe : TrajectoryMatchingSettings
         "harder" => Selection.FrozenPart.Harder,
         "easier" => Selection.FrozenPart.Easier,
         _ => throw new ArgumentException($"field 'distill.frozenPart' is '{text}', expected 'harder' or 'easier'"),
-    };
-
-    public static Distillation.SelectOn ParseSelectOn(string text) => text switch
-    {
-        "validation" => Distillation.SelectOn.Validation,
-        "test" => Distillation.SelectOn.Test,
-        _ => throw new ArgumentException($"field 'distill.selectOn' is '{text}', expected 'validation' or 'test'"),
     };
 }
 

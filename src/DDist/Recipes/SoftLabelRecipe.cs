@@ -13,10 +13,13 @@ using DDist.Training.Experts;
 
 namespace DDist.Recipes;
 
-/// <summary>The "matching" section of a DATM / TESLA-label recipe: MTT's <see cref="TrajectoryMatchingSettings"/>
-/// (handed whole to the stage) plus the soft-label ones (Guo et al. 2024 `configs/*`, Cui et al. 2023).</summary>
-public sealed record SoftMatchingSection : TrajectoryMatchingSettings
+/// <summary>The "matching" section of a DATM / TESLA-label recipe: MTT's trajectory-matching settings (handed whole to
+/// the stage) and best-iteration choice (<see cref="SelectingMatchingSettings"/>), plus the soft-label ones (Guo et al.
+/// 2024 `configs/*`, Cui et al. 2023).</summary>
+public sealed record SoftMatchingSection : SelectingMatchingSettings
 {
+    protected override string SectionName => "matching";
+
     public int MinStartEpoch { get; init; }
     public bool SequentialGeneration { get; init; }
     public int? CurrentMaxStartEpoch { get; init; }
@@ -74,6 +77,7 @@ public sealed record SoftLabelRecipe
         matching.Need(Matching.Init is "predicted-correctly" or "real", "init", $"is '{Matching.Init}', expected 'predicted-correctly' or 'real'");
         Matching.Check(matching, Experts.Epochs, "experts.epochs");
         if (Matching.Unroll is string u) matching.Try("unroll", () => UnrollModes.Parse(u, matching.Path("unroll")));
+        Matching.CheckSelection(matching);
         // The start-epoch window repeats maxStartEpoch's bound: a field already reported is not reported twice.
         var soft = new FieldErrors().In("matching");
         ToSoftLabelOptions().Check(soft, Experts.Epochs, Matching.ExpertEpochs);
@@ -91,11 +95,21 @@ public sealed record SoftLabelRecipe
     }
 
     /// <summary>The matching section's settings, whole, plus the run's seed, folder, method and unrolling mode.</summary>
-    public TrajectoryMatchingOptions ToMatchingOptions(string outputDir) => new(Matching)
+    public TrajectoryMatchingOptions ToMatchingOptions(string outputDir)
     {
-        Seed = Seed, OutputDir = outputDir, Method = Method,
-        Unroll = Matching.Unroll is null ? UnrollModes.DefaultFor(Matching.SynSteps) : UnrollModes.Parse(Matching.Unroll, "matching.unroll"),
-    };
+        var o = new TrajectoryMatchingOptions(Matching)
+        {
+            Seed = Seed, OutputDir = outputDir, Method = Method, EvalIterations = Matching.EvalIterations, SelectOn = Matching.SelectOnMode,
+            Unroll = Matching.Unroll is null ? UnrollModes.DefaultFor(Matching.SynSteps) : UnrollModes.Parse(Matching.Unroll, "matching.unroll"),
+        };
+        // The budget is part of the checkpoint's fingerprint; a run that evaluates nothing keeps the options' default, so
+        // the checkpoints of runs made before DATM/TESLA could choose an iteration still resume.
+        return Matching.EvalIterations.Length == 0 ? o : o with { EvalBudget = Matching.SelectionBudget };
+    }
+
+    /// <summary>Whether the best iteration is chosen (evalIterations given) on a validation split carved from the
+    /// training set; only then is one carved, so a recipe without evaluations starts from the same images as before.</summary>
+    public bool CarvesValidation => Matching.EvalIterations.Length > 0 && Matching.SelectOnMode == SelectOn.Validation;
 
     public SoftLabelMatchingOptions ToSoftLabelOptions() => new()
     {

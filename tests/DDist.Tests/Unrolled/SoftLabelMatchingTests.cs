@@ -2,6 +2,7 @@ using DDist.Artifacts;
 using DDist.Data;
 using DDist.Distillation;
 using DDist.Distillation.SoftLabel;
+using DDist.Evaluation;
 using DDist.Tests.Distillation;
 using DDist.Tests.Selection;
 using DDist.Torch;
@@ -232,6 +233,85 @@ public class SoftLabelMatchingTests : IDisposable
         var before = data.Images.IndexSelect(0, Tensors.FromArray(syn.SourceIndex));
         var expected = ExpertLabels.Logits(net, experts.Read(expert, t + 2), before);
         Assert.True(set.SoftLabels.Values.Sub(expected).Abs().Max().Item() < 1e-5);
+    }
+
+    /// <summary>A stand-in for the validation networks: scores each evaluated set by a script keyed by its iteration,
+    /// keeps what it was shown, and draws from libtorch's generator as real training would.</summary>
+    private sealed class ScriptedSelection(Dictionary<int, double> accuracy)
+    {
+        public readonly Dictionary<int, (float[] Images, float[] Logits, double Lr)> Seen = [];
+
+        public EvalResult Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
+        {
+            int it = int.Parse(set.Info.Parameters["kept_iteration"], System.Globalization.CultureInfo.InvariantCulture);
+            Seen[it] = (set.Images.ToArray<float>(), set.SoftLabels!.Values.ToArray<float>(), set.LearnedLr!.Value);
+            using (Tensors.Randn([16], DType.Float32)) { }
+            double a = accuracy[it];
+            return new EvalResult(a, 0.01, [a], Diverged: it == 4 ? 1 : 0);
+        }
+    }
+
+    private sealed class SyncProgress(Action<ProgressReport> onReport) : IProgress<ProgressReport>
+    {
+        public void Report(ProgressReport value) => onReport(value);
+    }
+
+    [Theory]
+    [InlineData(LabelSource.Learned)]
+    [InlineData(LabelSource.Teacher)]
+    public void BestIteration_KeepsTheImagesLabelsAndStepSizeItScoredBest_ThroughAResume(LabelSource labels)
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var s = new SoftLabelMatchingOptions { Labels = labels, Range = new MatchingRange(0, 2), Threshold = 100 };
+        var scores = new Dictionary<int, double> { [0] = 0.40, [2] = 0.75, [4] = 0.60 };
+        var o = Options(4) with { EvalIterations = [0, 2, 4], EvalBudget = new EvalBudget(5, 1), CheckpointEvery = 1, Method = labels == LabelSource.Learned ? "datm" : "tesla" };
+        SoftLabelMatchingResult RunIn(string dir, ScriptedSelection? choose, CancellationToken ct = default, IProgress<ProgressReport>? progress = null)
+        {
+            using var syn = Synthetic(data);
+            Func<Tensor, Tensor> jitter = x => x + Tensors.Randn(x.Shape, x.DType) * 0.01;   // the run draws from the generator too
+            return new SoftLabelMatching(net, experts, syn, "toy", jitter, choose is null ? null : choose.Evaluate)
+                .Run(o with { OutputDir = dir, EvalIterations = choose is null ? [] : o.EvalIterations }, s, ct, progress);
+        }
+        var whole = new ScriptedSelection(scores);
+        var r = RunIn(_dir, whole);
+        using var set = r.Set;
+        Assert.Equal(2, r.KeptIteration);
+        Assert.Equal([0, 2, 4], r.SelectionCurve.Select(p => p.Iteration));
+        Assert.Equal(1, r.SelectionCurve[^1].Diverged);
+        var kept = whole.Seen[2];
+        Assert.Equal(kept.Images, set.Images.ToArray<float>());
+        Assert.Equal(kept.Logits, set.SoftLabels!.Values.ToArray<float>());
+        Assert.Equal(kept.Lr, set.LearnedLr);
+        Assert.NotEqual(whole.Seen[4].Images, kept.Images);   // the run went on past the kept iteration
+        var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "distill.json"))).RootElement;
+        Assert.Equal(2, summary.GetProperty("best_iteration").GetInt32());
+        Assert.Equal(3, summary.GetProperty("selection_curve").GetArrayLength());
+        Assert.Equal(0.75, summary.GetProperty("selection_accuracy").GetProperty("Mean").GetDouble());
+
+        var other = Directory.CreateTempSubdirectory("ddist-datm-best-").FullName;
+        var plain = Directory.CreateTempSubdirectory("ddist-datm-plain-").FullName;
+        try
+        {
+            // Stopped after iteration 3 (evaluations at 0 and 2 kept in the checkpoint), then resumed: the same set, the
+            // same curve, and only the evaluation at 4 made by the second process.
+            var first = new ScriptedSelection(scores);
+            using (var cts = new CancellationTokenSource())
+                Assert.ThrowsAny<OperationCanceledException>(() => RunIn(other, first, cts.Token, new SyncProgress(p => { if (p.Done == 3) cts.Cancel(); })));
+            Assert.Equal([0, 2], first.Seen.Keys.Order());
+            var second = new ScriptedSelection(scores);
+            using var resumed = RunIn(other, second).Set;
+            Assert.Equal([4], second.Seen.Keys);
+            Assert.Equal(set.Images.ToArray<float>(), resumed.Images.ToArray<float>());
+            Assert.Equal(set.SoftLabels.Values.ToArray<float>(), resumed.SoftLabels!.Values.ToArray<float>());
+            Assert.Equal(summary.GetProperty("selection_curve").ToString(),
+                         System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(other, "distill.json"))).RootElement.GetProperty("selection_curve").ToString());
+            // Evaluating never moves the run's random stream: without evaluations the final images are the ones scored at 4.
+            using var unevaluated = RunIn(plain, null).Set;
+            Assert.Equal(whole.Seen[4].Images, unevaluated.Images.ToArray<float>());
+            Assert.False(System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(plain, "distill.json"))).RootElement.TryGetProperty("best_iteration", out _));
+        }
+        finally { Directory.Delete(other, true); Directory.Delete(plain, true); }
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using DDist.Tests.Data;
 
 namespace DDist.Tests.Unrolled;
@@ -75,6 +76,19 @@ public class UnrollCliTests
         var parts = Status(dir.Combine("datm"))["parts"]!.AsArray();
         Assert.Equal(["experts", "distillation", "evaluation"], parts.Select(p => (string)p!["name"]!));
         Assert.All(parts, p => Assert.Equal((long)p!["total"]!, (long)p["done"]!));
+        // The recipe keeps the better of iterations 2 and 4, judged on validation images none of the set started from.
+        var held = JsonNode.Parse(File.ReadAllText(dir.Combine("datm", "validation.json")))!["indices"]!.AsArray().Select(i => (int)i!).ToHashSet();
+        Assert.Equal(100, held.Count);
+        using (var set = DDist.Artifacts.SmallSet.Load(dir.Combine("datm", "datm", "synthetic.safetensors")))
+            Assert.DoesNotContain(set.SourceIndex, i => held.Contains((int)i));
+        var summary = JsonNode.Parse(File.ReadAllText(dir.Combine("datm", "datm", "distill.json")))!;
+        Assert.Equal([2, 4], summary["selection_curve"]!.AsArray().Select(p => (int)p!["Iteration"]!));
+        Assert.Contains((int)summary["best_iteration"]!, new[] { 2, 4 });
+        Assert.Equal("validation split", (string)summary["selected_on"]!);
+        var result = JsonNode.Parse(File.ReadAllText(dir.Combine("datm", "datm", "result.json")))!;
+        Assert.Equal((int)summary["best_iteration"]!, (int)result["kept_iteration"]!);
+        Assert.Contains("chosen on the validation split", (string)result["note"]!);
+        Assert.Contains("datm on the validation split: ", datm.Err);
         Assert.Contains("--unroll 'tesla'", Run("run", Recipe("mnist-ipc1-dd-cpu.json"), "--unroll", "tesla").Err);
         Assert.Contains("--unroll 'partly'", Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--unroll", "partly").Err);
         var slurm = Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--executor", "slurm", "--out", dir.Combine("s"));

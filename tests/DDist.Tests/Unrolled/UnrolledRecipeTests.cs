@@ -1,3 +1,5 @@
+using DDist.Distillation;
+using DDist.Evaluation;
 using DDist.Distillation.Unrolled;
 using DDist.Recipes;
 using DDist.Tests.Data;
@@ -84,6 +86,30 @@ public class UnrolledRecipeTests
         Assert.Contains(e.Errors, m => m.Contains("'matching.maxStartEpoch'"));
         Assert.Contains(e.Errors, m => m.Contains("'matching.lrY'"));
         Assert.Contains(e.Errors, m => m.Contains("'experts.count'") && m.Contains("need expert trajectories"));
+    }
+
+    [Fact]
+    public void TheBestIterationFieldsOfASoftLabelRecipe_AreCheckedAndReachTheRun()
+    {
+        using var dir = new TempDir();
+        var text = File.ReadAllText(Path.Combine(RecipesDir(), "fashion-mnist-ipc10-datm-cpu.json"));
+        var bad = dir.WriteText("bad.json", text.Replace("\"evalIterations\": [0, 20, 40, 60]", "\"evalIterations\": [0, 61]")
+            .Replace("\"selectOn\": \"validation\"", "\"selectOn\": \"train\"").Replace("\"validationPerClass\": 100", "\"validationPerClass\": 0"));
+        var e = Assert.Throws<RecipeException>(() => SoftLabelRecipe.Load(bad));
+        Assert.Contains(e.Errors, m => m.Contains("'matching.evalIterations'") && m.Contains("[0, 60]"));
+        Assert.Contains(e.Errors, m => m.Contains("'matching.selectOn' is 'train', expected 'validation' or 'test'"));
+        Assert.Contains(e.Errors, m => m.Contains("'matching.validationPerClass'"));
+
+        var r = SoftLabelRecipe.Load(Path.Combine(RecipesDir(), "fashion-mnist-ipc10-datm-cpu.json"));
+        var o = r.ToMatchingOptions(dir.Path);
+        Assert.Equal([0, 20, 40, 60], o.EvalIterations);
+        Assert.Equal((SelectOn.Validation, new EvalBudget(100, 1)), (o.SelectOn, o.EvalBudget));
+        Assert.True(r.CarvesValidation);
+        Assert.False((r with { Matching = r.Matching with { SelectOn = "test" } }).CarvesValidation);
+        // Without evaluations nothing is carved, and the options (so a checkpoint's fingerprint) are the ones such a recipe always gave.
+        var none = r with { Matching = r.Matching with { EvalIterations = [], SelectionEpochs = 7 } };
+        Assert.False(none.CarvesValidation);
+        Assert.Equal(new TrajectoryMatchingOptions { OutputDir = dir.Path }.EvalBudget, none.ToMatchingOptions(dir.Path).EvalBudget);
     }
 
     [Fact]

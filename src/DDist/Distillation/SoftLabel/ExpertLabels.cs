@@ -46,12 +46,15 @@ public static class ExpertLabels
     /// the current expert predicts the class, until <paramref name="ipc"/> are found; when a class runs out, the next
     /// expert looks at the images not yet kept. Returns per-class training indices. Throws before any work when IPC
     /// exceeds a class, and when the experts together do not find IPC correct images.</summary>
-    public static int[][] PredictedCorrectly(INetwork net, IReadOnlyList<Tensor> experts, ImageDataset train, int ipc, Random rng)
+    /// <param name="exclude">Training indices never picked (a validation split); null picks from the whole set.</param>
+    public static int[][] PredictedCorrectly(INetwork net, IReadOnlyList<Tensor> experts, ImageDataset train, int ipc, Random rng,
+                                             IReadOnlySet<int>? exclude = null)
     {
         var byClass = train.IndicesByClass();
+        if (exclude is not null) byClass = byClass.Select(c => c.Where(i => !exclude.Contains((int)i)).ToArray()).ToArray();
         for (int c = 0; c < byClass.Length; c++)
             if (byClass[c].Length < ipc)
-                throw new ArgumentException($"field 'ipc' is {ipc}, but class {c} of {train.Name} has only {byClass[c].Length} training images");
+                throw new ArgumentException($"field 'ipc' is {ipc}, but class {c} of {train.Name} has only {byClass[c].Length} training images{(exclude is null ? "" : " outside the validation split")}");
         if (experts.Count == 0) throw new ArgumentException("'samples_predicted_correctly' needs at least one expert", nameof(experts));
         var result = new int[byClass.Length][];
         using var noGrad = Tensors.NoGrad();

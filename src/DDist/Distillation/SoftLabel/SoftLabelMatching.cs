@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using DDist.Artifacts;
 using DDist.Distillation.Unrolling;
+using DDist.Evaluation;
 using DDist.Models;
 using DDist.Torch;
 using DDist.Torch.IO;
@@ -10,16 +11,25 @@ using DDist.Training;
 
 namespace DDist.Distillation.SoftLabel;
 
-/// <summary>What a DATM / TESLA-label run produced.</summary>
-public sealed record SoftLabelMatchingResult(SmallSet Set, IReadOnlyList<LossPoint> Curve, int Updates, int Skipped, int UncoveredLabels, TimeSpan Elapsed);
+/// <summary>What a DATM / TESLA-label run produced: the set it kept (the best evaluated one, or the final one when the
+/// run evaluated none), its iteration, and every evaluation made to choose it.</summary>
+public sealed record SoftLabelMatchingResult(SmallSet Set, IReadOnlyList<LossPoint> Curve, int Updates, int Skipped, int UncoveredLabels, TimeSpan Elapsed)
+{
+    public int KeptIteration { get; init; }
+    public EvalResult? SelectionAccuracy { get; init; }
+    public IReadOnlyList<SelectionPoint> SelectionCurve { get; init; } = [];
+}
 
 /// <summary>Trajectory matching with soft labels on top of MTT (Cazenavette et al. 2022): DATM (Guo et al. 2024,
 /// `distill/DATM.py`) learns label logits initialised from the experts, draws start epochs from a schedule that can
 /// widen over time, and skips every update whose matching loss exceeds a threshold; TESLA (Cui et al. 2023) instead
 /// labels each iteration's images with the target expert. The per-step loss is soft cross-entropy against the
 /// targets; the unrolled matching loss itself is <see cref="TrajectoryMatchingLoss"/>.</summary>
+/// <param name="selectionEval">Scores the set (images, labels, step size) at <see cref="TrajectoryMatchingOptions.EvalIterations"/>
+/// to keep the best one, as DATM keeps `images_best` and `label_best` (bound to a validation split, or to the test set
+/// for <see cref="SelectOn.Test"/>); null keeps the final set.</param>
 public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories experts, SyntheticSet synthetic, string normalization,
-                                      Func<Tensor, Tensor>? augment = null)
+                                      Func<Tensor, Tensor>? augment = null, SmallSetEvaluation? selectionEval = null)
 {
     public SoftLabelMatchingResult Run(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, CancellationToken ct = default,
                                        IProgress<ProgressReport>? progress = null)
@@ -56,20 +66,24 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         using var lrOpt = new Sgd(o.Momentum);
         using var labelOpt = new Sgd(s.MomentumY);
         var curve = new List<LossPoint>();
+        using var best = new BestIteration();
         int skipped = 0, start = 0;
         double priorSeconds = 0;   // what the processes before a resume spent
         var fingerprint = Fingerprint(o, s);
-        if (o.Resume && SoftLabelCheckpoint.Restore(o.OutputDir, fingerprint, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt) is { } saved)
+        if (o.Resume && SoftLabelCheckpoint.Restore(o.OutputDir, fingerprint, x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt, best) is { } saved)
         {
             (start, skipped, priorSeconds) = (saved.Next, saved.Skipped, saved.Seconds);
             curve.AddRange(saved.Curve);
         }
         double Seconds() => priorSeconds + clock.Elapsed.TotalSeconds;
         if (start > o.Iterations) throw new InvalidDataException($"{SoftLabelCheckpoint.FileIn(o.OutputDir)}: checkpoint is at iteration {start}, past this run's {o.Iterations}");
+        var evalAt = o.EvalIterations.ToHashSet();
         try
         {
-            for (int it = start; it < o.Iterations; it++)
+            for (int it = start; ; it++)
             {
+                if (evalAt.Contains(it) && selectionEval is not null && !best.Has(it)) EvaluateForSelection(it, o, s, lrParam, labelLogits, best, ct);
+                if (it == o.Iterations) break;
                 ct.ThrowIfCancellationRequested();
                 using var scope = new TensorScope();
                 var rng = IterationRandom.For(o.Seed, it);
@@ -90,26 +104,55 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
                 }
                 else skipped++;
                 curve.Add(new LossPoint(it, value, lrParam.Item()));
-                progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations,
-                    new Dictionary<string, double> { ["loss"] = value, ["lr"] = curve[^1].Lr, ["skipped"] = skipped, ["start_bound"] = s.Range.UpperBound(it) }));
+                progress?.Report(new ProgressReport(o.Method, it + 1, o.Iterations, best.AddLatest(
+                    new() { ["loss"] = value, ["lr"] = curve[^1].Lr, ["skipped"] = skipped, ["start_bound"] = s.Range.UpperBound(it) })));
                 if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
-                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, o.Iterations, skipped, curve, Seconds(), x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+                    SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, it + 1, o.Iterations, skipped, curve, Seconds(), x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt, best);
             }
-            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, o.Iterations, skipped, curve, Seconds(), x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt);
+            SoftLabelCheckpoint.Save(o.OutputDir, fingerprint, o.Iterations, o.Iterations, skipped, curve, Seconds(), x, lrParam, labelLogits, imageOpt, lrOpt, labelOpt, best);
             LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
-            var set = ToSmallSet(o, s, lrParam.Item(), labelLogits);
+            var set = best.Images is null ? ToSmallSet(o, s, x, lrParam.Item(), labelLogits, o.Iterations)
+                                          : ToSmallSet(o, s, best.Images, best.LrParam!.Item(), best.Labels!, best.Iteration);
             set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
-            var result = new SoftLabelMatchingResult(set, curve, o.Iterations - skipped, skipped, uncovered, TimeSpan.FromSeconds(Seconds()));
-            AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(new
+            var result = new SoftLabelMatchingResult(set, curve, o.Iterations - skipped, skipped, uncovered, TimeSpan.FromSeconds(Seconds()))
             {
-                method = o.Method, iterations = o.Iterations, updates = result.Updates, skipped_over_threshold = skipped,
-                labels_without_a_correct_expert = uncovered, learned_lr = lrParam.Item(), seconds = result.Elapsed.TotalSeconds,
-                gradient = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
-                final_loss = curve.Count > 0 ? curve[^1].Loss : (double?)null,
-            }, new JsonSerializerOptions { WriteIndented = true }));
+                KeptIteration = best.Images is null ? o.Iterations : best.Iteration, SelectionAccuracy = best.Accuracy, SelectionCurve = best.Evaluated,
+            };
+            WriteSummary(result, o, lrParam.Item());
             return result;
         }
         finally { labelLogits.Dispose(); }
+    }
+
+    /// <summary>Scores the current images with their labels and step size; keeps copies when they beat the best so far.
+    /// libtorch's generators are restored afterwards, so evaluating (or not) never changes the run's random stream.</summary>
+    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, Tensor lrParam, Tensor labelLogits,
+                                      BestIteration best, CancellationToken ct)
+    {
+        using var rngState = RngSnapshot.Take(synthetic.Distilled.Device);
+        EvalResult acc;
+        using (var set = ToSmallSet(o, s, synthetic.Distilled, lrParam.Item(), labelLogits, it))
+            acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
+        rngState.Restore();
+        best.Record(it, acc, synthetic.Distilled, lrParam, labelLogits);
+    }
+
+    /// <summary>distill.json: the run's counts and, when it evaluated, the kept iteration and every evaluation (as MTT's).</summary>
+    private static void WriteSummary(SoftLabelMatchingResult r, TrajectoryMatchingOptions o, double finalLr)
+    {
+        bool chose = r.SelectionCurve.Count > 0;
+        AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(new
+        {
+            method = o.Method, iterations = o.Iterations, updates = r.Updates, skipped_over_threshold = r.Skipped,
+            labels_without_a_correct_expert = r.UncoveredLabels, learned_lr = finalLr, seconds = r.Elapsed.TotalSeconds,
+            gradient = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
+            final_loss = r.Curve.Count > 0 ? r.Curve[^1].Loss : (double?)null,
+            best_iteration = chose ? r.KeptIteration : (int?)null,
+            kept_lr = chose ? r.Set.LearnedLr : null,
+            selected_on = !chose ? null : o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
+            selection_accuracy = r.SelectionAccuracy is { } a ? (a.Diverged > 0 ? new { a.Mean, a.Std, a.Accuracies, a.Diverged } : (object)new { a.Mean, a.Std, a.Accuracies }) : null,
+            selection_curve = chose ? r.SelectionCurve : null,
+        }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
     }
 
     /// <summary>The run's settings and starting point; a checkpoint is only resumed by the same experiment.</summary>
@@ -155,7 +198,8 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
     public Tensor Loss(Tensor images, Tensor labelLogits, Tensor lr, Tensor theta0, Tensor target, TrajectoryMatchingOptions o) =>
         TrajectoryMatchingLoss.Compute(student, images, labelLogits.Softmax(1), lr, theta0, target, o.SynSteps, o.BatchSyn, augment);
 
-    private SmallSet ToSmallSet(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, double lr, Tensor logits)
+    /// <summary>The images with their soft labels and step size as a small set, as they stood at <paramref name="iteration"/>.</summary>
+    private SmallSet ToSmallSet(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, Tensor images, double lr, Tensor logits, int iteration)
     {
         var info = new SmallSetInfo
         {
@@ -166,9 +210,10 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
                 ["student"] = student.Name, ["labels"] = s.Labels == LabelSource.Learned ? "learned logits (DATM)" : "teacher logits of the last iteration (TESLA)",
                 ["options"] = o.Fingerprint(), ["soft_label_options"] = s.Fingerprint(),
                 ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
+                ["kept_iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
             },
         };
-        var plain = synthetic.ToSmallSet(synthetic.Distilled, lr, info);
+        var plain = synthetic.ToSmallSet(images, lr, info);
         SoftLabels soft;
         using (Tensors.NoGrad()) soft = new SoftLabels(logits.Detach().Clone().DetachFromScope(), SoftLabelKind.Logits, s.Labels == LabelSource.Learned ? "datm" : "tesla");
         return new SmallSet

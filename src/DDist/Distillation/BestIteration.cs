@@ -1,0 +1,97 @@
+using DDist.Evaluation;
+using DDist.Torch;
+
+namespace DDist.Distillation;
+
+/// <summary>The best set so far among a trajectory-matching run's evaluations at evalIterations (MTT `distill.py`
+/// and DATM `distill/DATM.py` keep `images_best` / `label_best` the same way), and every evaluation made to find it:
+/// copies of the images, the step-size parameter and, for DATM, the label logits at the best iteration.</summary>
+public sealed class BestIteration : IDisposable
+{
+    public Tensor? Images { get; private set; }
+    public Tensor? LrParam { get; private set; }
+    /// <summary>The label logits at the best iteration (DATM / TESLA); null for hard-label runs.</summary>
+    public Tensor? Labels { get; private set; }
+    public int Iteration { get; private set; } = -1;
+    public EvalResult? Accuracy { get; private set; }
+    public List<SelectionPoint> Evaluated { get; } = [];
+
+    /// <summary>Whether the set at <paramref name="iteration"/> was evaluated already (a checkpoint written after the
+    /// last iteration holds that iteration's evaluation).</summary>
+    public bool Has(int iteration) => Evaluated.Any(e => e.Iteration == iteration);
+
+    /// <summary>Records an evaluation and keeps copies of the set's tensors when it beats the best so far (a tie keeps
+    /// the earlier iteration).</summary>
+    public void Record(int iteration, EvalResult accuracy, Tensor images, Tensor lrParam, Tensor? labels = null)
+    {
+        Evaluated.Add(new SelectionPoint(iteration, accuracy.Mean, accuracy.Std, accuracy.Diverged));
+        if (Accuracy is not null && accuracy.Mean <= Accuracy.Mean) return;
+        Keep(images, lrParam, labels);
+        Iteration = iteration;
+        Accuracy = accuracy;
+    }
+
+    /// <summary>Takes back what a checkpoint kept (tensors copied onto <paramref name="like"/>'s type and device).</summary>
+    public void Restore(Tensor? images, Tensor? lrParam, Tensor? labels, int iteration, double mean, double std, double[] accuracies,
+                        IReadOnlyList<SelectionPoint> evaluated, Tensor like)
+    {
+        Evaluated.AddRange(evaluated);
+        if (images is null || lrParam is null) return;
+        using (var scope = new TensorScope())
+            Keep(images.To(like.DType, like.Device), lrParam.To(like.DType, like.Device), labels?.To(like.DType, like.Device));
+        Iteration = iteration;
+        Accuracy = new EvalResult(mean, std, accuracies, Diverged: evaluated.FirstOrDefault(e => e.Iteration == iteration)?.Diverged ?? 0);
+    }
+
+    /// <summary>Adds the latest evaluation's accuracy (and its diverged networks, if any) to a progress line's metrics.</summary>
+    public Dictionary<string, double> AddLatest(Dictionary<string, double> metrics)
+    {
+        if (Evaluated.Count == 0) return metrics;
+        metrics["acc"] = Evaluated[^1].Mean;
+        if (Evaluated[^1].Diverged > 0) metrics["diverged"] = Evaluated[^1].Diverged;
+        return metrics;
+    }
+
+    private void Keep(Tensor images, Tensor lrParam, Tensor? labels)
+    {
+        using var noGrad = Tensors.NoGrad();
+        DisposeTensors();
+        Images = images.Detach().Clone().DetachFromScope();
+        LrParam = lrParam.Detach().Clone().DetachFromScope();
+        Labels = labels?.Detach().Clone().DetachFromScope();
+    }
+
+    private void DisposeTensors()
+    {
+        Images?.Dispose();
+        LrParam?.Dispose();
+        Labels?.Dispose();
+        (Images, LrParam, Labels) = (null, null, null);
+    }
+
+    public void Dispose() => DisposeTensors();
+
+    // The evaluations in a checkpoint: four tensors of one length, absent when none was made.
+    private static readonly string[] EvalTensors = ["eval_iteration", "eval_mean", "eval_std", "eval_diverged"];
+
+    /// <summary>Adds the evaluations to a checkpoint's tensors (nothing when there are none).</summary>
+    public static void AddEvaluations(ICollection<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<SelectionPoint> evaluations)
+    {
+        if (evaluations.Count == 0) return;
+        tensors.Add(new(EvalTensors[0], Tensors.FromArray(evaluations.Select(p => (long)p.Iteration).ToArray())));
+        tensors.Add(new(EvalTensors[1], Tensors.FromArray(evaluations.Select(p => p.Mean).ToArray())));
+        tensors.Add(new(EvalTensors[2], Tensors.FromArray(evaluations.Select(p => p.Std).ToArray())));
+        tensors.Add(new(EvalTensors[3], Tensors.FromArray(evaluations.Select(p => (long)p.Diverged).ToArray())));
+    }
+
+    /// <summary>The evaluations a checkpoint kept, or none (a checkpoint from before they were kept).</summary>
+    public static IReadOnlyList<SelectionPoint> LoadEvaluations(string path, IReadOnlyDictionary<string, Tensor> t)
+    {
+        if (!EvalTensors.Any(t.ContainsKey)) return [];
+        if (EvalTensors.FirstOrDefault(n => !t.ContainsKey(n)) is { } missing) throw new InvalidDataException($"{path}: tensor '{missing}' missing beside the other eval_ tensors");
+        var (iterations, means, stds, diverged) = (t[EvalTensors[0]].ToArray<long>(), t[EvalTensors[1]].ToArray<double>(), t[EvalTensors[2]].ToArray<double>(), t[EvalTensors[3]].ToArray<long>());
+        if (means.Length != iterations.Length || stds.Length != iterations.Length || diverged.Length != iterations.Length)
+            throw new InvalidDataException($"{path}: tensors eval_iteration/eval_mean/eval_std/eval_diverged hold {iterations.Length}/{means.Length}/{stds.Length}/{diverged.Length} values, expected one length");
+        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i])).ToList();
+    }
+}
