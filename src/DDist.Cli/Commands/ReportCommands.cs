@@ -12,13 +12,14 @@ public static class ReportCommands
     public static Command CreateReport(GlobalOptions globals)
     {
         var dir = new Argument<string>("dir") { Description = "Output folder of `ddist run` / `ddist demo`" };
-        var cmd = new Command("report", "Write DIR/report.md and DIR/report.html (table, plots, image grids) from a run's saved files, without the dataset") { dir };
+        var cmd = new Command("report", "Write DIR/report.md and DIR/report.html (table, plots, image grids) from a SelMatch/MTT or DATM/TESLA run's saved files, without the dataset") { dir };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var d = parse.GetValue(dir)!;
-            RequireSelMatchRun(d);
+            bool softLabel = IsSoftLabelRun(d);
+            if (!softLabel) RequireSelMatchRun(d);
             // Only the saved files are read: no dataset, no stage is run.
-            var report = RunReport.Rebuild(d);
+            var report = softLabel ? SoftLabelReport.Write(d) : RunReport.Rebuild(d);
             var html = Path.Combine(d, HtmlReport.ReportFile);
             ctx.WriteResult(new { report = Path.GetFullPath(report), html = Path.GetFullPath(html) },
                 w => w.WriteLine($"report: {Path.GetFullPath(report)}\nhtml: {Path.GetFullPath(html)}"));
@@ -38,10 +39,17 @@ public static class ReportCommands
             : RecipeKindCheck.Of(recipe) switch
             {
                 DDist.Recipes.RecipeKind.Unrolled => $"a DD/SLD distillation, whose result is {Path.Combine(dir, "distill.json")}",
-                DDist.Recipes.RecipeKind.SoftLabel => $"a DATM/TESLA distillation, whose result is METHOD/result.json in {dir}",
                 _ => null,
             };
-        if (results is not null) throw new CliException($"{dir} holds {results}; `ddist report` draws the report of a SelMatch/MTT run");
+        if (results is not null) throw new CliException($"{dir} holds {results}; `ddist report` draws the report of a SelMatch/MTT or DATM/TESLA run");
+    }
+
+    /// <summary>A DATM/TESLA folder: its recipe.json is a soft-label recipe.</summary>
+    private static bool IsSoftLabelRun(string dir)
+    {
+        var recipe = Path.Combine(dir, DDist.Pipeline.FolderRecipe.FileName);
+        return File.Exists(recipe) && !File.Exists(Path.Combine(dir, DDist.Pipeline.PipelineState.FileName))
+            && !DDist.Recipes.ComparisonRecipe.IsComparison(recipe) && RecipeKindCheck.Of(recipe) == DDist.Recipes.RecipeKind.SoftLabel;
     }
 
     public static Command CreateShow(GlobalOptions globals)

@@ -6,7 +6,8 @@ using DDist.Torch.IO;
 namespace DDist.Cli.Commands;
 
 /// <summary>`ddist distill RECIPE --method datm|tesla`: soft-label trajectory matching from a soft-label recipe into
-/// OUT/METHOD/ (synthetic.safetensors with the label logits, loss curve, result.json with the test accuracy).</summary>
+/// OUT/METHOD/ (synthetic.safetensors with the label logits, loss curve, result.json with the test accuracy) and
+/// OUT/report.md / report.html.</summary>
 internal static class SoftLabelDistillCommand
 {
     public static bool Handles(string method) => method is "datm" or "tesla";
@@ -35,10 +36,15 @@ internal static class SoftLabelDistillCommand
         ctx.WriteResult(new
         {
             recipe = recipe.Name, method, set = Path.GetFullPath(outcome.SetPath), mean = outcome.Test.Mean, std = outcome.Test.Std, diverged = outcome.Test.Diverged,
-            updates = outcome.Distilled.Updates, skipped = outcome.Distilled.Skipped,
-        }, w => w.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1} IPC {2}: test accuracy {3:F2} ± {4:F2} % ({5} updates, {6} skipped over the threshold); {7}",
-            method, recipe.Dataset, recipe.Ipc, 100 * outcome.Test.Mean, 100 * outcome.Test.Std, outcome.Distilled.Updates, outcome.Distilled.Skipped,
-            Path.GetFullPath(outcome.SetPath)) + outcome.Test.DivergedNote()));
+            updates = outcome.Distilled.Updates, skipped = outcome.Distilled.Skipped, kept_iteration = outcome.Distilled.KeptIteration,
+            report = Path.GetFullPath(outcome.ReportPath),
+        }, w =>
+        {
+            w.WriteLine(string.Format(CultureInfo.InvariantCulture, "{0} {1} IPC {2}: test accuracy {3:F2} ± {4:F2} % ({5} updates, {6} skipped over the threshold; iteration {7} kept); {8}",
+                method, recipe.Dataset, recipe.Ipc, 100 * outcome.Test.Mean, 100 * outcome.Test.Std, outcome.Distilled.Updates, outcome.Distilled.Skipped,
+                outcome.Distilled.KeptIteration, Path.GetFullPath(outcome.SetPath)) + outcome.Test.DivergedNote());
+            w.WriteLine($"report: {Path.GetFullPath(outcome.ReportPath)}");
+        });
         return ExitCodes.Ok;
     }
 }

@@ -17,10 +17,10 @@ namespace DDist.Pipeline;
 /// OUT/experts when missing; resumes) → initial images (DATM: predicted correctly by the experts; or random real) →
 /// soft-label trajectory matching, keeping the best of the sets evaluated at matching.evalIterations on a validation
 /// split held out of the initial images (or on the test set with selectOn "test", DATM's own protocol) → evaluation
-/// of fresh networks trained on the soft labels (test set, reported only).</summary>
+/// of fresh networks trained on the soft labels (test set, reported only) → report.md / report.html.</summary>
 public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null)
 {
-    public sealed record Outcome(SoftLabelMatchingResult Distilled, EvalResult Test, string SetPath);
+    public sealed record Outcome(SoftLabelMatchingResult Distilled, EvalResult Test, string SetPath, string ReportPath);
 
     public Outcome Run(CancellationToken ct = default)
     {
@@ -104,6 +104,8 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
                 : distilled.SelectionCurve.Count > 0 ? $"test accuracy, reported only (iteration {distilled.KeptIteration} was chosen on the validation split)"
                 : "test accuracy, reported only (nothing was chosen on it)",
         }, new JsonSerializerOptions { WriteIndented = true }));
-        return new Outcome(distilled, acc, setPath);
+        var report = Reporting.SoftLabelReport.Write(outDir);
+        log?.Invoke($"report → {report}");
+        return new Outcome(distilled, acc, setPath, report);
     }
 }

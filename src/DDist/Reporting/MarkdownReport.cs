@@ -76,7 +76,7 @@ public static class MarkdownReport
     }
 
     /// <summary>Said under a table where any network diverged, so its chance accuracy is not read as the set's.</summary>
-    private const string Diverged =
+    internal const string Diverged =
         "A network marked diverged trained to a non-finite loss: its weights went NaN and it tests at chance (or near it), which " +
         "says the step size was too large for that network, not that its set is poor. Its accuracy is counted in the mean as " +
         "measured. A smaller step size (evaluation.lr; evaluation.crossArchitectureLr for the other architectures) trains it.";
@@ -125,28 +125,44 @@ public static class MarkdownReport
         var curves = new List<(string Method, IReadOnlyList<Distillation.LossPoint> Curve)>();
         if (input.SelMatchLoss is { Count: > 0 } s) curves.Add(("SelMatch", s));
         if (input.MttLoss is { Count: > 0 } m) curves.Add(("MTT", m));
-        if (curves.Count == 0) return;
-        LossPlot.Save(Path.Combine(dir, "loss.png"), curves);
-        blocks.Add(new ReportHeading(2, "Distillation loss"));
-        blocks.Add(new ReportFigure("loss.png", "matching loss and learned step size"));
-        blocks.Add(new ReportBullets(curves.Select(c => Inv(
-            $"{c.Method}: loss {Mean(c.Curve.Take(10)):F4} over the first 10 iterations, {Mean(c.Curve.TakeLast(10)):F4} over the last 10; learned step size {c.Curve[^1].Lr:G4}.")).ToList()));
+        blocks.AddRange(LossSection(curves, dir));
     }
 
-    /// <summary>The accuracy each distillation's set reached at the iterations it was evaluated at, the kept one marked:
-    /// whether more iterations were still helping, and how far the kept set is from the start.</summary>
-    private static void AddSelections(List<ReportBlock> blocks, ReportInput input)
+    /// <summary>The loss plot (loss.png, written into <paramref name="dir"/>) with each curve's start, end and learned
+    /// step size; nothing without a curve.</summary>
+    internal static IEnumerable<ReportBlock> LossSection(IReadOnlyList<(string Method, IReadOnlyList<Distillation.LossPoint> Curve)> curves, string dir)
     {
-        if (input.Selections.Count == 0) return;
-        var iterations = input.Selections.SelectMany(s => s.Points.Select(p => p.Iteration)).Distinct().Order().ToList();
+        if (curves.Count == 0) return [];
+        LossPlot.Save(Path.Combine(dir, "loss.png"), curves);
+        return
+        [
+            new ReportHeading(2, "Distillation loss"),
+            new ReportFigure("loss.png", "matching loss and learned step size"),
+            new ReportBullets(curves.Select(c => Inv(
+                $"{c.Method}: loss {Mean(c.Curve.Take(10)):F4} over the first 10 iterations, {Mean(c.Curve.TakeLast(10)):F4} over the last 10; learned step size {c.Curve[^1].Lr:G4}.")).ToList()),
+        ];
+    }
+
+    private static void AddSelections(List<ReportBlock> blocks, ReportInput input) => blocks.AddRange(SelectionSection(input.Selections, "distill.evalIterations"));
+
+    /// <summary>The accuracy each distillation's set reached at the iterations it was evaluated at, the kept one marked:
+    /// whether more iterations were still helping, and how far the kept set is from the start. <paramref name="field"/>
+    /// names the recipe field that lists the iterations.</summary>
+    internal static IEnumerable<ReportBlock> SelectionSection(IReadOnlyList<DistillSelection> selections, string field)
+    {
+        if (selections.Count == 0) return [];
+        var iterations = selections.SelectMany(s => s.Points.Select(p => p.Iteration)).Distinct().Order().ToList();
         string Cell(DistillSelection s, int it) => s.Points.FirstOrDefault(p => p.Iteration == it) is not { } p ? "–"
             : Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}") + p.Notes(s.BestIteration);
-        blocks.Add(new ReportHeading(2, "Accuracy during distillation"));
-        var on = input.Selections.Select(s => s.SelectedOn).Distinct().ToList();
-        blocks.Add(new ReportParagraph("Each set as it stood at the evaluated iterations (distill.evalIterations), trained as the best-iteration " +
-                                       $"choice trains it, on the {(on.Count == 1 ? on[0] : string.Join(" / ", on))}; the one marked kept is the set the final evaluation used."));
-        blocks.Add(new ReportTable(["Iteration", .. input.Selections.Select(s => s.Method)],
-            iterations.Select(it => (IReadOnlyList<string>)[it.ToString(CultureInfo.InvariantCulture), .. input.Selections.Select(s => Cell(s, it))]).ToList()).Validated());
+        var on = selections.Select(s => s.SelectedOn).Distinct().ToList();
+        return
+        [
+            new ReportHeading(2, "Accuracy during distillation"),
+            new ReportParagraph($"Each set as it stood at the evaluated iterations ({field}), trained as the best-iteration " +
+                                $"choice trains it, on the {(on.Count == 1 ? on[0] : string.Join(" / ", on))}; the one marked kept is the set the final evaluation used."),
+            new ReportTable(["Iteration", .. selections.Select(s => s.Method)],
+                iterations.Select(it => (IReadOnlyList<string>)[it.ToString(CultureInfo.InvariantCulture), .. selections.Select(s => Cell(s, it))]).ToList()).Validated(),
+        ];
     }
 
     private static void AddGrids(List<ReportBlock> blocks, ReportInput input, string dir)
@@ -175,7 +191,7 @@ public static class MarkdownReport
 
     private static double Mean(IEnumerable<Distillation.LossPoint> points) => points.Average(p => p.Loss);
 
-    private static string Duration(TimeSpan t) =>
+    internal static string Duration(TimeSpan t) =>
         t.TotalHours >= 1 ? Inv($"{(int)t.TotalHours} h {t.Minutes:D2} min") : t.TotalMinutes >= 1 ? Inv($"{(int)t.TotalMinutes} min {t.Seconds:D2} s") : Inv($"{t.TotalSeconds:F1} s");
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -89,6 +89,19 @@ public class UnrollCliTests
         Assert.Equal((int)summary["best_iteration"]!, (int)result["kept_iteration"]!);
         Assert.Contains("chosen on the validation split", (string)result["note"]!);
         Assert.Contains("datm on the validation split: ", datm.Err);
+        // The run ends with its report, which `ddist report` redraws from the folder's files alone.
+        var report = File.ReadAllText(dir.Combine("datm", "report.md"));
+        foreach (var part in new[] { "## Accuracy (test set, reported only)", "## Accuracy during distillation", "(kept)", "## Distillation loss", "## Soft labels", "images.png" })
+            Assert.Contains(part, report);
+        Assert.True(File.Exists(dir.Combine("datm", "images.png")) && File.Exists(dir.Combine("datm", "loss.png")) && File.Exists(dir.Combine("datm", "report.html")));
+        File.Delete(dir.Combine("datm", "report.md"));
+        var redrawn = RunWithOutput("report", dir.Combine("datm"));
+        Assert.True(redrawn.Code == 0, redrawn.Err);
+        Assert.Equal(report, File.ReadAllText(dir.Combine("datm", "report.md")));
+        File.Delete(dir.Combine("datm", "datm", "result.json"));   // as if stopped before the evaluation finished
+        var early = RunWithOutput("report", dir.Combine("datm"));
+        Assert.Equal(DDist.Cli.ExitCodes.NoInput, early.Code);
+        Assert.Contains("result.json: not found; the run has not finished its evaluation", early.Err);
         Assert.Contains("--unroll 'tesla'", Run("run", Recipe("mnist-ipc1-dd-cpu.json"), "--unroll", "tesla").Err);
         Assert.Contains("--unroll 'partly'", Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--unroll", "partly").Err);
         var slurm = Run("run", Recipe("fashion-mnist-ipc10-datm-cpu.json"), "--executor", "slurm", "--out", dir.Combine("s"));
