@@ -12,14 +12,19 @@ public static class ReportCommands
     public static Command CreateReport(GlobalOptions globals)
     {
         var dir = new Argument<string>("dir") { Description = "Output folder of `ddist run` / `ddist demo`" };
-        var cmd = new Command("report", "Write DIR/report.md and DIR/report.html (table, plots, image grids) from a SelMatch/MTT or DATM/TESLA run's saved files, without the dataset") { dir };
+        var cmd = new Command("report", "Write DIR/report.md and DIR/report.html (table, plots, image grids) from a SelMatch/MTT, DATM/TESLA or DD/SLD run's saved files, without the dataset") { dir };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var d = parse.GetValue(dir)!;
-            bool softLabel = IsSoftLabelRun(d);
-            if (!softLabel) RequireSelMatchRun(d);
+            var kind = SingleSetRunKind(d);
+            if (kind is null) RequireSelMatchRun(d);
             // Only the saved files are read: no dataset, no stage is run.
-            var report = softLabel ? SoftLabelReport.Write(d) : RunReport.Rebuild(d);
+            var report = kind switch
+            {
+                DDist.Recipes.RecipeKind.SoftLabel => SoftLabelReport.Write(d),
+                DDist.Recipes.RecipeKind.Unrolled => UnrolledReport.Write(d),
+                _ => RunReport.Rebuild(d),
+            };
             var html = Path.Combine(d, HtmlReport.ReportFile);
             ctx.WriteResult(new { report = Path.GetFullPath(report), html = Path.GetFullPath(html) },
                 w => w.WriteLine($"report: {Path.GetFullPath(report)}\nhtml: {Path.GetFullPath(html)}"));
@@ -38,18 +43,18 @@ public static class ReportCommands
             ? $"a comparison, whose table is {Path.Combine(dir, DDist.Pipeline.ComparisonRunner.MarkdownFile)} (with .json and .png), written by `ddist compare` or `ddist run` on its recipe"
             : RecipeKindCheck.Of(recipe) switch
             {
-                DDist.Recipes.RecipeKind.Unrolled => $"a DD/SLD distillation, whose result is {Path.Combine(dir, "distill.json")}",
                 _ => null,
             };
-        if (results is not null) throw new CliException($"{dir} holds {results}; `ddist report` draws the report of a SelMatch/MTT or DATM/TESLA run");
+        if (results is not null) throw new CliException($"{dir} holds {results}; `ddist report` draws the report of a SelMatch/MTT, DATM/TESLA or DD/SLD run");
     }
 
-    /// <summary>A DATM/TESLA folder: its recipe.json is a soft-label recipe.</summary>
-    private static bool IsSoftLabelRun(string dir)
+    /// <summary>The kind of a DATM/TESLA or DD/SLD folder (one distilled set, its own report), from its recipe.json;
+    /// null for any other folder.</summary>
+    private static DDist.Recipes.RecipeKind? SingleSetRunKind(string dir)
     {
         var recipe = Path.Combine(dir, DDist.Pipeline.FolderRecipe.FileName);
-        return File.Exists(recipe) && !File.Exists(Path.Combine(dir, DDist.Pipeline.PipelineState.FileName))
-            && !DDist.Recipes.ComparisonRecipe.IsComparison(recipe) && RecipeKindCheck.Of(recipe) == DDist.Recipes.RecipeKind.SoftLabel;
+        if (!File.Exists(recipe) || File.Exists(Path.Combine(dir, DDist.Pipeline.PipelineState.FileName)) || DDist.Recipes.ComparisonRecipe.IsComparison(recipe)) return null;
+        return RecipeKindCheck.Of(recipe) is (DDist.Recipes.RecipeKind.SoftLabel or DDist.Recipes.RecipeKind.Unrolled) and var kind ? kind : null;
     }
 
     public static Command CreateShow(GlobalOptions globals)

@@ -10,7 +10,7 @@ namespace DDist.Cli.Commands;
 
 /// <summary>`ddist distill RECIPE --method dd|sld`: DD or soft-label DD from an 'unrolled' recipe into
 /// OUT/synthetic.safetensors (images in step order, learned step sizes, soft labels for sld) and OUT/distill.json
-/// (accuracy of fresh networks trained with exactly the learned steps).</summary>
+/// (accuracy of fresh networks trained with exactly the learned steps), and OUT/report.md / report.html.</summary>
 internal static class UnrolledDistillCommand
 {
     public static bool Handles(string method) => method is "dd" or "sld";
@@ -40,14 +40,20 @@ internal static class UnrolledDistillCommand
         using var test = ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name);
         var result = ProgressView.Run(ctx, p => new DdDistillation(train, test, norm.Name).Run(options, p, ctx.Cancel));
         using var set = result.Set;
+        var report = DDist.Reporting.UnrolledReport.Write(outDir);
         var inv = CultureInfo.InvariantCulture;
         ctx.WriteResult(new
         {
             recipe = recipe.Name, method, output = Path.GetFullPath(outDir), iterations = result.Iterations, seconds = result.Elapsed.TotalSeconds,
             step0 = new { mean = result.Before.Mean, std = result.Before.Std }, learned_steps = new { mean = result.After.Mean, std = result.After.Std, diverged = result.After.Diverged },
-        }, w => w.WriteLine(string.Format(inv, "{0} {1}: test accuracy {2:F2} ± {3:F2} % after the {4} learned steps ({5:F2} ± {6:F2} % at step 0), {7} networks{11}; {8} iterations in {9:F0}s; {10}",
-            method, recipe.Dataset, 100 * result.After.Mean, 100 * result.After.Std, options.StepCount, 100 * result.Before.Mean, 100 * result.Before.Std,
-            result.After.Accuracies.Length, result.Iterations, result.Elapsed.TotalSeconds, Path.GetFullPath(outDir), result.After.DivergedNote())));
+            report = Path.GetFullPath(report),
+        }, w =>
+        {
+            w.WriteLine(string.Format(inv, "{0} {1}: test accuracy {2:F2} ± {3:F2} % after the {4} learned steps ({5:F2} ± {6:F2} % at step 0), {7} networks{11}; {8} iterations in {9:F0}s; {10}",
+                method, recipe.Dataset, 100 * result.After.Mean, 100 * result.After.Std, options.StepCount, 100 * result.Before.Mean, 100 * result.Before.Std,
+                result.After.Accuracies.Length, result.Iterations, result.Elapsed.TotalSeconds, Path.GetFullPath(outDir), result.After.DivergedNote()));
+            w.WriteLine($"report: {Path.GetFullPath(report)}");
+        });
         return ExitCodes.Ok;
     }
 }

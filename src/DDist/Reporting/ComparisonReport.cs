@@ -27,6 +27,14 @@ public static class ComparisonReport
     public static IReadOnlyList<(string Method, int Ipc, double Mean, double Std)> IpcPoints(ComparisonResult result) =>
         result.Rows.Select(r => (r.Method, r.Ipc, r.Accuracy.Mean, r.Accuracy.Std)).ToList();
 
+    /// <summary>" (+ MLP 12 s, LeNet 9 s)": the row's evaluations with the other architectures, those made so far.</summary>
+    private static string OtherCosts(ComparisonResult result, ComparisonRow r)
+    {
+        var made = result.Architectures.Skip(1).Zip(r.Across, (arch, a) => a is null ? null : string.Create(CultureInfo.InvariantCulture, $"{arch} {a.Elapsed.TotalSeconds:F0} s"))
+                         .OfType<string>().ToList();
+        return made.Count == 0 ? "" : $" (+ {string.Join(", ", made)})";
+    }
+
     private static void WriteJson(ComparisonRecipe recipe, ComparisonResult result)
     {
         var doc = new
@@ -38,7 +46,7 @@ public static class ComparisonReport
                 coverage = r.Coverage, make_seconds = r.MakeSeconds, eval_seconds = r.EvalSeconds, set = r.SetPath,
                 across = result.Architectures.Skip(1).Zip(r.Across, (arch, a) => new
                 {
-                    architecture = arch, mean = a?.Mean, std = a?.Std, accuracies = a?.Accuracies, diverged = a?.Diverged,
+                    architecture = arch, mean = a?.Mean, std = a?.Std, accuracies = a?.Accuracies, diverged = a?.Diverged, eval_seconds = a?.Elapsed.TotalSeconds,
                 }),
                 published = r.Published is null ? null : new { mean = r.Published.Mean / 100, std = r.Published.Std / 100, source = r.Published.Source, verified = r.Published.Verified },
             }),
@@ -105,8 +113,11 @@ public static class ComparisonReport
             md.AppendLine();
         }
 
-        md.AppendLine("Cost (seconds to make the set, then to evaluate it):").AppendLine();
-        foreach (var r in result.Rows) md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s (`{r.SetPath}`)");
+        md.AppendLine(result.Architectures.Count > 1
+            ? "Cost (seconds to make the set, then to evaluate it; then with each other architecture):"
+            : "Cost (seconds to make the set, then to evaluate it):").AppendLine();
+        foreach (var r in result.Rows)
+            md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s{OtherCosts(result, r)} (`{r.SetPath}`)");
         foreach (var (what, s) in result.SharedSeconds) md.AppendLine(Inv, $"- shared: {what} {s:F0} s");
         md.AppendLine();
 

@@ -16,16 +16,23 @@ public sealed record DistillSelection(string Method, IReadOnlyList<SelectionPoin
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             if (!root.TryGetProperty("selection_curve", out var curve) || curve.ValueKind == JsonValueKind.Null) return null;
-            var points = curve.Deserialize<SelectionPoint[]>() ?? [];
+            var points = Field(path, "selection_curve", "a list of evaluations (expected [{\"Iteration\":…,\"Mean\":…,\"Std\":…,\"Diverged\":…}, …])",
+                               () => curve.Deserialize<SelectionPoint[]>() ?? []);
             if (points.Length == 0) return null;
-            int best = root.TryGetProperty("best_iteration", out var b) ? b.GetInt32() : -1;
-            string on = root.TryGetProperty("selected_on", out var s) ? s.GetString() ?? "" : "";
+            int best = root.TryGetProperty("best_iteration", out var b) ? Field(path, "best_iteration", "an iteration number", b.GetInt32) : -1;
+            string on = root.TryGetProperty("selected_on", out var s) ? Field(path, "selected_on", "a text", () => s.GetString() ?? "") : "";
             return new DistillSelection(method, points, best, on);
         }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+    }
+
+    /// <summary>Reads one field, naming it when its value is not what it should be.</summary>
+    private static T Field<T>(string path, string field, string expected, Func<T> read)
+    {
+        try { return read(); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: field 'selection_curve' is not a list of evaluations " +
-                                           $"(expected [{{\"Iteration\":…,\"Mean\":…,\"Std\":…,\"Diverged\":…}}, …]): {e.Message}", e);
+            throw new InvalidDataException($"{path}: field '{field}' is not {expected}: {e.Message}", e);
         }
     }
 }

@@ -130,16 +130,19 @@ public static class MarkdownReport
 
     /// <summary>The loss plot (loss.png, written into <paramref name="dir"/>) with each curve's start, end and learned
     /// step size; nothing without a curve.</summary>
-    internal static IEnumerable<ReportBlock> LossSection(IReadOnlyList<(string Method, IReadOnlyList<Distillation.LossPoint> Curve)> curves, string dir)
+    /// <param name="text">The panels' titles and how the report names them (trajectory matching's by default).</param>
+    internal static IEnumerable<ReportBlock> LossSection(IReadOnlyList<(string Method, IReadOnlyList<Distillation.LossPoint> Curve)> curves, string dir,
+                                                         LossPlotText? text = null)
     {
         if (curves.Count == 0) return [];
-        LossPlot.Save(Path.Combine(dir, "loss.png"), curves);
+        text ??= LossPlotText.Matching;
+        LossPlot.Save(Path.Combine(dir, "loss.png"), curves, text);
         return
         [
             new ReportHeading(2, "Distillation loss"),
-            new ReportFigure("loss.png", "matching loss and learned step size"),
+            new ReportFigure("loss.png", text.Caption),
             new ReportBullets(curves.Select(c => Inv(
-                $"{c.Method}: loss {Mean(c.Curve.Take(10)):F4} over the first 10 iterations, {Mean(c.Curve.TakeLast(10)):F4} over the last 10; learned step size {c.Curve[^1].Lr:G4}.")).ToList()),
+                $"{c.Method}: loss {Mean(c.Curve.Take(10)):F4} over the first 10 iterations, {Mean(c.Curve.TakeLast(10)):F4} over the last 10; {text.LrName} {c.Curve[^1].Lr:G4}.")).ToList()),
         ];
     }
 

@@ -6,7 +6,6 @@ using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Pipeline;
 using DDist.Recipes;
-using DDist.Torch;
 using DDist.Torch.IO;
 
 namespace DDist.Reporting;
@@ -50,8 +49,8 @@ public static class SoftLabelReport
         if (DistillSelection.Load(name, distillPath) is { } selection) blocks.AddRange(MarkdownReport.SelectionSection([selection], "matching.evalIterations"));
         var lossPath = Path.Combine(methodDir, "loss.json");
         if (File.Exists(lossPath)) blocks.AddRange(MarkdownReport.LossSection([(name, LossCurve.Load(lossPath))], dir));
-        blocks.AddRange(Labels(set));
-        blocks.AddRange(Images(set, dir));
+        blocks.AddRange(SetSections.SoftLabels(set));
+        blocks.AddRange(SetSections.Images(set, dir, 10, "distilled images"));
 
         var path = Path.Combine(dir, MarkdownReport.ReportFile);
         AtomicFile.WriteAllText(path, MarkdownText.Render(blocks));
@@ -80,59 +79,14 @@ public static class SoftLabelReport
         return list;
     }
 
-    /// <summary>How soft the labels are, class by class: the mean probability an image's label gives its own class, and
-    /// the other class it gives the most.</summary>
-    private static IEnumerable<ReportBlock> Labels(SmallSet set)
-    {
-        if (set.SoftLabels is not { } soft) return [];
-        double[] p;
-        long rows, classes;
-        using (var scope = new TensorScope())
-        using (Tensors.NoGrad())
-        {
-            var targets = soft.Targets().To(DType.Float64, Device.Cpu);
-            (rows, classes) = (targets.Size(0), targets.Size(1));
-            p = targets.ToArray<double>();
-        }
-        var labels = set.Labels.ToArray<long>();
-        var table = Enumerable.Range(0, (int)classes).Select(c =>
-        {
-            var own = Enumerable.Range(0, (int)rows).Where(i => labels[i] == c).ToList();
-            if (own.Count == 0) return (IReadOnlyList<string>)[c.ToString(CultureInfo.InvariantCulture), "0", "–", "–"];
-            var mean = Enumerable.Range(0, (int)classes).Select(k => own.Average(i => p[i * classes + k])).ToArray();
-            int other = Enumerable.Range(0, (int)classes).Where(k => k != c).MaxBy(k => mean[k]);
-            return (IReadOnlyList<string>)[c.ToString(CultureInfo.InvariantCulture), own.Count.ToString(CultureInfo.InvariantCulture),
-                                           Inv($"{mean[c]:F3}"), Inv($"class {other} ({mean[other]:F3})")];
-        }).ToList();
-        return
-        [
-            new ReportHeading(2, "Soft labels"),
-            new ReportParagraph($"The targets the evaluation trains on ({(soft.Kind == SoftLabelKind.Logits ? "softmax of the stored logits" : "the stored values")}, " +
-                                $"source {soft.Source}), averaged over each class's images: 1.000 would be a hard label. `ddist show` lists every image's largest ones."),
-            new ReportTable(["Class", "Images", "Own class", "Largest other class"], table).Validated(),
-        ];
-    }
-
-    private static IEnumerable<ReportBlock> Images(SmallSet set, string dir)
-    {
-        using (var grid = ImageGrid.Render(set, new GridOptions { PerClass = 10 }, NormalizationText.TryResolve(set.Info.Normalization)))
-            PngFile.Save(grid, Path.Combine(dir, "images.png"));
-        return
-        [
-            new ReportHeading(2, "Images"),
-            new ReportParagraph("One row per class, up to 10 images of each, framed in orange (every image is distilled)."),
-            new ReportFigure("images.png", "distilled images"),
-        ];
-    }
-
-    private static JsonNode? Read(string path)
+    internal static JsonNode? Read(string path)
     {
         if (!File.Exists(path)) return null;
         try { return JsonNode.Parse(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty file"); }
         catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
     }
 
-    private static double Number(JsonNode node, string field, string path)
+    internal static double Number(JsonNode node, string field, string path)
     {
         try { return node[field]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: field '{field}' missing"); }
         catch (Exception e) when (e is InvalidOperationException or FormatException)

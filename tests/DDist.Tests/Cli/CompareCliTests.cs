@@ -164,6 +164,9 @@ public sealed class CompareCliTests : IDisposable
         var dmAcross = json["rows"]!.AsArray().Single(x => x!["method"]!.GetValue<string>() == "dm")!["across"]!.AsArray();
         Assert.Equal(["MLP", "ConvNet(width=4,depth=1)"], dmAcross.Select(a => a!["architecture"]!.GetValue<string>()));
         Assert.Equal(mlp["Mean"]!.GetValue<double>(), dmAcross[0]!["mean"]!.GetValue<double>());
+        // The cost of those evaluations is listed beside each set's own.
+        Assert.Equal(mlp["Seconds"]!.GetValue<double>(), dmAcross[0]!["eval_seconds"]!.GetValue<double>());
+        Assert.Matches(@"- dm IPC 1: \d+ s \+ \d+ s \(\+ MLP \d+ s, ConvNet\(width=4,depth=1\) \d+ s\)", md);
 
         // A step size for the MLP only: its evaluations run again under MLP@lr0.002, the other architecture's are read.
         var other = File.GetLastWriteTimeUtc(Path.Combine(outDir, "ipc1", "dm", "eval-arch", "ConvNet(width=4,depth=1)", "eval.json"));

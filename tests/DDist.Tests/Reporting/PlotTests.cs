@@ -94,6 +94,10 @@ public class PlotTests
             Assert.True(png.HasNear(d.X, d.Y, Series1), $"MTT step size missing at iteration {i}");
         }
         Assert.Throws<ArgumentException>(() => LossPlot.Build([("SelMatch", Array.Empty<LossPoint>())]));
+        // DD's loss is not a matching loss: its panels say what they show.
+        Assert.Equal(("Trajectory matching loss", "step size α (syn_lr)"), (loss.Axes.Title.Label.Text, lr.Axes.Left.Label.Text));
+        var dd = LossPlot.Build([("DD", selmatch)], LossPlotText.Unrolled);
+        Assert.Equal(("Loss after the learned steps", "mean α over the steps"), (dd.GetPlot(0).Axes.Title.Label.Text, dd.GetPlot(1).Axes.Left.Label.Text));
     }
 
     [Fact]

@@ -76,6 +76,10 @@ public sealed class RunReportTests : IDisposable
         Assert.NotEqual(0, bad.Code);
         Assert.Contains(selmatch, bad.Err);
         Assert.Contains("field 'selection_curve'", bad.Err);
+        File.WriteAllText(selmatch, """{ "best_iteration": "fifty", "selection_curve": [ { "Iteration": 50, "Mean": 0.8, "Std": 0 } ] }""");
+        var badBest = Cli("report", _dir);
+        Assert.NotEqual(0, badBest.Code);
+        Assert.Contains("field 'best_iteration' is not an iteration number", badBest.Err);
     }
 
     [Fact]

@@ -50,6 +50,15 @@ public class UnrollCliTests
         Assert.True(eval.Code == 0, eval.Err);
         Assert.NotEqual("", AccuracyText(r.Out));
         Assert.Equal(AccuracyText(r.Out), AccuracyText(eval.Out));
+        // The run ends with its report (accuracy with the learned steps and at step 0, the step sizes, loss, images);
+        // `ddist report` redraws it from the folder's files.
+        var ddReport = File.ReadAllText(dir.Combine("report.md"));
+        foreach (var part in new[] { "# mnist-dd-gpu-check: DD on mnist", "| with the learned steps |", "| at step 0", "Learned step sizes α", "## Distillation loss", "images.png" })
+            Assert.Contains(part, ddReport);
+        Assert.Contains($"report: {dir.Combine("report.md")}", r.Out);
+        File.Delete(dir.Combine("report.md"));
+        Assert.Equal(0, RunWithOutput("report", dir.Path).Code);
+        Assert.Equal(ddReport, File.ReadAllText(dir.Combine("report.md")));
 
         // `ddist status` reads the folder of one distillation from its files and the recipe kept beside them.
         var done = Status(dir.Path);

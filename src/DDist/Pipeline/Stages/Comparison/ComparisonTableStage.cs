@@ -57,7 +57,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                     coverage = Coverage.Of(f, testFeatures, radius.Value);
                 }
                 var across = Others.Select(m => CrossArchitectureSetsStage.Load(folder, cell, recipe.Evaluation.CrossArchitectureKey(m)) is { } s
-                                                    ? EvalResult.From(s.Accuracies, diverged: s.Diverged) : null).ToList();
+                                                    ? EvalResult.From(s.Accuracies, diverged: s.Diverged) with { Elapsed = TimeSpan.FromSeconds(s.Seconds) } : null).ToList();
                 rows.Add(new ComparisonRow(cell.Method, cell.Ipc, acc, coverage, makeSeconds, saved.Seconds,
                                            PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder)))
                          { Across = across });
