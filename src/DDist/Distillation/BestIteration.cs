@@ -71,6 +71,14 @@ public sealed class BestIteration : IDisposable
 
     public void Dispose() => DisposeTensors();
 
+    /// <summary>How distill.json names where the best iteration was chosen.</summary>
+    public static string SelectedOnText(SelectOn on) =>
+        on == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split";
+
+    /// <summary>An accuracy as distill.json has always held it (no wall time: it is the run's, reported beside it).</summary>
+    public static object? Summary(EvalResult? r) =>
+        r is null ? null : r.Diverged > 0 ? new { r.Mean, r.Std, r.Accuracies, r.Diverged } : new { r.Mean, r.Std, r.Accuracies };
+
     // The evaluations in a checkpoint: four tensors of one length, absent when none was made.
     private static readonly string[] EvalTensors = ["eval_iteration", "eval_mean", "eval_std", "eval_diverged"];
 

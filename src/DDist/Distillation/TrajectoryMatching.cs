@@ -241,10 +241,6 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return result;
     }
 
-    /// <summary>An accuracy as distill.json has always held it (no wall time: it is the run's, reported beside).</summary>
-    private static object? Summary(EvalResult? r) =>
-        r is null ? null : r.Diverged > 0 ? new { r.Mean, r.Std, r.Accuracies, r.Diverged } : new { r.Mean, r.Std, r.Accuracies };
-
     private static void Finish(DistillationResult r, TrajectoryMatchingOptions o)
     {
         r.Set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
@@ -255,10 +251,10 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             resumed_at = r.ResumedAt,
             best_iteration = r.BestIteration,
             unroll = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
-            selected_on = o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
-            selection_accuracy = Summary(r.SelectionAccuracy),
+            selected_on = BestIteration.SelectedOnText(o.SelectOn),
+            selection_accuracy = BestIteration.Summary(r.SelectionAccuracy),
             selection_curve = r.SelectionCurve,
-            test_accuracy = Summary(r.TestAccuracy),
+            test_accuracy = BestIteration.Summary(r.TestAccuracy),
             learned_lr = double.IsFinite(r.LearnedLr) ? r.LearnedLr : (double?)null,
             seconds = r.Elapsed.TotalSeconds,
             seconds_per_iteration = r.SecondsPerIteration,

@@ -149,8 +149,8 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
             final_loss = r.Curve.Count > 0 ? r.Curve[^1].Loss : (double?)null,
             best_iteration = chose ? r.KeptIteration : (int?)null,
             kept_lr = chose ? r.Set.LearnedLr : null,
-            selected_on = !chose ? null : o.SelectOn == SelectOn.Test ? "test (reference protocol: model selection on the test set)" : "validation split",
-            selection_accuracy = r.SelectionAccuracy is { } a ? (a.Diverged > 0 ? new { a.Mean, a.Std, a.Accuracies, a.Diverged } : (object)new { a.Mean, a.Std, a.Accuracies }) : null,
+            selected_on = chose ? BestIteration.SelectedOnText(o.SelectOn) : null,
+            selection_accuracy = BestIteration.Summary(r.SelectionAccuracy),
             selection_curve = chose ? r.SelectionCurve : null,
         }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
     }
@@ -198,22 +198,27 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
     public Tensor Loss(Tensor images, Tensor labelLogits, Tensor lr, Tensor theta0, Tensor target, TrajectoryMatchingOptions o) =>
         TrajectoryMatchingLoss.Compute(student, images, labelLogits.Softmax(1), lr, theta0, target, o.SynSteps, o.BatchSyn, augment);
 
-    /// <summary>The images with their soft labels and step size as a small set, as they stood at <paramref name="iteration"/>.</summary>
+    /// <summary>The images with their soft labels and step size as a small set, as they stood at <paramref name="iteration"/>.
+    /// TESLA's images have no teacher before iteration 0 has run: then the set keeps its hard labels (the one-hot rows
+    /// the label tensor starts from would, as logits, be softmax-smoothed into near-uniform targets).</summary>
     private SmallSet ToSmallSet(TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, Tensor images, double lr, Tensor logits, int iteration)
     {
+        bool teacherless = s.Labels == LabelSource.Teacher && iteration == 0;
         var info = new SmallSetInfo
         {
             Dataset = synthetic.Dataset, Normalization = normalization, Method = o.Method, Ipc = synthetic.Ipc,
             NumClasses = synthetic.NumClasses, Seed = (ulong)o.Seed,
             Parameters = new()
             {
-                ["student"] = student.Name, ["labels"] = s.Labels == LabelSource.Learned ? "learned logits (DATM)" : "teacher logits of the last iteration (TESLA)",
+                ["student"] = student.Name, ["labels"] = s.Labels == LabelSource.Learned ? "learned logits (DATM)"
+                    : teacherless ? "hard (TESLA before its first teacher)" : "teacher logits of the iteration before the kept one (TESLA)",
                 ["options"] = o.Fingerprint(), ["soft_label_options"] = s.Fingerprint(),
                 ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
                 ["kept_iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
             },
         };
         var plain = synthetic.ToSmallSet(images, lr, info);
+        if (teacherless) return plain;
         SoftLabels soft;
         using (Tensors.NoGrad()) soft = new SoftLabels(logits.Detach().Clone().DetachFromScope(), SoftLabelKind.Logits, s.Labels == LabelSource.Learned ? "datm" : "tesla");
         return new SmallSet
