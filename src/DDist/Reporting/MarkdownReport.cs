@@ -16,7 +16,12 @@ public static class MarkdownReport
     public static string Write(ReportInput input, string directory)
     {
         Directory.CreateDirectory(directory);
-        var blocks = Build(input, directory);
+        return Save(Build(input, directory), directory);
+    }
+
+    /// <summary>Writes the blocks as report.md and report.html into <paramref name="directory"/>; returns report.md's path.</summary>
+    internal static string Save(IReadOnlyList<ReportBlock> blocks, string directory)
+    {
         var path = Path.Combine(directory, ReportFile);
         AtomicFile.WriteAllText(path, MarkdownText.Render(blocks));
         HtmlReport.Write(blocks, directory);

@@ -1,12 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using DDist.Artifacts;
 using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Pipeline;
 using DDist.Recipes;
-using DDist.Torch.IO;
 
 namespace DDist.Reporting;
 
@@ -22,14 +20,14 @@ public static class SoftLabelReport
         var recipe = SoftLabelRecipe.Load(Path.Combine(dir, FolderRecipe.FileName));
         var methodDir = Path.Combine(dir, recipe.Method);
         var resultPath = Path.Combine(methodDir, "result.json");
-        var result = Read(resultPath) ?? throw new FileNotFoundException(
+        var result = RunFiles.Read(resultPath) ?? throw new FileNotFoundException(
             $"{resultPath}: not found; the run has not finished its evaluation (finish it with `ddist run` on its recipe)", resultPath);
         var distillPath = Path.Combine(methodDir, "distill.json");
-        var distill = Read(distillPath) ?? throw new FileNotFoundException($"{distillPath}: not found beside {resultPath}", distillPath);
+        var distill = RunFiles.Read(distillPath) ?? throw new FileNotFoundException($"{distillPath}: not found beside {resultPath}", distillPath);
         using var set = SmallSet.Load(Path.Combine(methodDir, "synthetic.safetensors"));
         string name = recipe.Method.ToUpperInvariant();
 
-        var accuracy = new EvalResult(Number(result, "test_mean", resultPath), Number(result, "test_std", resultPath),
+        var accuracy = new EvalResult(RunFiles.Number(result, "test_mean", resultPath), RunFiles.Number(result, "test_std", resultPath),
                                       result["accuracies"]?.AsArray().Select(a => a!.GetValue<double>()).ToArray() ?? [],
                                       Diverged: (int)(result["diverged"]?.GetValue<long>() ?? 0));
         int? kept = (int?)result["kept_iteration"]?.GetValue<long>();
@@ -40,9 +38,9 @@ public static class SoftLabelReport
             new ReportHeading(2, "Accuracy (test set, reported only)"),
             new ReportTable(["Method", "Accuracy (%)", "Networks", "Distillation time", "Kept iteration", "Note"],
                 [[name, accuracy.Percent(), accuracy.Accuracies.Length.ToString(CultureInfo.InvariantCulture),
-                  MarkdownReport.Duration(TimeSpan.FromSeconds(Number(distill, "seconds", distillPath))),
+                  MarkdownReport.Duration(TimeSpan.FromSeconds(RunFiles.Number(distill, "seconds", distillPath))),
                   kept?.ToString(CultureInfo.InvariantCulture) ?? "last",
-                  Inv($"{Number(distill, "updates", distillPath)} updates, {Number(distill, "skipped_over_threshold", distillPath)} skipped over the threshold")]]).Validated(),
+                  Inv($"{RunFiles.Number(distill, "updates", distillPath)} updates, {RunFiles.Number(distill, "skipped_over_threshold", distillPath)} skipped over the threshold")]]).Validated(),
             new ReportParagraph((string?)result["note"] ?? ""),
         };
         if (accuracy.Diverged > 0) blocks.Add(new ReportParagraph(MarkdownReport.Diverged));
@@ -52,10 +50,7 @@ public static class SoftLabelReport
         blocks.AddRange(SetSections.SoftLabels(set));
         blocks.AddRange(SetSections.Images(set, dir, 10, "distilled images"));
 
-        var path = Path.Combine(dir, MarkdownReport.ReportFile);
-        AtomicFile.WriteAllText(path, MarkdownText.Render(blocks));
-        HtmlReport.Write(blocks, dir);
-        return path;
+        return MarkdownReport.Save(blocks, dir);
     }
 
     private static List<string> Settings(SoftLabelRecipe r, JsonNode result, JsonNode distill)
@@ -77,20 +72,6 @@ public static class SoftLabelReport
             Inv($"evaluation: {r.Evaluation.Protocol} protocol, {r.Evaluation.Model}, lr {(double?)result["lr"] ?? double.NaN:G4}, on the soft labels"),
         };
         return list;
-    }
-
-    internal static JsonNode? Read(string path)
-    {
-        if (!File.Exists(path)) return null;
-        try { return JsonNode.Parse(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path}: empty file"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
-    }
-
-    internal static double Number(JsonNode node, string field, string path)
-    {
-        try { return node[field]?.GetValue<double>() ?? throw new InvalidDataException($"{path}: field '{field}' missing"); }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        { throw new InvalidDataException($"{path}: field '{field}' is not a number", e); }
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -5,7 +5,6 @@ using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Pipeline;
 using DDist.Recipes;
-using DDist.Torch.IO;
 
 namespace DDist.Reporting;
 
@@ -20,18 +19,18 @@ public static class UnrolledReport
     {
         var recipe = UnrolledRecipe.Load(Path.Combine(dir, FolderRecipe.FileName));
         var distillPath = Path.Combine(dir, "distill.json");
-        var distill = SoftLabelReport.Read(distillPath) ?? throw new FileNotFoundException(
+        var distill = RunFiles.Read(distillPath) ?? throw new FileNotFoundException(
             $"{distillPath}: not found; the run has not finished (finish it with `ddist run` on its recipe)", distillPath);
         using var set = SmallSet.Load(Path.Combine(dir, "synthetic.safetensors"));
         string method = ((string?)distill["method"] ?? recipe.Method).ToUpperInvariant();
         var after = distill["accuracy"] ?? throw new InvalidDataException($"{distillPath}: field 'accuracy' missing");
         var before = distill["accuracy_step0"] ?? throw new InvalidDataException($"{distillPath}: field 'accuracy_step0' missing");
-        var learned = new EvalResult(SoftLabelReport.Number(after, "mean", distillPath), SoftLabelReport.Number(after, "std", distillPath),
+        var learned = new EvalResult(RunFiles.Number(after, "mean", distillPath), RunFiles.Number(after, "std", distillPath),
                                      after["accuracies"]?.AsArray().Select(a => a!.GetValue<double>()).ToArray() ?? [],
                                      Diverged: (int)(after["diverged"]?.GetValue<long>() ?? 0));
-        var step0 = new EvalResult(SoftLabelReport.Number(before, "mean", distillPath), SoftLabelReport.Number(before, "std", distillPath), []);
+        var step0 = new EvalResult(RunFiles.Number(before, "mean", distillPath), RunFiles.Number(before, "std", distillPath), []);
         var steps = distill["step_sizes"]?.AsArray().Select(a => a!.GetValue<double>()).ToArray() ?? [];
-        string time = MarkdownReport.Duration(TimeSpan.FromSeconds(SoftLabelReport.Number(distill, "seconds", distillPath)));
+        string time = MarkdownReport.Duration(TimeSpan.FromSeconds(RunFiles.Number(distill, "seconds", distillPath)));
         string nets = Inv($"{learned.Accuracies.Length}");
 
         var u = recipe.Unrolled;
@@ -41,7 +40,7 @@ public static class UnrolledReport
             new ReportBullets(
             [
                 Inv($"{u.Model}, {u.DistillSteps} × {u.ImagesPerClassPerStep} image(s) per class (one batch per step), replayed for {u.DistillEpochs} epoch(s): {steps.Length} learned step sizes"),
-                Inv($"{SoftLabelReport.Number(distill, "iterations", distillPath)} iterations of {u.BatchSize} real images, Adam lr {u.Lr} (images, step sizes{(method == "SLD" ? ", labels" : "")}), α₀ {u.DistillLr}, ") +
+                Inv($"{RunFiles.Number(distill, "iterations", distillPath)} iterations of {u.BatchSize} real images, Adam lr {u.Lr} (images, step sizes{(method == "SLD" ? ", labels" : "")}), α₀ {u.DistillLr}, ") +
                     (u.Init == "known" ? "one fixed network initialisation" : "a new random initialisation every iteration") + $"; gradient by {(string?)distill["gradient"] ?? "?"}",
                 (method == "SLD" ? "labels learned with the images (soft-label DD)" : "hard labels") + $"; seed {recipe.Seed}",
                 $"evaluation: {(string?)distill["evaluation"] ?? "fresh networks trained with the learned steps"}",
@@ -62,10 +61,7 @@ public static class UnrolledReport
         blocks.AddRange(SetSections.SoftLabels(set));
         blocks.AddRange(SetSections.Images(set, dir, Math.Min(20, u.DistillSteps * u.ImagesPerClassPerStep), "distilled images, in step order"));
 
-        var path = Path.Combine(dir, MarkdownReport.ReportFile);
-        AtomicFile.WriteAllText(path, MarkdownText.Render(blocks));
-        HtmlReport.Write(blocks, dir);
-        return path;
+        return MarkdownReport.Save(blocks, dir);
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
