@@ -119,6 +119,24 @@ public class UnrollCliTests
         Assert.False(Directory.Exists(dir.Combine("s")));
     }
 
+    /// <summary>selectOn "test" is DATM's own protocol: nothing is carved, the iteration is chosen on the test set, and
+    /// every output says so.</summary>
+    [RealDataFact("mnist")]
+    public void ASoftLabelRecipeThatChoosesOnTheTestSetSaysSo()
+    {
+        using var dir = new TempDir();
+        var recipe = dir.WriteText("on-test.json", File.ReadAllText(Recipe("mnist-datm-gpu-check.json"))
+            .Replace("\"evalIterations\": [2, 4],", "\"evalIterations\": [2, 4], \"selectOn\": \"test\","));
+        var r = Run("run", recipe, "--out", dir.Combine("out"));
+        Assert.True(r.Code == 0, r.Err);
+        Assert.False(File.Exists(dir.Combine("out", "validation.json")));
+        Assert.Contains("datm on the test set (reference protocol): ", r.Err);
+        var summary = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "datm", "distill.json")))!;
+        Assert.StartsWith("test (reference protocol", (string)summary["selected_on"]!);
+        Assert.Contains("also chosen on the test set", (string)JsonNode.Parse(File.ReadAllText(dir.Combine("out", "datm", "result.json")))!["note"]!);
+        Assert.Contains("the test set (reference protocol)", File.ReadAllText(dir.Combine("out", "report.md")));
+    }
+
     [Theory]
     [InlineData("mnist-ipc1-dd-cpu.json", "dd", "tesla")]
     [InlineData("mnist-ipc1-dd-cpu.json", "sld", "partly")]
