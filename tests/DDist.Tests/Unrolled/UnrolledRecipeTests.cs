@@ -93,17 +93,17 @@ public class UnrolledRecipeTests
     {
         using var dir = new TempDir();
         var text = File.ReadAllText(Path.Combine(RecipesDir(), "fashion-mnist-ipc10-datm-cpu.json"));
-        var bad = dir.WriteText("bad.json", text.Replace("\"evalIterations\": [0, 20, 40, 60]", "\"evalIterations\": [0, 61]")
+        var bad = dir.WriteText("bad.json", text.Replace("\"evalIterations\": [0, 60, 120, 180, 240]", "\"evalIterations\": [0, 241]")
             .Replace("\"selectOn\": \"validation\"", "\"selectOn\": \"train\"").Replace("\"validationPerClass\": 100", "\"validationPerClass\": 0"));
         var e = Assert.Throws<RecipeException>(() => SoftLabelRecipe.Load(bad));
-        Assert.Contains(e.Errors, m => m.Contains("'matching.evalIterations'") && m.Contains("[0, 60]"));
+        Assert.Contains(e.Errors, m => m.Contains("'matching.evalIterations'") && m.Contains("[0, 240]"));
         Assert.Contains(e.Errors, m => m.Contains("'matching.selectOn' is 'train', expected 'validation' or 'test'"));
         Assert.Contains(e.Errors, m => m.Contains("'matching.validationPerClass'"));
 
         var r = SoftLabelRecipe.Load(Path.Combine(RecipesDir(), "fashion-mnist-ipc10-datm-cpu.json"));
         var o = r.ToMatchingOptions(dir.Path);
-        Assert.Equal([0, 20, 40, 60], o.EvalIterations);
-        Assert.Equal((SelectOn.Validation, new EvalBudget(100, 1)), (o.SelectOn, o.EvalBudget));
+        Assert.Equal([0, 60, 120, 180, 240], o.EvalIterations);
+        Assert.Equal((SelectOn.Validation, new EvalBudget(100, 2)), (o.SelectOn, o.EvalBudget));
         Assert.True(r.CarvesValidation);
         Assert.False((r with { Matching = r.Matching with { SelectOn = "test" } }).CarvesValidation);
         // Without evaluations nothing is carved, and the options (so a checkpoint's fingerprint) are the ones such a recipe always gave.
