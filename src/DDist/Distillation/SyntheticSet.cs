@@ -23,6 +23,9 @@ public sealed class SyntheticSet : IDisposable
     public string Dataset { get; }
     public int NumClasses { get; }
     public int Ipc { get; }
+    /// <summary>The ZCA whitening the images are in (the training set's; not owned), carried into every small set made
+    /// from this one so it can be evaluated and drawn; null for mean/std-normalised images.</summary>
+    public ZcaTransform? Zca { get; init; }
 
     private SyntheticSet(Tensor distilled, Tensor frozen, Tensor labels, long[] source, int cpcTotal, int spcTotal, string dataset, int classes, int ipc)
     {
@@ -47,7 +50,7 @@ public sealed class SyntheticSet : IDisposable
         var frozen = Take(f, train.Images).Clone().DetachFromScope();
         var labels = Tensors.Cat([Take(d, train.Labels), Take(f, train.Labels)]).DetachFromScope();
         return new SyntheticSet(distilled, frozen, labels, [.. d, .. f],
-                                d.Length, f.Length, train.Name, train.NumClasses, ipc);
+                                d.Length, f.Length, train.Name, train.NumClasses, ipc) { Zca = train.Zca };
     }
 
     /// <summary>Distilled then frozen images in one tensor; differentiable with respect to Distilled.</summary>
@@ -70,6 +73,7 @@ public sealed class SyntheticSet : IDisposable
             IsDistilled = Enumerable.Range(0, Count).Select(i => i < DistilledCount).ToArray(),
             SourceIndex = (long[])SourceIndex.Clone(),
             LearnedLr = learnedLr,
+            Zca = Zca?.ToTensors(),
             Info = info,
         };
     }

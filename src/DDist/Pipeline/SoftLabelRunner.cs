@@ -27,8 +27,13 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var r = recipe;
         var raw = DatasetRegistry.Load(r.Dataset);
         var norm = DatasetRegistry.NormalizationFor(raw);
-        using var train = ImageDataset.FromRaw(raw.Train, norm, Device.Cpu, raw.Name);
-        using var test = ImageDataset.FromRaw(raw.Test, norm, Device.Cpu, raw.Name);
+        // DATM's ZCA (kornia ZCAWhitening, eps 0.1) is fitted on the whole training set's [0,1] pixels, before anything else.
+        using var zca = r.Zca ? FitZca(raw.Train) : null;
+        ImageDataset Prepare(RawImageSet images) => zca is null ? ImageDataset.FromRaw(images, norm, Device.Cpu, raw.Name)
+                                                                 : ImageDataset.FromRaw(images, zca, Device.Cpu, raw.Name);
+        string space = zca is null ? norm.Name : "zca";
+        using var train = Prepare(raw.Train);
+        using var test = Prepare(raw.Test);
         var smallest = raw.Train.ClassCounts().Min();
         if (r.Ipc > smallest)
             throw new ArgumentException($"field 'ipc' is {r.Ipc}, larger than the smallest class of {raw.Name} ({smallest} images)");
@@ -37,11 +42,11 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var expertDir = Path.Combine(outDir, "experts");
         log?.Invoke($"experts → {expertDir}");
         using (var subset = r.Experts.TrainPerClass is int per
-                   ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), norm, Device.Cpu, raw.Name)
+                   ? Prepare(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)))
                    : null)
         {
             var data = subset ?? train;
-            var info = new ExpertDataInfo(raw.Name, norm.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+            var info = new ExpertDataInfo(raw.Name, space, zca is not null, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
             new ExpertTrainer(Net(r.Experts.Model), r.ToExpertOptions(), info).Train(expertDir, data, null, ShardSpec.All, progress, ct);
         }
         var experts = ExpertStoreTrajectories.Open(expertDir);
@@ -68,7 +73,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         }
         else
         {
-            using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, norm.Name, exclude);
+            using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, space, exclude);
             var labels = train.Labels.ToArray<long>();
             perClass = Enumerable.Range(0, train.NumClasses)
                 .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
@@ -82,7 +87,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         // The best iteration is judged with the final evaluation's protocol (model, optimiser, augmentation, the set's
         // learned step size where the protocol trains with it) at the selection budget.
         var choose = options.EvalIterations.Count == 0 ? null : EvaluatorBinding.Bind(validation ?? test, r.ToEvalProtocol());
-        var distilled = new SoftLabelMatching(student, experts, syn, norm.Name, dsa, choose).Run(options, r.ToSoftLabelOptions(), ct, progress);
+        var distilled = new SoftLabelMatching(student, experts, syn, space, dsa, choose).Run(options, r.ToSoftLabelOptions(), ct, progress);
         using var set = distilled.Set;
         if (distilled.SelectionCurve.Count > 0)
             log?.Invoke($"{r.Method} on the {(validation is null ? "test set (reference protocol)" : "validation split")}: {SelectionPoint.Summary(distilled.SelectionCurve, distilled.KeptIteration)}");
@@ -107,5 +112,11 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var report = Reporting.SoftLabelReport.Write(outDir);
         log?.Invoke($"report → {report}");
         return new Outcome(distilled, acc, setPath, report);
+    }
+
+    private static ZcaTransform FitZca(RawImageSet train)
+    {
+        using var unit = ImageDataset.UnitTensor(train, Device.Cpu);
+        return ZcaTransform.Fit(unit);
     }
 }

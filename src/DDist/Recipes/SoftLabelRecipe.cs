@@ -47,6 +47,10 @@ public sealed record SoftLabelRecipe
     public required string Dataset { get; init; }
     public required int Ipc { get; init; }
     public int Seed { get; init; }
+    /// <summary>ZCA-whiten the [0,1] images instead of normalising them by mean and std (DATM's configs all do, MTT's
+    /// `--zca`): fitted on the whole training set, applied to it and to the test set; experts, distillation and
+    /// evaluation all work in that space, and the set carries the transform.</summary>
+    public bool Zca { get; init; }
     public required ExpertRecipe Experts { get; init; }
     public required SoftMatchingSection Matching { get; init; }
     public required EvalRecipe Evaluation { get; init; }

@@ -120,10 +120,19 @@ public static class ImageGrid
         }
     }
 
-    /// <summary>A small set as a grid, its normalisation recovered from the set's info when possible.</summary>
+    /// <summary>A small set as a grid, its normalisation recovered from the set's info when possible; a ZCA-whitened
+    /// set is mapped back to pixels by the inverse transform it carries.</summary>
     public static SKBitmap Render(SmallSet set, GridOptions? options = null, Normalization? normalization = null)
     {
         using var labels = set.Labels.To(DType.Int64, Device.Cpu);
+        if (set.Zca is { } tensors)
+        {
+            using var zca = ZcaTransform.FromTensors(tensors);
+            using var scope = new TensorScope();
+            using var noGrad = Tensors.NoGrad();
+            var pixels = zca.Invert(set.Images.To(DType.Float32, Device.Cpu));
+            return Render(pixels, labels.ToArray<long>(), set.IsDistilled, set.Info.NumClasses, Normalization.Identity((int)pixels.Size(1)), options);
+        }
         return Render(set.Images, labels.ToArray<long>(), set.IsDistilled, set.Info.NumClasses,
                       normalization ?? NormalizationText.TryResolve(set.Info.Normalization), options);
     }

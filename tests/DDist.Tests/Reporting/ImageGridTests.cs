@@ -42,6 +42,37 @@ public class ImageGridTests
         Assert.True(RenderedPng.Close(png.At(2, row1), o.DistilledFrame, 0));
     }
 
+    /// <summary>A ZCA-whitened set is drawn as its pixels: the inverse transform it carries, not a min–max stretch of
+    /// the whitened values.</summary>
+    [Fact]
+    public void AZcaSetIsDrawnThroughItsInverseTransform()
+    {
+        Tensors.ManualSeed(3);
+        using var pixels = Tensors.Rand([40, 1, 2, 2]).Mul(0.8).Add(0.1);   // in [0.1, 0.9]: nothing to clamp
+        using var zca = ZcaTransform.Fit(pixels);
+        var labels = Enumerable.Range(0, 40).Select(i => (long)(i % 2)).ToArray();
+        var o = new GridOptions { PerClass = 3, Scale = 1, Frame = 1, Gap = 2, RowLabels = false };
+        var set = new SmallSet
+        {
+            Images = zca.Apply(pixels), Labels = Tensors.FromArray(labels), IsDistilled = Enumerable.Repeat(true, 40).ToArray(),
+            SourceIndex = Enumerable.Repeat(-1L, 40).ToArray(), Zca = zca.ToTensors(),
+            Info = new SmallSetInfo { Dataset = "toy", Normalization = "zca", Method = "datm", Ipc = 20, NumClasses = 2 },
+        };
+        using var _ = set;
+        using var drawn = ImageGrid.Render(set, o);
+        using var expected = ImageGrid.Render(pixels, labels, set.IsDistilled, 2, Normalization.Identity(1), o);
+        using var stretched = ImageGrid.Render(set.Images, labels, set.IsDistilled, 2, null, o);
+        int differing = 0, fromStretch = 0;
+        for (int x = 0; x < drawn.Width; x++)
+            for (int y = 0; y < drawn.Height; y++)
+            {
+                if (Math.Abs(drawn.GetPixel(x, y).Red - expected.GetPixel(x, y).Red) > 1) differing++;
+                if (drawn.GetPixel(x, y) != stretched.GetPixel(x, y)) fromStretch++;
+            }
+        Assert.Equal(0, differing);
+        Assert.True(fromStretch > 0, "the whitened values drawn min–max would look the same: the test would mean nothing");
+    }
+
     [Fact]
     public void RowLabelsAndTitlesAreDrawnInInk()
     {

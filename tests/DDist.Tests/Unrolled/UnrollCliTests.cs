@@ -137,6 +137,29 @@ public class UnrollCliTests
         Assert.Contains("the test set (reference protocol)", File.ReadAllText(dir.Combine("out", "report.md")));
     }
 
+    /// <summary>"zca": true (DATM's configs): experts, distillation and evaluation in ZCA space, the set carrying the
+    /// transform, so `ddist eval` whitens the test set the same way and pictures show pixels.</summary>
+    [RealDataFact("mnist")]
+    public void ASoftLabelRecipeWithZcaWorksInWhitenedSpaceAndTheSetCarriesTheTransform()
+    {
+        using var dir = new TempDir();
+        var recipe = dir.WriteText("zca.json", File.ReadAllText(Recipe("mnist-datm-gpu-check.json")).Replace("\"seed\": 0,", "\"seed\": 0, \"zca\": true,"));
+        var r = RunWithOutput("run", recipe, "--out", dir.Combine("out"));
+        Assert.True(r.Code == 0, r.Err);
+        var expert = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "experts", "expert_0000.json")))!["config"]!;
+        Assert.Equal((true, "zca"), ((bool)expert["zca"]!, (string)expert["normalization"]!));
+        var setPath = dir.Combine("out", "datm", "synthetic.safetensors");
+        using (var set = DDist.Artifacts.SmallSet.Load(setPath))
+        {
+            Assert.NotNull(set.Zca);
+            Assert.Equal("zca", set.Info.Normalization);
+            Assert.NotNull(set.SoftLabels);
+        }
+        var eval = RunWithOutput("eval", setPath, "--nets", "1", "--epochs", "5");
+        Assert.True(eval.Code == 0, eval.Err);
+        Assert.True(File.Exists(dir.Combine("out", "images.png")));
+    }
+
     [Theory]
     [InlineData("mnist-ipc1-dd-cpu.json", "dd", "tesla")]
     [InlineData("mnist-ipc1-dd-cpu.json", "sld", "partly")]

@@ -224,7 +224,7 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         return new SmallSet
         {
             Images = plain.Images, Labels = plain.Labels, IsDistilled = plain.IsDistilled, SourceIndex = plain.SourceIndex,
-            LearnedLr = plain.LearnedLr, SoftLabels = soft, Info = plain.Info,
+            LearnedLr = plain.LearnedLr, Zca = plain.Zca, SoftLabels = soft, Info = plain.Info,
         };
     }
 }
