@@ -1,3 +1,4 @@
+using DDist.Artifacts;
 using DDist.Evaluation;
 using DDist.Torch;
 
@@ -19,6 +20,20 @@ public sealed class BestIteration : IDisposable
     /// <summary>Whether the set at <paramref name="iteration"/> was evaluated already (a checkpoint written after the
     /// last iteration holds that iteration's evaluation).</summary>
     public bool Has(int iteration) => Evaluated.Any(e => e.Iteration == iteration);
+
+    /// <summary>Scores the set as it stands at <paramref name="iteration"/> (disposing <paramref name="set"/>) and records
+    /// the result. libtorch's generators (the CPU's and, on a GPU, the GPU's) are restored afterwards, so evaluating (or
+    /// not) never changes the distillation's random stream.</summary>
+    public void Score(int iteration, SmallSet set, Func<SmallSet, EvalResult> evaluate, Tensor images, Tensor lrParam, Tensor? labels = null)
+    {
+        EvalResult accuracy;
+        using (var rngState = RngSnapshot.Take(images.Device))
+        {
+            using (set) accuracy = evaluate(set);
+            rngState.Restore();
+        }
+        Record(iteration, accuracy, images, lrParam, labels);
+    }
 
     /// <summary>Records an evaluation and keeps copies of the set's tensors when it beats the best so far (a tie keeps
     /// the earlier iteration).</summary>

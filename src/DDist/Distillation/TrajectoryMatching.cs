@@ -137,18 +137,10 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return o.LrForm == LrParameterization.Raw ? v : Math.Exp(v);
     }
 
-    /// <summary>Scores the current set; keeps a copy when it beats the best so far. libtorch's generators (the CPU's and,
-    /// on a GPU, the GPU's) are restored afterwards so evaluating (or not) never changes the distillation's random
-    /// stream.</summary>
-    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, BestIteration best, CancellationToken ct)
-    {
-        using var rngState = RngSnapshot.Take(synthetic.Distilled.Device);
-        EvalResult acc;
-        using (var set = synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)))
-            acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
-        rngState.Restore();
-        best.Record(it, acc, synthetic.Distilled, lrParam);
-    }
+    /// <summary>Scores the current set (<see cref="BestIteration.Score"/>); keeps a copy when it beats the best so far.</summary>
+    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, BestIteration best, CancellationToken ct) =>
+        best.Score(it, synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)), set => selectionEval!(set, o.EvalBudget, o.Seed, ct),
+                   synthetic.Distilled, lrParam);
 
     private void SaveCheckpoint(string path, int next, double seconds, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
                                 List<LossPoint> curve, BestIteration best)

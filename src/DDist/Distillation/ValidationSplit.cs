@@ -1,5 +1,7 @@
+using System.Text.Json;
 using DDist.Data;
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Distillation;
 
@@ -42,4 +44,9 @@ public static class ValidationSplit
         };
         return (validation, chosen.ToArray());
     }
+
+    /// <summary>Writes which training images were held out (validation.json), so anyone can check that no small set
+    /// holds one.</summary>
+    public static void Record(string path, string chosenOn, int perClass, int seed, int[] indices) =>
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { chosen_on = chosenOn, per_class = perClass, seed, indices }));
 }

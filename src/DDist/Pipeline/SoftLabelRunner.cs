@@ -58,11 +58,9 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
             : ((ImageDataset?)null, Array.Empty<int>());
         using var validationSet = validation;
         var exclude = validation is null ? null : heldOut.ToHashSet();
-        if (validation is not null)   // which images were held out, so anyone can check the set holds none of them
-            AtomicFile.WriteAllText(Path.Combine(outDir, "validation.json"), JsonSerializer.Serialize(new
-            {
-                per_class = r.Matching.ValidationPerClass, seed = r.Seed + 1, indices = heldOut,
-            }));
+        if (validation is not null)
+            ValidationSplit.Record(Path.Combine(outDir, "validation.json"), $"validation split ({validation.Count} training images, " +
+                                   $"{r.Matching.ValidationPerClass} per class, held out of the initial images)", r.Matching.ValidationPerClass, r.Seed + 1, heldOut);
 
         int[][] perClass;
         if (r.Matching.Init == "predicted-correctly")

@@ -124,18 +124,12 @@ public sealed class SoftLabelMatching(INetwork student, IExpertTrajectories expe
         finally { labelLogits.Dispose(); }
     }
 
-    /// <summary>Scores the current images with their labels and step size; keeps copies when they beat the best so far.
-    /// libtorch's generators are restored afterwards, so evaluating (or not) never changes the run's random stream.</summary>
+    /// <summary>Scores the current images with their labels and step size (<see cref="BestIteration.Score"/>); keeps
+    /// copies when they beat the best so far.</summary>
     private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, SoftLabelMatchingOptions s, Tensor lrParam, Tensor labelLogits,
-                                      BestIteration best, CancellationToken ct)
-    {
-        using var rngState = RngSnapshot.Take(synthetic.Distilled.Device);
-        EvalResult acc;
-        using (var set = ToSmallSet(o, s, synthetic.Distilled, lrParam.Item(), labelLogits, it))
-            acc = selectionEval!(set, o.EvalBudget, o.Seed, ct);
-        rngState.Restore();
-        best.Record(it, acc, synthetic.Distilled, lrParam, labelLogits);
-    }
+                                      BestIteration best, CancellationToken ct) =>
+        best.Score(it, ToSmallSet(o, s, synthetic.Distilled, lrParam.Item(), labelLogits, it), set => selectionEval!(set, o.EvalBudget, o.Seed, ct),
+                   synthetic.Distilled, lrParam, labelLogits);
 
     /// <summary>distill.json: the run's counts and, when it evaluated, the kept iteration and every evaluation (as MTT's).</summary>
     private static void WriteSummary(SoftLabelMatchingResult r, TrajectoryMatchingOptions o, double finalLr)

@@ -169,11 +169,8 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         string chosenOn = validation is null ? SelectionLabels.Test : string.Create(CultureInfo.InvariantCulture,
             $"{SelectionLabels.Validation} ({validation.Count} training images, {r.Distill.ValidationPerClass} per class, held out of every small set)");
         State.ChosenOn = chosenOn;
-        if (validation is not null && !File.Exists(Folder.Validation))   // which images were held out, so anyone can check no small set holds one
-            AtomicFile.WriteAllText(Folder.Validation, JsonSerializer.Serialize(new
-            {
-                chosen_on = chosenOn, per_class = r.Distill.ValidationPerClass, seed = r.Seed + 1, indices = heldOut,
-            }));
+        if (validation is not null && !File.Exists(Folder.Validation))
+            ValidationSplit.Record(Folder.Validation, chosenOn, r.Distill.ValidationPerClass, r.Seed + 1, heldOut);
         return new SelectionSplit(validation, heldOut, chosenOn);
     }
 
