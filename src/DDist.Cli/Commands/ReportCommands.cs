@@ -81,7 +81,8 @@ public static class ReportCommands
                 w =>
                 {
                     w.WriteLine($"{Path.GetFullPath(outPath)}: {canvas.Width}×{canvas.Height}, {s.Info.NumClasses} classes × up to {n} images" +
-                                (normalization is null ? $" (normalisation '{s.Info.Normalization}' unknown: drawn min–max per image)" : ""));
+                                (s.Zca is not null ? " (ZCA-whitened: drawn through the inverse transform the set carries)"
+                                 : normalization is null ? $" (normalisation '{s.Info.Normalization}' unknown: drawn min–max per image)" : ""));
                     SoftLabelText.Write(w, s, top);
                 });
             return ExitCodes.Ok;

@@ -1,4 +1,5 @@
 using DDist.Torch;
+using DDist.Torch.IO;
 
 namespace DDist.Data;
 
@@ -80,6 +81,32 @@ public sealed class ZcaTransform : IDisposable
 
     /// <summary>U diag(values) Uᵀ.</summary>
     private static Tensor Recompose(Tensor u, Tensor values) => u.Mul(values.Unsqueeze(0)).MatMul(u.T());
+
+    /// <summary>Fits on a raw image set's [0,1] pixels: MTT and DATM fit on their whole training set, before anything else.</summary>
+    public static ZcaTransform Fit(RawImageSet train, double epsilon = DefaultEpsilon)
+    {
+        using var unit = ImageDataset.UnitTensor(train, Device.Cpu);
+        return Fit(unit, epsilon);
+    }
+
+    /// <summary>Writes the transform as a safetensors file (<see cref="ToTensors"/>' names), atomically.</summary>
+    public void Save(string path)
+    {
+        var tensors = ToTensors();
+        try { SafeTensors.Save(path, tensors); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
+
+    /// <summary>Reads a transform written by <see cref="Save"/> onto <paramref name="device"/>; a file that is not one is
+    /// named with what it lacks.</summary>
+    public static ZcaTransform Load(string path, Device? device = null)
+    {
+        InputFile.Require(path, "ZCA transform");
+        var (tensors, _) = SafeTensors.Load(path);
+        try { return FromTensors(tensors, device); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
 
     /// <summary>Whitens images (N,C,H,W) with the training μ and T; the result has the same shape.</summary>
     public Tensor Apply(Tensor images) => Transform(images, center: true, Matrix);

@@ -96,7 +96,8 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
     public static PipelineState ClaimFolder(Recipe recipe, string outDir)
     {
         var statePath = Path.GetFullPath(Path.Combine(outDir, PipelineState.FileName));
-        bool NoResult(string file) => Path.GetFullPath(file) is var f && (f == statePath + ".lock" || f == statePath && PipelineState.Load(outDir).RecordsNothingMade);
+        var locks = new[] { statePath + ".lock", Path.GetFullPath(new RunFolder(outDir).Zca) + ".lock" };
+        bool NoResult(string file) => Path.GetFullPath(file) is var f && (locks.Contains(f) || f == statePath && PipelineState.Load(outDir).RecordsNothingMade);
         FolderRecipe.Claim(outDir, recipe.ToJson(), NoResult, PipelineState.FreeFields);
         return PipelineState.LoadOrCreate(outDir, recipe.ToJsonNode());
     }

@@ -28,7 +28,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var raw = DatasetRegistry.Load(r.Dataset);
         var norm = DatasetRegistry.NormalizationFor(raw);
         // DATM's ZCA (kornia ZCAWhitening, eps 0.1) is fitted on the whole training set's [0,1] pixels, before anything else.
-        using var zca = r.Zca ? FitZca(raw.Train) : null;
+        using var zca = r.Zca ? ZcaTransform.Fit(raw.Train) : null;
         ImageDataset Prepare(RawImageSet images) => zca is null ? ImageDataset.FromRaw(images, norm, Device.Cpu, raw.Name)
                                                                  : ImageDataset.FromRaw(images, zca, Device.Cpu, raw.Name);
         string space = zca is null ? norm.Name : "zca";
@@ -84,7 +84,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var options = r.ToMatchingOptions(methodDir);
         // The best iteration is judged with the final evaluation's protocol (model, optimiser, augmentation, the set's
         // learned step size where the protocol trains with it) at the selection budget.
-        var choose = options.EvalIterations.Count == 0 ? null : EvaluatorBinding.Bind(validation ?? test, r.ToEvalProtocol());
+        var choose = options.EvalIterations.Count == 0 ? null : EvaluatorBinding.Bind(validation ?? test, r.ToEvalProtocol(), progress: progress, onValidation: validation is not null);
         var distilled = new SoftLabelMatching(student, experts, syn, space, dsa, choose).Run(options, r.ToSoftLabelOptions(), ct, progress);
         using var set = distilled.Set;
         if (distilled.SelectionCurve.Count > 0)
@@ -110,11 +110,5 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var report = Reporting.SoftLabelReport.Write(outDir);
         log?.Invoke($"report → {report}");
         return new Outcome(distilled, acc, setPath, report);
-    }
-
-    private static ZcaTransform FitZca(RawImageSet train)
-    {
-        using var unit = ImageDataset.UnitTensor(train, Device.Cpu);
-        return ZcaTransform.Fit(unit);
     }
 }

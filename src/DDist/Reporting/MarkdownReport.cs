@@ -120,8 +120,7 @@ public static class MarkdownReport
         blocks.Add(new ReportParagraph(h.Summary()));
         blocks.Add(new ReportTable(["Round", "Epochs", h.BestScoreKind is null ? "β evaluated" : "Score kind and β evaluated", "Kept"],
             h.Rounds.Select(r => (IReadOnlyList<string>)[r.Round.ToString(CultureInfo.InvariantCulture), r.Budget.Epochs.ToString(CultureInfo.InvariantCulture),
-                string.Join(", ", r.Points.Select(p => Candidate(r.KeptScoreKinds is null ? null : p.ScoreKind, p.Beta) + Inv($": {100 * p.Mean:F1}") +
-                                                       (p.Diverged > 0 ? Inv($" ({p.Diverged} diverged)") : ""))),
+                string.Join(", ", r.Points.Select(p => Candidate(r.KeptScoreKinds is null ? null : p.ScoreKind, p.Beta) + Inv($": {100 * p.Mean:F1}") + p.Result.DivergedNote())),
                 string.Join(", ", r.Kept.Select((b, i) => Candidate(r.KeptScoreKinds?[i], b)))]).ToList()).Validated());
     }
 

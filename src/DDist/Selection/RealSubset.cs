@@ -24,6 +24,8 @@ public static class RealSubset
             Labels = labels,
             IsDistilled = new bool[indices.Count],
             SourceIndex = indices.Select(i => (long)i).ToArray(),
+            // Real images of a whitened set are whitened too: the set carries the transform, as every set made in ZCA space.
+            Zca = train.Zca?.ToTensors(),
             Info = info,
         };
     }

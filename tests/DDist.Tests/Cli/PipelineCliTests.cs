@@ -330,6 +330,111 @@ public sealed class PipelineCliTests : IDisposable
         return recipe;
     }
 
+    /// <summary>A recipe with "zca": true works in whitened space through every stage (MTT's --zca): the transform is
+    /// fitted once on the whole training set and kept in the folder, the experts record it, every small set (random,
+    /// window, MTT, SelMatch) is in that space and carries it, and the report says so. Without the field a recipe spells
+    /// out as before, so its folders stay its own; a whitening recipe is another recipe for a folder made without.</summary>
+    [Fact]
+    public void ARecipeThatWhitensWorksInZcaSpaceThroughEveryStageAndKeepsItsTransform()
+    {
+        using var images = new TempDir();
+        var plainPath = TinyFolderRecipe(images, "whitened", "\"forgetting\"");
+        Assert.DoesNotContain("\"zca\"", DDist.Recipes.Recipe.Load(plainPath).ToJson());
+        var path = plainPath.Replace(".json", "-on.json");
+        File.WriteAllText(path, File.ReadAllText(plainPath).Replace("\"seed\": 0,", "\"seed\": 0, \"zca\": true,"));
+        var recipe = DDist.Recipes.Recipe.Load(path);
+        Assert.True(recipe.Zca);
+        Assert.Contains("\"zca\": true", recipe.ToJson());
+
+        var run = Path.Combine(_dir, "whitened-run");
+        var r = Run("run", path, "--out", run);
+        Assert.True(r.Code == 0, r.Err);
+        var raw = DDist.Data.DatasetRegistry.Load(recipe.Dataset);
+        Assert.Contains($"ZCA: fitting on the {raw.Train.Count} training images", r.Out + r.Err);
+        using var kept = DDist.Data.ZcaTransform.Load(Path.Combine(run, "zca.safetensors"));
+        using (var fitted = DDist.Data.ZcaTransform.Fit(raw.Train))
+            Assert.Equal(fitted.Matrix.ToArray<float>(), kept.Matrix.ToArray<float>());
+        var expert = Directory.GetFiles(Path.Combine(run, "experts"), "*.json").Single();
+        Assert.True(DDist.Training.Experts.ExpertMetadata.Load(expert).Config.Zca);
+
+        using var unit = DDist.Data.ImageDataset.UnitTensor(raw.Train, DDist.Torch.Device.Cpu);
+        using var whitened = kept.Apply(unit);
+        foreach (var file in new[] { "random.safetensors", "window.safetensors", "mtt/synthetic.safetensors", "selmatch/synthetic.safetensors" })
+        {
+            using var set = DDist.Artifacts.SmallSet.Load(Path.Combine(run, file));
+            Assert.Equal("zca", set.Info.Normalization);
+            Assert.NotNull(set.Zca);
+            // The real images a set holds are the training images whitened with the kept transform.
+            var real = Enumerable.Range(0, set.IsDistilled.Length).Where(i => !set.IsDistilled[i]).ToArray();
+            if (real.Length == 0) continue;
+            using var scope = new DDist.Torch.TensorScope();
+            var held = set.Images.IndexSelect(0, DDist.Torch.Tensors.FromArray(real.Select(i => (long)i).ToArray()));
+            var expected = whitened.IndexSelect(0, DDist.Torch.Tensors.FromArray(real.Select(i => set.SourceIndex[i]).ToArray()));
+            Assert.Equal(expected.ToArray<float>(), held.ToArray<float>());
+        }
+        Assert.Contains("ZCA-whitened (ε 0.1, fitted on the whole training set)", File.ReadAllText(Path.Combine(run, "report.md")));
+        var show = Run("show", Path.Combine(run, "selmatch", "synthetic.safetensors"), "--out", Path.Combine(_dir, "whitened.png"));
+        Assert.True(show.Code == 0, show.Err);
+        Assert.Contains("ZCA-whitened: drawn through the inverse transform the set carries", show.Out);
+
+        // The same recipe again reads the kept transform rather than fitting another; the plain one is refused there.
+        var again = Run("run", path, "--out", run);
+        Assert.True(again.Code == 0, again.Err);
+        Assert.DoesNotContain("ZCA: fitting", again.Out + again.Err);
+        AssertFails(Run("run", plainPath, "--out", run), "zca");
+    }
+
+    /// <summary>Every evaluation of a run shows its networks training (epoch, loss, accuracy, rate), as `ddist eval`
+    /// does: the window's points and the best-iteration choice say their accuracy is on the validation split ("val"),
+    /// the table's rows on the test set. They used to show nothing while their networks trained.</summary>
+    [Fact]
+    public void EvaluationsShowTheirNetworksProgressNamingWhatTheyAreTestedOn()
+    {
+        using var images = new TempDir();
+        var path = TinyFolderRecipe(images, "progress", "\"forgetting\"", compare: "[\"random\", \"window\"]");
+        var r = Run("run", path, "--out", Path.Combine(_dir, "progress"));
+        Assert.True(r.Code == 0, r.Err);
+        var lines = r.Err.Split('\n');
+        int window = Array.FindIndex(lines, l => l.StartsWith("window search ..."));
+        int evaluate = Array.FindIndex(lines, l => l.StartsWith("evaluate Random ..."));
+        Assert.True(window >= 0 && evaluate > window, r.Err);
+        Assert.Contains(lines[window..evaluate], l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[sel net 1/1\] \d+/\d+ .*ep \d+  loss "));
+        Assert.Contains(lines[window..evaluate], l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[sel networks\] 1/1 \(100 %\)  val \d+\.\d\d %$"));
+        Assert.DoesNotContain(lines[window..evaluate], l => l.Contains("] ") && l.Contains("  test "));
+        Assert.Matches(@"^\[sel networks\] 1/1 \(100 %\)  test \d+\.\d\d %$", lines[(evaluate + 1)..].First(l => l.StartsWith("[sel networks]")));
+    }
+
+    /// <summary>Every process of a whitening run reads the transform the folder keeps, whatever it would fit itself: it
+    /// fits only where none is kept.</summary>
+    [Fact]
+    public void RunDataReadsTheKeptZcaTransformAndFitsOnlyWhereNoneIsKept()
+    {
+        using var images = new TempDir();
+        var recipe = DDist.Recipes.Recipe.Load(TinyFolderRecipe(images, "zca-read", "\"forgetting\""));
+        var raw = DDist.Data.DatasetRegistry.Load(recipe.Dataset);
+        var path = Path.Combine(_dir, "zca.safetensors");
+        using (var other = DDist.Data.ZcaTransform.Fit(raw.Train.Subset(Enumerable.Range(0, 10).Select(i => (long)i).ToArray()), epsilon: 0.5))
+            other.Save(path);
+        var lines = new List<string>();
+        using (var data = DDist.Pipeline.Stages.RunData.Load(recipe.Dataset, zca: true, path, DDist.Torch.Device.Cpu, lines.Add))
+        {
+            Assert.Equal((0.5, "zca"), (data.Zca!.Epsilon, data.Space));
+            Assert.Empty(lines);
+        }
+        File.Delete(path);
+        using (var data = DDist.Pipeline.Stages.RunData.Load(recipe.Dataset, zca: true, path, DDist.Torch.Device.Cpu, lines.Add))
+        {
+            Assert.Equal(DDist.Data.ZcaTransform.DefaultEpsilon, data.Zca!.Epsilon);
+            Assert.Single(lines);
+            Assert.True(File.Exists(path));
+        }
+        using (var data = DDist.Pipeline.Stages.RunData.Load(recipe.Dataset, zca: false, path, DDist.Torch.Device.Cpu))
+            Assert.Equal((null, data.Normalization.Name), (data.Zca, data.Space));
+        File.WriteAllBytes(path, [1, 2, 3]);
+        var bad = Assert.ThrowsAny<Exception>(() => DDist.Pipeline.Stages.RunData.Load(recipe.Dataset, zca: true, path, DDist.Torch.Device.Cpu));
+        Assert.Contains(path, bad.Message);
+    }
+
     /// <summary>A recipe listing two computed score kinds searches the window grid once per kind, from the same runs,
     /// and chooses kind and β together on the validation split: the chosen kind is recorded, cuts the small sets, and
     /// the report shows both grids.</summary>

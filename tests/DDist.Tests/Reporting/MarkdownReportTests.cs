@@ -95,7 +95,7 @@ public class MarkdownReportTests : IDisposable
         md = File.ReadAllText(MarkdownReport.Write(input with { Window = new WindowSearchResult(points, 0.0, true, 10, "validation split"), Halving = halving }, _dir));
         Assert.Contains("| 0.5 | 40.00 ± 1.00 (1 of 2 diverged) | 2 |", md);
         Assert.Contains("| 0 | 70.00 ± 1.00 | 2 |", md);
-        Assert.Contains("0.5: 40.0 (1 diverged)", md);
+        Assert.Contains("0.5: 40.0 (1 of 2 diverged)", md);
         Assert.Equal(1, md.Split("trained to a non-finite loss").Length - 1);
     }
 

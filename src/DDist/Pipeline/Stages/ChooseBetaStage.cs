@@ -62,7 +62,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
     /// β's did), so the comparison with the grid is paired.</summary>
     private static EvalResult RandomReference(StageContext context)
     {
-        var options = context.Recipe.ToWindowSearchOptions(context.Folder.Window, context.Data.Normalization.Name);
+        var options = context.Recipe.ToWindowSearchOptions(context.Folder.Window, context.Data.Space);
         return context.OnChoiceSetForWindow(context.RandomSet, options.Budget, options.Seed, context.Cancel);
     }
 

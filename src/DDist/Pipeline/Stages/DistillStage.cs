@@ -43,7 +43,7 @@ public sealed class DistillStage : IStage<StageContext>
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
         var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,
-                                            context.Data.Normalization.Name, dsa, context.OnChoiceSet)
+                                            context.Data.Space, dsa, context.OnChoiceSet)
             .Run(r.ToTrajectoryMatchingOptions(context.Folder.Method(_method), _method), context.Progress, context.Cancel);
         if (result.SelectionCurve.Count > 0)
             context.Log($"{_method} on the {(result.SelectedOn == SelectOn.Test ? "test set" : "validation split")}: {result.SelectionSummary()}");

@@ -35,11 +35,10 @@ public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
         var (raw, train) = (context.Data.Raw, context.Data.Train);
         // CPU recipes train experts on a class-balanced subset; the published ones on the whole set.
         using var subset = r.Experts.TrainPerClass is int per
-            ? ImageDataset.FromRaw(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)),
-                                   context.Data.Normalization, context.Options.Device, raw.Name)
+            ? context.Data.Prepare(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), context.Options.Device)
             : null;
         var data = subset ?? train;
-        var info = new ExpertDataInfo(raw.Name, context.Data.Normalization.Name, false, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+        var info = new ExpertDataInfo(raw.Name, context.Data.Space, context.Data.Zca is not null, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
         new ExpertTrainer(context.Net(r.Experts.Model), r.ToExpertOptions(), info)
             .Train(context.Folder.Experts, data, null, shard, context.Progress, context.Cancel);
     }

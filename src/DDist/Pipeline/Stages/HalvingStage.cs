@@ -46,7 +46,7 @@ public sealed class HalvingStage(Recipe recipe, int round, int candidates, strin
 
     /// <summary>The recipe's halving options with every round's points kept under halving/.</summary>
     internal static SuccessiveHalvingOptions Options(StageContext context) =>
-        (context.Recipe.ToHalvingOptions(context.Folder.HalvingSummary, context.Data.Normalization.Name)
+        (context.Recipe.ToHalvingOptions(context.Folder.HalvingSummary, context.Data.Space)
          ?? throw new InvalidOperationException($"recipe '{context.Recipe.Name}': field 'window.halvingStartEpochs' is not set; there is no halving stage"))
         with { PointDir = context.Folder.Halving };
 }

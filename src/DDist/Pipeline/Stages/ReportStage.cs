@@ -37,7 +37,7 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
         var (data, chosenOn, protocol) = (context.Data, context.Split.ChosenOn, r.ToEvalProtocol());
         RunReport.Write(context.Folder.Path, new ReportHeader(r.Name,
             [
-                Invariant($"dataset {data.Raw.Name}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), {context.WindowAt} ({r.Window.Offset})"),
+                Invariant($"dataset {data.Raw.Name}{(data.Zca is null ? "" : " ZCA-whitened (ε 0.1, fitted on the whole training set)")}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), {context.WindowAt} ({r.Window.Offset})"),
                 Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {context.Scores.Source}"),
                 .. context.ScoreKindAgreement() is { } agreement ? [Invariant($"score kinds searched with β: {agreement}")] : Array.Empty<string>(),
                 Invariant($"every choice ({(r.SearchesScoreKinds ? "score kind, " : "")}β, successive halving, best iteration) made on the {chosenOn}; {context.WindowAt} {context.BetaNote}"),

@@ -21,6 +21,8 @@ public sealed class RunFolder(string path)
     public string WindowFor(Recipe recipe, ScoreKind kind) => recipe.SearchesScoreKinds ? Combine("window", kind.FileName()) : Window;
     public string Halving => Combine("halving");
     public string HalvingSummary => Combine("halving.json");
+    /// <summary>The ZCA transform of a recipe that whitens, fitted once and read by every process of the run.</summary>
+    public string Zca => Combine("zca.safetensors");
     public string RandomSet => Combine("random.safetensors");
     public string WindowSet => Combine("window.safetensors");
     /// <summary>The training indices of the validation split (when the recipe selects on validation).</summary>

@@ -110,15 +110,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         return data;
     }
 
-    private RunData ReadData()
-    {
-        var raw = DatasetRegistry.Load(Recipe.Dataset);
-        var norm = DatasetRegistry.NormalizationFor(raw);
-        var train = ImageDataset.FromRaw(raw.Train, norm, Options.Device, raw.Name);
-        var test = ImageDataset.FromRaw(raw.Test, norm, Options.Device, raw.Name);
-        using var labels = train.Labels.To(Torch.DType.Int64, Torch.Device.Cpu);
-        return new RunData(raw, train, test, train.Normalization!, labels.ToArray<long>());
-    }
+    private RunData ReadData() => RunData.Load(Recipe.Dataset, Recipe.Zca, Folder.Zca, Options.Device, Log);
 
     public INetwork Net(string model) => ModelZoo.Create(model, Data.Train.Channels, Data.Train.NumClasses, Data.Train.Height, Data.Train.Width);
 
@@ -181,17 +173,21 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     /// <summary>The ranking the small sets are cut by (<see cref="ScoreKind"/>).</summary>
     public DifficultyRanking Ranking => RankingOf(ScoreKind);
 
+    // Every evaluation reports its networks' training (epoch, loss, accuracy, rate, ETA) on the run's progress, as
+    // `ddist eval` and the comparisons do: a row's evaluation or a best-iteration choice can take minutes.
     /// <summary>Fresh networks trained on a small set, tested on the test set: what the table reports.</summary>
-    public SmallSetEvaluation OnTest => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol());
+    public SmallSetEvaluation OnTest => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol(), progress: Progress);
 
     /// <summary><see cref="OnTest"/> with another architecture (one of evaluation.crossArchitectures).</summary>
-    public SmallSetEvaluation OnTestWith(string model) => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol(model));
+    public SmallSetEvaluation OnTestWith(string model) => EvaluatorBinding.Bind(Data.Test, Recipe.ToEvalProtocol(model), progress: Progress);
 
     /// <summary>The same, scored on the split choices are made on (the best distillation iteration).</summary>
-    public SmallSetEvaluation OnChoiceSet => EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToEvalProtocol());
+    public SmallSetEvaluation OnChoiceSet =>
+        EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToEvalProtocol(), progress: Progress, onValidation: Split.Validation is not null);
 
     /// <summary>The window's networks train as SelMatch's sliding-window scripts do (DSA on the all-real window).</summary>
-    public SmallSetEvaluation OnChoiceSetForWindow => EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToWindowProtocol());
+    public SmallSetEvaluation OnChoiceSetForWindow =>
+        EvaluatorBinding.Bind(Split.Validation ?? Data.Test, Recipe.ToWindowProtocol(), progress: Progress, onValidation: Split.Validation is not null);
 
     /// <summary>The whole β grid's result: what the window stage just found, or its points read back.</summary>
     public WindowSearchResult Window
@@ -213,12 +209,12 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
 
     /// <summary>Random real images (MTT's starting point and the Random row), drawn outside the validation split.</summary>
     public SmallSet RandomSet => _randomSet ??= Kept(
-        RandomSelection.Select(Data.Train, Recipe.Ipc, (ulong)Recipe.Seed, Data.Normalization.Name, Split.HeldOut), Folder.RandomSet);
+        RandomSelection.Select(Data.Train, Recipe.Ipc, (ulong)Recipe.Seed, Data.Space, Split.HeldOut), Folder.RandomSet);
 
     /// <summary>The all-real window at the chosen β (the Window-only row).</summary>
     public SmallSet WindowSet => _windowSet ??= Kept(RealSubset.FromWindow(Data.Train, Cut(alpha: 0), new SmallSetInfo
     {
-        Dataset = Data.Raw.Name, Normalization = Data.Normalization.Name, Method = "window", Ipc = Recipe.Ipc,
+        Dataset = Data.Raw.Name, Normalization = Data.Space, Method = "window", Ipc = Recipe.Ipc,
         NumClasses = Data.Train.NumClasses, Seed = (ulong)Recipe.Seed,
         // What cut it, as each window point of the search records it.
         Parameters = new()

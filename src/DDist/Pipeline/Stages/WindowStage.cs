@@ -74,7 +74,7 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
 
     private static WindowSearchResult SearchKind(StageContext context, ScoreKind kind, int index, int count) =>
         new WindowSearch(context.Data.Train, context.RankingOf(kind), context.ScoresOf(kind), context.OnChoiceSetForWindow)
-            .Run(context.Recipe.ToWindowSearchOptions(context.Folder.WindowFor(context.Recipe, kind), context.Data.Normalization.Name) with
+            .Run(context.Recipe.ToWindowSearchOptions(context.Folder.WindowFor(context.Recipe, kind), context.Data.Space) with
                 {
                     ShardIndex = index, ShardCount = count,
                     ProgressStage = context.Recipe.SearchesScoreKinds ? $"window ({kind.FileName()})" : "window",
