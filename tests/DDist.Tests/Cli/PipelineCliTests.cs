@@ -428,6 +428,17 @@ public sealed class PipelineCliTests : IDisposable
             Assert.Single(lines);
             Assert.True(File.Exists(path));
         }
+        // Two processes (here two threads) starting together: one fits, the other waits and reads what it kept.
+        File.Delete(path);
+        lines.Clear();
+        var together = Enumerable.Range(0, 2).Select(_ => Task.Run(() => DDist.Pipeline.Stages.RunData.Load(recipe.Dataset, zca: true, path, DDist.Torch.Device.Cpu, l => { lock (lines) lines.Add(l); }))).ToArray();
+        var loaded = together.Select(t => t.Result).ToArray();
+        try
+        {
+            Assert.Single(lines);
+            Assert.Equal(loaded[0].Zca!.Matrix.ToArray<float>(), loaded[1].Zca!.Matrix.ToArray<float>());
+        }
+        finally { foreach (var d in loaded) d.Dispose(); }
         using (var data = DDist.Pipeline.Stages.RunData.Load(recipe.Dataset, zca: false, path, DDist.Torch.Device.Cpu))
             Assert.Equal((null, data.Normalization.Name), (data.Zca, data.Space));
         File.WriteAllBytes(path, [1, 2, 3]);
