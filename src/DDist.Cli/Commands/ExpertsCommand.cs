@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DDist.Augment;
 using DDist.Models;
+using DDist.Pipeline.Stages;
 using DDist.Training;
 using DDist.Training.Experts;
 
@@ -10,6 +11,9 @@ namespace DDist.Cli.Commands;
 /// trajectories for trajectory matching. Interrupted runs resume from per-epoch checkpoints; finished experts are skipped.</summary>
 public static class ExpertsCommand
 {
+    /// <summary>The ZCA transform an experts folder trained with --zca keeps (as a recipe run keeps RUN/zca.safetensors).</summary>
+    public const string ZcaFile = "zca.safetensors";
+
     public static Command Create(GlobalOptions globals)
     {
         var dataset = CommonOptions.Dataset();
@@ -25,9 +29,14 @@ public static class ExpertsCommand
         var decay = new Option<bool>("--decay") { Description = "lr ×0.1 after epoch ⌊E/2⌋+1 (MTT's --decay)" };
         var shard = new Option<string>("--shard") { Description = "Train experts k with k mod n = i, as i/n", DefaultValueFactory = _ => "0/1" };
         var noTest = new Option<bool>("--no-test") { Description = "Skip the per-epoch test accuracy" };
+        var zca = new Option<bool>("--zca")
+        {
+            Description = "ZCA-whiten the images instead of normalising them (buffer.py's --zca): fitted once on the whole training set and " +
+                          "kept as DIR/zca.safetensors, which every shard reads",
+        };
         var cmd = new Command("experts", "Train expert trajectories into --out DIR (expert_NNNN.safetensors + .json)")
         {
-            dataset, preset, model, num, epochs, lr, batch, aug, momentum, weightDecay, decay, shard, noTest,
+            dataset, preset, model, num, epochs, lr, batch, aug, momentum, weightDecay, decay, shard, noTest, zca,
         };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
@@ -55,14 +64,16 @@ public static class ExpertsCommand
             var network = ModelZoo.Create(options.Model, c, k, h, w);
             if (shardSpec.Index >= options.NumExperts) ctx.Note($"shard {shardSpec} has no experts among {options.NumExperts}");
 
-            using var data = CliData.Load(parse.GetValue(dataset)!, ctx.Device);
-            options = options with { DsaStrategy = DsaStrategies.ForDataset(data.Name) };
-            var info = new ExpertDataInfo(data.Name, data.Normalization.Name, false, data.Train.Count, c, h, w, k);
+            // The same data as a recipe run's experts stage: normalised, or whitened with the transform DIR keeps.
+            using var data = RunData.Load(parse.GetValue(dataset)!, parse.GetValue(zca), Path.Combine(dir, ZcaFile), ctx.Device, ctx.Note);
+            var name = data.Raw.Name;
+            options = options with { DsaStrategy = DsaStrategies.ForDataset(name) };
+            var info = new ExpertDataInfo(name, data.Space, data.Zca is not null, data.Train.Count, c, h, w, k);
             var trainer = new ExpertTrainer(network, options, info);
-            ctx.Note($"experts {data.Name}: {options.Model} ({network.ParameterCount:N0} parameters), {options.NumExperts} experts × {options.Epochs} epochs, " +
+            ctx.Note($"experts {name}{(data.Zca is null ? "" : " (ZCA-whitened)")}: {options.Model} ({network.ParameterCount:N0} parameters), {options.NumExperts} experts × {options.Epochs} epochs, " +
                      $"lr {options.LearningRate:G4}, batch {options.BatchSize}, aug {Augmentation.Name(options.Augmentation)}, shard {shardSpec} → {dir}");
             var summary = ProgressView.Run(ctx, pr => trainer.Train(dir, data.Train, parse.GetValue(noTest) ? null : data.Test, shardSpec, pr, ctx.Cancel));
-            ctx.WriteResult(new { directory = dir, dataset = data.Name, model = options.Model, shard = shardSpec.ToString(), trained = summary.Trained, skipped = summary.Skipped },
+            ctx.WriteResult(new { directory = dir, dataset = name, zca = data.Zca is not null, model = options.Model, shard = shardSpec.ToString(), trained = summary.Trained, skipped = summary.Skipped },
                 o => o.WriteLine($"{dir}: trained {summary.Trained.Count} expert(s), {summary.Skipped.Count} already finished"));
             return ExitCodes.Ok;
         });

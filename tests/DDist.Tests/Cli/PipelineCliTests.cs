@@ -404,6 +404,32 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Matches(@"^\[sel networks\] 1/1 \(100 %\)  test \d+\.\d\d %$", lines[(evaluate + 1)..].First(l => l.StartsWith("[sel networks]")));
     }
 
+    /// <summary>`ddist experts --zca` (buffer.py's --zca) trains in whitened space: the transform is fitted once and kept
+    /// in the experts folder, the second shard reads it, the experts record it, and plain experts are refused there.</summary>
+    [Fact]
+    public void ExpertsWithZcaTrainInWhitenedSpaceAndEveryShardReadsTheKeptTransform()
+    {
+        using var images = new TempDir();
+        var dataset = DDist.Recipes.Recipe.Load(TinyFolderRecipe(images, "experts-zca", "\"forgetting\"")).Dataset;
+        var dir = Path.Combine(_dir, "experts-zca");
+        string[] Args(params string[] more) =>
+            ["experts", "--dataset", dataset, "--model", "ConvNet(width=4,depth=1)", "--epochs", "1", "--batch", "16", "--no-test", "--out", dir, .. more];
+        var first = Run(Args("--num", "2", "--zca", "--shard", "0/2"));
+        Assert.True(first.Code == 0, first.Err);
+        Assert.Contains("ZCA: fitting on the ", first.Err);
+        Assert.Contains("(ZCA-whitened)", first.Err);
+        Assert.True(File.Exists(Path.Combine(dir, "zca.safetensors")));
+        var second = Run(Args("--num", "2", "--zca", "--shard", "1/2"));
+        Assert.True(second.Code == 0, second.Err);
+        Assert.DoesNotContain("ZCA: fitting", second.Err);
+        var configs = Directory.GetFiles(dir, "expert_*.json").Select(f => DDist.Training.Experts.ExpertMetadata.Load(f).Config).ToList();
+        Assert.Equal(2, configs.Count);
+        Assert.All(configs, c => Assert.Equal((true, "zca"), (c.Zca, c.Normalization)));
+        var plain = Run(Args("--num", "3"));
+        Assert.NotEqual(0, plain.Code);
+        Assert.Contains("zca", plain.Err);
+    }
+
     /// <summary>Every process of a whitening run reads the transform the folder keeps, whatever it would fit itself: it
     /// fits only where none is kept.</summary>
     [Fact]

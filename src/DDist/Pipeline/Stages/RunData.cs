@@ -43,6 +43,7 @@ public sealed record RunData(RawDataset Raw, ImageDataset Train, ImageDataset Te
 
     private static ZcaTransform FitOrRead(RawImageSet train, string path, Device device, Action<string>? log)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         // Held while fitting, so two processes starting together fit once; released when disposed or the process dies.
         using var held = Pipeline.ExclusiveFileLock.Wait(path + ".lock", TimeSpan.FromSeconds(1), null);
         if (!File.Exists(path))
