@@ -39,7 +39,7 @@ public sealed class BestIteration : IDisposable
     /// the earlier iteration).</summary>
     public void Record(int iteration, EvalResult accuracy, Tensor images, Tensor lrParam, Tensor? labels = null)
     {
-        Evaluated.Add(new SelectionPoint(iteration, accuracy.Mean, accuracy.Std, accuracy.Diverged));
+        Evaluated.Add(new SelectionPoint(iteration, accuracy.Mean, accuracy.Std, accuracy.Diverged, accuracy.Accuracies.Length));
         if (Accuracy is not null && accuracy.Mean <= Accuracy.Mean) return;
         Keep(images, lrParam, labels);
         Iteration = iteration;
@@ -94,8 +94,10 @@ public sealed class BestIteration : IDisposable
     public static object? Summary(EvalResult? r) =>
         r is null ? null : r.Diverged > 0 ? new { r.Mean, r.Std, r.Accuracies, r.Diverged } : new { r.Mean, r.Std, r.Accuracies };
 
-    // The evaluations in a checkpoint: four tensors of one length, absent when none was made.
+    // The evaluations in a checkpoint: four tensors of one length, absent when none was made; a fifth, the networks
+    // that scored each, is absent from checkpoints written before it was kept.
     private static readonly string[] EvalTensors = ["eval_iteration", "eval_mean", "eval_std", "eval_diverged"];
+    private const string NetworksTensor = "eval_networks";
 
     /// <summary>Adds the evaluations to a checkpoint's tensors (nothing when there are none).</summary>
     public static void AddEvaluations(ICollection<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<SelectionPoint> evaluations)
@@ -105,6 +107,7 @@ public sealed class BestIteration : IDisposable
         tensors.Add(new(EvalTensors[1], Tensors.FromArray(evaluations.Select(p => p.Mean).ToArray())));
         tensors.Add(new(EvalTensors[2], Tensors.FromArray(evaluations.Select(p => p.Std).ToArray())));
         tensors.Add(new(EvalTensors[3], Tensors.FromArray(evaluations.Select(p => (long)p.Diverged).ToArray())));
+        tensors.Add(new(NetworksTensor, Tensors.FromArray(evaluations.Select(p => (long)p.Networks).ToArray())));
     }
 
     /// <summary>The evaluations a checkpoint kept, or none (a checkpoint from before they were kept).</summary>
@@ -115,6 +118,9 @@ public sealed class BestIteration : IDisposable
         var (iterations, means, stds, diverged) = (t[EvalTensors[0]].ToArray<long>(), t[EvalTensors[1]].ToArray<double>(), t[EvalTensors[2]].ToArray<double>(), t[EvalTensors[3]].ToArray<long>());
         if (means.Length != iterations.Length || stds.Length != iterations.Length || diverged.Length != iterations.Length)
             throw new InvalidDataException($"{path}: tensors eval_iteration/eval_mean/eval_std/eval_diverged hold {iterations.Length}/{means.Length}/{stds.Length}/{diverged.Length} values, expected one length");
-        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i])).ToList();
+        var networks = t.TryGetValue(NetworksTensor, out var n) ? n.ToArray<long>() : new long[iterations.Length];
+        if (networks.Length != iterations.Length)
+            throw new InvalidDataException($"{path}: tensor '{NetworksTensor}' holds {networks.Length} values beside {iterations.Length} evaluations");
+        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i], (int)networks[i])).ToList();
     }
 }

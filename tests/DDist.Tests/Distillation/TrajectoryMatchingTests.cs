@@ -217,9 +217,10 @@ public class TrajectoryMatchingTests : IDisposable
 
         // Every evaluation is kept, those before the interruption included, with its diverged networks; distill.json
         // lists them, and running the finished folder again evaluates nothing anew.
-        SelectionPoint[] expected = [new(0, 0.9, 0), new(3, 0.2, 0, Diverged: 1), new(6, 0.3, 0)];
+        // Each names the networks that scored it (one here), the one evaluated before the interruption through the checkpoint.
+        SelectionPoint[] expected = [new(0, 0.9, 0, Networks: 1), new(3, 0.2, 0, Diverged: 1, Networks: 1), new(6, 0.3, 0, Networks: 1)];
         Assert.Equal(expected, resumed.SelectionCurve);
-        Assert.Equal("90.00 % at 0 (kept), 20.00 % at 3 (1 diverged), 30.00 % at 6", resumed.SelectionSummary());
+        Assert.Equal("90.00 % at 0 (kept), 20.00 % at 3 (1 of 1 diverged), 30.00 % at 6", resumed.SelectionSummary());
         using (var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "distill.json"))))
             Assert.Equal(expected, System.Text.Json.JsonSerializer.Deserialize<SelectionPoint[]>(summary.RootElement.GetProperty("selection_curve")));
         var none = new ScriptedEvaluator(0.99);
