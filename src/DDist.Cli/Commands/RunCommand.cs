@@ -241,7 +241,7 @@ public static class RunCommand
             w.WriteLine(string.Format(inv, "window β: {0}{1} ({2})", b, result.ScoreKind is { } kind ? $" by {kind} scores" : "",
                                       recipe.Distill.Beta is null ? $"chosen on the {result.ChosenOn}" : "fixed by the recipe"));
         if (result.ChosenOn is { } on)
-            w.WriteLine($"choices ({(result.ScoreKind is null ? "" : "score kind, ")}β, successive halving, best iteration) made on the {on}");
+            w.WriteLine($"choices ({(result.Beta is null ? "" : result.ScoreKind is null ? "β, successive halving, " : "score kind, β, successive halving, ")}best iteration) made on the {on}");   // MTT alone chooses no β
         w.WriteLine(result.ReportPath is null
             ? $"done up to this command's stage; artefacts in {Path.GetFullPath(outDir)} (`ddist run` on the same recipe and folder continues to the report)"
             : $"report: {Path.GetFullPath(result.ReportPath)} (pictures beside it)");

@@ -404,6 +404,36 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Matches(@"^\[sel networks\] 1/1 \(100 %\)  test \d+\.\d\d %$", lines[(evaluate + 1)..].First(l => l.StartsWith("[sel networks]")));
     }
 
+    /// <summary>MTT starts from random real images, so its distillation needs the experts alone: `ddist distill --method
+    /// mtt` runs no scoring and no window search, and a later `run` of the folder keeps its set and adds the rest.</summary>
+    [Fact]
+    public void AnMttDistillationNeedsOnlyTheExpertsAndARunKeepsItsSet()
+    {
+        using var images = new TempDir();
+        var path = TinyFolderRecipe(images, "mtt-alone", "\"forgetting\"");
+        var recipe = DDist.Recipes.Recipe.Load(path);
+        var plan = DDist.Pipeline.Stages.RecipeStages.For(recipe);
+        Assert.Equal([DDist.Pipeline.Stages.RecipeStages.Experts], plan.Single(s => s.Name == "distill-mtt").After);
+        Assert.Equal([DDist.Pipeline.Stages.RecipeStages.ChooseBeta], plan.Single(s => s.Name == "distill-selmatch").After);
+
+        var run = Path.Combine(_dir, "mtt-alone");
+        var mtt = Run("distill", path, "--method", "mtt", "--out", run);
+        Assert.True(mtt.Code == 0, mtt.Err);
+        Assert.DoesNotContain("window search", mtt.Err);
+        Assert.False(Directory.Exists(Path.Combine(run, "forgetting")));
+        Assert.False(Directory.Exists(Path.Combine(run, "window")));
+        Assert.Contains("choices (best iteration) made on the validation split", mtt.Out);
+        var set = Path.Combine(run, "mtt", "synthetic.safetensors");
+        var made = File.ReadAllBytes(set);
+
+        var all = Run("run", path, "--out", run);
+        Assert.True(all.Code == 0, all.Err);
+        Assert.Contains("window search ...", all.Err);
+        Assert.DoesNotContain("distill mtt ...", all.Err);
+        Assert.Equal(made, File.ReadAllBytes(set));
+        Assert.Contains("choices (β, successive halving, best iteration) made on the validation split", all.Out);
+    }
+
     /// <summary>`ddist experts --zca` (buffer.py's --zca) trains in whitened space: the transform is fitted once and kept
     /// in the experts folder, the second shard reads it, the experts record it, and plain experts are refused there.</summary>
     [Fact]

@@ -25,7 +25,10 @@ public sealed class DistillStage : IStage<StageContext>
     public string Name => RecipeStages.Distill(_method);
     public string Description => $"{_method} distillation";
     public string Outputs => $"{_method}/synthetic.safetensors, loss.json, distill.json, recorded in pipeline.json";
-    public IReadOnlyList<string> After => [RecipeStages.ChooseBeta];
+    /// <summary>SelMatch starts from the window at the chosen β; MTT from random real images drawn outside the validation
+    /// split, which needs the experts alone: a plan runs it beside the scoring runs and the window search (on a cluster,
+    /// in parallel), and `ddist distill --method mtt` runs no window search at all.</summary>
+    public IReadOnlyList<string> After => _method == "mtt" ? [RecipeStages.Experts] : [RecipeStages.ChooseBeta];
     public int Tasks => 1;
     public string TaskName(int task) => Description;
 
