@@ -5,6 +5,7 @@ using DDist.Distillation;
 using DDist.Distillation.SoftLabel;
 using DDist.Evaluation;
 using DDist.Models;
+using DDist.Pipeline.Stages;
 using DDist.Recipes;
 using DDist.Selection;
 using DDist.Torch;
@@ -20,34 +21,33 @@ namespace DDist.Pipeline;
 /// of fresh networks trained on the soft labels (test set, reported only) → report.md / report.html.</summary>
 public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null)
 {
+    /// <summary>The ZCA transform a whitening run keeps in its folder.</summary>
+    public const string ZcaFile = "zca.safetensors";
+
     public sealed record Outcome(SoftLabelMatchingResult Distilled, EvalResult Test, string SetPath, string ReportPath);
 
     public Outcome Run(CancellationToken ct = default)
     {
         var r = recipe;
         var raw = DatasetRegistry.Load(r.Dataset);
-        var norm = DatasetRegistry.NormalizationFor(raw);
-        // DATM's ZCA (kornia ZCAWhitening, eps 0.1) is fitted on the whole training set's [0,1] pixels, before anything else.
-        using var zca = r.Zca ? ZcaTransform.Fit(raw.Train) : null;
-        ImageDataset Prepare(RawImageSet images) => zca is null ? ImageDataset.FromRaw(images, norm, Device.Cpu, raw.Name)
-                                                                 : ImageDataset.FromRaw(images, zca, Device.Cpu, raw.Name);
-        string space = zca is null ? norm.Name : "zca";
-        using var train = Prepare(raw.Train);
-        using var test = Prepare(raw.Test);
         var smallest = raw.Train.ClassCounts().Min();
         if (r.Ipc > smallest)
             throw new ArgumentException($"field 'ipc' is {r.Ipc}, larger than the smallest class of {raw.Name} ({smallest} images)");
+        // Normalised, or ZCA-whitened as DATM's configs (kornia ZCAWhitening, eps 0.1, fitted on the whole training set's
+        // [0,1] pixels before anything else), the transform kept in the folder as a SelMatch run keeps it.
+        using var data = RunData.From(raw, r.Zca, Path.Combine(outDir, ZcaFile), Device.Cpu, log);
+        var (train, test, space) = (data.Train, data.Test, data.Space);
         INetwork Net(string model) => ModelZoo.Create(model, train.Channels, train.NumClasses, train.Height, train.Width);
 
         var expertDir = Path.Combine(outDir, "experts");
         log?.Invoke($"experts → {expertDir}");
         using (var subset = r.Experts.TrainPerClass is int per
-                   ? Prepare(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)))
+                   ? data.Prepare(raw.Train.Subset(SubsetSampler.ClassBalanced(raw.Train.Labels, raw.NumClasses, per, r.Seed)), Device.Cpu)
                    : null)
         {
-            var data = subset ?? train;
-            var info = new ExpertDataInfo(raw.Name, space, zca is not null, data.Count, train.Channels, train.Height, train.Width, train.NumClasses);
-            new ExpertTrainer(Net(r.Experts.Model), r.ToExpertOptions(), info).Train(expertDir, data, null, ShardSpec.All, progress, ct);
+            var images = subset ?? train;
+            var info = new ExpertDataInfo(raw.Name, space, data.Zca is not null, images.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+            new ExpertTrainer(Net(r.Experts.Model), r.ToExpertOptions(), info).Train(expertDir, images, null, ShardSpec.All, progress, ct);
         }
         var experts = ExpertStoreTrajectories.Open(expertDir);
         var student = Net(r.Experts.Model);

@@ -149,9 +149,13 @@ public class UnrollCliTests
         var expert = JsonNode.Parse(File.ReadAllText(dir.Combine("out", "experts", "expert_0000.json")))!["config"]!;
         Assert.Equal((true, "zca"), ((bool)expert["zca"]!, (string)expert["normalization"]!));
         var setPath = dir.Combine("out", "datm", "synthetic.safetensors");
+        // The transform is kept in the folder, as a SelMatch run keeps it, and the set carries that one.
+        using var kept = DDist.Data.ZcaTransform.Load(dir.Combine("out", "zca.safetensors"));
         using (var set = DDist.Artifacts.SmallSet.Load(setPath))
         {
             Assert.NotNull(set.Zca);
+            using (var carried = DDist.Data.ZcaTransform.FromTensors(set.Zca!))
+                Assert.Equal(kept.Matrix.ToArray<float>(), carried.Matrix.ToArray<float>());
             Assert.Equal("zca", set.Info.Normalization);
             Assert.NotNull(set.SoftLabels);
         }

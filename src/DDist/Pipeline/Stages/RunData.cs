@@ -23,9 +23,12 @@ public sealed record RunData(RawDataset Raw, ImageDataset Train, ImageDataset Te
     /// set's [0,1] pixels, and kept at <paramref name="zcaPath"/>; every later process (another Slurm task, a resumed run,
     /// another machine) reads it back rather than fitting its own, which could differ in the last bits. The fitting
     /// process reads it back too, so all of them whiten with the same float32 tensors.</summary>
-    public static RunData Load(string dataset, bool zca, string zcaPath, Device device, Action<string>? log = null)
+    public static RunData Load(string dataset, bool zca, string zcaPath, Device device, Action<string>? log = null) =>
+        From(DatasetRegistry.Load(dataset), zca, zcaPath, device, log);
+
+    /// <summary><see cref="Load"/> on a dataset already read (a runner that checks it before anything is written).</summary>
+    public static RunData From(RawDataset raw, bool zca, string zcaPath, Device device, Action<string>? log = null)
     {
-        var raw = DatasetRegistry.Load(dataset);
         var norm = DatasetRegistry.NormalizationFor(raw);
         ZcaTransform? transform = null;
         ImageDataset? train = null;
