@@ -32,9 +32,12 @@ public sealed record WindowSearchOptions : WindowGrid
     /// <summary>The stage progress reports name (a search per score kind names its kind).</summary>
     public string ProgressStage { get; init; } = "window";
 
-    /// <summary>Identifies the experiment; a result file made under a different one is never reused.</summary>
+    /// <summary>Identifies the experiment; a result file made under a different one is never reused. ZCA-whitened data
+    /// add "|zca" (only they, so every earlier point file keeps its fingerprint): a point trained on whitened images is
+    /// never read as one trained on normalised ones, copied folders included.</summary>
     public string Fingerprint(string scoresSource, string dataset) => string.Create(CultureInfo.InvariantCulture,
-        $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|with={EvaluatedWith}|scores={scoresSource}");
+        $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|with={EvaluatedWith}|scores={scoresSource}")
+        + (Normalization == "zca" ? "|zca" : "");
 }
 
 /// <summary>Accuracy of the pure selection at one β, cut by the ranking of one score kind (null in files written
