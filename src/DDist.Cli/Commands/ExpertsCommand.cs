@@ -11,9 +11,6 @@ namespace DDist.Cli.Commands;
 /// trajectories for trajectory matching. Interrupted runs resume from per-epoch checkpoints; finished experts are skipped.</summary>
 public static class ExpertsCommand
 {
-    /// <summary>The ZCA transform an experts folder trained with --zca keeps (as a recipe run keeps RUN/zca.safetensors).</summary>
-    public const string ZcaFile = "zca.safetensors";
-
     public static Command Create(GlobalOptions globals)
     {
         var dataset = CommonOptions.Dataset();
@@ -65,7 +62,7 @@ public static class ExpertsCommand
             if (shardSpec.Index >= options.NumExperts) ctx.Note($"shard {shardSpec} has no experts among {options.NumExperts}");
 
             // The same data as a recipe run's experts stage: normalised, or whitened with the transform DIR keeps.
-            using var data = RunData.Load(parse.GetValue(dataset)!, parse.GetValue(zca), Path.Combine(dir, ZcaFile), ctx.Device, ctx.Note);
+            using var data = RunData.Load(parse.GetValue(dataset)!, parse.GetValue(zca), Path.Combine(dir, RunData.ZcaFile), ctx.Device, ctx.Note);
             var name = data.Raw.Name;
             options = options with { DsaStrategy = DsaStrategies.ForDataset(name) };
             var info = new ExpertDataInfo(name, data.Space, data.Zca is not null, data.Train.Count, c, h, w, k);

@@ -21,9 +21,6 @@ namespace DDist.Pipeline;
 /// of fresh networks trained on the soft labels (test set, reported only) → report.md / report.html.</summary>
 public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProgress<ProgressReport>? progress = null, Action<string>? log = null)
 {
-    /// <summary>The ZCA transform a whitening run keeps in its folder.</summary>
-    public const string ZcaFile = "zca.safetensors";
-
     public sealed record Outcome(SoftLabelMatchingResult Distilled, EvalResult Test, string SetPath, string ReportPath);
 
     public Outcome Run(CancellationToken ct = default)
@@ -35,7 +32,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
             throw new ArgumentException($"field 'ipc' is {r.Ipc}, larger than the smallest class of {raw.Name} ({smallest} images)");
         // Normalised, or ZCA-whitened as DATM's configs (kornia ZCAWhitening, eps 0.1, fitted on the whole training set's
         // [0,1] pixels before anything else), the transform kept in the folder as a SelMatch run keeps it.
-        using var data = RunData.From(raw, r.Zca, Path.Combine(outDir, ZcaFile), Device.Cpu, log);
+        using var data = RunData.From(raw, r.Zca, Path.Combine(outDir, RunData.ZcaFile), Device.Cpu, log);
         var (train, test, space) = (data.Train, data.Test, data.Space);
         INetwork Net(string model) => ModelZoo.Create(model, train.Channels, train.NumClasses, train.Height, train.Width);
 

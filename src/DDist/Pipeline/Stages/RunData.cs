@@ -7,6 +7,9 @@ namespace DDist.Pipeline.Stages;
 /// (mean/std normalised, or ZCA-whitened when the recipe says so), and the training labels on the host.</summary>
 public sealed record RunData(RawDataset Raw, ImageDataset Train, ImageDataset Test, Normalization Normalization, long[] Labels) : IDisposable
 {
+    /// <summary>Where a run folder (or an experts folder) keeps the ZCA transform it whitens with.</summary>
+    public const string ZcaFile = "zca.safetensors";
+
     /// <summary>The whitening the images are in, when the recipe asks for ZCA (owned here; the sets share it).</summary>
     public ZcaTransform? Zca { get; init; }
 

@@ -22,7 +22,7 @@ public sealed class RunFolder(string path)
     public string Halving => Combine("halving");
     public string HalvingSummary => Combine("halving.json");
     /// <summary>The ZCA transform of a recipe that whitens, fitted once and read by every process of the run.</summary>
-    public string Zca => Combine("zca.safetensors");
+    public string Zca => Combine(RunData.ZcaFile);
     public string RandomSet => Combine("random.safetensors");
     public string WindowSet => Combine("window.safetensors");
     /// <summary>The training indices of the validation split (when the recipe selects on validation).</summary>
