@@ -25,8 +25,8 @@ public sealed record Recipe
     public required string Dataset { get; init; }
     public required int Ipc { get; init; }
     public int Seed { get; init; }
-    /// <summary>ZCA-whiten the [0,1] images instead of normalising them by mean and std (MTT's `--zca`, used in its
-    /// CIFAR-10 IPC 1/10 and CIFAR-100 IPC 1/50 runs; SelMatch's scripts do not whiten). Fitted once per run folder on the
+    /// <summary>ZCA-whiten the [0,1] images instead of normalising them by mean and std (MTT's `--zca`, used by its
+    /// README's CIFAR-100 IPC 1 command and several of its CIFAR settings; SelMatch's scripts do not whiten). Fitted once per run folder on the
     /// whole training set and kept there (zca.safetensors), so every process of a run, on any machine, works in the same
     /// space: experts, scoring runs, window search, distillation and evaluation; every small set carries the transform.
     /// Written only when set, so a recipe without it spells out as it always did and its folders stay its own.</summary>
