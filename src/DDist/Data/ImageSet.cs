@@ -50,6 +50,9 @@ public sealed class ImageDataset : IDisposable
     public Normalization? Normalization { get; init; }
     /// <summary>The ZCA whitening applied after normalisation, if any. Shared between splits, not owned (not disposed here).</summary>
     public ZcaTransform? Zca { get; init; }
+    /// <summary>The space the images are in, as small sets and experts record it: "zca" when whitened, else the
+    /// normalisation's name.</summary>
+    public string Space => Zca is not null ? ZcaTransform.SpaceName : Normalization?.Name ?? "unknown";
     public int Count => (int)Images.Size(0);
     public int Channels => (int)Images.Size(1);
     public int Height => (int)Images.Size(2);

@@ -10,6 +10,8 @@ namespace DDist.Data;
 public sealed class ZcaTransform : IDisposable
 {
     public const double DefaultEpsilon = 0.1;
+    /// <summary>What a whitened set or expert records as its normalisation.</summary>
+    public const string SpaceName = "zca";
     // Rows of X per covariance chunk: bounds the centred working copy (8192 × 3072 × 4 B = 100 MB).
     private const int ChunkRows = 8192;
 

@@ -25,7 +25,7 @@ public sealed record MatchingResult(SmallSet Set, IReadOnlyList<LossPoint> Curve
             Info = new SmallSetInfo
             {
                 Dataset = data.Name, Method = method, Ipc = syn.Ipc, NumClasses = data.NumClasses, Seed = (ulong)seed,
-                Normalization = data.Zca is not null ? "zca" : data.Normalization?.Name ?? "unknown",
+                Normalization = data.Space,
                 Parameters = parameters,
             },
         };

@@ -188,7 +188,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     /// <summary>The run settings plus what the run starts from (the initial set's source indices and shape).</summary>
     private string Fingerprint(TrajectoryMatchingOptions o) =>
         o.Fingerprint() + $"|set={synthetic.DistilledCount}+{synthetic.FrozenCount}|src={SourceHash()}|net={student.Name}:{student.ParameterCount}"
-        + (normalization == "zca" ? "|zca" : "");   // whitened images never resume a normalised run's checkpoint (older fingerprints unchanged)
+        + (synthetic.Zca is not null ? "|zca" : "");   // whitened images never resume a normalised run's checkpoint (older fingerprints unchanged)
 
     private string SourceHash()
     {

@@ -33,7 +33,7 @@ public static class CoresetSelection
     public static SmallSetInfo Info(ImageDataset train, string method, int ipc, int seed, Dictionary<string, string> parameters) => new()
     {
         Dataset = train.Name, Method = method, Ipc = ipc, NumClasses = train.NumClasses, Seed = (ulong)seed,
-        Normalization = train.Zca is not null ? "zca" : train.Normalization?.Name ?? "unknown",
+        Normalization = train.Space,
         Parameters = new Dictionary<string, string>(parameters) { ["ipc"] = ipc.ToString(CultureInfo.InvariantCulture) },
     };
 

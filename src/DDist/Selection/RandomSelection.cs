@@ -55,7 +55,7 @@ public static class RandomSelection
             Info = new SmallSetInfo
             {
                 Dataset = train.Name, Method = "random", Ipc = ipc,
-                Normalization = normalization ?? (train.Zca is not null ? "zca" : train.Normalization?.Name ?? "unknown"),
+                Normalization = normalization ?? train.Space,
                 NumClasses = train.NumClasses, Seed = seed,
                 Parameters = new() { ["ipc"] = ipc.ToString(CultureInfo.InvariantCulture) },
             },

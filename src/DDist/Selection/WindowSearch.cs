@@ -37,7 +37,7 @@ public sealed record WindowSearchOptions : WindowGrid
     /// never read as one trained on normalised ones, copied folders included.</summary>
     public string Fingerprint(string scoresSource, string dataset) => string.Create(CultureInfo.InvariantCulture,
         $"{dataset}|ipc={Ipc}|{Offset.Name()}|{Overflow}|epochs={Budget.Epochs}|nets={Budget.Nets}|seed={Seed}|on={EvaluatedOn}|with={EvaluatedWith}|scores={scoresSource}")
-        + (Normalization == "zca" ? "|zca" : "");
+        + (Normalization == ZcaTransform.SpaceName ? "|zca" : "");
 }
 
 /// <summary>Accuracy of the pure selection at one β, cut by the ranking of one score kind (null in files written

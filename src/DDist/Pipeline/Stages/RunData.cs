@@ -14,7 +14,7 @@ public sealed record RunData(RawDataset Raw, ImageDataset Train, ImageDataset Te
     public ZcaTransform? Zca { get; init; }
 
     /// <summary>The space's name, as small sets and experts record it: the normalisation's, or "zca".</summary>
-    public string Space => Zca is null ? Normalization.Name : "zca";
+    public string Space => Train.Space;
 
     /// <summary>Images of this dataset (a subset of its training set, say) brought into the run's space.</summary>
     public ImageDataset Prepare(RawImageSet images, Device device) => Into(images, Normalization, Zca, device, Raw.Name);
