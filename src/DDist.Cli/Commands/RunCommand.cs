@@ -20,8 +20,8 @@ public static class RunCommand
         var recipe = RecipeArgument();
         var unroll = UnrollOption();
         var ipc = IpcOption();
-        var cmd = new Command("run", "Run a recipe end to end (resumes): a SelMatch/MTT recipe data → experts → scores → window → distill → " +
-                                     "evaluate → report, a comparison every method at every IPC, a DD/SLD or DATM/TESLA recipe its distillation; " +
+        var cmd = new Command("run", "Run a recipe end to end (resumes): a SelMatch recipe data → experts → scores → window → distill → " +
+                                     "evaluate → report (an MTT recipe, comparing random and mtt: experts → distill → evaluate → report), a comparison every method at every IPC, a DD/SLD or DATM/TESLA recipe its distillation; " +
                                      "--executor slurm submits the stages as Slurm job arrays instead") { recipe, unroll, ipc };
         var slurm = new SlurmSubmit();
         slurm.AddTo(cmd);
@@ -187,7 +187,7 @@ public static class RunCommand
         var json = new
         {
             recipe = recipe.Name, output = Path.GetFullPath(outDir), beta = result.Beta, scoreKind = result.ScoreKind,
-            betaSource = recipe.Distill.Beta is null ? "window search" : "recipe", chosenOn = result.ChosenOn, report = result.ReportPath,
+            betaSource = result.Beta is null ? null : recipe.Distill.Beta is null ? "window search" : "recipe", chosenOn = result.ChosenOn, report = result.ReportPath,
             rows = result.Rows.Select(row => new
             {
                 method = row.Method, mean = row.Accuracy.Mean, std = row.Accuracy.Std, accuracies = row.Accuracy.Accuracies, diverged = row.Accuracy.Diverged,

@@ -81,7 +81,13 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
         StageSequence.RunTask(Stages, unit, task, new RunFolder(outDir), () => Open(ct), log);
 
     /// <summary>The units the options ask for; the runner runs them and everything they need.</summary>
-    private IEnumerable<string> Targets() => _options.StopAfter switch
+    private IEnumerable<string> Targets()
+    {
+        if (_options.StopAfter is PipelineStop.Scores or PipelineStop.Window) recipe.RequireWindow(_options.StopAfter == PipelineStop.Scores ? "`ddist scores`" : "`ddist window`");
+        return StopTargets();
+    }
+
+    private IEnumerable<string> StopTargets() => _options.StopAfter switch
     {
         PipelineStop.Experts => [RecipeStages.Experts],
         PipelineStop.Scores => [RecipeStages.Scores],

@@ -33,12 +33,40 @@ public sealed record Recipe
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Zca { get; init; }
     public required ExpertRecipe Experts { get; init; }
-    public required ScoreRecipe Scores { get; init; }
-    public required WindowRecipe Window { get; init; }
+    /// <summary>Difficulty scores and the sliding-window search: what the Window-only and SelMatch rows are cut by. An
+    /// MTT recipe (compare holds neither "window" nor "selmatch") has neither section and runs no scoring or window
+    /// stage (<see cref="CutsWindows"/>).</summary>
+    public ScoreRecipe? Scores { get; init; }
+    public WindowRecipe? Window { get; init; }
     public required DistillRecipe Distill { get; init; }
     public required EvalRecipe Evaluation { get; init; }
     /// <summary>Rows of the final table, in order: random, window, mtt, selmatch.</summary>
     public string[] Compare { get; init; } = ["random", "window", "mtt", "selmatch"];
+
+    /// <summary>Whether the run scores difficulty and searches windows: the Window-only row or SelMatch is compared.
+    /// Without them (an MTT recipe: random and mtt) the run is experts → MTT → evaluation → report.</summary>
+    [JsonIgnore] public bool CutsWindows => Compare.Contains("window") || Compare.Contains("selmatch");
+
+    /// <summary>The scores section, for the stages that exist only when it does (<see cref="RecipeValidation"/> refuses a
+    /// recipe that needs it without it; `ddist window` and `distill --method selmatch` check <see cref="RequireWindow"/>).</summary>
+    [JsonIgnore] public ScoreRecipe ScoreSection => Scores ?? throw MissingWindowSections("the scoring stages");
+    [JsonIgnore] public WindowRecipe WindowSection => Window ?? throw MissingWindowSections("the window search");
+    /// <summary>SelMatch's distilled fraction α (distill.alpha), for the stages that cut SelMatch's window.</summary>
+    [JsonIgnore] public double Alpha => Distill.DistilledFraction ?? throw MissingWindowSections("SelMatch");
+
+    /// <summary>Refuses, naming the sections, a run of <paramref name="what"/> on a recipe without scores and window.</summary>
+    public void RequireWindow(string what)
+    {
+        if (Scores is null || Window is null || Distill.DistilledFraction is null) throw MissingWindowSections(what);
+    }
+
+    private RecipeException MissingWindowSections(string what)
+    {
+        var missing = new[] { Scores is null ? "'scores'" : null, Window is null ? "'window'" : null, Distill.DistilledFraction is null ? "'distill.alpha'" : null }
+            .OfType<string>().ToList();
+        return new RecipeException($"recipe '{Name}'", [$"{what} needs {string.Join(" and ", missing)}, which this recipe does not give " +
+                                                        $"(it compares {string.Join(", ", Compare)}: an MTT recipe cuts no window)"]);
+    }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -78,7 +106,7 @@ public sealed record Recipe
     /// $DDIST_SCORES. Null when the scores are computed (no file given) or the file is nowhere to be found.</summary>
     public string? ResolveScoreFile()
     {
-        if (Scores.File is not string file) return null;
+        if (Scores?.File is not string file) return null;
         if (Path.IsPathRooted(file)) return File.Exists(file) ? file : null;
         foreach (var dir in new[] { Directory, Environment.GetEnvironmentVariable(ScoresEnvironmentVariable) })
             if (!string.IsNullOrEmpty(dir) && File.Exists(Path.Combine(dir, file))) return Path.GetFullPath(Path.Combine(dir, file));
@@ -101,50 +129,53 @@ public sealed record Recipe
     // ---- the stage options this recipe describes ----
 
     /// <summary>The score kinds the window is cut by: one, or several that the window search chooses among with β.</summary>
-    [JsonIgnore] public IReadOnlyList<ScoreKind> ScoreKinds => Scores.Kinds;
+    [JsonIgnore] public IReadOnlyList<ScoreKind> ScoreKinds => ScoreSection.Kinds;
 
     /// <summary>Whether the recipe lists several score kinds: each gets its own score file and window grid, and the kind
     /// is chosen with β. [JsonIgnore]: derived, and the spelled-out recipe a folder compares must not change.</summary>
-    [JsonIgnore] public bool SearchesScoreKinds => Scores.Kind.Length > 1;
+    [JsonIgnore] public bool SearchesScoreKinds => Scores?.Kind.Length > 1;
 
     /// <summary>The first listed kind, derived and never read back: the spelled-out recipe that a run folder compares has
-    /// carried it since the recipe named one kind, so it stays, or every existing folder would belong to another recipe.</summary>
-    [JsonInclude, JsonPropertyName("scoreKind")] private ScoreKind FirstScoreKind => ScoreKinds[0];
-    public WindowOffset WindowOffset => Window.OffsetMode;
-    public WindowOverflow WindowOverflow => Window.OverflowMode;
+    /// carried it since the recipe named one kind, so it stays, or every existing folder would belong to another recipe.
+    /// The derived fields below are null (so not written) in a recipe without scores and window.</summary>
+    [JsonInclude, JsonPropertyName("scoreKind")] private ScoreKind? FirstScoreKind => Scores is null ? null : ScoreKinds[0];
+    [JsonInclude, JsonPropertyName("windowOffset")] private WindowOffset? WindowOffsetWritten => Window?.OffsetMode;
+    [JsonInclude, JsonPropertyName("windowOverflow")] private WindowOverflow? WindowOverflowWritten => Window?.OverflowMode;
+    [JsonIgnore] public WindowOffset WindowOffset => WindowSection.OffsetMode;
+    [JsonIgnore] public WindowOverflow WindowOverflow => WindowSection.OverflowMode;
     public FrozenPart FrozenPart => Distill.FrozenPartMode;
     public SelectOn SelectOn => Distill.SelectOnMode;
 
     public ExpertOptions ToExpertOptions() => Experts.ToOptions(Seed, DsaStrategy);
 
-    public ForgettingOptions ToForgettingOptions() => new(Scores) { Seed = Seed };
+    public ForgettingOptions ToForgettingOptions() => new(ScoreSection) { Seed = Seed };
 
-    /// <summary>The model that computes forgetting scores (the experts' model unless given).</summary>
-    public string ScoreModel => Scores.Model ?? Experts.Model;
+    /// <summary>The model that computes forgetting scores (the experts' model unless given); null without scores.</summary>
+    public string? ScoreModel => Scores is null ? null : Scores.Model ?? Experts.Model;
 
     /// <summary>The β grid the window search and successive halving share: the window section's grid, the recipe's
     /// IPC and seed, and what the scoring networks are evaluated on and with.</summary>
     public WindowGrid ToWindowGrid(string normalization) => new()
     {
-        Betas = Window.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow, Seed = Seed, Normalization = normalization,
+        Betas = WindowSection.Betas, Ipc = Ipc, Offset = WindowOffset, Overflow = WindowOverflow, Seed = Seed, Normalization = normalization,
         EvaluatedOn = SelectOn == SelectOn.Test ? SelectionLabels.Test : SelectionLabels.Validation, EvaluatedWith = Describe(ToWindowProtocol()),
     };
 
     public WindowSearchOptions ToWindowSearchOptions(string outputDir, string normalization) =>
-        new(ToWindowGrid(normalization), Window.Budget, outputDir);
+        new(ToWindowGrid(normalization), WindowSection.Budget, outputDir);
 
     /// <summary>The protocol of the networks that score a window: the evaluation's model, optimiser, schedule and
     /// batch, with the window search's own augmentation (DSA, as SelMatch's sliding-window scripts).</summary>
     public EvalProtocol ToWindowProtocol() => ToEvalProtocol() with
     {
-        Augmentation = Augmentation.Parse(Window.Augmentation), Epochs = Window.Epochs, Networks = Window.Nets,
+        Augmentation = Augmentation.Parse(WindowSection.Augmentation), Epochs = WindowSection.Epochs, Networks = WindowSection.Nets,
     };
 
     private static string Describe(EvalProtocol p) => string.Create(CultureInfo.InvariantCulture,
         $"{p.Name}/{p.Model}/lr={p.LearningRate}/{p.Schedule}/batch={p.BatchSize}/aug={Augmentation.Name(p.Augmentation)}:{p.AugmentOptions.DsaStrategy}:flip={p.AugmentOptions.SimpleFlip}");
 
-    public SuccessiveHalvingOptions? ToHalvingOptions(string outputPath, string normalization) => Window.HalvingStartEpochs is int start
-        ? new SuccessiveHalvingOptions(ToWindowGrid(normalization), new EvalBudget(start, 1), Window.Budget) { OutputPath = outputPath }
+    public SuccessiveHalvingOptions? ToHalvingOptions(string outputPath, string normalization) => Window?.HalvingStartEpochs is int start
+        ? new SuccessiveHalvingOptions(ToWindowGrid(normalization), new EvalBudget(start, 1), WindowSection.Budget) { OutputPath = outputPath }
         : null;
 
     /// <summary>The distill section's settings, whole, plus the run's seed, folder and method and the parsed forms of
@@ -165,11 +196,14 @@ public sealed record Recipe
     /// evaluation.crossArchitectureLr when the recipe fixes one for it (then no set's learned step size replaces it).</summary>
     public EvalProtocol ToEvalProtocol(string model) => Evaluation.ForArchitecture(ToEvalProtocol(), model);
 
-    /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction).</summary>
-    public (int Distilled, int Selected) SplitPerClass =>
-        (WindowSelection.DistilledPerClass(Ipc, Distill.DistilledFraction), WindowSelection.FrozenPerClass(Ipc, Distill.DistilledFraction));
+    /// <summary>cpc = ⌊IPC·α⌋ distilled and IPC − cpc selected images per class (α the distilled fraction); null
+    /// without α (an MTT recipe distils every image).</summary>
+    public (int Distilled, int Selected)? SplitPerClass => Distill.DistilledFraction is double alpha
+        ? (WindowSelection.DistilledPerClass(Ipc, alpha), WindowSelection.FrozenPerClass(Ipc, alpha)) : null;
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name}: {Dataset} IPC {Ipc}, α {Distill.DistilledFraction}, β {Distill.Beta?.ToString() ?? "searched"}");
+    public override string ToString() => CutsWindows
+        ? string.Create(CultureInfo.InvariantCulture, $"{Name}: {Dataset} IPC {Ipc}, α {Distill.DistilledFraction}, β {Distill.Beta?.ToString() ?? "searched"}")
+        : string.Create(CultureInfo.InvariantCulture, $"{Name}: {Dataset} IPC {Ipc}, {string.Join(" and ", Compare)}");
 }
 
 /// <summary>A recipe that cannot run; the message lists every bad field by its JSON path.</summary>

@@ -152,8 +152,9 @@ public sealed record DistillRecipe : SelectingMatchingSettings
 {
     /// <summary>SelMatch's α: the fraction of each class's window that is distilled (0 = pure selection, 1 = all
     /// learnable). Not the student's step size (<see cref="TrajectoryMatchingSettings.LrInit"/>, learned); the JSON
-    /// keeps the paper's name "alpha".</summary>
-    [JsonPropertyName("alpha"), JsonPropertyOrder(1)] public required double DistilledFraction { get; init; }
+    /// keeps the paper's name "alpha". Required when SelMatch is compared; an MTT recipe omits it (MTT distils every
+    /// image).</summary>
+    [JsonPropertyName("alpha"), JsonPropertyOrder(1)] public double? DistilledFraction { get; init; }
     /// <summary>Window offset β; null = the best β of the window search.</summary>
     [JsonPropertyOrder(2)] public double? Beta { get; init; }
     /// <summary>"harder" (released code) or "easier": which part of the window stays real.</summary>
@@ -178,7 +179,7 @@ public sealed record DistillRecipe : SelectingMatchingSettings
     /// <param name="spec">The dataset (null when unknown): digits must not be mirrored by the DSA strategy.</param>
     public void Check(FieldErrors e, int expertEpochs, DatasetSpec? spec)
     {
-        e.Need(DistilledFraction is >= 0 and <= 1, "alpha", $"is {DistilledFraction}, expected a value in [0, 1] (the distilled fraction of each class's window)");
+        e.Need(DistilledFraction is null or (>= 0 and <= 1), "alpha", $"is {DistilledFraction}, expected a value in [0, 1] (the distilled fraction of each class's window)");
         e.Need(Beta is null or (>= 0 and <= 1), "beta", $"is {Beta}, expected a value in [0, 1] or null (searched)");
         e.Try("frozenPart", () => ParseFrozenPart(FrozenPart));
         if (DsaStrategy is string strategy)

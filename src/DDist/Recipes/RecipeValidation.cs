@@ -17,8 +17,18 @@ public static class RecipeValidation
         RecipeChecks.FitsSmallestClass(e, "ipc", r.Ipc, spec);
 
         r.Experts.Check(e.In("experts"), spec);
-        r.Scores.Check(e.In("scores"), spec, fileFound: r.Scores.File is null || scoreFileElsewhere || r.ResolveScoreFile() is not null);
-        r.Window.Check(e.In("window"));
+        r.Scores?.Check(e.In("scores"), spec, fileFound: r.Scores.File is null || scoreFileElsewhere || r.ResolveScoreFile() is not null);
+        r.Window?.Check(e.In("window"));
+        // The Window-only and SelMatch rows are cut by difficulty at a β the window search chooses; MTT and Random need
+        // neither (an MTT recipe leaves the sections out, and its run scores and searches nothing).
+        string? cutBy = r.Compare.FirstOrDefault(c => c is "window" or "selmatch");
+        if (cutBy is not null)
+        {
+            e.Need(r.Scores is not null, "scores", $"is missing: compare holds '{cutBy}', which is cut from classes ranked by difficulty scores");
+            e.Need(r.Window is not null, "window", $"is missing: compare holds '{cutBy}', whose β the sliding-window search chooses");
+        }
+        if (r.Compare.Contains("selmatch"))
+            e.Need(r.Distill.DistilledFraction is not null, "distill.alpha", "is missing: compare holds 'selmatch', which distils the fraction α of each class's window");
         r.Distill.Check(e.In("distill"), r.Experts.Epochs, spec);
         r.Evaluation.Check(e.In("evaluation"), spec);
 
@@ -30,11 +40,11 @@ public static class RecipeValidation
 
         // With a validation split, each class's windows are cut from what is left of it (nothing to say of them when the
         // split itself does not fit).
-        if (spec is not null && splitFits && r.Window.Offset == "fraction-of-class" && r.Window.Overflow == "reject")
+        if (spec is not null && splitFits && r.Window is { Offset: "fraction-of-class", Overflow: "reject" } window)
         {
             int smallest = spec.SmallestTrainClass;
             int left = d.SelectOn == "validation" ? smallest - d.ValidationPerClass : smallest;
-            foreach (var beta in r.Window.Betas.Concat(d.Beta is double b0 ? [b0] : []))
+            foreach (var beta in window.Betas.Concat(d.Beta is double b0 ? [b0] : []))
                 e.Need(WindowOffsetMath.FloorProduct(left, beta) + r.Ipc <= left, "window.betas",
                        $"holds β = {beta}: with fraction-of-class the window [{WindowOffsetMath.FloorProduct(left, beta)}, +{r.Ipc}) runs past the smallest class ({left} images{(left < smallest ? " outside the validation split" : "")}); lower β or set window.overflow to 'shift-back'");
         }

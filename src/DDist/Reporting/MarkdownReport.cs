@@ -175,8 +175,8 @@ public static class MarkdownReport
     private static void AddGrids(List<ReportBlock> blocks, ReportInput input, string dir)
     {
         var panels = new List<(string Title, SmallSet Set, string File)>();
-        if (input.Selected is not null) panels.Add(("Window selection (real)", input.Selected, "selected.png"));
-        if (input.Distilled is not null) panels.Add(("SelMatch (orange = distilled)", input.Distilled, "selmatch.png"));
+        if (input.Selected is not null) panels.Add((input.Panels[0].Title, input.Selected, input.Panels[0].File));
+        if (input.Distilled is not null) panels.Add((input.Panels[1].Title, input.Distilled, input.Panels[1].File));
         if (panels.Count == 0) return;
         var options = new GridOptions { PerClass = input.GridPerClass };
         var grids = panels.Select(p => ImageGrid.Render(p.Set, options, input.Normalization)).ToList();

@@ -38,9 +38,15 @@ public sealed record ReportInput
     public IReadOnlyList<LossPoint>? MttLoss { get; init; }
     /// <summary>Each distillation's evaluations during its run (SelMatch, MTT), where it made any.</summary>
     public IReadOnlyList<DistillSelection> Selections { get; init; } = [];
-    /// <summary>The window selection (all real) shown beside the SelMatch set.</summary>
+    /// <summary>The window selection (all real) shown beside the SelMatch set; in an MTT run, the random real images
+    /// MTT started from beside MTT's set (<see cref="Panels"/>).</summary>
     public SmallSet? Selected { get; init; }
     public SmallSet? Distilled { get; init; }
+    /// <summary>The grids' titles and file names, <see cref="Selected"/>'s and then <see cref="Distilled"/>'s.</summary>
+    public (string Title, string File)[] Panels { get; init; } = WindowPanels;
+
+    public static readonly (string, string)[] WindowPanels = [("Window selection (real)", "selected.png"), ("SelMatch (orange = distilled)", "selmatch.png")];
+    public static readonly (string, string)[] MttPanels = [("Random real (MTT's start)", "random.png"), ("MTT (orange = distilled)", "mtt.png")];
     public Normalization? Normalization { get; init; }
     /// <summary>Images per class shown in the grids.</summary>
     public int GridPerClass { get; init; } = 10;

@@ -39,8 +39,10 @@ public static class RunReport
         var header = LoadHeader(runDir, state);
         if (state.Rows.Count == 0)
             throw new InvalidDataException($"{Path.Combine(runDir, PipelineState.FileName)}: field 'Rows' is empty: no method has been evaluated yet");
-        using var selected = LoadSet(Path.Combine(runDir, "window.safetensors"));
-        using var distilled = LoadSet(Path.Combine(runDir, "selmatch", "synthetic.safetensors"));
+        // The window and SelMatch's set; a run that cut no window (an MTT recipe) shows MTT's random real start and MTT's set.
+        bool cutWindows = File.Exists(Path.Combine(runDir, "window.safetensors")) || File.Exists(Path.Combine(runDir, "selmatch", "synthetic.safetensors"));
+        using var selected = LoadSet(Path.Combine(runDir, cutWindows ? "window.safetensors" : "random.safetensors"));
+        using var distilled = LoadSet(Path.Combine(runDir, cutWindows ? "selmatch" : "mtt", "synthetic.safetensors"));
         var input = new ReportInput
         {
             Title = header.Title,
@@ -61,6 +63,7 @@ public static class RunReport
                                  DistillSelection.Load("MTT", Path.Combine(runDir, "mtt", "distill.json")) }.OfType<DistillSelection>().ToList(),
             Selected = selected,
             Distilled = distilled,
+            Panels = cutWindows ? ReportInput.WindowPanels : ReportInput.MttPanels,
         };
         return MarkdownReport.Write(input, runDir);
     }

@@ -436,6 +436,57 @@ public sealed class PipelineCliTests : IDisposable
         Assert.Contains("choices (β, successive halving, best iteration) made on the validation split", all.Out);
     }
 
+    /// <summary>An MTT recipe compares Random and MTT and gives no scores, window or α: its run is experts → MTT →
+    /// evaluation → report, scoring and searching nothing, and its report shows MTT's random start beside MTT's set. The
+    /// commands that need what it leaves out say which sections are missing, and so does a recipe comparing SelMatch
+    /// without them.</summary>
+    [Fact]
+    public void AnMttRecipeRunsExpertsMttAndTheTableWithoutScoresOrWindow()
+    {
+        using var images = new TempDir();
+        var json = JsonNode.Parse(File.ReadAllText(TinyFolderRecipe(images, "mtt-only", "\"forgetting\"")))!.AsObject();
+        json.Remove("scores");
+        json.Remove("window");
+        json["distill"]!.AsObject().Remove("alpha");
+        json["compare"] = new JsonArray("random", "mtt");
+        var path = Path.Combine(_dir, "mtt-only.json");
+        File.WriteAllText(path, json.ToJsonString());
+        var recipe = DDist.Recipes.Recipe.Load(path);
+        var spelled = recipe.ToJsonNode();
+        foreach (var field in new[] { "scores", "window", "scoreKind", "windowOffset", "windowOverflow", "scoreModel", "splitPerClass" })
+            Assert.False(spelled.ContainsKey(field), field);
+        Assert.False(spelled["distill"]!.AsObject().ContainsKey("alpha"));
+        Assert.Equal(["experts", "distill-mtt", "evaluate", "report"], DDist.Pipeline.Stages.RecipeStages.For(recipe).Select(s => s.Name));
+
+        var run = Path.Combine(_dir, "mtt-only-run");
+        var r = Run("run", path, "--out", run);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.DoesNotContain("window search", r.Err);
+        Assert.False(Directory.Exists(Path.Combine(run, "forgetting")));
+        Assert.False(Directory.Exists(Path.Combine(run, "window")));
+        Assert.Matches(@"\n  Random .*\n  MTT ", r.Out);
+        Assert.DoesNotContain("window β", r.Out);
+        Assert.Contains("choices (best iteration) made on the validation split", r.Out);
+        var report = File.ReadAllText(Path.Combine(run, "report.md"));
+        Assert.Contains("MTT: every image distilled", report);
+        Assert.DoesNotContain("β", report);
+        Assert.True(File.Exists(Path.Combine(run, "random.png")) && File.Exists(Path.Combine(run, "mtt.png")) && File.Exists(Path.Combine(run, "grids.png")));
+        // `ddist report` redraws it from the folder alone.
+        File.Delete(Path.Combine(run, "report.md"));
+        var redraw = Run("report", run);
+        Assert.True(redraw.Code == 0, redraw.Err);
+        Assert.Equal(report, File.ReadAllText(Path.Combine(run, "report.md")));
+
+        AssertFails(Run("window", path, "--out", run), "`ddist window` needs 'scores' and 'window' and 'distill.alpha'");
+        AssertFails(Run("distill", path, "--method", "selmatch", "--out", run), "SelMatch needs 'scores' and 'window' and 'distill.alpha'");
+        json["compare"] = new JsonArray("random", "selmatch");
+        File.WriteAllText(path, json.ToJsonString());
+        var refused = Run("run", path, "--out", Path.Combine(_dir, "refused"));
+        AssertFails(refused, "field 'scores' is missing: compare holds 'selmatch'");
+        Assert.Contains("field 'window' is missing", refused.Err);
+        Assert.Contains("field 'distill.alpha' is missing", refused.Err);
+    }
+
     /// <summary>`ddist experts --zca` (buffer.py's --zca) trains in whitened space: the transform is fitted once and kept
     /// in the experts folder, the second shard reads it, the experts record it, and plain experts are refused there.</summary>
     [Fact]

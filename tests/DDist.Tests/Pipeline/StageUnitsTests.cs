@@ -174,7 +174,7 @@ public sealed class StageUnitsTests : IDisposable
         new RecipeRunner(recipe, run, log: log.Add, options: window).Run();
         var state = PipelineState.Load(run);
         var random = Assert.IsType<DDist.Evaluation.EvalResult>(state.RandomOnChoice);
-        Assert.Equal(recipe.Window.Nets, random.Accuracies.Length);
+        Assert.Equal(recipe.Window!.Nets, random.Accuracies.Length);
         Assert.InRange(random.Mean, 0.0, 1.0);
         Assert.Contains(state.StageTimes(), t => t.Stage == ChooseBetaStage.RandomReferenceLabel && t.Seconds > 0);
         var said = Assert.Single(log, l => l.StartsWith("a random pick of the same size: "));

@@ -37,7 +37,7 @@ public class RecipeSettingsTests : IDisposable
     {
         var demo = Read<Recipe>("fashion-mnist-ipc10-demo");
         SameSettings<TrajectoryMatchingSettings>(demo.Distill, demo.ToTrajectoryMatchingOptions("out"));
-        SameSettings<ForgettingSettings>(demo.Scores, demo.ToForgettingOptions());
+        SameSettings<ForgettingSettings>(demo.Scores!, demo.ToForgettingOptions());
 
         var datm = Read<SoftLabelRecipe>("cifar10-ipc1-datm");
         SameSettings<TrajectoryMatchingSettings>(datm.Matching, datm.ToMatchingOptions("out"));
@@ -53,7 +53,7 @@ public class RecipeSettingsTests : IDisposable
         SameSettings<ForgettingSettings>(family.Forgetting, family.ToForgettingOptions());
 
         // The window search and successive halving share one grid.
-        var published = Read<Recipe>("cifar10-ipc250-selmatch") with { Window = Read<Recipe>("cifar10-ipc250-selmatch").Window with { HalvingStartEpochs = 10 } };
+        var published = Read<Recipe>("cifar10-ipc250-selmatch") with { Window = Read<Recipe>("cifar10-ipc250-selmatch").Window! with { HalvingStartEpochs = 10 } };
         var grid = published.ToWindowGrid("cifar10");
         var window = published.ToWindowSearchOptions("out", "cifar10");
         var halving = published.ToHalvingOptions("h.json", "cifar10")!;

@@ -75,7 +75,7 @@ public class RecipeTests : IDisposable
         var r = System.Text.Json.JsonSerializer.Deserialize<Recipe>(File.ReadAllText(Path.Combine(RecipesDir(), name + ".json")), Recipe.Json)!;
         Assert.DoesNotContain(RecipeValidation.Check(r), e => !e.Contains("'scores.file'"));
         Assert.Equal((name, dataset, ipc), (r.Name, r.Dataset, r.Ipc));
-        Assert.Equal((score, scoreFile), (r.Scores.Kind.Single(), r.Scores.File));
+        Assert.Equal((score, scoreFile), (r.Scores!.Kind.Single(), r.Scores.File));
         Assert.Equal((cpc, spc), r.SplitPerClass);
         Assert.Equal((alpha, (double?)beta), (r.Distill.DistilledFraction, r.Distill.Beta));
         Assert.Equal(ths, WindowOffsetMath.Start(r.WindowOffset, beta, ipc, classSize: 5000));
@@ -243,7 +243,7 @@ public class RecipeTests : IDisposable
     {
         var r = Recipe.Load(WriteVariant(t => t.Replace("\"kind\": \"forgetting\"", "\"kind\": \"learning-speed\"")));
         Assert.Equal([ScoreKind.LearningSpeed], r.ScoreKinds);
-        Assert.Null(r.Scores.File);
+        Assert.Null(r.Scores!.File);
         Assert.Equal(Demo().ToForgettingOptions(), r.ToForgettingOptions());   // the runs themselves do not change
         Assert.Contains(DDist.Pipeline.Stages.RecipeStages.For(r), s => s.Name == DDist.Pipeline.Stages.RecipeStages.Forgetting);
     }
@@ -259,7 +259,7 @@ public class RecipeTests : IDisposable
         Assert.Equal([ScoreKind.LearningSpeed, ScoreKind.Forgetting], r.ScoreKinds);
         Assert.Contains("\"kind\": [", r.ToJson());
         var window = DDist.Pipeline.Stages.RecipeStages.For(r).Single(s => s.Name == DDist.Pipeline.Stages.RecipeStages.Window);
-        Assert.Equal(2 * r.Window.Betas.Length, window.Tasks);
+        Assert.Equal(2 * r.Window!.Betas.Length, window.Tasks);
         Assert.Equal("forgetting β 0", window.TaskName(r.Window.Betas.Length));
         var folder = new DDist.Pipeline.Stages.RunFolder("/run");
         Assert.Equal("/run/scores-forgetting.safetensors", folder.ScoresFor(r, ScoreKind.Forgetting));

@@ -28,7 +28,7 @@ public sealed class ChooseBetaStage(Recipe recipe, string after) : IStage<StageC
     {
         var state = context.State;
         var window = context.Window;
-        if (recipe.Window.HalvingStartEpochs is not null && state.Halving is null)
+        if (recipe.WindowSection.HalvingStartEpochs is not null && state.Halving is null)
         {
             // The halving stages have evaluated every round by now: this reads their points back (no progress to show).
             state.Halving = HalvingStage.Search(context).Run(HalvingStage.Options(context), window, progress: null, context.Cancel);

@@ -42,7 +42,7 @@ public sealed class DistillStage : IStage<StageContext>
     {
         var r = _recipe;
         var train = context.Data.Train;
-        using var start = _method == "mtt" ? FromRandom(context) : context.Cut(r.Distill.DistilledFraction).ToSyntheticSet(train);
+        using var start = _method == "mtt" ? FromRandom(context) : context.Cut(r.Alpha).ToSyntheticSet(train);
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
         var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,

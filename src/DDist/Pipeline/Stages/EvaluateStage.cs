@@ -11,7 +11,7 @@ namespace DDist.Pipeline.Stages;
 /// test set, one task per network of each row (eval/ROW/net-K.json; each network's seed depends only on its index).
 /// The whole stage evaluates the same way, network by network into those files (so an interrupted evaluation resumes at
 /// the network it was in), and assembles each row (mean ± std) into pipeline.json.</summary>
-public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillations) : IStage<StageContext>
+public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> inputs) : IStage<StageContext>
 {
     private readonly string[] _rows = RowsOf(recipe);
     private int Nets => recipe.Evaluation.Nets;
@@ -19,7 +19,7 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
     public string Name => RecipeStages.Evaluate;
     public string Description => $"evaluation, one task per network and row ({Nets} × {string.Join(", ", _rows)})";
     public string Outputs => "eval/ROW/net-K.json, the rows in pipeline.json";
-    public IReadOnlyList<string> After => distillations;
+    public IReadOnlyList<string> After => inputs;
     public int Tasks => _rows.Length * Nets;
     public string TaskName(int task) => $"network {task % Nets} of row {_rows[task / Nets]}";
 
@@ -78,10 +78,10 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> distillat
         var state = context.State;
         return key switch
         {
-            "window" => (state.TimeOf(WindowStage.Label), Invariant($"{context.WindowAt} ({r.Window.Offset}; {context.BetaNote})")),
+            "window" => (state.TimeOf(WindowStage.Label), Invariant($"{context.WindowAt} ({r.WindowSection.Offset}; {context.BetaNote})")),
             "mtt" => (state.TimeOf("distill mtt"), Invariant($"{r.Distill.Iterations} it, {Kept(context, "mtt")}")),
             "selmatch" => (state.TimeOf("distill selmatch"),
-                           Invariant($"α {r.Distill.DistilledFraction}, {context.WindowAt}, {r.Distill.Iterations} it, {Kept(context, "selmatch")}")),
+                           Invariant($"α {r.Alpha}, {context.WindowAt}, {r.Distill.Iterations} it, {Kept(context, "selmatch")}")),
             _ => (TimeSpan.Zero, ""),
         };
     }

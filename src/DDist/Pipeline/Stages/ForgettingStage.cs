@@ -16,7 +16,7 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     public string Outputs => "forgetting/run-R.safetensors";
     // Not an input of the runs; kept so the scheduler starts them once the experts are trained, as it always has.
     public IReadOnlyList<string> After => [RecipeStages.Experts];
-    public int Tasks => recipe.Scores.Runs;
+    public int Tasks => recipe.ScoreSection.Runs;
     public string TaskName(int task) => $"forgetting run {task}";
 
     // A run's checkpoint still there (killed between keeping the run and dropping it) leaves the task to do again,
@@ -42,5 +42,5 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     });
 
     internal static ForgettingScoreTrainer Trainer(StageContext context) =>
-        new(() => context.Net(context.Recipe.ScoreModel), context.Data.Train);
+        new(() => context.Net(context.Recipe.ScoreModel!), context.Data.Train);
 }

@@ -38,7 +38,7 @@ public sealed class HalvingStage(Recipe recipe, int round, int candidates, strin
 
     /// <summary>What the halving chooses among: every listed score kind with every β of the grid.</summary>
     public static IReadOnlyList<HalvingCandidate> Candidates(Recipe recipe) =>
-        SuccessiveHalvingSearch.Candidates(recipe.ScoreKinds.Select(k => k.FileName()).ToList(), recipe.Window.Betas);
+        SuccessiveHalvingSearch.Candidates(recipe.ScoreKinds.Select(k => k.FileName()).ToList(), recipe.WindowSection.Betas);
 
     internal static SuccessiveHalvingSearch Search(StageContext context) =>
         new(context.Data.Train, context.Recipe.ScoreKinds.Select(k => new RankedScores(context.RankingOf(k), context.ScoresOf(k))).ToList(),

@@ -5,7 +5,8 @@ namespace DDist.Pipeline.Stages;
 
 /// <summary>The stages of a SelMatch recipe run, in an order that respects every <see cref="IStage.After"/>: experts
 /// → forgetting runs (when the recipe computes forgetting scores) → scores → window search (one task per β) →
-/// successive halving rounds (when the recipe asks for them) → the chosen β → one distillation per method →
+/// successive halving rounds (when the recipe asks for them) → the chosen β → one distillation per method (an MTT
+/// recipe: experts → MTT, nothing cut by difficulty) →
 /// evaluation (one task per network of each compared row) → the same with other architectures (when the recipe lists
 /// them) → report. The local runner and the Slurm plan both take
 /// this list, so they run the same units.</summary>
@@ -16,27 +17,40 @@ public static class RecipeStages
     public static string Distill(string method) => "distill-" + method;
     public static string Halving(int round) => "halving-" + round;
 
-    /// <summary>The distillations a recipe runs: MTT when it is compared, SelMatch always.</summary>
-    public static IReadOnlyList<string> Methods(Recipe recipe) => recipe.Compare.Contains("mtt") ? ["mtt", "selmatch"] : ["selmatch"];
+    /// <summary>The distillations a recipe runs: those it compares, MTT first.</summary>
+    public static IReadOnlyList<string> Methods(Recipe recipe) => new[] { "mtt", "selmatch" }.Where(recipe.Compare.Contains).ToArray();
+
+    /// <summary>Whether the plan scores difficulty and searches windows: a compared row is cut by them (Window only,
+    /// SelMatch) or SelMatch is distilled.</summary>
+    public static bool CutsWindows(Recipe recipe, IReadOnlyList<string> methods) => recipe.CutsWindows || methods.Contains("selmatch");
 
     /// <param name="methods">The distillations (default <see cref="Methods"/>); `ddist distill --method mtt` on a
-    /// recipe that does not compare MTT still distils it, into the same folder.</param>
+    /// recipe that does not compare MTT still distils it, into the same folder (and `--method selmatch` SelMatch, on a
+    /// recipe that gives its scores and window sections).</param>
     public static IReadOnlyList<IStage<StageContext>> For(Recipe recipe, IReadOnlyList<string>? methods = null)
     {
         methods ??= Methods(recipe);
         var stages = new List<IStage<StageContext>> { new ExpertsStage(recipe) };
-        if (recipe.Scores.File is null) stages.Add(new ForgettingStage(recipe));
-        stages.Add(new ScoresStage(recipe, stages[^1].Name));
-        stages.Add(new WindowStage(recipe));
-        if (recipe.Window.HalvingStartEpochs is not null)
+        if (CutsWindows(recipe, methods))
         {
-            var sizes = SuccessiveHalvingSearch.RoundSizes(HalvingStage.Candidates(recipe).Count);
-            for (int round = 1; round <= sizes.Count; round++)
-                stages.Add(new HalvingStage(recipe, round, sizes[round - 1], stages[^1].Name));
+            recipe.RequireWindow(methods.Contains("selmatch") ? "SelMatch" : "the Window-only row");
+            if (recipe.ScoreSection.File is null) stages.Add(new ForgettingStage(recipe));
+            stages.Add(new ScoresStage(recipe, stages[^1].Name));
+            stages.Add(new WindowStage(recipe));
+            if (recipe.WindowSection.HalvingStartEpochs is not null)
+            {
+                var sizes = SuccessiveHalvingSearch.RoundSizes(HalvingStage.Candidates(recipe).Count);
+                for (int round = 1; round <= sizes.Count; round++)
+                    stages.Add(new HalvingStage(recipe, round, sizes[round - 1], stages[^1].Name));
+            }
+            stages.Add(new ChooseBetaStage(recipe, stages[^1].Name));
         }
-        stages.Add(new ChooseBetaStage(recipe, stages[^1].Name));
         stages.AddRange(methods.Select(m => new DistillStage(recipe, m)));
-        stages.Add(new EvaluateStage(recipe, methods.Select(Distill).ToArray()));
+        // The rows' sets: the distilled ones, the window (when no SelMatch distillation already waits for β), and at
+        // least the experts, so even a table of real sets alone starts where every plan starts.
+        var rowInputs = methods.Select(Distill).ToList();
+        if (recipe.Compare.Contains("window") && !methods.Contains("selmatch")) rowInputs.Add(ChooseBeta);
+        stages.Add(new EvaluateStage(recipe, rowInputs.Count > 0 ? rowInputs : [Experts]));
         if (recipe.Evaluation.CrossArchitectures is not null) stages.Add(new CrossArchitectureStage(recipe));
         stages.Add(new ReportStage(recipe));
         return stages;

@@ -35,17 +35,32 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
     {
         var r = recipe;
         var (data, chosenOn, protocol) = (context.Data, context.Split.ChosenOn, r.ToEvalProtocol());
+        string dataset = Invariant($"dataset {data.Raw.Name}{(data.Zca is null ? "" : " ZCA-whitened (ε 0.1, fitted on the whole training set)")}, IPC {r.Ipc}");
+        string experts = Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs");
+        string[] selection = r.CutsWindows ? WindowLines(context, dataset, experts) :
+            [$"{dataset} (MTT: every image distilled, from random real images{(context.Split.Validation is null ? "" : " drawn outside the validation split")})", experts];
         RunReport.Write(context.Folder.Path, new ReportHeader(r.Name,
             [
-                Invariant($"dataset {data.Raw.Name}{(data.Zca is null ? "" : " ZCA-whitened (ε 0.1, fitted on the whole training set)")}, IPC {r.Ipc} ({r.SplitPerClass.Distilled} distilled + {r.SplitPerClass.Selected} selected per class), {context.WindowAt} ({r.Window.Offset})"),
-                Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs; scores {context.Scores.Source}"),
-                .. context.ScoreKindAgreement() is { } agreement ? [Invariant($"score kinds searched with β: {agreement}")] : Array.Empty<string>(),
-                Invariant($"every choice ({(r.SearchesScoreKinds ? "score kind, " : "")}β, successive halving, best iteration) made on the {chosenOn}; {context.WindowAt} {context.BetaNote}"),
-                Invariant($"window search: {r.Window.Epochs}+1 epochs × {r.Window.Nets} networks per β{(r.SearchesScoreKinds ? $" and score kind ({string.Join(", ", r.ScoreKinds.Select(k => k.FileName()))})" : "")}, augmentation {r.Window.Augmentation}"),
+                .. selection,
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross.Select(m => EvalSettings.CrossArchitectureLabel(m, r.Evaluation.CrossArchitectureLr?.For(m))))})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],
             $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures is null ? null : CrossArchitectureKeys));
+    }
+
+    /// <summary>The header lines of a run that cuts windows: SelMatch's split, the scores, β and the window search.</summary>
+    private static string[] WindowLines(StageContext context, string dataset, string experts)
+    {
+        var r = context.Recipe;
+        var split = r.SplitPerClass is { } s ? Invariant($" ({s.Distilled} distilled + {s.Selected} selected per class)") : "";
+        return
+        [
+            Invariant($"{dataset}{split}, {context.WindowAt} ({r.WindowSection.Offset})"),
+            Invariant($"{experts}; scores {context.Scores.Source}"),
+            .. context.ScoreKindAgreement() is { } agreement ? [Invariant($"score kinds searched with β: {agreement}")] : Array.Empty<string>(),
+            Invariant($"every choice ({(r.SearchesScoreKinds ? "score kind, " : "")}β, successive halving, best iteration) made on the {context.Split.ChosenOn}; {context.WindowAt} {context.BetaNote}"),
+            Invariant($"window search: {r.WindowSection.Epochs}+1 epochs × {r.WindowSection.Nets} networks per β{(r.SearchesScoreKinds ? $" and score kind ({string.Join(", ", r.ScoreKinds.Select(k => k.FileName()))})" : "")}, augmentation {r.WindowSection.Augmentation}"),
+        ];
     }
 
     public void RunTask(StageContext context, int task) => Run(context);

@@ -10,7 +10,7 @@ namespace DDist.Pipeline.Stages;
 public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageContext>
 {
     public string Name => RecipeStages.Scores;
-    public string Description => recipe.Scores.File is null
+    public string Description => recipe.ScoreSection.File is null
         ? $"{string.Join(" and ", recipe.ScoreKinds.Select(k => k.FileName()))} scores from the training runs" : "imported difficulty scores";
     public string Outputs => recipe.SearchesScoreKinds ? "scores-KIND.safetensors, recorded in pipeline.json" : "scores.safetensors, recorded in pipeline.json";
     public IReadOnlyList<string> After => [input];
@@ -31,10 +31,10 @@ public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageConte
         var r = context.Recipe;
         foreach (var kind in r.ScoreKinds)
         {
-            var scores = r.Scores.File is null
+            var scores = r.ScoreSection.File is null
                 ? ForgettingStage.Trainer(context).Run(r.ToForgettingOptions(), context.Progress, context.Cancel, context.Folder.Forgetting, kind)
-                : ScoreImport.Load(r.ResolveScoreFile() ?? throw new FileNotFoundException($"recipe '{r.Name}': field 'scores.file' '{r.Scores.File}' " +
-                                       $"was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})", r.Scores.File),
+                : ScoreImport.Load(r.ResolveScoreFile() ?? throw new FileNotFoundException($"recipe '{r.Name}': field 'scores.file' '{r.ScoreSection.File}' " +
+                                       $"was not found (absolute, next to the recipe, or in ${Recipe.ScoresEnvironmentVariable})", r.ScoreSection.File),
                                    kind, context.Data.Raw.Name, context.Data.Labels);
             scores.Save(context.Folder.ScoresFor(r, kind));
             context.Keep(kind, scores);

@@ -19,7 +19,7 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
         ? "window/KIND/beta-B.json, window/window.json, recorded in pipeline.json"
         : "window/beta-B.json, window/window.json, recorded in pipeline.json";
     public IReadOnlyList<string> After => [RecipeStages.Scores];
-    public int Tasks => recipe.ScoreKinds.Count * recipe.Window.Betas.Length;
+    public int Tasks => recipe.ScoreKinds.Count * recipe.WindowSection.Betas.Length;
 
     public string TaskName(int task)
     {
@@ -29,7 +29,7 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
 
     /// <summary>Task t is β number t mod |grid| of kind number t div |grid|.</summary>
     private (ScoreKind Kind, double Beta) TaskAt(int task) =>
-        (recipe.ScoreKinds[task / recipe.Window.Betas.Length], recipe.Window.Betas[task % recipe.Window.Betas.Length]);
+        (recipe.ScoreKinds[task / recipe.WindowSection.Betas.Length], recipe.WindowSection.Betas[task % recipe.WindowSection.Betas.Length]);
 
     public bool IsTaskDone(RunFolder folder, int task)
     {
@@ -57,7 +57,7 @@ public sealed class WindowStage(Recipe recipe) : IStage<StageContext>
     /// <summary>Task t is one kind's β number t mod |grid|, its shard of a grid split in |grid|.</summary>
     public void RunTask(StageContext context, int task)
     {
-        int betas = recipe.Window.Betas.Length;
+        int betas = recipe.WindowSection.Betas.Length;
         context.Worked(Label, () => SearchKind(context, recipe.ScoreKinds[task / betas], task % betas, betas));
     }
 
