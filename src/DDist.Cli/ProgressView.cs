@@ -37,14 +37,21 @@ public static class ProgressView
         return string.Join("  ", parts);
     }
 
+    // The same stage name comes back when the same kind of work runs again (each compared row's evaluation networks are
+    // "mtt net 1/3" … in turn): a report whose count went down starts a new run of it, with its own bar and clock, so
+    // a finished bar is not dragged back to zero and the ETA counts only the current run's pace.
+
     private sealed class Bars(ProgressContext context) : IProgress<ProgressReport>
     {
         private readonly Dictionary<string, ProgressTask> _tasks = new();
 
         public void Report(ProgressReport r)
         {
-            if (!_tasks.TryGetValue(r.Stage, out var task))
+            if (!_tasks.TryGetValue(r.Stage, out var task) || r.Done < task.Value)
+            {
+                task?.StopTask();
                 _tasks[r.Stage] = task = context.AddTask(Markup.Escape(r.Stage), maxValue: Math.Max(r.Total, 1));
+            }
             task.MaxValue = Math.Max(r.Total, 1);
             task.Value = Math.Min(r.Done, task.MaxValue);
             var metrics = FormatMetrics(r.Metrics);
@@ -52,24 +59,35 @@ public static class ProgressView
         }
     }
 
-    /// <summary>One line per stage at most every few seconds, and one when a stage completes.</summary>
-    private sealed class PlainLines(TextWriter error) : IProgress<ProgressReport>
+    /// <summary>One line per stage at most every few seconds, and one when a stage starts or completes.</summary>
+    /// <param name="now">The time since some fixed start (a test's own clock; a stopwatch otherwise).</param>
+    internal sealed class PlainLines(TextWriter error, Func<TimeSpan>? now = null) : IProgress<ProgressReport>
     {
         private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
-        private readonly Dictionary<string, (Stopwatch Clock, TimeSpan Last, long FirstDone)> _stages = new();
+        private readonly Func<TimeSpan> _now = now ?? StopwatchClock();
+        private readonly Dictionary<string, (TimeSpan Start, TimeSpan? Last, long FirstDone, long Done)> _stages = new();
 
         public void Report(ProgressReport r)
         {
-            if (!_stages.TryGetValue(r.Stage, out var s)) _stages[r.Stage] = s = (Stopwatch.StartNew(), -Interval, r.Done);
+            var t = _now();
+            if (!_stages.TryGetValue(r.Stage, out var s) || r.Done < s.Done) s = (t, null, r.Done, r.Done);
             bool finished = r.Done >= r.Total;
-            if (!finished && s.Clock.Elapsed - s.Last < Interval) return;
-            _stages[r.Stage] = s with { Last = s.Clock.Elapsed };
+            _stages[r.Stage] = s with { Done = r.Done };
+            if (!finished && s.Last is { } last && t - last < Interval) return;
+            _stages[r.Stage] = s with { Last = t, Done = r.Done };
             double fraction = r.Total > 0 ? (double)r.Done / r.Total : 1;
             string eta = "";
             long doneHere = r.Done - s.FirstDone;
             if (!finished && doneHere > 0)
-                eta = $"  eta {TimeSpan.FromSeconds(s.Clock.Elapsed.TotalSeconds / doneHere * (r.Total - r.Done)):hh\\:mm\\:ss}";
-            error.WriteLine($"[{r.Stage}] {r.Done}/{r.Total} ({fraction:P0})  {FormatMetrics(r.Metrics)}{eta}".TrimEnd());
+                eta = $"  eta {TimeSpan.FromSeconds((t - s.Start).TotalSeconds / doneHere * (r.Total - r.Done)):hh\\:mm\\:ss}";
+            string metrics = FormatMetrics(r.Metrics);
+            error.WriteLine($"[{r.Stage}] {r.Done}/{r.Total} ({fraction:P0}){(metrics.Length > 0 ? "  " + metrics : "")}{eta}");
+        }
+
+        private static Func<TimeSpan> StopwatchClock()
+        {
+            var clock = Stopwatch.StartNew();
+            return () => clock.Elapsed;
         }
     }
 }
