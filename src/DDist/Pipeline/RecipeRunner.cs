@@ -27,7 +27,7 @@ public sealed record PipelineOptions
     /// <summary>Splits the window search's β grid across machines: this one evaluates β number k when k % count == index.</summary>
     public int WindowShardIndex { get; init; }
     public int WindowShardCount { get; init; } = 1;
-    /// <summary>The methods to distil ("mtt", "selmatch"); null = those the recipe compares (SelMatch always). Lets
+    /// <summary>The methods to distil ("mtt", "selmatch"); null = those the recipe compares. Lets
     /// `ddist distill --method` run one method without changing the recipe (which would make it another experiment).</summary>
     public IReadOnlyCollection<string>? DistillMethods { get; init; }
     /// <summary>Where training, distillation and evaluation run: the train and test sets are loaded onto it once,
@@ -36,7 +36,8 @@ public sealed record PipelineOptions
 }
 
 /// <summary>Runs a recipe end to end — data → experts → scores → window search → distillation (MTT and SelMatch)
-/// → evaluation of Random / window-only / MTT / SelMatch → report — in one output folder, as the units of
+/// → evaluation of Random / window-only / MTT / SelMatch → report; an MTT recipe experts → MTT → evaluation →
+/// report — in one output folder, as the units of
 /// <see cref="RecipeStages"/>: each stage is skipped when its outputs are in the folder and resumes what an
 /// interrupted run left, so a second run does only what is missing. A scheduler task (`ddist task`) runs one piece
 /// of one unit through <see cref="RunTask"/>.</summary>
