@@ -84,7 +84,8 @@ public sealed class RecipeRunner(Recipe recipe, string outDir, IProgress<Progres
     /// <summary>The units the options ask for; the runner runs them and everything they need.</summary>
     private IEnumerable<string> Targets()
     {
-        if (_options.StopAfter is PipelineStop.Scores or PipelineStop.Window) recipe.RequireWindow(_options.StopAfter == PipelineStop.Scores ? "`ddist scores`" : "`ddist window`");
+        if (_options.StopAfter is PipelineStop.Scores or PipelineStop.Window)
+            recipe.RequireWindow(_options.StopAfter == PipelineStop.Scores ? "the scoring stages" : "`ddist window`", alpha: false);
         return StopTargets();
     }
 

@@ -49,22 +49,24 @@ public sealed record Recipe
 
     /// <summary>The scores section, for the stages that exist only when it does (<see cref="RecipeValidation"/> refuses a
     /// recipe that needs it without it; `ddist window` and `distill --method selmatch` check <see cref="RequireWindow"/>).</summary>
-    [JsonIgnore] public ScoreRecipe ScoreSection => Scores ?? throw MissingWindowSections("the scoring stages");
-    [JsonIgnore] public WindowRecipe WindowSection => Window ?? throw MissingWindowSections("the window search");
+    [JsonIgnore] public ScoreRecipe ScoreSection => Scores ?? throw MissingWindowSections("the scoring stages", alpha: false);
+    [JsonIgnore] public WindowRecipe WindowSection => Window ?? throw MissingWindowSections("the window search", alpha: false);
     /// <summary>SelMatch's distilled fraction α (distill.alpha), for the stages that cut SelMatch's window.</summary>
     [JsonIgnore] public double Alpha => Distill.DistilledFraction ?? throw MissingWindowSections("SelMatch");
 
-    /// <summary>Refuses, naming the sections, a run of <paramref name="what"/> on a recipe without scores and window.</summary>
-    public void RequireWindow(string what)
+    /// <summary>Refuses, naming the sections, a run of <paramref name="what"/> on a recipe without scores and window (and
+    /// α, when <paramref name="alpha"/>: SelMatch needs it, the Window-only row does not).</summary>
+    public void RequireWindow(string what, bool alpha = true)
     {
-        if (Scores is null || Window is null || Distill.DistilledFraction is null) throw MissingWindowSections(what);
+        if (Scores is null || Window is null || alpha && Distill.DistilledFraction is null) throw MissingWindowSections(what, alpha);
     }
 
-    private RecipeException MissingWindowSections(string what)
+    private RecipeException MissingWindowSections(string what, bool alpha = true)
     {
-        var missing = new[] { Scores is null ? "'scores'" : null, Window is null ? "'window'" : null, Distill.DistilledFraction is null ? "'distill.alpha'" : null }
+        var missing = new[] { Scores is null ? "'scores'" : null, Window is null ? "'window'" : null, alpha && Distill.DistilledFraction is null ? "'distill.alpha'" : null }
             .OfType<string>().ToList();
-        return new RecipeException($"recipe '{Name}'", [$"{what} needs {string.Join(" and ", missing)}, which this recipe does not give " +
+        string list = missing.Count == 1 ? missing[0] : $"{string.Join(", ", missing[..^1])} and {missing[^1]}";
+        return new RecipeException($"recipe '{Name}'", [$"{what} needs {list}, which this recipe does not give " +
                                                         $"(it compares {string.Join(", ", Compare)}: an MTT recipe cuts no window)"]);
     }
 

@@ -444,7 +444,8 @@ public sealed class PipelineCliTests : IDisposable
     public void AnMttRecipeRunsExpertsMttAndTheTableWithoutScoresOrWindow()
     {
         using var images = new TempDir();
-        var json = JsonNode.Parse(File.ReadAllText(TinyFolderRecipe(images, "mtt-only", "\"forgetting\"")))!.AsObject();
+        var full = File.ReadAllText(TinyFolderRecipe(images, "mtt-only", "\"forgetting\""));
+        var json = JsonNode.Parse(full)!.AsObject();
         json.Remove("scores");
         json.Remove("window");
         json["distill"]!.AsObject().Remove("alpha");
@@ -477,14 +478,23 @@ public sealed class PipelineCliTests : IDisposable
         Assert.True(redraw.Code == 0, redraw.Err);
         Assert.Equal(report, File.ReadAllText(Path.Combine(run, "report.md")));
 
-        AssertFails(Run("window", path, "--out", run), "`ddist window` needs 'scores' and 'window' and 'distill.alpha'");
-        AssertFails(Run("distill", path, "--method", "selmatch", "--out", run), "SelMatch needs 'scores' and 'window' and 'distill.alpha'");
+        AssertFails(Run("window", path, "--out", run), "`ddist window` needs 'scores' and 'window', which this recipe does not give");
+        AssertFails(Run("distill", path, "--method", "selmatch", "--out", run), "SelMatch needs 'scores', 'window' and 'distill.alpha'");
         json["compare"] = new JsonArray("random", "selmatch");
         File.WriteAllText(path, json.ToJsonString());
         var refused = Run("run", path, "--out", Path.Combine(_dir, "refused"));
         AssertFails(refused, "field 'scores' is missing: compare holds 'selmatch'");
         Assert.Contains("field 'window' is missing", refused.Err);
         Assert.Contains("field 'distill.alpha' is missing", refused.Err);
+
+        // The Window-only row needs the scores and the window but no α; its evaluation waits for the chosen β.
+        var windowOnly = JsonNode.Parse(full)!.AsObject();
+        windowOnly["distill"]!.AsObject().Remove("alpha");
+        windowOnly["compare"] = new JsonArray("random", "window");
+        File.WriteAllText(path, windowOnly.ToJsonString());
+        var plan = DDist.Pipeline.Stages.RecipeStages.For(DDist.Recipes.Recipe.Load(path));
+        Assert.Equal(["experts", "forgetting", "scores", "window", "choose-beta", "evaluate", "report"], plan.Select(s => s.Name));
+        Assert.Equal(["choose-beta"], plan.Single(s => s.Name == "evaluate").After);
     }
 
     /// <summary>`ddist experts --zca` (buffer.py's --zca) trains in whitened space: the transform is fitted once and kept

@@ -33,6 +33,17 @@ public sealed class StagePlanTests : IDisposable
         Assert.Contains("choose-beta", Assert.Throws<ArgumentException>(() => new RecipeRunner(Demo(), _dir.Path).RunTask("distil", 0)).Message);
     }
 
+    /// <summary>An MTT recipe's plan has no scoring, window or SelMatch unit: the published CIFAR-10 IPC 10 one is the
+    /// experts, MTT, the two rows' networks, the three other architectures' and the report.</summary>
+    [Fact]
+    public void AnMttRecipePlansExpertsMttEvaluationAndReportOnly()
+    {
+        var plan = new StagePlan(Recipe.Load(Path.Combine(SlurmCluster.RepoRoot, "recipes", "cifar10-ipc10-mtt.json")), _dir.Path);
+        Assert.Equal(["experts", "distill-mtt", "evaluate", "cross-architecture", "report"], plan.Units.Select(u => u.Name));
+        Assert.Equal((100, 1, 2 * 5, 3 * 2 * 5), (plan.Unit("experts").Tasks, plan.Unit("distill-mtt").Tasks, plan.Unit("evaluate").Tasks, plan.Unit("cross-architecture").Tasks));
+        Assert.Equal(["distill-mtt"], plan.Unit("evaluate").Stage.After);
+    }
+
     [Fact]
     public void DoneChecksReadTheFolder()
     {

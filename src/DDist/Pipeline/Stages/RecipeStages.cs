@@ -33,7 +33,8 @@ public static class RecipeStages
         var stages = new List<IStage<StageContext>> { new ExpertsStage(recipe) };
         if (CutsWindows(recipe, methods))
         {
-            recipe.RequireWindow(methods.Contains("selmatch") ? "SelMatch" : "the Window-only row");
+            if (methods.Contains("selmatch")) recipe.RequireWindow("SelMatch");
+            else recipe.RequireWindow("the Window-only row", alpha: false);
             if (recipe.ScoreSection.File is null) stages.Add(new ForgettingStage(recipe));
             stages.Add(new ScoresStage(recipe, stages[^1].Name));
             stages.Add(new WindowStage(recipe));
