@@ -94,7 +94,7 @@ public static class RunCommand
         var recipe = RecipeArgument();
         var method = new Option<string>("--method") { Description = "selmatch (window init, partial update), mtt (random real init, α = 1), " +
                                                                        "dd or sld (unrolled, learned step sizes; an 'unrolled' recipe), datm or tesla (soft-label matching; a soft-label recipe), " +
-                                                                       "dc, dsa or dm (with a comparison recipe)", DefaultValueFactory = _ => "selmatch" };
+                                                                       "dc, dsa, dm or mtt (with a comparison recipe)", DefaultValueFactory = _ => "selmatch" };
         var unroll = UnrollOption();
         var ipc = IpcOption();
         var cmd = new Command("distill", "Distil as the recipe sets it (trajectory matching runs earlier stages first if missing)") { recipe, method, unroll, ipc };
@@ -104,7 +104,9 @@ public static class RunCommand
             ctx.RefuseSeedBeside(parse.GetValue(recipe)!);
             if (parse.GetValue(ipc) is not null && m is not ("selmatch" or "mtt"))
                 throw new CliException($"--ipc: for --method {m} the recipe sets the images per class; --ipc applies to selmatch and mtt");
-            if (CompareCommand.DistillMethods.Contains(m)) return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);
+            // MTT is also a method of comparison recipes (its sets at every IPC of the table).
+            if (CompareCommand.DistillMethods.Contains(m) || m == "mtt" && ComparisonRecipe.IsComparison(parse.GetValue(recipe)!))
+                return CompareCommand.Distill(ctx, parse.GetValue(recipe)!, m);
             RecipeKindCheck.Require(parse.GetValue(recipe)!, m);
             if (UnrolledDistillCommand.Handles(m)) return UnrolledDistillCommand.Run(ctx, parse.GetValue(recipe)!, m, parse.GetValue(unroll));
             if (SoftLabelDistillCommand.Handles(m)) return SoftLabelDistillCommand.Run(ctx, parse.GetValue(recipe)!, m, parse.GetValue(unroll));

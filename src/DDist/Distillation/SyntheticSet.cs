@@ -35,6 +35,16 @@ public sealed class SyntheticSet : IDisposable
 
     public int Count => DistilledCount + FrozenCount;
 
+    /// <summary>MTT's 'real' start: the training images a random selection holds (its source indices), every one of them
+    /// distilled.</summary>
+    public static SyntheticSet FromRandom(ImageDataset train, SmallSet random, int ipc)
+    {
+        var labels = train.Labels.ToArray<long>();
+        var perClass = Enumerable.Range(0, train.NumClasses)
+            .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
+        return FromIndices(train, perClass, perClass.Select(_ => Array.Empty<int>()).ToArray(), ipc);
+    }
+
     /// <summary>Initialises from explicit per-class training indices (e.g. random real images for plain MTT).</summary>
     public static SyntheticSet FromIndices(ImageDataset train, IReadOnlyList<int[]> distilledPerClass, IReadOnlyList<int[]> frozenPerClass, int ipc)
     {

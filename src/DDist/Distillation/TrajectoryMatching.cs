@@ -219,7 +219,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             ["distilled"] = synthetic.DistilledCount.ToString(CultureInfo.InvariantCulture),
             ["frozen"] = synthetic.FrozenCount.ToString(CultureInfo.InvariantCulture),
             ["unroll"] = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
-            ["selected_on"] = o.SelectOn == SelectOn.Test ? "test (reference protocol)" : "validation",
+            ["selected_on"] = o.EvalIterations.Count == 0 ? NothingSelected : o.SelectOn == SelectOn.Test ? "test (reference protocol)" : "validation",
         },
     };
 
@@ -234,6 +234,9 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return result;
     }
 
+    /// <summary>What a run that evaluates no iteration says it chose on (as DC/DSA/DM results say it).</summary>
+    private const string NothingSelected = "none: the final set is kept (no iteration evaluated)";
+
     private static void Finish(DistillationResult r, TrajectoryMatchingOptions o)
     {
         r.Set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
@@ -244,7 +247,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             resumed_at = r.ResumedAt,
             best_iteration = r.BestIteration,
             unroll = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
-            selected_on = BestIteration.SelectedOnText(o.SelectOn),
+            selected_on = o.EvalIterations.Count == 0 ? NothingSelected : BestIteration.SelectedOnText(o.SelectOn),
             selection_accuracy = BestIteration.Summary(r.SelectionAccuracy),
             selection_curve = r.SelectionCurve,
             test_accuracy = BestIteration.Summary(r.TestAccuracy),

@@ -59,22 +59,8 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
             ValidationSplit.Record(Path.Combine(outDir, "validation.json"), $"validation split ({validation.Count} training images, " +
                                    $"{r.Matching.ValidationPerClass} per class, held out of the initial images)", r.Matching.ValidationPerClass, r.Seed + 1, heldOut);
 
-        int[][] perClass;
-        if (r.Matching.Init == "predicted-correctly")
-        {
-            var finals = Enumerable.Range(0, experts.ExpertCount).Select(e => experts.Read(e, experts.EpochCount).DetachFromScope()).ToList();
-            try { perClass = ExpertLabels.PredictedCorrectly(student, finals, train, r.Ipc, new Random(r.Seed), exclude); }
-            finally { foreach (var f in finals) f.Dispose(); }
-        }
-        else
-        {
-            using var random = RandomSelection.Select(train, r.Ipc, (ulong)r.Seed, space, exclude);
-            var labels = train.Labels.ToArray<long>();
-            perClass = Enumerable.Range(0, train.NumClasses)
-                .Select(c => random.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
-        }
         var methodDir = Path.Combine(outDir, r.Method);
-        using var syn = SyntheticSet.FromIndices(train, perClass, perClass.Select(_ => Array.Empty<int>()).ToArray(), r.Ipc);
+        using var syn = r.Matching.Init == "predicted-correctly" ? PredictedCorrectly(student, experts, train, exclude) : RandomReal(train, space, exclude);
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Matching.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
         log?.Invoke($"{r.Method}: {r.Matching.Iterations} iterations → {methodDir}");
@@ -107,5 +93,24 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
         var report = Reporting.SoftLabelReport.Write(outDir);
         log?.Invoke($"report → {report}");
         return new Outcome(distilled, acc, setPath, report);
+    }
+
+    /// <summary>DATM's start: images every expert's final network predicts correctly, drawn per class.</summary>
+    private SyntheticSet PredictedCorrectly(INetwork student, ExpertStoreTrajectories experts, ImageDataset train, IReadOnlySet<int>? exclude)
+    {
+        var finals = Enumerable.Range(0, experts.ExpertCount).Select(e => experts.Read(e, experts.EpochCount).DetachFromScope()).ToList();
+        try
+        {
+            var perClass = ExpertLabels.PredictedCorrectly(student, finals, train, recipe.Ipc, new Random(recipe.Seed), exclude);
+            return SyntheticSet.FromIndices(train, perClass, perClass.Select(_ => Array.Empty<int>()).ToArray(), recipe.Ipc);
+        }
+        finally { foreach (var f in finals) f.Dispose(); }
+    }
+
+    /// <summary>MTT's and TESLA's start: random real images of each class.</summary>
+    private SyntheticSet RandomReal(ImageDataset train, string space, IReadOnlySet<int>? exclude)
+    {
+        using var random = RandomSelection.Select(train, recipe.Ipc, (ulong)recipe.Seed, space, exclude);
+        return SyntheticSet.FromRandom(train, random, recipe.Ipc);
     }
 }

@@ -16,9 +16,10 @@ namespace DDist.Recipes;
 public sealed record ComparisonRecipe
 {
     public const string KindName = "comparison";
-    public static readonly string[] KnownMethods = ["random", "herding", "herding-argmax", "kcenter", "forgetting", "dc", "dsa", "dm"];
-    /// <summary>Methods that need expert trajectories; a comparison recipe has none, so they are refused by name.</summary>
-    public static readonly string[] ExpertMethods = ["mtt", "selmatch", "datm", "tesla"];
+    public static readonly string[] KnownMethods = ["random", "herding", "herding-argmax", "kcenter", "forgetting", "dc", "dsa", "dm", "mtt"];
+    /// <summary>Methods a comparison does not run (SelMatch's window search, DATM/TESLA's soft labels): refused by name,
+    /// pointing at their own recipes.</summary>
+    public static readonly string[] ExpertMethods = ["selmatch", "datm", "tesla"];
 
     public required string Kind { get; init; }
     public required string Name { get; init; }
@@ -35,6 +36,9 @@ public sealed record ComparisonRecipe
     public GradientMatchingRecipe Dc { get; init; } = new();
     public GradientMatchingRecipe Dsa { get; init; } = new();
     public DistributionMatchingRecipe Dm { get; init; } = new();
+    /// <summary>MTT's experts and matching settings; required when the methods list "mtt" (absent, it is not written,
+    /// so recipes without it spell out as they always did).</summary>
+    public MttSection? Mtt { get; init; }
     /// <summary>The feature network of herding, k-center and coverage: the stage's settings as they are.</summary>
     public EmbeddingSettings Coreset { get; init; } = new();
     public ForgettingSelectionRecipe Forgetting { get; init; } = new();
@@ -87,6 +91,12 @@ public sealed record ComparisonRecipe
     {
         Start = SyntheticInit.Parse(Dm.Init, "dm.init"), DsaStrategy = DsaStrategy(Dm.Strategy), Seed = Seed,
     };
+
+    /// <summary>MTT's experts (the mtt section's), trained on the comparison's training set.</summary>
+    public Training.Experts.ExpertOptions ToMttExpertOptions() => MttSettings.Experts.ToOptions(Seed, DsaStrategy(MttSettings.Strategy));
+
+    /// <summary>The mtt section, for the stages that run only when "mtt" is listed (validation requires it then).</summary>
+    [JsonIgnore] public MttSection MttSettings => Mtt ?? throw new RecipeException($"recipe '{Name}'", ["field 'mtt' is missing: methods holds 'mtt'"]);
 
     public EmbeddingOptions ToEmbeddingOptions() => new(Coreset) { Seed = Seed };
 

@@ -31,13 +31,21 @@ public static class ComparisonRecipeValidation
         foreach (var m in r.Methods)
         {
             if (ComparisonRecipe.ExpertMethods.Contains(m))
-                e.AddRaw($"field 'methods' holds '{m}', which needs expert trajectories; a comparison recipe trains none (run it with a SelMatch recipe: `ddist distill RECIPE --method {m}`)");
+                e.AddRaw($"field 'methods' holds '{m}', which a comparison does not run; run it with its own recipe: " +
+                         (m == "selmatch" ? "a SelMatch recipe (`ddist run RECIPE`)" : $"a DATM/TESLA recipe (`ddist distill RECIPE --method {m}`)"));
             else e.Need(ComparisonRecipe.KnownMethods.Contains(m), "methods", $"holds '{m}', expected some of {string.Join(", ", ComparisonRecipe.KnownMethods)}");
         }
 
         foreach (var (name, g) in new[] { ("dc", r.Dc), ("dsa", r.Dsa) })
             if (r.Methods.Contains(name)) g.Check(e.In(name), spec, r.Ipcs);
         if (r.Methods.Contains("dm")) r.Dm.Check(e.In("dm"), spec);
+        if (r.Methods.Contains("mtt"))
+        {
+            e.Need(r.Mtt is not null, "mtt", "is missing: methods holds 'mtt', which needs its experts and matching settings (the section's 'experts', 'iterations', 'synSteps', 'maxStartEpoch', …)");
+            r.Mtt?.Check(e.In("mtt"), spec);
+            if (r.Mtt?.Experts.TrainPerClass is int ept && r.TrainPerClass is int tpcMtt)
+                e.Need(ept <= tpcMtt, "mtt.experts.trainPerClass", $"is {ept}, more than the comparison's trainPerClass ({tpcMtt})");
+        }
         if (r.Methods.Any(m => m is "herding" or "herding-argmax" or "kcenter") || r.Coverage.ReferencePerClass > 0)
         {
             RecipeChecks.Model(e, "coreset.model", r.Coreset.Model, spec);

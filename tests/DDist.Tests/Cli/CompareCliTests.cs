@@ -120,6 +120,49 @@ public sealed class CompareCliTests : IDisposable
         Directory.Delete(Path.Combine(outDir, "comparison.png"));
     }
 
+    /// <summary>A comparison's "mtt" section: one tiny expert of 2 epochs, 2 iterations of 2 student steps.</summary>
+    private static JsonObject MttSection(int maxStartEpoch = 1) => new()
+    {
+        ["experts"] = new JsonObject { ["model"] = Tiny, ["count"] = 1, ["epochs"] = 2, ["lr"] = 0.01, ["batchSize"] = 16 },
+        ["iterations"] = 2, ["synSteps"] = 2, ["expertEpochs"] = 1, ["maxStartEpoch"] = maxStartEpoch, ["batchSyn"] = 8, ["lrImg"] = 100,
+    };
+
+    /// <summary>MTT in the family's table: its experts are trained once on the comparison's training set (a shared step
+    /// with its cost), every IPC distils from the Random row's images, keeps its final set and is evaluated alike;
+    /// `ddist distill RECIPE --method mtt` makes its sets alone, training the experts it needs.</summary>
+    [RealDataFact("mnist")]
+    public void MttJoinsTheTableFromTheRandomRowsImagesWithItsSharedExperts()
+    {
+        var recipe = TinyRecipe(j => { j["methods"] = new JsonArray("random", "mtt"); j["mtt"] = MttSection(); });
+        var plan = DDist.Pipeline.Stages.Comparison.ComparisonStages.For(DDist.Recipes.ComparisonRecipe.Load(recipe));
+        Assert.Equal(["embedding", "experts", "sets", "evaluate", "table"], plan.Select(s => s.Name));
+        Assert.Contains("experts", plan.Single(s => s.Name == "sets").After);
+
+        var outDir = Path.Combine(_dir, "mtt");
+        var r = Run("compare", recipe, "--out", outDir, "--json");
+        Assert.True(r.Code == 0, r.Err);
+        var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
+        Assert.Equal(["random 1", "mtt 1", "random 2", "mtt 2"], rows.Select(x => $"{x!["method"]} {x["ipc"]}"));
+        Assert.True(File.Exists(Path.Combine(outDir, "experts", "expert_0000.safetensors")));
+        Assert.Contains("- shared: MTT experts", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
+        using (var mtt = SmallSet.Load(Path.Combine(outDir, "ipc2", "mtt", "synthetic.safetensors")))
+        using (var random = SmallSet.Load(Path.Combine(outDir, "ipc2", "random", "selected.safetensors")))
+        {
+            Assert.Equal((20, 20, "mtt"), (mtt.Count, mtt.DistilledCount, mtt.Info.Method));
+            Assert.Equal(random.SourceIndex.Order(), mtt.SourceIndex.Order());   // MTT's start: the Random row's images
+            Assert.True(mtt.LearnedLr is > 0);
+        }
+        Assert.True(File.Exists(Path.Combine(outDir, "ipc2", "mtt", "distill.json")));
+
+        var alone = Path.Combine(_dir, "mtt-alone");
+        var d = Run("distill", recipe, "--method", "mtt", "--out", alone);
+        Assert.True(d.Code == 0, d.Err);
+        using (var inTable = SmallSet.Load(Path.Combine(outDir, "ipc2", "mtt", "synthetic.safetensors")))
+        using (var made = SmallSet.Load(Path.Combine(alone, "ipc2", "mtt", "synthetic.safetensors")))
+            Assert.Equal(inTable.Images.ToArray<float>(), made.Images.ToArray<float>());
+        Assert.False(File.Exists(Path.Combine(alone, "ipc2", "mtt", "eval.json")));
+    }
+
     [RealDataFact("mnist")]
     public void DistillWithAFamilyMethodMakesItsSetsOnly()
     {
@@ -265,9 +308,12 @@ public sealed class CompareCliTests : IDisposable
         Assert.NotEqual(0, big.Code);
         Assert.Contains("ipcs", big.Err);
         Assert.Contains("6000", big.Err);
-        var experts = Run("compare", TinyRecipe(j => j["methods"] = new JsonArray("random", "mtt")), "--out", outDir);
-        Assert.NotEqual(0, experts.Code);
-        Assert.Contains("expert trajectories", experts.Err);
+        var noMtt = Run("compare", TinyRecipe(j => j["methods"] = new JsonArray("random", "mtt")), "--out", outDir);
+        Assert.NotEqual(0, noMtt.Code);
+        Assert.Contains("field 'mtt' is missing", noMtt.Err);
+        var badMtt = Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "mtt"); j["mtt"] = MttSection(maxStartEpoch: 3); }), "--out", outDir);
+        Assert.NotEqual(0, badMtt.Code);
+        Assert.Contains("field 'mtt.maxStartEpoch' is 3 with expertEpochs 1: needs expert snapshot 3, mtt.experts.epochs is 2", badMtt.Err);
         var dcOnSelMatch = Run("distill", Path.Combine(Recipes.ComparisonRecipeTests.RecipesDir(), "fashion-mnist-ipc300-demo.json"), "--method", "dc", "--out", outDir);
         Assert.NotEqual(0, dcOnSelMatch.Code);
         Assert.Contains("comparison recipe", dcOnSelMatch.Err);

@@ -42,7 +42,7 @@ public sealed class DistillStage : IStage<StageContext>
     {
         var r = _recipe;
         var train = context.Data.Train;
-        using var start = _method == "mtt" ? FromRandom(context) : context.Cut(r.Alpha).ToSyntheticSet(train);
+        using var start = _method == "mtt" ? SyntheticSet.FromRandom(context.Data.Train, context.RandomSet, r.Ipc) : context.Cut(r.Alpha).ToSyntheticSet(train);
         var strategy = r.DsaStrategy;
         Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
         var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,
@@ -55,12 +55,4 @@ public sealed class DistillStage : IStage<StageContext>
 
     public void RunTask(StageContext context, int task) => Run(context);
 
-    /// <summary>MTT's start: the random real images, every one of them distilled.</summary>
-    private SyntheticSet FromRandom(StageContext context)
-    {
-        var labels = context.Data.Labels;
-        var perClass = Enumerable.Range(0, context.Data.Train.NumClasses)
-            .Select(c => context.RandomSet.SourceIndex.Where(i => labels[i] == c).Select(i => (int)i).ToArray()).ToArray();
-        return SyntheticSet.FromIndices(context.Data.Train, perClass, perClass.Select(_ => Array.Empty<int>()).ToArray(), _recipe.Ipc);
-    }
 }

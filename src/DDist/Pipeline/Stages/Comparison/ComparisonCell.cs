@@ -3,7 +3,7 @@ using DDist.Recipes;
 namespace DDist.Pipeline.Stages.Comparison;
 
 /// <summary>One cell of a comparison, a method at one IPC, and where its files are: RUN/ipcN/METHOD/ holds the set
-/// (synthetic.safetensors for DC/DSA/DM, selected.safetensors for the real-image methods), made.json (what making it
+/// (synthetic.safetensors for DC/DSA/DM/MTT, selected.safetensors for the real-image methods), made.json (what making it
 /// cost) and eval.json (its evaluation).</summary>
 public sealed record ComparisonCell(string Method, int Ipc)
 {
@@ -11,7 +11,7 @@ public sealed record ComparisonCell(string Method, int Ipc)
     public static IReadOnlyList<ComparisonCell> Of(ComparisonRecipe recipe) =>
         recipe.Ipcs.SelectMany(ipc => recipe.Methods.Select(m => new ComparisonCell(m, ipc))).ToList();
 
-    public bool Distilled => Method is "dc" or "dsa" or "dm";
+    public bool Distilled => Method is "dc" or "dsa" or "dm" or "mtt";
 
     public string Dir(RunFolder folder) => folder.Combine($"ipc{Ipc}", Method);
     public string SetPath(RunFolder folder) => Path.Combine(Dir(folder), Distilled ? "synthetic.safetensors" : "selected.safetensors");

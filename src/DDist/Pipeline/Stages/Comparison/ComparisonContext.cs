@@ -2,17 +2,19 @@ using System.Diagnostics;
 using System.Text.Json;
 using DDist.Artifacts;
 using DDist.Data;
+using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Models;
 using DDist.Recipes;
 using DDist.Selection;
 using DDist.Torch;
 using DDist.Torch.IO;
+using DDist.Training.Experts;
 
 namespace DDist.Pipeline.Stages.Comparison;
 
 /// <summary>What the stages of one comparison share within one process: the recipe, the folder, the data, the
-/// embedding network herding, k-center and coverage read and the forgetting scores (each made once per run and kept
+/// embedding network herding, k-center and coverage read, the forgetting scores and MTT's experts (each made once per run and kept
 /// in the folder, so every process of a split run reads the same ones), the sets made here, and the time of each
 /// shared step for the table.</summary>
 public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder, IProgress<ProgressReport>? progress, Action<string>? log,
@@ -20,13 +22,16 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
 {
     public const string ForgettingFile = "forgetting-scores.safetensors", EmbeddingFile = "embedding.safetensors",
                         FeaturesCostFile = "embedding-features.json";
-    private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores";
+    private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores", ExpertsStep = "MTT experts";
+    /// <summary>What training each of MTT's experts cost, one file per expert (tasks of a split run time their own).</summary>
+    private const string ExpertCostDir = "experts-cost";
     internal const string FeaturesStep = "embedding features", CoverageStep = "coverage radius";
 
     private ComparisonData? _data;
     private EmbeddingNetwork? _embedding;
     private Tensor? _trainFeatures;
     private DifficultyScores? _forgetting;
+    private ExpertStoreTrajectories? _experts;
     private readonly Dictionary<ComparisonCell, (SmallSet Set, double Seconds)> _made = new();
 
     public ComparisonRecipe Recipe { get; } = recipe;
@@ -111,6 +116,38 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         }
     }
 
+    /// <summary>MTT's experts, trained here where they are missing (a split run's experts unit has trained them), then read.</summary>
+    public ExpertStoreTrajectories Experts
+    {
+        get
+        {
+            if (_experts is not null) return _experts;
+            int count = Recipe.MttSettings.Experts.Count;
+            for (int k = 0; k < count; k++)
+                if (!ComparisonExpertsStage.Trained(Folder, k)) TrainExpert(k, count);
+            return _experts = ExpertStoreTrajectories.Open(Folder.Experts);
+        }
+    }
+
+    /// <summary>Trains expert <paramref name="index"/> of MTT's <paramref name="count"/> (resuming from its checkpoint)
+    /// on the comparison's training set into experts/, and keeps what it cost.</summary>
+    public void TrainExpert(int index, int count)
+    {
+        var train = Data.Train;
+        var clock = Stopwatch.StartNew();
+        // mtt.experts.trainPerClass: a class-balanced part of the comparison's training set (a CPU-sized shortcut).
+        using var subset = Recipe.MttSettings.Experts.TrainPerClass is int per
+            ? train.Subset(SubsetSampler.ClassBalanced(train.Labels.ToArray<long>().Select(l => (int)l).ToArray(), train.NumClasses, per, Recipe.Seed))
+            : null;
+        var images = subset ?? train;
+        var info = new ExpertDataInfo(train.Name, train.Space, false, images.Count, train.Channels, train.Height, train.Width, train.NumClasses);
+        new ExpertTrainer(Net(Recipe.MttSettings.Experts.Model), Recipe.ToMttExpertOptions(), info)
+            .Train(Folder.Experts, images, null, new ShardSpec(index, count), Progress, Cancel);
+        var cost = Folder.Combine(ExpertCostDir, $"expert-{index}.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(cost)!);
+        if (!File.Exists(cost)) AtomicFile.WriteAllText(cost, JsonSerializer.Serialize(new { seconds = clock.Elapsed.TotalSeconds }));
+    }
+
     /// <summary><see cref="SharedSeconds"/> with the costs the shared files record added, for steps another process of a
     /// split run did (or an earlier run: a resumed run reads the files without timing anything), in the order the steps
     /// run in, whichever process timed them.</summary>
@@ -126,7 +163,10 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         var featuresCost = Folder.Combine(FeaturesCostFile);
         if (!SharedSeconds.ContainsKey(FeaturesStep) && File.Exists(featuresCost))
             SharedSeconds[FeaturesStep] = ReadSeconds(featuresCost);
-        string[] order = [ForgettingStep, EmbeddingStep, FeaturesStep, CoverageStep];
+        var expertCosts = Folder.Combine(ExpertCostDir);
+        if (Directory.Exists(expertCosts))
+            SharedSeconds[ExpertsStep] = Directory.GetFiles(expertCosts, "expert-*.json").Sum(ReadSeconds);
+        string[] order = [ForgettingStep, EmbeddingStep, ExpertsStep, FeaturesStep, CoverageStep];
         return SharedSeconds.OrderBy(kv => Array.IndexOf(order, kv.Key) is var i && i >= 0 ? i : order.Length)
                             .ToDictionary(kv => kv.Key, kv => kv.Value);
     }

@@ -2,13 +2,13 @@ using DDist.Recipes;
 
 namespace DDist.Pipeline.Stages.Comparison;
 
-/// <summary>The stages of a comparison run: forgetting scores (when a method selects by them) and the embedding network
-/// (when herding, k-center or coverage read its features) → every method's set at every IPC (one task per set) →
+/// <summary>The stages of a comparison run: forgetting scores (when a method selects by them), the embedding network
+/// (when herding, k-center or coverage read its features) and MTT's experts (when MTT is listed) → every method's set at every IPC (one task per set) →
 /// their evaluations (one task per set) → their evaluations with other architectures, when the recipe lists any (one
 /// task per architecture and set) → the table.</summary>
 public static class ComparisonStages
 {
-    public const string Forgetting = "forgetting", Embedding = "embedding", Sets = "sets", Evaluate = "evaluate",
+    public const string Forgetting = "forgetting", Embedding = "embedding", Experts = "experts", Sets = "sets", Evaluate = "evaluate",
                         CrossArchitecture = "cross-architecture", Table = "table";
 
     public static IReadOnlyList<IStage<ComparisonContext>> For(ComparisonRecipe recipe)
@@ -17,6 +17,7 @@ public static class ComparisonStages
         var shared = new List<IStage<ComparisonContext>>();
         if (recipe.Methods.Contains("forgetting")) shared.Add(new ForgettingScoresStage());
         if (NeedsEmbedding(recipe)) shared.Add(new EmbeddingStage());
+        if (recipe.Methods.Contains("mtt")) shared.Add(new ComparisonExpertsStage(recipe.MttSettings.Experts.Count));
         var setsAfter = shared.Where(s => s is not EmbeddingStage || recipe.Methods.Any(SelectsByEmbedding)).Select(s => s.Name).ToArray();
         IStage<ComparisonContext>[] across = recipe.Evaluation.CrossArchitectures is null ? [] : [new CrossArchitectureSetsStage(cells, recipe)];
         // The table reads the embedding for coverage even when no method selects by it.

@@ -7,8 +7,8 @@ using DDist.Torch.IO;
 
 namespace DDist.Pipeline.Stages.Comparison;
 
-/// <summary>Every method's small set at every IPC, one task per set: DC and DSA (Zhao et al. 2021, 2021b) and DM
-/// (Zhao &amp; Bilen 2023) distil; random, herding, k-center and forgetting select real images (DeepCore's coresets).
+/// <summary>Every method's small set at every IPC, one task per set: DC and DSA (Zhao et al. 2021, 2021b), DM
+/// (Zhao &amp; Bilen 2023) and MTT (Cazenavette et al. 2022) distil; random, herding, k-center and forgetting select real images (DeepCore's coresets).
 /// A set's made.json is written after the set, so both together mean finished.</summary>
 public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnlyList<string> after) : IStage<ComparisonContext>
 {
@@ -75,6 +75,17 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
                     new MatchingCheckpoints(cell.Dir(context.Folder), MatchingCheckpoints.DefaultEvery(method)));
                 r.Save(cell.Dir(context.Folder));
                 return r.Set;
+            }
+            case "mtt":
+            {
+                // MTT's 'real' start: the Random row's images at this IPC (same seed), every one of them distilled.
+                var m = recipe.MttSettings;
+                using var random = RandomSelection.Select(train, ipc, (ulong)recipe.Seed);
+                using var start = SyntheticSet.FromRandom(train, random, ipc);
+                var strategy = recipe.DsaStrategy(m.Strategy);
+                Func<Torch.Tensor, Torch.Tensor>? dsa = m.Dsa ? x => Augment.Dsa.Augment(x, strategy, Augment.DsaParams.Default) : null;
+                return new TrajectoryMatching(context.Net(m.Experts.Model), context.Experts, start, train.Space, dsa)
+                    .Run(m.ToOptions(recipe.Seed, cell.Dir(context.Folder)), context.Progress, context.Cancel).Set;
             }
             default:
                 throw new ArgumentException($"unknown method '{method}'");

@@ -1,0 +1,27 @@
+using DDist.Training.Experts;
+
+namespace DDist.Pipeline.Stages.Comparison;
+
+/// <summary>MTT's expert trajectories (buffer.py), trained once on the comparison's training set and shared by its MTT
+/// set at every IPC: one task per expert (experts/expert_NNNN.safetensors + .json), each resuming from its per-epoch
+/// checkpoint, its seed depending only on its index, so split runs write the same files.</summary>
+public sealed class ComparisonExpertsStage(int count) : IStage<ComparisonContext>
+{
+    public string Name => ComparisonStages.Experts;
+    public string Description => "MTT's expert trajectories, one task per expert";
+    public string Outputs => "experts/expert_NNNN.safetensors and .json";
+    public IReadOnlyList<string> After => [];
+    public int Tasks => count;
+    public string TaskName(int task) => $"expert {task}";
+
+    // A checkpoint still there after the expert was kept (killed in between) leaves the task to do again, which only drops it.
+    public bool IsTaskDone(RunFolder folder, int task) => Trained(folder, task);
+
+    public static bool Trained(RunFolder folder, int index)
+    {
+        var tensors = Path.Combine(folder.Experts, ExpertTrainer.ExpertFileName(index));
+        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json")) && !ExpertTrainer.HasCheckpoint(folder.Experts, index);
+    }
+
+    public void RunTask(ComparisonContext context, int task) => context.TrainExpert(task, count);
+}
