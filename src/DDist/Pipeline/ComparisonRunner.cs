@@ -81,7 +81,13 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
 
     /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json, the recipe last run there); refuses one that
     /// holds another recipe. IPCs and methods may differ: they pick cells, each made and evaluated on its own seeds, so a
-    /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later).</summary>
-    public static void Claim(ComparisonRecipe recipe, string dir) =>
-        FolderRecipe.Claim(dir, recipe.ToJson(), "ipcs", "methods", "description", "source", "evaluation.crossArchitectures", "evaluation.crossArchitectureLr");
+    /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later). So may the mtt
+    /// section while nothing of MTT is in the folder (no experts, no MTT set): MTT can join a finished table.</summary>
+    public static void Claim(ComparisonRecipe recipe, string dir)
+    {
+        string[] free = ["ipcs", "methods", "description", "source", "evaluation.crossArchitectures", "evaluation.crossArchitectureLr"];
+        bool mttMade = Directory.Exists(Path.Combine(dir, "experts")) ||
+                       Directory.Exists(dir) && Directory.EnumerateDirectories(dir, "ipc*").Any(ipc => Directory.Exists(Path.Combine(ipc, "mtt")));
+        FolderRecipe.Claim(dir, recipe.ToJson(), mttMade ? free : [.. free, "mtt"]);
+    }
 }

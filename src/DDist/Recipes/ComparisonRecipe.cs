@@ -19,7 +19,7 @@ public sealed record ComparisonRecipe
     public static readonly string[] KnownMethods = ["random", "herding", "herding-argmax", "kcenter", "forgetting", "dc", "dsa", "dm", "mtt"];
     /// <summary>Methods a comparison does not run (SelMatch's window search, DATM/TESLA's soft labels): refused by name,
     /// pointing at their own recipes.</summary>
-    public static readonly string[] ExpertMethods = ["selmatch", "datm", "tesla"];
+    public static readonly string[] OwnRecipeMethods = ["selmatch", "datm", "tesla"];
 
     public required string Kind { get; init; }
     public required string Name { get; init; }

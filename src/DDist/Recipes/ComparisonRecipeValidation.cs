@@ -30,7 +30,7 @@ public static class ComparisonRecipeValidation
         e.Need(r.Methods.Distinct().Count() == r.Methods.Length, "methods", "repeats a value");
         foreach (var m in r.Methods)
         {
-            if (ComparisonRecipe.ExpertMethods.Contains(m))
+            if (ComparisonRecipe.OwnRecipeMethods.Contains(m))
                 e.AddRaw($"field 'methods' holds '{m}', which a comparison does not run; run it with its own recipe: " +
                          (m == "selmatch" ? "a SelMatch recipe (`ddist run RECIPE`)" : $"a DATM/TESLA recipe (`ddist distill RECIPE --method {m}`)"));
             else e.Need(ComparisonRecipe.KnownMethods.Contains(m), "methods", $"holds '{m}', expected some of {string.Join(", ", ComparisonRecipe.KnownMethods)}");

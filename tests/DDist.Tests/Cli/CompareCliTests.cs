@@ -138,7 +138,10 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(["embedding", "experts", "sets", "evaluate", "table"], plan.Select(s => s.Name));
         Assert.Contains("experts", plan.Single(s => s.Name == "sets").After);
 
+        // A finished table without MTT takes it (the mtt section is free while nothing of MTT is in the folder).
         var outDir = Path.Combine(_dir, "mtt");
+        var before = Run("compare", TinyRecipe(j => j["methods"] = new JsonArray("random")), "--out", outDir);
+        Assert.True(before.Code == 0, before.Err);
         var r = Run("compare", recipe, "--out", outDir, "--json");
         Assert.True(r.Code == 0, r.Err);
         var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
@@ -161,6 +164,9 @@ public sealed class CompareCliTests : IDisposable
         using (var made = SmallSet.Load(Path.Combine(alone, "ipc2", "mtt", "synthetic.safetensors")))
             Assert.Equal(inTable.Images.ToArray<float>(), made.Images.ToArray<float>());
         Assert.False(File.Exists(Path.Combine(alone, "ipc2", "mtt", "eval.json")));
+        // Once MTT is in the folder, its settings are the folder's.
+        var longer = TinyRecipe(j => { j["methods"] = new JsonArray("random", "mtt"); j["mtt"] = MttSection(); j["mtt"]!["iterations"] = 3; });
+        AssertFails(Run("compare", longer, "--out", outDir), "'mtt.iterations' is 2 there, 3 here");
     }
 
     [RealDataFact("mnist")]
