@@ -14,7 +14,8 @@ using DDist.Training.Experts;
 
 namespace DDist.Recipes;
 
-/// <summary>Every parameter of a SelMatch run, from expert trajectories to the final comparison table.
+/// <summary>Every parameter of a SelMatch run (or an MTT run: no scores, no window), from expert trajectories to the
+/// final comparison table.
 /// Loaded from recipes/*.json; <see cref="Validate"/> checks it completely before any work starts.</summary>
 public sealed record Recipe
 {
