@@ -493,7 +493,8 @@ public sealed class PipelineCliTests : IDisposable
         windowOnly["compare"] = new JsonArray("random", "window");
         File.WriteAllText(path, windowOnly.ToJsonString());
         var plan = DDist.Pipeline.Stages.RecipeStages.For(DDist.Recipes.Recipe.Load(path));
-        Assert.Equal(["experts", "forgetting", "scores", "window", "choose-beta", "evaluate", "report"], plan.Select(s => s.Name));
+        Assert.Equal(["forgetting", "scores", "window", "choose-beta", "evaluate", "report"], plan.Select(s => s.Name));   // no experts: nothing is distilled
+        Assert.Empty(plan.Single(s => s.Name == "forgetting").After);
         Assert.Equal(["choose-beta"], plan.Single(s => s.Name == "evaluate").After);
     }
 

@@ -7,7 +7,8 @@ namespace DDist.Pipeline.Stages;
 /// (forgetting/run-R.safetensors; each also keeps the learning speed, Jiang et al. 2021); only for recipes that compute
 /// their scores rather than import them. A run
 /// depends only on its seed, so the scores stage combines them exactly as one process training every run.</summary>
-public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
+/// <param name="afterExperts">Whether the plan trains experts (it does unless nothing is distilled).</param>
+public sealed class ForgettingStage(Recipe recipe, bool afterExperts = true) : IStage<StageContext>
 {
     public string Name => RecipeStages.Forgetting;
     // The stage keeps its name and time label ("forgetting runs") from before learning speed was computed from the same
@@ -15,7 +16,7 @@ public sealed class ForgettingStage(Recipe recipe) : IStage<StageContext>
     public string Description => "the training runs computed scores come from (forgetting events, learning speed), one task per run";
     public string Outputs => "forgetting/run-R.safetensors";
     // Not an input of the runs; kept so the scheduler starts them once the experts are trained, as it always has.
-    public IReadOnlyList<string> After => [RecipeStages.Experts];
+    public IReadOnlyList<string> After => afterExperts ? [RecipeStages.Experts] : [];
     public int Tasks => recipe.ScoreSection.Runs;
     public string TaskName(int task) => $"forgetting run {task}";
 

@@ -4,7 +4,7 @@ using DDist.Selection;
 namespace DDist.Pipeline.Stages;
 
 /// <summary>The stages of a SelMatch recipe run, in an order that respects every <see cref="IStage.After"/>: experts
-/// → forgetting runs (when the recipe computes forgetting scores) → scores → window search (one task per β) →
+/// (when anything is distilled) → forgetting runs (when the recipe computes forgetting scores) → scores → window search (one task per β) →
 /// successive halving rounds (when the recipe asks for them) → the chosen β → one distillation per method (an MTT
 /// recipe: experts → MTT, nothing cut by difficulty) →
 /// evaluation (one task per network of each compared row) → the same with other architectures (when the recipe lists
@@ -30,13 +30,15 @@ public static class RecipeStages
     public static IReadOnlyList<IStage<StageContext>> For(Recipe recipe, IReadOnlyList<string>? methods = null)
     {
         methods ??= Methods(recipe);
-        var stages = new List<IStage<StageContext>> { new ExpertsStage(recipe) };
+        var stages = new List<IStage<StageContext>>();
+        // Trajectory matching alone reads the experts: a table of real sets (Random, Window only) trains none.
+        if (methods.Count > 0) stages.Add(new ExpertsStage(recipe));
         if (CutsWindows(recipe, methods))
         {
             if (methods.Contains("selmatch")) recipe.RequireWindow("SelMatch");
             else recipe.RequireWindow("the Window-only row", alpha: false);
-            if (recipe.ScoreSection.File is null) stages.Add(new ForgettingStage(recipe));
-            stages.Add(new ScoresStage(recipe, stages[^1].Name));
+            if (recipe.ScoreSection.File is null) stages.Add(new ForgettingStage(recipe, afterExperts: methods.Count > 0));
+            stages.Add(new ScoresStage(recipe, stages.Count > 0 ? stages[^1].Name : null));
             stages.Add(new WindowStage(recipe));
             if (recipe.WindowSection.HalvingStartEpochs is not null)
             {
@@ -47,11 +49,11 @@ public static class RecipeStages
             stages.Add(new ChooseBetaStage(recipe, stages[^1].Name));
         }
         stages.AddRange(methods.Select(m => new DistillStage(recipe, m)));
-        // The rows' sets: the distilled ones, the window (when no SelMatch distillation already waits for β), and at
-        // least the experts, so even a table of real sets alone starts where every plan starts.
+        // The rows' sets: the distilled ones and the window (when no SelMatch distillation already waits for β); the
+        // random pick needs nothing.
         var rowInputs = methods.Select(Distill).ToList();
         if (recipe.Compare.Contains("window") && !methods.Contains("selmatch")) rowInputs.Add(ChooseBeta);
-        stages.Add(new EvaluateStage(recipe, rowInputs.Count > 0 ? rowInputs : [Experts]));
+        stages.Add(new EvaluateStage(recipe, rowInputs));
         if (recipe.Evaluation.CrossArchitectures is not null) stages.Add(new CrossArchitectureStage(recipe));
         stages.Add(new ReportStage(recipe));
         return stages;

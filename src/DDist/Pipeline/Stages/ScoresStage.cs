@@ -7,13 +7,14 @@ namespace DDist.Pipeline.Stages;
 /// (C-scores or forgetting scores of the SelMatch authors), or combined from the training runs: forgetting counts or
 /// learning speed, as the recipe's scores.kind says — or each of them (scores-KIND.safetensors) when it lists several
 /// for the window search to choose among.</summary>
-public sealed class ScoresStage(Recipe recipe, string input) : IStage<StageContext>
+/// <param name="input">The stage before it (the forgetting runs, or the experts); null when it is the first.</param>
+public sealed class ScoresStage(Recipe recipe, string? input) : IStage<StageContext>
 {
     public string Name => RecipeStages.Scores;
     public string Description => recipe.ScoreSection.File is null
         ? $"{string.Join(" and ", recipe.ScoreKinds.Select(k => k.FileName()))} scores from the training runs" : "imported difficulty scores";
     public string Outputs => recipe.SearchesScoreKinds ? "scores-KIND.safetensors, recorded in pipeline.json" : "scores.safetensors, recorded in pipeline.json";
-    public IReadOnlyList<string> After => [input];
+    public IReadOnlyList<string> After => input is null ? [] : [input];
     public int Tasks => 1;
     public string TaskName(int task) => "scores";
 
