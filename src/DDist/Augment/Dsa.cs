@@ -27,6 +27,10 @@ public static class Dsa
 
     /// <summary>Non-siamese DSA of one minibatch, as in network training: one family (mode 'S') for the batch,
     /// parameters drawn per sample.</summary>
+    /// <summary>Trajectory matching's inner-loop augmentation: non-Siamese DSA with the default parameters on every
+    /// student mini-batch (MTT's --dsa True), or none.</summary>
+    public static Func<Tensor, Tensor>? ForStudent(bool on, string strategy) => on ? x => Augment(x, strategy, DsaParams.Default) : null;
+
     public static Tensor Augment(Tensor x, string strategy, DsaParams p)
     {
         var s = x.Shape;

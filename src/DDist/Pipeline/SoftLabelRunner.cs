@@ -61,8 +61,7 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
 
         var methodDir = Path.Combine(outDir, r.Method);
         using var syn = r.Matching.Init == "predicted-correctly" ? PredictedCorrectly(student, experts, train, exclude) : RandomReal(train, space, exclude);
-        var strategy = r.DsaStrategy;
-        Func<Tensor, Tensor>? dsa = r.Matching.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
+        var dsa = Dsa.ForStudent(r.Matching.Dsa, r.DsaStrategy);
         log?.Invoke($"{r.Method}: {r.Matching.Iterations} iterations → {methodDir}");
         var options = r.ToMatchingOptions(methodDir);
         // The best iteration is judged with the final evaluation's protocol (model, optimiser, augmentation, the set's

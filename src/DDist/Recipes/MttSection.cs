@@ -34,6 +34,6 @@ public sealed record MttSection : TrajectoryMatchingSettings
     public TrajectoryMatchingOptions ToOptions(int seed, string outputDir) => new(this)
     {
         Seed = seed, OutputDir = outputDir, Method = "mtt",
-        Unroll = Unroll is null ? UnrollModes.DefaultFor(SynSteps) : UnrollModes.Parse(Unroll, "mtt.unroll"),
+        Unroll = UnrollModes.FromRecipe(Unroll, SynSteps, "mtt.unroll"),
     };
 }

@@ -169,9 +169,7 @@ public sealed record DistillRecipe : SelectingMatchingSettings
     /// <summary>DSA strategy; null = the dataset's default (no flip for digits).</summary>
     [JsonPropertyOrder(20)] public string? DsaStrategy { get; init; }
     // The parsed forms; [JsonIgnore]: derived from the fields above, not fields of the recipe's JSON.
-    [JsonIgnore] public Distillation.Unrolling.UnrollMode UnrollMode => Unroll is null
-        ? Distillation.Unrolling.UnrollModes.DefaultFor(SynSteps)
-        : Distillation.Unrolling.UnrollModes.Parse(Unroll, "distill.unroll");
+    [JsonIgnore] public Distillation.Unrolling.UnrollMode UnrollMode => Distillation.Unrolling.UnrollModes.FromRecipe(Unroll, SynSteps, "distill.unroll");
     [JsonIgnore] public Selection.FrozenPart FrozenPartMode => ParseFrozenPart(FrozenPart);
     protected override string SectionName => "distill";
 

@@ -104,7 +104,7 @@ public sealed record SoftLabelRecipe
         var o = new TrajectoryMatchingOptions(Matching)
         {
             Seed = Seed, OutputDir = outputDir, Method = Method, EvalIterations = Matching.EvalIterations, SelectOn = Matching.SelectOnMode,
-            Unroll = Matching.Unroll is null ? UnrollModes.DefaultFor(Matching.SynSteps) : UnrollModes.Parse(Matching.Unroll, "matching.unroll"),
+            Unroll = UnrollModes.FromRecipe(Matching.Unroll, Matching.SynSteps, "matching.unroll"),
         };
         // The budget is part of the checkpoint's fingerprint; a run that evaluates nothing keeps the options' default, so
         // the checkpoints of runs made before DATM/TESLA could choose an iteration still resume.

@@ -43,6 +43,9 @@ public static class UnrollModes
     public static UnrollMode Parse(string? s, string field) =>
         TryParse(s, out var m) ? m : throw new ArgumentException($"field '{field}' is '{s}', expected one of full, exact, tesla");
 
+    /// <summary>A recipe section's unroll field: the mode it names, or <see cref="DefaultFor"/> its synSteps when null.</summary>
+    public static UnrollMode FromRecipe(string? text, int synSteps, string field) => text is null ? DefaultFor(synSteps) : Parse(text, field);
+
     /// <summary>The mode a recipe gets when it names none: full unrolling up to <see cref="ExactFromSteps"/> − 1
     /// student steps, exact recomputation from there on. See <see cref="ExactFromSteps"/> for the measurement.</summary>
     public static UnrollMode DefaultFor(int synSteps) => synSteps >= ExactFromSteps ? UnrollMode.Exact : UnrollMode.Full;

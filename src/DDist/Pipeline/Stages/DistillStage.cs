@@ -43,8 +43,7 @@ public sealed class DistillStage : IStage<StageContext>
         var r = _recipe;
         var train = context.Data.Train;
         using var start = _method == "mtt" ? SyntheticSet.FromRandom(context.Data.Train, context.RandomSet, r.Ipc) : context.Cut(r.Alpha).ToSyntheticSet(train);
-        var strategy = r.DsaStrategy;
-        Func<Tensor, Tensor>? dsa = r.Distill.Dsa ? x => Dsa.Augment(x, strategy, DsaParams.Default) : null;
+        var dsa = Dsa.ForStudent(r.Distill.Dsa, r.DsaStrategy);
         var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,
                                             context.Data.Space, dsa, context.OnChoiceSet)
             .Run(r.ToTrajectoryMatchingOptions(context.Folder.Method(_method), _method), context.Progress, context.Cancel);

@@ -16,12 +16,7 @@ public sealed class ExpertsStage(Recipe recipe) : IStage<StageContext>
     public int Tasks => recipe.Experts.Count;
     public string TaskName(int task) => $"expert {task}";
 
-    public bool IsTaskDone(RunFolder folder, int task)
-    {
-        var tensors = Path.Combine(folder.Experts, ExpertTrainer.ExpertFileName(task));
-        // A checkpoint still there after the expert was kept (killed in between) leaves the task to do again, which only drops it.
-        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json")) && !ExpertTrainer.HasCheckpoint(folder.Experts, task);
-    }
+    public bool IsTaskDone(RunFolder folder, int task) => ExpertTrainer.IsKept(folder.Experts, task);
 
     public const string Label = "experts";
 

@@ -156,6 +156,15 @@ public sealed class ExpertTrainer
         DropCheckpoint(directory, k);
     }
 
+    /// <summary>Whether expert k is trained and kept: its tensors and metadata are there and its checkpoint is gone (one
+    /// still there means it was killed between keeping the expert and dropping the checkpoint, which training it again
+    /// only drops).</summary>
+    public static bool IsKept(string directory, int k)
+    {
+        var tensors = Path.Combine(directory, ExpertFileName(k));
+        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json")) && !HasCheckpoint(directory, k);
+    }
+
     /// <summary>True while expert k's checkpoint folder is there: it is being trained, was interrupted, or was kept
     /// and then interrupted before the checkpoint was dropped (<see cref="Train"/> drops it then).</summary>
     public static bool HasCheckpoint(string directory, int k) => System.IO.Directory.Exists(CheckpointOf(directory, k).Directory);

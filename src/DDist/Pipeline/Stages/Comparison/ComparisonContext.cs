@@ -124,7 +124,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             if (_experts is not null) return _experts;
             int count = Recipe.MttSettings.Experts.Count;
             for (int k = 0; k < count; k++)
-                if (!ComparisonExpertsStage.Trained(Folder, k)) TrainExpert(k, count);
+                if (!ExpertTrainer.IsKept(Folder.Experts, k)) TrainExpert(k, count);
             return _experts = ExpertStoreTrajectories.Open(Folder.Experts);
         }
     }

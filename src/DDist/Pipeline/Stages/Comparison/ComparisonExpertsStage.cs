@@ -14,14 +14,7 @@ public sealed class ComparisonExpertsStage(int count) : IStage<ComparisonContext
     public int Tasks => count;
     public string TaskName(int task) => $"expert {task}";
 
-    // A checkpoint still there after the expert was kept (killed in between) leaves the task to do again, which only drops it.
-    public bool IsTaskDone(RunFolder folder, int task) => Trained(folder, task);
-
-    public static bool Trained(RunFolder folder, int index)
-    {
-        var tensors = Path.Combine(folder.Experts, ExpertTrainer.ExpertFileName(index));
-        return File.Exists(tensors) && File.Exists(Path.ChangeExtension(tensors, ".json")) && !ExpertTrainer.HasCheckpoint(folder.Experts, index);
-    }
+    public bool IsTaskDone(RunFolder folder, int task) => ExpertTrainer.IsKept(folder.Experts, task);
 
     public void RunTask(ComparisonContext context, int task) => context.TrainExpert(task, count);
 }

@@ -82,9 +82,7 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
                 var m = recipe.MttSettings;
                 using var random = RandomSelection.Select(train, ipc, (ulong)recipe.Seed);
                 using var start = SyntheticSet.FromRandom(train, random, ipc);
-                var strategy = recipe.DsaStrategy(m.Strategy);
-                Func<Torch.Tensor, Torch.Tensor>? dsa = m.Dsa ? x => Augment.Dsa.Augment(x, strategy, Augment.DsaParams.Default) : null;
-                return new TrajectoryMatching(context.Net(m.Experts.Model), context.Experts, start, train.Space, dsa)
+                return new TrajectoryMatching(context.Net(m.Experts.Model), context.Experts, start, train.Space, Augment.Dsa.ForStudent(m.Dsa, recipe.DsaStrategy(m.Strategy)))
                     .Run(m.ToOptions(recipe.Seed, cell.Dir(context.Folder)), context.Progress, context.Cancel).Set;
             }
             default:
