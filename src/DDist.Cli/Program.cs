@@ -27,6 +27,7 @@ public static class Program
         TaskCommand.Create,
         CompareCommand.Create,
         CoverageCommand.Create,
+        ImportSetCommand.Create,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

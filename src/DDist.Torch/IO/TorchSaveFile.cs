@@ -1,0 +1,266 @@
+using System.Buffers.Binary;
+using System.Collections;
+using System.IO.Compression;
+using System.Numerics;
+using Razorvine.Pickle;
+using Razorvine.Pickle.Objects;
+
+namespace DDist.Torch.IO;
+
+/// <summary>One tensor read from a torch.save file: its values as little-endian bytes in row-major order (strides and
+/// storage offset already applied), in a DDist dtype (half and bfloat16 widened to Float32, int8/int16 to Int32).</summary>
+public sealed record PickledTensor(string StorageType, DType DType, long[] Shape, byte[] Data)
+{
+    public long Count => Shape.Aggregate(1L, (a, b) => a * b);
+
+    public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);
+
+    /// <summary>The values as doubles, whatever the stored type.</summary>
+    public double[] ToDoubles()
+    {
+        var r = new double[Count];
+        var d = Data.AsSpan();
+        for (int i = 0; i < r.Length; i++)
+            r[i] = DType switch
+            {
+                DType.Float32 => BinaryPrimitives.ReadSingleLittleEndian(d[(4 * i)..]),
+                DType.Float64 => BinaryPrimitives.ReadDoubleLittleEndian(d[(8 * i)..]),
+                DType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(d[(8 * i)..]),
+                DType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(d[(4 * i)..]),
+                _ => d[i],
+            };
+        return r;
+    }
+
+    public string Describe() => $"{StorageType.Replace("Storage", "").ToLowerInvariant()} [{string.Join(",", Shape)}]";
+}
+
+/// <summary>Reads what <c>torch.save</c> writes — the zip format of PyTorch ≥ 1.6 (<c>NAME/data.pkl</c> plus one
+/// entry per storage, <c>NAME/data/KEY</c>) and the legacy format before it (magic number, protocol and system
+/// pickles, the object pickle, the storage keys, then each storage as its element count and bytes) — into plain
+/// objects: tensors become <see cref="PickledTensor"/>, tuples <c>object[]</c>, lists <see cref="ArrayList"/>, dicts
+/// <see cref="Hashtable"/> (or a <see cref="ClassDict"/> for an OrderedDict), numbers, strings, bools and null as
+/// they are. The pickle itself is read by Razorvine.Pickle; only the tensor protocol (torch/serialization.py's
+/// persistent ids and torch/_utils.py's rebuild functions) is ours. Nothing in the file is executed: an unknown
+/// class becomes a dictionary of its fields.</summary>
+public static class TorchSaveFile
+{
+    private const string RebuildModule = "torch._utils";
+    private static readonly BigInteger LegacyMagic = BigInteger.Parse("119547037146038801333356");   // 0x1950a86a20f9469cfc6c
+
+    static TorchSaveFile()
+    {
+        // Global registrations (Razorvine keeps one table per process); the constructors hold no state.
+        Unpickler.registerConstructor(RebuildModule, "_rebuild_tensor", new RebuildTensor(hasRequiresGrad: false));
+        Unpickler.registerConstructor(RebuildModule, "_rebuild_tensor_v2", new RebuildTensor(hasRequiresGrad: true));
+        Unpickler.registerConstructor(RebuildModule, "_rebuild_parameter", new RebuildParameter());
+        Unpickler.registerConstructor(RebuildModule, "_rebuild_parameter_with_state", new RebuildParameter());
+    }
+
+    /// <summary>The object a torch.save file holds. Errors name the file and what was expected.</summary>
+    public static object? Load(string path)
+    {
+        InputFile.Require(path, "torch.save file");
+        using var fs = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        int got = fs.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        fs.Position = 0;
+        try
+        {
+            if (got == 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4) return LoadZip(path, fs);
+            if (got >= 1 && head[0] == 0x80) return LoadLegacy(path, fs);
+        }
+        catch (Exception e) when (e is PickleException or InvalidDataException or InvalidCastException or InvalidOperationException or IOException
+                                      or ArgumentException or OverflowException or FormatException or KeyNotFoundException
+                                  && !e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            // The zip reader's and the unpickler's own messages name neither the file nor the format: both are added.
+            throw new InvalidDataException($"{path}: not a readable torch.save file ({e.GetType().Name}: {e.Message})", e);
+        }
+        throw new InvalidDataException($"{path}: not a torch.save file: it starts neither as a zip archive (PyTorch ≥ 1.6) nor as a pickle (the legacy format)");
+    }
+
+    private static object? LoadZip(string path, Stream stream)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+        var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
+        if (pickles.Count != 1)
+            throw new InvalidDataException($"{path}: a zip archive with {pickles.Count} 'NAME/data.pkl' entries, expected one (torch.save's layout)");
+        var root = pickles[0].FullName[..^"data.pkl".Length];
+        if (zip.GetEntry(root + "byteorder") is { } order && ReadText(order) is var text && text != "little")
+            throw new InvalidDataException($"{path}: entry '{root}byteorder' is '{text}', DDist reads little-endian storages only");
+        var storages = new Dictionary<string, StorageRef>();
+        var graph = Unpickle(path, ReadAll(pickles[0]), storages);
+        var bytes = new Dictionary<string, byte[]>();
+        foreach (var (key, storage) in storages)
+        {
+            var entry = zip.GetEntry($"{root}data/{key}")
+                ?? throw new InvalidDataException($"{path}: storage '{key}' ({storage.Type}) has no entry '{root}data/{key}'");
+            bytes[key] = ReadAll(entry);
+        }
+        return Materialise(path, graph, bytes);
+    }
+
+    private static object? LoadLegacy(string path, Stream stream)
+    {
+        var unpickler = new StorageUnpickler(path, new Dictionary<string, StorageRef>());
+        var magic = unpickler.load(stream);
+        if (!(magic is BigInteger m && m == LegacyMagic))
+            throw new InvalidDataException($"{path}: a pickle, but its first value is not torch.save's magic number (a plain pickle, or a torch file older than 0.4)");
+        var protocol = Convert.ToInt64(unpickler.load(stream));
+        if (protocol != 1001)
+            throw new InvalidDataException($"{path}: legacy torch.save protocol {protocol}, expected 1001");
+        if (unpickler.load(stream) is Hashtable info && info["little_endian"] is false)
+            throw new InvalidDataException($"{path}: written on a big-endian machine; DDist reads little-endian storages only");
+        var storages = new Dictionary<string, StorageRef>();
+        unpickler = new StorageUnpickler(path, storages);
+        var graph = unpickler.load(stream);
+        if (unpickler.load(stream) is not ArrayList keys)
+            throw new InvalidDataException($"{path}: the legacy storage-key list after the object is missing");
+        var bytes = new Dictionary<string, byte[]>();
+        Span<byte> count = stackalloc byte[8];
+        foreach (string key in keys)
+        {
+            var storage = storages.TryGetValue(key, out var s) ? s : throw new InvalidDataException($"{path}: storage '{key}' is listed but no tensor uses it");
+            stream.ReadExactly(count);
+            long n = BinaryPrimitives.ReadInt64LittleEndian(count);
+            if (n != storage.Count)
+                throw new InvalidDataException($"{path}: storage '{key}' holds {n} elements, its tensor's record says {storage.Count}");
+            var data = new byte[checked(n * storage.ElementSize)];
+            stream.ReadExactly(data);
+            bytes[key] = data;
+        }
+        return Materialise(path, graph, bytes);
+    }
+
+    private static object? Unpickle(string path, byte[] pickle, Dictionary<string, StorageRef> storages) =>
+        new StorageUnpickler(path, storages).loads(pickle);
+
+    /// <summary>Replaces every tensor record in the graph by its values, read from its storage's bytes.</summary>
+    private static object? Materialise(string path, object? node, Dictionary<string, byte[]> storages) => node switch
+    {
+        TensorRef t => t.Read(path, storages[t.Storage.Key]),
+        object[] tuple => tuple.Select(x => Materialise(path, x, storages)).ToArray(),
+        ArrayList list => new ArrayList(list.Cast<object?>().Select(x => Materialise(path, x, storages)).ToList()),
+        ClassDict cd => MaterialiseDict(path, cd, new ClassDict("", cd.ClassName), storages),
+        Hashtable table => MaterialiseTable(path, table, storages),
+        _ => node,
+    };
+
+    private static ClassDict MaterialiseDict(string path, ClassDict from, ClassDict to, Dictionary<string, byte[]> storages)
+    {
+        foreach (var (k, v) in from) to[k] = Materialise(path, v, storages)!;
+        return to;
+    }
+
+    private static Hashtable MaterialiseTable(string path, Hashtable from, Dictionary<string, byte[]> storages)
+    {
+        var to = new Hashtable();
+        foreach (DictionaryEntry e in from) to[e.Key] = Materialise(path, e.Value, storages);
+        return to;
+    }
+
+    private static byte[] ReadAll(ZipArchiveEntry entry)
+    {
+        using var s = entry.Open();
+        var data = new byte[entry.Length];
+        s.ReadExactly(data);
+        return data;
+    }
+
+    private static string ReadText(ZipArchiveEntry entry) => System.Text.Encoding.ASCII.GetString(ReadAll(entry)).Trim();
+
+    /// <summary>A storage named by a persistent id: ('storage', torch.FloatStorage, key, location, numel[, view]).</summary>
+    private sealed record StorageRef(string Type, string Key, long Count, DType DType, int ElementSize, Func<byte[], int, byte[]>? Widen);
+
+    private sealed class StorageUnpickler(string path, Dictionary<string, StorageRef> storages) : Unpickler
+    {
+        protected override object persistentLoad(object pid)
+        {
+            if (pid is not object[] { Length: >= 5 } id || id[0] is not "storage")
+                throw new InvalidDataException($"{path}: persistent id {Show(pid)} is not a storage record ('storage', type, key, location, numel)");
+            if (id.Length > 5 && id[5] is not null)
+                throw new InvalidDataException($"{path}: storage '{id[2]}' is a view of another storage (torch < 1.0 wrote those); not read");
+            var type = id[1] is ClassDictConstructor c ? c.name : Show(id[1]);
+            var key = Convert.ToString(id[2], System.Globalization.CultureInfo.InvariantCulture)!;
+            long count = Convert.ToInt64(id[4]);
+            if (storages.TryGetValue(key, out var known)) return known;
+            var (dtype, size, widen) = StorageTypes.TryGetValue(type, out var t) ? t
+                : throw new InvalidDataException($"{path}: storage '{key}' is a {type}; DDist reads {string.Join(", ", StorageTypes.Keys)}");
+            return storages[key] = new StorageRef(type, key, count, dtype, size, widen);
+        }
+    }
+
+    private static readonly Dictionary<string, (DType DType, int Size, Func<byte[], int, byte[]>? Widen)> StorageTypes = new()
+    {
+        ["FloatStorage"] = (DType.Float32, 4, null),
+        ["DoubleStorage"] = (DType.Float64, 8, null),
+        ["HalfStorage"] = (DType.Float32, 2, (b, i) => BitConverter.GetBytes((float)BinaryPrimitives.ReadHalfLittleEndian(b.AsSpan(2 * i)))),
+        ["BFloat16Storage"] = (DType.Float32, 2, (b, i) => BitConverter.GetBytes(BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(b.AsSpan(2 * i)) << 16))),
+        ["LongStorage"] = (DType.Int64, 8, null),
+        ["IntStorage"] = (DType.Int32, 4, null),
+        ["ShortStorage"] = (DType.Int32, 2, (b, i) => BitConverter.GetBytes((int)BinaryPrimitives.ReadInt16LittleEndian(b.AsSpan(2 * i)))),
+        ["CharStorage"] = (DType.Int32, 1, (b, i) => BitConverter.GetBytes((int)(sbyte)b[i])),
+        ["ByteStorage"] = (DType.UInt8, 1, null),
+        ["BoolStorage"] = (DType.Bool, 1, null),
+    };
+
+    /// <summary>A tensor as the pickle describes it: a view (offset, size, stride) of a storage.</summary>
+    private sealed record TensorRef(StorageRef Storage, long Offset, long[] Size, long[] Stride)
+    {
+        public PickledTensor Read(string path, byte[] storage)
+        {
+            var s = Storage;
+            if (storage.LongLength != s.Count * s.ElementSize)
+                throw new InvalidDataException($"{path}: storage '{s.Key}' has {storage.LongLength} bytes, expected {s.Count} × {s.ElementSize} ({s.Type})");
+            long n = Size.Aggregate(1L, (a, b) => a * b);
+            int outSize = s.DType.ElementSize();
+            var data = new byte[checked(n * outSize)];
+            var index = new long[Size.Length];
+            for (long i = 0; i < n; i++)
+            {
+                long at = Offset;
+                for (int d = 0; d < Size.Length; d++) at += index[d] * Stride[d];
+                if (at < 0 || at >= s.Count)
+                    throw new InvalidDataException($"{path}: a tensor [{string.Join(",", Size)}] reads element {at} of storage '{s.Key}', which holds {s.Count}");
+                if (s.Widen is { } widen) widen(storage, (int)at).CopyTo(data, i * outSize);
+                else Array.Copy(storage, at * s.ElementSize, data, i * outSize, outSize);
+                for (int d = Size.Length - 1; d >= 0 && ++index[d] == Size[d]; d--) index[d] = 0;
+            }
+            return new PickledTensor(s.Type, s.DType, Size, data);
+        }
+    }
+
+    /// <summary>torch._utils._rebuild_tensor(storage, offset, size, stride) and _v2 (…, requires_grad, hooks[, metadata]).</summary>
+    private sealed class RebuildTensor(bool hasRequiresGrad) : IObjectConstructor
+    {
+        public object construct(object[] args)
+        {
+            if (args.Length < (hasRequiresGrad ? 5 : 4) || args[0] is not StorageRef storage)
+                throw new PickleException($"a tensor record {Show(args)} is not (storage, offset, size, stride{(hasRequiresGrad ? ", requires_grad, hooks" : "")})");
+            long[] Longs(object o) => o is object[] t ? t.Select(Convert.ToInt64).ToArray()
+                : throw new PickleException($"a tensor record's size or stride is {Show(o)}, expected a tuple of integers");
+            var size = Longs(args[2]);
+            var stride = Longs(args[3]);
+            if (size.Length != stride.Length || size.Any(x => x < 0))
+                throw new PickleException($"a tensor record has size ({string.Join(",", size)}) and stride ({string.Join(",", stride)})");
+            return new TensorRef(storage, Convert.ToInt64(args[1]), size, stride);
+        }
+    }
+
+    /// <summary>torch._utils._rebuild_parameter(data, requires_grad, hooks[, state]): an nn.Parameter is read as its tensor.</summary>
+    private sealed class RebuildParameter : IObjectConstructor
+    {
+        public object construct(object[] args) => args.Length >= 1 && args[0] is TensorRef t ? t
+            : throw new PickleException($"a parameter record {Show(args)} does not start with a tensor");
+    }
+
+    private static string Show(object? o) => o switch
+    {
+        null => "None",
+        object[] t => "(" + string.Join(", ", t.Select(Show)) + ")",
+        string s => $"'{s}'",
+        ClassDictConstructor c => $"{c.module}.{c.name}",
+        _ => o.ToString() ?? "?",
+    };
+}

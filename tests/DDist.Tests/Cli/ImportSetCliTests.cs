@@ -1,0 +1,67 @@
+using System.Text.Json;
+using DDist.Artifacts;
+using DDist.Tests.Data;
+using DDist.Tests.Distillation;
+using static DDist.Tests.Cli.CliRun;
+
+namespace DDist.Tests.Cli;
+
+/// <summary>`ddist import-set` on files PyTorch wrote: a set leaves DDist as MTT's images_best.pt / labels_best.pt and
+/// comes back the same, then trains networks through `ddist eval`, in the normalised space and in ZCA space.</summary>
+[Collection(SerialRngCollection.Name)]
+public sealed class ImportSetCliTests : IDisposable
+{
+    private readonly TempDir _temp = new();
+    private string F(string name) => _temp.Combine(name);
+
+    public void Dispose() => _temp.Dispose();
+
+    [PythonTorchFact]
+    public void AnMttStyleSetRoundTripsAndEvaluates()
+    {
+        Assert.Equal(0, Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "2", "--out", F("random.safetensors")).Code);
+        PythonTorch.RunScript("torch_save_files.py", "export", F("random.safetensors"), F("images_best.pt"), F("labels_best.pt"));
+
+        var r = Run("import-set", F("images_best.pt"), "--dataset", "fashion-mnist", "--labels", F("labels_best.pt"), "--lr", "0.02",
+                    "--method", "mtt", "--out", F("imported.safetensors"), "--json");
+        Assert.True(r.Code == 0, r.Err);
+        using (var json = JsonDocument.Parse(r.Out))
+        {
+            Assert.Equal(20, json.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal(0.02, json.RootElement.GetProperty("learnedLr").GetDouble());
+        }
+        using (var original = SmallSet.Load(F("random.safetensors")))
+        using (var imported = SmallSet.Load(F("imported.safetensors")))
+        {
+            Assert.Equal(original.Images.ToArray<float>(), imported.Images.ToArray<float>());
+            Assert.Equal(original.Labels.ToArray<long>(), imported.Labels.ToArray<long>());
+            Assert.Equal("mtt", imported.Info.Method);
+            Assert.Equal(original.Info.Normalization, imported.Info.Normalization);
+        }
+        var eval = Run("eval", F("imported.safetensors"), "--protocol", "mtt", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "1");
+        Assert.True(eval.Code == 0, eval.Err);
+        Assert.Contains("test accuracy", eval.Out);
+
+        // The same pixels declared ZCA-whitened: the set carries the training set's transform and the test set is whitened to match.
+        Assert.Equal(0, Run("import-set", F("images_best.pt"), "--dataset", "fashion-mnist", "--space", "zca", "--out", F("zca.safetensors")).Code);
+        using (var zca = SmallSet.Load(F("zca.safetensors")))
+        {
+            Assert.Equal("zca", zca.Info.Normalization);
+            Assert.NotNull(zca.Zca);
+        }
+        Assert.Equal(0, Run("eval", F("zca.safetensors"), "--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "1").Code);
+    }
+
+    [Fact]
+    public void BadOptionsAreNamed()
+    {
+        AssertFails(Run("import-set", F("absent.pt"), "--dataset", "fashion-mnist", "--out", F("x.safetensors")), F("absent.pt"));
+        AssertFails(Run("import-set", F("absent.pt"), "--dataset", "fashion-mnist", "--space", "lab", "--out", F("x.safetensors")), "--space lab: expected normalized, zca or pixels");
+        AssertFails(Run("import-set", F("absent.pt"), "--dataset", "fashion-mnist", "--space", "zca", "--normalization", "cifar10", "--out", F("x.safetensors")),
+                    "--normalization applies to --space normalized only");
+        AssertFails(Run("import-set", F("absent.pt"), "--dataset", "fashion-mnist", "--normalization", "nosuch", "--out", F("x.safetensors")), "unknown normalisation 'nosuch'");
+        AssertFails(Run("import-set", F("absent.pt"), "--dataset", "fashion-mnist", "--soft-labels", "probabilities", "--out", F("x.safetensors")), "--soft-labels probabilities");
+        AssertFails(Run("import-set", F("absent.pt"), "--dataset", "fashion-mnist"), "--out");
+        Assert.False(File.Exists(F("x.safetensors")));
+    }
+}
