@@ -81,13 +81,16 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
 
     /// <summary>Makes <paramref name="dir"/> this recipe's folder (recipe.json, the recipe last run there); refuses one that
     /// holds another recipe. IPCs and methods may differ: they pick cells, each made and evaluated on its own seeds, so a
-    /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later). So may the mtt
-    /// section while nothing of MTT is in the folder (no experts, no MTT set): MTT can join a finished table.</summary>
+    /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later). So may the
+    /// section of a distillation (dc, dsa, dm, mtt) while nothing of it is in the folder (no set of it begun at any IPC;
+    /// for MTT no experts either): a method can join a finished table, or be tuned before its first cell is made.</summary>
     public static void Claim(ComparisonRecipe recipe, string dir)
     {
         string[] free = ["ipcs", "methods", "description", "source", "evaluation.crossArchitectures", "evaluation.crossArchitectureLr"];
-        bool mttMade = Directory.Exists(Path.Combine(dir, "experts")) ||
-                       Directory.Exists(dir) && Directory.EnumerateDirectories(dir, "ipc*").Any(ipc => Directory.Exists(Path.Combine(ipc, "mtt")));
-        FolderRecipe.Claim(dir, recipe.ToJson(), mttMade ? free : [.. free, "mtt"]);
+        var begun = Directory.Exists(dir)
+            ? Directory.EnumerateDirectories(dir, "ipc*").SelectMany(Directory.EnumerateDirectories).Select(Path.GetFileName).ToHashSet()
+            : [];
+        if (Directory.Exists(Path.Combine(dir, "experts"))) begun.Add("mtt");
+        FolderRecipe.Claim(dir, recipe.ToJson(), [.. free, .. new[] { "dc", "dsa", "dm", "mtt" }.Where(m => !begun.Contains(m))]);
     }
 }

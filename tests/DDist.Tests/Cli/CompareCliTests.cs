@@ -246,6 +246,9 @@ public sealed class CompareCliTests : IDisposable
         Assert.True(first.Code == 0, first.Err);
         var eval = Path.Combine(outDir, "ipc1", "random", "eval.json");
         var kept = File.ReadAllBytes(eval);
+        // No DM set is begun yet, so DM's settings may still change (the folder records the last ones).
+        var tuned = Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["dm"]!["iterations"] = 3; }), "--ipc", "1", "--methods", "random", "--out", outDir);
+        Assert.True(tuned.Code == 0, tuned.Err);
 
         // The rest of the recipe into the same folder: the finished cell is read, not redone.
         var all = Run("compare", recipe, "--out", outDir, "--json");
@@ -261,6 +264,11 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(DDist.Cli.ExitCodes.DataError, other.Code);
         Assert.Contains("'seed' is 3 there, 4 here", other.Err);
         Assert.DoesNotContain("internal", other.Err);
+        // Once DM's sets are made its settings are the folder's; DC's, of which nothing is made, are still free.
+        AssertFails(Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["dm"]!["iterations"] = 3; }), "--out", outDir),
+                    "'dm.iterations' is 2 there, 3 here");
+        var dcTuned = Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["dc"]!["iterations"] = 5; }), "--out", outDir);
+        Assert.True(dcTuned.Code == 0, dcTuned.Err);
     }
 
     [Fact]
