@@ -20,23 +20,7 @@ public sealed record NpyArray(string Descr, long[] Shape, byte[] Data, string So
     public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);
 
     /// <summary>The values as doubles, whatever the stored numeric type.</summary>
-    public double[] ToDoubles()
-    {
-        var n = (int)Count;
-        var r = new double[n];
-        var d = Data.AsSpan();
-        var dtype = DType;
-        for (int i = 0; i < n; i++)
-            r[i] = dtype switch
-            {
-                DType.Float32 => BinaryPrimitives.ReadSingleLittleEndian(d[(4 * i)..]),
-                DType.Float64 => BinaryPrimitives.ReadDoubleLittleEndian(d[(8 * i)..]),
-                DType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(d[(8 * i)..]),
-                DType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(d[(4 * i)..]),
-                _ => d[i],
-            };
-        return r;
-    }
+    public double[] ToDoubles() => LittleEndianValues.ToDoubles(Data, DType, Count);
 
     public long[] ToLongs() => ToDoubles().Select(v => (long)v).ToArray();
 }

@@ -16,21 +16,7 @@ public sealed record PickledTensor(string StorageType, DType DType, long[] Shape
     public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);
 
     /// <summary>The values as doubles, whatever the stored type.</summary>
-    public double[] ToDoubles()
-    {
-        var r = new double[Count];
-        var d = Data.AsSpan();
-        for (int i = 0; i < r.Length; i++)
-            r[i] = DType switch
-            {
-                DType.Float32 => BinaryPrimitives.ReadSingleLittleEndian(d[(4 * i)..]),
-                DType.Float64 => BinaryPrimitives.ReadDoubleLittleEndian(d[(8 * i)..]),
-                DType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(d[(8 * i)..]),
-                DType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(d[(4 * i)..]),
-                _ => d[i],
-            };
-        return r;
-    }
+    public double[] ToDoubles() => LittleEndianValues.ToDoubles(Data, DType, Count);
 
     public string Describe() => $"{StorageType.Replace("Storage", "").ToLowerInvariant()} [{string.Join(",", Shape)}]";
 }
