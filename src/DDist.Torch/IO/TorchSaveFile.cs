@@ -58,6 +58,7 @@ public static class TorchSaveFile
         }
         catch (Exception e) when (e is PickleException or InvalidDataException or InvalidCastException or InvalidOperationException or IOException
                                       or ArgumentException or OverflowException or FormatException or KeyNotFoundException
+                                      or IndexOutOfRangeException or NullReferenceException
                                   && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
             // The zip reader's and the unpickler's own messages name neither the file nor the format: both are added.
@@ -112,6 +113,8 @@ public static class TorchSaveFile
             long n = BinaryPrimitives.ReadInt64LittleEndian(count);
             if (n != storage.Count)
                 throw new InvalidDataException($"{path}: storage '{key}' holds {n} elements, its tensor's record says {storage.Count}");
+            if (n * storage.ElementSize > stream.Length - stream.Position)
+                throw new InvalidDataException($"{path}: storage '{key}' needs {n * storage.ElementSize} bytes, {stream.Length - stream.Position} are left: the file is truncated");
             var data = new byte[checked(n * storage.ElementSize)];
             stream.ReadExactly(data);
             bytes[key] = data;
@@ -148,6 +151,7 @@ public static class TorchSaveFile
 
     private static byte[] ReadAll(ZipArchiveEntry entry)
     {
+        if (entry.Length > Array.MaxLength) throw new InvalidDataException($"entry '{entry.FullName}' claims {entry.Length} bytes, more than one array holds");
         using var s = entry.Open();
         var data = new byte[entry.Length];
         s.ReadExactly(data);
@@ -202,6 +206,12 @@ public static class TorchSaveFile
             long n = Size.Aggregate(1L, (a, b) => a * b);
             int outSize = s.DType.ElementSize();
             var data = new byte[checked(n * outSize)];
+            if (s.Widen is null && IsRowMajor() && n > 0 && Offset >= 0 && Offset + n <= s.Count)
+            {
+                // What torch.save writes for a whole tensor: one copy.
+                Array.Copy(storage, Offset * s.ElementSize, data, 0, n * outSize);
+                return new PickledTensor(s.Type, s.DType, Size, data);
+            }
             var index = new long[Size.Length];
             for (long i = 0; i < n; i++)
             {
@@ -214,6 +224,17 @@ public static class TorchSaveFile
                 for (int d = Size.Length - 1; d >= 0 && ++index[d] == Size[d]; d--) index[d] = 0;
             }
             return new PickledTensor(s.Type, s.DType, Size, data);
+        }
+
+        private bool IsRowMajor()
+        {
+            long expected = 1;
+            for (int d = Size.Length - 1; d >= 0; d--)
+            {
+                if (Size[d] != 1 && Stride[d] != expected) return false;
+                expected *= Size[d];
+            }
+            return true;
         }
     }
 
