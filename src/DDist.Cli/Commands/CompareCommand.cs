@@ -103,8 +103,9 @@ public static class CompareCommand
             w.WriteLine($"{r.Dataset}: test accuracy (%), {result.Evaluation}");
             w.WriteLine($"  {"method",-15} {"IPC",4}  {"ours",-15} {"published",-12} {"made in",8}");
             foreach (var row in result.Rows)
-                w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,6:F2} ± {3,-6:F2} {4,-12} {5,7:F0}s", row.Method, row.Ipc, 100 * row.Accuracy.Mean,
-                                          100 * row.Accuracy.Std, row.Published is { } p ? p.Mean.ToString("F1", inv) : "n/a", row.MakeSeconds) + row.Accuracy.DivergedNote());
+                w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,6:F2} ± {3,-6:F2} {4,-12} {5,8}", row.Method, row.Ipc, 100 * row.Accuracy.Mean,
+                                          100 * row.Accuracy.Std, row.Published is { } p ? p.Mean.ToString("F1", inv) : "n/a",
+                                          row.ImportedFrom is null ? row.MakeSeconds.ToString("F0", inv) + "s" : "imported") + row.Accuracy.DivergedNote());
             if (result.Architectures.Count > 1)
             {
                 w.WriteLine();

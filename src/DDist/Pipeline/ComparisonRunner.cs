@@ -15,6 +15,8 @@ public sealed record ComparisonRow(string Method, int Ipc, EvalResult Accuracy, 
     /// <summary>The same set's accuracy with each other architecture the recipe lists, in its order, labelled as
     /// <see cref="ComparisonResult.Architectures"/> (null: not evaluated yet).</summary>
     public IReadOnlyList<EvalResult?> Across { get; init; } = [];
+    /// <summary>The file a row of the recipe's 'sets' was copied from (made elsewhere); null for a set made here.</summary>
+    public string? ImportedFrom { get; init; }
 }
 
 /// <summary>What a comparison produced: rows in recipe order (IPC-major), the shared costs and where the outputs are.</summary>
@@ -91,6 +93,20 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
             ? Directory.EnumerateDirectories(dir, "ipc*").SelectMany(Directory.EnumerateDirectories).Select(Path.GetFileName).ToHashSet()
             : [];
         if (Directory.Exists(Path.Combine(dir, "experts"))) begun.Add("mtt");
-        FolderRecipe.Claim(dir, recipe.ToJson(), [.. free, .. new[] { "dc", "dsa", "dm", "mtt" }.Where(m => !begun.Contains(m))]);
+        CheckImportedSources(recipe, dir);
+        FolderRecipe.Claim(dir, recipe.ToJson(), [.. free, "sets", .. new[] { "dc", "dsa", "dm", "mtt" }.Where(m => !begun.Contains(m))]);
+    }
+
+    /// <summary>The recipe's 'sets' may grow (a row or an IPC joins the table), but a cell already copied in stays the one
+    /// its file named: a recipe naming another file for it is refused, not silently tabled with the old copy.</summary>
+    private static void CheckImportedSources(ComparisonRecipe recipe, string dir)
+    {
+        foreach (var cell in ComparisonCell.Of(recipe).Where(c => c.Imported))
+        {
+            var made = Path.Combine(dir, $"ipc{cell.Ipc}", cell.Method, "made.json");
+            if (MakeSetsStage.ImportedFrom(made) is { } source && source != recipe.SetFile(cell.Method, cell.Ipc))
+                throw new InvalidDataException($"{made}: {cell} was copied from {source}, but 'sets.{cell.Method}' now names {recipe.SetFile(cell.Method, cell.Ipc)}; " +
+                                               $"remove {Path.GetDirectoryName(made)} to import the new file");
+        }
     }
 }

@@ -44,6 +44,24 @@ public sealed record ComparisonRecipe
     public ForgettingSelectionRecipe Forgetting { get; init; } = new();
     public CoverageRecipe Coverage { get; init; } = new();
     public required ComparisonEvalRecipe Evaluation { get; init; }
+    /// <summary>Rows made elsewhere: NAME → IPC → a DDist small set file (`ddist import-set` of another project's set, a
+    /// SelMatch/DATM/TESLA run's set, …) at some of the IPCs of <see cref="Ipcs"/>; NAME is then listed in
+    /// <see cref="Methods"/> like a method, and the set is evaluated by the comparison's protocol like the others.
+    /// Relative paths are taken from the recipe file's folder. Absent, it is not written.</summary>
+    public Dictionary<string, Dictionary<string, string>>? Sets { get; init; }
+
+    /// <summary>True for a row whose sets come from <see cref="Sets"/> rather than being made here.</summary>
+    public bool IsImported(string method) => !KnownMethods.Contains(method) && Sets?.ContainsKey(method) == true;
+
+    /// <summary>Whether the recipe's 'sets' give row <paramref name="method"/> a set at <paramref name="ipc"/> (a row may
+    /// give only some of the IPCs: the table shows "–" at the others).</summary>
+    public bool GivesSet(string method, int ipc) =>
+        Sets is { } sets && sets.TryGetValue(method, out var byIpc) && byIpc.ContainsKey(ipc.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>The file of an imported row at <paramref name="ipc"/> (its cells exist only where <see cref="GivesSet"/>).</summary>
+    public string SetFile(string method, int ipc) => GivesSet(method, ipc)
+        ? Sets![method][ipc.ToString(System.Globalization.CultureInfo.InvariantCulture)]
+        : throw new RecipeException($"recipe '{Name}'", [$"field 'sets.{method}' has no set for IPC {ipc}"]);
 
     /// <summary>True when the JSON file declares <c>"kind": "comparison"</c> (other recipes are SelMatch runs).</summary>
     public static bool IsComparison(string path)
@@ -62,11 +80,18 @@ public sealed record ComparisonRecipe
         ComparisonRecipe recipe;
         try { recipe = JsonSerializer.Deserialize<ComparisonRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }
+        recipe = recipe.WithSetsFrom(Path.GetDirectoryName(Path.GetFullPath(path))!);
         recipe.Validate(path);
         return recipe;
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Recipe.Json);
+
+    /// <summary>The recipe with its sets' relative paths taken from <paramref name="folder"/> (absolute ones stay).</summary>
+    private ComparisonRecipe WithSetsFrom(string folder) => Sets is null ? this : this with
+    {
+        Sets = Sets.ToDictionary(row => row.Key, row => row.Value.ToDictionary(f => f.Key, f => Path.GetFullPath(Path.Combine(folder, f.Value)))),
+    };
 
     public void Validate(string? source = null)
     {

@@ -28,12 +28,25 @@ public static class ComparisonRecipeValidation
 
         e.Need(r.Methods.Length > 0, "methods", "is empty");
         e.Need(r.Methods.Distinct().Count() == r.Methods.Length, "methods", "repeats a value");
-        foreach (var m in r.Methods)
+        foreach (var m in r.Methods.Where(m => !r.IsImported(m)))
         {
             if (ComparisonRecipe.OwnRecipeMethods.Contains(m))
                 e.AddRaw($"field 'methods' holds '{m}', which a comparison does not run; run it with its own recipe: " +
-                         (m == "selmatch" ? "a SelMatch recipe (`ddist run RECIPE`)" : $"a DATM/TESLA recipe (`ddist distill RECIPE --method {m}`)"));
-            else e.Need(ComparisonRecipe.KnownMethods.Contains(m), "methods", $"holds '{m}', expected some of {string.Join(", ", ComparisonRecipe.KnownMethods)}");
+                         (m == "selmatch" ? "a SelMatch recipe (`ddist run RECIPE`)" : $"a DATM/TESLA recipe (`ddist distill RECIPE --method {m}`)") +
+                         $", and give its sets in 'sets.{m}' to table them here");
+            else e.Need(ComparisonRecipe.KnownMethods.Contains(m), "methods", $"holds '{m}', expected some of {string.Join(", ", ComparisonRecipe.KnownMethods)} or a name of 'sets'");
+        }
+        foreach (var (name, byIpc) in r.Sets ?? [])
+        {
+            e.Need(!ComparisonRecipe.KnownMethods.Contains(name), $"sets.{name}", $"names a row the comparison makes itself; give the imported one another name (e.g. '{name}-imported')");
+            e.Need(name.Length > 0 && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.') && name[0] != '.',
+                   $"sets.{name}", "is not a row name: lower-case letters, digits, '-', '_' and '.' (it names the cell's folder)");
+            foreach (var key in byIpc.Keys)
+                if (!int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ipc) || ipc < 1)
+                    e.AddRaw($"field 'sets.{name}' has the key '{key}', expected an IPC (a whole number ≥ 1)");
+                else if (!r.Ipcs.Contains(ipc))
+                    e.AddRaw($"field 'sets.{name}' gives a set for IPC {ipc}, which 'ipcs' does not list ({string.Join(", ", r.Ipcs)})");
+            e.Need(byIpc.Count > 0, $"sets.{name}", "gives no set");
         }
 
         foreach (var (name, g) in new[] { ("dc", r.Dc), ("dsa", r.Dsa) })

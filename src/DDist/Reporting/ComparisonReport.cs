@@ -43,7 +43,7 @@ public static class ComparisonReport
             rows = result.Rows.Select(r => new
             {
                 method = r.Method, ipc = r.Ipc, mean = r.Accuracy.Mean, std = r.Accuracy.Std, accuracies = r.Accuracy.Accuracies, diverged = r.Accuracy.Diverged,
-                coverage = r.Coverage, make_seconds = r.MakeSeconds, eval_seconds = r.EvalSeconds, set = r.SetPath,
+                coverage = r.Coverage, make_seconds = r.MakeSeconds, eval_seconds = r.EvalSeconds, set = r.SetPath, imported_from = r.ImportedFrom,
                 across = result.Architectures.Skip(1).Zip(r.Across, (arch, a) => new
                 {
                     architecture = arch, mean = a?.Mean, std = a?.Std, accuracies = a?.Accuracies, diverged = a?.Diverged, eval_seconds = a?.Elapsed.TotalSeconds,
@@ -63,8 +63,11 @@ public static class ComparisonReport
         md.AppendLine(Inv, $"# {recipe.Name}: {recipe.Dataset}, methods × IPC").AppendLine();
         if (recipe.Description.Length > 0) md.AppendLine(recipe.Description).AppendLine();
         md.AppendLine(Inv, $"Evaluation: {result.Evaluation}. Test accuracy in %, mean ± std over the networks; published numbers in brackets († = recalled from the paper's table, not checked against it).").AppendLine();
+        var imported = result.Rows.Where(r => r.ImportedFrom is not null).Select(r => r.Method).Distinct().ToList();
         if (recipe.TrainPerClass is int tpc)
-            md.AppendLine(Inv, $"**Every method saw only {tpc} training images per class**; the published numbers use the whole training set.").AppendLine();
+            md.AppendLine(Inv, $"**Every method {(imported.Count > 0 ? "made here " : "")}saw only {tpc} training images per class**; the published numbers use the whole training set.").AppendLine();
+        if (imported.Count > 0)
+            md.AppendLine(Inv, $"Made elsewhere (the recipe's 'sets'), evaluated here like the others: {string.Join(", ", imported)}; their files are under the cost list.").AppendLine();
 
         md.Append("| method |");
         foreach (var ipc in ipcs) md.Append($" IPC {ipc} (published) |");
@@ -117,7 +120,9 @@ public static class ComparisonReport
             ? "Cost (seconds to make the set, then to evaluate it; then with each other architecture):"
             : "Cost (seconds to make the set, then to evaluate it):").AppendLine();
         foreach (var r in result.Rows)
-            md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s{OtherCosts(result, r)} (`{r.SetPath}`)");
+            if (r.ImportedFrom is { } from)
+                md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: made elsewhere + {r.EvalSeconds:F0} s{OtherCosts(result, r)} (`{r.SetPath}`, copied from `{from}`)");
+            else md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s{OtherCosts(result, r)} (`{r.SetPath}`)");
         foreach (var (what, s) in result.SharedSeconds) md.AppendLine(Inv, $"- shared: {what} {s:F0} s");
         md.AppendLine();
 

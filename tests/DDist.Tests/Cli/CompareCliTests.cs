@@ -169,6 +169,61 @@ public sealed class CompareCliTests : IDisposable
         AssertFails(Run("compare", longer, "--out", outDir), "'mtt.iterations' is 2 there, 3 here");
     }
 
+    /// <summary>Rows made elsewhere (a SelMatch run's sets, `ddist import-set` of another project's) join the table from
+    /// the recipe's 'sets': copied in, checked against the comparison, evaluated by its protocol, said to be imported.</summary>
+    [RealDataFact("mnist")]
+    public void SetsMadeElsewhereJoinTheTableAsRows()
+    {
+        foreach (var ipc in new[] { 1, 2 })
+            Assert.Equal(0, Run("select", "random", "--dataset", "mnist", "--ipc", $"{ipc}", "--seed", "9", "--out", Path.Combine(_dir, $"elsewhere-{ipc}.safetensors")).Code);
+        JsonObject Sets(string one = "elsewhere-1.safetensors") => new() { ["selmatch"] = new JsonObject { ["1"] = one, ["2"] = "elsewhere-2.safetensors" } };
+        var recipe = TinyRecipe(j => { j["methods"] = new JsonArray("random", "selmatch"); j["sets"] = Sets(); });
+        var outDir = Path.Combine(_dir, "imported");
+        var r = Run("compare", recipe, "--out", outDir);
+        Assert.True(r.Code == 0, r.Err);
+
+        var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray();
+        Assert.Equal(["random 1", "selmatch 1", "random 2", "selmatch 2"], rows.Select(x => $"{x!["method"]} {x["ipc"]}"));
+        Assert.Equal(Path.Combine(_dir, "elsewhere-2.safetensors"), (string)rows[3]!["imported_from"]!);   // relative to the recipe's folder
+        Assert.Null(rows[2]!["imported_from"]);
+        using (var source = SmallSet.Load(Path.Combine(_dir, "elsewhere-2.safetensors")))
+        using (var copy = SmallSet.Load(Path.Combine(outDir, "ipc2", "selmatch", "imported.safetensors")))
+            Assert.Equal(source.Digest(), copy.Digest());
+        var md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+        Assert.Contains("Made elsewhere (the recipe's 'sets'), evaluated here like the others: selmatch", md);
+        Assert.Contains("- selmatch IPC 2: made elsewhere + ", md);
+
+        // Another file for a copied cell is refused; a row joining later is taken.
+        File.Copy(Path.Combine(_dir, "elsewhere-1.safetensors"), Path.Combine(_dir, "other-1.safetensors"));
+        AssertFails(Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "selmatch"); j["sets"] = Sets("other-1.safetensors"); }), "--out", outDir),
+                    "selmatch at IPC 1 was copied from", "other-1.safetensors");
+        var joined = Run("compare", TinyRecipe(j =>
+        {
+            j["methods"] = new JsonArray("random", "selmatch", "later");
+            var sets = Sets();
+            sets["later"] = new JsonObject { ["1"] = "other-1.safetensors" };   // a row may give only some IPCs
+            j["sets"] = sets;
+        }), "--out", outDir);
+        Assert.True(joined.Code == 0, joined.Err);
+        Assert.Equal(5, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray().Count);
+        Assert.Contains("| later | ", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
+        Assert.Contains(" – |", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
+
+        // Sets that do not fit are named before they are tabled.
+        var swapped = Run("compare", TinyRecipe(j =>
+        {
+            j["methods"] = new JsonArray("random", "swapped");
+            j["sets"] = new JsonObject { ["swapped"] = new JsonObject { ["1"] = "elsewhere-2.safetensors", ["2"] = "elsewhere-1.safetensors" } };
+        }), "--out", Path.Combine(_dir, "swapped"));
+        AssertFails(swapped, "elsewhere-2.safetensors: the set holds 2 images per class, but 'sets.swapped' gives it for IPC 1");
+        AssertFails(Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "half"); j["sets"] = new JsonObject { ["half"] = new JsonObject { ["5"] = "elsewhere-1.safetensors" } }; }),
+                        "--out", Path.Combine(_dir, "half")), "field 'sets.half' gives a set for IPC 5, which 'ipcs' does not list (1, 2)");
+        AssertFails(Run("compare", TinyRecipe(j => { j["methods"] = new JsonArray("random", "dm"); j["sets"] = Sets(); j["sets"]!["dm"] = Sets()["selmatch"]!.DeepClone(); }),
+                        "--out", Path.Combine(_dir, "named")), "field 'sets.dm' names a row the comparison makes itself");
+        AssertFails(Run("compare", TinyRecipe(j => j["methods"] = new JsonArray("random", "selmatch")), "--out", Path.Combine(_dir, "own")),
+                    "give its sets in 'sets.selmatch' to table them here");
+    }
+
     [RealDataFact("mnist")]
     public void DistillWithAFamilyMethodMakesItsSetsOnly()
     {

@@ -60,7 +60,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                                                     ? EvalResult.From(s.Accuracies, diverged: s.Diverged) with { Elapsed = TimeSpan.FromSeconds(s.Seconds) } : null).ToList();
                 rows.Add(new ComparisonRow(cell.Method, cell.Ipc, acc, coverage, makeSeconds, saved.Seconds,
                                            PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder)))
-                         { Across = across });
+                         { Across = across, ImportedFrom = cell.Imported ? recipe.SetFile(cell.Method, cell.Ipc) : null });
                 context.Log($"{cell.Method} IPC {cell.Ipc}: {acc.Percent()} %");
             }
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DDist.Artifacts;
 using DDist.Distillation;
 using DDist.Selection;
@@ -29,8 +30,21 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
         var set = Make(context, cell);
         Directory.CreateDirectory(cell.Dir(context.Folder));
         if (!cell.Distilled) set.Save(cell.SetPath(context.Folder));
-        AtomicFile.WriteAllText(cell.MadePath(context.Folder), JsonSerializer.Serialize(new { method = cell.Method, ipc = cell.Ipc, seconds = clock.Elapsed.TotalSeconds }));
+        AtomicFile.WriteAllText(cell.MadePath(context.Folder), JsonSerializer.Serialize(new
+        {
+            method = cell.Method, ipc = cell.Ipc, seconds = clock.Elapsed.TotalSeconds, source = cell.Imported ? context.Recipe.SetFile(cell.Method, cell.Ipc) : null,
+        }, MadeJson));
         context.Keep(cell, set, clock.Elapsed.TotalSeconds);
+    }
+
+    private static readonly JsonSerializerOptions MadeJson = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>The file an imported cell was copied from (made.json's 'source'), or null when it holds none.</summary>
+    public static string? ImportedFrom(string madePath)
+    {
+        if (!File.Exists(madePath)) return null;
+        try { return JsonNode.Parse(File.ReadAllText(madePath))?["source"]?.GetValue<string>(); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw new InvalidDataException($"{madePath}: field 'source' is not a file name ({e.Message})", e); }
     }
 
     /// <summary>Makes the set; distillations save their own folder (set, loss curve, summary) as they finish.</summary>
@@ -86,7 +100,34 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
                     .Run(m.ToOptions(recipe.Seed, cell.Dir(context.Folder)), context.Progress, context.Cancel).Set;
             }
             default:
-                throw new ArgumentException($"unknown method '{method}'");
+                return cell.Imported ? Imported(context, cell) : throw new ArgumentException($"unknown method '{method}'");
+        }
+    }
+
+    /// <summary>A row made elsewhere: the recipe's file for this IPC, checked against the comparison (dataset, pixel space,
+    /// shape, classes, IPC) before it is copied in and evaluated like every other set.</summary>
+    private static SmallSet Imported(ComparisonContext context, ComparisonCell cell)
+    {
+        var (recipe, train) = (context.Recipe, context.Data.Train);
+        var path = recipe.SetFile(cell.Method, cell.Ipc);
+        InputFile.Require(path, $"small-set file (sets.{cell.Method}, IPC {cell.Ipc})");
+        var set = SmallSet.Load(path);
+        try
+        {
+            string? Wrong() =>
+                set.Info.Dataset != recipe.Dataset ? $"is a set of '{set.Info.Dataset}', the comparison's dataset is '{recipe.Dataset}'"
+                : set.Zca is not null ? "is ZCA-whitened; a comparison trains and tests in the dataset's normalisation (evaluate the set alone with `ddist eval`)"
+                : set.Info.Normalization != train.Space ? $"is in normalisation '{set.Info.Normalization}', the comparison's data in '{train.Space}'"
+                : set.Info.Ipc != cell.Ipc ? $"holds {set.Info.Ipc} images per class, but 'sets.{cell.Method}' gives it for IPC {cell.Ipc}"
+                : null;
+            if (Wrong() is { } wrong) throw new InvalidDataException($"{path}: the set {wrong}");
+            set.CheckFits(path, context.Data.Test);
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
         }
     }
 }
