@@ -27,8 +27,11 @@ public static class ImportSetCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var outPath = ctx.RequireOut("import-set", "SET.safetensors");
-            var spaceValue = Enum.TryParse<ImportedSpace>(parse.GetValue(space), ignoreCase: true, out var s) && Enum.IsDefined(s) ? s
-                : throw new CliException($"--space {parse.GetValue(space)}: expected normalized, zca or pixels");
+            var spaceValue = parse.GetValue(space) switch
+            {
+                "normalized" => ImportedSpace.Normalized, "zca" => ImportedSpace.Zca, "pixels" => ImportedSpace.Pixels,
+                var v => throw new CliException($"--space {v}: expected normalized, zca or pixels"),
+            };
             if (parse.GetValue(normalization) is not null && spaceValue != ImportedSpace.Normalized)
                 throw new CliException("--normalization applies to --space normalized only");
             var request = new SetImportRequest

@@ -59,6 +59,8 @@ public static class TorchSetImport
             ["source"] = Path.GetFullPath(path), ["layout"] = layout, ["labels"] = labelsFrom, ["space"] = request.Space.ToString().ToLowerInvariant(),
         };
         float[] pixels = Convert(images, request, datasetNorm, channels, parameters);
+        if (Array.FindIndex(pixels, v => !float.IsFinite(v)) is var bad and >= 0)
+            throw new InvalidDataException($"{path}: image {bad / (pixels.Length / n)} holds NaN or infinite pixels");
         using var zca = request.Space == ImportedSpace.Zca ? fitZca() : null;
         if (request.LearnedLr is { } lr)
         {

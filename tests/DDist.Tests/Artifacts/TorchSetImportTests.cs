@@ -147,6 +147,7 @@ public sealed class TorchSetImportTests(TorchSaveFixtures files) : IClassFixture
         Fails(() => Import("images_best.pt", "labels_out_of_range.pt"), F("labels_out_of_range.pt"), "expected whole classes in [0, 4)");
         Fails(() => Import("images_best.pt", "blocks.npy"), F("blocks.npy"), "not a torch.save file");
         Fails(() => Import("dict.pt"), F("dict.pt"), "a dict with keys", "'images'", "expected a tensor of images");
+        Fails(() => Import("nan.pt"), F("nan.pt"), "image 3 holds NaN or infinite pixels");
         Fails(() => Import("images_best.pt", experiment: 1), "--experiment applies to DC's result files");
         Fails(() => TorchSetImport.StepSizeFrom(F("images_best.pt")), "expected one floating-point number");
         var other = Dataset() with { Train = Dataset().Train with { Height = 5, Pixels = new byte[80 * 60] } };

@@ -61,6 +61,9 @@ def fixtures(out):
     expect("converted.npy", (((x.double() * s1.float().double() + m1.float().double()) - m0) / s0).float().numpy())
     save("labels_out_of_range.pt", torch.tensor([0, 1, 2, 3, 4, 0, 1, 2]))
     save("dict.pt", {"images": x, "lr": 0.01})
+    broken = x.clone()
+    broken[3, 1, 2, 2] = float("nan")
+    save("nan.pt", broken)
 
 
 def read_safetensors(path):
