@@ -31,7 +31,7 @@ public static class CompareCommand
             var r = Load(path);
             bool subset = false;
             // A few cells of the recipe, never others: the folder keeps the recipe it runs, and another one would take its place.
-            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) (r, subset) = (r with { Ipcs = Within("--ipc", ipcs, r.Ipcs, path) }, true);
+            if (parse.GetValue(ipc) is { Length: > 0 } ipcs) (r, subset) = (r.ForIpcs(Within("--ipc", ipcs, r.Ipcs, path)), true);
             if (parse.GetValue(methods) is string m)
                 (r, subset) = (r with { Methods = Within("--methods", m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.Methods, path) }, true);
             r.Validate("--ipc/--methods");

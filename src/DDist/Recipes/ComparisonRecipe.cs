@@ -82,10 +82,24 @@ public sealed record ComparisonRecipe
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }
         recipe = recipe.WithSetsFrom(Path.GetDirectoryName(Path.GetFullPath(path))!);
         recipe.Validate(path);
+        if (ComparisonRecipeValidation.CheckFile(recipe) is { Count: > 0 } errors) throw new RecipeException(path, errors);
         return recipe;
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Recipe.Json);
+
+    /// <summary>The cells of some of the recipe's IPCs (`--ipc`): the 'sets' of the other IPCs are left out with them, and
+    /// a row of 'sets' that gives none of these IPCs leaves 'methods' (the folder keeps this recipe, which must load).</summary>
+    public ComparisonRecipe ForIpcs(int[] ipcs)
+    {
+        var keys = ipcs.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        var sets = Sets?.ToDictionary(row => row.Key, row => row.Value.Where(f => keys.Contains(f.Key)).ToDictionary()).Where(row => row.Value.Count > 0).ToDictionary();
+        return this with
+        {
+            Ipcs = ipcs, Sets = sets is { Count: > 0 } ? sets : null,
+            Methods = Methods.Where(m => !IsImported(m) || sets?.ContainsKey(m) == true).ToArray(),
+        };
+    }
 
     /// <summary>The recipe with its sets' relative paths taken from <paramref name="folder"/> (absolute ones stay).</summary>
     private ComparisonRecipe WithSetsFrom(string folder) => Sets is null ? this : this with

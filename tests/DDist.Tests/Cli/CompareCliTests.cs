@@ -206,6 +206,11 @@ public sealed class CompareCliTests : IDisposable
         }), "--out", outDir);
         Assert.True(joined.Code == 0, joined.Err);
         Assert.Equal(5, JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "comparison.json")))!["rows"]!.AsArray().Count);
+        // A run of some IPCs leaves the other IPCs' sets aside, and the folder's recipe loads as Slurm's tasks read it.
+        var some = Run("compare", recipe, "--ipc", "2", "--out", Path.Combine(_dir, "some"));
+        Assert.True(some.Code == 0, some.Err);
+        var kept = DDist.Recipes.ComparisonRecipe.Load(Path.Combine(_dir, "some", "recipe.json"));
+        Assert.Equal(["2"], kept.Sets!["selmatch"].Keys);
         Assert.Contains("| later | ", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
         Assert.Contains(" – |", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
 
