@@ -28,6 +28,7 @@ public static class Program
         CompareCommand.Create,
         CoverageCommand.Create,
         ImportSetCommand.Create,
+        ExportSetCommand.Create,
     ];
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

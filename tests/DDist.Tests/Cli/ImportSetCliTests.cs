@@ -7,7 +7,8 @@ using static DDist.Tests.Cli.CliRun;
 namespace DDist.Tests.Cli;
 
 /// <summary>`ddist import-set` on files PyTorch wrote: a set leaves DDist as MTT's images_best.pt / labels_best.pt and
-/// comes back the same, then trains networks through `ddist eval`, in the normalised space and in ZCA space.</summary>
+/// comes back the same, leaves again through `ddist export-set` and comes back again, then trains networks through
+/// `ddist eval`, in the normalised space and in ZCA space.</summary>
 [Collection(SerialRngCollection.Name)]
 public sealed class ImportSetCliTests : IDisposable
 {
@@ -37,6 +38,18 @@ public sealed class ImportSetCliTests : IDisposable
             Assert.Equal(original.Labels.ToArray<long>(), imported.Labels.ToArray<long>());
             Assert.Equal("mtt", imported.Info.Method);
             Assert.Equal(original.Info.Normalization, imported.Info.Normalization);
+        }
+        // And out again as MTT/DATM's files, which come back the same (the step size as DATM keeps it, in float32).
+        var exported = Run("export-set", F("imported.safetensors"), "--out", F("exported"));
+        Assert.True(exported.Code == 0, exported.Err);
+        Assert.Equal(0, Run("import-set", F("exported/images_best.pt"), "--dataset", "fashion-mnist", "--labels", F("exported/labels_best.pt"),
+                            "--lr", F("exported/lr_best.pt"), "--out", F("again.safetensors")).Code);
+        using (var imported = SmallSet.Load(F("imported.safetensors")))
+        using (var again = SmallSet.Load(F("again.safetensors")))
+        {
+            Assert.Equal(imported.Images.ToArray<float>(), again.Images.ToArray<float>());
+            Assert.Equal(imported.Labels.ToArray<long>(), again.Labels.ToArray<long>());
+            Assert.Equal((float)imported.LearnedLr!.Value, (float)again.LearnedLr!.Value);
         }
         var eval = Run("eval", F("imported.safetensors"), "--protocol", "mtt", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "1");
         Assert.True(eval.Code == 0, eval.Err);

@@ -5,6 +5,8 @@ usage: torch_save_files.py fixtures OUTDIR
            half and bfloat16 storages, an nn.Parameter, a pair; beside each, the values DDist must read (.npy)
        torch_save_files.py export SET.safetensors OUT_IMAGES.pt OUT_LABELS.pt
            a DDist small set's images and labels as MTT's images_best.pt / labels_best.pt
+       torch_save_files.py load DIR
+           torch.load(weights_only=True) of every DIR/NAME.pt that `ddist export-set` wrote, saved as DIR/NAME.npy
 """
 import json
 import os
@@ -87,10 +89,20 @@ def export(set_path, images_out, labels_out):
     torch.save(torch.from_numpy(t["labels"].copy()), labels_out)
 
 
+def load(folder):
+    for name in os.listdir(folder):
+        if name.endswith(".pt"):
+            t = torch.load(os.path.join(folder, name), weights_only=True)   # only the globals a tensor needs
+            assert isinstance(t, torch.Tensor) and not t.requires_grad, name
+            np.save(os.path.join(folder, name[:-3] + ".npy"), t.numpy())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "fixtures":
         fixtures(sys.argv[2])
     elif sys.argv[1] == "export":
         export(*sys.argv[2:5])
+    elif sys.argv[1] == "load":
+        load(sys.argv[2])
     else:
         sys.exit(__doc__)
