@@ -214,6 +214,27 @@ public sealed class CompareCliTests : IDisposable
         Assert.Contains("| later | ", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
         Assert.Contains(" – |", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
 
+        // A whitened set (an MTT or DATM run's) is measured on the test images whitened with its own transform; coverage,
+        // read through the embedding network in the dataset's normalisation, is left out for it.
+        using (var plain = SmallSet.Load(Path.Combine(_dir, "elsewhere-1.safetensors")))
+        using (var zca = DDist.Data.ZcaTransform.Fit(RealMnist.Mnist.Train))
+        using (var whitened = new SmallSet
+        {
+            Images = plain.Images.Alias(), Labels = plain.Labels.Alias(), IsDistilled = plain.IsDistilled, SourceIndex = plain.SourceIndex,
+            Zca = zca.ToTensors(), Info = plain.Info with { Normalization = "zca" },
+        }) whitened.Save(Path.Combine(_dir, "whitened-1.safetensors"));
+        var withZca = Run("compare", TinyRecipe(j =>
+        {
+            j["methods"] = new JsonArray("random", "zca-row");
+            j["sets"] = new JsonObject { ["zca-row"] = new JsonObject { ["1"] = "whitened-1.safetensors" } };
+        }), "--out", Path.Combine(_dir, "zca"));
+        Assert.True(withZca.Code == 0, withZca.Err);
+        Assert.Contains("zca-row at IPC 1: the set is ZCA-whitened, so the test images are whitened with the transform it carries", withZca.Err);
+        var zcaRows = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "zca", "comparison.json")))!["rows"]!.AsArray();
+        Assert.Equal(["random 1", "zca-row 1", "random 2"], zcaRows.Select(x => $"{x!["method"]} {x["ipc"]}"));
+        Assert.NotNull(zcaRows[0]!["coverage"]);
+        Assert.Null(zcaRows[1]!["coverage"]);
+
         // Sets that do not fit are named before they are tabled.
         var swapped = Run("compare", TinyRecipe(j =>
         {

@@ -33,6 +33,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     private DifficultyScores? _forgetting;
     private ExpertStoreTrajectories? _experts;
     private readonly Dictionary<ComparisonCell, (SmallSet Set, double Seconds)> _made = new();
+    private readonly Dictionary<ComparisonCell, (ImageDataset Test, ZcaTransform Zca)> _whitenedTests = new();
 
     public ComparisonRecipe Recipe { get; } = recipe;
     public RunFolder Folder { get; } = folder;
@@ -57,14 +58,32 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
 
     public ComparisonData Data => _data ??= Load();
 
+    /// <summary>The test set a cell's set is evaluated on: the comparison's, or for a ZCA-whitened set made elsewhere (an
+    /// MTT or DATM run's, which whiten) the same test images whitened with the transform the set carries.</summary>
+    public ImageDataset TestFor(ComparisonCell cell)
+    {
+        var set = Made(cell).Set;
+        if (set.Zca is null) return Data.Test;
+        if (_whitenedTests.TryGetValue(cell, out var kept)) return kept.Test;
+        Log($"{cell}: the set is ZCA-whitened, so the test images are whitened with the transform it carries");
+        var zca = ZcaTransform.FromTensors(set.Zca, device);
+        var raw = DatasetRegistry.Load(Recipe.Dataset);
+        var test = ImageDataset.FromRaw(TestImages(raw), zca, device, raw.Name);
+        _whitenedTests[cell] = (test, zca);
+        return test;
+    }
+
     private ComparisonData Load()
     {
         var raw = DatasetRegistry.Load(Recipe.Dataset);
         var norm = DatasetRegistry.NormalizationFor(raw);
         var train = ImageDataset.FromRaw(Subset(raw.Train, Recipe.TrainPerClass, Recipe.Seed), norm, device, raw.Name);
-        var test = ImageDataset.FromRaw(Subset(raw.Test, Recipe.TestPerClass, Recipe.Seed + 1), norm, device, raw.Name);
+        var test = ImageDataset.FromRaw(TestImages(raw), norm, device, raw.Name);
         return new ComparisonData(train, test);
     }
+
+    /// <summary>The test images every set of the comparison is measured on.</summary>
+    private RawImageSet TestImages(RawDataset raw) => Subset(raw.Test, Recipe.TestPerClass, Recipe.Seed + 1);
 
     private static RawImageSet Subset(RawImageSet set, int? perClass, int seed) =>
         perClass is int n ? set.Subset(SubsetSampler.ClassBalanced(set.Labels, set.NumClasses, n, seed)) : set;
@@ -198,6 +217,11 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     public void Dispose()
     {
         foreach (var (set, _) in _made.Values) set.Dispose();
+        foreach (var (test, zca) in _whitenedTests.Values)
+        {
+            test.Dispose();
+            zca.Dispose();
+        }
         _trainFeatures?.Dispose();
         _embedding?.Dispose();
         _data?.Dispose();

@@ -49,7 +49,7 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                 var saved = EvaluateSetsStage.Load(folder, cell);
                 var acc = EvalResult.From(saved.Accuracies, diverged: saved.Diverged);
                 double? coverage = null;
-                if (recipe.Coverage.ReferencePerClass > 0)
+                if (recipe.Coverage.ReferencePerClass > 0 && set.Zca is null)   // the embedding network reads the dataset's normalisation, not ZCA space
                 {
                     radius ??= context.Timed(ComparisonContext.CoverageStep, () => Coverage.Radius(ReferenceFeatures(context)));
                     testFeatures ??= context.Embedding.Embed(context.Data.Test.Images);

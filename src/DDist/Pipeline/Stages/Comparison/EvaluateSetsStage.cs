@@ -29,7 +29,7 @@ public sealed class EvaluateSetsStage(IReadOnlyList<ComparisonCell> cells) : ISt
     /// it finishes, and writes the result to <paramref name="path"/> (this stage's and the cross-architecture stage's).</summary>
     internal static EvalResult Evaluate(ComparisonContext context, ComparisonCell cell, EvalProtocol protocol, string networks, string path, string name)
     {
-        var r = NetworkResults.EvaluateSet(networks, name, context.Made(cell).Set, context.Data.Test, protocol, (ulong)context.Recipe.Seed,
+        var r = NetworkResults.EvaluateSet(networks, name, context.Made(cell).Set, context.TestFor(cell), protocol, (ulong)context.Recipe.Seed,
                                            context.Progress, context.Cancel);
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(
             new SavedEvaluation(r.Mean, r.Std, r.Accuracies.ToArray(), r.Elapsed.TotalSeconds, protocol.Name, protocol.Epochs, protocol.Networks, r.Diverged)));

@@ -116,12 +116,11 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
         {
             string? Wrong() =>
                 set.Info.Dataset != recipe.Dataset ? $"is a set of '{set.Info.Dataset}', the comparison's dataset is '{recipe.Dataset}'"
-                : set.Zca is not null ? "is ZCA-whitened; a comparison trains and tests in the dataset's normalisation (evaluate the set alone with `ddist eval`)"
-                : set.Info.Normalization != train.Space ? $"is in normalisation '{set.Info.Normalization}', the comparison's data in '{train.Space}'"
+                : set.Zca is null && set.Info.Normalization != train.Space ? $"is in normalisation '{set.Info.Normalization}', the comparison's data in '{train.Space}'"
                 : set.Info.Ipc != cell.Ipc ? $"holds {set.Info.Ipc} images per class, but 'sets.{cell.Method}' gives it for IPC {cell.Ipc}"
                 : null;
             if (Wrong() is { } wrong) throw new InvalidDataException($"{path}: the set {wrong}");
-            set.CheckFits(path, context.Data.Test);
+            set.CheckFits(path, context.Data.Test);   // a whitened set's test images are whitened with its own transform (ComparisonContext.TestFor)
             return set;
         }
         catch
