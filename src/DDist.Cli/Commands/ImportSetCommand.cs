@@ -48,8 +48,11 @@ public static class ImportSetCommand
             };
             InputFile.Require(request.ImagesPath, "torch.save file");   // before the dataset is read
             var raw = DatasetRegistry.Load(parse.GetValue(dataset)!);
-            if (spaceValue == ImportedSpace.Zca) ctx.Note($"fitting ZCA (ε {ZcaTransform.DefaultEpsilon}) on {raw.Name}'s {raw.Train.Count} training images, as MTT/DATM's --zca does");
-            using var set = TorchSetImport.Import(request, raw, () => ZcaTransform.Fit(raw.Train));
+            using var set = TorchSetImport.Import(request, raw, () =>
+            {
+                ctx.Note($"fitting ZCA (ε {ZcaTransform.DefaultEpsilon}) on {raw.Name}'s {raw.Train.Count} training images, as MTT/DATM's --zca does");
+                return ZcaTransform.Fit(raw.Train);
+            });
             set.Save(outPath);
             var p = set.Info.Parameters;
             ctx.WriteResult(new
