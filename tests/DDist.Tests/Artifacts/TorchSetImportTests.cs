@@ -156,17 +156,21 @@ public sealed class TorchSetImportTests(TorchSaveFixtures files) : IClassFixture
     }
 }
 
-/// <summary>The files, written once for the class by PyTorch (where Python with torch is installed).</summary>
+/// <summary>The files, written once for the class by PyTorch (where Python with torch is installed). DDIST_TORCH_FIXTURES
+/// names a folder of them written by another PyTorch (`torch_save_files.py fixtures DIR` under PyTorch 2.x), which the
+/// same tests then read instead.</summary>
 public sealed class TorchSaveFixtures : IDisposable
 {
     private readonly TempDir _temp = new();
+    private readonly string _dir;
 
     public TorchSaveFixtures()
     {
-        if (PythonTorch.WhyUnavailable is null) PythonTorch.RunScript("torch_save_files.py", "fixtures", _temp.Path);
+        _dir = Environment.GetEnvironmentVariable("DDIST_TORCH_FIXTURES") is { Length: > 0 } given ? given : _temp.Path;
+        if (_dir == _temp.Path && PythonTorch.WhyUnavailable is null) PythonTorch.RunScript("torch_save_files.py", "fixtures", _dir);
     }
 
-    public string Path(string name) => System.IO.Path.Combine(_temp.Path, name);
+    public string Path(string name) => System.IO.Path.Combine(_dir, name);
 
     public void Dispose() => _temp.Dispose();
 }
