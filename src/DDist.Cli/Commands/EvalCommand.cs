@@ -18,14 +18,20 @@ public static class EvalCommand
         var setPath = new Argument<string>("SET") { Description = "A small set written by `ddist select` or `ddist distill` (.safetensors)" };
         var protocol = new Option<string>("--protocol") { Description = "sel (ResNet18BN, lr 0.1 cosine, batch 128, combined aug), mtt (ConvNet, learned lr, step, DSA) dc (ConvNet, lr 0.01, step, DSA, 20 nets) or steps (DD/SLD sets: exactly the learned GD steps from xavier inits)", DefaultValueFactory = _ => "sel" };
         var eval = new EvalOptions();
-        var cmd = new Command("eval", "Evaluate a small set: train networks on it, test on the full test set") { setPath, protocol };
+        var hardLabels = new Option<bool>("--hard-labels")
+        {
+            Description = "Train on each image's class (the soft labels' argmax) instead of the set's soft labels: how much of a soft-label set's accuracy its labels carry",
+        };
+        var cmd = new Command("eval", "Evaluate a small set: train networks on it, test on the full test set") { setPath, protocol, hardLabels };
         eval.AddTo(cmd);
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var path = parse.GetValue(setPath)!;
             InputFile.Require(path, "small-set file");
             ctx.OutFile();   // a --out that cannot be written fails now, not after every network has trained
-            using var set = SmallSet.Load(path);
+            using var loaded = SmallSet.Load(path);
+            using var hard = parse.GetValue(hardLabels) ? HardLabelled(path, loaded) : null;
+            var set = hard ?? loaded;
             using var zca = set.Zca is null ? null : ZcaTransform.FromTensors(set.Zca, ctx.Device);
             using var data = DataOf(path, set, ctx, zca);
             if (zca is null && set.Info.Normalization != data.Normalization.Name)
@@ -45,13 +51,14 @@ public static class EvalCommand
             {
                 AugmentOptions = AugmentOptions.ForDataset(data.Name, preset.AugmentOptions.Dsa),
             }).ForSet(set);
-            ctx.Note($"eval {path}: {set.Count} images ({set.DistilledCount} distilled) of {data.Name}; protocol {p.Name}: {EvalOptions.Summary(p)}");
+            ctx.Note($"eval {path}: {set.Count} images ({set.DistilledCount} distilled) of {data.Name}; protocol {p.Name}: {EvalOptions.Summary(p)}" +
+                     (hard is null ? "" : "; hard labels (each image's class) instead of the set's soft labels"));
             var result = ProgressView.Run(ctx, pr => Evaluate(ctx, set, data.Test, p, pr));
             var json = new
             {
                 set = path, dataset = data.Name, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, distilled = set.DistilledCount,
                 seed = ctx.Seed, protocol = EvalOptions.Describe(p), mean = result.Mean, std = result.Std, accuracies = result.Accuracies,
-                diverged = result.Diverged, seconds = result.Elapsed.TotalSeconds,
+                diverged = result.Diverged, seconds = result.Elapsed.TotalSeconds, hardLabels = hard is not null,
             };
             if (ctx.Out is { } outPath)
             {
@@ -64,6 +71,18 @@ public static class EvalCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>The set training on its classes rather than its soft labels (DD-Ranking's question: how much of a
+    /// soft-label method's accuracy is its labels'); its digest differs, so kept networks of the two never mix.</summary>
+    private static SmallSet HardLabelled(string path, SmallSet set)
+    {
+        if (set.SoftLabels is null) throw new CliException($"--hard-labels: {path} has no soft labels; it trains on its classes already");
+        return new SmallSet
+        {
+            Images = set.Images.Alias(), Labels = set.Labels.Alias(), IsDistilled = set.IsDistilled, SourceIndex = set.SourceIndex, LearnedLr = set.LearnedLr,
+            Zca = set.Zca?.ToDictionary(kv => kv.Key, kv => kv.Value.Alias()), Steps = set.Steps, Info = set.Info,
+        };
     }
 
     /// <summary>With --out, each network is kept beside it as it finishes (OUT.partial/net-K.json, named by the set, the

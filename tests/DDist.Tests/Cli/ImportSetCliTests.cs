@@ -65,6 +65,37 @@ public sealed class ImportSetCliTests : IDisposable
         Assert.Equal(0, Run("eval", F("zca.safetensors"), "--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "1", "--nets", "1").Code);
     }
 
+    /// <summary>`ddist eval --hard-labels` trains a soft-label set on its classes: soft labels that name every image's
+    /// next class train networks that miss the test set, its classes train ones that do not.</summary>
+    [Fact]
+    public void HardLabelsReplaceASetsSoftLabelsInTheEvaluation()
+    {
+        Assert.Equal(0, Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "3", "--out", F("plain.safetensors")).Code);
+        using (var plain = SmallSet.Load(F("plain.safetensors")))
+        {
+            var classes = plain.Labels.ToArray<long>();
+            var logits = classes.SelectMany(c => Enumerable.Range(0, 10).Select(k => k == (c + 1) % 10 ? 8f : 0f)).ToArray();
+            using var misleading = new SmallSet
+            {
+                Images = plain.Images.Alias(), Labels = plain.Labels.Alias(), IsDistilled = plain.IsDistilled, SourceIndex = plain.SourceIndex,
+                SoftLabels = new SoftLabels(DDist.Torch.Tensors.FromArray(logits, classes.Length, 10), SoftLabelKind.Logits, "test: the next class"),
+                Info = plain.Info,
+            };
+            misleading.Save(F("soft.safetensors"));
+        }
+        double Accuracy(params string[] extra)
+        {
+            var r = Run(["eval", F("soft.safetensors"), "--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "20", "--nets", "1", "--json", .. extra]);
+            Assert.True(r.Code == 0, r.Err);
+            using var json = JsonDocument.Parse(r.Out);
+            Assert.Equal(extra.Length > 0, json.RootElement.GetProperty("hardLabels").GetBoolean());
+            return json.RootElement.GetProperty("mean").GetDouble();
+        }
+        double soft = Accuracy(), hard = Accuracy("--hard-labels");
+        Assert.True(soft < 0.2 && hard > soft + 0.2, $"soft {soft:P1}, hard {hard:P1}");
+        AssertFails(Run("eval", F("plain.safetensors"), "--hard-labels"), "--hard-labels", "has no soft labels");
+    }
+
     [Fact]
     public void BadOptionsAreNamed()
     {
