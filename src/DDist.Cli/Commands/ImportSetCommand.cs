@@ -13,7 +13,11 @@ public static class ImportSetCommand
 {
     public static Command Create(GlobalOptions globals)
     {
-        var images = new Argument<string>("IMAGES") { Description = "A torch.save file: images_best.pt (MTT, DATM, TESLA, SelMatch), DC/DSA/DM's res_*.pt, or a pair [images, labels]" };
+        var images = new Argument<string>("IMAGES")
+        {
+            Description = "A torch.save file (images_best.pt of MTT, DATM, TESLA, SelMatch; DC/DSA/DM's res_*.pt; a pair [images, labels]), " +
+                          "or a folder of PNG/JPEG files with one sub-folder per class (by class name or number: RDED's, SRe2L's layout)",
+        };
         var dataset = CommonOptions.Dataset();
         var labels = new Option<string?>("--labels") { Description = "labels_best.pt: (N) classes, or (N,K) soft labels (DATM); default: the file's own, else class-ordered blocks as MTT/DC write them" };
         var soft = new Option<string>("--soft-labels") { Description = "What (N,K) labels are: logits (DATM, TESLA: the target is their softmax) or targets (used as they are)", DefaultValueFactory = _ => "logits" };
@@ -27,6 +31,9 @@ public static class ImportSetCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var outPath = ctx.RequireOut("import-set", "SET.safetensors");
+            if (Directory.Exists(parse.GetValue(images)))
+                return ImportFolder(parse, ctx, parse.GetValue(images)!, parse.GetValue(dataset)!, parse.GetValue(method)!, parse.GetValue(lr), outPath,
+                                    [labels, soft, space, normalization, experiment]);
             var spaceValue = parse.GetValue(space) switch
             {
                 "normalized" => ImportedSpace.Normalized, "zca" => ImportedSpace.Zca, "pixels" => ImportedSpace.Pixels,
@@ -68,6 +75,23 @@ public static class ImportSetCommand
             return ExitCodes.Ok;
         });
         return cmd;
+    }
+
+    /// <summary>A folder of pictures, one sub-folder per class: [0,1] pixels into the dataset's normalisation.</summary>
+    private static int ImportFolder(ParseResult parse, CliContext ctx, string dir, string dataset, string method, string? lr, string outPath, Option[] fileOnly)
+    {
+        if (fileOnly.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } given)
+            throw new CliException($"{given.Name}: applies to torch.save files; {dir} is a folder of pictures (its classes are its sub-folders, its pixels [0,1])");
+        double? step = lr is null ? null : StepSize(lr).Item1;
+        if (step is double v && !(v > 0 && double.IsFinite(v))) throw new CliException($"--lr {lr}: expected a positive step size");
+        var raw = DatasetRegistry.Load(dataset);
+        using var set = ImageFolderSetImport.Import(dir, raw, method, step);
+        set.Save(outPath);
+        ctx.WriteResult(new { path = outPath, dataset = raw.Name, method = set.Info.Method, images = set.Count, ipc = set.Info.Ipc, source = set.Info.Parameters["source"],
+                              layout = set.Info.Parameters["layout"], learnedLr = set.LearnedLr, space = set.Info.Normalization },
+            o => o.WriteLine($"{outPath}: {set.Count} images ({set.Info.Ipc} per class) of {raw.Name} from the class folders of {dir}; " +
+                             $"normalisation {set.Info.Normalization}. Evaluate it with `ddist eval {outPath} --protocol mtt|dc|sel`"));
+        return ExitCodes.Ok;
     }
 
     /// <summary>A number, or a file holding one.</summary>

@@ -96,6 +96,36 @@ public sealed class ImportSetCliTests : IDisposable
         AssertFails(Run("eval", F("plain.safetensors"), "--hard-labels"), "--hard-labels", "has no soft labels");
     }
 
+    /// <summary>A set distributed as pictures (RDED's, SRe2L's ImageFolder layout): one sub-folder per class, by number
+    /// or by the dataset's class name; the pixels land in the dataset's normalisation exactly.</summary>
+    [Fact]
+    public void AFolderOfPicturesImportsByItsClassFolders()
+    {
+        for (int c = 0; c < 10; c++)
+            for (int k = 0; k < 2; k++)
+                _temp.Write($"pictures/{(c == 3 ? "Dress" : c.ToString("D5"))}/img{k}.png", TestPng.Encode(TestPng.Pattern(28, 28, 1, 10 * c + k), 28, 28, 1));
+        var r = Run("import-set", F("pictures"), "--dataset", "fashion-mnist", "--lr", "0.01", "--method", "rded", "--out", F("pictures.safetensors"));
+        Assert.True(r.Code == 0, r.Err);
+        using (var set = SmallSet.Load(F("pictures.safetensors")))
+        {
+            Assert.Equal(Enumerable.Range(0, 10).SelectMany(c => new long[] { c, c }), set.Labels.ToArray<long>().Order());
+            Assert.Equal(2, set.Info.Ipc);
+            Assert.Equal(0.01, set.LearnedLr);
+            var expected = TestPng.Pattern(28, 28, 1, 30).Select(p => (float)((p / 255.0 - 0.2861f) / 0.3530f)).ToArray();
+            int dress = Array.IndexOf(set.Labels.ToArray<long>(), 3L);   // folders sort "00000", …, "Dress": class 3's first picture
+            Assert.Equal(expected, set.Images.Select(0, dress).Flatten().ToArray<float>());
+        }
+        _temp.Write("pictures/shoes/img0.png", TestPng.Encode(TestPng.Pattern(28, 28, 1, 0), 28, 28, 1));
+        AssertFails(Run("import-set", F("pictures"), "--dataset", "fashion-mnist", "--out", F("bad.safetensors")),
+                    "pictures/shoes: the folder is neither a class of fashion-mnist by name", "nor by number (0…9)");
+        Directory.Delete(F("pictures/shoes"), recursive: true);
+        _temp.Write("pictures/3/img0.png", TestPng.Encode(TestPng.Pattern(28, 28, 1, 0), 28, 28, 1));
+        AssertFails(Run("import-set", F("pictures"), "--dataset", "fashion-mnist", "--out", F("bad.safetensors")), "'3' and 'Dress' are both class 3");
+        AssertFails(Run("import-set", F("pictures"), "--dataset", "fashion-mnist", "--labels", F("x.pt"), "--out", F("bad.safetensors")),
+                    "--labels: applies to torch.save files");
+        Assert.False(File.Exists(F("bad.safetensors")));
+    }
+
     [Fact]
     public void BadOptionsAreNamed()
     {
