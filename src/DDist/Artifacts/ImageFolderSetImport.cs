@@ -31,13 +31,9 @@ public static class ImageFolderSetImport
         var (channels, h, w) = (raw.Train.Channels, raw.Train.Height, raw.Train.Width);
         var (pixels, _, _) = ImageFiles.DecodeAll(files, channels, (h, w));
         var norm = DatasetRegistry.NormalizationFor(raw);
-        long plane = (long)h * w;
-        var normalised = new float[pixels.Length];
-        for (long i = 0; i < pixels.Length; i++)
-        {
-            int ch = (int)(i / plane % channels);
-            normalised[i] = (float)((pixels[i] / 255.0 - norm.Mean[ch]) / norm.Std[ch]);
-        }
+        // The dataset's own conversion, so the pictures are in its space exactly as its training and test images are.
+        using var pictures = ImageDataset.FromRaw(new RawImageSet(pixels, labels.Select(l => (int)l).ToArray(), files.Count, channels, h, w, raw.ClassNames),
+                                                  norm, Device.Cpu, raw.Name);
         var counts = new long[raw.NumClasses];
         foreach (var c in labels) counts[c]++;
         var parameters = new Dictionary<string, string>
@@ -48,7 +44,7 @@ public static class ImageFolderSetImport
         using var scope = new TensorScope();
         return new SmallSet
         {
-            Images = Tensors.FromArray(normalised, files.Count, channels, h, w).DetachFromScope(),
+            Images = pictures.Images.Alias().DetachFromScope(),
             Labels = Tensors.FromArray(labels.ToArray()).DetachFromScope(),
             IsDistilled = Enumerable.Repeat(true, files.Count).ToArray(),
             SourceIndex = Enumerable.Repeat(-1L, files.Count).ToArray(),
