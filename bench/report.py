@@ -5,7 +5,7 @@ import json
 import sys
 
 # (case, metric) pairs behind the closing "CASE ddist/pytorch throughput ratio: X" lines.
-HEADLINES = [("convnet-train-step", "steps/s"), ("expert-epoch", "images/s")]
+HEADLINES = [("convnet-train-step", "steps/s"), ("expert-epoch", "images/s"), ("expert-epoch-gsam", "images/s")]
 
 
 def load(path):

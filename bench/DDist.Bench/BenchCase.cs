@@ -17,5 +17,5 @@ public interface IBenchCase
 
 public static class BenchCases
 {
-    public static readonly IReadOnlyList<IBenchCase> All = [new ConvNetTrainStep(), new TinyOpOverhead(), new ExpertEpoch(), new EvalRun(), new MttIteration(), new DmIteration(), new DcOuterIteration()];
+    public static readonly IReadOnlyList<IBenchCase> All = [new ConvNetTrainStep(), new TinyOpOverhead(), new ExpertEpoch(), ExpertEpoch.Gsam(), new EvalRun(), new MttIteration(), new DmIteration(), new DcOuterIteration()];
 }

@@ -19,6 +19,7 @@ CASES = {
     "convnet-train-step": convnet_step.run,
     "tiny-op": tiny_op.run,
     "expert-epoch": expert_epoch.run,
+    "expert-epoch-gsam": expert_epoch.run_gsam,
     "eval-run": eval_run.run,
     "mtt-iteration": mtt_iteration.run,
     "dm-iteration": family.run_dm,

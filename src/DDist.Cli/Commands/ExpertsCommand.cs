@@ -14,7 +14,7 @@ public static class ExpertsCommand
     public static Command Create(GlobalOptions globals)
     {
         var dataset = CommonOptions.Dataset();
-        var preset = new Option<string>("--preset") { Description = "sel (ConvNetBN, no aug, 100 epochs) or mtt (ConvNet, DSA, 50 epochs)", DefaultValueFactory = _ => "mtt" };
+        var preset = new Option<string>("--preset") { Description = "sel (ConvNetBN, no aug, 100 epochs), mtt (ConvNet, DSA, 50 epochs) or datm (mtt's with 100 epochs and GSAM ρ 0.01, α 0.3)", DefaultValueFactory = _ => "mtt" };
         var model = CommonOptions.Model("the preset's");
         var num = new Option<int?>("--num") { Description = "Number of experts; default 100" };
         var epochs = CommonOptions.Epochs("the preset's");
@@ -24,6 +24,12 @@ public static class ExpertsCommand
         var momentum = new Option<double?>("--momentum") { Description = "SGD momentum; default 0 (buffer.py's --mom)" };
         var weightDecay = new Option<double?>("--weight-decay") { Description = "SGD weight decay; default 0 (buffer.py's --l2)" };
         var decay = new Option<bool>("--decay") { Description = "lr ×0.1 after epoch ⌊E/2⌋+1 (MTT's --decay)" };
+        var gsamRho = new Option<double?>("--gsam-rho")
+        {
+            Description = "Train with GSAM over SGD (FTD's flat trajectories, DATM's buffer_FTD.py) at this radius ρ (0.01 in FTD's and DATM's commands); default: the preset's (datm: 0.01, others: plain SGD)",
+        };
+        var gsamAlpha = new Option<double?>("--gsam-alpha") { Description = "GSAM's α (surrogate-gap ascent); default 0.3, DATM's command" };
+        var gsamPlain = new Option<bool>("--gsam-plain") { Description = "GSAM's plain perturbation ρ·g/‖g‖ instead of the adaptive (ASAM) one buffer_FTD.py uses" };
         var shard = new Option<string>("--shard") { Description = "Train experts k with k mod n = i, as i/n", DefaultValueFactory = _ => "0/1" };
         var noTest = new Option<bool>("--no-test") { Description = "Skip the per-epoch test accuracy" };
         var zca = new Option<bool>("--zca")
@@ -33,7 +39,7 @@ public static class ExpertsCommand
         };
         var cmd = new Command("experts", "Train expert trajectories into --out DIR (expert_NNNN.safetensors + .json)")
         {
-            dataset, preset, model, num, epochs, lr, batch, aug, momentum, weightDecay, decay, shard, noTest, zca,
+            dataset, preset, model, num, epochs, lr, batch, aug, momentum, weightDecay, decay, gsamRho, gsamAlpha, gsamPlain, shard, noTest, zca,
         };
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
@@ -57,6 +63,7 @@ public static class ExpertsCommand
                 Decay = parse.GetValue(decay),
                 Augmentation = augMode,
                 Seed = ctx.Seed,
+                Sharpness = Gsam(parse.GetValue(gsamRho), parse.GetValue(gsamAlpha), parse.GetValue(gsamPlain), p.Sharpness),
             };
             var network = ModelZoo.Create(options.Model, c, k, h, w);
             if (shardSpec.Index >= options.NumExperts) ctx.Note($"shard {shardSpec} has no experts among {options.NumExperts}");
@@ -68,7 +75,7 @@ public static class ExpertsCommand
             var info = new ExpertDataInfo(name, data.Space, data.Zca is not null, data.Train.Count, c, h, w, k);
             var trainer = new ExpertTrainer(network, options, info);
             ctx.Note($"experts {name}{(data.Zca is null ? "" : " (ZCA-whitened)")}: {options.Model} ({network.ParameterCount:N0} parameters), {options.NumExperts} experts × {options.Epochs} epochs, " +
-                     $"lr {options.LearningRate:G4}, batch {options.BatchSize}, aug {Augmentation.Name(options.Augmentation)}, shard {shardSpec} → {dir}");
+                     $"lr {options.LearningRate:G4}{GsamText(options.Sharpness)}, batch {options.BatchSize}, aug {Augmentation.Name(options.Augmentation)}, shard {shardSpec} → {dir}");
             var summary = ProgressView.Run(ctx, pr => trainer.Train(dir, data.Train, parse.GetValue(noTest) ? null : data.Test, shardSpec, pr, ctx.Cancel));
             ctx.WriteResult(new { directory = dir, dataset = name, zca = data.Zca is not null, model = options.Model, shard = shardSpec.ToString(), trained = summary.Trained, skipped = summary.Skipped },
                 o => o.WriteLine($"{dir}: trained {summary.Trained.Count} expert(s), {summary.Skipped.Count} already finished"));
@@ -76,4 +83,24 @@ public static class ExpertsCommand
         });
         return cmd;
     }
+
+    /// <summary>The preset's GSAM with what the options change; any GSAM option without a radius from either is refused.</summary>
+    private static SharpnessAware? Gsam(double? rho, double? alpha, bool plain, SharpnessAware? preset)
+    {
+        if (rho is null && preset is null)
+        {
+            if (alpha is not null || plain) throw new CliException("--gsam-alpha and --gsam-plain need --gsam-rho (or --preset datm): without a radius the experts train with plain SGD");
+            return null;
+        }
+        var g = new SharpnessAware
+        {
+            Rho = rho ?? preset!.Rho, Alpha = alpha ?? preset?.Alpha ?? 0.3, Adaptive = !plain && (preset?.Adaptive ?? true),
+        };
+        try { g.Validate(); }
+        catch (ArgumentOutOfRangeException e) { throw new CliException($"--gsam-{(e.ParamName == nameof(SharpnessAware.Rho) ? "rho" : "alpha")}: {e.Message.Split(" (Parameter")[0]}"); }
+        return g;
+    }
+
+    private static string GsamText(SharpnessAware? g) =>
+        g is null ? "" : FormattableString.Invariant($", GSAM ρ {g.Rho:G4} α {g.Alpha:G4}{(g.Adaptive ? " adaptive" : "")}");
 }

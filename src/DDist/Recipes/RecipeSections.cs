@@ -29,6 +29,9 @@ public sealed record ExpertRecipe
     public string Augmentation { get; init; } = "none";
     /// <summary>Train the experts on this many images per class (a CPU-sized shortcut); null = the whole training set.</summary>
     public int? TrainPerClass { get; init; }
+    /// <summary>GSAM over SGD (`{"rho": 0.01, "alpha": 0.3}`, `adaptive` true unless given), as FTD's and DATM's
+    /// `buffer_FTD.py` train their experts; null = plain SGD.</summary>
+    public Training.SharpnessAware? Gsam { get; init; }
 
     public void Check(FieldErrors e, DatasetSpec? spec)
     {
@@ -42,12 +45,18 @@ public sealed record ExpertRecipe
         e.Need(Augmentation is "none" or "dsa", "augmentation", $"is '{Augmentation}', expected 'none' or 'dsa'");
         if (TrainPerClass is int tpc && spec is not null)
             e.Need(tpc >= 1 && tpc <= spec.SmallestTrainClass, "trainPerClass", $"is {tpc}, expected 1..{spec.SmallestTrainClass}");
+        if (Gsam is { } g)
+        {
+            e.Need(g.Rho > 0 && double.IsFinite(g.Rho), "gsam.rho", $"is {g.Rho}, expected > 0 (FTD and DATM use 0.01)");
+            e.Need(g.Alpha >= 0 && double.IsFinite(g.Alpha), "gsam.alpha", $"is {g.Alpha}, expected ≥ 0 (DATM's command uses 0.3)");
+        }
     }
 
     public ExpertOptions ToOptions(int seed, string dsaStrategy) => new()
     {
         Model = Model, NumExperts = Count, Epochs = Epochs, LearningRate = Lr, Momentum = Momentum, WeightDecay = WeightDecay,
         BatchSize = BatchSize, Augmentation = Training.Augmentation.Parse(Augmentation), DsaStrategy = dsaStrategy, Seed = (ulong)seed,
+        Sharpness = Gsam,
     };
 }
 

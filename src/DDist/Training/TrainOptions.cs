@@ -12,6 +12,8 @@ public sealed record TrainOptions
     public double WeightDecay { get; init; }
     /// <summary>Nesterov momentum (torch.optim.SGD nesterov=True), as DeepCore trains its feature networks.</summary>
     public bool Nesterov { get; init; }
+    /// <summary>GSAM over the SGD step (FTD's flat expert trajectories); null trains with SGD alone.</summary>
+    public SharpnessAware? Sharpness { get; init; }
     public LrSchedule Schedule { get; init; } = LrSchedule.Constant;
     /// <summary>Applied to every training minibatch; null trains on the images as they are.</summary>
     public BatchAugmenter? Augment { get; init; }
@@ -24,5 +26,6 @@ public sealed record TrainOptions
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "batch size must be ≥ 1");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "learning rate must be a positive number");
+        Sharpness?.Validate();
     }
 }

@@ -5,9 +5,9 @@ using DDist.Torch;
 
 namespace DDist.Training;
 
-/// <summary>Trains one network with SGD on shuffled minibatches (the last partial batch kept), the loop the
-/// reference repositories share (`epoch('train', ...)`). All randomness — the shuffle, augmentation — comes
-/// from libtorch's global generator, so a run replays exactly from <see cref="Tensors.ManualSeed"/>.</summary>
+/// <summary>Trains one network with SGD (or GSAM over SGD, <see cref="TrainOptions.Sharpness"/>) on shuffled
+/// minibatches (the last partial batch kept), the loop the reference repositories share (`epoch('train', ...)`).
+/// All randomness — the shuffle, augmentation — comes from libtorch's global generator, so a run replays exactly from <see cref="Tensors.ManualSeed"/>.</summary>
 public sealed class Trainer
 {
     private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(200);
@@ -74,7 +74,7 @@ public sealed class Trainer
         return new EpochStats(epoch, lossSum / seen, (double)correct / seen, lr, clock.Elapsed);
     }
 
-    /// <summary>One SGD step on the minibatch <paramref name="index"/>; returns its mean loss and correct count.</summary>
+    /// <summary>One optimiser step on the minibatch <paramref name="index"/>; returns its mean loss and correct count.</summary>
     private (double Loss, long Correct) Step(TrainingState state, TrainingSet data, Tensor index, double lr)
     {
         var device = state.Parameters.Device;
@@ -82,10 +82,15 @@ public sealed class Trainer
         var y = data.Labels.IndexSelect(0, index).To(device);
         if (Options.Augment is { } augment)
             x = augment(x, data.Distilled?.IndexSelect(0, index).To(device));
+        var targets = data.Targets is null ? y : data.Targets.IndexSelect(0, index).To(device);
         var logits = Network.Forward(x, state.Parameters, state.NetState, training: true);
         // With soft targets libtorch's cross-entropy takes class probabilities: −Σ_k p_k log softmax(z)_k, batch mean.
-        var loss = Functional.CrossEntropy(logits, data.Targets is null ? y : data.Targets.IndexSelect(0, index).To(device));
+        var loss = Functional.CrossEntropy(logits, targets);
         var grad = Autograd.Grad(loss, state.Parameters);
+        // GSAM's second pass sees the same augmented batch and, as the gsam package's disable_running_stats, leaves
+        // batch norm's running statistics alone (no NetState: batch statistics only).
+        if (Options.Sharpness is { } sam)
+            grad = sam.Direction(state.Parameters, grad, () => Functional.CrossEntropy(Network.Forward(x, state.Parameters, null, training: true), targets));
         state.Optimizer.Step(state.Parameters, grad, lr);
         using var noGrad = Tensors.NoGrad();
         return (loss.Item(), logits.ArgMax(1).Eq(y).Sum().ItemLong());

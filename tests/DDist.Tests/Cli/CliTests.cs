@@ -66,9 +66,29 @@ public sealed class CliTests : IDisposable
         AssertFails(shard, "--shard: shard '3/2'");
         Assert.Equal(DDist.Cli.ExitCodes.UsageError, shard.Code);   // an option, not a file's content
         AssertFails(Run("experts", "--dataset", "fashion-mnist"), "--out");
+        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--gsam-alpha", "0.2", "--out", Path.Combine(_dir, "e")), "--gsam-alpha and --gsam-plain need --gsam-rho");
+        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--gsam-rho", "-1", "--out", Path.Combine(_dir, "e")), "--gsam-rho: GSAM's rho must be a positive number");
+        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--preset", "ftd", "--out", Path.Combine(_dir, "e")), "expected sel, mtt or datm");
         AssertFails(Run("models", "--dataset", "fashion-mnist", "--device", "tpu"), "tpu");
         AssertFails(Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "0", "--out", Path.Combine(_dir, "s.safetensors")), "--ipc 0");
         Assert.NotEqual(0, Run("eval").Code);   // missing SET argument: a parse error
+    }
+
+    /// <summary>`--preset datm` trains DATM's experts (GSAM over SGD, FTD's flat trajectories) and the GSAM options
+    /// change the preset's: the expert's metadata records what it was trained with, and a second run asking for
+    /// other GSAM settings in the same folder is refused naming them.</summary>
+    [Fact]
+    public void ExpertsTrainWithGsamFromThePresetOrTheOptions()
+    {
+        var dir = Path.Combine(_dir, "gsam");
+        var r = Run("experts", "--dataset", "fashion-mnist", "--preset", "datm", "--gsam-plain", "--aug", "none", "--model", "ConvNet(width=4,depth=1)",
+                    "--num", "1", "--epochs", "1", "--batch", "1024", "--no-test", "--out", dir);
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("GSAM ρ 0.01 α 0.3,", r.Err + r.Out);
+        var config = DDist.Training.Experts.ExpertMetadata.Load(Path.Combine(dir, "expert_0000.json")).Config;
+        Assert.Equal((1, "none", new DDist.Training.SharpnessAware { Rho = 0.01, Alpha = 0.3, Adaptive = false }), (config.Epochs, config.Augmentation, config.Sharpness));
+        AssertFails(Run("experts", "--dataset", "fashion-mnist", "--preset", "datm", "--gsam-rho", "0.05", "--aug", "none", "--model", "ConvNet(width=4,depth=1)",
+                        "--num", "1", "--epochs", "1", "--batch", "1024", "--no-test", "--out", dir), "sharpness: {\"rho\":0.01,\"alpha\":0.3,\"adaptive\":false} vs {\"rho\":0.05,\"alpha\":0.3,\"adaptive\":true}");
     }
 
     /// <summary>An empty value (an unset shell variable) is a usage error naming the option or argument, on every

@@ -166,4 +166,73 @@ public sealed class PyTorchCrossCheckTests : IDisposable
             foreach (var t in theirs.Values) t.Dispose();
         }
     }
+
+    /// <summary>One expert epoch with GSAM over SGD, as DATM's `buffer_FTD.py` trains (ρ, α, adaptive or plain; batch 16
+    /// of 40 images), through the production <see cref="Trainer"/> with <see cref="ExpertOptions.Sharpness"/>, against
+    /// the reference's per-tensor GSAM; ConvNet in float64 (agreement to round-off), ConvNetBN in float32 with its
+    /// running statistics, which only each step's first pass may update. ρ is large here so that GSAM's update is far
+    /// from SGD's and the check cannot pass with the perturbation ignored.</summary>
+    [PythonTorchTheory]
+    [InlineData("ConvNet", true, true)]
+    [InlineData("ConvNet", true, false)]
+    [InlineData("ConvNetBN", false, true)]
+    public void GsamExpertEpochAgreesWithPyTorch(string model, bool float64, bool adaptive)
+    {
+        const int n = 40, classes = 10, channels = 1, size = 28;
+        using var scope = new TensorScope();
+        var dtype = float64 ? DType.Float64 : DType.Float32;
+        var net = ModelZoo.Create(model, channels, classes, size, size);
+        var gsam = new SharpnessAware { Rho = adaptive ? 2.0 : 0.5, Alpha = 0.4, Adaptive = adaptive };
+        var expert = new ExpertOptions { Model = model, NumExperts = 1, Epochs = 1, BatchSize = 16, Sharpness = gsam };
+        Tensors.ManualSeed(23);
+        var theta0 = net.InitParameters().To(dtype);
+        var images = Tensors.Randn([n, channels, size, size], dtype);
+        var labels = Tensors.FromArray(Enumerable.Range(0, n).Select(i => (long)(i * 3 % classes)).ToArray());
+
+        // The same epoch (same batches: the shuffle is drawn from the same seed) with GSAM and with plain SGD.
+        Tensor Epoch(ExpertOptions o, BatchRecorder recorder, out NetState netState)
+        {
+            var options = o.ToTrainOptions("cross-check", (x, _) => recorder.Record(x));
+            Tensors.ManualSeed(24);
+            var state = new TrainingState(theta0.Clone(), net.CreateState(), new Sgd());
+            new Trainer(net, options).RunEpoch(state, new TrainingSet(images, labels));
+            netState = state.NetState;
+            return state.Parameters.Detach().To(DType.Float64).Contiguous();
+        }
+        var recorder = new BatchRecorder(images);
+        var ours = Epoch(expert, recorder, out var ourStats);
+        var sgd = Epoch(expert with { Sharpness = null }, new BatchRecorder(images), out _);
+        Assert.Equal([16, 16, 8], recorder.Batches.Select(b => b.Length));
+
+        var input = Path.Combine(_dir, "in.safetensors");
+        var output = Path.Combine(_dir, "out.safetensors");
+        SafeTensors.Save(input, [
+            new("images", images), new("labels", labels), new("lr", Tensors.Scalar(expert.LearningRate, dtype)),
+            new("rho", Tensors.Scalar(gsam.Rho, dtype)), new("alpha", Tensors.Scalar(gsam.Alpha, dtype)),
+            new("adaptive", Tensors.FromArray(new long[] { adaptive ? 1 : 0 })),
+            new("theta0", theta0), .. recorder.AsTensors()]);
+        PythonTorch.RunScript("mtt_crosscheck.py", "gsam", WriteSpec(model, channels, size, classes), input, output);
+        var (theirs, _) = SafeTensors.Load(output);
+        try
+        {
+            var start = theta0.To(DType.Float64).Contiguous().ToArray<double>();
+            double[] Update(Tensor t) => t.To(DType.Float64).Contiguous().ToArray<double>().Select((v, i) => v - start[i]).ToArray();
+            var reference = Update(theirs["theta"]);
+            double error = RelativeError(Update(ours), reference), fromSgd = RelativeError(Update(sgd), reference);
+            double tolerance = float64 ? 1e-9 : 1e-3;
+            Assert.True(error < tolerance, $"{model}: the GSAM epoch's update differs from PyTorch's by {error:E2} (relative)");
+            Assert.True(fromSgd > 100 * tolerance, $"{model}: plain SGD's update is only {fromSgd:E2} from GSAM's; the check would be vacuous");
+            for (int k = 0; k < ourStats.Buffers.Count; k++)
+            {
+                var (mean, variance) = ourStats.Buffers[k];
+                Assert.True(RelativeError(mean.To(DType.Float64).ToArray<double>(), theirs[$"running_mean_{k}"].To(DType.Float64).ToArray<double>()) < 1e-4, $"running mean {k}");
+                Assert.True(RelativeError(variance.To(DType.Float64).ToArray<double>(), theirs[$"running_var_{k}"].To(DType.Float64).ToArray<double>()) < 1e-4, $"running var {k}");
+            }
+            Assert.Equal(model == "ConvNetBN" ? 3 : 0, ourStats.Buffers.Count);
+        }
+        finally
+        {
+            foreach (var t in theirs.Values) t.Dispose();
+        }
+    }
 }

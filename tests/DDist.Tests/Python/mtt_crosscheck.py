@@ -7,7 +7,12 @@ Written from the papers and the reference repositories' behaviour, not from DDis
   * `matching`: one MTT outer iteration (Cazenavette et al. 2022, `distill.py`) on given mini-batches:
     N unrolled SGD steps theta <- theta - lr * grad CE (create_graph=True), then
     L = ||theta_N - theta*||^2 / ||theta_0 - theta*||^2, and dL/d(images), dL/d(lr);
-  * `expert`: one epoch of plain SGD (`buffer.py`: lr_teacher, momentum 0, no weight decay) on given mini-batches.
+  * `expert`: one epoch of plain SGD (`buffer.py`: lr_teacher, momentum 0, no weight decay) on given mini-batches;
+  * `gsam`: the same epoch with GSAM (Zhuang et al. 2022) over the SGD step, as DATM's `buffer_FTD.py` trains experts:
+    per parameter tensor, e = rho * g / (||g|| + eps) (adaptive: rho * g * p^2 / (|| |p| * g || + eps)), g' the
+    gradient at p + e (batch-norm running statistics not updated there), d = g' - alpha * (g - cos(g, g') ||g|| g'/||g'||),
+    p <- p - lr * d; norms are the norm of the per-tensor norms. Batch norm keeps running statistics (momentum 0.1)
+    from each step's first pass, which are returned.
 
 Usage: mtt_crosscheck.py MODE SPEC.json IN.safetensors OUT.safetensors
 Tensors travel as safetensors files, parsed here in a few lines (Debian has no python3-safetensors).
@@ -68,7 +73,7 @@ def convnet(spec):
     features = width * h * w
     shapes += [(classes, features), (classes,)]
 
-    def forward(x, flat):
+    def forward(x, flat, stats=None):
         params, at = [], 0
         for s in shapes:
             k = int(np.prod(s))
@@ -76,6 +81,7 @@ def convnet(spec):
             at += k
         assert at == flat.numel(), f'flat vector has {flat.numel()} entries, the ConvNet {at}'
         i = 0
+        layers_done = []
         for pad in layers:
             x = F.conv2d(x, params[i], params[i + 1], padding=pad)
             i += 2
@@ -83,12 +89,14 @@ def convnet(spec):
                 x = F.group_norm(x, x.shape[1], params[i], params[i + 1], eps=1e-5)
                 i += 2
             elif norm == 'batchnorm':
-                x = F.batch_norm(x, None, None, params[i], params[i + 1], training=True, eps=1e-5)
+                mean, var = stats[len(layers_done)] if stats is not None else (None, None)
+                x = F.batch_norm(x, mean, var, params[i], params[i + 1], training=True, momentum=0.1, eps=1e-5)
                 i += 2
             x = F.avg_pool2d(F.relu(x), 2)
+            layers_done.append(pad)
         return F.linear(x.flatten(1), params[i], params[i + 1])
 
-    return forward, sum(int(np.prod(s)) for s in shapes)
+    return forward, shapes
 
 
 def batches(t):
@@ -125,14 +133,64 @@ def expert(forward, t):
     return {'theta': theta}
 
 
+def gsam(forward, shapes, t, spec):
+    images, labels, lr = t['images'], t['labels'], float(t['lr'].item())
+    rho, alpha, adaptive = float(t['rho'].item()), float(t['alpha'].item()), bool(t['adaptive'].item())
+    eps = 1e-12
+    stats = None
+    if spec['norm'] == 'batchnorm':
+        stats = [(torch.zeros(spec['net_width'], dtype=images.dtype), torch.ones(spec['net_width'], dtype=images.dtype))
+                 for _ in range(spec['depth'])]
+
+    def split(flat):
+        out, at = [], 0
+        for s in shapes:
+            k = int(np.prod(s))
+            out.append(flat[at:at + k].view(*s))
+            at += k
+        return out
+
+    def grad_at(flat, x, y, running):
+        flat = flat.detach().requires_grad_(True)
+        return torch.autograd.grad(F.cross_entropy(forward(x, flat, running), y), flat)[0]
+
+    def norm_of(tensors):
+        return torch.norm(torch.stack([v.norm(p=2) for v in tensors]), p=2)
+
+    theta = t['theta0'].clone()
+    for b in batches(t):
+        x, y = images[b], labels[b]
+        g = grad_at(theta, x, y, stats)
+        with torch.no_grad():
+            P, G = split(theta), split(g)
+            scale = rho / (norm_of([(p.abs() if adaptive else 1.0) * gi for p, gi in zip(P, G)]) + eps)
+            E = [gi * scale * (p ** 2 if adaptive else 1.0) for p, gi in zip(P, G)]
+            perturbed = torch.cat([(p + e).reshape(-1) for p, e in zip(P, E)])
+        G2 = split(grad_at(perturbed, x, y, None))
+        with torch.no_grad():
+            inner = sum((gi * g2i).sum() for gi, g2i in zip(G, G2))
+            n_old, n_new = norm_of(G), norm_of(G2)
+            cosine = inner / (n_new * n_old + eps)
+            D = [g2i - alpha * (gi - cosine * n_old * g2i / (n_new + eps)) for gi, g2i in zip(G, G2)]
+            theta = theta - lr * torch.cat([d.reshape(-1) for d in D])
+    out = {'theta': theta}
+    for k, (mean, var) in enumerate(stats or []):
+        out[f'running_mean_{k}'], out[f'running_var_{k}'] = mean, var
+    return out
+
+
 def main():
     mode, spec_path, in_path, out_path = sys.argv[1:5]
     torch.set_num_threads(2)
     spec = json.load(open(spec_path))
-    forward, count = convnet(spec)
+    forward, shapes = convnet(spec)
+    count = sum(int(np.prod(s)) for s in shapes)
     t = load(in_path)
     assert t['theta0'].numel() == count, f"theta0 has {t['theta0'].numel()} entries, the reference ConvNet {count}"
-    save(out_path, {'matching': matching, 'expert': expert}[mode](forward, t))
+    if mode == 'gsam':
+        save(out_path, gsam(forward, shapes, t, spec))
+    else:
+        save(out_path, {'matching': matching, 'expert': expert}[mode](forward, t))
 
 
 if __name__ == '__main__':

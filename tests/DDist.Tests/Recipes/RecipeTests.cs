@@ -164,6 +164,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"offset\": \"fraction-of-class\"", "\"offset\": \"middle\"", "window.offset", "middle")]
     [InlineData("\"maxStartEpoch\": 3", "\"maxStartEpoch\": 9", "distill.maxStartEpoch", "experts.epochs is 6")]
     [InlineData("\"lr\": 0.03,\n    \"momentum\": 0,", "\"lr\": 0.03,\n    \"momentum\": -0.5,", "experts.momentum", "-0.5")]
+    [InlineData("\"lr\": 0.03,\n    \"momentum\": 0,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0, \"alpha\": 0.3},\n    \"momentum\": 0,", "experts.gsam.rho", "is 0, expected > 0")]
+    [InlineData("\"lr\": 0.03,\n    \"momentum\": 0,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0.01, \"alpha\": -1},\n    \"momentum\": 0,", "experts.gsam.alpha", "is -1, expected ≥ 0")]
     [InlineData("\"momentum\": 0.9,\n    \"weightDecay\": 0.0005", "\"momentum\": 0.9,\n    \"weightDecay\": -1", "scores.weightDecay", "-1")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": \"cscore\"", "scores.kind", "C-scores need thousands of trainings")]
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": \"speed\"", "scores.kind", "'learning-speed'")]
@@ -205,6 +207,8 @@ public class RecipeTests : IDisposable
     [InlineData("\"kind\": \"forgetting\"", "\"kind\": [\"forgetting\", 3]", "field 'scores.kind' (line 20) is not a string or a list of strings")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": \"0.01\"", "field 'evaluation.crossArchitectureLr' (line 67) is not a number, or an object of architecture name → number")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {\"MLP\": \"fast\"}", "field 'evaluation.crossArchitectureLr' (line 67) is not a number, or an object of architecture name → number ('MLP' is not a number)")]
+    [InlineData("\"lr\": 0.03,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0.01},", "section 'experts.gsam' lacks required field(s) 'alpha'")]
+    [InlineData("\"lr\": 0.03,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0.01, \"alpha\": 0.3, \"radius\": 1},", "field 'experts.gsam.radius' is not a field of this recipe")]
     public void JsonErrorsNameTheFieldInTheRecipesTerms(string from, string to, string expected)
     {
         var path = WriteVariant(t => t.Contains(from) ? t.Replace(from, to) : throw new InvalidOperationException($"test edit '{from}' not found"));
@@ -213,6 +217,22 @@ public class RecipeTests : IDisposable
         Assert.StartsWith(path, message);
         Assert.DoesNotContain("DDist.", message);
         Assert.DoesNotContain("System.", message);
+    }
+
+    /// <summary>`experts.gsam` trains the experts with GSAM (FTD's flat trajectories): it reaches the expert options
+    /// (adaptive unless it says otherwise), is spelled out in the run's recipe, and an absent one leaves plain SGD.</summary>
+    [Fact]
+    public void ExpertsTakeGsam()
+    {
+        Assert.Null(Demo().ToExpertOptions().Sharpness);
+        var r = Recipe.Load(WriteVariant(t => t.Replace("\"lr\": 0.03,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0.02, \"alpha\": 0.4},")));
+        Assert.Equal(new DDist.Training.SharpnessAware { Rho = 0.02, Alpha = 0.4, Adaptive = true }, r.ToExpertOptions().Sharpness);
+        Assert.Equal("{\"rho\":0.02,\"alpha\":0.4,\"adaptive\":true}", System.Text.Json.Nodes.JsonNode.Parse(r.ToJson())!["experts"]!["gsam"]!.ToJsonString());
+        Assert.DoesNotContain("gsam", Demo().ToJson());
+        var plain = Recipe.Load(WriteVariant(t => t.Replace("\"lr\": 0.03,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0.02, \"alpha\": 0.4, \"adaptive\": false},")));
+        Assert.False(plain.ToExpertOptions().Sharpness!.Adaptive);
+        var datm = SoftLabelRecipe.Load(Path.Combine(RecipesDir(), "cifar10-ipc10-datm.json")).ToExpertOptions();
+        Assert.Equal((100, new DDist.Training.SharpnessAware { Rho = 0.01, Alpha = 0.3 }), (datm.Epochs, datm.Sharpness));
     }
 
     /// <summary>crossArchitectureLr per architecture: a listed one it names trains at its value, kept under

@@ -24,6 +24,8 @@ public sealed record ExpertConfig
     public required string Augmentation { get; init; }
     public string? DsaStrategy { get; init; }
     public required bool Decay { get; init; }
+    /// <summary>GSAM's settings when the expert was trained with it (absent for plain SGD, as in every file written before it).</summary>
+    public SharpnessAware? Sharpness { get; init; }
     public required ulong RunSeed { get; init; }
     public required int Index { get; init; }
     /// <summary>The seed this expert's libtorch generator started from, derived from (RunSeed, Index).</summary>

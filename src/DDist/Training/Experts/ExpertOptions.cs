@@ -19,6 +19,8 @@ public sealed record ExpertOptions
     public string DsaStrategy { get; init; } = DsaStrategies.Default;
     /// <summary>MTT's --decay: lr ×0.1 after epoch ⌊E/2⌋+1 with a fresh optimiser.</summary>
     public bool Decay { get; init; }
+    /// <summary>GSAM over the SGD step, as FTD's and DATM's `buffer_FTD.py` train their experts; null = plain SGD (MTT, SelMatch).</summary>
+    public SharpnessAware? Sharpness { get; init; }
     public ulong Seed { get; init; }
     /// <summary>Batch size for the per-epoch test accuracy (not recorded: it does not change results).</summary>
     public int TestBatchSize { get; init; } = 256;
@@ -36,11 +38,19 @@ public sealed record ExpertOptions
         Model = imageSize >= 64 ? "ConvNetD4" : "ConvNet", Epochs = 50, Augmentation = AugMode.Dsa,
     };
 
+    /// <summary>DATM's buffers (its README's `buffer_FTD.py` command): MTT's, trained 100 epochs with GSAM (ρ 0.01,
+    /// α 0.3, adaptive) over the SGD step, FTD's flat trajectories.</summary>
+    public static ExpertOptions Datm(int imageSize = 32) => Mtt(imageSize) with
+    {
+        Epochs = 100, Sharpness = new SharpnessAware { Rho = 0.01, Alpha = 0.3 },
+    };
+
     public static ExpertOptions Preset(string name, int imageSize) => name.ToLowerInvariant() switch
     {
         "sel" => Sel(imageSize),
         "mtt" => Mtt(imageSize),
-        _ => throw new ArgumentException($"unknown expert preset '{name}', expected sel or mtt"),
+        "datm" => Datm(imageSize),
+        _ => throw new ArgumentException($"unknown expert preset '{name}', expected sel, mtt or datm"),
     };
 
     public void Validate()
@@ -49,12 +59,12 @@ public sealed record ExpertOptions
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "experts need at least one epoch");
         if (Augmentation is not (AugMode.None or AugMode.Dsa))
             throw new ArgumentException($"expert augmentation '{Training.Augmentation.Name(Augmentation)}': experts train with none or dsa", nameof(Augmentation));
-        ToTrainOptions("validate", null).Validate();
+        ToTrainOptions("validate", null).Validate();   // the learning rate, batch size and GSAM's settings
     }
 
     public TrainOptions ToTrainOptions(string stage, BatchAugmenter? augment) => new()
     {
         Epochs = Epochs, BatchSize = BatchSize, LearningRate = LearningRate, Momentum = Momentum, WeightDecay = WeightDecay,
-        Schedule = Decay ? LrSchedule.StepAfterHalf(Epochs) : LrSchedule.Constant, Augment = augment, Stage = stage,
+        Schedule = Decay ? LrSchedule.StepAfterHalf(Epochs) : LrSchedule.Constant, Augment = augment, Stage = stage, Sharpness = Sharpness,
     };
 }

@@ -41,6 +41,7 @@ public sealed class ExpertTrainer
         LearningRate = Options.LearningRate, Momentum = Options.Momentum, WeightDecay = Options.WeightDecay,
         BatchSize = Options.BatchSize, Augmentation = Augmentation.Name(Options.Augmentation),
         DsaStrategy = Options.Augmentation == AugMode.Dsa ? Options.DsaStrategy : null, Decay = Options.Decay,
+        Sharpness = Options.Sharpness,
         RunSeed = Options.Seed, Index = index, Seed = SeedSequence.Derive(Options.Seed, "expert", index),
     };
 

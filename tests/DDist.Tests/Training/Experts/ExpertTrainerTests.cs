@@ -24,12 +24,15 @@ public sealed class ExpertTrainerTests : IDisposable
 
     private string Dir(string name) => Path.Combine(_root, name);
 
-    private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42, bool convNetWithDsa = false, double lr = 0.05) =>
+    private static readonly SharpnessAware Gsam = new() { Rho = 0.05, Alpha = 0.3 };
+
+    private ExpertTrainer Trainer(int experts = 2, int epochs = 3, double momentum = 0.9, ulong seed = 42, bool convNetWithDsa = false, double lr = 0.05,
+                                  SharpnessAware? gsam = null) =>
         new(convNetWithDsa ? ModelZoo.Create("ConvNetBN(width=4,depth=1)", 1, 3, 6, 6) : Net,
             new ExpertOptions
             {
                 Model = Net.Name, NumExperts = experts, Epochs = epochs, BatchSize = 16, LearningRate = lr, Momentum = momentum, Seed = seed,
-                Augmentation = convNetWithDsa ? AugMode.Dsa : AugMode.None,
+                Augmentation = convNetWithDsa ? AugMode.Dsa : AugMode.None, Sharpness = gsam,
             },
             new ExpertDataInfo("blobs", "none", false, _train.Count, 1, 6, 6, 3));
 
@@ -74,11 +77,12 @@ public sealed class ExpertTrainerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]   // ConvNetBN with DSA: augmentation draws and BN statistics must resume too
-    public void InterruptedExpertResumesToIdenticalFiles(bool convNetWithDsa)
+    [InlineData(false, false)]
+    [InlineData(true, false)]   // ConvNetBN with DSA: augmentation draws and BN statistics must resume too
+    [InlineData(true, true)]    // and with GSAM's second pass (FTD's experts), which must not touch them
+    public void InterruptedExpertResumesToIdenticalFiles(bool convNetWithDsa, bool gsam)
     {
-        ExpertTrainer Trainer() => this.Trainer(convNetWithDsa: convNetWithDsa);
+        ExpertTrainer Trainer() => this.Trainer(convNetWithDsa: convNetWithDsa, gsam: gsam ? Gsam : null);
         Trainer().Train(Dir("whole"), _train, _test, ShardSpec.All);
 
         // Cancel expert 1 in the middle of its third epoch (after the checkpoint of epoch 2 was written).
@@ -139,6 +143,13 @@ public sealed class ExpertTrainerTests : IDisposable
         var e = Assert.Throws<InvalidDataException>(() => Trainer(epochs: 2).Train(Dir("a"), _train, null, ShardSpec.All));
         Assert.Contains("expert_0000.json", e.Message);
         Assert.Contains("epochs: 1 vs 2", e.Message);
+        // Plain SGD's experts are not GSAM's (FTD's flat trajectories), nor are GSAM's of another radius.
+        e = Assert.Throws<InvalidDataException>(() => Trainer(epochs: 1, gsam: Gsam).Train(Dir("a"), _train, null, ShardSpec.All));
+        Assert.Contains("sharpness: absent vs {\"rho\":0.05,\"alpha\":0.3,\"adaptive\":true}", e.Message);
+        Trainer(experts: 1, epochs: 1, gsam: Gsam).Train(Dir("g"), _train, null, ShardSpec.All);
+        Assert.Equal(Gsam, ExpertMetadata.Load(Path.Combine(Dir("g"), "expert_0000.json")).Config.Sharpness);
+        e = Assert.Throws<InvalidDataException>(() => Trainer(experts: 1, epochs: 1, gsam: Gsam with { Rho = 0.01 }).Train(Dir("g"), _train, null, ShardSpec.All));
+        Assert.Contains("sharpness: {\"rho\":0.05,\"alpha\":0.3,\"adaptive\":true} vs {\"rho\":0.01", e.Message);
     }
 
     [Fact]
