@@ -101,6 +101,5 @@ public static class ExpertsCommand
         return g;
     }
 
-    private static string GsamText(SharpnessAware? g) =>
-        g is null ? "" : FormattableString.Invariant($", GSAM ρ {g.Rho:G4} α {g.Alpha:G4}{(g.Adaptive ? " adaptive" : "")}");
+    private static string GsamText(SharpnessAware? g) => g is null ? "" : ", " + g.Describe();
 }

@@ -52,6 +52,9 @@ public sealed record ExpertRecipe
         }
     }
 
+    /// <summary>"3 × ConvNetW32, 6 epochs" (with GSAM's settings when it trains them), as reports list the experts.</summary>
+    public string Describe() => FormattableString.Invariant($"{Count} × {Model}, {Epochs} epochs") + (Gsam is { } g ? ", " + g.Describe() : "");
+
     public ExpertOptions ToOptions(int seed, string dsaStrategy) => new()
     {
         Model = Model, NumExperts = Count, Epochs = Epochs, LearningRate = Lr, Momentum = Momentum, WeightDecay = WeightDecay,

@@ -60,7 +60,7 @@ public static class SoftLabelReport
         var list = new List<string>
         {
             Inv($"dataset {r.Dataset}, IPC {r.Ipc}, seed {r.Seed}"),
-            Inv($"experts: {e.Count} × {e.Model}, {e.Epochs} epochs") + (e.TrainPerClass is int per ? Inv($" on {per} training images per class") : ""),
+            "experts: " + e.Describe() + (e.TrainPerClass is int per ? Inv($" on {per} training images per class") : ""),
             Inv($"matching: {m.Iterations} iterations, {m.SynSteps} student steps against {m.ExpertEpochs} expert epochs, images lr {m.LrImg}, ") +
                 (r.Labels == Distillation.SoftLabel.LabelSource.Learned
                     ? Inv($"labels learned from the experts' logits (lr {m.LrY}), updates skipped above a matching loss of {m.Threshold}")

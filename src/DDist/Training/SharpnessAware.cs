@@ -25,6 +25,9 @@ public sealed record SharpnessAware
 
     public const double Epsilon = 1e-12;
 
+    /// <summary>"GSAM ρ 0.01, α 0.3, adaptive", as logs and reports name the settings.</summary>
+    public string Describe() => FormattableString.Invariant($"GSAM ρ {Rho:G4}, α {Alpha:G4}{(Adaptive ? ", adaptive" : "")}");
+
     public void Validate()
     {
         if (!(Rho > 0) || double.IsInfinity(Rho)) throw new ArgumentOutOfRangeException(nameof(Rho), Rho, "GSAM's rho must be a positive number");

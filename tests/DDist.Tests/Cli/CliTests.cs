@@ -84,7 +84,7 @@ public sealed class CliTests : IDisposable
         var r = Run("experts", "--dataset", "fashion-mnist", "--preset", "datm", "--gsam-plain", "--aug", "none", "--model", "ConvNet(width=4,depth=1)",
                     "--num", "1", "--epochs", "1", "--batch", "1024", "--no-test", "--out", dir);
         Assert.True(r.Code == 0, r.Err);
-        Assert.Contains("GSAM ρ 0.01 α 0.3,", r.Err + r.Out);
+        Assert.Contains("lr 0.01, GSAM ρ 0.01, α 0.3, batch 1024", r.Err + r.Out);
         var config = DDist.Training.Experts.ExpertMetadata.Load(Path.Combine(dir, "expert_0000.json")).Config;
         Assert.Equal((1, "none", new DDist.Training.SharpnessAware { Rho = 0.01, Alpha = 0.3, Adaptive = false }), (config.Epochs, config.Augmentation, config.Sharpness));
         AssertFails(Run("experts", "--dataset", "fashion-mnist", "--preset", "datm", "--gsam-rho", "0.05", "--aug", "none", "--model", "ConvNet(width=4,depth=1)",

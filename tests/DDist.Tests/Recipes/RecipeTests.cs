@@ -229,6 +229,8 @@ public class RecipeTests : IDisposable
         Assert.Equal(new DDist.Training.SharpnessAware { Rho = 0.02, Alpha = 0.4, Adaptive = true }, r.ToExpertOptions().Sharpness);
         Assert.Equal("{\"rho\":0.02,\"alpha\":0.4,\"adaptive\":true}", System.Text.Json.Nodes.JsonNode.Parse(r.ToJson())!["experts"]!["gsam"]!.ToJsonString());
         Assert.DoesNotContain("gsam", Demo().ToJson());
+        Assert.Equal("5 × ConvNetW32, 6 epochs, GSAM ρ 0.02, α 0.4, adaptive", r.Experts.Describe());
+        Assert.DoesNotContain("GSAM", Demo().Experts.Describe());
         var plain = Recipe.Load(WriteVariant(t => t.Replace("\"lr\": 0.03,", "\"lr\": 0.03, \"gsam\": {\"rho\": 0.02, \"alpha\": 0.4, \"adaptive\": false},")));
         Assert.False(plain.ToExpertOptions().Sharpness!.Adaptive);
         var datm = SoftLabelRecipe.Load(Path.Combine(RecipesDir(), "cifar10-ipc10-datm.json")).ToExpertOptions();

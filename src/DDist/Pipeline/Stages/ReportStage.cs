@@ -36,7 +36,7 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
         var r = recipe;
         var (data, chosenOn, protocol) = (context.Data, context.Split.ChosenOn, r.ToEvalProtocol());
         string dataset = Invariant($"dataset {data.Raw.Name}{(data.Zca is null ? "" : " ZCA-whitened (ε 0.1, fitted on the whole training set)")}, IPC {r.Ipc}");
-        string experts = Invariant($"experts {r.Experts.Count} × {r.Experts.Model}, {r.Experts.Epochs} epochs");
+        string experts = "experts " + r.Experts.Describe();
         string[] selection = r.CutsWindows ? WindowLines(context, dataset, experts) :
             [$"{dataset} (MTT: every image distilled, from random real images{(context.Split.Validation is null ? "" : " drawn outside the validation split")})", experts];
         RunReport.Write(context.Folder.Path, new ReportHeader(r.Name,
