@@ -20,6 +20,8 @@ public sealed class DistillCheckpoint : IDisposable
     public required Tensor TorchRng { get; init; }
     /// <summary>The GPU generator's state when the run is on a GPU; null on the CPU (and in older checkpoints).</summary>
     public Tensor? DeviceRng { get; init; }
+    /// <summary>FTD's moving average of the distilled images, when the run keeps one.</summary>
+    public Tensor? Ema { get; init; }
     public Tensor? BestDistilled { get; init; }
     public Tensor? BestLrParam { get; init; }
     public int BestIteration { get; init; } = -1;
@@ -49,6 +51,7 @@ public sealed class DistillCheckpoint : IDisposable
             new("curve_lr", Tensors.FromArray(Curve.Select(p => p.Lr).ToArray())),
         };
         if (DeviceRng is not null) t.Add(new(RngSnapshot.DeviceEntry("torch_rng"), DeviceRng));
+        if (Ema is not null) t.Add(new("ema_distilled", Ema.Detach().Contiguous()));
         if (BestDistilled is not null) t.Add(new("best_distilled", BestDistilled.Contiguous()));
         if (BestLrParam is not null) t.Add(new("best_lr_param", BestLrParam.Reshape(1)));
         if (BestAccuracies.Length > 0) t.Add(new("best_accuracies", Tensors.FromArray(BestAccuracies)));
@@ -75,7 +78,7 @@ public sealed class DistillCheckpoint : IDisposable
         if (Meta("format") != Format) throw new InvalidDataException($"{path}: metadata field 'format' is '{meta["format"]}', expected '{Format}'");
         // A run stops before it saves anything not finite, so such values mean a damaged file: resuming from it would
         // only report a divergence that points back to this same checkpoint.
-        foreach (var name in new[] { "distilled", "lr_param", "image_momentum", "lr_momentum", "best_distilled", "best_lr_param" })
+        foreach (var name in new[] { "distilled", "lr_param", "image_momentum", "lr_momentum", "ema_distilled", "best_distilled", "best_lr_param" })
             if (t.TryGetValue(name, out var v) && v.DType.IsFloatingPoint() && !v.AllFinite())
                 throw new InvalidDataException($"{path}: tensor '{name}' holds NaN or infinite values; the checkpoint is damaged (delete it to start the run again)");
         var iters = Need("curve_iteration").ToArray<long>();
@@ -90,6 +93,7 @@ public sealed class DistillCheckpoint : IDisposable
             LrMomentum = ToScalar(Need("lr_momentum")),
             TorchRng = Need("torch_rng"),
             DeviceRng = t.GetValueOrDefault(RngSnapshot.DeviceEntry("torch_rng")),
+            Ema = t.GetValueOrDefault("ema_distilled"),
             BestDistilled = t.GetValueOrDefault("best_distilled"),
             BestLrParam = t.TryGetValue("best_lr_param", out var b) ? ToScalar(b) : null,
             BestIteration = int.Parse(Meta("best_iteration"), CultureInfo.InvariantCulture),
@@ -114,6 +118,6 @@ public sealed class DistillCheckpoint : IDisposable
     public void Dispose()
     {
         Distilled.Dispose(); LrParam.Dispose(); ImageMomentum.Dispose(); LrMomentum.Dispose(); TorchRng.Dispose(); DeviceRng?.Dispose();
-        BestDistilled?.Dispose(); BestLrParam?.Dispose();
+        Ema?.Dispose(); BestDistilled?.Dispose(); BestLrParam?.Dispose();
     }
 }

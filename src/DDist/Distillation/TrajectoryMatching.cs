@@ -15,7 +15,8 @@ namespace DDist.Distillation;
 /// `distill.py`; SelMatch, Lee et al. ICML 2024, `distill.py`): only the synthetic set's distilled part and the
 /// student's step size (MTT's learnable α, here the learned lr) learn; the frozen selected part joins every student
 /// mini-batch unchanged. With no frozen part (SelMatch's distilled fraction 1) and a random real initialisation this
-/// is plain MTT.</summary>
+/// is plain MTT. With <see cref="TrajectoryMatchingSettings.EmaDecay"/> the images' moving average is what is
+/// evaluated and kept, as FTD's (Du et al., CVPR 2023) `distill_FTD.py` evaluates and saves its EMA images.</summary>
 /// <param name="student">The expert architecture; its parameters are always the flat vector θ (train mode, BN on batch statistics).</param>
 /// <param name="augment">Non-Siamese DSA for every student mini-batch (null = none).</param>
 /// <param name="selectionEval">Scores the set at <see cref="TrajectoryMatchingOptions.EvalIterations"/> to keep the best one
@@ -40,6 +41,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
                                    .DetachFromScope().RequiresGrad_();
         using var imageOpt = new Sgd(o.Momentum);
         using var lrOpt = new Sgd(o.Momentum);
+        // FTD's average starts from the initial images (timm's ModelEmaV2 deep-copies them) and is updated after every step.
+        using var ema = o.EmaDecay is null ? null : x.Detach().Clone().DetachFromScope();
         var curve = new List<LossPoint>();
         using var best = new BestIteration();
         int start = 0;
@@ -49,7 +52,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var ckPath = CheckpointFile(o.OutputDir);
         if (o.Resume && File.Exists(ckPath))
         {
-            (start, priorSeconds) = Restore(ckPath, o, lrParam, imageOpt, lrOpt, curve, best);
+            (start, priorSeconds) = Restore(ckPath, o, lrParam, imageOpt, lrOpt, ema, curve, best);
             savedAt = start;
         }
         if (start > o.Iterations) throw new InvalidDataException($"{ckPath}: checkpoint is at iteration {start}, past this run's {o.Iterations} iterations");
@@ -59,24 +62,25 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         for (int it = start; it <= o.Iterations; it++)
         {
             // A checkpoint written after the last iteration holds that iteration's evaluation already.
-            if (evalAt.Contains(it) && selectionEval is not null && !best.Has(it)) EvaluateForSelection(it, o, lrParam, best, ct);
+            if (evalAt.Contains(it) && selectionEval is not null && !best.Has(it)) EvaluateForSelection(it, o, ema ?? x, lrParam, best, ct);
             if (it == o.Iterations) break;
             ct.ThrowIfCancellationRequested();
             stepTime.Start();
             double loss = Step(it, o, lrParam, imageOpt, lrOpt, savedAt);
+            if (ema is not null) UpdateAverage(ema, x, o.EmaDecay!.Value);
             stepTime.Stop();
             curve.Add(new LossPoint(it, loss, LearnedLr(lrParam, o)));
             progress?.Report(new ProgressReport("distill", it + 1, o.Iterations, best.AddLatest(new() { ["loss"] = loss, ["lr"] = curve[^1].Lr })));
             if (o.CheckpointEvery > 0 && (it + 1) % o.CheckpointEvery == 0 && it + 1 < o.Iterations)
             {
-                SaveCheckpoint(ckPath, it + 1, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, curve, best);
+                SaveCheckpoint(ckPath, it + 1, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, ema, curve, best);
                 savedAt = it + 1;
             }
         }
-        SaveCheckpoint(ckPath, o.Iterations, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, curve, best);
+        SaveCheckpoint(ckPath, o.Iterations, priorSeconds + total.Elapsed.TotalSeconds, o, lrParam, imageOpt, lrOpt, ema, curve, best);
         LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
 
-        var chosenImages = best.Images ?? x;
+        var chosenImages = best.Images ?? ema ?? x;
         double chosenLr = best.LrParam is null ? LearnedLr(lrParam, o) : LearnedLr(best.LrParam, o);
         var set = synthetic.ToSmallSet(chosenImages, chosenLr, Info(o));
         var test = testEval?.Invoke(set, o.EvalBudget, o.Seed, ct);
@@ -131,19 +135,28 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return (g.Loss, Autograd.Grad([images, lr], [x, lrParam], [g.Images, g.StepSize]));
     }
 
+    /// <summary>FTD's update of the average, as timm's ModelEmaV2 computes it: d·ema + (1 − d)·images.</summary>
+    private static void UpdateAverage(Tensor ema, Tensor images, double decay)
+    {
+        using var scope = new TensorScope();
+        using var noGrad = Tensors.NoGrad();
+        ema.CopyFrom(ema.Mul(decay).Add(images.Mul(1 - decay)));
+    }
+
     private static double LearnedLr(Tensor lrParam, TrajectoryMatchingOptions o)
     {
         double v = lrParam.Item();
         return o.LrForm == LrParameterization.Raw ? v : Math.Exp(v);
     }
 
-    /// <summary>Scores the current set (<see cref="BestIteration.Score"/>); keeps a copy when it beats the best so far.</summary>
-    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor lrParam, BestIteration best, CancellationToken ct) =>
-        best.Score(it, synthetic.ToSmallSet(synthetic.Distilled, LearnedLr(lrParam, o), Info(o)), set => selectionEval!(set, o.EvalBudget, o.Seed, ct),
-                   synthetic.Distilled, lrParam);
+    /// <summary>Scores the current set — its distilled part <paramref name="images"/>: the images, or their average —
+    /// (<see cref="BestIteration.Score"/>); keeps a copy when it beats the best so far.</summary>
+    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor images, Tensor lrParam, BestIteration best, CancellationToken ct) =>
+        best.Score(it, synthetic.ToSmallSet(images, LearnedLr(lrParam, o), Info(o)), set => selectionEval!(set, o.EvalBudget, o.Seed, ct),
+                   images, lrParam);
 
     private void SaveCheckpoint(string path, int next, double seconds, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
-                                List<LossPoint> curve, BestIteration best)
+                                Tensor? ema, List<LossPoint> curve, BestIteration best)
     {
         using var scope = new TensorScope();
         using var rng = RngSnapshot.Take(synthetic.Distilled.Device);
@@ -154,7 +167,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         var ck = new DistillCheckpoint
         {
             NextIteration = next, Distilled = synthetic.Distilled, LrParam = lrParam, ImageMomentum = imageMomentum,
-            LrMomentum = lrMomentum, TorchRng = rng.Cpu, DeviceRng = rng.OnDevice, BestDistilled = best.Images, BestLrParam = best.LrParam,
+            LrMomentum = lrMomentum, TorchRng = rng.Cpu, DeviceRng = rng.OnDevice, Ema = ema, BestDistilled = best.Images, BestLrParam = best.LrParam,
             BestIteration = best.Iteration, BestMean = best.Accuracy?.Mean ?? double.NaN, BestStd = best.Accuracy?.Std ?? double.NaN,
             BestAccuracies = best.Accuracy?.Accuracies ?? [], Evaluations = best.Evaluated,
             Curve = curve, Fingerprint = Fingerprint(o), Seconds = seconds,
@@ -164,7 +177,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     }
 
     private (int Next, double Seconds) Restore(string path, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
-                        List<LossPoint> curve, BestIteration best)
+                        Tensor? ema, List<LossPoint> curve, BestIteration best)
     {
         using var ck = DistillCheckpoint.Load(path);
         if (o.LrForm == LrParameterization.Raw && ck.LrParam.Item() <= 0)
@@ -178,6 +191,8 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             lrParam.CopyFrom(ck.LrParam);
             imageOpt.LoadMomentumBuffer(ck.ImageMomentum.To(x.DType, x.Device));
             lrOpt.LoadMomentumBuffer(ck.LrMomentum.To(x.DType, x.Device));
+            // The fingerprint names the average's decay, so only a run that kept one wrote this checkpoint.
+            if (ema is not null) ema.CopyFrom(ck.Ema ?? throw new InvalidDataException($"{path}: tensor 'ema_distilled' missing (this run keeps FTD's moving average of the images); the checkpoint is damaged (delete it to start the run again)"));
         }
         best.Restore(ck.BestDistilled, ck.BestLrParam, null, ck.BestIteration, ck.BestMean, ck.BestStd, ck.BestAccuracies, ck.Evaluations, x);
         RngSnapshot.RestoreCheckpoint(ck.TorchRng, ck.DeviceRng, x.Device);
@@ -197,31 +212,36 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return h.ToString("x16", CultureInfo.InvariantCulture);
     }
 
-    private SmallSetInfo Info(TrajectoryMatchingOptions o) => new()
+    private SmallSetInfo Info(TrajectoryMatchingOptions o)
     {
-        Dataset = synthetic.Dataset,
-        Normalization = normalization,
-        Method = o.Method,
-        Ipc = synthetic.Ipc,
-        NumClasses = synthetic.NumClasses,
-        Seed = (ulong)o.Seed,
-        Parameters = new()
+        var info = new SmallSetInfo
         {
-            ["student"] = student.Name,
-            ["syn_steps"] = o.SynSteps.ToString(CultureInfo.InvariantCulture),
-            ["expert_epochs"] = o.ExpertEpochs.ToString(CultureInfo.InvariantCulture),
-            ["max_start_epoch"] = o.MaxStartEpoch.ToString(CultureInfo.InvariantCulture),
-            ["batch_syn"] = o.BatchSyn?.ToString(CultureInfo.InvariantCulture) ?? "all",
-            ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture),
-            ["lr_lr"] = o.LrLr.ToString("R", CultureInfo.InvariantCulture),
-            ["lr_init"] = o.LrInit.ToString("R", CultureInfo.InvariantCulture),
-            ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
-            ["distilled"] = synthetic.DistilledCount.ToString(CultureInfo.InvariantCulture),
-            ["frozen"] = synthetic.FrozenCount.ToString(CultureInfo.InvariantCulture),
-            ["unroll"] = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
-            ["selected_on"] = o.EvalIterations.Count == 0 ? NothingSelected : o.SelectOn == SelectOn.Test ? "test (reference protocol)" : "validation",
-        },
-    };
+            Dataset = synthetic.Dataset,
+            Normalization = normalization,
+            Method = o.Method,
+            Ipc = synthetic.Ipc,
+            NumClasses = synthetic.NumClasses,
+            Seed = (ulong)o.Seed,
+            Parameters = new()
+            {
+                ["student"] = student.Name,
+                ["syn_steps"] = o.SynSteps.ToString(CultureInfo.InvariantCulture),
+                ["expert_epochs"] = o.ExpertEpochs.ToString(CultureInfo.InvariantCulture),
+                ["max_start_epoch"] = o.MaxStartEpoch.ToString(CultureInfo.InvariantCulture),
+                ["batch_syn"] = o.BatchSyn?.ToString(CultureInfo.InvariantCulture) ?? "all",
+                ["lr_img"] = o.LrImg.ToString("R", CultureInfo.InvariantCulture),
+                ["lr_lr"] = o.LrLr.ToString("R", CultureInfo.InvariantCulture),
+                ["lr_init"] = o.LrInit.ToString("R", CultureInfo.InvariantCulture),
+                ["iterations"] = o.Iterations.ToString(CultureInfo.InvariantCulture),
+                ["distilled"] = synthetic.DistilledCount.ToString(CultureInfo.InvariantCulture),
+                ["frozen"] = synthetic.FrozenCount.ToString(CultureInfo.InvariantCulture),
+                ["unroll"] = o.Unroll == UnrollMode.Tesla ? "tesla (approximate gradient)" : UnrollModes.Name(o.Unroll),
+                ["selected_on"] = o.EvalIterations.Count == 0 ? NothingSelected : o.SelectOn == SelectOn.Test ? "test (reference protocol)" : "validation",
+            },
+        };
+        if (o.EmaDecay is double d) info.Parameters["ema_decay"] = d.ToString("R", CultureInfo.InvariantCulture);
+        return info;
+    }
 
     /// <summary>No distilled part (SelMatch's distilled fraction 0): nothing is learnable, so the result is the
     /// selection itself (no iterations run).</summary>
@@ -255,6 +275,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             seconds = r.Elapsed.TotalSeconds,
             seconds_per_iteration = r.SecondsPerIteration,
             final_loss = r.Curve.Count > 0 ? r.Curve[^1].Loss : (double?)null,
+            images = o.EmaDecay is double d ? FormattableString.Invariant($"moving average of the images (FTD), decay {d:R}") : "the images",
         };
         AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
     }

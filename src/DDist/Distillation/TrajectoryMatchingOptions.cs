@@ -67,5 +67,6 @@ public sealed record TrajectoryMatchingOptions : TrajectoryMatchingSettings
     /// different method and is part of the fingerprint.</summary>
     public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
         $"N={SynSteps}|M={ExpertEpochs}|T={MaxStartEpoch}|b={BatchSyn}|lrimg={LrImg:R}|lrlr={LrLr:R}|lr0={LrInit:R}|{LrForm}|mom={Momentum:R}|seed={Seed}|eval=[{string.Join(",", EvalIterations)}]|{SelectOn}|{EvalBudget.Epochs}x{EvalBudget.Nets}|{Method}")
-        + (UnrollModes.IsExact(Unroll) ? "" : $"|unroll={UnrollModes.Name(Unroll)}");
+        + (UnrollModes.IsExact(Unroll) ? "" : $"|unroll={UnrollModes.Name(Unroll)}")
+        + (EmaDecay is double d ? string.Create(CultureInfo.InvariantCulture, $"|ema={d:R}") : "");   // runs without an average keep their fingerprints
 }

@@ -30,6 +30,10 @@ public record TrajectoryMatchingSettings
     [JsonPropertyOrder(17)] public double LrInit { get; init; } = 0.01;
     /// <summary>Write a checkpoint every this many iterations (0 = only at the end).</summary>
     [JsonPropertyOrder(22)] public int CheckpointEvery { get; init; } = 50;
+    /// <summary>FTD's exponential moving average of the images (Du et al., CVPR 2023, `distill_FTD.py --ema_decay`,
+    /// 0.999 by default there): after every image update ema ← d·ema + (1 − d)·images, and the average is the set
+    /// that is evaluated and kept; null = the images themselves (MTT).</summary>
+    [JsonPropertyOrder(23)] public double? EmaDecay { get; init; }
 
     /// <summary>Every problem of these settings, named under the errors' section; <paramref name="expertEpochs"/> is
     /// what the experts trained (the matching segment must end within it), <paramref name="expertEpochsField"/> how
@@ -47,5 +51,6 @@ public record TrajectoryMatchingSettings
         e.Need(LrLr >= 0, "lrLr", $"is {LrLr}, expected ≥ 0");
         e.Need(LrInit > 0, "lrInit", $"is {LrInit}, expected > 0");
         e.Need(CheckpointEvery >= 0, "checkpointEvery", $"is {CheckpointEvery}, expected ≥ 0");
+        e.Need(EmaDecay is null or (> 0 and < 1), "emaDecay", $"is {EmaDecay}, expected a decay in (0, 1) such as FTD's 0.999, or no field (no average)");
     }
 }

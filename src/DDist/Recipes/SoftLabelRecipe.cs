@@ -80,6 +80,7 @@ public sealed record SoftLabelRecipe
         var matching = e.In("matching");
         matching.Need(Matching.Init is "predicted-correctly" or "real", "init", $"is '{Matching.Init}', expected 'predicted-correctly' or 'real'");
         Matching.Check(matching, Experts.Epochs, "experts.epochs");
+        matching.Need(Matching.EmaDecay is null, "emaDecay", "is given, but DATM's and TESLA's distillation keep no moving average of the images (FTD's average is built for MTT and SelMatch: their 'distill' section, a comparison's 'mtt')");
         if (Matching.Unroll is string u) matching.Try("unroll", () => UnrollModes.Parse(u, matching.Path("unroll")));
         Matching.CheckSelection(matching);
         // The start-epoch window repeats maxStartEpoch's bound: a field already reported is not reported twice.

@@ -175,6 +175,81 @@ public class TrajectoryMatchingTests : IDisposable
         Assert.Equal(resumed.Elapsed.TotalSeconds, summary.RootElement.GetProperty("seconds").GetDouble(), 1e-9);
     }
 
+    /// <summary>FTD's moving average (emaDecay d): the images learn exactly as without it, and the set that is kept is
+    /// e_k = d·e_(k−1) + (1 − d)·x_k from e_0 = the initial images, frozen part untouched; at an evaluation point the
+    /// average is what is scored and kept. The fingerprint names the decay, so a checkpoint of a run without the
+    /// average is not resumed by one with it.</summary>
+    [Fact]
+    public void FtdKeepsTheImagesMovingAverage()
+    {
+        const double d = 0.75;
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        using var scope = new TensorScope();
+        Tensor Distilled(SmallSet set) => set.Images.Narrow(0, 0, 6).Clone();
+        Tensor x0;
+        using (var syn = Window().ToSyntheticSet(data)) x0 = syn.Distilled.Detach().Clone();
+        var raw = new List<Tensor>();
+        for (int k = 1; k <= 3; k++)
+        {
+            using var syn = Window().ToSyntheticSet(data);
+            using var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(Options(Path.Combine(_dir, $"raw{k}"), k));
+            raw.Add(Distilled(r.Set));
+        }
+        var expected = new List<Tensor> { x0 };
+        foreach (var x in raw) expected.Add(expected[^1].Mul(d).Add(x.Mul(1 - d)));
+
+        var ftd = Options(Path.Combine(_dir, "ftd"), 3) with { EmaDecay = d };
+        using (var syn = Window().ToSyntheticSet(data))
+        {
+            var frozen = syn.Frozen.ToArray<float>();
+            using var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(ftd);
+            Assert.Equal(expected[3].ToArray<float>(), Distilled(r.Set).ToArray<float>());
+            Assert.Equal(raw[2].ToArray<float>(), syn.Distilled.Detach().ToArray<float>());   // the images themselves learn as without it
+            using var frozenOut = r.Set.Images.Narrow(0, 6, 6).Contiguous();
+            Assert.Equal(frozen, frozenOut.ToArray<float>());
+            Assert.Equal("0.75", r.Set.Info.Parameters["ema_decay"]);
+            Assert.Contains("moving average of the images (FTD), decay 0.75", File.ReadAllText(Path.Combine(ftd.OutputDir, "distill.json")));
+        }
+        using (var syn = Window().ToSyntheticSet(data))
+        using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.9, 0.5).Evaluate)
+                   .Run(ftd with { OutputDir = Path.Combine(_dir, "ftd-best"), EvalIterations = [0, 2, 3] }))
+        {
+            Assert.Equal(2, r.BestIteration);
+            Assert.Equal(expected[2].ToArray<float>(), Distilled(r.Set).ToArray<float>());
+        }
+        using (var syn = Window().ToSyntheticSet(data))
+        {
+            var e = Assert.Throws<InvalidDataException>(() => new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(Options(Path.Combine(_dir, "raw3"), 3) with { EmaDecay = d }));
+            Assert.Contains("|ema=0.75", e.Message);
+        }
+    }
+
+    /// <summary>A run keeping FTD's average killed mid-way resumes (the average from its checkpoint) to the same set.</summary>
+    [Fact]
+    public void KilledFtdRunResumesToTheSameAverage()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        var opts = Options(Path.Combine(_dir, "a"), 6) with { EmaDecay = 0.9 };
+        float[] straight;
+        using (var syn = Window().ToSyntheticSet(data))
+        using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(opts))
+            straight = r.Set.Images.ToArray<float>();
+
+        var dirB = Path.Combine(_dir, "b");
+        using var cts = new CancellationTokenSource();
+        var killer = new SyncProgress(p => { if (p.Done == 3) cts.Cancel(); });
+        using (var syn = Window().ToSyntheticSet(data))
+            Assert.ThrowsAny<OperationCanceledException>(() => new TrajectoryMatching(net, experts, syn, "none", Jitter).Run(opts with { OutputDir = dirB }, killer, cts.Token));
+        using (var ck = DistillCheckpoint.Load(TrajectoryMatching.CheckpointFile(dirB)))
+            Assert.NotNull(ck.Ema);
+        using var syn2 = Window().ToSyntheticSet(data);
+        using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter).Run(opts with { OutputDir = dirB });
+        Assert.Equal(2, resumed.ResumedAt);
+        Assert.Equal(straight, resumed.Set.Images.ToArray<float>());
+    }
+
     /// <summary>A checkpoint holding NaN (a damaged file: a run never saves one) is refused by name on load, instead of
     /// resuming into a divergence that points back to the same checkpoint.</summary>
     [Fact]

@@ -184,6 +184,7 @@ public class RecipeTests : IDisposable
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {\"MLP\": 0.1, \"MLP\": 0.2}", "evaluation.crossArchitectureLr", "names 'MLP' 2 times")]
     [InlineData("\"protocol\": \"sel\"", "\"protocol\": \"sel\", \"crossArchitectures\": [\"MLP\"], \"crossArchitectureLr\": {}", "evaluation.crossArchitectureLr", "empty object")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"val\"", "distill.selectOn", "val")]
+    [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"emaDecay\": 1", "distill.emaDecay", "is 1, expected a decay in (0, 1)")]
     [InlineData("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"unroll\": \"tesly\"", "distill.unroll", "tesly")]
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": []", "compare", "is empty")]   // it used to fail only at the report
     [InlineData("\"compare\": [\n    \"random\",\n    \"window\",\n    \"mtt\",\n    \"selmatch\"\n  ]", "\"compare\": [\"random\", \"random\"]", "compare", "'random' 2 times")]
@@ -235,6 +236,34 @@ public class RecipeTests : IDisposable
         Assert.False(plain.ToExpertOptions().Sharpness!.Adaptive);
         var datm = SoftLabelRecipe.Load(Path.Combine(RecipesDir(), "cifar10-ipc10-datm.json")).ToExpertOptions();
         Assert.Equal((100, new DDist.Training.SharpnessAware { Rho = 0.01, Alpha = 0.3 }), (datm.Epochs, datm.Sharpness));
+    }
+
+    /// <summary>`emaDecay` (FTD's moving average of the images) reaches MTT/SelMatch's options and a comparison's MTT,
+    /// names itself in the checkpoint fingerprint (absent: the fingerprint every earlier run has) and in the spelled-out
+    /// recipe, and a DATM/TESLA recipe, whose distillation keeps no average, is refused naming the field.</summary>
+    [Fact]
+    public void FtdAverageIsTakenByMttAndSelMatchAndRefusedByDatm()
+    {
+        var plain = Demo().ToTrajectoryMatchingOptions("out");
+        Assert.Null(plain.EmaDecay);
+        Assert.DoesNotContain("ema", plain.Fingerprint());
+        var ftd = Recipe.Load(WriteVariant(t => t.Replace("\"selectOn\": \"validation\"", "\"selectOn\": \"validation\", \"emaDecay\": 0.999")));
+        var o = ftd.ToTrajectoryMatchingOptions("out", "mtt");
+        Assert.Equal(0.999, o.EmaDecay);
+        Assert.Equal(plain.Fingerprint().Replace("|selmatch", "|mtt") + "|ema=0.999", o.Fingerprint());
+        Assert.Equal(0.999, System.Text.Json.Nodes.JsonNode.Parse(ftd.ToJson())!["distill"]!["emaDecay"]!.GetValue<double>());
+
+        var comparison = File.ReadAllText(Path.Combine(RecipesDir(), "fashion-mnist-mtt-dm-cpu.json"));
+        Assert.Contains("\"lrInit\": 0.01,", comparison);
+        var withAverage = Path.Combine(_dir, "comparison.json");
+        File.WriteAllText(withAverage, comparison.Replace("\"lrInit\": 0.01,", "\"lrInit\": 0.01, \"emaDecay\": 0.99,"));
+        Assert.Equal(0.99, ComparisonRecipe.Load(withAverage).MttSettings.ToOptions(0, "out").EmaDecay);
+
+        var datm = File.ReadAllText(Path.Combine(RecipesDir(), "cifar10-ipc1-datm.json"));
+        var bad = Path.Combine(_dir, "datm.json");
+        File.WriteAllText(bad, datm.Replace("\"synSteps\": 80,", "\"synSteps\": 80, \"emaDecay\": 0.999,"));
+        var e = Assert.Throws<RecipeException>(() => SoftLabelRecipe.Load(bad));
+        Assert.Contains(e.Errors, m => m.Contains("'matching.emaDecay'") && m.Contains("keep no moving average"));
     }
 
     /// <summary>crossArchitectureLr per architecture: a listed one it names trains at its value, kept under

@@ -42,7 +42,8 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
         RunReport.Write(context.Folder.Path, new ReportHeader(r.Name,
             [
                 .. selection,
-                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}"),
+                Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}")
+                    + (r.Distill.EmaDecay is double ema ? Invariant($"; the images kept as their moving average (FTD, decay {ema})") : ""),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross.Select(m => EvalSettings.CrossArchitectureLabel(m, r.Evaluation.CrossArchitectureLr?.For(m))))})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],
             $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures is null ? null : CrossArchitectureKeys));
