@@ -4,7 +4,8 @@
 #      device against CPU results (float32 and float64), and exact unrolling with DSA against full unrolling on the
 #      device (the GPU generator's replay), and (--deterministic) that a matching gradient repeats bit for bit;
 #   2. a larger matching-gradient check (ConvNet width 128, 50 MNIST-shaped images, 10 unrolled steps);
-#   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST,
+#   3. timings side by side with PyTorch on the same device: ConvNet training step, an expert epoch on MNIST (plain
+#      SGD, and GSAM as FTD/DATM train experts),
 #      peak GPU memory;
 #   4. a short recipe end to end (recipes/mnist-gpu-check.json) with --device cuda;
 #      then every other method at a few seconds' size: the comparison family (coresets, DC, DSA, DM), DD and SLD,
@@ -242,7 +243,7 @@ else
 fi
 export threads cases ddist bench
 threads=$(nproc)
-cases=convnet-train-step,expert-epoch
+cases=convnet-train-step,expert-epoch,expert-epoch-gsam
 
 # 2. Self-test and the larger matching gradient (JSON on stdout; exit 1 when a comparison fails).
 json_to() {
