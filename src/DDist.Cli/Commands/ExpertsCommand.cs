@@ -96,8 +96,7 @@ public static class ExpertsCommand
         {
             Rho = rho ?? preset!.Rho, Alpha = alpha ?? preset?.Alpha ?? 0.3, Adaptive = !plain && (preset?.Adaptive ?? true),
         };
-        try { g.Validate(); }
-        catch (ArgumentOutOfRangeException e) { throw new CliException($"--gsam-{(e.ParamName == nameof(SharpnessAware.Rho) ? "rho" : "alpha")}: {e.Message.Split(" (Parameter")[0]}"); }
+        if (g.Invalid() is var (setting, rule)) throw new CliException($"--gsam-{setting}: {rule}");
         return g;
     }
 

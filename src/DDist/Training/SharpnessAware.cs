@@ -28,10 +28,15 @@ public sealed record SharpnessAware
     /// <summary>"GSAM ρ 0.01, α 0.3, adaptive", as logs and reports name the settings.</summary>
     public string Describe() => FormattableString.Invariant($"GSAM ρ {Rho:G4}, α {Alpha:G4}{(Adaptive ? ", adaptive" : "")}");
 
+    /// <summary>The first setting out of range, as (its name, what it must be: "GSAM's rho must be …"); null when both are fine.</summary>
+    public (string Setting, string Rule)? Invalid() =>
+        !(Rho > 0) || double.IsInfinity(Rho) ? ("rho", "GSAM's rho must be a positive number")
+        : !(Alpha >= 0) || double.IsInfinity(Alpha) ? ("alpha", "GSAM's alpha must be a number ≥ 0")
+        : null;
+
     public void Validate()
     {
-        if (!(Rho > 0) || double.IsInfinity(Rho)) throw new ArgumentOutOfRangeException(nameof(Rho), Rho, "GSAM's rho must be a positive number");
-        if (!(Alpha >= 0) || double.IsInfinity(Alpha)) throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "GSAM's alpha must be a number ≥ 0");
+        if (Invalid() is var (setting, rule)) throw new ArgumentOutOfRangeException(setting == "rho" ? nameof(Rho) : nameof(Alpha), setting == "rho" ? Rho : Alpha, rule);
     }
 
     /// <summary>GSAM's descent direction at <paramref name="parameters"/> (a leaf that requires grad) given the
