@@ -29,11 +29,13 @@ public static class ProgressView
         if (m.TryGetValue("epoch", out var ep)) parts.Add($"ep {ep:0}");
         if (m.TryGetValue("loss", out var loss)) parts.Add($"loss {loss:0.0000}");
         if (m.TryGetValue("acc", out var acc)) parts.Add($"acc {acc:P1}");
+        if (m.TryGetValue(Distillation.BestIteration.AverageAccuracyKey, out var avg)) parts.Add($"average {avg:P1}");
         if (m.TryGetValue("test_acc", out var test) && !double.IsNaN(test)) parts.Add($"test {test:P2}");
         if (m.TryGetValue(Evaluation.EvaluatorBinding.ValidationAccuracyKey, out var val) && !double.IsNaN(val)) parts.Add($"val {val:P2}");
         if (m.TryGetValue("img/s", out var rate)) parts.Add($"{rate:N0} img/s");
         foreach (var (k, v) in m)
-            if (k is not ("epoch" or "loss" or "acc" or "test_acc" or Evaluation.EvaluatorBinding.ValidationAccuracyKey or "img/s" or "lr")) parts.Add($"{k} {v.ToString("G4", CultureInfo.InvariantCulture)}");
+            if (k is not ("epoch" or "loss" or "acc" or "test_acc" or Evaluation.EvaluatorBinding.ValidationAccuracyKey or "img/s" or "lr"
+                          or Distillation.BestIteration.AverageAccuracyKey)) parts.Add($"{k} {v.ToString("G4", CultureInfo.InvariantCulture)}");
         return string.Join("  ", parts);
     }
 

@@ -15,6 +15,8 @@ public sealed class BestIteration : IDisposable
     public Tensor? Labels { get; private set; }
     public int Iteration { get; private set; } = -1;
     public EvalResult? Accuracy { get; private set; }
+    /// <summary>Whether the kept set is the images' moving average (FTD) rather than the images.</summary>
+    public bool KeptAverage { get; private set; }
     public List<SelectionPoint> Evaluated { get; } = [];
 
     /// <summary>Whether the set at <paramref name="iteration"/> was evaluated already (a checkpoint written after the
@@ -23,8 +25,9 @@ public sealed class BestIteration : IDisposable
 
     /// <summary>Scores the set as it stands at <paramref name="iteration"/> (disposing <paramref name="set"/>) and records
     /// the result. libtorch's generators (the CPU's and, on a GPU, the GPU's) are restored afterwards, so evaluating (or
-    /// not) never changes the distillation's random stream.</summary>
-    public void Score(int iteration, SmallSet set, Func<SmallSet, EvalResult> evaluate, Tensor images, Tensor lrParam, Tensor? labels = null)
+    /// not) never changes the distillation's random stream. <paramref name="average"/> marks the images' moving average.</summary>
+    public void Score(int iteration, SmallSet set, Func<SmallSet, EvalResult> evaluate, Tensor images, Tensor lrParam, Tensor? labels = null,
+                      bool average = false)
     {
         EvalResult accuracy;
         using (var rngState = RngSnapshot.Take(images.Device))
@@ -32,18 +35,19 @@ public sealed class BestIteration : IDisposable
             using (set) accuracy = evaluate(set);
             rngState.Restore();
         }
-        Record(iteration, accuracy, images, lrParam, labels);
+        Record(iteration, accuracy, images, lrParam, labels, average);
     }
 
     /// <summary>Records an evaluation and keeps copies of the set's tensors when it beats the best so far (a tie keeps
-    /// the earlier iteration).</summary>
-    public void Record(int iteration, EvalResult accuracy, Tensor images, Tensor lrParam, Tensor? labels = null)
+    /// the earlier evaluation: the earlier iteration, and at one iteration the images over their average).</summary>
+    public void Record(int iteration, EvalResult accuracy, Tensor images, Tensor lrParam, Tensor? labels = null, bool average = false)
     {
-        Evaluated.Add(new SelectionPoint(iteration, accuracy.Mean, accuracy.Std, accuracy.Diverged, accuracy.Accuracies.Length));
+        Evaluated.Add(new SelectionPoint(iteration, accuracy.Mean, accuracy.Std, accuracy.Diverged, accuracy.Accuracies.Length, average));
         if (Accuracy is not null && accuracy.Mean <= Accuracy.Mean) return;
         Keep(images, lrParam, labels);
         Iteration = iteration;
         Accuracy = accuracy;
+        KeptAverage = average;
     }
 
     /// <summary>Takes back what a checkpoint kept (tensors copied onto <paramref name="like"/>'s type and device).</summary>
@@ -55,15 +59,25 @@ public sealed class BestIteration : IDisposable
         using (var scope = new TensorScope())
             Keep(images.To(like.DType, like.Device), lrParam.To(like.DType, like.Device), labels?.To(like.DType, like.Device));
         Iteration = iteration;
-        Accuracy = new EvalResult(mean, std, accuracies, Diverged: evaluated.FirstOrDefault(e => e.Iteration == iteration)?.Diverged ?? 0);
+        // The kept evaluation is the first at that iteration with the kept mean (ties keep the earlier one, as Record).
+        var kept = evaluated.FirstOrDefault(e => e.Iteration == iteration && e.Mean == mean) ?? evaluated.FirstOrDefault(e => e.Iteration == iteration);
+        Accuracy = new EvalResult(mean, std, accuracies, Diverged: kept?.Diverged ?? 0);
+        KeptAverage = kept?.Average ?? false;
     }
 
-    /// <summary>Adds the latest evaluation's accuracy (and its diverged networks, if any) to a progress line's metrics.</summary>
+    /// <summary>The progress line's key of the latest average's accuracy (FTD), beside the images' "acc".</summary>
+    public const string AverageAccuracyKey = "avg_acc";
+
+    /// <summary>Adds the latest evaluation's accuracy (and its diverged networks, if any) to a progress line's metrics;
+    /// where the latest scored the images' moving average, the images' at that iteration is "acc" and the average's
+    /// <see cref="AverageAccuracyKey"/>.</summary>
     public Dictionary<string, double> AddLatest(Dictionary<string, double> metrics)
     {
         if (Evaluated.Count == 0) return metrics;
-        metrics["acc"] = Evaluated[^1].Mean;
-        if (Evaluated[^1].Diverged > 0) metrics["diverged"] = Evaluated[^1].Diverged;
+        var (last, images) = (Evaluated[^1], Evaluated.Last(e => !e.Average));
+        metrics["acc"] = images.Mean;
+        if (last.Average) metrics[AverageAccuracyKey] = last.Mean;
+        if (images.Diverged + (last.Average ? last.Diverged : 0) is var diverged and > 0) metrics["diverged"] = diverged;
         return metrics;
     }
 
@@ -95,9 +109,11 @@ public sealed class BestIteration : IDisposable
         r is null ? null : r.Diverged > 0 ? new { r.Mean, r.Std, r.Accuracies, r.Diverged } : new { r.Mean, r.Std, r.Accuracies };
 
     // The evaluations in a checkpoint: four tensors of one length, absent when none was made; a fifth, the networks
-    // that scored each, is absent from checkpoints written before it was kept.
+    // that scored each, is absent from checkpoints written before it was kept; a sixth, which evaluations scored the
+    // images' moving average (FTD), is written only by runs that made such evaluations.
     private static readonly string[] EvalTensors = ["eval_iteration", "eval_mean", "eval_std", "eval_diverged"];
     private const string NetworksTensor = "eval_networks";
+    private const string AverageTensor = "eval_average";
 
     /// <summary>Adds the evaluations to a checkpoint's tensors (nothing when there are none).</summary>
     public static void AddEvaluations(ICollection<KeyValuePair<string, Tensor>> tensors, IReadOnlyList<SelectionPoint> evaluations)
@@ -108,6 +124,7 @@ public sealed class BestIteration : IDisposable
         tensors.Add(new(EvalTensors[2], Tensors.FromArray(evaluations.Select(p => p.Std).ToArray())));
         tensors.Add(new(EvalTensors[3], Tensors.FromArray(evaluations.Select(p => (long)p.Diverged).ToArray())));
         tensors.Add(new(NetworksTensor, Tensors.FromArray(evaluations.Select(p => (long)p.Networks).ToArray())));
+        if (evaluations.Any(p => p.Average)) tensors.Add(new(AverageTensor, Tensors.FromArray(evaluations.Select(p => p.Average ? 1L : 0L).ToArray())));
     }
 
     /// <summary>The evaluations a checkpoint kept, or none (a checkpoint from before they were kept).</summary>
@@ -121,6 +138,9 @@ public sealed class BestIteration : IDisposable
         var networks = t.TryGetValue(NetworksTensor, out var n) ? n.ToArray<long>() : new long[iterations.Length];
         if (networks.Length != iterations.Length)
             throw new InvalidDataException($"{path}: tensor '{NetworksTensor}' holds {networks.Length} values beside {iterations.Length} evaluations");
-        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i], (int)networks[i])).ToList();
+        var average = t.TryGetValue(AverageTensor, out var a) ? a.ToArray<long>() : new long[iterations.Length];
+        if (average.Length != iterations.Length)
+            throw new InvalidDataException($"{path}: tensor '{AverageTensor}' holds {average.Length} values beside {iterations.Length} evaluations");
+        return iterations.Select((it, i) => new SelectionPoint((int)it, means[i], stds[i], (int)diverged[i], (int)networks[i], average[i] != 0)).ToList();
     }
 }

@@ -24,7 +24,10 @@ public sealed record DistillationResult(
     /// <summary>Every evaluation the best-iteration choice made, in iteration order (empty when none was made).</summary>
     public IReadOnlyList<SelectionPoint> SelectionCurve { get; init; } = [];
 
+    /// <summary>Whether the kept set is the images' moving average (FTD) rather than the images themselves.</summary>
+    public bool KeptAverage { get; init; }
+
     /// <summary>"80.60 % at 100, 81.80 % at 200 (kept)": the evaluations in one line, diverged networks named.</summary>
-    public string SelectionSummary() => SelectionPoint.Summary(SelectionCurve, BestIteration);
+    public string SelectionSummary() => SelectionPoint.Summary(SelectionCurve, BestIteration, KeptAverage);
     public void Dispose() => Set.Dispose();
 }

@@ -15,8 +15,9 @@ namespace DDist.Distillation;
 /// `distill.py`; SelMatch, Lee et al. ICML 2024, `distill.py`): only the synthetic set's distilled part and the
 /// student's step size (MTT's learnable α, here the learned lr) learn; the frozen selected part joins every student
 /// mini-batch unchanged. With no frozen part (SelMatch's distilled fraction 1) and a random real initialisation this
-/// is plain MTT. With <see cref="TrajectoryMatchingSettings.EmaDecay"/> the images' moving average is what is
-/// evaluated and kept, as FTD's (Du et al., CVPR 2023) `distill_FTD.py` evaluates and saves its EMA images.</summary>
+/// is plain MTT. With <see cref="TrajectoryMatchingSettings.EmaDecay"/> the run also keeps the images' moving average
+/// (FTD, Du et al., CVPR 2023, `distill_FTD.py`): each evaluation point scores the images and then their average, as
+/// FTD's evaluation does, and the better of all is kept; a run that evaluates nothing keeps the average.</summary>
 /// <param name="student">The expert architecture; its parameters are always the flat vector θ (train mode, BN on batch statistics).</param>
 /// <param name="augment">Non-Siamese DSA for every student mini-batch (null = none).</param>
 /// <param name="selectionEval">Scores the set at <see cref="TrajectoryMatchingOptions.EvalIterations"/> to keep the best one
@@ -62,7 +63,7 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         for (int it = start; it <= o.Iterations; it++)
         {
             // A checkpoint written after the last iteration holds that iteration's evaluation already.
-            if (evalAt.Contains(it) && selectionEval is not null && !best.Has(it)) EvaluateForSelection(it, o, ema ?? x, lrParam, best, ct);
+            if (evalAt.Contains(it) && selectionEval is not null && !best.Has(it)) EvaluateForSelection(it, o, x, ema, lrParam, best, ct);
             if (it == o.Iterations) break;
             ct.ThrowIfCancellationRequested();
             stepTime.Start();
@@ -81,12 +82,15 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         LossCurve.Save(curve, Path.Combine(o.OutputDir, "loss.json"), Path.Combine(o.OutputDir, "loss.csv"));
 
         var chosenImages = best.Images ?? ema ?? x;
+        bool keptAverage = best.Images is null ? ema is not null : best.KeptAverage;
         double chosenLr = best.LrParam is null ? LearnedLr(lrParam, o) : LearnedLr(best.LrParam, o);
-        var set = synthetic.ToSmallSet(chosenImages, chosenLr, Info(o));
+        var info = Info(o);
+        if (ema is not null) info.Parameters["kept"] = keptAverage ? "moving average" : "images";
+        var set = synthetic.ToSmallSet(chosenImages, chosenLr, info);
         var test = testEval?.Invoke(set, o.EvalBudget, o.Seed, ct);
         var result = new DistillationResult(set, chosenLr, curve, best.Images is null ? o.Iterations : best.Iteration, best.Accuracy,
                                             o.SelectOn, test, start, o.Iterations - start, TimeSpan.FromSeconds(priorSeconds) + total.Elapsed, stepTime.Elapsed)
-            { SelectionCurve = best.Evaluated };
+            { SelectionCurve = best.Evaluated, KeptAverage = keptAverage };
         Finish(result, o);
         return result;
     }
@@ -149,11 +153,16 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
         return o.LrForm == LrParameterization.Raw ? v : Math.Exp(v);
     }
 
-    /// <summary>Scores the current set — its distilled part <paramref name="images"/>: the images, or their average —
-    /// (<see cref="BestIteration.Score"/>); keeps a copy when it beats the best so far.</summary>
-    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor images, Tensor lrParam, BestIteration best, CancellationToken ct) =>
-        best.Score(it, synthetic.ToSmallSet(images, LearnedLr(lrParam, o), Info(o)), set => selectionEval!(set, o.EvalBudget, o.Seed, ct),
-                   images, lrParam);
+    /// <summary>Scores the current set (<see cref="BestIteration.Score"/>), then, for FTD, the set with the images'
+    /// moving average as its distilled part (the same networks: the evaluation's seed is the run's); keeps a copy of
+    /// whichever beats the best so far. At iteration 0 the average is the images, so it is scored once.</summary>
+    private void EvaluateForSelection(int it, TrajectoryMatchingOptions o, Tensor images, Tensor? average, Tensor lrParam, BestIteration best, CancellationToken ct)
+    {
+        double lr = LearnedLr(lrParam, o);
+        best.Score(it, synthetic.ToSmallSet(images, lr, Info(o)), set => selectionEval!(set, o.EvalBudget, o.Seed, ct), images, lrParam);
+        if (average is not null && it > 0)
+            best.Score(it, synthetic.ToSmallSet(average, lr, Info(o)), set => selectionEval!(set, o.EvalBudget, o.Seed, ct), average, lrParam, average: true);
+    }
 
     private void SaveCheckpoint(string path, int next, double seconds, TrajectoryMatchingOptions o, Tensor lrParam, Sgd imageOpt, Sgd lrOpt,
                                 Tensor? ema, List<LossPoint> curve, BestIteration best)
@@ -257,6 +266,17 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
     /// <summary>What a run that evaluates no iteration says it chose on (as DC/DSA/DM results say it).</summary>
     private const string NothingSelected = "none: the final set is kept (no iteration evaluated)";
 
+    /// <summary>What distill.json says the kept set holds: the images, or their moving average (FTD) — and, where both
+    /// were scored, that the kept one scored higher.</summary>
+    private static string KeptImagesText(TrajectoryMatchingOptions o, DistillationResult r)
+    {
+        if (o.EmaDecay is not double d) return "the images";
+        if (r.SelectionCurve.Count == 0) return FormattableString.Invariant($"moving average of the images (FTD), decay {d:R}");
+        return r.KeptAverage
+            ? FormattableString.Invariant($"moving average of the images (FTD), decay {d:R}: it scored higher than the images")
+            : FormattableString.Invariant($"the images (their moving average, FTD, decay {d:R}, scored no higher)");
+    }
+
     private static void Finish(DistillationResult r, TrajectoryMatchingOptions o)
     {
         r.Set.Save(Path.Combine(o.OutputDir, "synthetic.safetensors"));
@@ -275,8 +295,10 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             seconds = r.Elapsed.TotalSeconds,
             seconds_per_iteration = r.SecondsPerIteration,
             final_loss = r.Curve.Count > 0 ? r.Curve[^1].Loss : (double?)null,
-            images = o.EmaDecay is double d ? FormattableString.Invariant($"moving average of the images (FTD), decay {d:R}") : "the images",
+            images = KeptImagesText(o, r),
         };
-        AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        var json = JsonSerializer.SerializeToNode(summary)!;
+        if (o.EmaDecay is not null) json["kept_average"] = r.KeptAverage;   // only FTD runs keep one (other files stay as they were)
+        AtomicFile.WriteAllText(Path.Combine(o.OutputDir, "distill.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -31,8 +31,9 @@ public record TrajectoryMatchingSettings
     /// <summary>Write a checkpoint every this many iterations (0 = only at the end).</summary>
     [JsonPropertyOrder(22)] public int CheckpointEvery { get; init; } = 50;
     /// <summary>FTD's exponential moving average of the images (Du et al., CVPR 2023, `distill_FTD.py --ema_decay`,
-    /// 0.999 by default there): after every image update ema ← d·ema + (1 − d)·images, and the average is the set
-    /// that is evaluated and kept; null = the images themselves (MTT).</summary>
+    /// 0.999 by default there): after every image update ema ← d·ema + (1 − d)·images; each evaluation point scores
+    /// the images and their average, as FTD's does, and the better is kept (the average when nothing is evaluated);
+    /// null = the images alone (MTT).</summary>
     [JsonPropertyOrder(23)] public double? EmaDecay { get; init; }
 
     /// <summary>Every problem of these settings, named under the errors' section; <paramref name="expertEpochs"/> is

@@ -159,16 +159,20 @@ public static class MarkdownReport
     {
         if (selections.Count == 0) return [];
         var iterations = selections.SelectMany(s => s.Points.Select(p => p.Iteration)).Distinct().Order().ToList();
-        string Cell(DistillSelection s, int it) => s.Points.FirstOrDefault(p => p.Iteration == it) is not { } p ? "–"
-            : Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}") + p.Notes(s.BestIteration);
+        var columns = selections.SelectMany(s => s.Series().Select(c => (c.Title, Selection: s, c.Average))).ToList();
+        string Cell(DistillSelection s, bool average, int it) => s.Points.FirstOrDefault(p => p.Iteration == it && p.Average == average) is not { } p ? "–"
+            : Inv($"{100 * p.Mean:F2} ± {100 * p.Std:F2}") + p.Notes(s.BestIteration, s.KeptAverage);
         var on = selections.Select(s => s.SelectedOn).Distinct().ToList();
+        string averages = columns.Any(c => c.Average)
+            ? " A moving-average column scores the images' moving average (FTD) at the same points, with the same networks (at iteration 0 it is the images)."
+            : "";
         return
         [
             new ReportHeading(2, "Accuracy during distillation"),
             new ReportParagraph($"Each set as it stood at the evaluated iterations ({field}), trained as the best-iteration " +
-                                $"choice trains it, on the {(on.Count == 1 ? on[0] : string.Join(" / ", on))}; the one marked kept is the set the final evaluation used."),
-            new ReportTable(["Iteration", .. selections.Select(s => s.Method)],
-                iterations.Select(it => (IReadOnlyList<string>)[it.ToString(CultureInfo.InvariantCulture), .. selections.Select(s => Cell(s, it))]).ToList()).Validated(),
+                                $"choice trains it, on the {(on.Count == 1 ? on[0] : string.Join(" / ", on))}; the one marked kept is the set the final evaluation used.{averages}"),
+            new ReportTable(["Iteration", .. columns.Select(c => c.Title)],
+                iterations.Select(it => (IReadOnlyList<string>)[it.ToString(CultureInfo.InvariantCulture), .. columns.Select(c => Cell(c.Selection, c.Average, it))]).ToList()).Validated(),
         ];
     }
 

@@ -209,14 +209,44 @@ public class TrajectoryMatchingTests : IDisposable
             using var frozenOut = r.Set.Images.Narrow(0, 6, 6).Contiguous();
             Assert.Equal(frozen, frozenOut.ToArray<float>());
             Assert.Equal("0.75", r.Set.Info.Parameters["ema_decay"]);
+            Assert.Equal("moving average", r.Set.Info.Parameters["kept"]);
             Assert.Contains("moving average of the images (FTD), decay 0.75", File.ReadAllText(Path.Combine(ftd.OutputDir, "distill.json")));
         }
-        using (var syn = Window().ToSyntheticSet(data))
-        using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.9, 0.5).Evaluate)
-                   .Run(ftd with { OutputDir = Path.Combine(_dir, "ftd-best"), EvalIterations = [0, 2, 3] }))
+
+        // Each evaluation point after the start scores the images, then their average (FTD's evaluation), with the
+        // same networks; the better of all is kept, average or images. At iteration 0 the two are one set, scored once.
+        foreach (var (means, bestIt, average) in new[] { (new[] { 0.1, 0.5, 0.9, 0.6, 0.7 }, 2, true), ([0.1, 0.5, 0.4, 0.8, 0.7], 3, false) })
         {
-            Assert.Equal(2, r.BestIteration);
-            Assert.Equal(expected[2].ToArray<float>(), Distilled(r.Set).ToArray<float>());
+            var scored = new List<float[]>();
+            var scripted = new ScriptedEvaluator(means);
+            EvalResult Evaluate(SmallSet set, EvalBudget budget, int seed, CancellationToken ct)
+            {
+                using (var part = Distilled(set)) scored.Add(part.ToArray<float>());
+                return scripted.Evaluate(set, budget, seed, ct);
+            }
+            var dir = Path.Combine(_dir, $"ftd-best-{bestIt}");
+            using var syn = Window().ToSyntheticSet(data);
+            var reports = new List<ProgressReport>();
+            using var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, Evaluate).Run(ftd with { OutputDir = dir, EvalIterations = [0, 2, 3] },
+                                                                                            new SyncProgress(reports.Add));
+            // The progress line after iteration 2's evaluations shows both: the images' and the average's accuracy.
+            Assert.Equal((means[1], means[2]), (reports[^1].Metrics!["acc"], reports[^1].Metrics!["avg_acc"]));
+            Assert.Equal(new[] { x0, raw[1], expected[2], raw[2], expected[3] }.Select(t => t.ToArray<float>()), scored);
+            Assert.Equal((bestIt, average), (r.BestIteration, r.KeptAverage));
+            Assert.Equal((average ? expected[bestIt] : raw[bestIt - 1]).ToArray<float>(), Distilled(r.Set).ToArray<float>());
+            Assert.Equal([false, false, true, false, true], r.SelectionCurve.Select(p => p.Average));
+            Assert.Equal(average ? "moving average" : "images", r.Set.Info.Parameters["kept"]);
+            Assert.Equal(average ? "10.00 % at 0, 50.00 % at 2, 90.00 % at 2 (average) (kept), 60.00 % at 3, 70.00 % at 3 (average)"
+                                 : "10.00 % at 0, 50.00 % at 2, 40.00 % at 2 (average), 80.00 % at 3 (kept), 70.00 % at 3 (average)", r.SelectionSummary());
+            using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "distill.json")));
+            Assert.Equal(average, summary.RootElement.GetProperty("kept_average").GetBoolean());
+            Assert.StartsWith(average ? "moving average of the images" : "the images (their moving average", summary.RootElement.GetProperty("images").GetString());
+            var selection = DDist.Reporting.DistillSelection.Load("MTT", Path.Combine(dir, "distill.json"))!;
+            Assert.Equal(average, selection.KeptAverage);
+            var table = DDist.Reporting.MarkdownReport.SelectionSection([selection], "distill.evalIterations").OfType<DDist.Reporting.ReportTable>().Single();
+            Assert.Equal(["Iteration", "MTT", "MTT (moving average)"], table.Header);
+            Assert.Equal(average ? "90.00 ± 0.00 (kept)" : "40.00 ± 0.00", table.Rows[1][2]);
+            Assert.Equal("–", table.Rows[0][2]);
         }
         using (var syn = Window().ToSyntheticSet(data))
         {
@@ -248,6 +278,27 @@ public class TrajectoryMatchingTests : IDisposable
         using var resumed = new TrajectoryMatching(net, experts, syn2, "none", Jitter).Run(opts with { OutputDir = dirB });
         Assert.Equal(2, resumed.ResumedAt);
         Assert.Equal(straight, resumed.Set.Images.ToArray<float>());
+
+        // The average kept at an evaluation before the interruption is still the one kept after it (the checkpoint
+        // says which evaluations scored the average).
+        var evaluated = opts with { OutputDir = Path.Combine(_dir, "c"), EvalIterations = [0, 2, 6] };
+        using (var syn = Window().ToSyntheticSet(data))
+        using (var r = new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.3, 0.8, 0.5, 0.6).Evaluate).Run(evaluated))
+        {
+            Assert.Equal((2, true), (r.BestIteration, r.KeptAverage));
+            straight = r.Set.Images.ToArray<float>();
+        }
+        var dirD = Path.Combine(_dir, "d");
+        using var cts2 = new CancellationTokenSource();
+        var killer2 = new SyncProgress(p => { if (p.Done == 5) cts2.Cancel(); });
+        using (var syn = Window().ToSyntheticSet(data))
+            Assert.ThrowsAny<OperationCanceledException>(() => new TrajectoryMatching(net, experts, syn, "none", Jitter, new ScriptedEvaluator(0.1, 0.3, 0.8).Evaluate)
+                .Run(evaluated with { OutputDir = dirD }, killer2, cts2.Token));
+        using var syn3 = Window().ToSyntheticSet(data);
+        using var again = new TrajectoryMatching(net, experts, syn3, "none", Jitter, new ScriptedEvaluator(0.5, 0.6).Evaluate).Run(evaluated with { OutputDir = dirD });
+        Assert.Equal((4, 2, true), (again.ResumedAt, again.BestIteration, again.KeptAverage));
+        Assert.Equal(straight, again.Set.Images.ToArray<float>());
+        Assert.Equal([false, false, true, false, true], again.SelectionCurve.Select(p => p.Average));
     }
 
     /// <summary>A checkpoint holding NaN (a damaged file: a run never saves one) is refused by name on load, instead of

@@ -43,7 +43,7 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
             [
                 .. selection,
                 Invariant($"distillation {r.Distill.Iterations} iterations, N {r.Distill.SynSteps}, batch {r.Distill.BatchSyn}, gradient by {UnrollLabel(r)}, best iteration chosen on the {chosenOn}")
-                    + (r.Distill.EmaDecay is double ema ? Invariant($"; the images kept as their moving average (FTD, decay {ema})") : ""),
+                    + (r.Distill.EmaDecay is double ema ? Invariant($"; FTD's moving average of the images (decay {ema}) scored beside them, the better kept") : ""),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross.Select(m => EvalSettings.CrossArchitectureLabel(m, r.Evaluation.CrossArchitectureLr?.For(m))))})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],
             $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures is null ? null : CrossArchitectureKeys));
