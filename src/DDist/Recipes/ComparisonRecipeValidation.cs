@@ -53,7 +53,7 @@ public static class ComparisonRecipeValidation
         if (r.Methods.Contains("mtt"))
         {
             e.Need(r.Mtt is not null, "mtt", "is missing: methods holds 'mtt', which needs its experts and matching settings (the section's 'experts', 'iterations', 'synSteps', 'maxStartEpoch', …)");
-            r.Mtt?.Check(e.In("mtt"), spec);
+            r.Mtt?.Check(e.In("mtt"), spec, r.Ipcs);
             if (r.Mtt?.Experts.TrainPerClass is int ept && r.TrainPerClass is int tpcMtt)
                 e.Need(ept <= tpcMtt, "mtt.experts.trainPerClass", $"is {ept}, more than the comparison's trainPerClass ({tpcMtt})");
         }

@@ -54,6 +54,13 @@ public static class ComparisonReport
         AtomicFile.WriteAllText(result.JsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>MTT's experts and its settings at each IPC (IPCs that share them named together).</summary>
+    private static string MttLine(MttSection mtt, IReadOnlyList<int> ipcs)
+    {
+        var byIpc = ipcs.GroupBy(i => mtt.For(i).Describe()).Select(g => $"IPC {string.Join(", ", g)}: {g.Key}");
+        return $"MTT: experts {mtt.Experts.Describe()}; {string.Join("; ", byIpc)}; the final set is kept.";
+    }
+
     private static string Markdown(ComparisonRecipe recipe, ComparisonResult result)
     {
         var ipcs = result.Rows.Select(r => r.Ipc).Distinct().OrderBy(i => i).ToList();
@@ -66,6 +73,7 @@ public static class ComparisonReport
         var imported = result.Rows.Where(r => r.ImportedFrom is not null).Select(r => r.Method).Distinct().ToList();
         if (recipe.TrainPerClass is int tpc)
             md.AppendLine(Inv, $"**Every method {(imported.Count > 0 ? "made here " : "")}saw only {tpc} training images per class**; the published numbers use the whole training set.").AppendLine();
+        if (recipe.Methods.Contains("mtt") && recipe.Mtt is { } mtt) md.AppendLine(MttLine(mtt, ipcs)).AppendLine();
         if (imported.Count > 0)
             md.AppendLine(Inv, $"Made elsewhere (the recipe's 'sets'), evaluated here like the others: {string.Join(", ", imported)}; their files are under the cost list.").AppendLine();
 

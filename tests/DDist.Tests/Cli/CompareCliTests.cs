@@ -148,6 +148,7 @@ public sealed class CompareCliTests : IDisposable
         Assert.Equal(["random 1", "mtt 1", "random 2", "mtt 2"], rows.Select(x => $"{x!["method"]} {x["ipc"]}"));
         Assert.True(File.Exists(Path.Combine(outDir, "experts", "expert_0000.safetensors")));
         Assert.Contains("- shared: MTT experts", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
+        Assert.Contains("MTT: experts 1 × " + Tiny + ", 2 epochs; IPC 1, 2: N 2, M 1, T⁺ 1, 2 iterations, lr_img 100,", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
         using (var mtt = SmallSet.Load(Path.Combine(outDir, "ipc2", "mtt", "synthetic.safetensors")))
         using (var random = SmallSet.Load(Path.Combine(outDir, "ipc2", "random", "selected.safetensors")))
         {
@@ -164,6 +165,15 @@ public sealed class CompareCliTests : IDisposable
         using (var made = SmallSet.Load(Path.Combine(alone, "ipc2", "mtt", "synthetic.safetensors")))
             Assert.Equal(inTable.Images.ToArray<float>(), made.Images.ToArray<float>());
         Assert.False(File.Exists(Path.Combine(alone, "ipc2", "mtt", "eval.json")));
+        // Settings that differ by IPC ('mtt.byIpc') reach that IPC's distillation only.
+        var byIpc = TinyRecipe(j => { j["methods"] = new JsonArray("random", "mtt"); j["mtt"] = MttSection(); j["mtt"]!["byIpc"] = new JsonObject { ["2"] = new JsonObject { ["iterations"] = 3 } }; });
+        var perIpc = Path.Combine(_dir, "mtt-by-ipc");
+        var p = Run("distill", byIpc, "--method", "mtt", "--out", perIpc);
+        Assert.True(p.Code == 0, p.Err);
+        Assert.Equal([2, 3], new[] { 1, 2 }.Select(ipc => (int)JsonNode.Parse(File.ReadAllText(Path.Combine(perIpc, $"ipc{ipc}", "mtt", "distill.json")))!["iterations"]!));
+        using (var inTable = SmallSet.Load(Path.Combine(outDir, "ipc1", "mtt", "synthetic.safetensors")))
+        using (var made = SmallSet.Load(Path.Combine(perIpc, "ipc1", "mtt", "synthetic.safetensors")))
+            Assert.Equal(inTable.Images.ToArray<float>(), made.Images.ToArray<float>());
         // Once MTT is in the folder, its settings are the folder's.
         var longer = TinyRecipe(j => { j["methods"] = new JsonArray("random", "mtt"); j["mtt"] = MttSection(); j["mtt"]!["iterations"] = 3; });
         AssertFails(Run("compare", longer, "--out", outDir), "'mtt.iterations' is 2 there, 3 here");

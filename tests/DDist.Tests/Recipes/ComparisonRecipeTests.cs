@@ -75,6 +75,45 @@ public sealed class ComparisonRecipeTests : IDisposable
         Assert.False(ComparisonRecipe.IsComparison(Path.Combine(RecipesDir(), "fashion-mnist-ipc300-demo.json")));
     }
 
+    /// <summary>MTT's settings may differ by IPC (its README gives each its own N, T⁺ and learning rates): 'mtt.byIpc'
+    /// changes fields of the section at one IPC; the experts stay shared, and every bad change is named by its path.</summary>
+    [Fact]
+    public void MttSettingsChangeByIpc()
+    {
+        var r = ComparisonRecipe.Load(WriteMtt("""{"1": {"synSteps": 20, "maxStartEpoch": 2, "lrImg": 100, "emaDecay": 0.99}}"""));
+        var (one, ten) = (r.MttSettings.For(1), r.MttSettings.For(10));
+        Assert.Equal((20, 2, 100.0, 0.99), (one.SynSteps, one.MaxStartEpoch, one.LrImg, one.EmaDecay));
+        Assert.Equal((12, 4, 1000.0, (double?)null), (ten.SynSteps, ten.MaxStartEpoch, ten.LrImg, ten.EmaDecay));
+        Assert.Equal((ten.Iterations, ten.Experts), (one.Iterations, one.Experts));
+        Assert.Null(one.ByIpc);
+        var options = one.ToOptions(0, _dir);
+        Assert.Equal((20, 100.0), (options.SynSteps, options.LrImg));
+        Assert.Contains("\"byIpc\"", r.ToJson());   // the folder keeps it with the recipe
+
+        foreach (var (byIpc, expected) in new[]
+        {
+            ("""{"5": {"synSteps": 3}}""", "field 'mtt.byIpc' has the key '5', expected one of the comparison's IPCs (1, 10)"),
+            ("""{"1": {"experts": {"count": 2}}}""", "field 'mtt.byIpc.1.experts' cannot change by IPC: the experts are trained once and shared by every IPC"),
+            ("""{"1": {"synStep": 3}}""", "field 'mtt.byIpc.1.synStep' is not a field"),
+            ("""{"1": {"synSteps": "many"}}""", "field 'mtt.byIpc.1.synSteps' is not"),
+            ("""{"10": {"synSteps": 0}}""", "field 'mtt.byIpc.10.synSteps' is 0"),
+            ("""{"1": {"maxStartEpoch": 6}}""", "field 'mtt.byIpc.1.maxStartEpoch' is 6 with expertEpochs 2: needs expert snapshot 7, mtt.experts.epochs is 6"),
+        })
+        {
+            var e = Assert.Throws<RecipeException>(() => ComparisonRecipe.Load(WriteMtt(byIpc)));
+            Assert.Contains(expected, e.Message);
+        }
+    }
+
+    private string WriteMtt(string byIpc)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(Path.Combine(RecipesDir(), "fashion-mnist-mtt-dm-cpu.json")))!.AsObject();
+        node["mtt"]!["byIpc"] = JsonNode.Parse(byIpc);
+        var path = Path.Combine(_dir, "mtt-recipe.json");
+        File.WriteAllText(path, node.ToJsonString());
+        return path;
+    }
+
     private string Write(string field, string json)
     {
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(RecipesDir(), "mnist-family-published.json")))!.AsObject();

@@ -93,7 +93,7 @@ public sealed class MakeSetsStage(IReadOnlyList<ComparisonCell> cells, IReadOnly
             case "mtt":
             {
                 // MTT's 'real' start: the Random row's images at this IPC (same seed), every one of them distilled.
-                var m = recipe.MttSettings;
+                var m = recipe.MttSettings.For(ipc);
                 using var random = RandomSelection.Select(train, ipc, (ulong)recipe.Seed);
                 using var start = SyntheticSet.FromRandom(train, random, ipc);
                 return new TrajectoryMatching(context.Net(m.Experts.Model), context.Experts, start, train.Space, Augment.Dsa.ForStudent(m.Dsa, recipe.DsaStrategy(m.Strategy)))
