@@ -52,9 +52,12 @@ public sealed class PipelineState
     public sealed record StageTime(string Stage, double Seconds);
     public sealed record WorkTime(string Stage, double Seconds, string Id);
     /// <summary>A compared row's evaluation; <paramref name="Diverged"/> networks of it trained to a non-finite loss
-    /// (written only when there are any, so folders from before it read the same).</summary>
+    /// (written only when there are any, so folders from before it read the same); <paramref name="SetMade"/> names the
+    /// set it evaluated where a later run may make that set again (<see cref="Stages.RunFolder.SetMade"/>), so a set
+    /// made anew is evaluated anew.</summary>
     public sealed record EvaluatedRow(string Method, double Mean, double Std, double[] Accuracies, double MakeSeconds, string Note,
-                                      [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Diverged = 0);
+                                      [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int Diverged = 0,
+                                      [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SetMade = null);
 
     public bool Done(string stage) => Stages.Any(s => s.Stage == stage);
 

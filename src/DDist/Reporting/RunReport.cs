@@ -11,7 +11,10 @@ namespace DDist.Reporting;
 /// settings lines and what the accuracies were measured on. Saved in RUN/report.json at the report stage.</summary>
 /// <param name="CrossArchitectures">The architectures the report tables besides the evaluation's own (null: none), so a
 /// report drawn before the recipe listed others is known to be out of date.</param>
-public sealed record ReportHeader(string Title, IReadOnlyList<string> Settings, string EvaluatedOn, IReadOnlyList<string>? CrossArchitectures = null);
+/// <param name="SetsMade">The distilled sets the report was drawn from (row → when the set was made,
+/// <see cref="Pipeline.Stages.RunFolder.SetMade"/>), so a set made anew redraws it; null in headers written before.</param>
+public sealed record ReportHeader(string Title, IReadOnlyList<string> Settings, string EvaluatedOn, IReadOnlyList<string>? CrossArchitectures = null,
+                                  IReadOnlyDictionary<string, string>? SetsMade = null);
 
 /// <summary>Builds a run's report.md / report.html from the files saved in its folder alone — pipeline.json (rows,
 /// stage times, halving, the β used), report.json, window/window.json, the sets (window.safetensors,

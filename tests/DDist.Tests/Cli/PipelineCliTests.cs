@@ -478,6 +478,25 @@ public sealed class PipelineCliTests : IDisposable
         Assert.True(redraw.Code == 0, redraw.Err);
         Assert.Equal(report, File.ReadAllText(Path.Combine(run, "report.md")));
 
+        // A distilled set removed is made anew by the next run, and its row evaluated anew (the others' are kept), so the
+        // table never shows an earlier set's accuracy beside a new set; the report is redrawn from it.
+        string Made() => (string)JsonNode.Parse(File.ReadAllText(Path.Combine(run, "report.json")))!["SetsMade"]!["mtt"]!;
+        var madeBefore = Made();
+        Directory.Delete(Path.Combine(run, "mtt"), recursive: true);
+        var redo = Run("run", path, "--out", run);
+        Assert.True(redo.Code == 0, redo.Err);
+        Assert.Contains("distill mtt ...", redo.Err);
+        Assert.Contains("evaluate MTT ...", redo.Err);
+        Assert.DoesNotContain("evaluate Random ...", redo.Err);
+        Assert.NotEqual(madeBefore, Made());
+        var state = DDist.Pipeline.PipelineState.Load(run);
+        Assert.Equal(Made(), state.Rows["mtt"].SetMade);
+        Assert.Null(state.Rows["random"].SetMade);
+        var reused = Run("run", path, "--out", run);
+        Assert.True(reused.Code == 0, reused.Err);
+        Assert.Contains("evaluate: done earlier, reusing it", reused.Out + reused.Err);
+        Assert.Contains("report: done earlier, reusing it", reused.Out + reused.Err);
+
         AssertFails(Run("window", path, "--out", run), "`ddist window` needs 'scores' and 'window', which this recipe does not give");
         AssertFails(Run("distill", path, "--method", "selmatch", "--out", run), "SelMatch needs 'scores', 'window' and 'distill.alpha'");
         json["compare"] = new JsonArray("random", "selmatch");

@@ -41,23 +41,24 @@ public sealed class CrossArchitectureStage(Recipe recipe) : IStage<StageContext>
     public bool IsTaskDone(RunFolder folder, int task)
     {
         var (model, row, net) = At(task);
-        return folder.State()?.CrossArchitectureRows.GetValueOrDefault(KeyOf(model))?.ContainsKey(row) == true ||
+        return folder.Evaluated(folder.State()?.CrossArchitectureRows.GetValueOrDefault(KeyOf(model)), row) ||
                File.Exists(NetworkResults.FileIn(RowDir(folder, KeyOf(model), row), net));
     }
 
     public bool IsDone(RunFolder folder) => folder.State() is { } state &&
-        _models.All(m => state.CrossArchitectureRows.TryGetValue(KeyOf(m), out var rows) && _rows.All(rows.ContainsKey));
+        _models.All(m => state.CrossArchitectureRows.TryGetValue(KeyOf(m), out var rows) && _rows.All(k => folder.Evaluated(rows, k)));
 
     public void Run(StageContext context)
     {
         foreach (var model in _models)
-            foreach (var key in _rows.Where(k => !context.State.RowsOf(KeyOf(model)).ContainsKey(k)))
+            foreach (var key in _rows.Where(k => !context.Folder.Evaluated(context.State.RowsOf(KeyOf(model)), k)))
             {
                 var (method, set) = EvaluateStage.Row(context, key);
                 var evaluate = context.OnTestWith(model);
                 var acc = context.Timed(Label(model), () => NetworkResults.EvaluateEach(RowDir(context.Folder, KeyOf(model), key), $"{key} on {KeyOf(model)}", Nets,
                     set.Digest(), k => evaluate(set, Budget(k), recipe.Seed + 100, context.Cancel)));
-                context.State.RowsOf(KeyOf(model))[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), 0, KeyOf(model), acc.Diverged);
+                context.State.RowsOf(KeyOf(model))[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), 0, KeyOf(model), acc.Diverged,
+                                                                                         context.Folder.SetMade(key));
                 context.SaveState();
                 context.Log($"{method} on {model}: {acc.Percent()} %");
             }

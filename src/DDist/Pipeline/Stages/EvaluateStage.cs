@@ -26,21 +26,22 @@ public sealed class EvaluateStage(Recipe recipe, IReadOnlyList<string> inputs) :
     // The file alone (reading the set to check its digest would cost a stage plan more than it is worth); the task
     // itself redoes a network whose file names another set.
     public bool IsTaskDone(RunFolder folder, int task) =>
-        folder.State()?.Rows.ContainsKey(_rows[task / Nets]) == true ||
+        folder.Evaluated(folder.State()?.Rows, _rows[task / Nets]) ||
         File.Exists(NetworkResults.FileIn(NetworkResults.RowDir(folder.Path, _rows[task / Nets]), task % Nets));
 
-    public bool IsDone(RunFolder folder) => folder.State() is { } state && _rows.All(state.Rows.ContainsKey);
+    public bool IsDone(RunFolder folder) => folder.State() is { } state && _rows.All(k => folder.Evaluated(state.Rows, k));
 
     public void Run(StageContext context)
     {
         var budget = new EvalBudget(recipe.Evaluation.Epochs, recipe.Evaluation.Nets);
-        foreach (var key in _rows.Where(k => !context.State.Rows.ContainsKey(k)))
+        foreach (var key in _rows.Where(k => !context.Folder.Evaluated(context.State.Rows, k)))
         {
             var (method, set) = Row(context, key);
             var acc = context.Timed(Label(method), () => NetworkResults.EvaluateEach(NetworkResults.RowDir(context.Folder.Path, key), key, Nets,
                 set.Digest(), k => context.OnTest(set, budget with { OnlyNetwork = k }, recipe.Seed + 100, context.Cancel)));
             var (make, note) = Made(context, key);
-            context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note, acc.Diverged);
+            context.State.Rows[key] = new PipelineState.EvaluatedRow(method, acc.Mean, acc.Std, acc.Accuracies.ToArray(), make.TotalSeconds, note, acc.Diverged,
+                                                                     context.Folder.SetMade(key));
             context.SaveState();
             context.Log($"{method}: {acc.Percent()} %");
         }

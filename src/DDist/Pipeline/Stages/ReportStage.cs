@@ -24,7 +24,13 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
     // architectures the recipe lists now: a list added to a finished run's recipe redraws the report.
     public bool IsTaskDone(RunFolder folder, int task) =>
         File.Exists(ReportPath(folder)) && File.Exists(folder.Combine(HtmlReport.ReportFile)) && RunReport.ReadHeader(folder.Path) is { } header
-        && (header.CrossArchitectures ?? []).SequenceEqual(CrossArchitectureKeys);
+        && (header.CrossArchitectures ?? []).SequenceEqual(CrossArchitectureKeys)
+        && (header.SetsMade is null || header.SetsMade.OrderBy(p => p.Key).SequenceEqual(SetsMade(folder).OrderBy(p => p.Key)));
+
+    /// <summary>When each distilled set the rows evaluate was made: a set made anew (its folder removed and the run
+    /// resumed) redraws the report.</summary>
+    private static Dictionary<string, string> SetsMade(RunFolder folder) =>
+        RunReport.RowOrder.Select(k => (Key: k, Made: folder.SetMade(k))).Where(p => p.Made is not null).ToDictionary(p => p.Key, p => p.Made!);
 
     /// <summary>What the report's cross-architecture columns are drawn from: the keys the rows are kept under, so a
     /// changed list or step size (evaluation.crossArchitectureLr) redraws it.</summary>
@@ -46,7 +52,7 @@ public sealed class ReportStage(Recipe recipe) : IStage<StageContext>
                     + (r.Distill.EmaDecay is double ema ? Invariant($"; FTD's moving average of the images (decay {ema}) scored beside them, the better kept") : ""),
                 Invariant($"evaluation: {protocol.Name} protocol, {protocol.Model}{(r.Evaluation.CrossArchitectures is { } cross ? $" (and across architectures: {string.Join(", ", cross.Select(m => EvalSettings.CrossArchitectureLabel(m, r.Evaluation.CrossArchitectureLr?.For(m))))})" : "")}, {r.Evaluation.Epochs}+1 epochs, {r.Evaluation.Nets} networks; threads {Tensors.NumThreads}, device {context.Options.Device}"),
             ],
-            $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures is null ? null : CrossArchitectureKeys));
+            $"test set, {data.Test.Count} images", r.Evaluation.CrossArchitectures is null ? null : CrossArchitectureKeys, SetsMade(context.Folder)));
     }
 
     /// <summary>The header lines of a run that cuts windows: SelMatch's split, the scores, β and the window search.</summary>

@@ -38,4 +38,25 @@ public sealed class RunFolder(string path)
 
     /// <summary>True when pipeline.json records the stage time <paramref name="label"/> (written after the stage's outputs).</summary>
     public bool Recorded(string label) => State()?.Done(label) == true;
+
+    /// <summary>When the set a compared row evaluates was made, for the rows whose set a later run may make again (the
+    /// distilled ones: a removed METHOD/ folder is distilled anew): METHOD/synthetic.json's CreatedUtc. Null for the
+    /// other rows and while the set is missing.</summary>
+    public string? SetMade(string row)
+    {
+        if (row is not ("mtt" or "selmatch")) return null;
+        var path = Combine(row, "synthetic.json");
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("CreatedUtc", out var made) ? made.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException e) { throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e); }
+    }
+
+    /// <summary>Whether <paramref name="rows"/> hold row <paramref name="key"/> evaluated on the set the folder holds now
+    /// (a row recorded before sets were named, or of a set no stage makes again, counts as such).</summary>
+    public bool Evaluated(IReadOnlyDictionary<string, PipelineState.EvaluatedRow>? rows, string key) =>
+        rows is not null && rows.TryGetValue(key, out var row) && (row.SetMade is null || row.SetMade == SetMade(key));
 }
