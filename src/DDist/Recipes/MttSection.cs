@@ -33,9 +33,10 @@ public sealed record MttSection : TrajectoryMatchingSettings
 
     public void Check(FieldErrors e, DatasetSpec? spec, IReadOnlyCollection<int> ipcs)
     {
+        int start = e.Count;   // the list is the whole recipe's: other sections' errors are already in it
         Experts.Check(e.In("experts"), spec);
         CheckMatching(e, e.Path("experts.epochs"));
-        if (ByIpc is null || e.Count > 0) return;   // an IPC's changes are checked on a sound section (its errors are then theirs)
+        if (ByIpc is null || e.Count > start) return;   // an IPC's changes are checked on a sound section (its errors are then theirs)
         foreach (var (key, changes) in ByIpc)
         {
             var at = e.In($"byIpc.{key}");

@@ -103,12 +103,17 @@ public sealed class ComparisonRecipeTests : IDisposable
             var e = Assert.Throws<RecipeException>(() => ComparisonRecipe.Load(WriteMtt(byIpc)));
             Assert.Contains(expected, e.Message);
         }
+        // Another section's error does not hide a bad change (every bad field is named at once).
+        var both = Assert.Throws<RecipeException>(() => ComparisonRecipe.Load(WriteMtt("""{"10": {"synSteps": 0}}""", dmInit: "zeros")));
+        Assert.Contains("dm.init", both.Message);
+        Assert.Contains("field 'mtt.byIpc.10.synSteps' is 0", both.Message);
     }
 
-    private string WriteMtt(string byIpc)
+    private string WriteMtt(string byIpc, string? dmInit = null)
     {
         var node = JsonNode.Parse(File.ReadAllText(Path.Combine(RecipesDir(), "fashion-mnist-mtt-dm-cpu.json")))!.AsObject();
         node["mtt"]!["byIpc"] = JsonNode.Parse(byIpc);
+        if (dmInit is not null) node["dm"]!["init"] = dmInit;
         var path = Path.Combine(_dir, "mtt-recipe.json");
         File.WriteAllText(path, node.ToJsonString());
         return path;
