@@ -40,12 +40,12 @@ public sealed class RunFolder(string path)
     public bool Recorded(string label) => State()?.Done(label) == true;
 
     /// <summary>When the set a compared row evaluates was made, for the rows whose set a later run may make again (the
-    /// distilled ones: a removed METHOD/ folder is distilled anew): METHOD/synthetic.json's CreatedUtc. Null for the
-    /// other rows and while the set is missing.</summary>
+    /// distilled ones, kept as METHOD/synthetic.safetensors: a removed METHOD/ folder is distilled anew): its
+    /// synthetic.json's CreatedUtc. Null for the other rows (Random and Window only are kept beside pipeline.json) and
+    /// while the set is missing.</summary>
     public string? SetMade(string row)
     {
-        if (row is not ("mtt" or "selmatch")) return null;
-        var path = Combine(row, "synthetic.json");
+        var path = Combine(Method(row), "synthetic.json");
         if (!File.Exists(path)) return null;
         try
         {
