@@ -15,6 +15,7 @@ public static class Program
         ExpertsCommand.Create,
         SelectCommand.Create,
         EvalCommand.Create,
+        RankCommand.Create,
         ScoresCommand.Create,
         RunCommand.CreateWindow,
         RunCommand.CreateDistill,

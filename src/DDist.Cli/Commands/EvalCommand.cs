@@ -34,9 +34,6 @@ public static class EvalCommand
             var set = hard ?? loaded;
             using var zca = set.Zca is null ? null : ZcaTransform.FromTensors(set.Zca, ctx.Device);
             using var data = DataOf(path, set, ctx, zca);
-            if (zca is null && set.Info.Normalization != data.Normalization.Name)
-                throw new InvalidDataException($"{path}: images are in normalisation '{set.Info.Normalization}', but {data.Name} loads as '{data.Normalization.Name}'");
-            set.CheckFits(path, data.Test);
 
             if (parse.GetValue(protocol)!.Trim().Equals("steps", StringComparison.OrdinalIgnoreCase))
             {
@@ -75,15 +72,9 @@ public static class EvalCommand
 
     /// <summary>The set training on its classes rather than its soft labels (DD-Ranking's question: how much of a
     /// soft-label method's accuracy is its labels'); its digest differs, so kept networks of the two never mix.</summary>
-    private static SmallSet HardLabelled(string path, SmallSet set)
-    {
-        if (set.SoftLabels is null) throw new CliException($"--hard-labels: {path} has no soft labels; it trains on its classes already");
-        return new SmallSet
-        {
-            Images = set.Images.Alias(), Labels = set.Labels.Alias(), IsDistilled = set.IsDistilled, SourceIndex = set.SourceIndex, LearnedLr = set.LearnedLr,
-            Zca = set.Zca?.ToDictionary(kv => kv.Key, kv => kv.Value.Alias()), Steps = set.Steps, Info = set.Info,
-        };
-    }
+    private static SmallSet HardLabelled(string path, SmallSet set) => set.SoftLabels is null
+        ? throw new CliException($"--hard-labels: {path} has no soft labels; it trains on its classes already")
+        : set.WithSoftLabels(null);
 
     /// <summary>With --out, each network is kept beside it as it finishes (OUT.partial/net-K.json, named by the set, the
     /// protocol and the seed), so the same command run again after an interruption resumes at the network it was in;
@@ -97,16 +88,31 @@ public static class EvalCommand
 
     private static string Partial(string outPath) => outPath + ".partial";
 
-    /// <summary>The dataset the set names; a name no dataset has is bad data in the set's file.</summary>
-    private static LoadedData DataOf(string path, SmallSet set, CliContext ctx, ZcaTransform? zca)
+    /// <summary>The dataset the set names, in the set's space (its ZCA transform, <paramref name="zca"/>, or the
+    /// dataset's normalisation), checked to fit the set; a name no dataset has, another normalisation or another shape
+    /// is bad data in the set's file.</summary>
+    internal static LoadedData DataOf(string path, SmallSet set, CliContext ctx, ZcaTransform? zca)
     {
-        try { return CliData.Load(set.Info.Dataset, ctx.Device, zca); }
+        LoadedData data;
+        try { data = CliData.Load(set.Info.Dataset, ctx.Device, zca); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: the set's dataset '{set.Info.Dataset}': {e.Message}"); }
+        try
+        {
+            if (zca is null && set.Info.Normalization != data.Normalization.Name)
+                throw new InvalidDataException($"{path}: images are in normalisation '{set.Info.Normalization}', but {data.Name} loads as '{data.Normalization.Name}'");
+            set.CheckFits(path, data.Test);
+            return data;
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The protocol preset; MTT evaluates with the set's learned step size when it has one (applied by
     /// <see cref="EvalProtocol.ForSet"/>, as everywhere else; --lr overrides it).</summary>
-    private static EvalProtocol Preset(string name, SmallSet set, CliContext ctx)
+    internal static EvalProtocol Preset(string name, SmallSet set, CliContext ctx)
     {
         var preset = EvalProtocol.Preset(name);
         if (preset.Name == "whole") throw new CliException($"--protocol {name}: use `ddist train` for the whole-data row");

@@ -138,6 +138,15 @@ public sealed class SmallSet : IDisposable
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    /// <summary>The same set with <paramref name="soft"/> as its soft labels (null: each image trains on its class), the
+    /// other tensors aliased outside any scope (dispose both sets); the copy owns <paramref name="soft"/>. Its digest differs from this
+    /// set's, so networks kept for the two never mix.</summary>
+    public SmallSet WithSoftLabels(SoftLabels? soft) => new()
+    {
+        Images = Images.Alias().DetachFromScope(), Labels = Labels.Alias().DetachFromScope(), IsDistilled = IsDistilled, SourceIndex = SourceIndex,
+        LearnedLr = LearnedLr, Zca = Zca?.ToDictionary(kv => kv.Key, kv => kv.Value.Alias().DetachFromScope()), SoftLabels = soft, Steps = Steps, Info = Info,
+    };
+
     /// <summary>Throws, as bad data in the set's file <paramref name="path"/>, unless its images have the dataset's shape
     /// and its classes are the dataset's: checked before anything trains on it.</summary>
     public void CheckFits(string path, Data.ImageDataset test)

@@ -1,0 +1,155 @@
+using System.Globalization;
+using DDist.Artifacts;
+using DDist.Augment;
+using DDist.Data;
+using DDist.Selection;
+using DDist.Torch;
+using DDist.Training;
+
+namespace DDist.Evaluation;
+
+/// <summary>What DD-Ranking's scores of one set need besides the set itself.</summary>
+public sealed record RankingRequest
+{
+    public required SmallSet Set { get; init; }
+    /// <summary>The training set the random sets are drawn from (in the set's space: whitened for a ZCA set).</summary>
+    public required ImageDataset Train { get; init; }
+    public required ImageDataset Test { get; init; }
+    /// <summary>The evaluation every set trains under (the set's learned step size applies as everywhere, <see
+    /// cref="EvalProtocol.ForSet"/>); its <see cref="EvalProtocol.Networks"/> are the rounds, each with its own random set.</summary>
+    public required EvalProtocol Protocol { get; init; }
+    public required ulong Seed { get; init; }
+    /// <summary>The full training set's accuracy with hard labels (a fraction), as known; null trains it (<see cref="FullEpochs"/>).</summary>
+    public double? FullAccuracy { get; init; }
+    /// <summary>Epochs of the one whole-data network trained when <see cref="FullAccuracy"/> is not given (<see cref="EvalProtocol.WholeData"/>).</summary>
+    public int FullEpochs { get; init; } = 30;
+    /// <summary>Logits of a trained teacher for images: the random sets' soft labels when the set has soft labels
+    /// (DD-Ranking labels random images with its teacher models); required then, unused otherwise.</summary>
+    public Func<Tensor, Tensor>? Teacher { get; init; }
+    /// <summary>What <see cref="Teacher"/> is, for the random sets' records.</summary>
+    public string TeacherName { get; init; } = "teacher";
+    /// <summary>w of the label-robust score (DD-Ranking's default 0.5).</summary>
+    public double LabelWeight { get; init; } = 0.5;
+    /// <summary>γ of the augmentation-robust score (DD-Ranking's default 0.5).</summary>
+    public double AugmentationWeight { get; init; } = 0.5;
+    /// <summary>A folder each network's result is kept in as it finishes (one sub-folder per evaluation), so an
+    /// interrupted ranking resumes at the network it was in; null keeps nothing.</summary>
+    public string? Folder { get; init; }
+    /// <summary>Told each evaluation's result as it is known ("random: 75.31 ± 0.43").</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>The evaluations behind a set's DD-Ranking scores, round by round (network k of each evaluation, random
+/// set k), and the scores of each round.</summary>
+public sealed record RankingResult(
+    EvalResult Set, EvalResult SetHardLabels, EvalResult Random, EvalResult? SetWithoutAugmentation, EvalResult? RandomWithoutAugmentation,
+    double FullAccuracy, bool FullTrained, double[] HardLabelRecovery, double[] ImprovementOverRandom, double[] LabelRobust,
+    double[]? ImprovementWithoutAugmentation, double[]? AugmentationRobust);
+
+/// <summary>DD-Ranking's label-robust and augmentation-robust scores (Li et al. 2025; <see cref="RobustScore"/>) of a
+/// small set. Each round k trains network k on the set as it is, on the set with hard labels (its classes; the same
+/// networks when it has none), on random real images of the same size (drawn anew each round; for a soft-label set
+/// labelled by a teacher, as DD-Ranking labels them), and — unless the protocol trains without augmentation — on the
+/// set and the random images without augmentation. Differences from DD-Ranking's code, both for the test set's sake:
+/// every accuracy is the final network's (DD-Ranking keeps the best of test evaluations every 10 epochs), and the
+/// random sets train at the protocol's step size (DD-Ranking searches five step sizes on the test set).</summary>
+public static class RankingEvaluation
+{
+    public static RankingResult Run(RankingRequest r, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
+    {
+        var (set, p) = (r.Set, r.Protocol);
+        int ipc = EqualClassCount(set);
+        if (set.SoftLabels is not null && r.Teacher is null)
+            throw new ArgumentException("the set has soft labels: its random sets need a teacher's soft labels (DD-Ranking labels them with its teacher models)");
+        RobustScore.LabelRobust(0, 0, r.LabelWeight);   // the weights are checked before anything trains
+        RobustScore.AugmentationRobust(0, 0, r.AugmentationWeight);
+
+        EvalResult OnSet(string part, SmallSet s, EvalProtocol protocol) =>
+            Networks(r, part, $"{s.Digest()}; {Describe(protocol, r.Seed)}", k => SmallSetEvaluator.Evaluate(s, r.Test, protocol with { OnlyNetwork = k }, r.Seed, progress, ct));
+        EvalResult OnRandom(string part, EvalProtocol protocol) =>
+            Networks(r, part, $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images), labels {(set.SoftLabels is null ? "hard" : r.TeacherName)}; {Describe(protocol, r.Seed)}",
+                     k =>
+                     {
+                         using var random = RandomSet(r, ipc, k);
+                         return SmallSetEvaluator.Evaluate(random, r.Test, protocol with { OnlyNetwork = k }, r.Seed, progress, ct);
+                     });
+
+        var own = OnSet("set", set, p);
+        EvalResult hard;
+        if (set.SoftLabels is null) hard = own;
+        else
+            using (var hardLabelled = set.WithSoftLabels(null))
+                hard = OnSet("set-hard-labels", hardLabelled, p);
+        var random = OnRandom("random", p);
+        var (full, trained) = Full(r, progress, ct);
+
+        EvalResult? ownPlain = null, randomPlain = null;
+        if (p.Augmentation != AugMode.None)
+        {
+            var plain = p with { Augmentation = AugMode.None };
+            ownPlain = OnSet("set-no-augmentation", set, plain);
+            randomPlain = OnRandom("random-no-augmentation", plain);
+        }
+
+        int n = p.Networks;
+        var hlr = Enumerable.Range(0, n).Select(k => full - hard.Accuracies[k]).ToArray();
+        var ior = Enumerable.Range(0, n).Select(k => own.Accuracies[k] - random.Accuracies[k]).ToArray();
+        var lrs = Enumerable.Range(0, n).Select(k => RobustScore.LabelRobust(hlr[k], ior[k], r.LabelWeight)).ToArray();
+        var iorPlain = ownPlain is null ? null : Enumerable.Range(0, n).Select(k => ownPlain.Accuracies[k] - randomPlain!.Accuracies[k]).ToArray();
+        var ars = iorPlain?.Select((plain, k) => RobustScore.AugmentationRobust(ior[k], plain, r.AugmentationWeight)).ToArray();
+        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars);
+    }
+
+    /// <summary>The images every class of the set holds; DD-Ranking's random sets take that many per class.</summary>
+    private static int EqualClassCount(SmallSet set)
+    {
+        var counts = set.Labels.To(DType.Int64, Device.Cpu).ToArray<long>().GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
+        var perClass = Enumerable.Range(0, set.Info.NumClasses).Select(c => counts.GetValueOrDefault(c)).ToArray();
+        if (perClass.Distinct().Count() != 1 || perClass[0] == 0)
+            throw new ArgumentException($"the set's classes hold {string.Join(",", perClass)} images: the random sets it is ranked against take one number per class");
+        return perClass[0];
+    }
+
+    /// <summary>Random set <paramref name="round"/>: ipc real training images per class (its own seed), labelled by the
+    /// teacher when the ranked set has soft labels.</summary>
+    private static SmallSet RandomSet(RankingRequest r, int ipc, int round)
+    {
+        var random = RandomSelection.Select(r.Train, ipc, SeedSequence.Derive(r.Seed, "ranking-random", round));
+        if (r.Set.SoftLabels is null) return random;
+        using (random)
+        {
+            Tensor logits;
+            using (var scope = new TensorScope()) logits = r.Teacher!(random.Images).To(DType.Float32, Device.Cpu).DetachFromScope();
+            return random.WithSoftLabels(new SoftLabels(logits, SoftLabelKind.Logits, r.TeacherName));
+        }
+    }
+
+    /// <summary>The full training set's hard-label accuracy: as given, or one whole-data network's.</summary>
+    private static (double Accuracy, bool Trained) Full(RankingRequest r, IProgress<ProgressReport>? progress, CancellationToken ct)
+    {
+        if (r.FullAccuracy is double given) return (given, false);
+        var protocol = EvalProtocol.WholeData(r.Protocol.Model, r.FullEpochs);
+        var whole = Networks(r with { Protocol = protocol }, "full", $"whole {r.Train.Name} ({r.Train.Count} images); {Describe(protocol, r.Seed)}",
+                             _ => WholeDataTrainer.Train(r.Train, r.Test, protocol, r.Seed, progress, ct));
+        return (whole.Mean, true);
+    }
+
+    /// <summary>Network k of the evaluation for every round k, kept in the request's folder (PART/net-K.json) when it has one.</summary>
+    private static EvalResult Networks(RankingRequest r, string part, string trainedOn, Func<int, EvalResult> network)
+    {
+        int n = r.Protocol.Networks;
+        EvalResult result;
+        if (r.Folder is { } folder) result = NetworkResults.EvaluateEach(Path.Combine(folder, part), part, n, trainedOn, network);
+        else
+        {
+            var each = Enumerable.Range(0, n).Select(network).ToList();
+            result = EvalResult.From(each.Select(e => e.Accuracies[0]).ToArray(), TimeSpan.FromTicks(each.Sum(e => e.Elapsed.Ticks)), each.Sum(e => e.Diverged));
+        }
+        r.Log?.Invoke($"{part}: {result.Percent()}");
+        return result;
+    }
+
+    private static string Describe(EvalProtocol p, ulong seed) => string.Create(CultureInfo.InvariantCulture,
+        $"{p.Name}: {p.Model}, {p.Epochs} epochs, lr {p.LearningRate:R}{(p.UseLearnedLr ? " or learned" : "")}, momentum {p.Momentum:R}, weight decay {p.WeightDecay:R}, " +
+        $"batch {p.BatchSize}, {p.Schedule}, augmentation {p.Augmentation}; seed {seed}");
+}
