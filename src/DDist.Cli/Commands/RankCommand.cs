@@ -61,7 +61,9 @@ public static class RankCommand
                 throw new CliException($"--teacher: {path} has soft labels; its random sets need a teacher's (an experts folder, as `ddist experts` writes)");
             using var labeller = teacherDir is null ? null : Teacher.Open(teacherDir, set, data.Train, ctx.Device);
 
-            ctx.Note($"rank {path}: {set.Count} images of {data.Name} against random sets of the same size, {p.Networks} round(s); protocol {p.Name}: {EvalOptions.Summary(p)}");
+            var learned = p.ForSet(set).LearningRate is var own && own != p.LearningRate
+                ? $"; the set trains at its learned step size {own.ToString("G4", CultureInfo.InvariantCulture)}, random sets at the protocol's" : "";
+            ctx.Note($"rank {path}: {set.Count} images of {data.Name} against random sets of the same size, {p.Networks} round(s); protocol {p.Name}: {EvalOptions.Summary(p)}{learned}");
             var request = new RankingRequest
             {
                 Set = set, Train = data.Train, Test = data.Test, Protocol = p, Seed = ctx.Seed, FullAccuracy = fullAccuracy,
