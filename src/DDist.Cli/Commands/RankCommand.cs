@@ -5,8 +5,8 @@ using DDist.Data;
 using DDist.Distillation.SoftLabel;
 using DDist.Evaluation;
 using DDist.Models;
-using DDist.Torch.IO;
 using DDist.Torch;
+using DDist.Torch.IO;
 using DDist.Training.Experts;
 
 namespace DDist.Cli.Commands;
