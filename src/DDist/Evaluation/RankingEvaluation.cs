@@ -61,8 +61,8 @@ public static class RankingEvaluation
         int ipc = EqualClassCount(set);
         if (set.SoftLabels is not null && r.Teacher is null)
             throw new ArgumentException("the set has soft labels: its random sets need a teacher's soft labels (DD-Ranking labels them with its teacher models)");
-        RobustScore.LabelRobust(0, 0, r.LabelWeight);   // the weights are checked before anything trains
-        RobustScore.AugmentationRobust(0, 0, r.AugmentationWeight);
+        RobustScore.CheckWeight(r.LabelWeight, "the label-robust weight");   // before anything trains
+        RobustScore.CheckWeight(r.AugmentationWeight, "the augmentation-robust weight");
 
         EvalResult OnSet(string part, SmallSet s, EvalProtocol protocol) =>
             Networks(r, part, $"{s.Digest()}; {Describe(protocol, r.Seed)}", k => SmallSetEvaluator.Evaluate(s, r.Test, protocol with { OnlyNetwork = k }, r.Seed, progress, ct));

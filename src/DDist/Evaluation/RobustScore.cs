@@ -26,7 +26,8 @@ public static class RobustScore
         return Normalise(gamma * withAugmentation + (1 - gamma) * withoutAugmentation);
     }
 
-    private static void CheckWeight(double w, string what)
+    /// <summary>Throws unless <paramref name="w"/> lies in [0, 1]; <paramref name="what"/> names the weight.</summary>
+    public static void CheckWeight(double w, string what)
     {
         if (!(w >= 0 && w <= 1)) throw new ArgumentOutOfRangeException(nameof(w), w, $"{what} must lie in [0, 1]");
     }
