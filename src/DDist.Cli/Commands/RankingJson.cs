@@ -7,15 +7,22 @@ namespace DDist.Cli.Commands;
 /// <summary>What `ddist rank` writes: the JSON result (every round's accuracies and scores) and the table it prints.</summary>
 internal static class RankingJson
 {
+    /// <summary>One ranked set, for the table of several.</summary>
+    public sealed record Ranked(string Path, string Method, int Ipc, RankingRequest Request, RankingResult Result);
+
     /// <summary>How these scores are measured apart from DD-Ranking's code, said in every result.</summary>
-    public const string Protocol =
-        "accuracy of each final network (DD-Ranking keeps the best of test evaluations every 10 epochs); random sets train at the " +
-        "protocol's step size (DD-Ranking searches five on the test set); a set's learned step size applies as in every DDist evaluation";
+    public static string Protocol(RankingRequest request) =>
+        "accuracy of each final network (DD-Ranking keeps the best of test evaluations every 10 epochs); " +
+        (request.StepSizes is { } search
+            ? $"random sets, and a set without a learned step size, train at the step size of {search.Candidates.Length} that scores best on " +
+              $"held-out training images ({search.ValidationName}; DD-Ranking chooses it by test accuracy)"
+            : "random sets train at the protocol's step size (DD-Ranking searches five on the test set; --lr-search chooses on held-out images)") +
+        "; a set's learned step size applies as in every DDist evaluation";
 
     public static object Of(string path, SmallSet set, string dataset, EvalProtocol p, RankingRequest request, RankingResult r) => new
     {
         set = path, dataset, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, softLabels = set.SoftLabels is not null,
-        seed = request.Seed, protocol = EvalOptions.Describe(p), setLr = p.ForSet(set).LearningRate, rounds = p.Networks,
+        seed = request.Seed, protocol = EvalOptions.Describe(p), setLr = r.StepSizes.FirstOrDefault(c => c.Part == "set")?.Chosen ?? p.ForSet(set).LearningRate, rounds = p.Networks,
         accuracy = new
         {
             set = Accuracies(r.Set), setHardLabels = Accuracies(r.SetHardLabels), random = Accuracies(r.Random),
@@ -32,7 +39,16 @@ internal static class RankingJson
         improvementWithoutAugmentation = r.ImprovementWithoutAugmentation is null ? null : Summary(r.ImprovementWithoutAugmentation),
         augmentationRobustScore = r.AugmentationRobust is null ? null : Summary(r.AugmentationRobust),
         augmentationRobustNote = r.AugmentationRobust is null ? "not computed: the protocol trains without augmentation" : null,
-        measured = Protocol,
+        stepSizeSearch = request.StepSizes is not { } search ? null : new
+        {
+            candidates = search.Candidates, validation = search.ValidationName, networksPerCandidate = search.Networks,
+            chosen = r.StepSizes.Select(c => new
+            {
+                evaluation = c.Part, lr = c.Chosen,
+                validationAccuracy = c.Candidates.Select((lr, i) => new { lr, c.Validation[i].Mean, c.Validation[i].Accuracies, c.Validation[i].Diverged }),
+            }),
+        },
+        measured = Protocol(request),
     };
 
     public static void WriteTable(TextWriter o, string path, RankingResult r, RankingRequest request)
@@ -50,8 +66,35 @@ internal static class RankingJson
                     (r.ImprovementWithoutAugmentation is { } g ? $" ({Points(g)} without augmentation)" : ""));
         o.WriteLine($"label-robust score {Score(r.LabelRobust)}" +
                     (r.AugmentationRobust is { } ars ? $", augmentation-robust score {Score(ars)}" : "; augmentation-robust score not computed: the protocol trains without augmentation"));
-        o.WriteLine($"(scores in [0, 100]; {Protocol})");
+        foreach (var choice in r.StepSizes) o.WriteLine($"step size of {choice}");
+        o.WriteLine($"(scores in [0, 100]; {Protocol(request)})");
     }
+
+    /// <summary>Several sets by label-robust score, best first (ties keep the order given).</summary>
+    public static object Leaderboard(IEnumerable<Ranked> sets) => ByScore(sets).Select((x, i) => new
+    {
+        rank = i + 1, set = x.Path, method = x.Method, ipc = x.Ipc, accuracy = x.Result.Set.Mean, random = x.Result.Random.Mean,
+        hardLabelRecovery = MeanStd(x.Result.HardLabelRecovery).Mean, improvementOverRandom = MeanStd(x.Result.ImprovementOverRandom).Mean,
+        labelRobustScore = Summary(x.Result.LabelRobust), augmentationRobustScore = x.Result.AugmentationRobust is null ? null : Summary(x.Result.AugmentationRobust),
+    });
+
+    public static void WriteLeaderboard(TextWriter o, IEnumerable<Ranked> sets)
+    {
+        o.WriteLine();
+        o.WriteLine("sets by label-robust score (accuracies and differences in percent, scores in [0, 100]):");
+        o.WriteLine("| rank | set | method | IPC | accuracy | random | HLR | IOR | LRS | ARS |");
+        o.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        int rank = 0;
+        foreach (var x in ByScore(sets))
+        {
+            var r = x.Result;
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {++rank} | {x.Path} | {x.Method} | {x.Ipc} | {r.Set.Percent()} | {r.Random.Percent()} | {100 * MeanStd(r.HardLabelRecovery).Mean:F2} | " +
+                $"{100 * MeanStd(r.ImprovementOverRandom).Mean:+0.00;-0.00} | {Score(r.LabelRobust)} | {(r.AugmentationRobust is { } ars ? Score(ars) : "–")} |"));
+        }
+    }
+
+    private static IEnumerable<Ranked> ByScore(IEnumerable<Ranked> sets) => sets.OrderByDescending(x => MeanStd(x.Result.LabelRobust).Mean);
 
     private static object Accuracies(EvalResult e) => new { e.Mean, e.Std, e.Accuracies, e.Diverged };
 

@@ -33,8 +33,10 @@ public sealed record EvalProtocol
 
     /// <summary>The protocol as it applies to <paramref name="set"/>: its learned step size as the learning rate when
     /// <see cref="UseLearnedLr"/> and the set carries a positive one. Every evaluation of a small set goes through here.</summary>
-    public EvalProtocol ForSet(SmallSet set) =>
-        UseLearnedLr && set.LearnedLr is double lr && lr > 0 ? this with { LearningRate = lr } : this;
+    public EvalProtocol ForSet(SmallSet set) => TrainsAtLearnedLr(set) ? this with { LearningRate = set.LearnedLr!.Value } : this;
+
+    /// <summary>True when <paramref name="set"/> trains at its own learned step size under this protocol.</summary>
+    public bool TrainsAtLearnedLr(SmallSet set) => UseLearnedLr && set.LearnedLr is double lr && lr > 0;
 
     /// <summary>SEL's evaluate_synset (SelMatch `utils.py`): ResNet18BN, lr 0.1 cosine to 0.001, batch 128,
     /// 'combined' augmentation (DSA on distilled images, crop+flip on real ones), 5 networks.</summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using DDist.Artifacts;
 using DDist.Augment;
 using DDist.Data;
@@ -32,19 +34,26 @@ public sealed record RankingRequest
     public double LabelWeight { get; init; } = 0.5;
     /// <summary>γ of the augmentation-robust score (DD-Ranking's default 0.5).</summary>
     public double AugmentationWeight { get; init; } = 0.5;
+    /// <summary>Choose the step size of the random sets (and of a set without a learned one) on a validation split,
+    /// as DD-Ranking searches it on the test set; null trains them at the protocol's.</summary>
+    public StepSizeSearch? StepSizes { get; init; }
     /// <summary>A folder each network's result is kept in as it finishes (one sub-folder per evaluation), so an
     /// interrupted ranking resumes at the network it was in; null keeps nothing.</summary>
     public string? Folder { get; init; }
+    /// <summary>Where the evaluations that do not depend on the set (its random sets', the whole-data network's) are
+    /// kept instead, each in a folder named by what it trains on: rankings of several sets that share this folder train
+    /// the same random sets once. Null: in <see cref="Folder"/>.</summary>
+    public string? SharedFolder { get; init; }
     /// <summary>Told each evaluation's result as it is known ("random: 75.31 ± 0.43").</summary>
     public Action<string>? Log { get; init; }
 }
 
 /// <summary>The evaluations behind a set's DD-Ranking scores, round by round (network k of each evaluation, random
-/// set k), and the scores of each round.</summary>
+/// set k), and the scores of each round; with a step-size search, the step size each evaluation chose.</summary>
 public sealed record RankingResult(
     EvalResult Set, EvalResult SetHardLabels, EvalResult Random, EvalResult? SetWithoutAugmentation, EvalResult? RandomWithoutAugmentation,
     double FullAccuracy, bool FullTrained, double[] HardLabelRecovery, double[] ImprovementOverRandom, double[] LabelRobust,
-    double[]? ImprovementWithoutAugmentation, double[]? AugmentationRobust);
+    double[]? ImprovementWithoutAugmentation, double[]? AugmentationRobust, IReadOnlyList<StepSizeChoice> StepSizes);
 
 /// <summary>DD-Ranking's label-robust and augmentation-robust scores (Li et al. 2025; <see cref="RobustScore"/>) of a
 /// small set. Each round k trains network k on the set as it is, on the set with hard labels (its classes; the same
@@ -52,7 +61,8 @@ public sealed record RankingResult(
 /// labelled by a teacher, as DD-Ranking labels them), and — unless the protocol trains without augmentation — on the
 /// set and the random images without augmentation. Differences from DD-Ranking's code, both for the test set's sake:
 /// every accuracy is the final network's (DD-Ranking keeps the best of test evaluations every 10 epochs), and the
-/// random sets train at the protocol's step size (DD-Ranking searches five step sizes on the test set).</summary>
+/// random sets train at the protocol's step size or at one chosen on a validation split (<see cref="StepSizeSearch"/>;
+/// DD-Ranking searches five step sizes on the test set).</summary>
 public static class RankingEvaluation
 {
     public static RankingResult Run(RankingRequest r, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
@@ -63,16 +73,31 @@ public static class RankingEvaluation
             throw new ArgumentException("the set has soft labels: its random sets need a teacher's soft labels (DD-Ranking labels them with its teacher models)");
         RobustScore.CheckWeight(r.LabelWeight, "the label-robust weight");   // before anything trains
         RobustScore.CheckWeight(r.AugmentationWeight, "the augmentation-robust weight");
+        if (r.StepSizes is { } search)
+        {
+            StepSizeSearch.CheckCandidates(search.Candidates);
+            if (search.Networks < 1) throw new ArgumentException($"the step-size search trains {search.Networks} network(s) per candidate, expected ≥ 1");
+        }
 
+        var choices = new List<StepSizeChoice>();
+        // Each evaluation trains network k on the set (or random set k) under a protocol; Tuned picks that protocol's
+        // step size first when the evaluation has no learned one and a search is asked for.
+        EvalResult Evaluate(string part, string trainedOn, EvalProtocol protocol, bool learned, bool shared, Func<EvalProtocol, int, ImageDataset, EvalResult> train)
+        {
+            var q = learned ? protocol : Tuned(r, part, trainedOn, protocol, shared, train, choices);
+            return Networks(r, part, part, q.Networks, $"{trainedOn}; {Describe(q, r.Seed)}", shared, k => train(q, k, r.Test));
+        }
         EvalResult OnSet(string part, SmallSet s, EvalProtocol protocol) =>
-            Networks(r, part, $"{s.Digest()}; {Describe(protocol, r.Seed)}", k => SmallSetEvaluator.Evaluate(s, r.Test, protocol with { OnlyNetwork = k }, r.Seed, progress, ct));
+            Evaluate(part, s.Digest(), protocol, protocol.TrainsAtLearnedLr(s), shared: false,
+                     (q, k, on) => SmallSetEvaluator.Evaluate(s, on, q with { OnlyNetwork = k }, r.Seed, progress, ct));
+        var randomSets = $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}" +
+                         $"{(r.StepSizes is { } held ? $", validation {held.ValidationName} held out" : "")}), labels {(set.SoftLabels is null ? "hard" : r.TeacherName)}";
         EvalResult OnRandom(string part, EvalProtocol protocol) =>
-            Networks(r, part, $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images), labels {(set.SoftLabels is null ? "hard" : r.TeacherName)}; {Describe(protocol, r.Seed)}",
-                     k =>
-                     {
-                         using var random = RandomSet(r, ipc, k);
-                         return SmallSetEvaluator.Evaluate(random, r.Test, protocol with { OnlyNetwork = k }, r.Seed, progress, ct);
-                     });
+            Evaluate(part, randomSets, protocol, learned: false, shared: true, (q, k, on) =>
+            {
+                using var random = RandomSet(r, ipc, k);
+                return SmallSetEvaluator.Evaluate(random, on, q with { OnlyNetwork = k }, r.Seed, progress, ct);
+            });
 
         var own = OnSet("set", set, p);
         EvalResult hard;
@@ -97,7 +122,27 @@ public static class RankingEvaluation
         var lrs = Enumerable.Range(0, n).Select(k => RobustScore.LabelRobust(hlr[k], ior[k], r.LabelWeight)).ToArray();
         var iorPlain = ownPlain is null ? null : Enumerable.Range(0, n).Select(k => ownPlain.Accuracies[k] - randomPlain!.Accuracies[k]).ToArray();
         var ars = iorPlain?.Select((plain, k) => RobustScore.AugmentationRobust(ior[k], plain, r.AugmentationWeight)).ToArray();
-        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars);
+        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars, choices);
+    }
+
+    /// <summary>The protocol with the step size the search chooses for this evaluation: each candidate trains the
+    /// search's networks, scored on its validation images (kept under lr-search/PART/lr-X); the protocol as it is
+    /// without a search.</summary>
+    private static EvalProtocol Tuned(RankingRequest r, string part, string trainedOn, EvalProtocol protocol, bool shared,
+                                      Func<EvalProtocol, int, ImageDataset, EvalResult> train, List<StepSizeChoice> choices)
+    {
+        if (r.StepSizes is not { } search) return protocol;
+        var validation = search.Candidates.Select(lr =>
+        {
+            var q = protocol with { LearningRate = lr, UseLearnedLr = false };
+            var at = lr.ToString("R", CultureInfo.InvariantCulture);
+            return Networks(r, Path.Combine("lr-search", part, $"lr-{at}"), $"{part} at lr {at} (validation)", search.Networks,
+                            $"{trainedOn}; {Describe(q, r.Seed)}; scored on validation {search.ValidationName}", shared, k => train(q, k, search.Validation));
+        }).ToArray();
+        var choice = StepSizeChoice.Best(part, search.Candidates, validation);
+        choices.Add(choice);
+        r.Log?.Invoke(choice.ToString());
+        return protocol with { LearningRate = choice.Chosen, UseLearnedLr = false };
     }
 
     /// <summary>The images every class of the set holds; DD-Ranking's random sets take that many per class.</summary>
@@ -111,10 +156,10 @@ public static class RankingEvaluation
     }
 
     /// <summary>Random set <paramref name="round"/>: ipc real training images per class (its own seed), labelled by the
-    /// teacher when the ranked set has soft labels.</summary>
-    private static SmallSet RandomSet(RankingRequest r, int ipc, int round)
+    /// teacher when the ranked set has soft labels; never a validation image of the step-size search.</summary>
+    internal static SmallSet RandomSet(RankingRequest r, int ipc, int round)
     {
-        var random = RandomSelection.Select(r.Train, ipc, SeedSequence.Derive(r.Seed, "ranking-random", round));
+        var random = RandomSelection.Select(r.Train, ipc, SeedSequence.Derive(r.Seed, "ranking-random", round), exclude: r.StepSizes?.ValidationIndices);
         if (r.Set.SoftLabels is null) return random;
         using (random)
         {
@@ -129,23 +174,26 @@ public static class RankingEvaluation
     {
         if (r.FullAccuracy is double given) return (given, false);
         var protocol = EvalProtocol.WholeData(r.Protocol.Model, r.FullEpochs);
-        var whole = Networks(r with { Protocol = protocol }, "full", $"whole {r.Train.Name} ({r.Train.Count} images); {Describe(protocol, r.Seed)}",
+        var whole = Networks(r, "full", "full", 1, $"whole {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}); {Describe(protocol, r.Seed)}", shared: true,
                              _ => WholeDataTrainer.Train(r.Train, r.Test, protocol, r.Seed, progress, ct));
         return (whole.Mean, true);
     }
 
-    /// <summary>Network k of the evaluation for every round k, kept in the request's folder (PART/net-K.json) when it has one.</summary>
-    private static EvalResult Networks(RankingRequest r, string part, string trainedOn, Func<int, EvalResult> network)
+    /// <summary>Networks 0..n−1 of an evaluation, kept in the request's folder (FOLDER/net-K.json) when it has one; one
+    /// that does not depend on the set (<paramref name="shared"/>) in the shared folder, under FOLDER-HASH of what it trains on.</summary>
+    private static EvalResult Networks(RankingRequest r, string folder, string label, int n, string trainedOn, bool shared, Func<int, EvalResult> network)
     {
-        int n = r.Protocol.Networks;
+        var dir = shared && r.SharedFolder is { } common
+            ? Path.Combine(common, $"{folder.Replace(Path.DirectorySeparatorChar, '-')}-{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(trainedOn)))[..12]}")
+            : r.Folder is { } root ? Path.Combine(root, folder) : null;
         EvalResult result;
-        if (r.Folder is { } folder) result = NetworkResults.EvaluateEach(Path.Combine(folder, part), part, n, trainedOn, network);
+        if (dir is not null) result = NetworkResults.EvaluateEach(dir, label, n, trainedOn, network);
         else
         {
             var each = Enumerable.Range(0, n).Select(network).ToList();
             result = EvalResult.From(each.Select(e => e.Accuracies[0]).ToArray(), TimeSpan.FromTicks(each.Sum(e => e.Elapsed.Ticks)), each.Sum(e => e.Diverged));
         }
-        r.Log?.Invoke($"{part}: {result.Percent()}");
+        r.Log?.Invoke($"{label}: {result.Percent()}");
         return result;
     }
 

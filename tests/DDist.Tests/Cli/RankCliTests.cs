@@ -20,9 +20,9 @@ public sealed class RankCliTests : IDisposable
 
     private static readonly string[] Tiny = ["--protocol", "dc", "--model", "ConvNet(width=8,depth=1)", "--epochs", "20"];
 
-    /// <summary>Real images with their classes against the same images labelled one class on: the second is far below
-    /// random images (improvement over random strongly negative) and scores lower; both are ranked against the same
-    /// random sets.</summary>
+    /// <summary>Real images with their classes against the same images labelled one class on, ranked in one command:
+    /// the second is far below random images (improvement over random strongly negative), scores lower and stands
+    /// second in the table of both; both are ranked against the same random sets.</summary>
     [Fact]
     public void ASetIsScoredByItsLeadOverRandomImagesOfItsSize()
     {
@@ -37,14 +37,15 @@ public sealed class RankCliTests : IDisposable
             };
             wrong.Save(F("wrong.safetensors"));
         }
-        JsonElement Rank(string set)
-        {
-            var r = Run(["rank", F(set), .. Tiny, "--nets", "2", "--full-accuracy", "85", "--json"]);
-            Assert.True(r.Code == 0, r.Err);
-            return JsonDocument.Parse(r.Out).RootElement.Clone();
-        }
-        var (good, bad) = (Rank("honest.safetensors"), Rank("wrong.safetensors"));
+        var r = Run(["rank", F("wrong.safetensors"), F("honest.safetensors"), .. Tiny, "--nets", "2", "--full-accuracy", "85", "--json"]);
+        Assert.True(r.Code == 0, r.Err);
+        var both = JsonDocument.Parse(r.Out).RootElement;
+        var (bad, good) = (both.GetProperty("rankings")[0], both.GetProperty("rankings")[1]);
         foreach (var json in new[] { good, bad }) CheckArithmetic(json, 0.85);
+        var board = both.GetProperty("leaderboard").EnumerateArray().ToList();
+        Assert.Equal([F("honest.safetensors"), F("wrong.safetensors")], board.Select(b => b.GetProperty("set").GetString()));
+        Assert.Equal([1, 2], board.Select(b => b.GetProperty("rank").GetInt32()));
+        Assert.Equal(good.GetProperty("labelRobustScore").GetProperty("mean").GetDouble(), board[0].GetProperty("labelRobustScore").GetProperty("mean").GetDouble());
 
         double[] Acc(JsonElement j, string row) => j.GetProperty("accuracy").GetProperty(row).GetProperty("accuracies").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         Assert.Equal(Acc(good, "random"), Acc(bad, "random"));                 // the same random sets, the same networks
@@ -63,6 +64,9 @@ public sealed class RankCliTests : IDisposable
         AssertFails(Run(["rank", F("honest.safetensors"), .. Tiny, "--full-accuracy", "85", "--lrs-weight", "2"]), "--lrs-weight 2", "[0, 1]");
         AssertFails(Run(["rank", F("honest.safetensors"), .. Tiny, "--full-accuracy", "85", "--teacher", F("experts")]), "--teacher", "has no soft labels");
         AssertFails(Run(["rank", F("honest.safetensors"), "--protocol", "steps", "--full-accuracy", "85"]), "--protocol steps");
+        AssertFails(Run(["rank", F("honest.safetensors"), F("honest.safetensors"), "--full-accuracy", "85"]), "SET", "given twice");
+        Assert.Equal(0, Run("select", "random", "--dataset", "mnist", "--ipc", "1", "--out", F("mnist.safetensors")).Code);
+        AssertFails(Run(["rank", F("honest.safetensors"), F("mnist.safetensors"), "--full-accuracy", "85"]), "SET", "'mnist'", "one dataset");
         AssertFails(Run(["rank", F("honest.safetensors"), "--full-accuracy", "85", "--full-epochs", "3"]), "--full-epochs", "not given with --full-accuracy");
     }
 
@@ -102,6 +106,41 @@ public sealed class RankCliTests : IDisposable
         using (var kept = JsonDocument.Parse(File.ReadAllText(F("rank.json"))))
             Assert.Equal(json.GetProperty("labelRobustScore").GetProperty("values").GetRawText(),
                          kept.RootElement.GetProperty("labelRobustScore").GetProperty("values").GetRawText());
+    }
+
+    /// <summary>--lr-search: the set (no learned step size) and its random sets each train at the candidate that scores
+    /// best on held-out training images, and the result names every candidate's validation accuracy; bad candidates,
+    /// the search's options without it and --lr beside it are refused by name.</summary>
+    [Fact]
+    public void StepSizesAreSearchedOnHeldOutImagesWhenAsked()
+    {
+        Assert.Equal(0, Run("select", "random", "--dataset", "fashion-mnist", "--ipc", "5", "--out", F("set.safetensors")).Code);
+        string[] rank = ["rank", F("set.safetensors"), .. Tiny, "--nets", "2", "--full-accuracy", "85", "--aug", "none"];
+        var r = Run([.. rank, "--lr-search", "0.000001, 0.01", "--validation-per-class", "20", "--json"]);
+        Assert.True(r.Code == 0, r.Err);
+        var json = JsonDocument.Parse(r.Out).RootElement;
+        var search = json.GetProperty("stepSizeSearch");
+        Assert.Equal([1e-6, 0.01], search.GetProperty("candidates").EnumerateArray().Select(e => e.GetDouble()));
+        Assert.StartsWith("20 per class (200 images", search.GetProperty("validation").GetString());
+        var chosen = search.GetProperty("chosen").EnumerateArray().ToList();
+        Assert.Equal(["set", "random"], chosen.Select(c => c.GetProperty("evaluation").GetString()));
+        foreach (var c in chosen)
+        {
+            Assert.Equal(0.01, c.GetProperty("lr").GetDouble());
+            var scores = c.GetProperty("validationAccuracy").EnumerateArray().Select(v => v.GetProperty("mean").GetDouble()).ToArray();
+            Assert.True(scores[1] > scores[0] + 0.2, $"validation at 1e-6 {scores[0]:P1}, at 0.01 {scores[1]:P1}");
+        }
+        Assert.Equal(0.01, json.GetProperty("setLr").GetDouble());
+        Assert.Contains("held-out training images", json.GetProperty("measured").GetString());
+        Assert.Contains("step size of random: lr 0.01 chosen on validation", Run([.. rank, "--lr-search", "0.000001,0.01", "--validation-per-class", "20"]).Out);
+
+        AssertFails(Run([.. rank, "--lr-search", "0.01,fast"]), "--lr-search", "'fast' is not a number");
+        AssertFails(Run([.. rank, "--lr-search", "0,0.1"]), "--lr-search", "positive");
+        AssertFails(Run([.. rank, "--lr-search", "0.1,0.1"]), "--lr-search", "twice");
+        AssertFails(Run([.. rank, "--validation-per-class", "20"]), "--validation-per-class", "applies with --lr-search");
+        AssertFails(Run([.. rank, "--search-nets", "2"]), "--search-nets", "applies with --lr-search");
+        AssertFails(Run([.. rank, "--lr", "0.1", "--lr-search", "ddranking"]), "--lr", "searched");
+        AssertFails(Run([.. rank, "--lr-search", "ddranking", "--validation-per-class", "9000"]), "--validation-per-class 9000", "class 0");
     }
 
     /// <summary>Every round's differences and scores from the accuracies the result reports (w = γ = 0.5).</summary>

@@ -1,5 +1,7 @@
 using DDist.Artifacts;
+using DDist.Augment;
 using DDist.Data;
+using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Selection;
 using DDist.Tests.Data;
@@ -8,8 +10,9 @@ using DDist.Torch;
 namespace DDist.Tests.Evaluation;
 
 /// <summary><see cref="RankingEvaluation"/> on 2,000 Fashion-MNIST images: a soft-label set's random sets train on
-/// the teacher's labels (a teacher that names the next class makes them miss the test set), and a ranking kept in a
-/// folder is read back network by network rather than retrained.</summary>
+/// the teacher's labels (a teacher that names the next class makes them miss the test set), a ranking kept in a
+/// folder is read back network by network rather than retrained, and sets ranked through one shared folder share their
+/// random sets' networks; the step-size search chooses on held-out images.</summary>
 [Collection(SerialRngCollection.Name)]
 public sealed class RankingEvaluationTests : IDisposable
 {
@@ -77,7 +80,78 @@ public sealed class RankingEvaluationTests : IDisposable
             using var other = otherImages.WithSoftLabels(new SoftLabels(Tensors.FromArray(ownLogits, classes.Length, 10), SoftLabelKind.Logits, "own classes"));
             Assert.NotEqual(r.Set.Accuracies, RankingEvaluation.Run(request with { Set = other }).Set.Accuracies);
 
+            // Rankings that keep the set-independent evaluations in one shared folder label and train the random sets once.
+            var shared = request with { Folder = _temp.Combine("one"), SharedFolder = _temp.Combine("shared") };
+            var first = RankingEvaluation.Run(shared);
+            var second = RankingEvaluation.Run(shared with { Set = other, Folder = _temp.Combine("two"), Teacher = _ => throw new InvalidOperationException("relabelled a kept random set") });
+            Assert.Equal(first.Random.Accuracies, second.Random.Accuracies);
+            Assert.Equal(first.RandomWithoutAugmentation!.Accuracies, second.RandomWithoutAugmentation!.Accuracies);
+
             Assert.Contains("teacher", Assert.Throws<ArgumentException>(() => RankingEvaluation.Run(request with { Teacher = null, Folder = null })).Message);
         }
+    }
+
+    /// <summary>The step-size search: each evaluation without a learned step size trains at the candidate that scores
+    /// best on the held-out images (a step size that cannot move the network in 20 epochs loses, in either order),
+    /// a set's learned step size is not searched, no random set holds a held-out image, and the candidates' networks
+    /// are kept in the folder so a second run reads them back.</summary>
+    [Fact]
+    public void TheStepSizeSearchChoosesOnHeldOutImagesThatNoRandomSetHolds()
+    {
+        var (train, test) = Data();
+        using (train)
+        using (test)
+        using (var set = RandomSelection.Select(train, 3, 11))
+        {
+            var (validation, indices) = ValidationSplit.Carve(train, 20, set.SourceIndex.ToHashSet(), 3);
+            using (validation)
+            {
+                var search = new StepSizeSearch
+                {
+                    Candidates = [1e-6, 0.01], Validation = validation, ValidationIndices = indices.ToHashSet(), ValidationName = "20 per class, seed 3",
+                };
+                var request = new RankingRequest
+                {
+                    Set = set, Train = train, Test = test, Protocol = Protocol with { Augmentation = AugMode.None }, Seed = 5, FullAccuracy = 0.8,
+                    StepSizes = search, Folder = _temp.Combine("searched"),
+                };
+                var r = RankingEvaluation.Run(request);
+                Assert.Equal(["set", "random"], r.StepSizes.Select(c => c.Part));
+                foreach (var choice in r.StepSizes)
+                {
+                    Assert.Equal(0.01, choice.Chosen);
+                    Assert.True(choice.Validation[1].Mean > choice.Validation[0].Mean + 0.2, choice.ToString());
+                }
+                Assert.True(File.Exists(Path.Combine(request.Folder, "lr-search", "random", "lr-1E-06", "net-0.json")));
+                for (int round = 0; round < Protocol.Networks; round++)
+                    using (var random = RankingEvaluation.RandomSet(request, 3, round))
+                        Assert.DoesNotContain(random.SourceIndex, i => search.ValidationIndices.Contains((int)i));
+
+                var reversed = RankingEvaluation.Run(request with { StepSizes = search with { Candidates = [0.01, 1e-6] }, Folder = null });
+                Assert.All(reversed.StepSizes, c => Assert.Equal(0.01, c.Chosen));
+                Assert.Equal(r.Random.Accuracies, reversed.Random.Accuracies);   // the same draws and networks at the step size chosen
+
+                // A set with a learned step size trains at it; only its random sets are searched.
+                using var learned = new SmallSet
+                {
+                    Images = set.Images.Alias(), Labels = set.Labels.Alias(), IsDistilled = set.IsDistilled, SourceIndex = set.SourceIndex, Info = set.Info, LearnedLr = 0.02,
+                };
+                var withLr = RankingEvaluation.Run(request with { Set = learned, Protocol = request.Protocol with { UseLearnedLr = true } });
+                Assert.Equal(["random"], withLr.StepSizes.Select(c => c.Part));
+                Assert.Equal(r.Random.Accuracies, withLr.Random.Accuracies);   // read back from the folder
+
+                Assert.Throws<ArgumentException>(() => RankingEvaluation.Run(request with { StepSizes = search with { Candidates = [0.01, -1] } }));
+                Assert.Throws<ArgumentException>(() => RankingEvaluation.Run(request with { StepSizes = search with { Candidates = [0.01, 0.01] } }));
+            }
+        }
+    }
+
+    /// <summary>The best candidate by mean validation accuracy; of equals, the first given.</summary>
+    [Fact]
+    public void TheBestStepSizeIsTheFirstOfEquals()
+    {
+        var scores = new[] { EvalResult.From([0.5]), EvalResult.From([0.7]), EvalResult.From([0.7]) };
+        Assert.Equal(0.1, StepSizeChoice.Best("random", [0.01, 0.1, 0.05], scores).Chosen);
+        Assert.Equal(0.05, StepSizeChoice.Best("random", [0.01, 0.05, 0.1], [scores[0], scores[2], scores[1]]).Chosen);
     }
 }

@@ -1,0 +1,58 @@
+using DDist.Artifacts;
+using DDist.Data;
+using DDist.Distillation.SoftLabel;
+using DDist.Models;
+using DDist.Torch;
+using DDist.Training.Experts;
+
+namespace DDist.Cli.Commands;
+
+/// <summary>The teacher that labels a soft-label set's random sets: experts' final epochs (trained on the set's
+/// dataset, in its space), their logits averaged as DD-Ranking averages its teacher models'.</summary>
+internal sealed class RankingTeacher : IDisposable
+{
+    private readonly INetwork _net;
+    private readonly List<Tensor> _thetas;
+    private readonly Device _device;
+    public string Name { get; }
+
+    private RankingTeacher(INetwork net, List<Tensor> thetas, Device device, string name) => (_net, _thetas, _device, Name) = (net, thetas, device, name);
+
+    public static RankingTeacher Open(string dir, SmallSet set, ImageDataset train, Device device)
+    {
+        var store = ExpertStore.Open(dir);
+        var c = store.Config;
+        if (!string.Equals(c.Dataset, set.Info.Dataset, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{dir}: the experts were trained on '{c.Dataset}', the set is of '{set.Info.Dataset}'");
+        if (c.Zca != (set.Zca is not null))
+            throw new InvalidDataException($"{dir}: the experts were trained on {(c.Zca ? "ZCA-whitened" : "normalised")} images, the set's are {(set.Zca is null ? "normalised" : "ZCA-whitened")}");
+        var net = ModelZoo.Create(c.Model, train.Channels, train.NumClasses, train.Height, train.Width);
+        if (net.HasBatchNorm)
+            throw new InvalidDataException($"{dir}: the experts are {c.Model}, with batch norm, whose running statistics a trajectory does not keep; a teacher needs a model without (ConvNet)");
+        var thetas = new List<Tensor>();
+        foreach (var e in store.Experts)
+        {
+            using var scope = new TensorScope();
+            thetas.Add(ExpertStore.ReadEpoch(e, e.Epochs).To(device).DetachFromScope());
+        }
+        return new RankingTeacher(net, thetas, device, $"mean logits of {thetas.Count} {c.Model} expert(s) after {c.Epochs} epochs ({Path.GetFullPath(dir)})");
+    }
+
+    public Tensor Logits(Tensor images)
+    {
+        using var scope = new TensorScope();
+        var x = images.To(_device);
+        Tensor? sum = null;
+        foreach (var theta in _thetas)
+        {
+            var z = ExpertLabels.Logits(_net, theta, x);
+            sum = sum is null ? z : sum + z;
+        }
+        return (sum! / _thetas.Count).MoveToOuterScope();
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in _thetas) t.Dispose();
+    }
+}
