@@ -40,12 +40,26 @@ public sealed class TorchSetImportTests(TorchSaveFixtures files) : IClassFixture
     [InlineData("half.pt", "half.npy")]
     [InlineData("bfloat16.pt", "bfloat16.npy")]
     [InlineData("parameter.pt", "images.npy")]
+    [InlineData("cuda.pt", "images.npy")]
     public void EveryStorageAndViewReadsAsPyTorchHoldsIt(string file, string expected)
     {
         var t = Assert.IsType<PickledTensor>(TorchSaveFile.Load(F(file)));
         Assert.Equal([8, 3, 4, 4], t.Shape);
         Assert.Equal(DType.Float32, t.DType);
         Assert.Equal(Expected(expected), t.ToDoubles().Select(v => (float)v).ToArray());
+    }
+
+    /// <summary>A set saved from GPU tensors (storages tagged 'cuda:0', which torch.load refuses on a machine without
+    /// CUDA unless mapped to the CPU) imports on the CPU with the same pixels.</summary>
+    [PythonTorchFact]
+    public void ASetSavedFromGpuTensorsImportsOnTheCpu()
+    {
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(F("cuda.pt")))
+        using (var pickle = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)).Open(), System.Text.Encoding.Latin1))
+            Assert.Contains("cuda:0", pickle.ReadToEnd());
+        using var set = Import("cuda.pt", "labels_best.pt");
+        Assert.Equal(Expected("images.npy"), set.Images.ToArray<float>());
+        Assert.Equal(Npy.Load(F("labels.npy")).ToLongs(), set.Labels.ToArray<long>());
     }
 
     [PythonTorchFact]

@@ -51,6 +51,15 @@ def fixtures(out):
     save("bfloat16.pt", x.bfloat16())
     expect("bfloat16.npy", x.bfloat16().float().numpy())
     save("parameter.pt", torch.nn.Parameter(x.clone()))
+    # A set saved from GPU tensors without .cpu() (DATM's label_syn, SRe2L-style scripts): its storages are tagged
+    # 'cuda:0', and torch.load without map_location refuses it on a machine without CUDA. The tag is what torch.save's
+    # location_tag would write for a CUDA storage; the bytes are the same.
+    tag = torch.serialization.location_tag
+    torch.serialization.location_tag = lambda storage: "cuda:0"
+    try:
+        save("cuda.pt", x)
+    finally:
+        torch.serialization.location_tag = tag
     save("pair.pt", (x, labels))
     # DC/DSA/DM's res_*.pt (main.py): every experiment's [images, labels], in the format before PyTorch 1.6.
     save("res_DC.pt", {"data": [[x.clone(), blocks.clone()], [2 * x, blocks.clone()]], "accs_all_exps": {"ConvNet": [0.5, 0.6]}},
