@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Distillation.SoftLabel;
@@ -30,12 +32,18 @@ internal sealed class RankingTeacher : IDisposable
         if (net.HasBatchNorm)
             throw new InvalidDataException($"{dir}: the experts are {c.Model}, with batch norm, whose running statistics a trajectory does not keep; a teacher needs a model without (ConvNet)");
         var thetas = new List<Tensor>();
+        // The name carries a digest of the parameters, so random sets labelled by other experts in the same folder
+        // (retrained since) never pass for these in kept results.
+        using var digest = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var e in store.Experts)
         {
             using var scope = new TensorScope();
-            thetas.Add(ExpertStore.ReadEpoch(e, e.Epochs).To(device).DetachFromScope());
+            var theta = ExpertStore.ReadEpoch(e, e.Epochs);
+            digest.AppendData(MemoryMarshal.AsBytes(theta.To(DType.Float32, Device.Cpu).ToArray<float>().AsSpan()));
+            thetas.Add(theta.To(device).DetachFromScope());
         }
-        return new RankingTeacher(net, thetas, device, $"mean logits of {thetas.Count} {c.Model} expert(s) after {c.Epochs} epochs ({Path.GetFullPath(dir)})");
+        var parameters = Convert.ToHexStringLower(digest.GetHashAndReset())[..12];
+        return new RankingTeacher(net, thetas, device, $"mean logits of {thetas.Count} {c.Model} expert(s) after {c.Epochs} epochs ({Path.GetFullPath(dir)}, parameters {parameters})");
     }
 
     public Tensor Logits(Tensor images)

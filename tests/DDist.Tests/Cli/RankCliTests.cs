@@ -98,6 +98,7 @@ public sealed class RankCliTests : IDisposable
         CheckArithmetic(json, full);
         Assert.StartsWith("trained: one whole-data network, 1 epochs", json.GetProperty("fullAccuracyFrom").GetString());
         Assert.StartsWith("mean logits of 1 ConvNet(width=8,depth=1) expert(s) after 1 epochs", json.GetProperty("randomLabels").GetString());
+        Assert.Matches(@", parameters [0-9a-f]{12}\)$", json.GetProperty("randomLabels").GetString());   // other experts in the folder would be another teacher
         double Mean(string row) => json.GetProperty("accuracy").GetProperty(row).GetProperty("mean").GetDouble();
         Assert.True(Mean("set") < 0.2 && Mean("setHardLabels") > Mean("set") + 0.2, $"soft {Mean("set"):P1}, hard {Mean("setHardLabels"):P1}");
         Assert.True(Mean("random") > Mean("set") + 0.2, $"random images with the teacher's labels {Mean("random"):P1}, the set {Mean("set"):P1}");
