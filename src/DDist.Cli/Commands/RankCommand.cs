@@ -3,13 +3,9 @@ using System.Globalization;
 using DDist.Artifacts;
 using DDist.Data;
 using DDist.Distillation;
-using DDist.Distillation.SoftLabel;
 using DDist.Evaluation;
-using DDist.Models;
-using DDist.Torch;
 using DDist.Torch.IO;
 using DDist.Training;
-using DDist.Training.Experts;
 
 namespace DDist.Cli.Commands;
 
