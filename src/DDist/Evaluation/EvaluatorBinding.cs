@@ -16,13 +16,18 @@ public static class EvaluatorBinding
     public static SmallSetEvaluation Bind(ImageDataset target, EvalProtocol protocol, bool? useLearnedLr = null,
                                           IProgress<ProgressReport>? progress = null, bool onValidation = false)
     {
-        var reports = onValidation && progress is not null ? new OnValidation(progress) : progress;
+        var reports = onValidation ? OnValidationSplit(progress) : progress;
         return (set, budget, seed, ct) =>
         {
             var p = protocol with { Epochs = budget.Epochs, Networks = budget.Nets, UseLearnedLr = useLearnedLr ?? protocol.UseLearnedLr, OnlyNetwork = budget.OnlyNetwork };
             return SmallSetEvaluator.Evaluate(set, target, p, (ulong)seed, reports, ct);
         };
     }
+
+    /// <summary><paramref name="progress"/> for networks scored on a validation split: their accuracy is reported as
+    /// <see cref="ValidationAccuracyKey"/>, not as a test accuracy.</summary>
+    public static IProgress<ProgressReport>? OnValidationSplit(IProgress<ProgressReport>? progress) =>
+        progress is null ? null : new OnValidation(progress);
 
     private sealed class OnValidation(IProgress<ProgressReport> inner) : IProgress<ProgressReport>
     {

@@ -65,6 +65,9 @@ public sealed record RankingResult(
 /// DD-Ranking searches five step sizes on the test set).</summary>
 public static class RankingEvaluation
 {
+    /// <summary>Network k of an evaluation under a protocol, scored on the given images, reporting to the given progress.</summary>
+    private delegate EvalResult Train(EvalProtocol protocol, int network, ImageDataset scoredOn, IProgress<ProgressReport>? reports);
+
     public static RankingResult Run(RankingRequest r, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
         var (set, p) = (r.Set, r.Protocol);
@@ -82,21 +85,21 @@ public static class RankingEvaluation
         var choices = new List<StepSizeChoice>();
         // Each evaluation trains network k on the set (or random set k) under a protocol; Tuned picks that protocol's
         // step size first when the evaluation has no learned one and a search is asked for.
-        EvalResult Evaluate(string part, string trainedOn, EvalProtocol protocol, bool learned, bool shared, Func<EvalProtocol, int, ImageDataset, EvalResult> train)
+        EvalResult Evaluate(string part, string trainedOn, EvalProtocol protocol, bool learned, bool shared, Train train)
         {
-            var q = learned ? protocol : Tuned(r, part, trainedOn, protocol, shared, train, choices);
-            return Networks(r, part, part, q.Networks, $"{trainedOn}; {Describe(q, r.Seed)}", shared, k => train(q, k, r.Test));
+            var q = learned ? protocol : Tuned(r, part, trainedOn, protocol, shared, train, progress, choices);
+            return Networks(r, part, part, q.Networks, $"{trainedOn}; {Describe(q, r.Seed)}", shared, k => train(q, k, r.Test, progress));
         }
         EvalResult OnSet(string part, SmallSet s, EvalProtocol protocol) =>
             Evaluate(part, s.Digest(), protocol, protocol.TrainsAtLearnedLr(s), shared: false,
-                     (q, k, on) => SmallSetEvaluator.Evaluate(s, on, q with { OnlyNetwork = k }, r.Seed, progress, ct));
+                     (q, k, on, reports) => SmallSetEvaluator.Evaluate(s, on, q with { OnlyNetwork = k }, r.Seed, reports, ct));
         var randomSets = $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}" +
                          $"{(r.StepSizes is { } held ? $", validation {held.ValidationName} held out" : "")}), labels {(set.SoftLabels is null ? "hard" : r.TeacherName)}";
         EvalResult OnRandom(string part, EvalProtocol protocol) =>
-            Evaluate(part, randomSets, protocol, learned: false, shared: true, (q, k, on) =>
+            Evaluate(part, randomSets, protocol, learned: false, shared: true, (q, k, on, reports) =>
             {
                 using var random = RandomSet(r, ipc, k);
-                return SmallSetEvaluator.Evaluate(random, on, q with { OnlyNetwork = k }, r.Seed, progress, ct);
+                return SmallSetEvaluator.Evaluate(random, on, q with { OnlyNetwork = k }, r.Seed, reports, ct);
             });
 
         var own = OnSet("set", set, p);
@@ -129,15 +132,16 @@ public static class RankingEvaluation
     /// search's networks, scored on its validation images (kept under lr-search/PART/lr-X); the protocol as it is
     /// without a search.</summary>
     private static EvalProtocol Tuned(RankingRequest r, string part, string trainedOn, EvalProtocol protocol, bool shared,
-                                      Func<EvalProtocol, int, ImageDataset, EvalResult> train, List<StepSizeChoice> choices)
+                                      Train train, IProgress<ProgressReport>? progress, List<StepSizeChoice> choices)
     {
         if (r.StepSizes is not { } search) return protocol;
+        var onValidation = EvaluatorBinding.OnValidationSplit(progress);
         var validation = search.Candidates.Select(lr =>
         {
             var q = protocol with { LearningRate = lr, UseLearnedLr = false };
             var at = lr.ToString("R", CultureInfo.InvariantCulture);
             return Networks(r, Path.Combine("lr-search", part, $"lr-{at}"), $"{part} at lr {at} (validation)", search.Networks,
-                            $"{trainedOn}; {Describe(q, r.Seed)}; scored on validation {search.ValidationName}", shared, k => train(q, k, search.Validation));
+                            $"{trainedOn}; {Describe(q, r.Seed)}; scored on validation {search.ValidationName}", shared, k => train(q, k, search.Validation, onValidation));
         }).ToArray();
         var choice = StepSizeChoice.Best(part, search.Candidates, validation);
         choices.Add(choice);

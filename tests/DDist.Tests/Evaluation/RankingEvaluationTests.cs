@@ -115,8 +115,13 @@ public sealed class RankingEvaluationTests : IDisposable
                     Set = set, Train = train, Test = test, Protocol = Protocol with { Augmentation = AugMode.None }, Seed = 5, FullAccuracy = 0.8,
                     StepSizes = search, Folder = _temp.Combine("searched"),
                 };
-                var r = RankingEvaluation.Run(request);
+                var reports = new Reports();
+                var r = RankingEvaluation.Run(request, reports);
                 Assert.Equal(["set", "random"], r.StepSizes.Select(c => c.Part));
+                // Progress calls the candidates' scores validation accuracies: 2 candidates × (set, random), one network each.
+                int Reported(string key) => reports.All.Count(x => x.Metrics?.ContainsKey(key) == true);
+                Assert.Equal(4, Reported(EvaluatorBinding.ValidationAccuracyKey));
+                Assert.Equal(2 * Protocol.Networks, Reported("test_acc"));
                 foreach (var choice in r.StepSizes)
                 {
                     Assert.Equal(0.01, choice.Chosen);
@@ -144,6 +149,12 @@ public sealed class RankingEvaluationTests : IDisposable
                 Assert.Throws<ArgumentException>(() => RankingEvaluation.Run(request with { StepSizes = search with { Candidates = [0.01, 0.01] } }));
             }
         }
+    }
+
+    private sealed class Reports : IProgress<ProgressReport>
+    {
+        public readonly List<ProgressReport> All = [];
+        public void Report(ProgressReport value) { lock (All) All.Add(value); }
     }
 
     /// <summary>The best candidate by mean validation accuracy; of equals, the first given.</summary>
