@@ -49,11 +49,12 @@ public sealed record RankingRequest
 }
 
 /// <summary>The evaluations behind a set's DD-Ranking scores, round by round (network k of each evaluation, random
-/// set k), and the scores of each round; with a step-size search, the step size each evaluation chose.</summary>
+/// set k), and the scores of each round; the step size the set trained at and, with a step-size search, the one each
+/// evaluation chose.</summary>
 public sealed record RankingResult(
     EvalResult Set, EvalResult SetHardLabels, EvalResult Random, EvalResult? SetWithoutAugmentation, EvalResult? RandomWithoutAugmentation,
     double FullAccuracy, bool FullTrained, double[] HardLabelRecovery, double[] ImprovementOverRandom, double[] LabelRobust,
-    double[]? ImprovementWithoutAugmentation, double[]? AugmentationRobust, IReadOnlyList<StepSizeChoice> StepSizes);
+    double[]? ImprovementWithoutAugmentation, double[]? AugmentationRobust, IReadOnlyList<StepSizeChoice> StepSizes, double SetLearningRate);
 
 /// <summary>DD-Ranking's label-robust and augmentation-robust scores (Li et al. 2025; <see cref="RobustScore"/>) of a
 /// small set. Each round k trains network k on the set as it is, on the set with hard labels (its classes; the same
@@ -125,7 +126,8 @@ public static class RankingEvaluation
         var lrs = Enumerable.Range(0, n).Select(k => RobustScore.LabelRobust(hlr[k], ior[k], r.LabelWeight)).ToArray();
         var iorPlain = ownPlain is null ? null : Enumerable.Range(0, n).Select(k => ownPlain.Accuracies[k] - randomPlain!.Accuracies[k]).ToArray();
         var ars = iorPlain?.Select((plain, k) => RobustScore.AugmentationRobust(ior[k], plain, r.AugmentationWeight)).ToArray();
-        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars, choices);
+        double setLr = choices.FirstOrDefault(c => c.Part == "set")?.Chosen ?? p.ForSet(set).LearningRate;
+        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars, choices, setLr);
     }
 
     /// <summary>The protocol with the step size the search chooses for this evaluation: each candidate trains the
