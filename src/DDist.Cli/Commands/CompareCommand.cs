@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using DDist.Pipeline;
+using DDist.Pipeline.Stages.Comparison;
 using DDist.Recipes;
 using DDist.Torch.IO;
 
@@ -94,6 +95,11 @@ public static class CompareCommand
                 method = row.Method, ipc = row.Ipc, mean = row.Accuracy.Mean, std = row.Accuracy.Std, diverged = row.Accuracy.Diverged, coverage = row.Coverage,
                 published = row.Published?.Mean / 100, source = row.Published?.Source, seconds = row.MakeSeconds,
                 across = result.Architectures.Skip(1).Zip(row.Across, (arch, a) => new { architecture = arch, mean = a?.Mean, std = a?.Std, diverged = a?.Diverged }),
+                ranking = row.Ranking is not { } k ? null : new
+                {
+                    labelRobustScore = SavedRanking.Summary(k.LabelRobust).Mean, augmentationRobustScore = k.AugmentationRobust is null ? (double?)null : SavedRanking.Summary(k.AugmentationRobust).Mean,
+                    improvementOverRandom = SavedRanking.Summary(k.ImprovementOverRandom).Mean,
+                },
             }),
         };
         ctx.WriteResult(json, w =>
@@ -115,6 +121,19 @@ public static class CompareCommand
                 foreach (var row in result.Rows)
                     w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  ", row.Method, row.Ipc) +
                                 string.Concat(new[] { row.Accuracy }.Concat(row.Across).Select(a => (a?.Percent() ?? "–").PadRight(width))).TrimEnd());
+            }
+            if (result.Rows.Any(row => row.Ranking is not null))
+            {
+                w.WriteLine();
+                w.WriteLine("DD-Ranking scores in [0, 100] (label-robust, augmentation-robust) and the gain over random real images (points):");
+                w.WriteLine($"  {"method",-15} {"IPC",4}  {"LRS",-15} {"ARS",-15} {"IOR",7}");
+                foreach (var row in result.Rows.Where(row => row.Ranking is not null))
+                {
+                    var k = row.Ranking!;
+                    string Score(double[]? v) => v is null ? "–" : SavedRanking.Summary(v) is var s ? string.Format(inv, "{0:F2} ± {1:F2}", s.Mean, s.Std) : "";
+                    w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,-15} {3,-15} {4,7}", row.Method, row.Ipc, Score(k.LabelRobust), Score(k.AugmentationRobust),
+                                              (100 * SavedRanking.Summary(k.ImprovementOverRandom).Mean).ToString("+0.00;-0.00", inv)));
+                }
             }
             w.WriteLine($"table: {Path.GetFullPath(result.MarkdownPath)}; plot: {Path.GetFullPath(result.PlotPath)}");
         });

@@ -37,6 +37,10 @@ public sealed record RankingRequest
     /// <summary>Choose the step size of the random sets (and of a set without a learned one) on a validation split,
     /// as DD-Ranking searches it on the test set; null trains them at the protocol's.</summary>
     public StepSizeSearch? StepSizes { get; init; }
+    /// <summary>The search of the set's own evaluations when it differs from <see cref="StepSizes"/>: scored on the
+    /// held-out images the set does not hold (a set made before the split was carved may hold some). Null: <see
+    /// cref="StepSizes"/>.</summary>
+    public StepSizeSearch? SetStepSizes { get; init; }
     /// <summary>A folder each network's result is kept in as it finishes (one sub-folder per evaluation), so an
     /// interrupted ranking resumes at the network it was in; null keeps nothing.</summary>
     public string? Folder { get; init; }
@@ -44,6 +48,10 @@ public sealed record RankingRequest
     /// kept instead, each in a folder named by what it trains on: rankings of several sets that share this folder train
     /// the same random sets once. Null: in <see cref="Folder"/>.</summary>
     public string? SharedFolder { get; init; }
+    /// <summary>The set's evaluation under <see cref="Protocol"/> with <see cref="Seed"/> on <see cref="Test"/>, already
+    /// made (a comparison's evaluation of its cell): it stands for the set's own networks, which would train exactly so,
+    /// unless a step-size search retrains them. Null trains them.</summary>
+    public EvalResult? SetEvaluation { get; init; }
     /// <summary>Told each evaluation's result as it is known ("random: 75.31 ± 0.43").</summary>
     public Action<string>? Log { get; init; }
 }
@@ -71,53 +79,23 @@ public static class RankingEvaluation
 
     public static RankingResult Run(RankingRequest r, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
+        var run = new RankingRun(r, progress, ct);
         var (set, p) = (r.Set, r.Protocol);
-        int ipc = EqualClassCount(set);
-        if (set.SoftLabels is not null && r.Teacher is null)
-            throw new ArgumentException("the set has soft labels: its random sets need a teacher's soft labels (DD-Ranking labels them with its teacher models)");
-        RobustScore.CheckWeight(r.LabelWeight, "the label-robust weight");   // before anything trains
-        RobustScore.CheckWeight(r.AugmentationWeight, "the augmentation-robust weight");
-        if (r.StepSizes is { } search)
-        {
-            StepSizeSearch.CheckCandidates(search.Candidates);
-            if (search.Networks < 1) throw new ArgumentException($"the step-size search trains {search.Networks} network(s) per candidate, expected ≥ 1");
-        }
-
-        var choices = new List<StepSizeChoice>();
-        // Each evaluation trains network k on the set (or random set k) under a protocol; Tuned picks that protocol's
-        // step size first when the evaluation has no learned one and a search is asked for.
-        EvalResult Evaluate(string part, string trainedOn, EvalProtocol protocol, bool learned, bool shared, Train train)
-        {
-            var q = learned ? protocol : Tuned(r, part, trainedOn, protocol, shared, train, progress, choices);
-            return Networks(r, part, part, q.Networks, $"{trainedOn}; {Describe(q, r.Seed)}", shared, k => train(q, k, r.Test, progress));
-        }
-        EvalResult OnSet(string part, SmallSet s, EvalProtocol protocol) =>
-            Evaluate(part, s.Digest(), protocol, protocol.TrainsAtLearnedLr(s), shared: false,
-                     (q, k, on, reports) => SmallSetEvaluator.Evaluate(s, on, q with { OnlyNetwork = k }, r.Seed, reports, ct));
-        var randomSets = $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}" +
-                         $"{(r.StepSizes is { } held ? $", validation {held.ValidationName} held out" : "")}), labels {(set.SoftLabels is null ? "hard" : r.TeacherName)}";
-        EvalResult OnRandom(string part, EvalProtocol protocol) =>
-            Evaluate(part, randomSets, protocol, learned: false, shared: true, (q, k, on, reports) =>
-            {
-                using var random = RandomSet(r, ipc, k);
-                return SmallSetEvaluator.Evaluate(random, on, q with { OnlyNetwork = k }, r.Seed, reports, ct);
-            });
-
-        var own = OnSet("set", set, p);
+        var own = run.OnSet("set", set, p, r.SetEvaluation);
         EvalResult hard;
         if (set.SoftLabels is null) hard = own;
         else
             using (var hardLabelled = set.WithSoftLabels(null))
-                hard = OnSet("set-hard-labels", hardLabelled, p);
-        var random = OnRandom("random", p);
-        var (full, trained) = Full(r, progress, ct);
+                hard = run.OnSet("set-hard-labels", hardLabelled, p);
+        var random = run.OnRandom("random", p);
+        var (full, trained) = run.Full();
 
         EvalResult? ownPlain = null, randomPlain = null;
         if (p.Augmentation != AugMode.None)
         {
             var plain = p with { Augmentation = AugMode.None };
-            ownPlain = OnSet("set-no-augmentation", set, plain);
-            randomPlain = OnRandom("random-no-augmentation", plain);
+            ownPlain = run.OnSet("set-no-augmentation", set, plain);
+            randomPlain = run.OnRandom("random-no-augmentation", plain);
         }
 
         int n = p.Networks;
@@ -126,29 +104,123 @@ public static class RankingEvaluation
         var lrs = Enumerable.Range(0, n).Select(k => RobustScore.LabelRobust(hlr[k], ior[k], r.LabelWeight)).ToArray();
         var iorPlain = ownPlain is null ? null : Enumerable.Range(0, n).Select(k => ownPlain.Accuracies[k] - randomPlain!.Accuracies[k]).ToArray();
         var ars = iorPlain?.Select((plain, k) => RobustScore.AugmentationRobust(ior[k], plain, r.AugmentationWeight)).ToArray();
-        double setLr = choices.FirstOrDefault(c => c.Part == "set")?.Chosen ?? p.ForSet(set).LearningRate;
-        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars, choices, setLr);
+        double setLr = run.Choices.FirstOrDefault(c => c.Part == "set")?.Chosen ?? p.ForSet(set).LearningRate;
+        return new RankingResult(own, hard, random, ownPlain, randomPlain, full, trained, hlr, ior, lrs, iorPlain, ars, run.Choices, setLr);
     }
 
-    /// <summary>The protocol with the step size the search chooses for this evaluation: each candidate trains the
-    /// search's networks, scored on its validation images (kept under lr-search/PART/lr-X); the protocol as it is
-    /// without a search.</summary>
-    private static EvalProtocol Tuned(RankingRequest r, string part, string trainedOn, EvalProtocol protocol, bool shared,
-                                      Train train, IProgress<ProgressReport>? progress, List<StepSizeChoice> choices)
+    /// <summary>What <see cref="Run"/> trains that does not depend on the set beyond its size, labels' kind and space:
+    /// the random sets, with and without augmentation, and their step-size searches. With a <see
+    /// cref="RankingRequest.SharedFolder"/> they are kept there, so a split run trains them once, in their own task,
+    /// and every set ranked alike reads them back.</summary>
+    public static void TrainBaselines(RankingRequest r, IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {
-        if (r.StepSizes is not { } search) return protocol;
-        var onValidation = EvaluatorBinding.OnValidationSplit(progress);
-        var validation = search.Candidates.Select(lr =>
+        var run = new RankingRun(r, progress, ct);
+        run.OnRandom("random", r.Protocol);
+        if (r.Protocol.Augmentation != AugMode.None) run.OnRandom("random-no-augmentation", r.Protocol with { Augmentation = AugMode.None });
+    }
+
+    /// <summary>One ranking's evaluations: each trains network k on the set (or random set k) under a protocol, kept in
+    /// the request's folders; <see cref="Tuned"/> picks that protocol's step size first when the evaluation has no
+    /// learned one and a search is asked for.</summary>
+    private sealed class RankingRun
+    {
+        private readonly RankingRequest r;
+        private readonly IProgress<ProgressReport>? progress;
+        private readonly CancellationToken ct;
+        private readonly int ipc;
+        private readonly string randomSets;
+        public List<StepSizeChoice> Choices { get; } = [];
+
+        public RankingRun(RankingRequest request, IProgress<ProgressReport>? progress, CancellationToken ct)
         {
-            var q = protocol with { LearningRate = lr, UseLearnedLr = false };
-            var at = lr.ToString("R", CultureInfo.InvariantCulture);
-            return Networks(r, Path.Combine("lr-search", part, $"lr-{at}"), $"{part} at lr {at} (validation)", search.Networks,
-                            $"{trainedOn}; {Describe(q, r.Seed)}; scored on validation {search.ValidationName}", shared, k => train(q, k, search.Validation, onValidation));
-        }).ToArray();
-        var choice = StepSizeChoice.Best(part, search.Candidates, validation);
-        choices.Add(choice);
-        r.Log?.Invoke(choice.ToString());
-        return protocol with { LearningRate = choice.Chosen, UseLearnedLr = false };
+            (r, this.progress, this.ct) = (request, progress, ct);
+            ipc = EqualClassCount(r.Set);
+            if (r.Set.SoftLabels is not null && r.Teacher is null)
+                throw new ArgumentException("the set has soft labels: its random sets need a teacher's soft labels (DD-Ranking labels them with its teacher models)");
+            RobustScore.CheckWeight(r.LabelWeight, "the label-robust weight");   // before anything trains
+            RobustScore.CheckWeight(r.AugmentationWeight, "the augmentation-robust weight");
+            if (r.StepSizes is { } search)
+            {
+                StepSizeSearch.CheckCandidates(search.Candidates);
+                if (search.Networks < 1) throw new ArgumentException($"the step-size search trains {search.Networks} network(s) per candidate, expected ≥ 1");
+            }
+            // What the random sets train on, as kept results name it: a ZCA set's are whitened by its own transform.
+            randomSets = $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}{ZcaDigest(r.Set)}" +
+                         $"{(r.StepSizes is { } held ? $", validation {held.ValidationName} held out" : "")}), labels {(r.Set.SoftLabels is null ? "hard" : r.TeacherName)}";
+        }
+
+        /// <summary>Networks 0..N−1 on <paramref name="s"/>; <paramref name="known"/>, the set's evaluation under this very
+        /// protocol and seed made elsewhere, stands for them when no step size is searched for it.</summary>
+        public EvalResult OnSet(string part, SmallSet s, EvalProtocol protocol, EvalResult? known = null)
+        {
+            bool learned = protocol.TrainsAtLearnedLr(s);
+            if (known is not null && (learned || r.StepSizes is null))
+            {
+                if (known.Accuracies.Length != protocol.Networks)
+                    throw new ArgumentException($"the set's known evaluation has {known.Accuracies.Length} network(s), the protocol trains {protocol.Networks}");
+                r.Log?.Invoke($"{part}: {known.Percent()} (its evaluation, as made)");
+                return known;
+            }
+            return Evaluate(part, s.Digest(), protocol, learned ? null : r.SetStepSizes ?? r.StepSizes, shared: false,
+                            (q, k, on, reports) => SmallSetEvaluator.Evaluate(s, on, q with { OnlyNetwork = k }, r.Seed, reports, ct));
+        }
+
+        public EvalResult OnRandom(string part, EvalProtocol protocol) =>
+            Evaluate(part, randomSets, protocol, r.StepSizes, shared: true, (q, k, on, reports) =>
+            {
+                using var random = RandomSet(r, ipc, k);
+                return SmallSetEvaluator.Evaluate(random, on, q with { OnlyNetwork = k }, r.Seed, reports, ct);
+            });
+
+        /// <summary>The full training set's hard-label accuracy: as given, or one whole-data network's.</summary>
+        public (double Accuracy, bool Trained) Full()
+        {
+            if (r.FullAccuracy is double given) return (given, false);
+            var protocol = EvalProtocol.WholeData(r.Protocol.Model, r.FullEpochs);
+            var whole = Networks(r, "full", "full", 1, $"whole {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}{ZcaDigest(r.Set)}); {Describe(protocol, r.Seed)}", shared: true,
+                                 _ => WholeDataTrainer.Train(r.Train, r.Test, protocol, r.Seed, progress, ct));
+            return (whole.Mean, true);
+        }
+
+        /// <summary>Networks 0..N−1 under the protocol, at the step size <paramref name="search"/> chooses when there is one.</summary>
+        private EvalResult Evaluate(string part, string trainedOn, EvalProtocol protocol, StepSizeSearch? search, bool shared, Train train)
+        {
+            var q = search is null ? protocol : Tuned(search, part, trainedOn, protocol, shared, train);
+            return Networks(r, part, part, q.Networks, $"{trainedOn}; {Describe(q, r.Seed)}", shared, k => train(q, k, r.Test, progress));
+        }
+
+        /// <summary>The protocol with the step size the search chooses for this evaluation: each candidate trains the
+        /// search's networks, scored on its validation images (kept under lr-search/PART/lr-X).</summary>
+        private EvalProtocol Tuned(StepSizeSearch search, string part, string trainedOn, EvalProtocol protocol, bool shared, Train train)
+        {
+            var onValidation = EvaluatorBinding.OnValidationSplit(progress);
+            var validation = search.Candidates.Select(lr =>
+            {
+                var q = protocol with { LearningRate = lr, UseLearnedLr = false };
+                var at = lr.ToString("R", CultureInfo.InvariantCulture);
+                return Networks(r, Path.Combine("lr-search", part, $"lr-{at}"), $"{part} at lr {at} (validation)", search.Networks,
+                                $"{trainedOn}; {Describe(q, r.Seed)}; scored on validation {search.ValidationName}", shared, k => train(q, k, search.Validation, onValidation));
+            }).ToArray();
+            var choice = StepSizeChoice.Best(part, search.Candidates, validation);
+            Choices.Add(choice);
+            r.Log?.Invoke(choice.ToString());
+            return protocol with { LearningRate = choice.Chosen, UseLearnedLr = false };
+        }
+    }
+
+    /// <summary>" whitened by ZCA abc123…": which transform a ZCA set's space is, so random sets and whole-data
+    /// networks kept for one transform never pass for another's; empty for a set in the dataset's normalisation.</summary>
+    private static string ZcaDigest(SmallSet set)
+    {
+        if (set.Zca is not { } zca) return "";
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (name, t) in zca.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(name));
+            using var cpu = t.To(DType.Float32, Device.Cpu).Contiguous();
+            sha.AppendData(cpu.ToBytes());
+        }
+        return $" {Convert.ToHexStringLower(sha.GetHashAndReset())[..12]}";
     }
 
     /// <summary>The images every class of the set holds; DD-Ranking's random sets take that many per class.</summary>
@@ -173,16 +245,6 @@ public static class RankingEvaluation
             using (var scope = new TensorScope()) logits = r.Teacher!(random.Images).To(DType.Float32, Device.Cpu).DetachFromScope();
             return random.WithSoftLabels(new SoftLabels(logits, SoftLabelKind.Logits, r.TeacherName));
         }
-    }
-
-    /// <summary>The full training set's hard-label accuracy: as given, or one whole-data network's.</summary>
-    private static (double Accuracy, bool Trained) Full(RankingRequest r, IProgress<ProgressReport>? progress, CancellationToken ct)
-    {
-        if (r.FullAccuracy is double given) return (given, false);
-        var protocol = EvalProtocol.WholeData(r.Protocol.Model, r.FullEpochs);
-        var whole = Networks(r, "full", "full", 1, $"whole {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}); {Describe(protocol, r.Seed)}", shared: true,
-                             _ => WholeDataTrainer.Train(r.Train, r.Test, protocol, r.Seed, progress, ct));
-        return (whole.Mean, true);
     }
 
     /// <summary>Networks 0..n−1 of an evaluation, kept in the request's folder (FOLDER/net-K.json) when it has one; one

@@ -17,6 +17,8 @@ public sealed record ComparisonRow(string Method, int Ipc, EvalResult Accuracy, 
     public IReadOnlyList<EvalResult?> Across { get; init; } = [];
     /// <summary>The file a row of the recipe's 'sets' was copied from (made elsewhere); null for a set made here.</summary>
     public string? ImportedFrom { get; init; }
+    /// <summary>The set's DD-Ranking scores when the recipe ranks its cells (null: not ranked, or not yet).</summary>
+    public SavedRanking? Ranking { get; init; }
 }
 
 /// <summary>What a comparison produced: rows in recipe order (IPC-major), the shared costs and where the outputs are.</summary>
@@ -85,7 +87,8 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
     /// holds another recipe. IPCs and methods may differ: they pick cells, each made and evaluated on its own seeds, so a
     /// folder fills cell by cell (a few IPCs or methods first with `--ipc`, `--methods`, the rest later). So may the
     /// section of a distillation (dc, dsa, dm, mtt) while nothing of it is in the folder (no set of it begun at any IPC;
-    /// for MTT no experts either): a method can join a finished table, or be tuned before its first cell is made.</summary>
+    /// for MTT no experts either): a method can join a finished table, or be tuned before its first cell is made. The
+    /// ranking section likewise, until something of it is kept (ranking/): scores can be asked of a finished table.</summary>
     public static void Claim(ComparisonRecipe recipe, string dir)
     {
         string[] free = ["ipcs", "methods", "description", "source", "evaluation.crossArchitectures", "evaluation.crossArchitectureLr"];
@@ -93,8 +96,9 @@ public sealed class ComparisonRunner(ComparisonRecipe recipe, string outDir, IPr
             ? Directory.EnumerateDirectories(dir, "ipc*").SelectMany(Directory.EnumerateDirectories).Select(Path.GetFileName).ToHashSet()
             : [];
         if (Directory.Exists(Path.Combine(dir, "experts"))) begun.Add("mtt");
+        if (Directory.Exists(Path.Combine(dir, ComparisonRanking.Dir))) begun.Add("ranking");
         CheckImportedSources(recipe, dir);
-        FolderRecipe.Claim(dir, recipe.ToJson(), [.. free, "sets", .. new[] { "dc", "dsa", "dm", "mtt" }.Where(m => !begun.Contains(m))]);
+        FolderRecipe.Claim(dir, recipe.ToJson(), [.. free, "sets", .. new[] { "dc", "dsa", "dm", "mtt", "ranking" }.Where(m => !begun.Contains(m))]);
     }
 
     /// <summary>The recipe's 'sets' may grow (a row or an IPC joins the table), but a cell already copied in stays the one

@@ -49,6 +49,8 @@ public sealed record ComparisonRecipe
     /// <see cref="Methods"/> like a method, and the set is evaluated by the comparison's protocol like the others.
     /// Relative paths are taken from the recipe file's folder. Absent, it is not written.</summary>
     public Dictionary<string, Dictionary<string, string>>? Sets { get; init; }
+    /// <summary>DD-Ranking's scores of every cell (<see cref="RankingRecipe"/>); absent, nothing is ranked.</summary>
+    public RankingRecipe? Ranking { get; init; }
 
     /// <summary>True for a row whose sets come from <see cref="Sets"/> rather than being made here.</summary>
     public bool IsImported(string method) => !KnownMethods.Contains(method) && Sets?.ContainsKey(method) == true;
@@ -80,7 +82,7 @@ public sealed record ComparisonRecipe
         ComparisonRecipe recipe;
         try { recipe = JsonSerializer.Deserialize<ComparisonRecipe>(File.ReadAllText(path), Recipe.Json) ?? throw new RecipeException(path, ["the file is empty"]); }
         catch (JsonException e) { throw RecipeException.FromJson(path, e); }
-        recipe = recipe.WithSetsFrom(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        recipe = recipe.WithPathsFrom(Path.GetDirectoryName(Path.GetFullPath(path))!);
         recipe.Validate(path);
         if (ComparisonRecipeValidation.CheckFile(recipe) is { Count: > 0 } errors) throw new RecipeException(path, errors);
         return recipe;
@@ -101,10 +103,13 @@ public sealed record ComparisonRecipe
         };
     }
 
-    /// <summary>The recipe with its sets' relative paths taken from <paramref name="folder"/> (absolute ones stay).</summary>
-    private ComparisonRecipe WithSetsFrom(string folder) => Sets is null ? this : this with
+    /// <summary>The recipe with its sets' and its ranking teacher's relative paths taken from <paramref name="folder"/>
+    /// (absolute ones stay).</summary>
+    private ComparisonRecipe WithPathsFrom(string folder) => this with
     {
-        Sets = Sets.ToDictionary(row => row.Key, row => row.Value.ToDictionary(f => f.Key, f => Path.GetFullPath(Path.Combine(folder, f.Value)))),
+        Sets = Sets?.ToDictionary(row => row.Key, row => row.Value.ToDictionary(f => f.Key, f => Path.GetFullPath(Path.Combine(folder, f.Value)))),
+        Ranking = Ranking is { Teacher: { } t } ranking && t != RankingRecipe.MttExperts && t.Trim().Length > 0
+            ? ranking with { Teacher = Path.GetFullPath(Path.Combine(folder, t)) } : Ranking,
     };
 
     public void Validate(string? source = null)

@@ -69,6 +69,7 @@ public static class ComparisonRecipeValidation
         }
         e.Need(r.Coverage.ReferencePerClass is 0 or >= 2, "coverage.referencePerClass", $"is {r.Coverage.ReferencePerClass}, expected 0 (off) or ≥ 2");
         r.Evaluation.Check(e.In("evaluation"), spec, r.Ipcs);
+        r.Ranking?.Check(e.In("ranking"), r, limit);
         return [.. e.All];
     }
 

@@ -35,6 +35,9 @@ public static class ComparisonReport
         return made.Count == 0 ? "" : $" (+ {string.Join(", ", made)})";
     }
 
+    /// <summary>" (+ ranking 40 s)": what the row's own ranking networks took, when it is ranked.</summary>
+    private static string RankingCost(ComparisonRow r) => r.Ranking is { } k ? string.Create(Inv, $" (+ ranking {k.Seconds:F0} s)") : "";
+
     private static void WriteJson(ComparisonRecipe recipe, ComparisonResult result)
     {
         var doc = new
@@ -49,10 +52,33 @@ public static class ComparisonReport
                     architecture = arch, mean = a?.Mean, std = a?.Std, accuracies = a?.Accuracies, diverged = a?.Diverged, eval_seconds = a?.Elapsed.TotalSeconds,
                 }),
                 published = r.Published is null ? null : new { mean = r.Published.Mean / 100, std = r.Published.Std / 100, source = r.Published.Source, verified = r.Published.Verified },
+                ranking = r.Ranking is not { } k ? null : new
+                {
+                    labelRobustScore = Summary(k.LabelRobust), augmentationRobustScore = k.AugmentationRobust is null ? null : Summary(k.AugmentationRobust),
+                    improvementOverRandom = Summary(k.ImprovementOverRandom), hardLabelRecovery = Summary(k.HardLabelRecovery),
+                    improvementWithoutAugmentation = k.ImprovementWithoutAugmentation is null ? null : Summary(k.ImprovementWithoutAugmentation),
+                    rounds = k,
+                },
             }),
+            ranking = recipe.Ranking is null ? null : new { settings = recipe.Ranking, measured = RankingMeasured(recipe.Ranking) },
         };
         AtomicFile.WriteAllText(result.JsonPath, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
     }
+
+    private static object Summary(double[] values)
+    {
+        var s = Pipeline.Stages.Comparison.SavedRanking.Summary(values);
+        return new { mean = s.Mean, std = s.Std };
+    }
+
+    /// <summary>How the scores are measured apart from DD-Ranking's code, said beside them.</summary>
+    private static string RankingMeasured(RankingRecipe ranking) =>
+        "every accuracy is the final network's (DD-Ranking keeps the best of test evaluations every 10 epochs); " +
+        (ranking.LrSearch is { } lrs
+            ? $"random sets, and sets without a learned step size, train at the step size of {string.Join(", ", lrs.Select(l => l.ToString("R", Inv)))} " +
+              $"that scores best on {ranking.ValidationPerClass} held-out training images per class (DD-Ranking chooses by test accuracy)"
+            : "random sets train at the evaluation's step size (DD-Ranking searches five on the test set; 'ranking.lrSearch' chooses on held-out images)") +
+        "; a set's learned step size applies as in every DDist evaluation";
 
     /// <summary>MTT's experts and its settings at each IPC (IPCs that share them named together).</summary>
     private static string MttLine(MttSection mtt, IReadOnlyList<int> ipcs)
@@ -113,6 +139,7 @@ public static class ComparisonReport
         }
 
         if (result.Architectures.Count > 1) AppendAcross(md, result, ipcs, methods);
+        if (recipe.Ranking is { } ranking) AppendRanking(md, result, ranking, ipcs, methods);
 
         if (result.Rows.Any(r => r.Coverage is not null))
         {
@@ -124,13 +151,12 @@ public static class ComparisonReport
             md.AppendLine();
         }
 
-        md.AppendLine(result.Architectures.Count > 1
-            ? "Cost (seconds to make the set, then to evaluate it; then with each other architecture):"
-            : "Cost (seconds to make the set, then to evaluate it):").AppendLine();
+        md.AppendLine(Inv, $"Cost (seconds to make the set, then to evaluate it{(result.Architectures.Count > 1 ? "; then with each other architecture" : "")}" +
+                           $"{(recipe.Ranking is null ? "" : "; then the set's own networks of its ranking")}):").AppendLine();
         foreach (var r in result.Rows)
             if (r.ImportedFrom is { } from)
-                md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: made elsewhere + {r.EvalSeconds:F0} s{OtherCosts(result, r)} (`{r.SetPath}`, copied from `{from}`)");
-            else md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s{OtherCosts(result, r)} (`{r.SetPath}`)");
+                md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: made elsewhere + {r.EvalSeconds:F0} s{OtherCosts(result, r)}{RankingCost(r)} (`{r.SetPath}`, copied from `{from}`)");
+            else md.AppendLine(Inv, $"- {r.Method} IPC {r.Ipc}: {r.MakeSeconds:F0} s + {r.EvalSeconds:F0} s{OtherCosts(result, r)}{RankingCost(r)} (`{r.SetPath}`)");
         foreach (var (what, s) in result.SharedSeconds) md.AppendLine(Inv, $"- shared: {what} {s:F0} s");
         md.AppendLine();
 
@@ -167,6 +193,47 @@ public static class ComparisonReport
         }
         md.AppendLine();
         if (EvalSettings.FixedLrNote(archs) is { } note) md.AppendLine(note).AppendLine();
+    }
+
+    /// <summary>DD-Ranking's label-robust and augmentation-robust scores of every cell, with each cell's gain over
+    /// random real images of its size, the random images' own accuracy per IPC and the full training set's.</summary>
+    private static void AppendRanking(StringBuilder md, ComparisonResult result, RankingRecipe ranking, List<int> ipcs, List<string> methods)
+    {
+        var ranked = result.Rows.Where(r => r.Ranking is not null).ToList();
+        md.AppendLine("DD-Ranking scores (Li et al. 2025), label-robust / augmentation-robust in [0, 100], mean ± std over the rounds (each round one network of the evaluation " +
+                      "and its own random set); in brackets the gain over random real images of the same size under the same evaluation (IOR, points):").AppendLine();
+        md.Append("| method |").AppendLine(string.Concat(ipcs.Select(i => $" IPC {i} |")));
+        md.Append("|---|").AppendLine(string.Concat(ipcs.Select(_ => "---|")));
+        foreach (var m in methods)
+        {
+            md.Append($"| {m} |");
+            foreach (var ipc in ipcs)
+            {
+                var k = result.Rows.FirstOrDefault(r => r.Method == m && r.Ipc == ipc)?.Ranking;
+                md.Append(k is null ? " – |" : $" {Score(k.LabelRobust)} / {(k.AugmentationRobust is null ? "–" : Score(k.AugmentationRobust))} " +
+                                               $"({(100 * SavedRankingMean(k.ImprovementOverRandom)).ToString("+0.00;-0.00", Inv)}) |");
+            }
+            md.AppendLine();
+        }
+        md.AppendLine();
+        var randoms = ipcs.Select(ipc => ranked.FirstOrDefault(r => r.Ipc == ipc && r.Ranking!.RandomLabels == "hard") is { } row
+            ? $"IPC {ipc} {Pct(SavedRankingMean(row.Ranking!.Random))} ± {Pct(Pipeline.Stages.Comparison.SavedRanking.Summary(row.Ranking.Random).Std)}" : null).OfType<string>().ToList();
+        if (ranked.Count > 0)
+        {
+            var full = ranked[0].Ranking!;
+            md.AppendLine(Inv, $"Random real images (hard labels): {(randoms.Count > 0 ? string.Join(", ", randoms) : "–")}. Full training set: {Pct(full.FullAccuracy)} % " +
+                               $"({(full.FullTrained ? $"one whole-data network, {ranking.FullEpochs + 1} epochs" : "given in 'ranking.fullAccuracy'")}). " +
+                               $"Weights: w {ranking.LabelWeight.ToString("R", Inv)}, γ {ranking.AugmentationWeight.ToString("R", Inv)}.").AppendLine();
+        }
+        md.AppendLine($"Measured as DD-Ranking does except: {RankingMeasured(ranking)}.").AppendLine();
+    }
+
+    private static double SavedRankingMean(double[] values) => Pipeline.Stages.Comparison.SavedRanking.Summary(values).Mean;
+
+    private static string Score(double[] values)
+    {
+        var s = Pipeline.Stages.Comparison.SavedRanking.Summary(values);
+        return $"{s.Mean.ToString("F2", Inv)} ± {s.Std.ToString("F2", Inv)}";
     }
 
     private static string Pct(double v) => (100 * v).ToString("F2", Inv);

@@ -25,13 +25,14 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     private const string EmbeddingStep = "embedding network", ForgettingStep = "forgetting scores", ExpertsStep = "MTT experts";
     /// <summary>What training each of MTT's experts cost, one file per expert (tasks of a split run time their own).</summary>
     private const string ExpertCostDir = "experts-cost";
-    internal const string FeaturesStep = "embedding features", CoverageStep = "coverage radius";
+    internal const string FeaturesStep = "embedding features", CoverageStep = "coverage radius", RankingStep = "ranking's random sets and whole-data network";
 
     private ComparisonData? _data;
     private EmbeddingNetwork? _embedding;
     private Tensor? _trainFeatures;
     private DifficultyScores? _forgetting;
     private ExpertStoreTrajectories? _experts;
+    private ComparisonRanking? _ranking;
     private readonly Dictionary<ComparisonCell, (SmallSet Set, double Seconds)> _made = new();
     private readonly Dictionary<ComparisonCell, (ImageDataset Test, ZcaTransform Zca)> _whitenedTests = new();
 
@@ -39,6 +40,8 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
     public RunFolder Folder { get; } = folder;
     public IProgress<ProgressReport>? Progress { get; } = progress;
     public CancellationToken Cancel { get; } = cancel;
+    /// <summary>Where the data lives and every network trains.</summary>
+    public Device Device { get; } = device;
     /// <summary>Seconds of each shared step timed in this process (embedding network, forgetting scores, embedding
     /// features, coverage radius); <see cref="SharedCosts"/> adds what the kept files record.</summary>
     public Dictionary<string, double> SharedSeconds { get; } = new();
@@ -66,19 +69,31 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         if (set.Zca is null) return Data.Test;
         if (_whitenedTests.TryGetValue(cell, out var kept)) return kept.Test;
         Log($"{cell}: the set is ZCA-whitened, so the test images are whitened with the transform it carries");
-        var zca = ZcaTransform.FromTensors(set.Zca, device);
+        var zca = ZcaTransform.FromTensors(set.Zca, Device);
         var raw = DatasetRegistry.Load(Recipe.Dataset);
-        var test = ImageDataset.FromRaw(TestImages(raw), zca, device, raw.Name);
+        var test = ImageDataset.FromRaw(TestImages(raw), zca, Device, raw.Name);
         _whitenedTests[cell] = (test, zca);
         return test;
     }
+
+    /// <summary>The comparison's training images whitened by <paramref name="zca"/> (a ZCA set's random sets are drawn
+    /// from them); the caller disposes it.</summary>
+    public ImageDataset WhitenedTrain(ZcaTransform zca)
+    {
+        var raw = DatasetRegistry.Load(Recipe.Dataset);
+        return ImageDataset.FromRaw(Subset(raw.Train, Recipe.TrainPerClass, Recipe.Seed), zca, Device, raw.Name);
+    }
+
+    /// <summary>The ranking stages' shared state (the recipe's "ranking" section).</summary>
+    public ComparisonRanking Ranking => _ranking ??= new ComparisonRanking(this,
+        Recipe.Ranking ?? throw new InvalidOperationException($"recipe '{Recipe.Name}' has no 'ranking' section"));
 
     private ComparisonData Load()
     {
         var raw = DatasetRegistry.Load(Recipe.Dataset);
         var norm = DatasetRegistry.NormalizationFor(raw);
-        var train = ImageDataset.FromRaw(Subset(raw.Train, Recipe.TrainPerClass, Recipe.Seed), norm, device, raw.Name);
-        var test = ImageDataset.FromRaw(TestImages(raw), norm, device, raw.Name);
+        var train = ImageDataset.FromRaw(Subset(raw.Train, Recipe.TrainPerClass, Recipe.Seed), norm, Device, raw.Name);
+        var test = ImageDataset.FromRaw(TestImages(raw), norm, Device, raw.Name);
         return new ComparisonData(train, test);
     }
 
@@ -185,7 +200,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
         var expertCosts = Folder.Combine(ExpertCostDir);
         if (Directory.Exists(expertCosts))
             SharedSeconds[ExpertsStep] = Directory.GetFiles(expertCosts, "expert-*.json").Sum(ReadSeconds);
-        string[] order = [ForgettingStep, EmbeddingStep, ExpertsStep, FeaturesStep, CoverageStep];
+        string[] order = [ForgettingStep, EmbeddingStep, ExpertsStep, FeaturesStep, CoverageStep, RankingStep];
         return SharedSeconds.OrderBy(kv => Array.IndexOf(order, kv.Key) is var i && i >= 0 ? i : order.Length)
                             .ToDictionary(kv => kv.Key, kv => kv.Value);
     }
@@ -216,6 +231,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
 
     public void Dispose()
     {
+        _ranking?.Dispose();
         foreach (var (set, _) in _made.Values) set.Dispose();
         foreach (var (test, zca) in _whitenedTests.Values)
         {

@@ -27,9 +27,11 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
         return cells.All(c => Evaluations(folder, c).All(path => File.Exists(path) && File.GetLastWriteTimeUtc(path) <= written));
     }
 
-    /// <summary>Every evaluation file the table reads for <paramref name="cell"/>: its own, then one per other architecture.</summary>
+    /// <summary>Every evaluation file the table reads for <paramref name="cell"/>: its own, then one per other
+    /// architecture, then its DD-Ranking scores when the recipe ranks.</summary>
     private IEnumerable<string> Evaluations(RunFolder folder, ComparisonCell cell) =>
-        [cell.EvalPath(folder), .. Others.Select(m => cell.ArchEvalPath(folder, recipe.Evaluation.CrossArchitectureKey(m)))];
+        [cell.EvalPath(folder), .. Others.Select(m => cell.ArchEvalPath(folder, recipe.Evaluation.CrossArchitectureKey(m))),
+         .. recipe.Ranking is null ? Array.Empty<string>() : [ComparisonRanking.ResultPath(folder, cell)]];
 
     private string[] Others => recipe.Evaluation.CrossArchitectures ?? [];
 
@@ -60,11 +62,15 @@ public sealed class ComparisonTableStage(IReadOnlyList<ComparisonCell> cells, IR
                                                     ? EvalResult.From(s.Accuracies, diverged: s.Diverged) with { Elapsed = TimeSpan.FromSeconds(s.Seconds) } : null).ToList();
                 rows.Add(new ComparisonRow(cell.Method, cell.Ipc, acc, coverage, makeSeconds, saved.Seconds,
                                            PublishedResults.Find(recipe.Dataset, cell.Method, cell.Ipc), Path.GetRelativePath(folder.Path, cell.SetPath(folder)))
-                         { Across = across, ImportedFrom = cell.Imported ? recipe.SetFile(cell.Method, cell.Ipc) : null });
+                         {
+                             Across = across, ImportedFrom = cell.Imported ? recipe.SetFile(cell.Method, cell.Ipc) : null,
+                             Ranking = recipe.Ranking is null ? null : ComparisonRanking.Load(folder, cell),
+                         });
                 context.Log($"{cell.Method} IPC {cell.Ipc}: {acc.Percent()} %");
             }
         }
         finally { testFeatures?.Dispose(); }
+        if (recipe.Ranking is not null) context.SharedSeconds[ComparisonContext.RankingStep] = ComparisonRanking.SharedSeconds(folder);
         var protocol = recipe.ToEvalProtocol(recipe.Ipcs[0]);
         string evaluation = $"{protocol.Name} protocol: {protocol.Model}, epochs {string.Join(" / ", recipe.Ipcs.Select(i => $"{recipe.EvalEpochs(i)}+1 (IPC {i})"))}, " +
                             $"{protocol.Networks} networks, aug {Training.Augmentation.Name(protocol.Augmentation)}" +

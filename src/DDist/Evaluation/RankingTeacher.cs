@@ -7,11 +7,11 @@ using DDist.Models;
 using DDist.Torch;
 using DDist.Training.Experts;
 
-namespace DDist.Cli.Commands;
+namespace DDist.Evaluation;
 
 /// <summary>The teacher that labels a soft-label set's random sets: experts' final epochs (trained on the set's
 /// dataset, in its space), their logits averaged as DD-Ranking averages its teacher models'.</summary>
-internal sealed class RankingTeacher : IDisposable
+public sealed class RankingTeacher : IDisposable
 {
     private readonly INetwork _net;
     private readonly List<Tensor> _thetas;
