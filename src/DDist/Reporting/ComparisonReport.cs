@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DDist.Pipeline;
+using DDist.Pipeline.Stages.Comparison;
 using DDist.Recipes;
 using DDist.Torch.IO;
 
@@ -67,7 +68,7 @@ public static class ComparisonReport
 
     private static object Summary(double[] values)
     {
-        var s = Pipeline.Stages.Comparison.SavedRanking.Summary(values);
+        var s = SavedRanking.Summary(values);
         return new { mean = s.Mean, std = s.Std };
     }
 
@@ -211,13 +212,13 @@ public static class ComparisonReport
             {
                 var k = result.Rows.FirstOrDefault(r => r.Method == m && r.Ipc == ipc)?.Ranking;
                 md.Append(k is null ? " – |" : $" {Score(k.LabelRobust)} / {(k.AugmentationRobust is null ? "–" : Score(k.AugmentationRobust))} " +
-                                               $"({(100 * SavedRankingMean(k.ImprovementOverRandom)).ToString("+0.00;-0.00", Inv)}) |");
+                                               $"({(100 * SavedRanking.Summary(k.ImprovementOverRandom).Mean).ToString("+0.00;-0.00", Inv)}) |");
             }
             md.AppendLine();
         }
         md.AppendLine();
-        var randoms = ipcs.Select(ipc => ranked.FirstOrDefault(r => r.Ipc == ipc && r.Ranking!.RandomLabels == "hard") is { } row
-            ? $"IPC {ipc} {Pct(SavedRankingMean(row.Ranking!.Random))} ± {Pct(Pipeline.Stages.Comparison.SavedRanking.Summary(row.Ranking.Random).Std)}" : null).OfType<string>().ToList();
+        var randoms = ipcs.Select(ipc => ranked.FirstOrDefault(r => r.Ipc == ipc && r.Ranking!.RandomLabels == "hard")?.Ranking is { } k
+            ? $"IPC {ipc} {Percent(k.Random)}{(k.StepSizes.TryGetValue("random", out var lr) ? $" (step size {lr.ToString("R", Inv)})" : "")}" : null).OfType<string>().ToList();
         if (ranked.Count > 0)
         {
             var full = ranked[0].Ranking!;
@@ -228,13 +229,14 @@ public static class ComparisonReport
         md.AppendLine($"Measured as DD-Ranking does except: {RankingMeasured(ranking)}.").AppendLine();
     }
 
-    private static double SavedRankingMean(double[] values) => Pipeline.Stages.Comparison.SavedRanking.Summary(values).Mean;
-
     private static string Score(double[] values)
     {
-        var s = Pipeline.Stages.Comparison.SavedRanking.Summary(values);
+        var s = SavedRanking.Summary(values);
         return $"{s.Mean.ToString("F2", Inv)} ± {s.Std.ToString("F2", Inv)}";
     }
+
+    /// <summary>Accuracies (fractions) as "75.31 ± 0.43" in percent.</summary>
+    private static string Percent(double[] accuracies) => SavedRanking.Summary(accuracies).Percent();
 
     private static string Pct(double v) => (100 * v).ToString("F2", Inv);
 

@@ -117,7 +117,9 @@ public sealed class CompareRankingCliTests : IDisposable
         // Searched, the set trains anew at the chosen step size rather than taking its evaluation.
         Assert.True(Directory.Exists(Path.Combine(outDir, "ranking", "ipc1", "cells", "dm", "set")));
         Assert.True(dm["FullTrained"]!.GetValue<bool>());
-        Assert.Contains("one whole-data network, 1 epochs", File.ReadAllText(Path.Combine(outDir, "comparison.md")));
+        var md = File.ReadAllText(Path.Combine(outDir, "comparison.md"));
+        Assert.Contains("one whole-data network, 1 epochs", md);
+        Assert.Matches(@"Random real images \(hard labels\): IPC 1 \d+\.\d\d ± \d+\.\d\d \(step size 0\.01\)", md);
     }
 
     /// <summary>A soft-label row needs a teacher for its random sets: refused by the field, with nothing lost, then ranked
