@@ -20,7 +20,8 @@ public sealed record RankingRecipe
     /// of every random set (DD-Ranking's are 0.001, 0.005, 0.01, 0.05, 0.1, searched on the test set); null trains them
     /// at the evaluation's.</summary>
     public double[]? LrSearch { get; init; }
-    /// <summary>Training images per class held out for <see cref="LrSearch"/>, none of them in a set of the comparison.</summary>
+    /// <summary>Training images per class held out for <see cref="LrSearch"/>: drawn from the seed, out of every random set
+    /// (so a class needs them and the largest IPC besides); a set that holds some is searched on the others.</summary>
     public int ValidationPerClass { get; init; } = 100;
     /// <summary>Networks trained per step-size candidate.</summary>
     public int SearchNets { get; init; } = 1;
@@ -38,6 +39,7 @@ public sealed record RankingRecipe
         e.Need(FullAccuracy is null or > 1 and <= 100, "fullAccuracy",
                $"is {FullAccuracy?.ToString(CultureInfo.InvariantCulture)}, expected a percentage in (1, 100], e.g. 98.9, or null to train one whole-data network");
         e.Need(FullEpochs >= 0, "fullEpochs", $"is {FullEpochs}, expected ≥ 0");
+        e.Need(FullAccuracy is null || FullEpochs == 30, "fullEpochs", "applies when the full training set's accuracy is trained, not given in 'fullAccuracy'");
         if (LrSearch is { } candidates)
         {
             e.Try("lrSearch", () => StepSizeSearch.CheckCandidates(candidates));
@@ -46,6 +48,11 @@ public sealed record RankingRecipe
             if (smallestClass is int l && r.Ipcs.Length > 0)
                 e.Need(ValidationPerClass + r.Ipcs.Max() <= l, "validationPerClass",
                        $"is {ValidationPerClass}: with the largest IPC ({r.Ipcs.Max()}) it needs more than the smallest class's {l} training images");
+        }
+        else
+        {
+            e.Need(ValidationPerClass == 100, "validationPerClass", "applies with 'lrSearch', which is not given");
+            e.Need(SearchNets == 1, "searchNets", "applies with 'lrSearch', which is not given");
         }
         e.Try("labelWeight", () => RobustScore.CheckWeight(LabelWeight, "the label-robust weight"));
         e.Try("augmentationWeight", () => RobustScore.CheckWeight(AugmentationWeight, "the augmentation-robust weight"));

@@ -169,6 +169,7 @@ public sealed class CompareRankingCliTests : IDisposable
         AssertFails(Run("compare", Recipe(new JsonObject { ["lrSearch"] = new JsonArray(0.01), ["validationPerClass"] = 12 }), "--out", bad),
                     "field 'ranking.validationPerClass' is 12");
         AssertFails(Run("compare", Recipe(new JsonObject { ["labelWeight"] = 2 }), "--out", bad), "ranking.labelWeight");
+        AssertFails(Run("compare", Recipe(new JsonObject { ["searchNets"] = 3 }), "--out", bad), "field 'ranking.searchNets' applies with 'lrSearch'");
         Assert.False(Directory.Exists(bad), "no stage may start on bad input");
     }
 
