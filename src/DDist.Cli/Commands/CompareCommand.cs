@@ -130,7 +130,7 @@ public static class CompareCommand
                 foreach (var row in result.Rows.Where(row => row.Ranking is not null))
                 {
                     var k = row.Ranking!;
-                    string Score(double[]? v) => v is null ? "–" : SavedRanking.Summary(v) is var s ? string.Format(inv, "{0:F2} ± {1:F2}", s.Mean, s.Std) : "";
+                    string Score(double[]? v) => v is null ? "–" : string.Format(inv, "{0:F2} ± {1:F2}", SavedRanking.Summary(v).Mean, SavedRanking.Summary(v).Std);
                     w.WriteLine(string.Format(inv, "  {0,-15} {1,4}  {2,-15} {3,-15} {4,7}", row.Method, row.Ipc, Score(k.LabelRobust), Score(k.AugmentationRobust),
                                               (100 * SavedRanking.Summary(k.ImprovementOverRandom).Mean).ToString("+0.00;-0.00", inv)));
                 }
