@@ -21,7 +21,7 @@ internal static class RankingJson
 
     public static object Of(string path, SmallSet set, string dataset, EvalProtocol p, RankingRequest request, RankingResult r) => new
     {
-        set = path, dataset, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, softLabels = set.SoftLabels is not null,
+        set = path, dataset, method = set.Info.Method, ipc = set.Info.Ipc, images = set.Count, perClass = RankingEvaluation.ClassCounts(set), softLabels = set.SoftLabels is not null,
         seed = request.Seed, protocol = EvalOptions.Describe(p), setLr = r.SetLearningRate, rounds = p.Networks,
         accuracy = new
         {

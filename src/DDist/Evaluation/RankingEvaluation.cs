@@ -127,14 +127,14 @@ public static class RankingEvaluation
         private readonly RankingRequest r;
         private readonly IProgress<ProgressReport>? progress;
         private readonly CancellationToken ct;
-        private readonly int ipc;
+        private readonly int[] perClass;
         private readonly string randomSets;
         public List<StepSizeChoice> Choices { get; } = [];
 
         public RankingRun(RankingRequest request, IProgress<ProgressReport>? progress, CancellationToken ct)
         {
             (r, this.progress, this.ct) = (request, progress, ct);
-            ipc = EqualClassCount(r.Set);
+            perClass = ClassCounts(r.Set);
             if (r.Set.SoftLabels is not null && r.Teacher is null)
                 throw new ArgumentException("the set has soft labels: its random sets need a teacher's soft labels (DD-Ranking labels them with its teacher models)");
             RobustScore.CheckWeight(r.LabelWeight, "the label-robust weight");   // before anything trains
@@ -145,7 +145,7 @@ public static class RankingEvaluation
                 if (search.Networks < 1) throw new ArgumentException($"the step-size search trains {search.Networks} network(s) per candidate, expected ≥ 1");
             }
             // What the random sets train on, as kept results name it: a ZCA set's are whitened by its own transform.
-            randomSets = $"random sets of {ipc} per class from {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}{ZcaDigest(r.Set)}" +
+            randomSets = $"random sets of {PerClassName(perClass)} per class from {r.Train.Name} ({r.Train.Count} images, {r.Train.Space}{ZcaDigest(r.Set)}" +
                          $"{(r.StepSizes is { } held ? $", validation {held.ValidationName} held out" : "")}), labels {(r.Set.SoftLabels is null ? "hard" : r.TeacherName)}";
         }
 
@@ -168,7 +168,7 @@ public static class RankingEvaluation
         public EvalResult OnRandom(string part, EvalProtocol protocol) =>
             Evaluate(part, randomSets, protocol, r.StepSizes, shared: true, (q, k, on, reports) =>
             {
-                using var random = RandomSet(r, ipc, k);
+                using var random = RandomSet(r, perClass, k);
                 return SmallSetEvaluator.Evaluate(random, on, q with { OnlyNetwork = k }, r.Seed, reports, ct);
             });
 
@@ -223,21 +223,31 @@ public static class RankingEvaluation
         return $" {Convert.ToHexStringLower(sha.GetHashAndReset())[..12]}";
     }
 
-    /// <summary>The images every class of the set holds; DD-Ranking's random sets take that many per class.</summary>
-    private static int EqualClassCount(SmallSet set)
+    /// <summary>The images each class of the set holds: its random sets take as many of every class (DD-Ranking's
+    /// random sets are the ranked set's size; a set imported from elsewhere may hold more of some classes).</summary>
+    public static int[] ClassCounts(SmallSet set)
     {
-        var counts = set.Labels.To(DType.Int64, Device.Cpu).ToArray<long>().GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
-        var perClass = Enumerable.Range(0, set.Info.NumClasses).Select(c => counts.GetValueOrDefault(c)).ToArray();
-        if (perClass.Distinct().Count() != 1 || perClass[0] == 0)
-            throw new ArgumentException($"the set's classes hold {string.Join(",", perClass)} images: the random sets it is ranked against take one number per class");
-        return perClass[0];
+        using var labels = set.Labels.To(DType.Int64, Device.Cpu);
+        var perClass = new int[set.Info.NumClasses];
+        foreach (var c in labels.ToArray<long>())
+        {
+            if (c < 0 || c >= perClass.Length)
+                throw new ArgumentException($"the set holds label {c}, outside its {perClass.Length} classes 0..{perClass.Length - 1}");
+            perClass[c]++;
+        }
+        return perClass;
     }
 
-    /// <summary>Random set <paramref name="round"/>: ipc real training images per class (its own seed), labelled by the
-    /// teacher when the ranked set has soft labels; never a validation image of the step-size search.</summary>
-    internal static SmallSet RandomSet(RankingRequest r, int ipc, int round)
+    /// <summary>"10" when every class holds 10, else each class's count ("3,5,2,…"), as the random sets' records name them.</summary>
+    private static string PerClassName(int[] perClass) =>
+        perClass.Distinct().Count() == 1 ? perClass[0].ToString(CultureInfo.InvariantCulture)
+            : string.Join(",", perClass.Select(n => n.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>Random set <paramref name="round"/>: perClass[c] real training images of class c (its own seed), labelled
+    /// by the teacher when the ranked set has soft labels; never a validation image of the step-size search.</summary>
+    internal static SmallSet RandomSet(RankingRequest r, int[] perClass, int round)
     {
-        var random = RandomSelection.Select(r.Train, ipc, SeedSequence.Derive(r.Seed, "ranking-random", round), exclude: r.StepSizes?.ValidationIndices);
+        var random = RandomSelection.Select(r.Train, perClass, SeedSequence.Derive(r.Seed, "ranking-random", round), exclude: r.StepSizes?.ValidationIndices);
         if (r.Set.SoftLabels is null) return random;
         using (random)
         {

@@ -16,6 +16,18 @@ public static class RandomSelection
     public static SmallSet Select(ImageDataset train, int ipc, ulong seed, string? normalization = null, IReadOnlySet<int>? exclude = null)
     {
         if (ipc < 1) throw new ArgumentOutOfRangeException(nameof(ipc), ipc, "images per class must be ≥ 1");
+        return Select(train, Enumerable.Repeat(ipc, train.NumClasses).ToArray(), seed, normalization, exclude);
+    }
+
+    /// <summary>perClass[c] images of class c: random images of the class counts of a set that does not hold the same
+    /// number in every class (DD-Ranking's random sets match the ranked set's size). Equal counts draw exactly what
+    /// <see cref="Select(ImageDataset, int, ulong, string?, IReadOnlySet{int}?)"/> draws.</summary>
+    public static SmallSet Select(ImageDataset train, IReadOnlyList<int> perClass, ulong seed, string? normalization = null, IReadOnlySet<int>? exclude = null)
+    {
+        if (perClass.Count != train.NumClasses)
+            throw new ArgumentException($"dataset '{train.Name}' has {train.NumClasses} classes, the class counts name {perClass.Count}", nameof(perClass));
+        if (perClass.Any(n => n < 0) || perClass.Sum() < 1)
+            throw new ArgumentOutOfRangeException(nameof(perClass), string.Join(",", perClass), "images per class must be ≥ 0, and at least one image in all");
         var labels = train.Labels.To(DType.Int64, Device.Cpu);
         long[] y;
         using (labels) y = labels.ToArray<long>();
@@ -28,10 +40,11 @@ public static class RandomSelection
         }
 
         var rng = new Random(unchecked((int)(seed ^ (seed >> 32))));
-        var chosen = new List<long>(ipc * train.NumClasses);
+        var chosen = new List<long>(perClass.Sum());
         for (int c = 0; c < byClass.Length; c++)
         {
             var pool = byClass[c].ToArray();
+            int ipc = perClass[c];
             if (pool.Length < ipc)
                 throw new ArgumentException($"dataset '{train.Name}': class {c} ({train.ClassNames[c]}) has {pool.Length} images, fewer than ipc {ipc}");
             // Partial Fisher–Yates: the first ipc slots become a uniform sample without replacement.
@@ -43,6 +56,7 @@ public static class RandomSelection
             chosen.AddRange(pool.Take(ipc));
         }
 
+        bool equal = perClass.Distinct().Count() == 1;
         using var scope = new TensorScope();
         var index = Tensors.FromArray(chosen.ToArray()).To(train.Images.Device);
         return new SmallSet
@@ -54,10 +68,11 @@ public static class RandomSelection
             Zca = train.Zca?.ToTensors(),
             Info = new SmallSetInfo
             {
-                Dataset = train.Name, Method = "random", Ipc = ipc,
+                Dataset = train.Name, Method = "random", Ipc = perClass.Max(),
                 Normalization = normalization ?? train.Space,
                 NumClasses = train.NumClasses, Seed = seed,
-                Parameters = new() { ["ipc"] = ipc.ToString(CultureInfo.InvariantCulture) },
+                Parameters = equal ? new() { ["ipc"] = perClass[0].ToString(CultureInfo.InvariantCulture) }
+                                   : new() { ["per_class"] = string.Join(",", perClass.Select(n => n.ToString(CultureInfo.InvariantCulture))) },
             },
         };
     }

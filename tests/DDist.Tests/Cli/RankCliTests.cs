@@ -57,6 +57,7 @@ public sealed class RankCliTests : IDisposable
                     $"label-robust {Mean(bad, "labelRobustScore"):F2} (wrong labels) against {Mean(good, "labelRobustScore"):F2}");
         Assert.True(Mean(bad, "augmentationRobustScore") < Mean(good, "augmentationRobustScore") - 10);
         Assert.Equal("hard", good.GetProperty("randomLabels").GetString());
+        Assert.Equal(Enumerable.Repeat(5, 10), good.GetProperty("perClass").EnumerateArray().Select(e => e.GetInt32()));
         Assert.Equal(0.01, good.GetProperty("setLr").GetDouble());                // no learned step size: the protocol's
         Assert.Equal("given (--full-accuracy)", good.GetProperty("fullAccuracyFrom").GetString());
 

@@ -129,7 +129,7 @@ public sealed class RankingEvaluationTests : IDisposable
                 }
                 Assert.True(File.Exists(Path.Combine(request.Folder, "lr-search", "random", "lr-1E-06", "net-0.json")));
                 for (int round = 0; round < Protocol.Networks; round++)
-                    using (var random = RankingEvaluation.RandomSet(request, 3, round))
+                    using (var random = RankingEvaluation.RandomSet(request, RankingEvaluation.ClassCounts(request.Set), round))
                         Assert.DoesNotContain(random.SourceIndex, i => search.ValidationIndices.Contains((int)i));
 
                 var reversed = RankingEvaluation.Run(request with { StepSizes = search with { Candidates = [0.01, 1e-6] }, Folder = null });
@@ -155,6 +155,38 @@ public sealed class RankingEvaluationTests : IDisposable
     {
         public readonly List<ProgressReport> All = [];
         public void Report(ProgressReport value) { lock (All) All.Add(value); }
+    }
+
+    /// <summary>A set that holds more images of some classes than of others (an imported coreset, say) is ranked
+    /// against random sets of its very class counts, drawn anew each round; kept under a name that says the counts.</summary>
+    [Fact]
+    public void ASetWithUnequalClassCountsIsRankedAgainstRandomSetsOfItsCounts()
+    {
+        var (train, test) = Data();
+        using (train)
+        using (test)
+        {
+            int[] counts = [1, 2, 3, 1, 2, 3, 1, 2, 3, 4];
+            using var set = RandomSelection.Select(train, counts, 21);
+            var request = new RankingRequest
+            {
+                Set = set, Train = train, Test = test, Protocol = Protocol with { Augmentation = AugMode.None }, Seed = 5, FullAccuracy = 0.8,
+                SharedFolder = _temp.Combine("shared"), Folder = _temp.Combine("set"),
+            };
+            Assert.Equal(counts, RankingEvaluation.ClassCounts(set));
+            var r = RankingEvaluation.Run(request);
+            Assert.Equal(Protocol.Networks, r.Random.Accuracies.Length);
+            Assert.All(r.LabelRobust, s => Assert.True(double.IsFinite(s)));
+            var draws = Enumerable.Range(0, Protocol.Networks).Select(k => RankingEvaluation.RandomSet(request, counts, k)).ToList();
+            try
+            {
+                Assert.All(draws, d => Assert.Equal(counts, RankingEvaluation.ClassCounts(d)));
+                Assert.NotEqual(draws[0].SourceIndex, draws[1].SourceIndex);
+            }
+            finally { draws.ForEach(d => d.Dispose()); }
+            var kept = Assert.Single(Directory.GetDirectories(request.SharedFolder!, "random-*"));
+            Assert.Contains("random sets of 1,2,3,1,2,3,1,2,3,4 per class", File.ReadAllText(Directory.GetFiles(kept, "*.json").First()));
+        }
     }
 
     /// <summary>The best candidate by mean validation accuracy; of equals, the first given.</summary>

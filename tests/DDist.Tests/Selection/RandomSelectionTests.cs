@@ -42,4 +42,25 @@ public class RandomSelectionTests
         Assert.Contains("class 0", e.Message);
         Assert.Contains("fewer than ipc 4", e.Message);
     }
+
+    /// <summary>Class counts draw that many of each class (none of a class counted 0); equal counts draw what an IPC
+    /// draws with the same seed, so a set's random sets are the same either way.</summary>
+    [Fact]
+    public void ClassCountsDrawThatManyOfEachClassAndEqualCountsDrawAsTheIpc()
+    {
+        using var data = SyntheticData.Blobs(60, 3, seed: 1);
+        using var unequal = RandomSelection.Select(data, [2, 0, 5], seed: 7, "none");
+        Assert.Equal([0, 0, 2, 2, 2, 2, 2], unequal.Labels.ToArray<long>());
+        Assert.Equal(7, unequal.SourceIndex.Distinct().Count());
+        Assert.Equal((5, "2,0,5"), (unequal.Info.Ipc, unequal.Info.Parameters["per_class"]));
+
+        using var counted = RandomSelection.Select(data, [4, 4, 4], seed: 7, "none");
+        using var ipc = RandomSelection.Select(data, 4, seed: 7, "none");
+        Assert.Equal(ipc.SourceIndex, counted.SourceIndex);
+        Assert.Equal(ipc.Info.Parameters, counted.Info.Parameters);
+
+        Assert.Throws<ArgumentException>(() => RandomSelection.Select(data, [1, 1], seed: 7, "none"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RandomSelection.Select(data, [0, 0, 0], seed: 7, "none"));
+        Assert.Contains("fewer than ipc 30", Assert.Throws<ArgumentException>(() => RandomSelection.Select(data, [1, 30, 1], seed: 7, "none")).Message);
+    }
 }
