@@ -63,6 +63,14 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
     private static string Logs(string dir) =>
         string.Join("\n", Directory.EnumerateFiles(Path.Combine(dir, "slurm", "logs")).Order().Select(f => $"--- {f}\n{File.ReadAllText(f)}"));
 
+    /// <summary>The one-node cluster's slurmd log since the test's jobs began (when a task was signalled, when it ended),
+    /// for a failure's message.</summary>
+    private static string SlurmdLog()
+    {
+        var path = Path.Combine(SlurmCluster.StateDir, "log", "slurmd.log");
+        return File.Exists(path) ? $"--- {path} (last 60 lines)\n{string.Join("\n", File.ReadLines(path).TakeLast(60))}" : $"{path}: missing";
+    }
+
     private static JsonObject Unit(JsonObject status, string name) =>
         status["units"]!.AsArray().Select(u => u!.AsObject()).Single(u => (string)u["name"]! == name);
 
@@ -167,7 +175,8 @@ public sealed class SlurmRunTests(SlurmCluster cluster) : IClassFixture<SlurmClu
         static IEnumerable<string> Times(JsonObject state) => state["Work"]!.AsArray().Select(w => (string)w!["Stage"]!).Distinct().Order();
         Assert.Equal(Times(l), Times(s));
         var expertWork = s["Work"]!.AsArray().Where(w => (string)w!["Stage"]! == "experts").Select(w => (double)w!["Seconds"]!).ToList();
-        Assert.True(expertWork.Count == 4 && expertWork.All(x => x > 0), $"experts' work: [{string.Join(", ", expertWork)}]\n{Logs(slurm)}");
+        Assert.True(expertWork.Count == 4 && expertWork.All(x => x > 0),
+                    $"experts' work: [{string.Join(", ", expertWork)}]\nevery record: {s["Work"]!.ToJsonString()}\n{Logs(slurm)}\n{SlurmdLog()}");
     }
 
     /// <summary>A comparison split across the cluster (one task per set and per evaluation) gives the local run's table:
