@@ -29,6 +29,7 @@ public static class Program
         CompareCommand.Create,
         CoverageCommand.Create,
         ImportSetCommand.Create,
+        ImportExpertsCommand.Create,
         ExportSetCommand.Create,
     ];
 

@@ -8,7 +8,8 @@ using Razorvine.Pickle.Objects;
 namespace DDist.Torch.IO;
 
 /// <summary>One tensor read from a torch.save file: its values as little-endian bytes in row-major order (strides and
-/// storage offset already applied), in a DDist dtype (half and bfloat16 widened to Float32, int8/int16 to Int32).</summary>
+/// storage offset already applied), in a DDist dtype (half and bfloat16 widened to Float32, int8/int16 to Int32).
+/// <see cref="Data"/> may be the storage's own array, shared with other tensors of that storage: read it, never write it.</summary>
 public sealed record PickledTensor(string StorageType, DType DType, long[] Shape, byte[] Data)
 {
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
@@ -205,10 +206,13 @@ public static class TorchSaveFile
                 throw new InvalidDataException($"{path}: storage '{s.Key}' has {storage.LongLength} bytes, expected {s.Count} × {s.ElementSize} ({s.Type})");
             long n = Size.Aggregate(1L, (a, b) => a * b);
             int outSize = s.DType.ElementSize();
+            // What torch.save writes for a tensor that is its whole storage: the storage's bytes are the values, kept as
+            // they are rather than copied (a replay buffer is gigabytes of such tensors).
+            if (s.Widen is null && IsRowMajor() && Offset == 0 && n == s.Count) return new PickledTensor(s.Type, s.DType, Size, storage);
             var data = new byte[checked(n * outSize)];
             if (s.Widen is null && IsRowMajor() && n > 0 && Offset >= 0 && Offset + n <= s.Count)
             {
-                // What torch.save writes for a whole tensor: one copy.
+                // A row-major part of a storage: one copy.
                 Array.Copy(storage, Offset * s.ElementSize, data, 0, n * outSize);
                 return new PickledTensor(s.Type, s.DType, Size, data);
             }

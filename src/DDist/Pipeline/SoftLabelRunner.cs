@@ -46,8 +46,8 @@ public sealed class SoftLabelRunner(SoftLabelRecipe recipe, string outDir, IProg
             var info = new ExpertDataInfo(raw.Name, space, data.Zca is not null, images.Count, train.Channels, train.Height, train.Width, train.NumClasses);
             new ExpertTrainer(Net(r.Experts.Model), r.ToExpertOptions(), info).Train(expertDir, images, null, ShardSpec.All, progress, ct);
         }
-        var experts = ExpertStoreTrajectories.Open(expertDir);
         var student = Net(r.Experts.Model);
+        var experts = ExpertStoreTrajectories.Open(expertDir, student, space);
 
         // Carved only when an iteration is chosen on it: a recipe without evaluations starts from the images it always did.
         var (validation, heldOut) = r.CarvesValidation

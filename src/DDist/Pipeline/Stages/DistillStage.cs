@@ -44,7 +44,8 @@ public sealed class DistillStage : IStage<StageContext>
         var train = context.Data.Train;
         using var start = _method == "mtt" ? SyntheticSet.FromRandom(context.Data.Train, context.RandomSet, r.Ipc) : context.Cut(r.Alpha).ToSyntheticSet(train);
         var dsa = Dsa.ForStudent(r.Distill.Dsa, r.DsaStrategy);
-        var result = new TrajectoryMatching(context.Net(r.Experts.Model), ExpertStoreTrajectories.Open(context.Folder.Experts), start,
+        var student = context.Net(r.Experts.Model);
+        var result = new TrajectoryMatching(student, ExpertStoreTrajectories.Open(context.Folder.Experts, student, context.Data.Space), start,
                                             context.Data.Space, dsa, context.OnChoiceSet)
             .Run(r.ToTrajectoryMatchingOptions(context.Folder.Method(_method), _method), context.Progress, context.Cancel);
         if (result.SelectionCurve.Count > 0)

@@ -26,6 +26,10 @@ public sealed record ExpertConfig
     public required bool Decay { get; init; }
     /// <summary>GSAM's settings when the expert was trained with it (absent for plain SGD, as in every file written before it).</summary>
     public SharpnessAware? Sharpness { get; init; }
+    /// <summary>Where the trajectories come from when DDist did not train them: "imported: …" for PyTorch replay buffers
+    /// (<see cref="ExpertBufferImport"/>), whose training settings are as stated at import, not read from the file.
+    /// Absent for experts DDist trained.</summary>
+    public string? Source { get; init; }
     public required ulong RunSeed { get; init; }
     public required int Index { get; init; }
     /// <summary>The seed this expert's libtorch generator started from, derived from (RunSeed, Index).</summary>
@@ -41,6 +45,10 @@ public sealed record ExpertHistory
     public List<double> TrainAccuracy { get; init; } = new();
 }
 
+/// <summary>Which trajectory of which PyTorch replay buffer an imported expert is, and the test accuracy DDist measured
+/// for its last snapshot when it could (null for a network with batch norm, whose running statistics a buffer does not keep).</summary>
+public sealed record ExpertOrigin(string File, int Position, double? FinalTestAccuracy);
+
 /// <summary>The JSON beside each expert_NNNN.safetensors (and inside its metadata under "ddist").
 /// Deliberately free of timestamps and durations, so a resumed run writes the same bytes as an uninterrupted one.</summary>
 public sealed record ExpertMetadata
@@ -48,6 +56,8 @@ public sealed record ExpertMetadata
     public string Format { get; init; } = FormatName;
     public required ExpertConfig Config { get; init; }
     public required ExpertHistory History { get; init; }
+    /// <summary>Set for an imported expert (<see cref="ExpertConfig.Source"/>); absent for one DDist trained.</summary>
+    public ExpertOrigin? Origin { get; init; }
 
     public const string FormatName = "ddist.expert.v1";
 
@@ -77,13 +87,23 @@ public sealed record ExpertMetadata
 
     /// <summary>The first field (JSON name) whose value differs between two configs, ignoring the listed
     /// fields; null when they agree.</summary>
-    public static string? FirstDifference(ExpertConfig a, ExpertConfig b, params string[] ignore)
+    public static string? FirstDifference(ExpertConfig a, ExpertConfig b, params string[] ignore) => FirstDifference(a, b, key => !ignore.Contains(key));
+
+    /// <summary>What trajectory matching needs of an expert: the network and the images' space. An imported expert is
+    /// used by a run whose own experts would differ in these fields only where they agree (its training settings are
+    /// the buffer's, not the run's).</summary>
+    public static readonly string[] MatchingFields = ["dataset", "normalization", "zca", "imageShape", "numClasses", "model", "parameterCount"];
+
+    /// <summary>The first of <see cref="MatchingFields"/> whose value differs; null when the expert fits.</summary>
+    public static string? MatchingDifference(ExpertConfig a, ExpertConfig b) => FirstDifference(a, b, MatchingFields.Contains);
+
+    private static string? FirstDifference(ExpertConfig a, ExpertConfig b, Func<string, bool> compared)
     {
         var ja = JsonSerializer.SerializeToNode(a, Json)!.AsObject();
         var jb = JsonSerializer.SerializeToNode(b, Json)!.AsObject();
         foreach (var key in ja.Select(p => p.Key).Union(jb.Select(p => p.Key)))
         {
-            if (ignore.Contains(key)) continue;
+            if (!compared(key)) continue;
             if (!JsonNode.DeepEquals(ja[key], jb[key]))
                 return $"{key}: {ja[key]?.ToJsonString() ?? "absent"} vs {jb[key]?.ToJsonString() ?? "absent"}";
         }

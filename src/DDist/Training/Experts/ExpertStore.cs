@@ -80,5 +80,16 @@ public sealed partial class ExpertStore
         return file.Read(name);
     }
 
+    /// <summary>Writes expert <paramref name="index"/>: its snapshots as "epoch_000" … (flat float32 vectors) with the
+    /// metadata inside, then the metadata beside it (each file atomically; the .json last, as it marks the expert finished).</summary>
+    public static void Keep(string directory, int index, IReadOnlyList<Tensor> snapshots, ExpertMetadata metadata)
+    {
+        var path = Path.Combine(directory, ExpertTrainer.ExpertFileName(index));
+        var json = metadata.ToJson();
+        SafeTensors.Save(path, snapshots.Select((t, e) => new KeyValuePair<string, Tensor>($"epoch_{e:D3}", t)),
+                         new Dictionary<string, string> { ["format"] = ExpertMetadata.FormatName, ["ddist"] = json });
+        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), json);
+    }
+
     [GeneratedRegex(@"^expert_(\d+)\.safetensors$")] private static partial Regex FileNameRe();
 }

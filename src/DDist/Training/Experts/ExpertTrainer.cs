@@ -67,6 +67,7 @@ public sealed class ExpertTrainer
             }
             else
             {
+                RefuseBesideImported(directory, k, Options.NumExperts);
                 TrainOne(directory, k, train, test, $"expert {k + 1}/{Options.NumExperts}", progress, ct);
                 trained.Add(k);
             }
@@ -82,9 +83,27 @@ public sealed class ExpertTrainer
         var json = Path.ChangeExtension(tensors, ".json");
         if (!File.Exists(tensors) || !File.Exists(json)) return false;
         var existing = ExpertMetadata.Load(json).Config;
+        if (existing.Source is { } source)
+        {
+            // Imported trajectories stand for this run's own experts where matching needs them to agree: network and space.
+            if (ExpertMetadata.MatchingDifference(existing, ConfigFor(k)) is { } mismatch)
+                throw new InvalidDataException($"{json}: this expert was {source}, for another network or image space than this run's ({mismatch})");
+            return true;
+        }
         if (ExpertMetadata.FirstDifference(existing, ConfigFor(k)) is { } diff)
             throw new InvalidDataException($"{json}: this expert was trained with other settings ({diff}); train into another directory");
         return true;
+    }
+
+    /// <summary>Refuses to train expert k beside imported ones: a folder's experts share one config, and an imported
+    /// expert's is the buffer's.</summary>
+    private static void RefuseBesideImported(string directory, int k, int wanted)
+    {
+        var imported = System.IO.Directory.EnumerateFiles(directory, "expert_*.json")
+            .Count(json => ExpertMetadata.Load(json).Config.Source is not null);
+        if (imported > 0)
+            throw new InvalidDataException($"{directory}: holds {imported} imported expert(s) (`ddist import-experts`) but not expert {k} of the {wanted} asked for; " +
+                                           $"import {wanted} or ask for {imported} (a recipe's experts.count, `ddist experts --num`)");
     }
 
     private void TrainOne(string directory, int k, ImageDataset train, ImageDataset? test, string stage,
@@ -141,19 +160,16 @@ public sealed class ExpertTrainer
     /// <summary>Writes the expert's trajectory file and metadata (each atomically), then drops the checkpoint.</summary>
     private void Finish(string directory, int k, ExpertCheckpoint checkpoint, ExpertConfig config, ExpertHistory history)
     {
-        var path = Path.Combine(directory, ExpertFileName(k));
-        var json = new ExpertMetadata { Config = config, History = history }.ToJson();
-        var snapshots = new List<KeyValuePair<string, Tensor>>();
+        var snapshots = new List<Tensor>();
         try
         {
-            for (int e = 0; e <= Options.Epochs; e++) snapshots.Add(new($"epoch_{e:D3}", checkpoint.LoadSnapshot(e)));
-            SafeTensors.Save(path, snapshots, new Dictionary<string, string> { ["format"] = ExpertMetadata.FormatName, ["ddist"] = json });
+            for (int e = 0; e <= Options.Epochs; e++) snapshots.Add(checkpoint.LoadSnapshot(e));
+            ExpertStore.Keep(directory, k, snapshots, new ExpertMetadata { Config = config, History = history });
         }
         finally
         {
-            foreach (var (_, t) in snapshots) t.Dispose();
+            foreach (var t in snapshots) t.Dispose();
         }
-        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"), json);
         DropCheckpoint(directory, k);
     }
 

@@ -159,7 +159,7 @@ public sealed class ComparisonContext(ComparisonRecipe recipe, RunFolder folder,
             int count = Recipe.MttSettings.Experts.Count;
             for (int k = 0; k < count; k++)
                 if (!ExpertTrainer.IsKept(Folder.Experts, k)) TrainExpert(k, count);
-            return _experts = ExpertStoreTrajectories.Open(Folder.Experts);
+            return _experts = ExpertStoreTrajectories.Open(Folder.Experts, Net(Recipe.MttSettings.Experts.Model), Data.Train.Space);
         }
     }
 
