@@ -89,9 +89,8 @@ public sealed record ExpertMetadata
     /// fields; null when they agree.</summary>
     public static string? FirstDifference(ExpertConfig a, ExpertConfig b, params string[] ignore) => FirstDifference(a, b, key => !ignore.Contains(key));
 
-    /// <summary>What trajectory matching needs of an expert: the network and the images' space. An imported expert is
-    /// used by a run whose own experts would differ in these fields only where they agree (its training settings are
-    /// the buffer's, not the run's).</summary>
+    /// <summary>What trajectory matching needs of an expert: the network and the images' space. An imported expert
+    /// stands for a run's own when these agree; its training settings are the buffer's, not the run's.</summary>
     public static readonly string[] MatchingFields = ["dataset", "normalization", "zca", "imageShape", "numClasses", "model", "parameterCount"];
 
     /// <summary>The first of <see cref="MatchingFields"/> whose value differs; null when the expert fits.</summary>
