@@ -13,7 +13,7 @@ namespace DDist.Tests.Cli;
 
 /// <summary>`ddist import-experts`: trajectories trained by PyTorch as MTT's buffer.py writes them (an nn.Module ConvNet,
 /// tests/DDist.Tests/Python/replay_buffer.py) become DDist experts value for value, score on DDist's networks as they
-/// scored on PyTorch's, and stand for a recipe's own experts in its distillation; buffers of another network, malformed
+/// scored on PyTorch's, and stand for a recipe's own experts in its distillation (MTT and DATM); buffers of another network, malformed
 /// files and runs that would mix imported and trained experts are refused by name.</summary>
 [Collection(SerialRngCollection.Name)]
 public sealed class ImportExpertsCliTests : IDisposable
@@ -102,6 +102,12 @@ public sealed class ImportExpertsCliTests : IDisposable
         Assert.True(File.Exists(F("run/mtt/synthetic.safetensors")));
         Assert.Equal(before, File.ReadAllBytes(Path.Combine(experts, "expert_0000.safetensors")));
 
+        // So does a DATM recipe (learned soft labels, from the experts' logits), whose runner trains missing experts itself.
+        var datm = Run("run", DatmRecipe(), "--out", CopyOfExperts(experts, "datm-run"));
+        Assert.True(datm.Code == 0, datm.Err);
+        Assert.True(File.Exists(F("datm-run/datm/synthetic.safetensors")));
+        Assert.Equal(before, File.ReadAllBytes(F("datm-run/experts/expert_0000.safetensors")));
+
         // A run that wants more experts than were imported, or another network, is refused by name; so is a second import.
         AssertFails(Run("distill", Recipe("more.json", count: 4, Model), "--method", "mtt", "--out", CopyOfExperts(experts, "more-run")), "3 imported expert(s)", "experts.count");
         AssertFails(Run("distill", Recipe("wider.json", count: 3, "ConvNet(width=16,depth=1)"), "--method", "mtt", "--out", CopyOfExperts(experts, "wide-run")),
@@ -123,6 +129,21 @@ public sealed class ImportExpertsCliTests : IDisposable
         Directory.CreateDirectory(F($"{run}/experts"));
         foreach (var file in Directory.GetFiles(experts)) File.Copy(file, Path.Combine(F($"{run}/experts"), Path.GetFileName(file)));
         return F(run);
+    }
+
+    /// <summary>A DATM recipe over the imported experts: IPC 1, 2 iterations, labels initialised from them.</summary>
+    private string DatmRecipe()
+    {
+        var path = F("datm.json");
+        File.WriteAllText(path, $$"""
+        {
+          "name": "imported-experts-datm", "method": "datm", "dataset": "fashion-mnist", "ipc": 1, "seed": 0,
+          "experts": { "model": "{{Model}}", "count": 3, "epochs": {{Epochs}}, "lr": 0.01, "batchSize": 64, "augmentation": "none", "trainPerClass": 200 },
+          "matching": { "iterations": 2, "synSteps": 2, "expertEpochs": 1, "maxStartEpoch": 2, "batchSyn": 10, "lrInit": 0.01, "dsa": false },
+          "evaluation": { "protocol": "mtt", "model": "{{Model}}", "epochs": 2, "nets": 1 }
+        }
+        """);
+        return path;
     }
 
     /// <summary>An MTT recipe over the imported experts' network: 1 image per class, 2 iterations.</summary>
