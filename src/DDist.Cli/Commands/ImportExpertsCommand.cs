@@ -60,7 +60,8 @@ public static class ImportExpertsCommand
             if (!parse.GetValue(noTest) && network.HasBatchNorm)
                 ctx.Note($"{options.Model} has batch norm, whose running statistics a buffer does not keep: the experts are not scored on the test set");
             var imported = ExpertBufferImport.Import(request, network, dir, scoredOn, ctx.Note, ctx.Cancel);
-            var scores = imported.Where(e => e.FinalTestAccuracy is not null).Select(e => e.FinalTestAccuracy!.Value).ToArray();
+            // Only what this run scored on (an earlier import's scores stay in each expert's metadata).
+            var scores = scoredOn is null ? [] : imported.Where(e => e.FinalTestAccuracy is not null).Select(e => e.FinalTestAccuracy!.Value).ToArray();
             ctx.WriteResult(new
             {
                 directory = dir, dataset = name, zca = data.Zca is not null, model = options.Model, experts = imported.Count, epochs = imported[0].Epochs,
