@@ -42,6 +42,7 @@ public static class ExpertBufferImport
         foreach (var buffer in request.Buffers) InputFile.Require(buffer, "replay buffer (torch.save file)");
         Directory.CreateDirectory(directory);
         int? epochs = null;   // the first expert's, which every other one must have
+        ExpertTrainer? settings = null;   // what each imported expert's config records, made once the epochs are known
         bool scored = test is not null && !network.HasBatchNorm;
         var imported = new List<ImportedExpert>();
         foreach (var buffer in request.Buffers)
@@ -55,7 +56,7 @@ public static class ExpertBufferImport
                 int index = imported.Count;
                 if (KeptEarlier(directory, index, buffer, j) is { } kept)
                 {
-                    // An interrupted import, run again: what it kept is not read again.
+                    // An interrupted import, run again: what it kept is not converted or written again.
                     epochs ??= kept.Epochs;
                     imported.Add(kept);
                     log?.Invoke($"expert {index}: {Path.GetFileName(buffer)}[{j}], kept from an earlier import");
@@ -68,7 +69,7 @@ public static class ExpertBufferImport
                     double? accuracy = scored ? Score(network, snapshots[^1], test!) : null;
                     var metadata = new ExpertMetadata
                     {
-                        Config = new ExpertTrainer(network, request.Options with { Epochs = epochs.Value }, request.Data).ConfigFor(index)
+                        Config = (settings ??= new ExpertTrainer(network, request.Options with { Epochs = epochs.Value }, request.Data)).ConfigFor(index)
                                  with { Source = SourceText, RunSeed = 0, Seed = 0 },
                         History = new ExpertHistory(),
                         Origin = new ExpertOrigin(Path.GetFullPath(buffer), j, accuracy),
