@@ -3,6 +3,7 @@
 #   ./build.sh          install what is missing, then build everything
 #   ./build.sh test     ... then run every test
 #   ./build.sh bench    ... then run the benchmarks (DDist side by side with PyTorch)
+#   ./build.sh pack     ... then pack the libraries as NuGet packages into artifacts/packages (DDist, DDist.Torch)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -65,6 +66,10 @@ case "${1:-}" in
   bench)
     bench/run.sh
     ;;
+  pack)
+    dotnet pack DDist.slnx -c Release --no-build -o artifacts/packages -v q -nologo
+    ls -l artifacts/packages/*.nupkg
+    ;;
   "" ) ;;
-  *) echo "usage: ./build.sh [test|bench]" >&2; exit 2 ;;
+  *) echo "usage: ./build.sh [test|bench|pack]" >&2; exit 2 ;;
 esac

@@ -14,7 +14,7 @@ public enum SoftLabelKind
 }
 
 /// <summary>Per-image label targets of a small set, shape (N, K): learned label matrices (SLD), learned logits
-/// (DATM) or a teacher's logits (TESLA). Every evaluation protocol trains on <see cref="Targets"/> with soft
+/// (DATM) or a teacher's logits (TESLA). Every evaluation protocol trains on <see cref="Targets()"/> with soft
 /// cross-entropy (−Σ_k p_k log softmax(z)_k, batch mean).</summary>
 public sealed record SoftLabels(Tensor Values, SoftLabelKind Kind, string Source)
 {

@@ -2,7 +2,7 @@ using DDist.Torch;
 
 namespace DDist.Augment;
 
-/// <summary>Differentiable Siamese Augmentation (DSA / DiffAugment; Zhao & Bilen 2021, DSA `utils.py` DiffAugment).
+/// <summary>Differentiable Siamese Augmentation (DSA / DiffAugment; Zhao &amp; Bilen 2021, DSA `utils.py` DiffAugment).
 /// Random numbers come from libtorch's global generator, so a seeded run reproduces its augmentations. Drawing is
 /// separate from applying (<see cref="Draw"/>, <see cref="Apply"/>) so one draw can be applied to a real and a
 /// synthetic batch.</summary>

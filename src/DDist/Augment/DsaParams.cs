@@ -3,7 +3,7 @@ namespace DDist.Augment;
 /// <summary>How many op families one DSA call applies: 'S' draws one family per call, 'M' applies all of them in order.</summary>
 public enum DsaMode { Single, Multiple }
 
-/// <summary>DSA hyper-parameters (Zhao & Bilen 2021, DSA `utils.py` ParamDiffAug). <see cref="AlignCorners"/> is the
+/// <summary>DSA hyper-parameters (Zhao &amp; Bilen 2021, DSA `utils.py` ParamDiffAug). <see cref="AlignCorners"/> is the
 /// affine_grid/grid_sample convention of the scale and rotate warps: true in MTT, SEL and DATM, false (PyTorch's
 /// default) in the DC/DSA/DM code.</summary>
 public sealed record DsaParams

@@ -80,7 +80,7 @@ public sealed class PipelineState
 
     /// <summary>The folder's state for <paramref name="recipe"/>, or a new one. A state made by another recipe is refused,
     /// naming the first field that differs (the free fields aside), unless it records nothing made: then the folder is
-    /// free for the new recipe (<see cref="FolderRecipe.Claim"/> has checked that it holds nothing else).</summary>
+    /// free for the new recipe (<see cref="FolderRecipe.Claim(string, string, string[])"/> has checked that it holds nothing else).</summary>
     public static PipelineState LoadOrCreate(string dir, JsonObject recipe)
     {
         var path = Path.Combine(dir, FileName);

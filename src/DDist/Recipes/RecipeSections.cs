@@ -157,7 +157,7 @@ public sealed record WindowRecipe
 /// <remarks>The JSON property orders keep the spelled-out recipe (RUN/pipeline.json, RUN/recipe.json) exactly as it
 /// was before this section derived from the stage's settings, so existing run folders still match. frozenPart,
 /// selectOn and unroll stay text here and are parsed into the options' enums (<see cref="FrozenPartMode"/>,
-/// <see cref="SelectOnMode"/>, <see cref="UnrollMode"/>): read as text, a bad value is reported with every other bad
+/// <see cref="SelectOn"/>, <see cref="UnrollMode"/>): read as text, a bad value is reported with every other bad
 /// field of the recipe instead of stopping the JSON reader at the first, and unroll's null means "chosen by synSteps".
 /// selectionEpochs and selectionNets together are the options' EvalBudget.</remarks>
 public sealed record DistillRecipe : SelectingMatchingSettings

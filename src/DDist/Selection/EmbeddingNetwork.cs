@@ -86,12 +86,12 @@ public sealed class EmbeddingNetwork : IDisposable
         }
     }
 
-    /// <summary>The network kept at <paramref name="path"/>: read back when the file is there (refused, naming the field,
-    /// when trained otherwise), else trained — checkpointed every epoch beside it (PATH.checkpoint), so an interrupted
-    /// training resumes — and kept there. <paramref name="trained"/> says which.</summary>
     /// <summary>Where <see cref="LoadOrTrain"/> checkpoints the network it trains for <paramref name="path"/>.</summary>
     public static string CheckpointFile(string path) => path + ".checkpoint";
 
+    /// <summary>The network kept at <paramref name="path"/>: read back when the file is there (refused, naming the field,
+    /// when trained otherwise), else trained — checkpointed every epoch beside it (PATH.checkpoint), so an interrupted
+    /// training resumes — and kept there. <paramref name="trained"/> says which.</summary>
     public static EmbeddingNetwork LoadOrTrain(string path, ImageDataset train, EmbeddingOptions o, out bool trained,
                                                IProgress<ProgressReport>? progress = null, CancellationToken ct = default)
     {

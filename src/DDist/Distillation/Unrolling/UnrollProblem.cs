@@ -6,7 +6,7 @@ namespace DDist.Distillation.Unrolling;
 /// loss L(θ_N). The engine (<see cref="UnrolledGradient"/>) returns ∂L/∂images, ∂L/∂α and ∂L/∂extra.
 /// Everything here is read as a value: the engine differentiates its own detached copies, so callers whose images
 /// or step size are functions of their real leaves (a concatenation, α = exp(r)) chain the returned gradients back
-/// with one <see cref="Autograd.Grad"/> call with grad outputs.</summary>
+/// with one <see cref="Autograd.Grad(IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, IReadOnlyList{Tensor}, bool, bool?, bool)"/> call with grad outputs.</summary>
 public sealed record UnrollProblem
 {
     /// <summary>Student logits for images x at the flat parameter vector θ (train mode, no running-state update).</summary>

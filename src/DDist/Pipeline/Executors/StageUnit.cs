@@ -4,7 +4,7 @@ namespace DDist.Pipeline.Executors;
 
 /// <summary>A stage of a run as a scheduler sees it: <see cref="Tasks"/> independent tasks (an array job) that may start
 /// once the units named in <see cref="After"/> have finished. Task i runs `ddist task NAME RECIPE --task i`, which is
-/// <see cref="RecipeRunner.RunTask"/>: the stage's own <see cref="IStage.RunTask"/>.</summary>
+/// <see cref="RecipeRunner.RunTask"/>: the stage's own <see cref="IStage{TContext}.RunTask"/>.</summary>
 public sealed record StageUnit(IStage Stage, RunFolder Folder)
 {
     public string Name => Stage.Name;
