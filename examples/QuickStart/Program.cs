@@ -1,7 +1,7 @@
 // DDist from C#: distil Fashion-MNIST into 10 images per class by trajectory matching (MTT, Cazenavette et al. 2022)
 // and compare them with 10 random real images per class, as `./ddist demo`'s MTT row does, in one readable file.
 //
-//   . native/malloc-env.sh; dotnet run -c Release --project examples/QuickStart -- [OUT] [--small]
+//   dotnet run -c Release --project examples/QuickStart -- [OUT] [--small]
 //
 // --small shrinks every budget so the whole program runs in well under a minute (the tests run it so); its numbers mean
 // nothing. Without it: the demo's budget (5 experts, 200 iterations, 3 evaluation networks), about 13 minutes on 2 cores.

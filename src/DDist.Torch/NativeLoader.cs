@@ -11,8 +11,11 @@ internal static class NativeLoader
     internal const int ExpectedAbi = 1;
 
     [ModuleInitializer]
-    internal static void Register() =>
+    internal static void Register()
+    {
         NativeLibrary.SetDllImportResolver(typeof(NativeLoader).Assembly, Resolve);
+        AllocatorTuning.ApplyOnLoad();
+    }
 
     private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
     {

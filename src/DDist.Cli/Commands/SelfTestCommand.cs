@@ -32,7 +32,7 @@ public static class SelfTestCommand
                 throw new CliException("selftest: --matching-ipc, --syn-steps, --width and --depth must be at least 1, --image-size at least 4");
             var cases = (parse.GetValue(skipOps) ? [] : SelfTestCase.Ops()).Append(matching.Build());
             ctx.Note($"selftest on {ctx.Device} (libtorch {Tensors.Version}{(ctx.Device.Type == DeviceType.Cuda ? ", TF32 off" : "")}; " +
-                     $"fused CPU kernels {Tensors.FastKernelIsa})");
+                     $"fused CPU kernels {Tensors.FastKernelIsa}; malloc {AllocatorTuning.State})");
             var report = DeviceSelfTest.Run(ctx.Device, cases, ctx.Seed, c => { if (!c.Passed) ctx.Note("FAILED " + Describe(c)); });
             CudaMemoryStats? memory = null;
             try { if (ctx.Device.Type == DeviceType.Cuda) memory = Tensors.CudaMemory(ctx.Device.Index); }
