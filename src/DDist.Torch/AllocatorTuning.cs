@@ -6,11 +6,12 @@ namespace DDist.Torch;
 /// <summary>glibc's malloc serves every allocation above its mmap threshold (which grows to at most 32 MB) with a fresh
 /// mmap and unmaps it on free, so each large activation buffer of a training step costs new page faults and zeroing:
 /// CPU training ran about 2× slower here (`bench/DDist.Bench --cases convnet-train-step,expert-epoch` with
-/// DDIST_MALLOC=system against without: 1.8× the training step, 1.9× the expert epoch). When DDist.Torch loads it therefore keeps freed memory in the heap for reuse
-/// (mmap off, a 1 GiB trim threshold, 256 MiB top pad: the values <c>native/malloc-env.sh</c> gives <c>./ddist</c>),
-/// so a program that uses the library gets the speed without setting anything. It leaves the allocator alone where the
-/// process was started with glibc's own MALLOC_* tunables (the user chose), where <c>DDIST_MALLOC</c> is
-/// <c>system</c>, or where the C library is not glibc.</summary>
+/// DDIST_MALLOC=system against without: 1.8× the training step, 1.9× the expert epoch). When DDist.Torch loads it
+/// therefore keeps freed memory in the heap for reuse (mmap off, a 1 GiB trim threshold, 256 MiB top pad: the values
+/// <c>native/malloc-env.sh</c> gives <c>./ddist</c>), so a program that uses the library gets the speed without setting
+/// anything. (Off the main thread glibc still maps a single request larger than its 64 MiB per-thread heap.) It leaves
+/// the allocator alone where the process was started with glibc's own MALLOC_* tunables or GLIBC_TUNABLES (the user
+/// chose), where <c>DDIST_MALLOC</c> is <c>system</c>, or where the C library has no mallopt.</summary>
 public static partial class AllocatorTuning
 {
     /// <summary>Set to <c>system</c> to keep glibc's defaults.</summary>
@@ -18,7 +19,7 @@ public static partial class AllocatorTuning
 
     // glibc's <malloc.h>
     private const int MTrimThreshold = -1, MTopPad = -2, MMmapMax = -4;
-    internal const long TrimThreshold = 1L << 30, TopPad = 256L << 20;
+    private const int TrimThreshold = 1 << 30, TopPad = 256 << 20;
 
     /// <summary>What happened when the library loaded: "tuned", or why not.</summary>
     public static string State { get; private set; } = "not applied yet";
@@ -43,7 +44,7 @@ public static partial class AllocatorTuning
         if (!OperatingSystem.IsLinux()) return "left alone: not Linux";
         try
         {
-            bool ok = Mallopt(MMmapMax, 0) == 1 && Mallopt(MTrimThreshold, (int)TrimThreshold) == 1 && Mallopt(MTopPad, (int)TopPad) == 1;
+            bool ok = Mallopt(MMmapMax, 0) == 1 && Mallopt(MTrimThreshold, TrimThreshold) == 1 && Mallopt(MTopPad, TopPad) == 1;
             return ok ? "tuned" : "left alone: mallopt refused a value";
         }
         // musl and other C libraries have no mallopt.
