@@ -27,7 +27,8 @@ public sealed class PackageConsumerTests(ITestOutputHelper output) : IDisposable
     public void TheQuickStartBuildsFromThePackagesAloneAndDistils()
     {
         var feed = Path.Combine(_dir, "feed");
-        Dotnet(Repo, "pack", Path.Combine(Repo, "DDist.slnx"), "-c", Configuration, "--no-build", "-o", feed, "-v", "q", "-nologo");
+        // --disable-build-servers: no MSBuild node or compiler server outlives the test (CI would carry them to its end).
+        Dotnet(Repo, "pack", Path.Combine(Repo, "DDist.slnx"), "-c", Configuration, "--no-build", "-o", feed, "-v", "q", "-nologo", "--disable-build-servers");
         var version = PackageVersion(Path.Combine(Repo, "Directory.Build.props"));
         Assert.Equal([$"DDist.{version}.nupkg", $"DDist.Torch.{version}.nupkg"], Directory.GetFiles(feed).Select(Path.GetFileName).Order());
         CheckPackages(feed, version);
@@ -46,7 +47,7 @@ public sealed class PackageConsumerTests(ITestOutputHelper output) : IDisposable
               <fallbackPackageFolders><add key="user" value="{UserPackages()}" /></fallbackPackageFolders>
             </configuration>
             """);
-        Dotnet(app, "build", "-c", "Release", $"-p:DDistPackageVersion={version}", "-v", "q", "-nologo");
+        Dotnet(app, "build", "-c", "Release", $"-p:DDistPackageVersion={version}", "-v", "q", "-nologo", "--disable-build-servers");
         var bin = Path.Combine(app, "bin", "Release", "net10.0");
         Assert.True(File.Exists(Path.Combine(bin, "runtimes", "linux-x64", "native", "libddist_shim.so")), "the shim was not restored from DDist.Torch's package");
         Assert.False(File.Exists(Path.Combine(bin, "libddist_shim.so")), "a shim beside the program did not come from the package");
