@@ -3,7 +3,8 @@
 #   ./build.sh          install what is missing, then build everything
 #   ./build.sh test     ... then run every test
 #   ./build.sh bench    ... then run the benchmarks (DDist side by side with PyTorch)
-#   ./build.sh pack     ... then pack the libraries as NuGet packages into artifacts/packages (DDist, DDist.Torch)
+#   ./build.sh pack     ... then pack NuGet packages into artifacts/packages: the libraries (DDist, DDist.Torch) and
+#                       the command line as a .NET tool (DDist.Cli: `dotnet tool install -g DDist.Cli --add-source artifacts/packages`)
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1

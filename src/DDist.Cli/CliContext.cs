@@ -18,7 +18,7 @@ public sealed record CliContext(ulong Seed, int Threads, Device Device, string? 
     /// ignored, so it is refused, naming the field to edit.</summary>
     public void RefuseSeedBeside(string recipePath)
     {
-        if (SeedGiven)
+        if (SeedGiven && File.Exists(recipePath))
             throw new CliException($"--seed: {recipePath} sets its own seed (field 'seed'); edit it there (another seed is another experiment, for another --out)");
     }
 

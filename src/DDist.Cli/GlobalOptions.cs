@@ -33,7 +33,7 @@ public sealed class GlobalOptions
         return 0;
     }
 
-    public void AddTo(RootCommand root)
+    public void AddTo(Command root)
     {
         root.Options.Add(Seed);
         root.Options.Add(Threads);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using DDist.Cli.Commands;
 
 namespace DDist.Cli;
@@ -39,7 +40,12 @@ public static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var globals = new GlobalOptions();
-        var root = new RootCommand("DDist: dataset distillation and selection (SelMatch, MTT, DC family) on libtorch");
+        // Named `ddist` whatever starts it (./ddist, the .NET tool, dotnet DDist.Cli.dll): a RootCommand would take the
+        // assembly's name for the usage line. Help and version are what RootCommand would add.
+        var root = new Command("ddist", "DDist: dataset distillation and selection (SelMatch, MTT, DC family) on libtorch")
+        {
+            new HelpOption(), new VersionOption(),
+        };
         globals.AddTo(root);
         foreach (var create in Commands) root.Subcommands.Add(create(globals));
         EmptyValues.RefuseIn(root);

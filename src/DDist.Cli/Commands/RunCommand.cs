@@ -65,8 +65,10 @@ public static class RunCommand
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var root = Environment.GetEnvironmentVariable("DDIST_ROOT") ?? Directory.GetCurrentDirectory();
-            ctx.RefuseSeedBeside(DemoRecipe);
-            var r = LoadRecipe(Path.Combine(root, DemoRecipe));
+            // A checkout's recipe first (DDIST_ROOT, as ./ddist sets it), else the copy shipped with the program.
+            var path = File.Exists(Path.Combine(root, DemoRecipe)) ? Path.Combine(root, DemoRecipe) : RecipeFile.Resolve(DemoRecipe);
+            ctx.RefuseSeedBeside(path);
+            var r = LoadRecipe(path);
             return Run(ctx with { Out = ctx.Out ?? Path.Combine(root, "runs", "demo") }, r, PipelineStop.Report);
         });
         return cmd;
@@ -149,7 +151,11 @@ public static class RunCommand
         return r with { Distill = r.Distill with { Unroll = unroll.Trim().ToLowerInvariant() } };
     }
 
-    internal static Argument<string> RecipeArgument() => new("recipe") { Description = "Recipe JSON file (see recipes/)" };
+    internal static Argument<string> RecipeArgument() => new("recipe")
+    {
+        Description = "Recipe JSON file, or the name of one shipped in recipes/ (e.g. fashion-mnist-ipc10-demo)",
+        CustomParser = result => RecipeFile.Resolve(result.Tokens.Single().Value),
+    };
 
     /// <summary>A SelMatch/MTT recipe; one of another kind is refused by its kind and the command that runs it, not by the
     /// first field this schema does not know.</summary>
