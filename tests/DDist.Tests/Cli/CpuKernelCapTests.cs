@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace DDist.Tests.Cli;
@@ -10,19 +9,12 @@ public sealed class CpuKernelCapTests
 {
     private static string KernelsWith(params (string Name, string Value)[] env)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "DDist.Cli.dll"), "selftest", "--matching-only", "--syn-steps", "1",
-                                  "--width", "4", "--depth", "1", "--image-size", "8", "--json", "--threads", "1" })
-            start.ArgumentList.Add(a);
-        start.Environment.Remove("DNNL_MAX_CPU_ISA");
-        start.Environment.Remove("DDIST_MAX_CPU_ISA");
-        foreach (var (name, value) in env) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}: {stderr.Result}");
-        return JsonDocument.Parse(stdout).RootElement.GetProperty("cpuKernels").GetString()!;
+        KeyValuePair<string, string?>[] environment = [new("DNNL_MAX_CPU_ISA", null), new("DDIST_MAX_CPU_ISA", null), .. env.Select(e => new KeyValuePair<string, string?>(e.Name, e.Value))];
+        var run = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "DDist.Cli.dll"), "selftest", "--matching-only", "--syn-steps", "1",
+                                              "--width", "4", "--depth", "1", "--image-size", "8", "--json", "--threads", "1"],
+                                   TimeSpan.FromMinutes(2), environment);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {run.Stderr}");
+        return JsonDocument.Parse(run.Stdout).RootElement.GetProperty("cpuKernels").GetString()!;
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DDist.Data;
 using DDist.Tests.Data;
 
@@ -12,15 +11,9 @@ public sealed class DataImportCliTests : IDisposable
 
     private (int Code, string Out, string Err) Ddist(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DDist.Cli.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["DDIST_ROOT"] = _root.Path;
-        using var p = Process.Start(start)!;
-        var err = p.StandardError.ReadToEndAsync();
-        var output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output, err.Result);
+        var run = ChildProcess.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "DDist.Cli.dll"), .. args], TimeSpan.FromMinutes(5),
+                                   [new("DDIST_ROOT", _root.Path)]);
+        return (run.ExitCode, run.Stdout, run.Stderr);
     }
 
     /// <summary>Importing what is installed already is done (exit 0, nothing read or changed, the way to replace it

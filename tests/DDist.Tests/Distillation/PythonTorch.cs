@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace DDist.Tests.Distillation;
 
 /// <summary>Runs our own PyTorch reference scripts (tests/DDist.Tests/Python/) with /usr/bin/python3 when it can
@@ -31,21 +29,9 @@ internal static class PythonTorch
         throw new DirectoryNotFoundException("repository root (DDist.slnx) not found above " + AppContext.BaseDirectory);
     }
 
-    public static (int ExitCode, string Stdout, string Stderr) Run(IEnumerable<string> args, TimeSpan? timeout = null)
-    {
-        var psi = new ProcessStartInfo(Interpreter) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["OMP_NUM_THREADS"] = "2";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(120)))
-        {
-            p.Kill();
-            throw new TimeoutException($"{Interpreter} did not finish in time");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    /// <summary>Python on two OpenMP threads (the CI machine's cores, shared with the test run).</summary>
+    public static ChildResult Run(IEnumerable<string> args, TimeSpan? timeout = null) =>
+        ChildProcess.Run(Interpreter, args, timeout ?? TimeSpan.FromSeconds(120), [new("OMP_NUM_THREADS", "2")]);
 
     /// <summary>Runs a script and fails the test (with Python's stderr) when it exits non-zero.</summary>
     public static void RunScript(string script, params string[] args)

@@ -144,23 +144,14 @@ public sealed class PackageConsumerTests(ITestOutputHelper output) : IDisposable
     /// with its output unless it exits <paramref name="expectedExit"/>; returns the stream asked for.</summary>
     private string Run(string program, string workDir, string[] args, int expectedExit = 0, Stream stream = Stream.Output)
     {
-        var psi = new ProcessStartInfo(program) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)
-                                                              || k is "DDIST_ROOT" or "DDIST_SHIM" or "DOTNET_HOST_PATH").ToArray())
-            psi.Environment.Remove(name);
+        var outside = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k is "DDIST_ROOT" or "DDIST_SHIM" or "DOTNET_HOST_PATH")
+            .Select(k => new KeyValuePair<string, string?>(k, null));
         var line = $"{Path.GetFileName(program)} {string.Join(' ', args)}";
         var clock = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{line} took over 5 minutes");
-        }
-        output.WriteLine($"{line}: exit {p.ExitCode} in {clock.Elapsed.TotalSeconds:F1} s");
-        Assert.True(p.ExitCode == expectedExit, $"{line} exited {p.ExitCode}, expected {expectedExit}:\n{stdout.Result}\n{stderr.Result}");
-        return stream == Stream.Output ? stdout.Result : stderr.Result;
+        var run = ChildProcess.Run(program, args, TimeSpan.FromMinutes(5), outside, workDir);
+        output.WriteLine($"{line}: exit {run.ExitCode} in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.True(run.ExitCode == expectedExit, $"{line} exited {run.ExitCode}, expected {expectedExit}:\n{run.Stdout}\n{run.Stderr}");
+        return stream == Stream.Output ? run.Stdout : run.Stderr;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using DDist.Reporting;
 
@@ -15,24 +14,12 @@ internal static class Chromium
     public static RenderedPng Screenshot(string html, string workDir, int height = 4000)
     {
         var png = System.IO.Path.Combine(workDir, System.IO.Path.GetFileNameWithoutExtension(html) + ".screenshot.png");
-        var start = new ProcessStartInfo(Path ?? throw new InvalidOperationException("chromium not installed"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                                    $"--user-data-dir={System.IO.Path.Combine(workDir, "chromium-profile")}",
-                                    $"--screenshot={png}", $"--window-size=1200,{height}", new Uri(html).AbsoluteUri })
-            start.ArgumentList.Add(arg);
-        using var p = Process.Start(start)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        _ = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"chromium took over 120 s to screenshot {html}");
-        }
-        Assert.True(p.ExitCode == 0 && File.Exists(png), $"chromium exited {p.ExitCode} without {png}:\n{stderr.Result}");
+        var run = ChildProcess.Run(Path ?? throw new InvalidOperationException("chromium not installed"),
+            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+             $"--user-data-dir={System.IO.Path.Combine(workDir, "chromium-profile")}",
+             $"--screenshot={png}", $"--window-size=1200,{height}", new Uri(html).AbsoluteUri],
+            TimeSpan.FromSeconds(120));
+        Assert.True(run.ExitCode == 0 && File.Exists(png), $"chromium exited {run.ExitCode} without {png}:\n{run.Stderr}");
         return new RenderedPng(File.ReadAllBytes(png));
     }
 }

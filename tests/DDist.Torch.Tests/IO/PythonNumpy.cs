@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace DDist.Torch.Tests.IO;
 
 /// <summary>Runs small Python scripts with /usr/bin/python3 when it can import numpy (an independent reader and
@@ -24,22 +22,8 @@ internal static class PythonNumpy
     }
 
     /// <summary>Runs a script (passed with -c) with arguments; returns exit code, stdout, stderr.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string script, IEnumerable<string> args, TimeSpan? timeout = null)
-    {
-        var psi = new ProcessStartInfo(Interpreter) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(script);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
-        {
-            p.Kill();
-            throw new TimeoutException($"{Interpreter} did not finish in time");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    public static ChildResult Run(string script, IEnumerable<string> args, TimeSpan? timeout = null) =>
+        ChildProcess.Run(Interpreter, ["-c", script, .. args], timeout ?? TimeSpan.FromSeconds(60));
 
     /// <summary>Runs the script and fails the test (with Python's stderr) when it exits non-zero.</summary>
     public static string RunOk(string script, params string[] args)
