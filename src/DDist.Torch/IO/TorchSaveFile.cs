@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Numerics;
 using Razorvine.Pickle;
 using Razorvine.Pickle.Objects;
@@ -9,9 +10,36 @@ namespace DDist.Torch.IO;
 
 /// <summary>One tensor read from a torch.save file: its values as little-endian bytes in row-major order (strides and
 /// storage offset already applied), in a DDist dtype (half and bfloat16 widened to Float32, int8/int16 to Int32).
-/// <see cref="Data"/> may be the storage's own array, shared with other tensors of that storage: read it, never write it.</summary>
-public sealed record PickledTensor(string StorageType, DType DType, long[] Shape, byte[] Data)
+/// <see cref="Data"/> may be the storage's own array, shared with other tensors of that storage: read it, never write it.
+/// From <see cref="TorchSaveFile.Open"/> the values are read from the file when <see cref="Data"/> is first asked for.</summary>
+public sealed class PickledTensor
 {
+    private Func<byte[]>? _read;
+    private byte[]? _data;
+
+    public PickledTensor(string storageType, DType dtype, long[] shape, byte[] data) : this(storageType, dtype, shape, read: null) => _data = data;
+
+    internal PickledTensor(string storageType, DType dtype, long[] shape, Func<byte[]>? read) =>
+        (StorageType, DType, Shape, _read) = (storageType, dtype, shape, read);
+
+    public string StorageType { get; }
+    public DType DType { get; }
+    public long[] Shape { get; }
+
+    /// <summary>The values' bytes, read once and kept.</summary>
+    public byte[] Data
+    {
+        get
+        {
+            if (_data is null)
+            {
+                _data = _read!();
+                _read = null;
+            }
+            return _data;
+        }
+    }
+
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 
     public Tensor ToTensor() => Tensors.FromBytes(Data, DType, Shape);
@@ -20,6 +48,43 @@ public sealed record PickledTensor(string StorageType, DType DType, long[] Shape
     public double[] ToDoubles() => LittleEndianValues.ToDoubles(Data, DType, Count);
 
     public string Describe() => $"{StorageType.Replace("Storage", "").ToLowerInvariant()} [{string.Join(",", Shape)}]";
+}
+
+/// <summary>An open torch.save file whose tensors are read when their <see cref="PickledTensor.Data"/> is first asked
+/// for (<see cref="TorchSaveFile.Open"/>): a consumer that takes one part at a time and drops it — an expert of a replay
+/// buffer — holds that part, not the file. The file's structure (the pickle, every storage's entry and size) is checked
+/// when it opens; reading a tensor after <see cref="Dispose"/> throws ObjectDisposedException.</summary>
+public sealed class TorchSaveArchive : IDisposable
+{
+    private readonly IDisposable[] _owned;
+    private readonly Func<string, byte[]> _read;
+    // A storage several tensors view is read once while any of them holds it (torch.save(list(x.unbind())) makes one
+    // storage of many tensors), without keeping storages nobody holds.
+    private readonly Dictionary<string, WeakReference<byte[]>> _storages = [];
+    private bool _disposed;
+
+    internal TorchSaveArchive(string path, Func<string, byte[]> readStorage, params IDisposable[] owned) =>
+        (Path, _read, _owned) = (path, readStorage, owned);
+
+    public string Path { get; }
+    /// <summary>The object the file holds, as <see cref="TorchSaveFile.Load"/> describes it.</summary>
+    public object? Root { get; internal set; }
+
+    /// <summary>The bytes of storage <paramref name="key"/>, read from the file unless a tensor still holds them.</summary>
+    internal byte[] Storage(string key)
+    {
+        if (_disposed) throw new ObjectDisposedException(Path, $"{Path}: a tensor was read after its torch.save file was closed");
+        if (_storages.TryGetValue(key, out var weak) && weak.TryGetTarget(out var held)) return held;
+        var bytes = _read(key);
+        _storages[key] = new WeakReference<byte[]>(bytes);
+        return bytes;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var d in _owned) d.Dispose();
+    }
 }
 
 /// <summary>Reads what <c>torch.save</c> writes — the zip format of PyTorch ≥ 1.6 (<c>NAME/data.pkl</c> plus one
@@ -44,52 +109,95 @@ public static class TorchSaveFile
         Unpickler.registerConstructor(RebuildModule, "_rebuild_parameter_with_state", new RebuildParameter());
     }
 
-    /// <summary>The object a torch.save file holds. Errors name the file and what was expected.</summary>
+    /// <summary>The object a torch.save file holds, every tensor read. Errors name the file and what was expected.</summary>
     public static object? Load(string path)
     {
+        using var archive = Open(path);
+        ReadAll(archive.Root);
+        return archive.Root;
+    }
+
+    /// <summary>The file open, its tensors read as they are asked for (<see cref="TorchSaveArchive"/>). Errors in its
+    /// structure are thrown here; one in a storage's bytes (a damaged zip entry) when that tensor is read. Both name the file.</summary>
+    public static TorchSaveArchive Open(string path)
+    {
         InputFile.Require(path, "torch.save file");
-        using var fs = File.OpenRead(path);
-        Span<byte> head = stackalloc byte[4];
-        int got = fs.ReadAtLeast(head, 4, throwOnEndOfStream: false);
-        fs.Position = 0;
+        var fs = File.OpenRead(path);
         try
         {
-            if (got == 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4) return LoadZip(path, fs);
-            if (got >= 1 && head[0] == 0x80) return LoadLegacy(path, fs);
+            var head = new byte[4];
+            int got = fs.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+            fs.Position = 0;
+            return Named(path, () =>
+            {
+                if (got == 4 && head is [(byte)'P', (byte)'K', 3, 4]) return OpenZip(path, fs);
+                if (got >= 1 && head[0] == 0x80) return OpenLegacy(path, fs);
+                throw new InvalidDataException($"{path}: not a torch.save file: it starts neither as a zip archive (PyTorch ≥ 1.6) nor as a pickle (the legacy format)");
+            });
         }
+        catch
+        {
+            fs.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/>; the zip reader's and the unpickler's own messages name neither the file nor
+    /// the format, so both are added.</summary>
+    private static T Named<T>(string path, Func<T> read)
+    {
+        try { return read(); }
         catch (Exception e) when (e is PickleException or InvalidDataException or InvalidCastException or InvalidOperationException or IOException
                                       or ArgumentException or OverflowException or FormatException or KeyNotFoundException
                                       or IndexOutOfRangeException or NullReferenceException
-                                  && !e.Message.StartsWith(path, StringComparison.Ordinal))
+                                  && e is not ObjectDisposedException && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            // The zip reader's and the unpickler's own messages name neither the file nor the format: both are added.
             throw new InvalidDataException($"{path}: not a readable torch.save file ({e.GetType().Name}: {e.Message})", e);
         }
-        throw new InvalidDataException($"{path}: not a torch.save file: it starts neither as a zip archive (PyTorch ≥ 1.6) nor as a pickle (the legacy format)");
     }
 
-    private static object? LoadZip(string path, Stream stream)
+    /// <summary>Reads every tensor in the graph (what <see cref="Load"/> returns is whole).</summary>
+    private static void ReadAll(object? node)
     {
-        using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
-        var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
-        if (pickles.Count != 1)
-            throw new InvalidDataException($"{path}: a zip archive with {pickles.Count} 'NAME/data.pkl' entries, expected one (torch.save's layout)");
-        var root = pickles[0].FullName[..^"data.pkl".Length];
-        if (zip.GetEntry(root + "byteorder") is { } order && ReadText(order) is var text && text != "little")
-            throw new InvalidDataException($"{path}: entry '{root}byteorder' is '{text}', DDist reads little-endian storages only");
-        var storages = new Dictionary<string, StorageRef>();
-        var graph = Unpickle(path, ReadAll(pickles[0]), storages);
-        var bytes = new Dictionary<string, byte[]>();
-        foreach (var (key, storage) in storages)
+        switch (node)
         {
-            var entry = zip.GetEntry($"{root}data/{key}")
-                ?? throw new InvalidDataException($"{path}: storage '{key}' ({storage.Type}) has no entry '{root}data/{key}'");
-            bytes[key] = ReadAll(entry);
+            case PickledTensor t: _ = t.Data; break;
+            case object[] tuple: foreach (var x in tuple) ReadAll(x); break;
+            case ArrayList list: foreach (var x in list) ReadAll(x); break;
+            case ClassDict cd: foreach (var v in cd.Values) ReadAll(v); break;
+            case Hashtable table: foreach (var v in table.Values) ReadAll(v); break;
         }
-        return Materialise(path, graph, bytes);
     }
 
-    private static object? LoadLegacy(string path, Stream stream)
+    private static TorchSaveArchive OpenZip(string path, Stream stream)
+    {
+        var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+        try
+        {
+            var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1).ToList();
+            if (pickles.Count != 1)
+                throw new InvalidDataException($"{path}: a zip archive with {pickles.Count} 'NAME/data.pkl' entries, expected one (torch.save's layout)");
+            var root = pickles[0].FullName[..^"data.pkl".Length];
+            if (zip.GetEntry(root + "byteorder") is { } order && ReadText(order) is var text && text != "little")
+                throw new InvalidDataException($"{path}: entry '{root}byteorder' is '{text}', DDist reads little-endian storages only");
+            var storages = new Dictionary<string, StorageRef>();
+            var graph = Unpickle(path, ReadAll(pickles[0]), storages);
+            var entries = new Dictionary<string, ZipArchiveEntry>();
+            foreach (var (key, storage) in storages)
+                entries[key] = zip.GetEntry($"{root}data/{key}")
+                    ?? throw new InvalidDataException($"{path}: storage '{key}' ({storage.Type}) has no entry '{root}data/{key}'");
+            var archive = new TorchSaveArchive(path, key => ReadAll(entries[key]), zip, stream);
+            archive.Root = Materialise(archive, graph);
+            return archive;
+        }
+        catch
+        {
+            zip.Dispose();
+            throw;
+        }
+    }
+
+    private static TorchSaveArchive OpenLegacy(string path, Stream stream)
     {
         var unpickler = new StorageUnpickler(path, new Dictionary<string, StorageRef>());
         var magic = unpickler.load(stream);
@@ -105,7 +213,9 @@ public static class TorchSaveFile
         var graph = unpickler.load(stream);
         if (unpickler.load(stream) is not ArrayList keys)
             throw new InvalidDataException($"{path}: the legacy storage-key list after the object is missing");
-        var bytes = new Dictionary<string, byte[]>();
+        // The storages follow in the key list's order, each as its element count and bytes: where each one's bytes
+        // start is noted here (every count and size checked), and they are read from there when asked for.
+        var offsets = new Dictionary<string, long>();
         Span<byte> count = stackalloc byte[8];
         foreach (string key in keys)
         {
@@ -116,37 +226,47 @@ public static class TorchSaveFile
                 throw new InvalidDataException($"{path}: storage '{key}' holds {n} elements, its tensor's record says {storage.Count}");
             if (n * storage.ElementSize > stream.Length - stream.Position)
                 throw new InvalidDataException($"{path}: storage '{key}' needs {n * storage.ElementSize} bytes, {stream.Length - stream.Position} are left: the file is truncated");
-            var data = new byte[checked(n * storage.ElementSize)];
-            stream.ReadExactly(data);
-            bytes[key] = data;
+            offsets[key] = stream.Position;
+            stream.Seek(n * storage.ElementSize, SeekOrigin.Current);
         }
-        return Materialise(path, graph, bytes);
+        var missing = storages.Keys.FirstOrDefault(k => !offsets.ContainsKey(k));
+        if (missing is not null) throw new InvalidDataException($"{path}: storage '{missing}' is used by a tensor but not in the storage-key list");
+        var archive = new TorchSaveArchive(path, key =>
+        {
+            var data = new byte[checked(storages[key].Count * storages[key].ElementSize)];
+            stream.Position = offsets[key];
+            stream.ReadExactly(data);
+            return data;
+        }, stream);
+        archive.Root = Materialise(archive, graph);
+        return archive;
     }
 
     private static object? Unpickle(string path, byte[] pickle, Dictionary<string, StorageRef> storages) =>
         new StorageUnpickler(path, storages).loads(pickle);
 
-    /// <summary>Replaces every tensor record in the graph by its values, read from its storage's bytes.</summary>
-    private static object? Materialise(string path, object? node, Dictionary<string, byte[]> storages) => node switch
+    /// <summary>Replaces every tensor record in the graph by a <see cref="PickledTensor"/> that reads its values from its
+    /// storage's bytes (read from <paramref name="file"/>) when asked for.</summary>
+    private static object? Materialise(TorchSaveArchive file, object? node) => node switch
     {
-        TensorRef t => t.Read(path, storages[t.Storage.Key]),
-        object[] tuple => tuple.Select(x => Materialise(path, x, storages)).ToArray(),
-        ArrayList list => new ArrayList(list.Cast<object?>().Select(x => Materialise(path, x, storages)).ToList()),
-        ClassDict cd => MaterialiseDict(path, cd, new ClassDict("", cd.ClassName), storages),
-        Hashtable table => MaterialiseTable(path, table, storages),
+        TensorRef t => new PickledTensor(t.Storage.Type, t.Storage.DType, t.Size, () => Named(file.Path, () => t.Read(file.Path, file.Storage(t.Storage.Key)))),
+        object[] tuple => tuple.Select(x => Materialise(file, x)).ToArray(),
+        ArrayList list => new ArrayList(list.Cast<object?>().Select(x => Materialise(file, x)).ToList()),
+        ClassDict cd => MaterialiseDict(file, cd, new ClassDict("", cd.ClassName)),
+        Hashtable table => MaterialiseTable(file, table),
         _ => node,
     };
 
-    private static ClassDict MaterialiseDict(string path, ClassDict from, ClassDict to, Dictionary<string, byte[]> storages)
+    private static ClassDict MaterialiseDict(TorchSaveArchive file, ClassDict from, ClassDict to)
     {
-        foreach (var (k, v) in from) to[k] = Materialise(path, v, storages)!;
+        foreach (var (k, v) in from) to[k] = Materialise(file, v)!;
         return to;
     }
 
-    private static Hashtable MaterialiseTable(string path, Hashtable from, Dictionary<string, byte[]> storages)
+    private static Hashtable MaterialiseTable(TorchSaveArchive file, Hashtable from)
     {
         var to = new Hashtable();
-        foreach (DictionaryEntry e in from) to[e.Key] = Materialise(path, e.Value, storages);
+        foreach (DictionaryEntry e in from) to[e.Key] = Materialise(file, e.Value);
         return to;
     }
 
@@ -156,6 +276,10 @@ public static class TorchSaveFile
         using var s = entry.Open();
         var data = new byte[entry.Length];
         s.ReadExactly(data);
+        // .NET's zip reader does not check an entry's CRC-32 (PyTorch's does): without this a damaged storage would be
+        // read as other numbers.
+        if (Crc32.HashToUInt32(data) is var crc && crc != entry.Crc32)
+            throw new InvalidDataException($"entry '{entry.FullName}' fails its CRC-32 check (recorded {entry.Crc32:x8}, read {crc:x8}): the file is damaged");
         return data;
     }
 
@@ -199,7 +323,7 @@ public static class TorchSaveFile
     /// <summary>A tensor as the pickle describes it: a view (offset, size, stride) of a storage.</summary>
     private sealed record TensorRef(StorageRef Storage, long Offset, long[] Size, long[] Stride)
     {
-        public PickledTensor Read(string path, byte[] storage)
+        public byte[] Read(string path, byte[] storage)
         {
             var s = Storage;
             if (storage.LongLength != s.Count * s.ElementSize)
@@ -208,13 +332,13 @@ public static class TorchSaveFile
             int outSize = s.DType.ElementSize();
             // What torch.save writes for a tensor that is its whole storage: the storage's bytes are the values, kept as
             // they are rather than copied (a replay buffer is gigabytes of such tensors).
-            if (s.Widen is null && IsRowMajor() && Offset == 0 && n == s.Count) return new PickledTensor(s.Type, s.DType, Size, storage);
+            if (s.Widen is null && IsRowMajor() && Offset == 0 && n == s.Count) return storage;
             var data = new byte[checked(n * outSize)];
             if (s.Widen is null && IsRowMajor() && n > 0 && Offset >= 0 && Offset + n <= s.Count)
             {
                 // A row-major part of a storage: one copy.
                 Array.Copy(storage, Offset * s.ElementSize, data, 0, n * outSize);
-                return new PickledTensor(s.Type, s.DType, Size, data);
+                return data;
             }
             var index = new long[Size.Length];
             for (long i = 0; i < n; i++)
@@ -227,7 +351,7 @@ public static class TorchSaveFile
                 else Array.Copy(storage, at * s.ElementSize, data, i * outSize, outSize);
                 for (int d = Size.Length - 1; d >= 0 && ++index[d] == Size[d]; d--) index[d] = 0;
             }
-            return new PickledTensor(s.Type, s.DType, Size, data);
+            return data;
         }
 
         private bool IsRowMajor()

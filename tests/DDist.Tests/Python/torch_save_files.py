@@ -7,6 +7,8 @@ usage: torch_save_files.py fixtures OUTDIR
            a DDist small set's images and labels as MTT's images_best.pt / labels_best.pt
        torch_save_files.py load DIR
            torch.load(weights_only=True) of every DIR/NAME.pt that `ddist export-set` wrote, saved as DIR/NAME.npy
+       torch_save_files.py archive OUT.pt zip|legacy
+           a list of five tensors (two of their own storages, three views of one) for TorchSaveFile.Open's tests
 """
 import json
 import os
@@ -98,6 +100,12 @@ def export(set_path, images_out, labels_out):
     torch.save(torch.from_numpy(t["labels"].copy()), labels_out)
 
 
+def archive(out, fmt):
+    rows = torch.arange(12.0).reshape(3, 4)
+    tensors = [torch.arange(6.0).reshape(2, 3), 7 * torch.ones(4)] + list(rows.unbind())
+    torch.save(tensors, out, _use_new_zipfile_serialization=(fmt == "zip"))
+
+
 def load(folder):
     for name in os.listdir(folder):
         if name.endswith(".pt"):
@@ -113,5 +121,7 @@ if __name__ == "__main__":
         export(*sys.argv[2:5])
     elif sys.argv[1] == "load":
         load(sys.argv[2])
+    elif sys.argv[1] == "archive":
+        archive(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
