@@ -61,7 +61,7 @@ public static class RunCommand
 
     public static Command CreateDemo(GlobalOptions globals)
     {
-        var cmd = new Command("demo", $"The main job: MTT and SelMatch against Random on Fashion-MNIST at IPC 10, end to end ({DemoRecipe}), about 17 min on 2 cores");
+        var cmd = new Command("demo", $"The main job: MTT and SelMatch against Random on Fashion-MNIST at IPC 10, end to end ({DemoRecipe}), 14-25 min on 2 cores (AVX-512 / AVX2-only)");
         CommandAction.Set(cmd, globals, (parse, ctx) =>
         {
             var root = Environment.GetEnvironmentVariable("DDIST_ROOT") ?? Directory.GetCurrentDirectory();
