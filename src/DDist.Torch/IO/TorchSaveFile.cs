@@ -53,7 +53,8 @@ public sealed class PickledTensor
 /// <summary>An open torch.save file whose tensors are read when their <see cref="PickledTensor.Data"/> is first asked
 /// for (<see cref="TorchSaveFile.Open"/>): a consumer that takes one part at a time and drops it — an expert of a replay
 /// buffer — holds that part, not the file. The file's structure (the pickle, every storage's entry and size) is checked
-/// when it opens; reading a tensor after <see cref="Dispose"/> throws ObjectDisposedException.</summary>
+/// when it opens; reading a tensor after <see cref="Dispose"/> throws ObjectDisposedException. One thread at a time:
+/// its tensors share the file's one stream.</summary>
 public sealed class TorchSaveArchive : IDisposable
 {
     private readonly IDisposable[] _owned;
