@@ -11,13 +11,14 @@
 #      then every other method at a few seconds' size: the comparison family (coresets, DC, DSA, DM), DD and SLD,
 #      DATM soft labels;
 #   5. one MTT iteration's gradient (bench case mtt-iteration, ConvNet width 32 and 128, N = 20): full, exact
-#      bounded-memory and TESLA unrolling in DDist beside PyTorch's full unrolling, and exact at N = 10 vs 80.
+#      bounded-memory and TESLA unrolling in DDist beside PyTorch's full unrolling, and exact at N = 10 vs 80;
+#   6. on the GPU, the width-32 iteration again at N = 80 (full and exact unrolling, both sides).
 # Without a GPU (or with --cpu) the same steps run on the CPU at sizes that take a minute or two (CI does this).
 # Every step has a time limit and the run a budget (420 s on a GPU, 900 s on the CPU); one results file, gpu-check.json, is always
 # written, saying what passed, failed, timed out or was skipped, with the numbers.
 #
 #   scripts/gpu-prepare.sh                 # here, with .NET: publishes ddist and ddist-bench, packs MNIST
-#   scripts/gpu-check.sh [--cpu] [--out DIR] [--budget SECONDS] [--shim pytorch|system]
+#   scripts/gpu-check.sh [--cpu] [--out DIR] [--budget SECONDS] [--shim pytorch|system] [--only STEP,STEP...]
 #
 # --shim says which libtorch the shim is built against: pytorch (the local PyTorch's, the default on a GPU) or system
 # (the one ./build.sh uses, the default on the CPU). `--cpu --shim pytorch` rehearses the GPU machine's build and
@@ -25,6 +26,8 @@
 # Results go to --out, else $OUT (the device tool's output folder), else artifacts/gpu-check/results.
 # Binaries: artifacts/gpu-check/bin/{ddist,ddist-bench} (DDIST_BIN / DDIST_BENCH_BIN override); data:
 # artifacts/gpu-check/data (DDIST_DATA overrides; without it, the repository's usual MNIST copy).
+# --only runs the named steps alone (the others are recorded as skipped), e.g. `--only build-shim,mtt-n80-ddist,mtt-n80-pytorch`
+# to repeat one measurement within what is left of a device's time.
 # Exit status: 0 when no step failed, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,15 +36,17 @@ mode=auto
 out="${OUT:-}"
 budget=""
 shim_from=""
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --cpu) mode=cpu ;;
     --cuda) mode=cuda ;;
     --out) out="$2"; shift ;;
     --budget) budget="$2"; shift ;;
+    --only) only="$2"; shift ;;
     --shim) shim_from="$2"; shift
             case "$shim_from" in pytorch|system) ;; *) echo "gpu-check: --shim takes pytorch or system, not '$shim_from'" >&2; exit 2 ;; esac ;;
-    *) echo "usage: scripts/gpu-check.sh [--cpu|--cuda] [--out DIR] [--budget SECONDS] [--shim pytorch|system]" >&2; exit 2 ;;
+    *) echo "usage: scripts/gpu-check.sh [--cpu|--cuda] [--out DIR] [--budget SECONDS] [--shim pytorch|system] [--only STEP,...]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -158,6 +163,7 @@ skip() { record "$1" skipped 0 "$2"; echo "--- $1: skipped ($2)"; }
 step() {
   local name=$1 limit=$2
   shift 2
+  if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then skip "$name" "not in --only"; return 1; fi
   local left=$((budget - ($(date +%s) - t_start)))
   if [ "$left" -lt 15 ]; then skip "$name" "budget of ${budget}s spent"; return 1; fi
   [ "$limit" -gt "$left" ] && limit=$left
@@ -312,6 +318,21 @@ if step mtt-ddist "$mtt_limit" "$bench" "${a[@]}" --out "$out/mtt-ddist.json"; t
   fi
 else
   skip mtt-pytorch "the DDist side (it draws the inputs) did not pass"
+fi
+
+# 6. On the GPU, the width-32 iteration again at N = 80, full unrolling beside exact recomputation on both sides'
+#    terms (full unrolling's memory grows with N, exact's does not), after the N = 20 pair has used its inputs.
+if [ "$mode" = cuda ]; then
+  a=(--threads "$threads" --device "$device" --cases mtt-iteration --mtt-configs w32 --mtt-syn-steps 80 --warmup 1 --steps 2)
+  if step mtt-n80-ddist 120 "$bench" "${a[@]}" --out "$out/mtt-n80-ddist.json"; then
+    if [ -n "$torch_py" ]; then
+      step mtt-n80-pytorch 120 bash -c 'cd bench/pytorch && "$0" bench.py "$@"' "$torch_py" "${a[@]}" --out "$out/mtt-n80-pytorch.json" || true
+      if [ -f "$out/mtt-n80-pytorch.json" ]; then
+        "$json_py" bench/report.py "$out/mtt-n80-ddist.json" "$out/mtt-n80-pytorch.json" > "$out/mtt-n80-table.txt" 2>&1 || true
+        cat "$out/mtt-n80-table.txt"
+      fi
+    fi
+  fi
 fi
 
 if grep -qP '\t(failed|timeout)\t' "$steps"; then exit 1; fi
