@@ -33,6 +33,8 @@ fi
 echo "==> ddist"
 "$bin" "${args[@]}" --out bench/results/ddist.json
 echo "==> pytorch"
-(cd bench/pytorch && "$PYTHON" bench.py "${args[@]}" --out ../results/pytorch.json)
+# The shim beside the DDist side's binary also counts PyTorch's CPU tensor bytes (bench/pytorch/tensor_memory.py).
+shim="${DDIST_SHIM:-$(cd "$(dirname "$bin")" && pwd)/libddist_shim.so}"
+(cd bench/pytorch && DDIST_SHIM="$shim" "$PYTHON" bench.py "${args[@]}" --out ../results/pytorch.json)
 echo
 "$PYTHON" bench/report.py bench/results/ddist.json bench/results/pytorch.json

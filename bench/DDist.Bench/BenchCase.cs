@@ -13,6 +13,9 @@ public interface IBenchCase
 {
     string Name { get; }
     CaseResult Run(BenchSettings settings);
+    /// <summary>True for a case that does its work in child processes and reports each one's peak itself: the
+    /// harness then adds no "peak MiB" of its own process.</summary>
+    bool ReportsOwnPeak => false;
 }
 
 public static class BenchCases

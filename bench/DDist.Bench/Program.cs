@@ -19,14 +19,15 @@ foreach (var name in caseNames)
 {
     var bench = BenchCases.All.FirstOrDefault(c => c.Name == name)
         ?? throw new ArgumentException($"unknown case '{name}'; known: {string.Join(", ", BenchCases.All.Select(c => c.Name))}");
-    if (device.Type == DeviceType.Cuda) TryCuda(() => { Tensors.CudaEmptyCache(); Tensors.CudaResetPeakMemory(device.Index); });
+    if (device.Type == DeviceType.Cuda) TryMemoryStats(Tensors.CudaEmptyCache);
+    TryMemoryStats(() => TensorMemory.ResetPeak(device));
     var r = bench.Run(settings);
-    // Peak GPU memory of the case (torch.cuda.max_memory_allocated on the PyTorch side), where the shim can read it;
-    // none for a case that did its device work in child processes (mtt-iteration reports each child's peak itself).
-    CudaMemoryStats? memory = null;
-    if (device.Type == DeviceType.Cuda) TryCuda(() => memory = Tensors.CudaMemory(device.Index));
+    // The most memory the case's tensors held at once: torch.cuda.max_memory_allocated on a GPU, the shim's count
+    // of CPU tensor bytes on the CPU (bench.py loads the same shim and reads the same count for PyTorch).
+    TensorMemoryStats? memory = null;
+    if (!bench.ReportsOwnPeak) TryMemoryStats(() => memory = TensorMemory.Of(device));
     if (memory is { PeakAllocatedBytes: > 0 } m)
-        r = r with { Metrics = [.. r.Metrics, new Metric("peak MiB", m.PeakAllocatedBytes / 1048576.0, HigherIsBetter: false)] };
+        r = r with { Metrics = [.. r.Metrics, new Metric("peak MiB", m.PeakMiB, HigherIsBetter: false)] };
     Console.WriteLine($"ddist {name}: " + string.Join(", ", r.Metrics.Select(m => $"{m.Name} {m.Value:G4}")));
     results[name] = new JsonObject
     {
@@ -52,8 +53,8 @@ DDist.Torch.IO.AtomicFile.WriteAllText(outPath, doc.ToJsonString(new JsonSeriali
 return 0;
 
 // Memory statistics are a report, not the measurement: a shim that cannot read them costs the column, not the run.
-static void TryCuda(Action action)
+static void TryMemoryStats(Action action)
 {
     try { action(); }
-    catch (TorchException e) { Console.Error.WriteLine($"ddist: CUDA memory statistics unavailable: {e.Message}"); }
+    catch (TorchException e) { Console.Error.WriteLine($"ddist: tensor memory statistics unavailable: {e.Message}"); }
 }

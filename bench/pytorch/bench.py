@@ -13,6 +13,7 @@ import eval_run
 import expert_epoch
 import mtt_iteration
 import family
+import tensor_memory
 import tiny_op
 
 CASES = {
@@ -25,6 +26,8 @@ CASES = {
     "dm-iteration": family.run_dm,
     "dc-outer-iteration": family.run_dc,
 }
+# Cases that do their work in child processes and report each one's peak themselves.
+REPORTS_OWN_PEAK = {"mtt-iteration"}
 
 
 def physical_cores():
@@ -67,6 +70,10 @@ def main():
     if device.type == "cuda" and not torch.cuda.is_available():
         sys.exit(f"--device {s.device}: this torch ({torch.__version__}) sees no CUDA device")
     print(f"pytorch: torch {torch.__version__}, threads {torch.get_num_threads()}, grad enabled {torch.is_grad_enabled()}, device {device}")
+    cpu_memory = device.type == "cpu"
+    if cpu_memory and (why := tensor_memory.load(os.environ.get("DDIST_SHIM"))):
+        print(f"pytorch: no CPU peak memory column: {why}", file=sys.stderr)
+        cpu_memory = False
 
     results = {}
     for name in [c.strip() for c in s.cases.split(",") if c.strip()]:
@@ -75,11 +82,14 @@ def main():
         if device.type == "cuda":
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats(device)
+        elif cpu_memory:
+            tensor_memory.reset_peak()
         r = CASES[name](s)
-        # None for a case that did its device work in child processes (mtt-iteration reports each child's peak itself).
-        if device.type == "cuda" and torch.cuda.max_memory_allocated(device) > 0:
-            r["metrics"].append({"name": "peak MiB", "value": torch.cuda.max_memory_allocated(device) / 1048576,
-                                 "higher_is_better": False})
+        # The most memory the case's tensors held at once, as the C# side reports it.
+        peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
+                else tensor_memory.peak_bytes() if cpu_memory else 0)
+        if name not in REPORTS_OWN_PEAK and peak > 0:
+            r["metrics"].append({"name": "peak MiB", "value": peak / 1048576, "higher_is_better": False})
         print(f"pytorch {name}: " + ", ".join(f"{m['name']} {m['value']:.4g}" for m in r["metrics"]))
         results[name] = r
 

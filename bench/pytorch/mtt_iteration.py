@@ -17,6 +17,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+import tensor_memory
+
 CONFIGS = [("w32", 3), ("convnet", 2), ("convnetbn", 2)]   # (key, timed iterations), as bench/DDist.Bench/MttIteration.cs
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
 NAMES = {v: k for k, v in DTYPES.items()}
@@ -95,6 +97,8 @@ def child(results_dir, key, warmup, timed, threads, device, dtype="float32"):
     torch.set_num_threads(threads)
     device = torch.device(device)
     cuda = device.type == "cuda"
+    # On the CPU the shim's count of tensor bytes as well (the DDist child reports the same), where it loads.
+    tensors_counted = not cuda and tensor_memory.load(os.environ.get("DDIST_SHIM")) is None
     t, meta = load_safetensors(os.path.join(results_dir, f"mtt-{key}-inputs.safetensors"))
     # float64: the same iteration on the same inputs, untimed, as the reference both float32 gradients are measured
     # against (how far float32 itself drifts over N unrolled steps bounds the agreement any two engines can reach).
@@ -105,6 +109,8 @@ def child(results_dir, key, warmup, timed, threads, device, dtype="float32"):
     if cuda:
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
+    elif tensors_counted:
+        tensor_memory.reset_peak()
     start_kib = torch.cuda.memory_allocated(device) // 1024 if cuda else status_kib("VmRSS")
     seconds, cpu_seconds, out = [], [], None
     for it in range(warmup + timed):
@@ -131,9 +137,12 @@ def child(results_dir, key, warmup, timed, threads, device, dtype="float32"):
         del student_params, loss, image_syn, syn_lr
     save_safetensors(os.path.join(results_dir, f"mtt-{key}-{'float64' if wide else 'pytorch'}-grads.safetensors"), out)
     peak_kib = torch.cuda.max_memory_allocated(device) // 1024 if cuda else status_kib("VmHWM")
-    print(json.dumps({"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "cpu_seconds": cpu_seconds,
-                      "device": str(device), "peak_memory": "CUDA max_memory_allocated" if cuda else "VmHWM",
-                      "start_kib": start_kib, "peak_kib": peak_kib, "loss": out["loss"].item()}))
+    result = {"mode": "full", "syn_steps": int(batches.shape[0]), "seconds": seconds, "cpu_seconds": cpu_seconds,
+              "device": str(device), "peak_memory": "CUDA max_memory_allocated" if cuda else "VmHWM",
+              "start_kib": start_kib, "peak_kib": peak_kib, "loss": out["loss"].item()}
+    if tensors_counted:
+        result["tensor_peak_kib"] = tensor_memory.peak_bytes() // 1024
+    print(json.dumps(result))
 
 
 def compare(a, b):
@@ -171,11 +180,14 @@ def run(s):
             raise RuntimeError(f"mtt-iteration {key}: {inputs} holds N={r['syn_steps']} steps, --mtt-syn-steps asks for "
                                f"{s.mtt_syn_steps}: run the DDist side with the same options first")
         print(f"  mtt-iteration {key} full N={r['syn_steps']}: {' '.join(f'{x:.2f}' for x in r['seconds'])} s, "
-              f"peak {r['peak_kib'] / 1024:.0f} MiB")
+              f"peak {r['peak_kib'] / 1024:.0f} MiB" +
+              (f" ({r['tensor_peak_kib'] / 1024:.0f} MiB in tensors)" if "tensor_peak_kib" in r else ""))
         sec = sorted(r["seconds"])
         median = sec[len(sec) // 2] if len(sec) % 2 else (sec[len(sec) // 2 - 1] + sec[len(sec) // 2]) / 2
         metrics.append({"name": f"{key} s/iter", "value": median, "higher_is_better": False})
         metrics.append({"name": f"{key} peak MiB", "value": r["peak_kib"] / 1024, "higher_is_better": False})
+        if "tensor_peak_kib" in r:
+            metrics.append({"name": f"{key} tensor peak MiB", "value": r["tensor_peak_kib"] / 1024, "higher_is_better": False})
         d = {"device": s.device, "full": r}
         ddist = os.path.join(results_dir, f"mtt-{key}-ddist-grads.safetensors")
         if os.path.exists(ddist):

@@ -49,6 +49,11 @@ DD_API int dd_cuda_empty_cache(void);
    libtorch, or one before 2.9 built without the CUDA headers. */
 DD_API int dd_cuda_memory_stats(int64_t index, uint8_t* available, int64_t* allocated, int64_t* peak, int64_t* reserved);
 DD_API int dd_cuda_reset_peak_memory(int64_t index);
+/* CPU tensor memory, in bytes: held by live CPU tensors now, and the peak of that since the last reset (or since
+   the shim loaded). Counted by an allocator the shim puts in front of libtorch's CPU allocator when it loads;
+   *counting = 0 when another allocator has since replaced it, so the numbers miss what that one hands out. */
+DD_API int dd_cpu_memory_stats(uint8_t* counting, int64_t* allocated, int64_t* peak);
+DD_API int dd_cpu_reset_peak_memory(void);
 /* TF32 tensor-core maths for float32 convolutions (cuDNN) and matrix products (cuBLAS) on CUDA; libtorch's
    defaults are on for convolutions and off for matrix products. 0 gives full float32 precision. */
 DD_API int dd_set_allow_tf32(uint8_t convolutions, uint8_t matmul);

@@ -4,8 +4,8 @@ using static DDist.Torch.Functional;
 
 namespace DDist.Torch.Tests;
 
-/// <summary>Native memory stays flat over a long training loop with per-step scopes, and failing calls leak
-/// nothing. Serial: the counters and RSS are process-wide.</summary>
+/// <summary>Native memory stays flat over a long training loop with per-step scopes (handles, the bytes CPU tensors
+/// hold, resident memory), and failing calls leak nothing. Serial: the counters and RSS are process-wide.</summary>
 [Collection(SerialCollection.Name)]
 public class MemoryTests(ITestOutputHelper output)
 {
@@ -25,7 +25,7 @@ public class MemoryTests(ITestOutputHelper output)
         var images = Tensors.Randn([8, 1, 8, 8]);
         var labels = Tensors.RandInt(0, 10, [8]);
 
-        long live = 0, native = 0, rssAfterWarmUp = 0;
+        long live = 0, native = 0, rssAfterWarmUp = 0, tensorBytes = 0;
         double firstLoss = 0, lastLoss = 0;
         var rssTrace = new List<string>();
         var clock = Stopwatch.StartNew();
@@ -42,12 +42,13 @@ public class MemoryTests(ITestOutputHelper output)
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
                 GC.Collect();
-                (live, native, rssAfterWarmUp) = (Tensor.LiveCount, Tensor.NativeLiveCount, RssBytes());
+                (live, native, rssAfterWarmUp, tensorBytes) = (Tensor.LiveCount, Tensor.NativeLiveCount, RssBytes(), CpuTensorBytes());
             }
             else if (i + 1 > WarmUp && (i + 1) % CheckEvery == 0)
             {
                 Assert.True(live == Tensor.LiveCount, $"iteration {i + 1}: {Tensor.LiveCount} managed tensors alive, {live} after warm-up");
                 Assert.True(native == Tensor.NativeLiveCount, $"iteration {i + 1}: {Tensor.NativeLiveCount} native handles, {native} after warm-up");
+                Assert.True(tensorBytes == CpuTensorBytes(), $"iteration {i + 1}: CPU tensors hold {CpuTensorBytes()} bytes, {tensorBytes} after warm-up");
                 rssTrace.Add($"{(RssBytes() - rssAfterWarmUp) / 1024.0 / 1024.0:F1}");
             }
         }
@@ -69,6 +70,8 @@ public class MemoryTests(ITestOutputHelper output)
             for (int k = 0; k < p.Length; k++) p[k].AddInPlace(grads[k]!, -lr);
         return loss.Item();
     }
+
+    private static long CpuTensorBytes() => TensorMemory.Of(Device.Cpu)!.Value.AllocatedBytes;
 
     private static long RssBytes()
     {

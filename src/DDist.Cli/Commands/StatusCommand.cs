@@ -44,7 +44,7 @@ public static class StatusCommand
             {
                 output = Path.GetFullPath(d), complete = progress.Complete, active = progress.Active, stopped = progress.Stopped,
                 units = progress.Units.Select(u => new { name = u.Name, tasks = u.Tasks, done = u.Done, jobId = u.JobId, scheduler = u.Scheduler, failed = u.Failed }),
-                spent = spent.Select(t => new { stage = t.Stage, seconds = t.Seconds }),
+                spent = spent.Select(t => new { stage = t.Stage, seconds = t.Seconds, peakMiB = t.PeakMiB }),
                 beta = state?.ChosenBeta, scoreKind = state?.ChosenScoreKind,
             }, w =>
             {
@@ -55,7 +55,7 @@ public static class StatusCommand
                 if (chosen is not null) w.WriteLine($"  window at {chosen}");
                 if (spent.Count > 0)
                     w.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                        $"  time spent (every process): {string.Join(", ", spent.Select(t => $"{t.Stage} {t.Seconds:F0} s"))}; total {spent.Sum(t => t.Seconds):F0} s"));
+                        $"  time spent (every process): {string.Join(", ", spent.Select(t => $"{t.Stage} {t.Seconds:F0} s" + (t.PeakMiB is double mib ? $" ({DDist.Reporting.MemoryText.MiB(mib)} peak)" : "")))}; total {spent.Sum(t => t.Seconds):F0} s"));
                 w.WriteLine(progress.Complete ? $"complete: {Path.GetFullPath(Path.Combine(d, plan.Report))}"
                     : progress.Active ? "running"
                     : jobs is null ? "not finished (run `ddist run` on the recipe to continue)"

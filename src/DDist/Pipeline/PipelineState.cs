@@ -49,8 +49,12 @@ public sealed class PipelineState
     /// by model, then by row as in <see cref="Rows"/>.</summary>
     public Dictionary<string, Dictionary<string, EvaluatedRow>> CrossArchitectureRows { get; set; } = new();
 
-    public sealed record StageTime(string Stage, double Seconds);
-    public sealed record WorkTime(string Stage, double Seconds, string Id);
+    /// <summary>A stage's time and the most its tensors held at once on the run's device (<see cref="Torch.TensorMemory"/>),
+    /// in MiB; null where not measured (folders from before it, load data, a shim without the statistics).</summary>
+    public sealed record StageTime(string Stage, double Seconds,
+                                   [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PeakMiB = null);
+    public sealed record WorkTime(string Stage, double Seconds, string Id,
+                                  [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? PeakMiB = null);
     /// <summary>A compared row's evaluation; <paramref name="Diverged"/> networks of it trained to a non-finite loss
     /// (written only when there are any, so folders from before it read the same); <paramref name="SetMade"/> names the
     /// set it evaluated where a later run may make that set again (<see cref="Stages.RunFolder.SetMade"/>), so a set
@@ -67,11 +71,16 @@ public sealed class PipelineState
         ? Work.Where(w => w.Stage == stage).Sum(w => w.Seconds)
         : Stages.FirstOrDefault(s => s.Stage == stage)?.Seconds ?? 0);
 
+    /// <summary>The most <paramref name="stage"/>'s tensors held at once in any process that worked on it, or its finished
+    /// record's; null where none was measured.</summary>
+    public double? PeakOf(string stage) =>
+        Work.Where(w => w.Stage == stage).Max(w => w.PeakMiB) ?? Stages.FirstOrDefault(s => s.Stage == stage)?.PeakMiB;
+
     /// <summary>Every stage worked on with what it cost: the finished ones in order of completion, then those only begun
     /// (or run as scheduler tasks alone, which record no finish) in order of first work.</summary>
     public IReadOnlyList<StageTime> StageTimes() =>
         Stages.Select(s => s.Stage).Concat(Work.Select(w => w.Stage)).Distinct()
-              .Select(stage => new StageTime(stage, TimeOf(stage).TotalSeconds)).ToList();
+              .Select(stage => new StageTime(stage, TimeOf(stage).TotalSeconds, PeakOf(stage))).ToList();
 
     /// <summary>True when the state records nothing made: no finished stage, row or chosen β (only the time of attempts,
     /// such as a run that stopped on a dataset path typo).</summary>

@@ -48,9 +48,19 @@ public static class MarkdownReport
             blocks.Add(new ReportHeading(2, "Stage times"));
             blocks.Add(new ReportParagraph("Each stage's time adds up the wall time of every process that worked on it: the runs before a " +
                                            "resume, and scheduler tasks, which count each even when they ran at the same time. A process killed " +
-                                           "with SIGKILL leaves its time uncounted."));
-            blocks.Add(new ReportTable(["Stage", "Time"], input.StageTimes.Select(s => (IReadOnlyList<string>)[s.Stage, Duration(s.Time)]).ToList(),
-                ["total", Duration(TimeSpan.FromTicks(input.StageTimes.Sum(s => s.Time.Ticks)))]).Validated());
+                                           "with SIGKILL leaves its time uncounted." +
+                                           (input.StagePeakMiB.Count == 0 ? "" : " Peak tensor memory is the most the tensors of the process " +
+                                            "held at once during the stage, on the run's device, the loaded dataset included: what a larger IPC, " +
+                                            "batch or syn_steps has to fit in. Memory kept outside tensors (oneDNN or cuDNN workspaces, the runtime) comes on top.")));
+            if (input.StagePeakMiB.Count == 0)
+                blocks.Add(new ReportTable(["Stage", "Time"], input.StageTimes.Select(s => (IReadOnlyList<string>)[s.Stage, Duration(s.Time)]).ToList(),
+                    ["total", Duration(TimeSpan.FromTicks(input.StageTimes.Sum(s => s.Time.Ticks)))]).Validated());
+            else
+                blocks.Add(new ReportTable(["Stage", "Time", "Peak tensor memory"],
+                    input.StageTimes.Select(s => (IReadOnlyList<string>)[s.Stage, Duration(s.Time),
+                        input.StagePeakMiB.TryGetValue(s.Stage, out var mib) ? MemoryText.MiB(mib) : "–"]).ToList(),
+                    ["total", Duration(TimeSpan.FromTicks(input.StageTimes.Sum(s => s.Time.Ticks))),
+                     MemoryText.MiB(input.StagePeakMiB.Values.Max()) + " (most)"]).Validated());
             blocks.Add(new ReportFigure("stages.png", "time per stage"));
         }
 

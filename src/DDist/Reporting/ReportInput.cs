@@ -23,6 +23,8 @@ public sealed record ReportInput
     public IReadOnlyList<(string Model, IReadOnlyList<MethodRow> Rows)> CrossArchitectures { get; init; } = [];
     /// <summary>Wall time of every pipeline stage, in run order.</summary>
     public IReadOnlyList<(string Stage, TimeSpan Time)> StageTimes { get; init; } = [];
+    /// <summary>The most each stage's tensors held at once on the run's device, in MiB, for the stages that measured it.</summary>
+    public IReadOnlyDictionary<string, double> StagePeakMiB { get; init; } = new Dictionary<string, double>();
     /// <summary>What the accuracies were measured on, e.g. "test set (10000 images)".</summary>
     public string EvaluatedOn { get; init; } = "test set";
     public WindowSearchResult? Window { get; init; }

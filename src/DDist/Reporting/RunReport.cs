@@ -55,6 +55,7 @@ public static class RunReport
             EvaluationModel = state.Recipe?["evaluation"]?["model"]?.GetValue<string>(),
             CrossArchitectures = state.CrossArchitectureTable(RowOrder),
             StageTimes = state.StageTimes().Select(s => (s.Stage, TimeSpan.FromSeconds(s.Seconds))).ToList(),
+            StagePeakMiB = state.StageTimes().Where(s => s.PeakMiB is not null).ToDictionary(s => s.Stage, s => s.PeakMiB!.Value),
             Window = WindowSearch.LoadSummary(Path.Combine(runDir, "window")),
             Halving = state.Halving,
             RandomOnChoice = state.RandomOnChoice,

@@ -68,6 +68,26 @@ public class MarkdownReportTests : IDisposable
         Assert.DoesNotContain("random pick (reference)", md);   // a folder written before the reference existed
     }
 
+    /// <summary>Stages that measured their tensors' peak get a memory column (GiB past 1024 MiB, "–" where a stage did not
+    /// measure it, the largest under the total); without any the table keeps its two columns (above).</summary>
+    [Fact]
+    public void StagePeaksAddAMemoryColumn()
+    {
+        var input = new ReportInput
+        {
+            Title = "toy report",
+            Rows = [new MethodRow("Random", EvalResult.From([0.7, 0.7]), TimeSpan.Zero)],
+            StageTimes = [("load data", TimeSpan.FromSeconds(2)), ("experts", TimeSpan.FromSeconds(61)), ("distill", TimeSpan.FromMinutes(2))],
+            StagePeakMiB = new Dictionary<string, double> { ["experts"] = 412.4, ["distill"] = 1843.2 },
+        };
+        var md = File.ReadAllText(MarkdownReport.Write(input, _dir));
+        Assert.Contains("| Stage | Time | Peak tensor memory |", md);
+        Assert.Contains("| load data | 2.0 s | – |", md);
+        Assert.Contains("| experts | 1 min 01 s | 412 MiB |", md);
+        Assert.Contains("| distill | 2 min 00 s | 1.80 GiB |", md);
+        Assert.Contains("| **total** | **3 min 03 s** | **1.80 GiB (most)** |", md);
+    }
+
     /// <summary>A row with diverged networks says so in its cell, in both tables, and the text under the table says why
     /// its accuracy is chance; a report with none says nothing of it.</summary>
     [Fact]

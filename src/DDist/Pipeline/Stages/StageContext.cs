@@ -7,7 +7,9 @@ using DDist.Distillation;
 using DDist.Evaluation;
 using DDist.Models;
 using DDist.Recipes;
+using DDist.Reporting;
 using DDist.Selection;
+using DDist.Torch;
 using DDist.Torch.IO;
 
 namespace DDist.Pipeline.Stages;
@@ -48,7 +50,7 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         var result = Worked(label, work);
         if (!State.Done(label))
         {
-            State.Stages.Add(new PipelineState.StageTime(label, State.TimeOf(label).TotalSeconds));
+            State.Stages.Add(new PipelineState.StageTime(label, State.TimeOf(label).TotalSeconds, State.PeakOf(label)));
             SaveState();
         }
         return result;
@@ -59,7 +61,8 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
     /// <summary>Runs work on stage <paramref name="label"/>, or on one scheduler task of it, and adds its wall time to
     /// the stage's in pipeline.json when it ends, finished or not: a run interrupted and resumed, or split into tasks,
     /// reports what every process spent. Work nested in other timed work (a task the whole stage runs) is counted once,
-    /// by the outer one.</summary>
+    /// by the outer one. The most its tensors held at once on the run's device is recorded with the time (the count is
+    /// the process's, so it includes the dataset once loaded).</summary>
     public T Worked<T>(string label, Func<T> work)
     {
         if (_timing > 0) return work();
@@ -68,11 +71,12 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
         double setAsideBefore = _setAside;
         TimeSpan Spent() => clock.Elapsed - TimeSpan.FromSeconds(_setAside - setAsideBefore);
         T result;
+        ResetPeakMemory();
         _timing++;
         try { result = work(); }
         catch
         {
-            try { AddWork(label, Spent()); }
+            try { AddWork(label, Spent(), PeakMemoryMiB()); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Log($"{label}: the time spent could not be recorded ({e.Message})");   // the work's own failure is what matters
@@ -80,16 +84,31 @@ public sealed class StageContext(Recipe recipe, RunFolder folder, PipelineState 
             throw;
         }
         finally { _timing--; }
-        AddWork(label, Spent());
-        Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s"));
+        double? peak = PeakMemoryMiB();
+        AddWork(label, Spent(), peak);
+        Log(string.Create(CultureInfo.InvariantCulture, $"{label}: {clock.Elapsed.TotalSeconds:F1} s") +
+            (peak is double mib ? $", tensors peaked at {MemoryText.MiB(mib)}" : ""));
         return result;
+    }
+
+    // Memory statistics describe the run; a shim that cannot give them costs the number, not the stage.
+    private void ResetPeakMemory()
+    {
+        try { TensorMemory.ResetPeak(Options.Device); }
+        catch (TorchException) { }
+    }
+
+    private double? PeakMemoryMiB()
+    {
+        try { return TensorMemory.Of(Options.Device) is { } m ? Math.Round(m.PeakMiB, 1) : null; }
+        catch (TorchException) { return null; }
     }
 
     public void Worked(string label, Action work) => Worked(label, () => { work(); return 0; });
 
-    private void AddWork(string label, TimeSpan spent)
+    private void AddWork(string label, TimeSpan spent, double? peakMiB = null)
     {
-        State.Work.Add(new PipelineState.WorkTime(label, spent.TotalSeconds, Guid.NewGuid().ToString("N")));
+        State.Work.Add(new PipelineState.WorkTime(label, spent.TotalSeconds, Guid.NewGuid().ToString("N"), peakMiB));
         SaveState();
     }
 
