@@ -54,6 +54,10 @@ DD_API int dd_cuda_reset_peak_memory(int64_t index);
    *counting = 0 when another allocator has since replaced it, so the numbers miss what that one hands out. */
 DD_API int dd_cpu_memory_stats(uint8_t* counting, int64_t* allocated, int64_t* peak);
 DD_API int dd_cpu_reset_peak_memory(void);
+/* A cap on CPU tensor memory, in bytes (0: none, the default): an allocation that would take the count past it fails
+   with libtorch's out-of-memory error ("CPU out of memory: ..."). */
+DD_API int dd_set_cpu_memory_limit(int64_t bytes);
+DD_API int dd_get_cpu_memory_limit(int64_t* bytes);
 /* TF32 tensor-core maths for float32 convolutions (cuDNN) and matrix products (cuBLAS) on CUDA; libtorch's
    defaults are on for convolutions and off for matrix products. 0 gives full float32 precision. */
 DD_API int dd_set_allow_tf32(uint8_t convolutions, uint8_t matmul);

@@ -11,6 +11,8 @@ public sealed record CliContext(ulong Seed, int Threads, Device Device, string? 
 {
     /// <summary>--deterministic: deterministic GPU kernels (<see cref="Tensors.Deterministic"/>), passed on to Slurm tasks.</summary>
     public bool Deterministic { get; init; }
+    /// <summary>--memory-limit (or DDIST_MEMORY_LIMIT) in bytes: the cap on CPU tensor memory, passed on to Slurm tasks.</summary>
+    public long? MemoryLimit { get; init; }
     /// <summary>--seed was given on the command line (not its default).</summary>
     public bool SeedGiven { get; init; }
 

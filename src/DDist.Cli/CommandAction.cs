@@ -5,7 +5,7 @@ using DDist.Torch;
 namespace DDist.Cli;
 
 /// <summary>Runs a command body with the global settings resolved and turns failures into one message on stderr
-/// and an exit code from <see cref="ExitCodes.For"/>: usage 2, bad data 65, missing input 66, I/O 74, Ctrl+C 130;
+/// and an exit code from <see cref="ExitCodes.For"/>: usage 2, bad data 65, missing input 66, out of memory 71, I/O 74, Ctrl+C 130;
 /// anything else is internal (70) and says so.
 /// Set DDIST_DEBUG=1 to see stack traces.</summary>
 public static class CommandAction
@@ -43,7 +43,10 @@ public static class CommandAction
         catch (Exception e)
         {
             var (code, isInternal) = ExitCodes.For(e);
-            string line = e is TorchException ? "error: internal libtorch failure: " + OneLine(e)
+            string line = e is TorchException { IsOutOfMemory: true }
+                    ? $"error: out of memory: {OneLine(e)}; the run needs less at once (IPC, batch, syn_steps, the network's width) " +
+                      "or a larger device; finished work and checkpoints are kept"
+                : e is TorchException ? "error: internal libtorch failure: " + OneLine(e)
                 : isInternal ? $"error: internal {e.GetType().Name} (a bug; rerun with DDIST_DEBUG=1 and report it): {OneLine(e)}"
                 : "error: " + OneLine(e);
             return Fail(error, e, line, code);

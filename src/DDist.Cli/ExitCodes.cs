@@ -24,6 +24,9 @@ public static class ExitCodes
     public const int Unavailable = 69;
     /// <summary>A failure inside DDist or libtorch that is not the user's input (a bug: please report it with DDIST_DEBUG=1).</summary>
     public const int InternalError = 70;
+    /// <summary>A device ran out of memory (libtorch could not allocate, or the CPU tensors reached --memory-limit): the
+    /// run needs less at once or a larger device. Finished work and checkpoints are kept (EX_OSERR: a system resource).</summary>
+    public const int OutOfMemory = 71;
     /// <summary>Reading or writing failed: permissions, a full disk, a broken network download.</summary>
     public const int IoError = 74;
     /// <summary>The run folder is busy (jobs of an earlier submission still queued or running): try again later.</summary>
@@ -43,6 +46,7 @@ public static class ExitCodes
         FileNotFoundException or DirectoryNotFoundException => (NoInput, false),
         UnauthorizedAccessException or IOException or System.Net.Http.HttpRequestException => (IoError, false),
         ArgumentException or NotSupportedException when !ThrownByTheFramework(e) => (UsageError, false),
+        DistillationOutOfMemoryException or TorchException { IsOutOfMemory: true } => (OutOfMemory, false),
         TorchException => (InternalError, true),
         _ => (InternalError, true),
     };

@@ -17,6 +17,12 @@ public sealed class GlobalOptions
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu", Recursive = true };
     public Option<string?> Out { get; } = new("--out", "-o") { Description = "Output file or directory (meaning depends on the command)", Recursive = true };
     public Option<bool> Json { get; } = new("--json") { Description = "Print the result as JSON on stdout (progress goes to stderr)", Recursive = true };
+    public Option<string?> MemoryLimit { get; } = new("--memory-limit")
+    {
+        Description = "Cap on CPU tensor memory, e.g. 8G or 512M (default: DDIST_MEMORY_LIMIT, else none): past it a run stops with " +
+                      "'out of memory' (exit 71), checkpoints kept, where the system's OOM killer would end it without a word",
+        Recursive = true,
+    };
     public Option<bool> Deterministic { get; } = new("--deterministic")
     {
         Description = "Deterministic GPU kernels (cuDNN, CUDA ops, cuBLAS workspace; DSA's warps as gathers), slower; ops without one warn", Recursive = true,
@@ -33,6 +39,13 @@ public sealed class GlobalOptions
         return 0;
     }
 
+    static long? ParseMemoryLimit(string? text, string source)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try { return DDist.Reporting.MemoryText.ParseBytes(text); }
+        catch (FormatException e) { throw new CliException($"{source}: {e.Message}"); }
+    }
+
     public void AddTo(Command root)
     {
         root.Options.Add(Seed);
@@ -41,9 +54,10 @@ public sealed class GlobalOptions
         root.Options.Add(Out);
         root.Options.Add(Json);
         root.Options.Add(Deterministic);
+        root.Options.Add(MemoryLimit);
     }
 
-    /// <summary>Applies --threads, --device and --deterministic to libtorch and bundles them for the command.</summary>
+    /// <summary>Applies --threads, --device, --deterministic and --memory-limit to libtorch and bundles them for the command.</summary>
     public CliContext Resolve(ParseResult parse, TextWriter output, TextWriter error, CancellationToken ct)
     {
         int threads = parse.GetValue(Threads) ?? Tensors.PhysicalCores();
@@ -58,9 +72,13 @@ public sealed class GlobalOptions
         // command run in the same process after one with the flag (tests, the self-test) does not inherit it.
         bool deterministic = parse.GetValue(Deterministic);
         if (deterministic != Tensors.Deterministic) Tensors.Deterministic = deterministic;
+        // Set either way, as --deterministic: a command run in the same process after one with a limit does not keep it.
+        var memoryLimit = ParseMemoryLimit(parse.GetValue(MemoryLimit) ?? Environment.GetEnvironmentVariable("DDIST_MEMORY_LIMIT"),
+                                           parse.GetResult(MemoryLimit) is { Implicit: false } ? "--memory-limit" : "DDIST_MEMORY_LIMIT");
+        TensorMemory.CpuLimitBytes = memoryLimit;
         return new CliContext(parse.GetValue(Seed), threads, device, parse.GetValue(Out), parse.GetValue(Json), output, error, ct)
         {
-            Deterministic = deterministic, SeedGiven = parse.GetResult(Seed) is { Implicit: false },
+            Deterministic = deterministic, SeedGiven = parse.GetResult(Seed) is { Implicit: false }, MemoryLimit = memoryLimit,
         };
     }
 }

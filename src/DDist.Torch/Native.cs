@@ -20,6 +20,8 @@ internal static unsafe partial class Native
     [LibraryImport(Lib)] internal static partial int dd_cuda_reset_peak_memory(long index);
     [LibraryImport(Lib)] internal static partial int dd_cpu_memory_stats(out byte counting, out long allocated, out long peak);
     [LibraryImport(Lib)] internal static partial int dd_cpu_reset_peak_memory();
+    [LibraryImport(Lib)] internal static partial int dd_set_cpu_memory_limit(long bytes);
+    [LibraryImport(Lib)] internal static partial int dd_get_cpu_memory_limit(out long bytes);
     [LibraryImport(Lib)] internal static partial int dd_set_allow_tf32(byte convolutions, byte matmul);
     [LibraryImport(Lib)] internal static partial int dd_get_allow_tf32(out byte convolutions, out byte matmul);
     [LibraryImport(Lib)] internal static partial int dd_set_deterministic(byte on);

@@ -24,6 +24,20 @@ public static class TensorMemory
         return counting != 0 ? new TensorMemoryStats(allocated, peak) : null;
     }
 
+    /// <summary>A cap on CPU tensor memory in bytes, null for none (the default): an allocation that would take the
+    /// count past it fails with a <see cref="TorchException"/> whose <see cref="TorchException.IsOutOfMemory"/> is true,
+    /// a failure a run can report and resume from, where the kernel's OOM killer ends the process without a word. Also
+    /// a way to try on a CPU whether a run fits a GPU's memory (tensor for tensor; libraries' workspaces aside).</summary>
+    public static long? CpuLimitBytes
+    {
+        get { Check(Native.dd_get_cpu_memory_limit(out var bytes)); return bytes > 0 ? bytes : null; }
+        set
+        {
+            if (value is <= 0) throw new ArgumentOutOfRangeException(nameof(value), value, "a CPU memory limit must be positive (null for none)");
+            Check(Native.dd_set_cpu_memory_limit(value ?? 0));
+        }
+    }
+
     /// <summary>Starts a new peak on the device: from here <see cref="TensorMemoryStats.PeakAllocatedBytes"/> is the
     /// most held at once after this call.</summary>
     public static void ResetPeak(Device device)

@@ -44,6 +44,40 @@ public class TensorMemoryTests
         Assert.Equal(before, Cpu().AllocatedBytes);
     }
 
+    [Fact]
+    public void ALimitRefusesWhatWouldPassItAndCountsNothingRefused()
+    {
+        long held = Cpu().AllocatedBytes;
+        try
+        {
+            TensorMemory.CpuLimitBytes = held + (10L << 20);
+            using (var fits = Tensors.Zeros([1L << 20])) Assert.Equal(held + (4L << 20), Cpu().AllocatedBytes);   // 4 MiB
+            var e = Assert.Throws<TorchException>(() => Tensors.Zeros([5L << 20]));                                 // 20 MiB
+            Assert.True(e.IsOutOfMemory);
+            Assert.Contains("CPU out of memory: tried to allocate 20.0 MiB", e.Message);
+            Assert.Contains("over the limit of", e.Message);
+            Assert.Equal(held, Cpu().AllocatedBytes);
+            // An op whose output would pass it fails alike and leaves nothing behind.
+            using var a = Tensors.Ones([1L << 20]);
+            Assert.True(Assert.Throws<TorchException>(() => Tensors.Cat([a, a, a])).IsOutOfMemory);
+            Assert.Equal(held + (4L << 20), Cpu().AllocatedBytes);
+        }
+        finally { TensorMemory.CpuLimitBytes = null; }
+        Assert.Null(TensorMemory.CpuLimitBytes);
+        Assert.Throws<ArgumentOutOfRangeException>(() => TensorMemory.CpuLimitBytes = 0);
+    }
+
+    /// <summary>Past what the machine can give, libtorch's own allocator refuses: also out of memory, and not counted.</summary>
+    [Fact]
+    public void AnAllocationTheSystemRefusesIsOutOfMemoryAndNotCounted()
+    {
+        long held = Cpu().AllocatedBytes;
+        var e = Assert.Throws<TorchException>(() => Tensors.Empty([1L << 46]));   // 256 TiB of float32
+        Assert.True(e.IsOutOfMemory, e.Message);
+        Assert.Equal(held, Cpu().AllocatedBytes);
+        Assert.False(new TorchException("shape mismatch").IsOutOfMemory);
+    }
+
     /// <summary>Eight tanh layers over a (256, 512) batch: every layer's output is saved for backward. Releasing the
     /// forward's handles before backward lets backward free each saved output once it has used it (PyTorch's Python
     /// frees them the same way when names are rebound); holding them to the end keeps all of them through backward.</summary>

@@ -53,7 +53,8 @@ internal sealed class SlurmSubmit
             // With GPUs the tasks run on CUDA: the login node that submits often has none, so --device is not required there.
             TaskArguments = ["--seed", ctx.Seed.ToString(CultureInfo.InvariantCulture), "--device", parse.GetValue(_gpus) is > 0 ? "cuda" : ctx.Device.ToString(),
                              .. unroll is null ? Array.Empty<string>() : ["--unroll", unroll],
-                             .. ctx.Deterministic ? ["--deterministic"] : Array.Empty<string>()],
+                             .. ctx.Deterministic ? ["--deterministic"] : Array.Empty<string>(),
+                             .. ctx.MemoryLimit is long limit ? ["--memory-limit", limit.ToString(CultureInfo.InvariantCulture)] : Array.Empty<string>()],
         };
         var executor = new SlurmExecutor(new SlurmClient(), options, DdistCommandLine(), Directory.GetCurrentDirectory());
         var result = executor.Submit(plan, recipePath);

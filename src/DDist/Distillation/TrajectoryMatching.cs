@@ -67,7 +67,12 @@ public sealed class TrajectoryMatching(INetwork student, IExpertTrajectories exp
             if (it == o.Iterations) break;
             ct.ThrowIfCancellationRequested();
             stepTime.Start();
-            double loss = Step(it, o, lrParam, imageOpt, lrOpt, savedAt);
+            double loss;
+            try { loss = Step(it, o, lrParam, imageOpt, lrOpt, savedAt); }
+            catch (TorchException e) when (e.IsOutOfMemory)
+            {
+                throw new DistillationOutOfMemoryException(it, o, synthetic.Labels.Size(0), x.Device, savedAt is null ? null : ckPath, savedAt, e);
+            }
             if (ema is not null) UpdateAverage(ema, x, o.EmaDecay!.Value);
             stepTime.Stop();
             curve.Add(new LossPoint(it, loss, LearnedLr(lrParam, o)));

@@ -21,7 +21,17 @@ public static class RecipeDifference
             }
             return null;
         }
-        return JsonNode.DeepEquals(stored, wanted) ? null
+        return JsonNode.DeepEquals(stored, wanted) || SameGradient(at, stored, wanted) ? null
             : $"'{at}' is {stored?.ToJsonString() ?? "absent"} there, {wanted?.ToJsonString() ?? "absent"} here";
     }
+
+    /// <summary>Full unrolling and exact recomputation differentiate the same loss to the same gradient (up to float
+    /// round-off) and share checkpoints, so a run may move from one to the other — after running out of memory, say —
+    /// and stay the same experiment; an absent field is one of them too (its default). TESLA's approximation is another.</summary>
+    private static bool SameGradient(string path, JsonNode? stored, JsonNode? wanted) =>
+        (path == "unroll" || path.EndsWith(".unroll", StringComparison.Ordinal)) && ExactGradient(stored) && ExactGradient(wanted);
+
+    private static bool ExactGradient(JsonNode? value) =>
+        value is null || value is JsonValue v && v.TryGetValue<string>(out var text)
+            && Distillation.Unrolling.UnrollModes.TryParse(text, out var mode) && Distillation.Unrolling.UnrollModes.IsExact(mode);
 }

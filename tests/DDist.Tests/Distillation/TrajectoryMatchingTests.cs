@@ -438,6 +438,31 @@ public class TrajectoryMatchingTests : IDisposable
         Assert.DoesNotContain(ck.Distilled.ToArray<float>(), float.IsNaN);
     }
 
+    /// <summary>An iteration that cannot get its memory stops the run with what to change, the checkpoint intact, and
+    /// the run resumes from it once memory is there (a CPU limit set after iteration 3 stands in for a full GPU).</summary>
+    [Fact]
+    public void OutOfMemoryStopsWithTheRemedyAndResumesFromTheCheckpoint()
+    {
+        var (data, net, experts) = Setup();
+        using var _d = data; using var _e = experts;
+        using var syn = Window().ToSyntheticSet(data);
+        var tight = new SyncProgress(p => { if (p.Done == 3) TensorMemory.CpuLimitBytes = TensorMemory.Of(Device.Cpu)!.Value.AllocatedBytes + 1; });
+        DistillationOutOfMemoryException ex;
+        try { ex = Assert.Throws<DistillationOutOfMemoryException>(() => new TrajectoryMatching(net, experts, syn, "none").Run(Options(_dir, 6), tight)); }
+        finally { TensorMemory.CpuLimitBytes = null; }
+        Assert.Equal(3, ex.Iteration);
+        Assert.Contains("out of memory on cpu at iteration 3 (full unrolling of syn_steps 3, batch_syn 5, 12 images)", ex.Message);
+        Assert.Contains("CPU out of memory: tried to allocate", ex.Message);
+        Assert.Contains("\"unroll\": \"exact\"", ex.Message);
+        Assert.Contains("resumes at iteration 2", ex.Message);
+        Assert.True(Assert.IsType<TorchException>(ex.InnerException).IsOutOfMemory);
+        Assert.Equal((DDist.Cli.ExitCodes.OutOfMemory, false), DDist.Cli.ExitCodes.For(ex));   // not reported as a bug
+
+        using var resumed = new TrajectoryMatching(net, experts, syn, "none").Run(Options(_dir, 6));
+        Assert.Equal(2, resumed.ResumedAt);
+        Assert.Equal(6, resumed.Curve.Count);
+    }
+
     [Fact]
     public void AlphaZeroIsPureSelection()
     {
